@@ -1,0 +1,360 @@
+package tollgate.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds a {@link TollgateConfig} from flags, environment, a YAML/JSON file and defaults, in that
+ * order of precedence (SPEC 1). Every problem is collected; the exception lists them all.
+ */
+public final class ConfigLoader {
+    public static final String ENV_CONFIG = "TOLLGATE_CONFIG";
+    public static final String ENV_LISTEN = "TOLLGATE_LISTEN";
+    public static final String ENV_UPSTREAM = "TOLLGATE_UPSTREAM";
+    public static final String ENV_LOG_DIR = "TOLLGATE_LOG_DIR";
+    public static final String ENV_ADMIN_TOKEN = "TOLLGATE_ADMIN_TOKEN";
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Map<String, String> env;
+
+    public ConfigLoader(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    /** Loads with the file named by the flag, else by {@code TOLLGATE_CONFIG}, else none. */
+    public TollgateConfig load(@Nullable Path file, CliOverrides flags) throws ConfigException {
+        Path source = file;
+        if (source == null && env.get(ENV_CONFIG) != null && !env.get(ENV_CONFIG).isBlank()) {
+            source = Path.of(env.get(ENV_CONFIG));
+        }
+        JsonNode root = null;
+        if (source != null) {
+            root = readTree(source);
+        }
+        return build(root, source, flags);
+    }
+
+    public static JsonNode readTree(Path source) throws ConfigException {
+        try {
+            String text = Files.readString(source, StandardCharsets.UTF_8);
+            JsonNode root = YAML.readTree(text);
+            return root == null ? YAML.createObjectNode() : root;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("config file " + source + ": not valid YAML or JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""));
+        } catch (IOException e) {
+            throw new ConfigException("config file " + source + ": cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+    }
+
+    TollgateConfig build(@Nullable JsonNode root, @Nullable Path source, CliOverrides flags) throws ConfigException {
+        List<String> errors = new ArrayList<>();
+        ConfigNode top = new ConfigNode(root, "", errors);
+        Path baseDir = source == null ? Path.of(".") : source.toAbsolutePath().getParent();
+
+        HostPort listen = layered("listen", flags.listen(), ENV_LISTEN, top, "listen", HostPort::parse, TollgateConfig.DEFAULT_LISTEN, errors);
+        URI upstream = layered("upstream", flags.upstream(), ENV_UPSTREAM, top, "upstream", ConfigLoader::parseUpstream, TollgateConfig.DEFAULT_UPSTREAM, errors);
+
+        ConfigNode tls = top.child("tls");
+        Path caFile = tls.value("ca_file", s -> resolveExisting(baseDir, s));
+        tls.rejectUnknown();
+
+        ConfigNode t = top.child("timeouts");
+        Timeouts timeouts = section(errors, "timeouts", () -> new Timeouts(
+                t.value("connect", Durations::parse, Timeouts.DEFAULT.connect()),
+                t.value("first_byte", Durations::parse, Timeouts.DEFAULT.firstByte()),
+                t.value("idle", Durations::parse, Timeouts.DEFAULT.idle())), Timeouts.DEFAULT);
+        t.rejectUnknown();
+
+        ConfigNode l = top.child("limits");
+        Long maxRequest = l.longValue("max_request_bytes");
+        Long maxHeader = l.longValue("max_header_bytes");
+        Long maxConns = l.longValue("max_connections_per_loop");
+        Long maxPending = l.longValue("max_pending_acquires");
+        Limits limits = section(errors, "limits", () -> new Limits(
+                maxRequest == null ? Limits.DEFAULT.maxRequestBytes() : maxRequest,
+                maxHeader == null ? Limits.DEFAULT.maxHeaderBytes() : clampInt(maxHeader),
+                maxConns == null ? Limits.DEFAULT.maxConnectionsPerLoop() : clampInt(maxConns),
+                maxPending == null ? Limits.DEFAULT.maxPendingAcquires() : clampInt(maxPending)), Limits.DEFAULT);
+        l.rejectUnknown();
+
+        ConfigNode sd = top.child("shutdown");
+        Duration grace = sd.value("grace", Durations::parse, TollgateConfig.DEFAULT_SHUTDOWN_GRACE);
+        sd.rejectUnknown();
+
+        Boolean inject = top.bool("inject_stream_usage");
+
+        ConfigNode lg = top.child("log");
+        Path logDir = layered("log.dir", flags.logDir(), ENV_LOG_DIR, lg, "dir", Path::of, LogConfig.DEFAULT_DIR, errors);
+        FsyncMode fsync = lg.value("fsync", s -> parseEnum(FsyncMode.class, s, "batch, always or never"), FsyncMode.BATCH);
+        Long queue = lg.longValue("queue_capacity");
+        LogConfig log = section(errors, "log", () -> new LogConfig(logDir, fsync,
+                queue == null ? LogConfig.defaults().queueCapacity() : clampInt(queue)), LogConfig.defaults());
+        lg.rejectUnknown();
+
+        ConfigNode pr = top.child("pricing");
+        Path pricingFile = pr.value("file", s -> resolveExisting(baseDir, s));
+        pr.rejectUnknown();
+
+        ConfigNode m = top.child("metrics");
+        Long maxKeys = m.longValue("max_keys");
+        Long maxModels = m.longValue("max_models");
+        MetricsConfig metrics = section(errors, "metrics", () -> new MetricsConfig(
+                maxKeys == null ? MetricsConfig.DEFAULT.maxKeys() : clampInt(maxKeys),
+                maxModels == null ? MetricsConfig.DEFAULT.maxModels() : clampInt(maxModels)), MetricsConfig.DEFAULT);
+        m.rejectUnknown();
+
+        BudgetsConfig budgets = budgets(top.child("budgets"), errors);
+        Boolean keysRequired = top.bool("keys_required");
+        List<KeyConfig> keys = keys(top, errors);
+
+        ConfigNode al = top.child("alerts");
+        URI webhook = al.value("webhook_url", ConfigLoader::parseHttpUri);
+        al.rejectUnknown();
+
+        top.rejectUnknown();
+
+        String admin = env.get(ENV_ADMIN_TOKEN);
+        if (admin != null && admin.isBlank()) {
+            admin = null;
+        }
+        if (errors.isEmpty()) {
+            try {
+                return new TollgateConfig(listen, upstream, caFile, timeouts, limits, grace,
+                        inject == null || inject, log, pricingFile, metrics, budgets,
+                        keysRequired != null && keysRequired, keys, webhook, admin, source);
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage());
+            }
+        }
+        throw new ConfigException(errors);
+    }
+
+    private BudgetsConfig budgets(ConfigNode b, List<String> errors) {
+        BudgetMode mode = b.value("mode", s -> parseEnum(BudgetMode.class, s, "reserve or after"), BudgetMode.RESERVE);
+        ZoneId zone = b.value("timezone", ConfigLoader::parseZone, BudgetsConfig.DEFAULT.timezone());
+        URI redis = b.value("store", ConfigLoader::parseStore);
+        StoreFailurePolicy policy = b.value("on_store_failure", s -> parseEnum(StoreFailurePolicy.class, s, "allow or deny"), StoreFailurePolicy.ALLOW);
+        List<BudgetLimit> defaults = limits(b, "default");
+        b.rejectUnknown();
+        return new BudgetsConfig(mode, zone, redis, policy, defaults == null ? List.of() : defaults);
+    }
+
+    private List<KeyConfig> keys(ConfigNode top, List<String> errors) {
+        List<KeyConfig> out = new ArrayList<>();
+        for (ConfigNode k : top.list("keys")) {
+            String name = k.string("name");
+            String sha = k.string("key_sha256");
+            String keyEnv = k.string("key_env");
+            String upstreamEnv = k.string("upstream_key_env");
+            List<BudgetLimit> budgets = limits(k, "budgets");
+            List<BigDecimal> alerts = new ArrayList<>();
+            List<JsonNode> rawAlerts = k.scalars("alerts");
+            if (rawAlerts != null) {
+                for (JsonNode a : rawAlerts) {
+                    try {
+                        alerts.add(new BigDecimal(a.asText()));
+                    } catch (NumberFormatException e) {
+                        k.error("alerts", "'" + a.asText() + "' (expected: fractions such as 0.8)");
+                    }
+                }
+            }
+            k.rejectUnknown();
+            if (name == null) {
+                k.error("name", "missing (expected: the id this key is logged under)");
+                continue;
+            }
+            if (sha == null && keyEnv == null) {
+                k.error("key_sha256", "missing (expected: key_sha256 or key_env)");
+                continue;
+            }
+            if (sha != null && keyEnv != null) {
+                k.error("key_env", "given together with key_sha256 (expected: one of them)");
+                continue;
+            }
+            if (keyEnv != null) {
+                String raw = env.get(keyEnv);
+                if (raw == null || raw.isEmpty()) {
+                    k.error("key_env", "environment variable " + keyEnv + " is not set (expected: the key's value in it)");
+                    continue;
+                }
+                sha = sha256Hex(raw);
+            }
+            if (upstreamEnv != null && (env.get(upstreamEnv) == null || env.get(upstreamEnv).isEmpty())) {
+                k.error("upstream_key_env", "environment variable " + upstreamEnv + " is not set (expected: the upstream key in it)");
+                continue;
+            }
+            try {
+                out.add(new KeyConfig(name, sha, upstreamEnv, budgets, rawAlerts == null ? KeyConfig.DEFAULT_ALERTS : alerts));
+            } catch (IllegalArgumentException e) {
+                errors.add(k.path(null) + "." + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static @Nullable List<BudgetLimit> limits(ConfigNode parent, String key) {
+        if (!parent.has(key)) {
+            return null;
+        }
+        List<BudgetLimit> out = new ArrayList<>();
+        for (ConfigNode b : parent.list(key)) {
+            BudgetWindow window = b.value("window", BudgetWindow::parse);
+            BigDecimal usd = b.decimal("usd");
+            Long tokens = b.longValue("tokens");
+            b.rejectUnknown();
+            if (window == null) {
+                if (!b.has("window")) {
+                    b.error("window", "missing (expected: hourly, daily, weekly, monthly or total)");
+                }
+                continue;
+            }
+            try {
+                out.add(new BudgetLimit(window, usd, tokens));
+            } catch (IllegalArgumentException e) {
+                b.error(null, e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private <T> T layered(String setting, @Nullable String flag, String envName, ConfigNode file, String fileKey,
+                          java.util.function.Function<String, T> parser, T fallback, List<String> errors) {
+        if (flag != null) {
+            return parseOr(setting + " (--" + setting.replace("log.dir", "log-dir") + ")", flag, parser, fallback, errors);
+        }
+        String e = env.get(envName);
+        if (e != null && !e.isBlank()) {
+            file.raw(fileKey); // the file's value is overridden, not unknown
+            return parseOr(setting + " (" + envName + ")", e, parser, fallback, errors);
+        }
+        return file.value(fileKey, parser, fallback);
+    }
+
+    private static <T> T parseOr(String name, String value, java.util.function.Function<String, T> parser, T fallback, List<String> errors) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException ex) {
+            String msg = ex.getMessage();
+            errors.add(name + ": " + (msg != null && msg.startsWith("'") ? msg : "'" + value + "' " + msg));
+            return fallback;
+        }
+    }
+
+    private static <T> T section(List<String> errors, String name, java.util.function.Supplier<T> build, T fallback) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+            return fallback;
+        }
+    }
+
+    private static int clampInt(long v) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+    }
+
+    static URI parseUpstream(String value) {
+        URI uri;
+        try {
+            uri = new URI(value.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("'" + value + "' (expected: an http:// or https:// URL)");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new IllegalArgumentException("'" + value + "' (expected: an http:// or https:// URL with a host)");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("'" + value + "' (expected: a base URL without user info, query or fragment)");
+        }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        while (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return URI.create(scheme + "://" + uri.getRawAuthority() + path);
+    }
+
+    private static URI parseHttpUri(String value) {
+        return parseUpstream(value.trim().replaceAll("/+$", "") + (value.trim().endsWith("/") ? "/" : ""));
+    }
+
+    private static URI parseStore(String value) {
+        if (value.equals("local")) {
+            return null;
+        }
+        if (value.startsWith("redis://") || value.startsWith("rediss://")) {
+            try {
+                URI u = new URI(value);
+                if (u.getHost() == null) {
+                    throw new URISyntaxException(value, "no host");
+                }
+                return u;
+            } catch (URISyntaxException e) {
+                // reported below
+            }
+        }
+        throw new IllegalArgumentException("'" + redactUserInfo(value) + "' (expected: local or redis://host:6379)");
+    }
+
+    private static String redactUserInfo(String value) {
+        return value.replaceAll("//[^@/]*@", "//***@");
+    }
+
+    private static ZoneId parseZone(String value) {
+        try {
+            return ZoneId.of(value);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("'" + value + "' (expected: a time zone such as UTC or Europe/Berlin)");
+        }
+    }
+
+    private static Path resolveExisting(Path baseDir, String value) {
+        Path p = baseDir.resolve(value).normalize();
+        if (!Files.isReadable(p)) {
+            throw new IllegalArgumentException("'" + value + "' (expected: a readable file; looked at " + p + ")");
+        }
+        return p;
+    }
+
+    static <E extends Enum<E>> E parseEnum(Class<E> type, String value, String accepted) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + value + "' (expected: " + accepted + ")");
+        }
+    }
+
+    public static String sha256Hex(String raw) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

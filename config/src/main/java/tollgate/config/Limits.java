@@ -1,0 +1,22 @@
+package tollgate.config;
+
+/** Bounds on what a client may send and on what tollgate holds. */
+public record Limits(long maxRequestBytes, int maxHeaderBytes, int maxConnectionsPerLoop, int maxPendingAcquires) {
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
+    public static final Limits DEFAULT = new Limits(DEFAULT_MAX_REQUEST_BYTES, 64 * 1024, 512, 4096);
+
+    public Limits {
+        if (maxRequestBytes < 1 || maxRequestBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("limits.max_request_bytes: " + maxRequestBytes + " (expected: 1.." + Integer.MAX_VALUE + ")");
+        }
+        if (maxHeaderBytes < 1024) {
+            throw new IllegalArgumentException("limits.max_header_bytes: " + maxHeaderBytes + " (expected: >= 1024)");
+        }
+        if (maxConnectionsPerLoop < 1) {
+            throw new IllegalArgumentException("limits.max_connections_per_loop: " + maxConnectionsPerLoop + " (expected: >= 1)");
+        }
+        if (maxPendingAcquires < 0) {
+            throw new IllegalArgumentException("limits.max_pending_acquires: " + maxPendingAcquires + " (expected: >= 0)");
+        }
+    }
+}

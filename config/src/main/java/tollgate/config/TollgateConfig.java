@@ -1,0 +1,74 @@
+package tollgate.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The whole configuration in effect. Immutable; a reload builds a new one.
+ *
+ * @param upstream base URL of the upstream API (http or https; a base path is kept)
+ * @param caFile PEM file of CA certificates trusted for the upstream, in addition to none (null: JDK trust store)
+ * @param pricingFile a YAML or JSON file of prices that adds to or overrides the built-in table
+ * @param adminToken null: the admin API and dashboard answer 404
+ * @param alertWebhookUrl where budget alert events are POSTed (null: none)
+ * @param source the file this came from, if any (watched for changes)
+ */
+public record TollgateConfig(
+        HostPort listen,
+        URI upstream,
+        @Nullable Path caFile,
+        Timeouts timeouts,
+        Limits limits,
+        Duration shutdownGrace,
+        boolean injectStreamUsage,
+        LogConfig log,
+        @Nullable Path pricingFile,
+        MetricsConfig metrics,
+        BudgetsConfig budgets,
+        boolean keysRequired,
+        List<KeyConfig> keys,
+        @Nullable URI alertWebhookUrl,
+        @Nullable String adminToken,
+        @Nullable Path source) {
+
+    public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
+    public static final URI DEFAULT_UPSTREAM = URI.create("https://api.openai.com");
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    public TollgateConfig {
+        keys = List.copyOf(keys);
+        Set<String> names = new HashSet<>();
+        Set<String> hashes = new HashSet<>();
+        for (KeyConfig k : keys) {
+            if (!names.add(k.name())) {
+                throw new IllegalArgumentException("keys: name '" + k.name() + "' appears twice (expected: unique names)");
+            }
+            if (!hashes.add(k.keySha256())) {
+                throw new IllegalArgumentException("keys: key '" + k.name() + "' has the same key as another entry (expected: each key once)");
+            }
+        }
+        Durations.requirePositive("shutdown.grace", shutdownGrace);
+    }
+
+    /** Built-in defaults of SPEC 1, with no file. */
+    public static TollgateConfig defaults() {
+        return new TollgateConfig(DEFAULT_LISTEN, DEFAULT_UPSTREAM, null, Timeouts.DEFAULT, Limits.DEFAULT,
+                DEFAULT_SHUTDOWN_GRACE, true, LogConfig.defaults(), null, MetricsConfig.DEFAULT, BudgetsConfig.DEFAULT,
+                false, List.of(), null, null, null);
+    }
+
+    public boolean adminEnabled() {
+        return adminToken != null && !adminToken.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "TollgateConfig[listen=" + listen + ", upstream=" + upstream + ", keys=" + keys.size()
+                + ", admin=" + (adminEnabled() ? "on" : "off") + "]";
+    }
+}

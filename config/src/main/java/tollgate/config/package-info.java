@@ -1,0 +1,5 @@
+/** Typed, immutable configuration: records, loading (flag > env > file > default), validation, reload. */
+@NullMarked
+package tollgate.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,40 @@
+package tollgate.metering.log;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One metered call: exactly one line of the usage log (SPEC 8), in its field order.
+ *
+ * @param key the key id (configured name or {@code fp-} fingerprint), never a raw key
+ * @param costUsd null when the model has no price
+ * @param error null for a complete call; else the upstream's error code, {@code http_<status>} or tollgate's reason
+ */
+public record UsageRecord(
+        Instant ts,
+        String requestId,
+        String key,
+        String endpoint,
+        @Nullable String model,
+        @Nullable String pricedAs,
+        boolean stream,
+        int status,
+        long inputTokens,
+        long cachedInputTokens,
+        long outputTokens,
+        long reasoningTokens,
+        long totalTokens,
+        boolean estimated,
+        @Nullable BigDecimal costUsd,
+        long durationMs,
+        long ttfbMs,
+        @Nullable String user,
+        Map<String, String> tags,
+        @Nullable String error) {
+
+    public UsageRecord {
+        tags = Map.copyOf(tags);
+    }
+}

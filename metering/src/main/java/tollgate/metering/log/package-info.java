@@ -1,0 +1,4 @@
+@NullMarked
+package tollgate.metering.log;
+
+import org.jspecify.annotations.NullMarked;

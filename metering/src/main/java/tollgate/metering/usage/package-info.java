@@ -1,0 +1,4 @@
+@NullMarked
+package tollgate.metering.usage;
+
+import org.jspecify.annotations.NullMarked;
