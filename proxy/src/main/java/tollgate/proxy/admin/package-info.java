@@ -1,0 +1,4 @@
+@NullMarked
+package tollgate.proxy.admin;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,32 @@
+package tollgate.proxy.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The jar's main: {@code serve} and the report and helper commands of SPEC 1. */
+@Command(name = "tollgate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "A reverse proxy that meters LLM traffic: exact tokens and cost per call, budgets, usage log.",
+        subcommands = {ServeCommand.class, CheckConfigCommand.class, KeyIdCommand.class, CommandLine.HelpCommand.class})
+public final class TollgateCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new TollgateCli());
+        // a usage error (unknown flag, bad value) is a bad setting: exit 2, like a bad config (SPEC 1)
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("tollgate: " + ex.getMessage());
+            return 2;
+        });
+        return cl.execute(args);
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package tollgate.proxy.cli;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package tollgate.proxy;
+
+import org.jspecify.annotations.NullMarked;

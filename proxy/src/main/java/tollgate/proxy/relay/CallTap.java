@@ -1,0 +1,48 @@
+package tollgate.proxy.relay;
+
+import io.netty.handler.codec.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * What the relay tells metering about one call. It looks at bytes and keeps none; when it holds back it
+ * names the byte ranges the relay must not forward (the injected usage-only SSE chunk, SPEC 2).
+ */
+public interface CallTap {
+    CallTap NONE = new CallTap() {
+        @Override
+        public void onResponseHead(HttpResponse head) {}
+
+        @Override
+        public void onBytes(ByteBuffer bytes) {}
+
+        @Override
+        public void onEnd() {}
+
+        @Override
+        public void onFinish(ExchangeResult result) {}
+    };
+
+    void onResponseHead(HttpResponse head);
+
+    /** Sees response body bytes as they pass (must not change the buffer's position). */
+    void onBytes(ByteBuffer bytes);
+
+    void onEnd();
+
+    /** True when the relay must hold bytes until {@link #releasableOffset()} says they are decided. */
+    default boolean holdsBack() {
+        return false;
+    }
+
+    default long releasableOffset() {
+        return Long.MAX_VALUE;
+    }
+
+    default List<long[]> takeDroppedRanges() {
+        return List.of();
+    }
+
+    /** Called once when the exchange ends, whatever the outcome. */
+    void onFinish(ExchangeResult result);
+}

@@ -1,0 +1,400 @@
+package tollgate.proxy.relay;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tollgate.config.Timeouts;
+import tollgate.proxy.server.ErrorResponses;
+import tollgate.proxy.upstream.UpstreamHandler;
+import tollgate.proxy.upstream.UpstreamPool;
+
+/**
+ * One call from request to the last byte: acquires an upstream connection on the client's event loop, relays
+ * the response as it arrives with backpressure, applies the first-byte and idle timeouts, and closes exactly
+ * once with an {@link Outcome}.
+ * <pre>
+ *   client ── ProxyHandler ──▶ Exchange ──▶ upstream (pooled channel, UpstreamHandler)
+ *                     ◀── response head / chunks, each flushed as it arrives ◀──
+ * </pre>
+ * Its own answers: 502 {@code upstream_unavailable}, 504 {@code upstream_timeout}. All methods run on the
+ * client's event loop.
+ */
+public final class Exchange implements UpstreamHandler.Listener {
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+    private final ChannelHandlerContext client;
+    private final UpstreamPool pool;
+    private final Timeouts timeouts;
+    private final CallTap tap;
+    private final Consumer<Exchange> onDone;
+    private final long receivedNanos;
+    private @Nullable FullHttpRequest request;
+
+    private @Nullable Channel upstream;
+    private @Nullable ScheduledFuture<?> timer;
+    private boolean headSent;
+    private boolean upstreamKeepAlive;
+    private boolean finished;
+    private int status;
+    private long upstreamSentNanos;
+    private long firstByteNanos;
+    private long lastByteNanos;
+    private long lastReadNanos;
+    private long pauses;
+    private @Nullable String budgetRemainingHeader;
+
+    // held-back bytes while the tap decides (injected usage chunk removal); absolute offset of held's first byte
+    private @Nullable CompositeByteBuf held;
+    private long heldStart;
+    private long bodyOffset;
+
+    public Exchange(ChannelHandlerContext client, FullHttpRequest request, UpstreamPool pool, Timeouts timeouts,
+                    CallTap tap, long receivedNanos, Consumer<Exchange> onDone) {
+        this.client = client;
+        this.request = request;
+        this.pool = pool;
+        this.timeouts = timeouts;
+        this.tap = tap;
+        this.receivedNanos = receivedNanos;
+        this.onDone = onDone;
+    }
+
+    /** A header value added to the response head (SPEC 7's remaining budget). */
+    public void budgetRemainingHeader(@Nullable String value) {
+        this.budgetRemainingHeader = value;
+    }
+
+    public void start() {
+        Future<Channel> f = pool.acquire(client.channel().eventLoop());
+        if (f.isDone()) {
+            onAcquired(f);
+        } else {
+            f.addListener(done -> onAcquired(f));
+        }
+    }
+
+    private void onAcquired(Future<Channel> f) {
+        if (!f.isSuccess()) {
+            log.debug("upstream connection failed: {}", f.cause().toString());
+            failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(f.cause())));
+            return;
+        }
+        Channel ch = f.getNow();
+        if (finished) {
+            // the client left while we were connecting: the connection is clean, give it back
+            pool.release(ch);
+            return;
+        }
+        upstream = ch;
+        UpstreamHandler.bind(ch, this);
+        ch.config().setAutoRead(true);
+        FullHttpRequest req = request;
+        request = null;
+        upstreamSentNanos = System.nanoTime();
+        lastReadNanos = upstreamSentNanos;
+        ch.writeAndFlush(req).addListener((ChannelFutureListener) w -> {
+            if (!w.isSuccess() && !finished) {
+                failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(w.cause())));
+            }
+        });
+        armTimer(timeouts.firstByte().toNanos());
+    }
+
+    @Override
+    public void onUpstreamMessage(Object msg) {
+        if (finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        lastReadNanos = System.nanoTime();
+        if (msg instanceof HttpResponse head) {
+            onHead(head);
+        }
+        if (msg instanceof HttpContent content) {
+            onContent(content);
+        } else if (!(msg instanceof HttpResponse)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onHead(HttpResponse head) {
+        firstByteNanos = lastReadNanos;
+        status = head.status().code();
+        upstreamKeepAlive = HttpUtil.isKeepAlive(head);
+        tap.onResponseHead(head);
+        HttpResponse out = new DefaultHttpResponse(head.protocolVersion(), head.status(), copyHeaders(head.headers()));
+        HttpHeaders h = out.headers();
+        HopByHop.strip(h);
+        if (!HttpUtil.isContentLengthSet(out) && mayHaveBody(status)) {
+            HttpUtil.setTransferEncodingChunked(out, true);
+        }
+        if (budgetRemainingHeader != null) {
+            h.set("x-tollgate-budget-remaining-usd", budgetRemainingHeader);
+        }
+        headSent = true;
+        client.write(out);
+        armTimer(timeouts.idle().toNanos());
+    }
+
+    private void onContent(HttpContent content) {
+        ByteBuf buf = content.content();
+        int n = buf.readableBytes();
+        boolean last = content instanceof LastHttpContent;
+        if (n > 0) {
+            if (buf.nioBufferCount() == 1) {
+                tap.onBytes(buf.nioBuffer());
+            } else {
+                for (ByteBuffer b : buf.nioBuffers()) {
+                    tap.onBytes(b);
+                }
+            }
+        }
+        if (last) {
+            tap.onEnd();
+        }
+        if (tap.holdsBack()) {
+            relayHeld(content, n, last);
+        } else {
+            client.write(content);
+        }
+        bodyOffset += n;
+        if (last) {
+            lastByteNanos = System.nanoTime();
+            client.flush();
+            finish(Outcome.COMPLETE);
+            return;
+        }
+        if (!client.channel().isWritable()) {
+            Channel up = upstream;
+            if (up != null && up.config().isAutoRead()) {
+                up.config().setAutoRead(false);
+                pauses++;
+            }
+        }
+    }
+
+    /** Forwards held bytes the tap has decided on, skipping the ranges it drops. Owns {@code content}. */
+    private void relayHeld(HttpContent content, int n, boolean last) {
+        CompositeByteBuf h = held;
+        if (h == null) {
+            h = held = client.alloc().compositeBuffer(64);
+            heldStart = bodyOffset;
+        }
+        if (n > 0) {
+            h.addComponent(true, content.content().retain());
+        }
+        LastHttpContent trailer = last ? (LastHttpContent) content : null;
+        for (long[] drop : tap.takeDroppedRanges()) {
+            writeHeld(drop[0]);
+            long skip = Math.min(drop[1] - heldStart, h.readableBytes());
+            h.skipBytes((int) skip);
+            heldStart += skip;
+        }
+        writeHeld(last ? Long.MAX_VALUE : tap.releasableOffset());
+        h.discardReadComponents();
+        if (trailer != null) {
+            client.write(new DefaultLastHttpContent(client.alloc().buffer(0), trailer.trailingHeaders().copy()));
+            releaseHeld();
+        }
+        content.release();
+    }
+
+    private void writeHeld(long upTo) {
+        CompositeByteBuf h = held;
+        if (h == null) {
+            return;
+        }
+        long len = Math.min(upTo - heldStart, h.readableBytes());
+        if (len > 0) {
+            client.write(new DefaultHttpContent(h.readRetainedSlice((int) len)));
+            heldStart += len;
+        }
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (!finished) {
+            client.flush();
+        }
+    }
+
+    /** The client can take more again: resume reading the upstream (edge-triggered by Netty's water marks). */
+    public void onClientWritabilityChanged() {
+        Channel up = upstream;
+        if (!finished && up != null && client.channel().isWritable() && !up.config().isAutoRead()) {
+            up.config().setAutoRead(true);
+            up.read();
+        }
+    }
+
+    @Override
+    public void onUpstreamInactive() {
+        if (finished) {
+            return;
+        }
+        if (!headSent) {
+            failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), "the connection closed before a response"));
+        } else {
+            cutClient(Outcome.UPSTREAM_CUT);
+        }
+    }
+
+    @Override
+    public void onUpstreamException(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        log.debug("upstream error: {}", cause.toString());
+        if (!headSent) {
+            failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(cause)));
+        } else {
+            cutClient(Outcome.UPSTREAM_CUT);
+        }
+    }
+
+    /** The client went away: the upstream call is cancelled by closing its connection (never pooled again). */
+    public void onClientInactive() {
+        if (!finished) {
+            finish(Outcome.CLIENT_GONE);
+        }
+    }
+
+    private void armTimer(long nanos) {
+        ScheduledFuture<?> t = timer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        timer = client.executor().schedule(this::onTimer, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (finished) {
+            return;
+        }
+        if (!headSent) {
+            failBeforeHead(Outcome.TIMEOUT, ErrorResponses.upstreamTimeout(client.alloc(),
+                    "no response headers within timeouts.first_byte " + timeouts.firstByte().toSeconds() + "s"));
+            return;
+        }
+        long idle = timeouts.idle().toNanos();
+        long quiet = System.nanoTime() - lastReadNanos;
+        Channel up = upstream;
+        boolean pausedByUs = up != null && !up.config().isAutoRead();
+        if (quiet >= idle && !pausedByUs) {
+            cutClient(Outcome.TIMEOUT);
+        } else {
+            timer = client.executor().schedule(this::onTimer, Math.max(idle - quiet, idle / 10), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void failBeforeHead(Outcome outcome, FullHttpResponse response) {
+        status = response.status().code();
+        if (client.channel().isActive()) {
+            client.writeAndFlush(response);
+        } else {
+            response.release();
+        }
+        finish(outcome);
+    }
+
+    /** Mid-stream failure: the response cannot be completed, so the client connection is closed. */
+    private void cutClient(Outcome outcome) {
+        lastByteNanos = System.nanoTime();
+        finish(outcome);
+        client.flush();
+        client.close();
+    }
+
+    private void finish(Outcome outcome) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        ScheduledFuture<?> t = timer;
+        if (t != null) {
+            t.cancel(false);
+            timer = null;
+        }
+        if (request != null) {
+            request.release();
+            request = null;
+        }
+        releaseHeld();
+        Channel up = upstream;
+        upstream = null;
+        if (up != null) {
+            UpstreamHandler.bind(up, null);
+            if (outcome != Outcome.COMPLETE || !upstreamKeepAlive) {
+                up.close();
+            } else {
+                up.config().setAutoRead(true);
+            }
+            pool.release(up);
+        }
+        ExchangeResult result = new ExchangeResult(outcome, status, receivedNanos, upstreamSentNanos, firstByteNanos,
+                lastByteNanos, System.nanoTime(), pauses);
+        try {
+            tap.onFinish(result);
+        } catch (RuntimeException e) {
+            log.error("metering failed for a call", e);
+        }
+        onDone.accept(this);
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.release();
+            held = null;
+        }
+    }
+
+    public boolean isFinished() {
+        return finished;
+    }
+
+    public long backpressurePauses() {
+        return pauses;
+    }
+
+    private static HttpHeaders copyHeaders(HttpHeaders src) {
+        return src.copy();
+    }
+
+    private static boolean mayHaveBody(int status) {
+        return status >= 200 && status != 204 && status != 304;
+    }
+
+    private static String describe(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        String m = c.getMessage();
+        return c.getClass().getSimpleName() + (m == null ? "" : " (" + m + ")");
+    }
+}

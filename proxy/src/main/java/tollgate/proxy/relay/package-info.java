@@ -1,0 +1,4 @@
+@NullMarked
+package tollgate.proxy.relay;
+
+import org.jspecify.annotations.NullMarked;

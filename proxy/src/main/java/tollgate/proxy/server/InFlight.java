@@ -1,0 +1,29 @@
+package tollgate.proxy.server;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Counts calls in progress, so a graceful stop can wait for them (SPEC 8: SIGTERM drains in-flight calls). */
+public final class InFlight {
+    private final AtomicInteger count = new AtomicInteger();
+    private volatile boolean draining;
+
+    void begin() {
+        count.incrementAndGet();
+    }
+
+    void end() {
+        count.decrementAndGet();
+    }
+
+    public int count() {
+        return count.get();
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public void startDraining() {
+        draining = true;
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package tollgate.proxy.server;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package tollgate.proxy.upstream;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,50 @@
+package tollgate.proxy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import tollgate.config.CliOverrides;
+import tollgate.config.ConfigLoader;
+import tollgate.config.TollgateConfig;
+
+/** Starts a real tollgate on a free loopback port for a test, from YAML text like a user would write. */
+public final class TestTollgate implements AutoCloseable {
+    public final TollgateApp app;
+    public final Path logDir;
+
+    private TestTollgate(TollgateApp app, Path logDir) {
+        this.app = app;
+        this.logDir = logDir;
+    }
+
+    public static TestTollgate start(String upstream, Path dir, String yaml) throws Exception {
+        return start(upstream, dir, yaml, Map.of());
+    }
+
+    public static TestTollgate start(String upstream, Path dir, String yaml, Map<String, String> env) throws Exception {
+        Path logDir = dir.resolve("logs");
+        Files.createDirectories(dir);
+        Path cfgFile = dir.resolve("tollgate-" + System.nanoTime() + ".yaml");
+        Files.writeString(cfgFile, yaml, StandardCharsets.UTF_8);
+        TollgateConfig cfg = new ConfigLoader(new HashMap<>(env)).load(cfgFile,
+                new CliOverrides("127.0.0.1:0", upstream, logDir.toString()));
+        return new TestTollgate(TollgateApp.start(cfg), logDir);
+    }
+
+    public String base() {
+        return "http://127.0.0.1:" + app.port();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() throws IOException {
+        app.stop(Duration.ofSeconds(5));
+    }
+}
