@@ -47,6 +47,11 @@ public final class TollgateApp implements AutoCloseable {
         return server.port();
     }
 
+    /** How often a slow client made tollgate pause reading an upstream (backpressure). */
+    public long backpressurePauses() {
+        return server.backpressurePauses();
+    }
+
     public TollgateConfig config() {
         return config;
     }

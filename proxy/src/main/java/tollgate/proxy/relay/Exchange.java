@@ -51,6 +51,7 @@ public final class Exchange implements UpstreamHandler.Listener {
     private final Timeouts timeouts;
     private final CallTap tap;
     private final Consumer<Exchange> onDone;
+    private final Runnable onPause;
     private final long receivedNanos;
     private @Nullable FullHttpRequest request;
 
@@ -73,7 +74,8 @@ public final class Exchange implements UpstreamHandler.Listener {
     private long bodyOffset;
 
     public Exchange(ChannelHandlerContext client, FullHttpRequest request, UpstreamPool pool, Timeouts timeouts,
-                    CallTap tap, long receivedNanos, Consumer<Exchange> onDone) {
+                    CallTap tap, long receivedNanos, Runnable onPause, Consumer<Exchange> onDone) {
+        this.onPause = onPause;
         this.client = client;
         this.request = request;
         this.pool = pool;
@@ -193,6 +195,7 @@ public final class Exchange implements UpstreamHandler.Listener {
             if (up != null && up.config().isAutoRead()) {
                 up.config().setAutoRead(false);
                 pauses++;
+                onPause.run();
             }
         }
     }

@@ -2,10 +2,19 @@ package tollgate.proxy.server;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts calls in progress, so a graceful stop can wait for them (SPEC 8: SIGTERM drains in-flight calls). */
+/** Counts calls in progress, so a graceful stop can wait for them (SPEC 8: SIGTERM drains in-flight calls), and backpressure pauses. */
 public final class InFlight {
     private final AtomicInteger count = new AtomicInteger();
+    private final java.util.concurrent.atomic.LongAdder pauses = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean draining;
+
+    public void pausedUpstream() {
+        pauses.increment();
+    }
+
+    public long backpressurePauses() {
+        return pauses.sum();
+    }
 
     void begin() {
         count.incrementAndGet();

@@ -166,7 +166,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         Admission.Forward f = (Admission.Forward) admission;
         FullHttpRequest upstreamReq = upstreamRequest(ctx, req, pathAndQuery, f);
-        Exchange ex = new Exchange(ctx, upstreamReq, pool, timeouts, f.tap(), received, e -> {
+        Exchange ex = new Exchange(ctx, upstreamReq, pool, timeouts, f.tap(), received, inFlight::pausedUpstream, e -> {
             if (current == e) {
                 current = null;
             }

@@ -79,6 +79,10 @@ public final class TollgateServer implements AutoCloseable {
         return transport.name();
     }
 
+    public long backpressurePauses() {
+        return inFlight.backpressurePauses();
+    }
+
     public InFlight inFlight() {
         return inFlight;
     }
