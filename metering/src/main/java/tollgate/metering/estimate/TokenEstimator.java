@@ -1,0 +1,123 @@
+package tollgate.metering.estimate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.Endpoint;
+
+/**
+ * Estimates token counts with the model's real tokenizer (SPEC 5): o200k_base for gpt-4o, gpt-4.1,
+ * gpt-5 and the o-series, cl100k_base for gpt-4, gpt-3.5 and the embedding models; prompts with
+ * OpenAI's chat message accounting ({@link PromptReader}), streamed text with {@link StreamedTextCounter}.
+ *
+ * <p>One shared instance: construction loads both vocabularies (a few hundred milliseconds, at
+ * start-up), after which it is thread-safe (jtokkit: "The EncodingRegistry and Encoding classes are
+ * thread-safe and can be freely shared among components", README). Tokenizing is CPU work in
+ * proportion to the text: {@link #promptTokensAsync} runs prompts of more than {@value #INLINE_CHARS}
+ * characters on the executor given, so an event loop never tokenizes a 32 MiB body.
+ */
+public final class TokenEstimator {
+    static final int INLINE_CHARS = 32 * 1024;
+
+    private final Encoding o200k;
+    private final Encoding cl100k;
+    private final Executor offload;
+
+    /** @param offload runs the tokenization of large prompts */
+    public TokenEstimator(Executor offload) {
+        this.offload = Objects.requireNonNull(offload, "offload");
+        EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+        this.o200k = registry.getEncoding(EncodingType.O200K_BASE);
+        this.cl100k = registry.getEncoding(EncodingType.CL100K_BASE);
+    }
+
+    /** Large prompts are tokenized on the common fork-join pool. */
+    public TokenEstimator() {
+        this(ForkJoinPool.commonPool());
+    }
+
+    /**
+     * The encoding of a model, as tiktoken's {@code encoding_for_model} maps OpenAI's names: cl100k_base
+     * for gpt-4 (not gpt-4o / gpt-4.1 / gpt-4.5), gpt-3.5, text-embedding-3 and -ada-002, davinci-002 and
+     * babbage-002; o200k_base for everything else, including unknown models and fine-tunes of o200k models.
+     */
+    public EncodingType encodingFor(@Nullable String model) {
+        if (model == null) {
+            return EncodingType.O200K_BASE;
+        }
+        String m = model.toLowerCase(Locale.ROOT);
+        if (m.startsWith("ft:")) {
+            m = m.substring(3);
+        }
+        boolean cl100k = (m.startsWith("gpt-4") && !m.startsWith("gpt-4o") && !m.startsWith("gpt-4.1") && !m.startsWith("gpt-4.5"))
+                || m.startsWith("gpt-3.5") || m.startsWith("gpt-35")
+                || m.startsWith("text-embedding-3") || m.startsWith("text-embedding-ada-002")
+                || m.startsWith("davinci-002") || m.startsWith("babbage-002");
+        return cl100k ? EncodingType.CL100K_BASE : EncodingType.O200K_BASE;
+    }
+
+    /** Tokens of a text; special-token strings such as {@code <|endoftext|>} count as ordinary text. */
+    public long countText(@Nullable String model, String text) {
+        return encoding(encodingFor(model)).countTokensOrdinary(text);
+    }
+
+    /**
+     * Prompt tokens of a request body on the caller's thread.
+     *
+     * @param model the model whose tokenizer to use; null: the body's {@code model}
+     */
+    public long promptTokens(@Nullable String model, Endpoint endpoint, @Nullable JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return 0;
+        }
+        EncodingType type = encodingFor(model != null ? model : textOrNull(body.get("model")));
+        return count(PromptReader.read(endpoint, body, type), encoding(type));
+    }
+
+    /**
+     * Prompt tokens of a request body, completed at once when its text is short and otherwise
+     * computed on the offload executor; safe to call from an event loop. The body is read before
+     * this returns (a walk without tokenizing) and may be released afterwards.
+     */
+    public CompletableFuture<Long> promptTokensAsync(@Nullable String model, Endpoint endpoint, @Nullable JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return CompletableFuture.completedFuture(0L);
+        }
+        EncodingType type = encodingFor(model != null ? model : textOrNull(body.get("model")));
+        PromptParts parts = PromptReader.read(endpoint, body, type);
+        Encoding enc = encoding(type);
+        if (parts.chars() <= INLINE_CHARS) {
+            return CompletableFuture.completedFuture(count(parts, enc));
+        }
+        return CompletableFuture.supplyAsync(() -> count(parts, enc), offload);
+    }
+
+    /** A counter for the text of one stream (content and tool-call arguments as they arrive). */
+    public StreamedTextCounter streamCounter(@Nullable String model) {
+        return new StreamedTextCounter(encoding(encodingFor(model)));
+    }
+
+    private Encoding encoding(EncodingType type) {
+        return type == EncodingType.CL100K_BASE ? cl100k : o200k;
+    }
+
+    private static long count(PromptParts parts, Encoding enc) {
+        long n = parts.knownTokens();
+        for (String text : parts.texts()) {
+            n += enc.countTokensOrdinary(text);
+        }
+        return n;
+    }
+
+    private static @Nullable String textOrNull(@Nullable JsonNode v) {
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+}

@@ -1,0 +1,65 @@
+package tollgate.metering.pricing;
+
+import java.math.BigDecimal;
+import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.Usage;
+
+/**
+ * The cost of a call in USD, in exact decimal arithmetic (SPEC 5):
+ * {@code (input − cached − cache_write) × input + cached × cached_input + cache_write × cache_write_price
+ * + output × output}, prices per 1M tokens, divided by 10^6 exactly (a shift of the decimal point).
+ *
+ * <p>{@link Usage#inputTokens()} counts every prompt token, cached and cache-written ones included
+ * (OpenAI's {@code prompt_tokens} convention; an Anthropic usage, whose {@code input_tokens} excludes
+ * both, must add them). A call whose input is above a model's long-context threshold is priced entirely
+ * at the tier's prices, as OpenAI and Anthropic bill it. A missing cached or cache-write price bills
+ * those tokens at the input price. Cached and cache-written counts above the input count are
+ * clamped to it, so a usage that breaks the convention is never billed below zero.
+ */
+public final class CostCalculator {
+    private static final int PER_MILLION_DIGITS = 6;
+
+    private CostCalculator() {
+    }
+
+    public static BigDecimal cost(ModelPrice p, Usage u) {
+        Rates r = Rates.of(p, u.inputTokens());
+        long cached = Math.min(u.cachedInputTokens(), u.inputTokens());
+        long written = Math.min(u.cacheCreationInputTokens(), u.inputTokens() - cached);
+        long uncached = u.inputTokens() - cached - written;
+        BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(uncached))
+                .add(r.cachedInput.multiply(BigDecimal.valueOf(cached)))
+                .add(r.cacheWrite.multiply(BigDecimal.valueOf(written)))
+                .add(r.output.multiply(BigDecimal.valueOf(u.outputTokens())));
+        return ModelPrice.normalized(perMillion.movePointLeft(PER_MILLION_DIGITS));
+    }
+
+    /**
+     * The most a call can cost, for a budget reservation: every prompt token at the full input price
+     * (no cache discount is known before the call) and {@code maxOutputTokens} at the output price.
+     */
+    public static BigDecimal worstCase(ModelPrice p, long promptTokens, long maxOutputTokens) {
+        if (promptTokens < 0 || maxOutputTokens < 0) {
+            throw new IllegalArgumentException("promptTokens, maxOutputTokens: " + promptTokens + ", " + maxOutputTokens
+                    + " (expected: >= 0)");
+        }
+        Rates r = Rates.of(p, promptTokens);
+        BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(promptTokens))
+                .add(r.output.multiply(BigDecimal.valueOf(maxOutputTokens)));
+        return ModelPrice.normalized(perMillion.movePointLeft(PER_MILLION_DIGITS));
+    }
+
+    private record Rates(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal output) {
+        static Rates of(ModelPrice p, long inputTokens) {
+            LongContextTier t = p.longContext();
+            if (t != null && inputTokens > t.aboveInputTokens()) {
+                return new Rates(t.input(), orElse(t.cachedInput(), t.input()), orElse(t.cacheWrite(), t.input()), t.output());
+            }
+            return new Rates(p.input(), orElse(p.cachedInput(), p.input()), orElse(p.cacheWrite(), p.input()), p.output());
+        }
+
+        private static BigDecimal orElse(@Nullable BigDecimal v, BigDecimal fallback) {
+            return v != null ? v : fallback;
+        }
+    }
+}

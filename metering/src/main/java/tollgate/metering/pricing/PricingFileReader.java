@@ -1,0 +1,225 @@
+package tollgate.metering.pricing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads a pricing document (SPEC 6) into a {@link PricingFile}, adding one error per bad key or
+ * value, each naming the key path and the value, so that a file is reported whole:
+ * <pre>
+ * models:
+ *   my-finetune: {input: 0.30, cached_input: 0.15, output: 1.20, cache_write: 0.375,
+ *                 long_context: {above_input_tokens: 200000, input: 0.6, cached_input: 0.3, output: 2.4},
+ *                 max_output_tokens: 16384, cheaper_alternative: gpt-4o-mini}
+ * aliases:
+ *   prod-deployment: gpt-4o
+ * </pre>
+ * {@code source}, {@code retrieved}, {@code unit} and {@code override_file} may appear at the top, as
+ * {@code tollgate pricing --format json} prints them, so that its output can be edited into a pricing file.
+ */
+final class PricingFileReader {
+    static final String UNIT = "USD per 1M tokens";
+    private static final Set<String> TOP = Set.of("models", "aliases", "source", "retrieved", "unit", "override_file");
+    private static final Set<String> MODEL = Set.of("input", "cached_input", "output", "cache_write",
+            "long_context", "max_output_tokens", "cheaper_alternative");
+    private static final Set<String> TIER = Set.of("above_input_tokens", "input", "cached_input", "output", "cache_write");
+    private static final int MAX_NAME_CHARS = 256;
+
+    private final String origin;
+    private final List<String> errors;
+
+    /**
+     * @param origin how errors name the document, e.g. {@code "pricing file prices.yaml"}
+     * @param errors where errors are added
+     */
+    PricingFileReader(String origin, List<String> errors) {
+        this.origin = origin;
+        this.errors = errors;
+    }
+
+    PricingFile read(@Nullable JsonNode root) {
+        Map<String, ModelPrice> models = new LinkedHashMap<>();
+        Map<String, String> aliases = new LinkedHashMap<>();
+        if (root == null || root.isNull() || root.isMissingNode()) {
+            return new PricingFile(models, aliases, null, null);
+        }
+        if (!root.isObject()) {
+            error("(top level)", root, "a mapping with models: and aliases:");
+            return new PricingFile(models, aliases, null, null);
+        }
+        rejectUnknown(root, "", TOP);
+        String unit = text(root, "", "unit");
+        if (unit != null && !unit.equals(UNIT)) {
+            error("unit", root.get("unit"), "'" + UNIT + "'");
+        }
+        JsonNode m = root.get("models");
+        if (m != null && !m.isNull()) {
+            if (!m.isObject()) {
+                error("models", m, "a mapping of model name to prices");
+            } else {
+                for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (name("models", e.getKey())) {
+                        ModelPrice price = model("models." + e.getKey(), e.getValue());
+                        if (price != null) {
+                            models.put(e.getKey(), price);
+                        }
+                    }
+                }
+            }
+        }
+        JsonNode a = root.get("aliases");
+        if (a != null && !a.isNull()) {
+            if (!a.isObject()) {
+                error("aliases", a, "a mapping of alias to model name");
+            } else {
+                for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    String target = text(a, "aliases", e.getKey());
+                    if (name("aliases", e.getKey()) && target != null && name("aliases." + e.getKey(), target)) {
+                        aliases.put(e.getKey(), target);
+                    }
+                }
+            }
+        }
+        return new PricingFile(models, aliases, text(root, "", "source"), text(root, "", "retrieved"));
+    }
+
+    private @Nullable ModelPrice model(String path, JsonNode node) {
+        if (!node.isObject()) {
+            error(path, node, "a mapping such as {input: 0.15, cached_input: 0.075, output: 0.60}");
+            return null;
+        }
+        int before = errors.size();
+        rejectUnknown(node, path, MODEL);
+        BigDecimal input = price(node, path, "input", true);
+        BigDecimal cached = price(node, path, "cached_input", false);
+        BigDecimal output = price(node, path, "output", true);
+        BigDecimal cacheWrite = price(node, path, "cache_write", false);
+        Long maxOutput = count(node, path, "max_output_tokens");
+        String cheaper = text(node, path, "cheaper_alternative");
+        LongContextTier tier = null;
+        JsonNode lc = node.get("long_context");
+        if (lc != null && !lc.isNull()) {
+            tier = tier(path + ".long_context", lc);
+        }
+        if (cheaper != null) {
+            name(path + ".cheaper_alternative", cheaper);
+        }
+        if (input == null || output == null || errors.size() > before) {
+            return null;
+        }
+        return new ModelPrice(input, cached, output, cacheWrite, maxOutput, tier, cheaper);
+    }
+
+    private @Nullable LongContextTier tier(String path, JsonNode node) {
+        if (!node.isObject()) {
+            error(path, node, "a mapping such as {above_input_tokens: 200000, input: 6, cached_input: 0.6, output: 22.5}");
+            return null;
+        }
+        rejectUnknown(node, path, TIER);
+        Long above = count(node, path, "above_input_tokens");
+        if (above == null && !node.has("above_input_tokens")) {
+            errors.add(origin + ": " + path + ".above_input_tokens: missing (expected: a whole number > 0)");
+        }
+        BigDecimal input = price(node, path, "input", true);
+        BigDecimal cached = price(node, path, "cached_input", false);
+        BigDecimal output = price(node, path, "output", true);
+        BigDecimal cacheWrite = price(node, path, "cache_write", false);
+        if (above == null || input == null || output == null) {
+            return null;
+        }
+        return new LongContextTier(above, input, cached, output, cacheWrite);
+    }
+
+    private @Nullable BigDecimal price(JsonNode parent, String path, String key, boolean required) {
+        JsonNode v = parent.get(key);
+        if (v == null || v.isNull()) {
+            if (required) {
+                errors.add(origin + ": " + path + "." + key + ": missing (expected: a decimal number >= 0, " + UNIT + ")");
+            }
+            return null;
+        }
+        BigDecimal d = null;
+        if (v.isNumber()) {
+            d = v.decimalValue();
+        } else if (v.isTextual()) {
+            try {
+                d = new BigDecimal(v.asText().trim());
+            } catch (NumberFormatException e) {
+                d = null;
+            }
+        }
+        if (d == null || d.signum() < 0) {
+            error(path + "." + key, v, "a decimal number >= 0, " + UNIT);
+            return null;
+        }
+        return d;
+    }
+
+    private @Nullable Long count(JsonNode parent, String path, String key) {
+        JsonNode v = parent.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() <= 0) {
+            error(path + "." + key, v, "a whole number > 0");
+            return null;
+        }
+        return v.longValue();
+    }
+
+    private @Nullable String text(JsonNode parent, String path, String key) {
+        JsonNode v = parent.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            error(path.isEmpty() ? key : path + "." + key, v, "a string");
+            return null;
+        }
+        return v.asText();
+    }
+
+    private boolean name(String path, String name) {
+        if (name.isBlank() || name.length() > MAX_NAME_CHARS) {
+            errors.add(origin + ": " + path + ": '" + clip(name) + "' (expected: a model name of 1 to " + MAX_NAME_CHARS + " characters)");
+            return false;
+        }
+        return true;
+    }
+
+    private void rejectUnknown(JsonNode node, String path, Set<String> known) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!known.contains(k)) {
+                errors.add(origin + ": " + (path.isEmpty() ? "" : path + ".") + clip(k) + ": unknown key (expected one of: "
+                        + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    private void error(String path, JsonNode value, String expected) {
+        errors.add(origin + ": " + path + ": " + describe(value) + " (expected: " + expected + ")");
+    }
+
+    private static String describe(JsonNode v) {
+        if (v.isObject()) {
+            return "a mapping";
+        }
+        if (v.isArray()) {
+            return "a list";
+        }
+        return "'" + clip(v.asText()) + "'";
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+}
