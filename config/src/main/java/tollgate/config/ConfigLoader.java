@@ -246,6 +246,7 @@ public final class ConfigLoader {
     private <T> T layered(String setting, @Nullable String flag, String envName, ConfigNode file, String fileKey,
                           java.util.function.Function<String, T> parser, T fallback, List<String> errors) {
         if (flag != null) {
+            file.raw(fileKey); // the file's value is overridden, not unknown
             return parseOr(setting + " (--" + setting.replace("log.dir", "log-dir") + ")", flag, parser, fallback, errors);
         }
         String e = env.get(envName);

@@ -1,0 +1,139 @@
+package tollgate.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    Path file(String yaml) throws Exception {
+        Path f = dir.resolve("tollgate.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void defaultsMatchTheSpec() throws Exception {
+        TollgateConfig c = new ConfigLoader(Map.of()).load(null, CliOverrides.NONE);
+        assertThat(c.listen()).hasToString("127.0.0.1:8080");
+        assertThat(c.upstream()).hasToString("https://api.openai.com");
+        assertThat(c.log().dir()).isEqualTo(Path.of("./logs"));
+        assertThat(c.timeouts().firstByte()).isEqualTo(Duration.ofSeconds(600));
+        assertThat(c.timeouts().idle()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(c.limits().maxRequestBytes()).isEqualTo(32L * 1024 * 1024);
+        assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.injectStreamUsage()).isTrue();
+        assertThat(c.budgets().mode()).isEqualTo(BudgetMode.RESERVE);
+        assertThat(c.adminEnabled()).isFalse();
+    }
+
+    @Test
+    void flagBeatsEnvBeatsFileBeatsDefault() throws Exception {
+        Path f = file("listen: 127.0.0.1:7001\nupstream: http://file.example\nlog: {dir: /file/logs}\n");
+        Map<String, String> env = Map.of("TOLLGATE_LISTEN", "127.0.0.1:7002", "TOLLGATE_UPSTREAM", "http://env.example/v1/");
+        TollgateConfig c = new ConfigLoader(env).load(f, new CliOverrides("127.0.0.1:7003", null, null));
+        assertThat(c.listen().port()).isEqualTo(7003);
+        assertThat(c.upstream()).hasToString("http://env.example/v1");
+        assertThat(c.log().dir()).isEqualTo(Path.of("/file/logs"));
+    }
+
+    @Test
+    void configFileComesFromTheEnvironmentWhenNoFlag() throws Exception {
+        Path f = file("listen: 127.0.0.1:7009\n");
+        TollgateConfig c = new ConfigLoader(Map.of("TOLLGATE_CONFIG", f.toString())).load(null, CliOverrides.NONE);
+        assertThat(c.listen().port()).isEqualTo(7009);
+        assertThat(c.source()).isEqualTo(f);
+    }
+
+    @Test
+    void everyErrorIsCollectedWithItsPath() throws Exception {
+        Path f = file("""
+                listen: nowhere
+                timeouts: {first_byte: -5s, idel: 3s}
+                log: {fsync: sometimes}
+                budgets:
+                  mode: later
+                  default:
+                    - {window: fortnightly, usd: 5}
+                keys:
+                  - {name: a, key_sha256: "xyz"}
+                """);
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f, CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                        .anySatisfy(m -> assertThat(m).startsWith("listen: 'nowhere'").contains("expected"))
+                        .anySatisfy(m -> assertThat(m).isEqualTo("timeouts.idel: unknown key"))
+                        .anySatisfy(m -> assertThat(m).startsWith("log.fsync: 'sometimes'").contains("batch, always or never"))
+                        .anySatisfy(m -> assertThat(m).startsWith("budgets.mode: 'later'"))
+                        .anySatisfy(m -> assertThat(m).startsWith("budgets.default[0].window: 'fortnightly'"))
+                        .anySatisfy(m -> assertThat(m).contains("key_sha256").contains("64 hex")));
+    }
+
+    @Test
+    void keyEnvIsHashedAndTheRawKeyIsNotKept() throws Exception {
+        Path f = file("""
+                keys_required: true
+                keys:
+                  - name: storybot
+                    key_env: STORYBOT_KEY
+                    upstream_key_env: REAL_KEY
+                    budgets:
+                      - {window: daily, usd: 5}
+                      - {window: monthly, usd: 50, tokens: 20000000}
+                    alerts: [0.5]
+                """);
+        TollgateConfig c = new ConfigLoader(Map.of("STORYBOT_KEY", "tg-raw-secret", "REAL_KEY", "upstream-secret")).load(f, CliOverrides.NONE);
+        KeyConfig k = c.keys().get(0);
+        assertThat(k.keySha256()).isEqualTo(ConfigLoader.sha256Hex("tg-raw-secret"));
+        assertThat(k.budgets()).containsExactly(new BudgetLimit(BudgetWindow.DAILY, new BigDecimal("5"), null),
+                new BudgetLimit(BudgetWindow.MONTHLY, new BigDecimal("50"), 20_000_000L));
+        assertThat(k.alerts()).containsExactly(new BigDecimal("0.5"));
+        assertThat(c.keysRequired()).isTrue();
+        assertThat(c.toString() + k).doesNotContain("tg-raw-secret").doesNotContain("upstream-secret");
+    }
+
+    @Test
+    void missingKeyEnvIsAnErrorThatDoesNotPrintValues() throws Exception {
+        Path f = file("keys:\n  - {name: a, key_env: NOPE}\n");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f, CliOverrides.NONE))
+                .hasMessageContaining("keys[0].key_env").hasMessageContaining("NOPE is not set");
+    }
+
+    @Test
+    void redisStoreAndZoneParse() throws Exception {
+        Path f = file("budgets: {store: 'redis://cache:6379', timezone: Europe/Berlin, on_store_failure: deny, mode: after}\n");
+        TollgateConfig c = new ConfigLoader(Map.of()).load(f, CliOverrides.NONE);
+        assertThat(c.budgets().redisUri()).hasToString("redis://cache:6379");
+        assertThat(c.budgets().timezone().getId()).isEqualTo("Europe/Berlin");
+        assertThat(c.budgets().onStoreFailure()).isEqualTo(StoreFailurePolicy.DENY);
+        assertThat(c.budgets().mode()).isEqualTo(BudgetMode.AFTER);
+    }
+
+    @Test
+    void durationsAcceptUnits() {
+        assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(Durations.parse("30")).isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> Durations.parse("soon")).hasMessageContaining("expected");
+    }
+
+    @Test
+    void watcherNoticesAnEdit() throws Exception {
+        Path f = file("listen: 127.0.0.1:1\n");
+        java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
+        try (ConfigWatcher w = new ConfigWatcher(f, Duration.ofMillis(50), changed::countDown)) {
+            Thread.sleep(100);
+            Files.writeString(f, "listen: 127.0.0.1:22\n# edited\n");
+            assertThat(changed.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+    }
+}
