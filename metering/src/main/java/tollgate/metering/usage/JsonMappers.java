@@ -1,0 +1,58 @@
+package tollgate.metering.usage;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.jspecify.annotations.Nullable;
+
+/** The shared, thread-safe Jackson mappers of the usage package and the few field reads they all need. */
+final class JsonMappers {
+    /** For answers from the upstream: chunks, events and small sub-objects. */
+    static final ObjectMapper RESPONSE = new ObjectMapper();
+
+    /**
+     * For request bodies, which may be re-serialized: decimals stay exact ("0.70" stays "0.70"), and strings
+     * may be as long as the request (a base64 image); the proxy bounds the body by {@code limits.max_request_bytes}.
+     */
+    static final ObjectMapper REQUEST = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                    .build())
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
+
+    private JsonMappers() {
+    }
+
+    static @Nullable String text(@Nullable JsonNode node, String field) {
+        if (node == null) {
+            return null;
+        }
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.textValue() : null;
+    }
+
+    /** A whole, non-negative number of the field, or null when absent or not a number. */
+    static @Nullable Long count(@Nullable JsonNode node, String field) {
+        if (node == null) {
+            return null;
+        }
+        JsonNode value = node.get(field);
+        if (value == null || !value.isNumber()) {
+            return null;
+        }
+        return Math.max(0L, value.longValue());
+    }
+
+    static @Nullable JsonNode object(@Nullable JsonNode node, String field) {
+        if (node == null) {
+            return null;
+        }
+        JsonNode value = node.get(field);
+        return value != null && value.isObject() ? value : null;
+    }
+}

@@ -1,0 +1,215 @@
+package tollgate.metering.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import tollgate.metering.sse.SseDecoder;
+
+/**
+ * Meters one upstream answer from its body bytes as they pass, holding no more of the body than one event.
+ *
+ * <pre>
+ * upstream body ─onBytes()→ ResponseMeter ─→ usage(), model(), errorCode(), streamedText(), streamCompleted()
+ *                  text/event-stream: SseDecoder → StreamEventReader (each event's data parsed with Jackson)
+ *                  JSON:              JsonBodyScanner (non-blocking parser; model, usage and error only)
+ * </pre>
+ *
+ * <p>When tollgate added {@code stream_options.include_usage} to a streamed request ({@link #holdsBack()}),
+ * the proxy forwards only bytes before {@link #releasableOffset()} and skips the ranges of
+ * {@link #takeDroppedRanges()}: the one usage-only chunk the client did not ask for (SPEC 2, "Exact streamed
+ * usage"). Every other byte reaches the client unchanged. One meter per response, used from one thread.
+ *
+ * <pre>
+ * meter.onBytes(chunk)                                  // every chunk, before forwarding it
+ * if (!meter.holdsBack()) forward(chunk)
+ * else { for ([s, e) : meter.takeDroppedRanges()) { forward(sent, s); sent = e; }
+ *        forward(sent, meter.releasableOffset()); sent = meter.releasableOffset(); }
+ * at the end: meter.onEnd(); skip takeDroppedRanges() once more, forward the rest
+ * </pre>
+ */
+public final class ResponseMeter {
+    private final Endpoint endpoint;
+    private final int status;
+    private final boolean holdsBack;
+    private final @Nullable SseDecoder decoder;
+    private final @Nullable StreamEventReader events;
+    private final @Nullable JsonBodyScanner json;
+    private @Nullable List<long[]> dropped;
+    private boolean droppedUsageChunk;
+    private long bytesSeen;
+    private long unreadable;
+    private boolean ended;
+
+    private ResponseMeter(Endpoint endpoint, int status, @Nullable String contentType, boolean usageInjected) {
+        this.endpoint = endpoint;
+        this.status = status;
+        String type = contentType == null ? "" : contentType.strip().toLowerCase(Locale.ROOT);
+        if (type.startsWith("text/event-stream")) {
+            events = new StreamEventReader();
+            decoder = new SseDecoder(this::onEvent);
+            json = null;
+        } else {
+            events = null;
+            decoder = null;
+            // a body without a content type is read as JSON too; HTML error pages and the like are not read
+            json = type.isEmpty() || type.contains("json") ? new JsonBodyScanner() : null;
+        }
+        this.holdsBack = usageInjected && decoder != null
+                && (endpoint == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.COMPLETIONS);
+    }
+
+    /**
+     * @param contentType the response's Content-Type header; {@code text/event-stream} means a stream
+     * @param usageInjected tollgate added {@code stream_options.include_usage} to the request
+     */
+    public static ResponseMeter create(Endpoint endpoint, int status, @Nullable String contentType,
+                                       boolean usageInjected) {
+        return new ResponseMeter(endpoint, status, contentType, usageInjected);
+    }
+
+    /**
+     * Reads the bytes from {@code buf.position()} to its limit; the buffer itself is left as it was. The bytes
+     * must be the body as decoded (no gzip or br content coding), as the metering reads JSON and SSE text.
+     */
+    public void onBytes(ByteBuffer buf) {
+        if (ended) {
+            return;
+        }
+        bytesSeen += buf.remaining();
+        if (decoder != null) {
+            decoder.feed(buf);
+        } else if (json != null) {
+            json.feed(buf);
+        }
+    }
+
+    /** The body ended (completely or not). */
+    public void onEnd() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (decoder != null) {
+            decoder.end();
+        } else if (json != null) {
+            json.end();
+        }
+    }
+
+    /** True when the proxy must hold bytes back until {@link #releasableOffset()} passes them. */
+    public boolean holdsBack() {
+        return holdsBack;
+    }
+
+    /** Absolute offset up to which every byte is decided: forward it or skip it per {@link #takeDroppedRanges()}. */
+    public long releasableOffset() {
+        if (!holdsBack || ended || decoder == null) {
+            return bytesSeen;
+        }
+        return decoder.pendingEventStart();
+    }
+
+    /** The [start, end) ranges decided since the last call that must not be forwarded; each ends at or before {@link #releasableOffset()}. */
+    public List<long[]> takeDroppedRanges() {
+        List<long[]> taken = dropped;
+        if (taken == null) {
+            return List.of();
+        }
+        dropped = null;
+        return taken;
+    }
+
+    /** The exact usage the upstream reported, or null when none arrived. */
+    public @Nullable Usage usage() {
+        if (events != null) {
+            return events.usage();
+        }
+        return json == null ? null : UsageParser.parse(json.usage());
+    }
+
+    /** The model as the answer names it, or null. */
+    public @Nullable String model() {
+        if (events != null) {
+            return events.model();
+        }
+        return json == null ? null : json.model();
+    }
+
+    /** The answer's {@code error.code}, else its {@code error.type}; null when the body carries no error object. */
+    public @Nullable String errorCode() {
+        if (events != null) {
+            return events.errorCode();
+        }
+        JsonNode error = json == null ? null : json.error();
+        return error == null ? null : errorCodeOf(error);
+    }
+
+    /** The text a stream carried (content, refusals, tool arguments), for estimating output when no usage came. */
+    public String streamedText() {
+        return events == null ? "" : events.streamedText();
+    }
+
+    /** True when {@link #streamedText()} stopped growing at its cap. */
+    public boolean streamedTextTruncated() {
+        return events != null && events.textTruncated();
+    }
+
+    /** True when the stream reached its end marker: {@code [DONE]} or a Responses terminal event. */
+    public boolean streamCompleted() {
+        return events != null && events.completed();
+    }
+
+    /** True when the answer is an event stream. */
+    public boolean isStream() {
+        return decoder != null;
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    /** Events that could not be read: larger than the cap, or not JSON. */
+    public long unreadableEvents() {
+        long oversized = decoder == null ? 0 : decoder.oversizedEvents();
+        return oversized + unreadable + (events == null ? 0 : events.malformedEvents());
+    }
+
+    static @Nullable String errorCodeOf(JsonNode error) {
+        JsonNode code = error.get("code");
+        if (code != null && (code.isTextual() || code.isNumber()) && !code.asText().isEmpty()) {
+            return code.asText();
+        }
+        String type = JsonMappers.text(error, "type");
+        return type == null || type.isEmpty() ? null : type;
+    }
+
+    private void onEvent(@Nullable String eventName, String data, long start, long end) {
+        StreamEventReader reader = events;
+        if (reader == null) {
+            return;
+        }
+        boolean usageOnly;
+        try {
+            usageOnly = reader.read(eventName, data);
+        } catch (RuntimeException e) {
+            // metering must never break the relay: an event it cannot read is counted and forwarded as it is
+            unreadable++;
+            return;
+        }
+        if (usageOnly && holdsBack && !droppedUsageChunk) {
+            droppedUsageChunk = true;
+            List<long[]> list = dropped;
+            if (list == null) {
+                list = dropped = new ArrayList<>(1);
+            }
+            list.add(new long[] {start, end});
+        }
+    }
+}

@@ -1,0 +1,389 @@
+package tollgate.metering.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ResponseMeterTest {
+    private static final String SSE = "text/event-stream; charset=utf-8";
+    private static final String JSON = "application/json";
+
+    /** One recorded answer and what metering must read from it. */
+    record Case(String fixture, Endpoint endpoint, int status, String contentType, @Nullable Usage usage,
+                @Nullable String model, boolean completed, @Nullable String text, @Nullable String errorCode) {
+        boolean isStream() {
+            return contentType.startsWith("text/event-stream");
+        }
+
+        @Override
+        public String toString() {
+            return fixture;
+        }
+    }
+
+    /** What a meter read; equal for every way of cutting the same bytes. */
+    record Reading(@Nullable Usage usage, @Nullable String model, @Nullable String errorCode, String text,
+                   boolean completed) {
+        static Reading of(ResponseMeter meter) {
+            return new Reading(meter.usage(), meter.model(), meter.errorCode(), meter.streamedText(),
+                    meter.streamCompleted());
+        }
+    }
+
+    static Stream<Case> recorded() {
+        return Stream.of(
+                // the expected texts come from the recording projects' own assertions (README.md) or the *.done events
+                new Case("chat_stream_gpt-4o_content.sse", Endpoint.CHAT_COMPLETIONS, 200, SSE,
+                        new Usage(14, 0, 30, 0), "gpt-4o-2024-08-06", true,
+                        "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, "
+                                + "I recommend checking a reliable weather website or a weather app.", null),
+                new Case("chat_stream_gpt-4o_tool_call.sse", Endpoint.CHAT_COMPLETIONS, 200, SSE,
+                        new Usage(44, 0, 16, 0), "gpt-4o-2024-08-06", true, "{\"city\":\"New York City\"}", null),
+                new Case("chat_stream_gpt-4o_refusal.sse", Endpoint.CHAT_COMPLETIONS, 200, SSE,
+                        new Usage(79, 0, 11, 0), "gpt-4o-2024-08-06", true,
+                        "I'm sorry, I can't assist with that request.", null),
+                new Case("chat_stream_gpt-4o_n3.sse", Endpoint.CHAT_COMPLETIONS, 200, SSE,
+                        new Usage(79, 0, 42, 0), "gpt-4o-2024-08-06", true, null, null),
+                new Case("chat_stream_gpt-4o-mini_usage_null.sse", Endpoint.CHAT_COMPLETIONS, 200, SSE,
+                        new Usage(53, 0, 15, 0), "gpt-4o-mini-2024-07-18", true, "{\"country\":\"UK\"}", null),
+                new Case("completions_stream_gpt-3.5-turbo-instruct.sse", Endpoint.COMPLETIONS, 200, SSE,
+                        new Usage(5, 0, 7, 0), "gpt-3.5-turbo-instruct", true, "This is indeed a test", null),
+                new Case("responses_stream_gpt-4o_text.sse", Endpoint.RESPONSES, 200, SSE,
+                        new Usage(278, 0, 9, 0), "gpt-4o-2024-08-06", true,
+                        doneText("responses_stream_gpt-4o_text.sse", "response.output_text.done", "text"), null),
+                new Case("responses_stream_gpt-5_function_call.sse", Endpoint.RESPONSES, 200, SSE,
+                        new Usage(53, 0, 469, 448), "gpt-5-2025-08-07", true,
+                        doneText("responses_stream_gpt-5_function_call.sse",
+                                "response.function_call_arguments.done", "arguments"), null),
+                new Case("responses_stream_gpt-5_web_search.sse", Endpoint.RESPONSES, 200, SSE,
+                        new Usage(33151, 4352, 3367, 2624), "gpt-5-2025-08-07", true,
+                        doneText("responses_stream_gpt-5_web_search.sse", "response.output_text.done", "text"), null),
+                new Case("chat_gpt-4o.json", Endpoint.CHAT_COMPLETIONS, 200, JSON,
+                        new Usage(14, 0, 37, 0), "gpt-4o-2024-08-06", false, "", null),
+                new Case("chat_gpt-5.6-sol_cached.json", Endpoint.CHAT_COMPLETIONS, 200, JSON,
+                        new Usage(4020, 4012, 4, 0), "gpt-5.6-sol", false, "", null),
+                new Case("completions_gpt-3.5-turbo-instruct.json", Endpoint.COMPLETIONS, 200, JSON,
+                        new Usage(5, 0, 7, 0), "gpt-3.5-turbo-instruct", false, "", null),
+                new Case("embeddings_text-embedding-3-small.json", Endpoint.EMBEDDINGS, 200, JSON,
+                        new Usage(4, 0, 0, 0), "text-embedding-3-small", false, "", null),
+                new Case("responses_gpt-4o-mini.json", Endpoint.RESPONSES, 200, JSON,
+                        new Usage(14, 0, 50, 0), "gpt-4o-mini-2024-07-18", false, "", null),
+                new Case("responses_gpt-5_cached_reasoning.json", Endpoint.RESPONSES, 200, JSON,
+                        new Usage(12594, 3200, 1150, 1088), "gpt-5-2025-08-07", false, "", null),
+                // cache_write_tokens is not a SPEC 5 field: the writes stay plain input tokens
+                new Case("responses_gpt-5.6-sol_cache_write.json", Endpoint.RESPONSES, 200, JSON,
+                        new Usage(4020, 0, 5, 0), "gpt-5.6-sol", false, "", null),
+                new Case("error_404_model_not_found.json", Endpoint.EMBEDDINGS, 404, "application/json; charset=utf-8",
+                        null, null, false, "", "model_not_found"),
+                new Case("error_400_code_null.json", Endpoint.CHAT_COMPLETIONS, 400, JSON,
+                        null, null, false, "", "invalid_request_error"));
+    }
+
+    static Stream<Case> recordedStreams() {
+        return recorded().filter(Case::isStream);
+    }
+
+    static Stream<Case> injectableStreams() {
+        return recordedStreams().filter(c -> c.endpoint() != Endpoint.RESPONSES);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recorded")
+    void readsUsageModelTextAndErrorOfRecordedAnswers(Case c) {
+        ResponseMeter meter = ResponseMeter.create(c.endpoint(), c.status(), c.contentType(), false);
+        byte[] body = Fixtures.bytes(c.fixture());
+        byte[] forwarded = RelaySimulation.run(meter, body, new int[0], false);
+
+        assertThat(meter.usage()).isEqualTo(c.usage());
+        assertThat(meter.model()).isEqualTo(c.model());
+        assertThat(meter.errorCode()).isEqualTo(c.errorCode());
+        assertThat(meter.streamCompleted()).isEqualTo(c.completed());
+        assertThat(meter.isStream()).isEqualTo(c.isStream());
+        if (c.text() != null) {
+            assertThat(meter.streamedText()).isEqualTo(c.text());
+        }
+        assertThat(meter.unreadableEvents()).isZero();
+        assertThat(meter.holdsBack()).isFalse();
+        assertThat(forwarded).isEqualTo(body);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recorded")
+    void readsTheSameWhereverTheBodyIsCut(Case c) {
+        byte[] body = Fixtures.bytes(c.fixture());
+        Reading whole = read(c, body, new int[0], false);
+        assertThat(read(c, body, everyByte(body.length), false)).as("one byte at a time").isEqualTo(whole);
+        if (body.length <= 16 * 1024) {
+            assertThat(read(c, body, everyByte(body.length), true)).as("one byte at a time, direct").isEqualTo(whole);
+            for (int cut = 1; cut < body.length; cut++) {
+                assertThat(read(c, body, new int[] {cut}, false)).as("cut at %d", cut).isEqualTo(whole);
+            }
+        }
+        Random random = new Random(7);
+        for (int run = 0; run < 100; run++) {
+            int[] cuts = randomCuts(random, body.length);
+            assertThat(read(c, body, cuts, run % 2 == 0)).as("cuts %s", Arrays.toString(cuts)).isEqualTo(whole);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recordedStreams")
+    void readsCrlfAndCrStreamsLikeLfStreams(Case c) {
+        byte[] lf = Fixtures.bytes(c.fixture());
+        Reading expected = read(c, lf, new int[0], false);
+        for (String eol : List.of("\r\n", "\r")) {
+            byte[] body = Fixtures.withLineEnds(lf, eol);
+            assertThat(read(c, body, new int[0], false)).isEqualTo(expected);
+            assertThat(read(c, body, everyByte(body.length), false)).isEqualTo(expected);
+            Random random = new Random(11);
+            for (int run = 0; run < 30; run++) {
+                assertThat(read(c, body, randomCuts(random, body.length), run % 2 == 1)).isEqualTo(expected);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("injectableStreams")
+    void removesExactlyTheInjectedUsageChunkWhereverTheStreamIsCut(Case c) {
+        byte[] lf = Fixtures.bytes(c.fixture());
+        byte[] lfWithout = Fixtures.withoutUsageChunk(lf);
+        assertThat(lfWithout.length).isLessThan(lf.length);
+        for (String eol : List.of("\n", "\r\n", "\r")) {
+            byte[] body = Fixtures.withLineEnds(lf, eol);
+            byte[] expected = Fixtures.withLineEnds(lfWithout, eol);
+            List<int[]> cutsList = new ArrayList<>(List.of(new int[0], everyByte(body.length)));
+            Random random = new Random(3);
+            for (int run = 0; run < 40; run++) {
+                cutsList.add(randomCuts(random, body.length));
+            }
+            if (c.fixture().equals("chat_stream_gpt-4o_tool_call.sse")) {
+                for (int cut = 1; cut < body.length; cut++) {
+                    cutsList.add(new int[] {cut});
+                }
+            }
+            for (int[] cuts : cutsList) {
+                ResponseMeter meter = ResponseMeter.create(c.endpoint(), 200, SSE, true);
+                assertThat(meter.holdsBack()).isTrue();
+                byte[] forwarded = RelaySimulation.run(meter, body, cuts, cuts.length % 2 == 1);
+                assertThat(new String(forwarded, StandardCharsets.UTF_8))
+                        .as("eol %s, cuts %s", eol.replace("\r", "CR").replace("\n", "LF"), Arrays.toString(cuts))
+                        .isEqualTo(new String(expected, StandardCharsets.UTF_8));
+                assertThat(meter.usage()).isEqualTo(c.usage());
+                assertThat(meter.streamCompleted()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void streamWithoutUsageChunkHasNoUsageButKeepsItsText() {
+        byte[] body = Fixtures.withoutUsageChunk(Fixtures.bytes("chat_stream_gpt-4o_content.sse"));
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, false);
+        RelaySimulation.run(meter, body, everyByte(body.length), false);
+        assertThat(meter.usage()).isNull();
+        assertThat(meter.model()).isEqualTo("gpt-4o-2024-08-06");
+        assertThat(meter.streamCompleted()).isTrue();
+        assertThat(meter.streamedText()).startsWith("I'm unable to provide real-time weather updates.");
+    }
+
+    @Test
+    void chunksWithUsageNullAreNotUsage() {
+        String stream = Fixtures.text("chat_stream_gpt-4o-mini_usage_null.sse");
+        assertThat(stream).contains("\"usage\":null");
+        String beforeUsageChunk = stream.substring(0, stream.indexOf("data: {", stream.indexOf("\"finish_reason\":\"tool_calls\"")));
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, true);
+        meter.onBytes(ByteBuffer.wrap(beforeUsageChunk.getBytes(StandardCharsets.UTF_8)));
+        assertThat(meter.usage()).isNull();
+        assertThat(meter.takeDroppedRanges()).isEmpty();
+        assertThat(meter.releasableOffset()).isEqualTo(beforeUsageChunk.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    @Test
+    void cutStreamIsNotCompletedAndKeepsTheTextSoFar() {
+        String stream = Fixtures.text("responses_stream_gpt-4o_text.sse");
+        byte[] cut = stream.substring(0, stream.indexOf("event: response.output_text.done")).getBytes(StandardCharsets.UTF_8);
+        ResponseMeter meter = ResponseMeter.create(Endpoint.RESPONSES, 200, SSE, false);
+        RelaySimulation.run(meter, cut, new int[] {100, 1000}, false);
+        assertThat(meter.streamCompleted()).isFalse();
+        assertThat(meter.usage()).isNull();
+        assertThat(meter.model()).isEqualTo("gpt-4o-2024-08-06");
+        assertThat(meter.streamedText()).isEqualTo("The capital of France is Paris.");
+    }
+
+    @Test
+    void holdsBackOnlyInjectedChatAndCompletionsStreams() {
+        assertThat(ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, true).holdsBack()).isTrue();
+        assertThat(ResponseMeter.create(Endpoint.COMPLETIONS, 200, "TEXT/EVENT-STREAM", true).holdsBack()).isTrue();
+        assertThat(ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, false).holdsBack()).isFalse();
+        assertThat(ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 400, JSON, true).holdsBack()).isFalse();
+        assertThat(ResponseMeter.create(Endpoint.RESPONSES, 200, SSE, true).holdsBack()).isFalse();
+    }
+
+    @Test
+    void releasableOffsetStopsAtTheStartOfAnUnfinishedEvent() {
+        byte[] body = Fixtures.bytes("chat_stream_gpt-4o_tool_call.sse");
+        String s = new String(body, StandardCharsets.UTF_8);
+        int secondEvent = s.indexOf("data: ", 1);
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, true);
+        meter.onBytes(ByteBuffer.wrap(body, 0, secondEvent + 20));
+        assertThat(meter.releasableOffset()).isEqualTo(secondEvent);
+        meter.onBytes(ByteBuffer.wrap(body, secondEvent + 20, body.length - secondEvent - 20));
+        meter.onEnd();
+        assertThat(meter.releasableOffset()).isEqualTo(body.length);
+    }
+
+    @Test
+    void dropsOnlyTheFirstUsageOnlyChunk() {
+        // synthetic: a second usage-only chunk is not what the injection caused, so the client gets it
+        String usageChunk = "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\n";
+        String stream = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n" + usageChunk + usageChunk
+                + "data: [DONE]\n\n";
+        byte[] body = stream.getBytes(StandardCharsets.UTF_8);
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, true);
+        byte[] forwarded = RelaySimulation.run(meter, body, new int[0], false);
+        assertThat(new String(forwarded, StandardCharsets.UTF_8)).isEqualTo(stream.replaceFirst("(?s)data: \\{\"model\":\"m\",\"choices\":\\[\\].*?\n\n", ""));
+        assertThat(meter.usage()).isEqualTo(new Usage(1, 0, 2, 0));
+    }
+
+    @Test
+    void midStreamErrorChunkGivesItsCode() {
+        // synthetic, in the OpenAI error shape the API uses for errors inside a Chat Completions stream
+        String stream = "data: {\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                + "data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n";
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, false);
+        RelaySimulation.run(meter, stream.getBytes(StandardCharsets.UTF_8), new int[0], false);
+        assertThat(meter.errorCode()).isEqualTo("server_error");
+        assertThat(meter.streamCompleted()).isFalse();
+        assertThat(meter.streamedText()).isEqualTo("Hel");
+    }
+
+    @Test
+    void failedResponseCompletesTheStreamWithItsErrorAndUsage() {
+        // synthetic response.failed, shaped as the Responses API reference documents it
+        String stream = "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"model\":\"o3\",\"status\":\"failed\","
+                + "\"error\":{\"code\":\"server_error\",\"message\":\"x\"},\"usage\":{\"input_tokens\":10,\"output_tokens\":3,"
+                + "\"output_tokens_details\":{\"reasoning_tokens\":2}}}}\n\n";
+        ResponseMeter meter = ResponseMeter.create(Endpoint.RESPONSES, 200, SSE, false);
+        RelaySimulation.run(meter, stream.getBytes(StandardCharsets.UTF_8), new int[0], false);
+        assertThat(meter.errorCode()).isEqualTo("server_error");
+        assertThat(meter.streamCompleted()).isTrue();
+        assertThat(meter.usage()).isEqualTo(new Usage(10, 0, 3, 2));
+        assertThat(meter.model()).isEqualTo("o3");
+    }
+
+    @Test
+    void cutJsonBodyKeepsWhatCameBeforeTheCut() {
+        String body = Fixtures.text("chat_gpt-4o.json");
+        byte[] cut = body.substring(0, body.indexOf("\"completion_tokens\"")).getBytes(StandardCharsets.UTF_8);
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+        RelaySimulation.run(meter, cut, new int[] {10}, false);
+        assertThat(meter.model()).isEqualTo("gpt-4o-2024-08-06");
+        assertThat(meter.usage()).isNull();
+    }
+
+    @Test
+    void bodiesThatAreNotJsonOrStreamsAreNotRead() {
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 502, "text/html",  false);
+        RelaySimulation.run(meter, "<html>{\"model\":\"x\"}</html>".getBytes(StandardCharsets.UTF_8), new int[0], false);
+        assertThat(meter.model()).isNull();
+        assertThat(meter.errorCode()).isNull();
+        ResponseMeter garbage = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 500, null, false);
+        RelaySimulation.run(garbage, "not json {".getBytes(StandardCharsets.UTF_8), new int[0], false);
+        assertThat(garbage.model()).isNull();
+        assertThat(garbage.usage()).isNull();
+    }
+
+    @Test
+    void streamedTextCoversEveryKindOfGeneratedText() {
+        // synthetic chunks, one per field the estimator must count; ids and other fields left out
+        String stream = "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"a\"}}],\"usage\":null}\n\n"
+                + "data: {\"choices\":[{\"delta\":{\"refusal\":\"b\"}}]}\n\n"
+                + "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\",\"arguments\":\"c\"}},"
+                + "{\"index\":1,\"function\":{\"arguments\":\"d\"}}]}}]}\n\n"
+                + "data: {\"choices\":[{\"delta\":{\"function_call\":{\"arguments\":\"e\"}}}]}\n\n"
+                + "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"f\"}}]}\n\n"
+                + "data: {\"choices\":[{\"text\":\"g\",\"index\":0}]}\n\n"
+                + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"h\"}\n\n"
+                + "data: {\"type\":\"response.refusal.delta\",\"delta\":\"i\"}\n\n"
+                + "data: {\"type\":\"response.function_call_arguments.delta\",\"delta\":\"j\"}\n\n"
+                + "data: {\"type\":\"response.custom_tool_call_input.delta\",\"delta\":\"k\"}\n\n"
+                + "data: {\"type\":\"response.output_text.done\",\"text\":\"not again\"}\n\n"
+                + "data: not json\n\n";
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, false);
+        RelaySimulation.run(meter, stream.getBytes(StandardCharsets.UTF_8), new int[0], false);
+        assertThat(meter.streamedText()).isEqualTo("abcdefghijk");
+        assertThat(meter.unreadableEvents()).isEqualTo(1);
+        assertThat(meter.usage()).isNull();
+        assertThat(meter.streamCompleted()).isFalse();
+    }
+
+    @Test
+    void streamedTextStopsGrowingAtItsCap() {
+        String piece = "a".repeat(1 << 20);
+        StringBuilder stream = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            stream.append("data: {\"choices\":[{\"delta\":{\"content\":\"").append(piece).append("\"}}]}\n\n");
+        }
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, false);
+        meter.onBytes(ByteBuffer.wrap(stream.toString().getBytes(StandardCharsets.UTF_8)));
+        meter.onEnd();
+        assertThat(meter.streamedText()).hasSize(StreamEventReader.MAX_TEXT_CHARS);
+        assertThat(meter.streamedTextTruncated()).isTrue();
+    }
+
+    private static Reading read(Case c, byte[] body, int[] cuts, boolean direct) {
+        ResponseMeter meter = ResponseMeter.create(c.endpoint(), c.status(), c.contentType(), false);
+        byte[] forwarded = RelaySimulation.run(meter, body, cuts, direct);
+        assertThat(forwarded).isEqualTo(body);
+        return Reading.of(meter);
+    }
+
+    private static String doneText(String fixture, String type, String field) {
+        ObjectMapper mapper = new ObjectMapper();
+        StringBuilder text = new StringBuilder();
+        for (String line : Fixtures.text(fixture).split("\n")) {
+            if (!line.startsWith("data: {")) {
+                continue;
+            }
+            try {
+                JsonNode event = mapper.readTree(line.substring(6));
+                if (type.equals(event.path("type").asText())) {
+                    text.append(event.path(field).asText());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        assertThat(text).isNotEmpty();
+        return text.toString();
+    }
+
+    static int[] everyByte(int length) {
+        int[] cuts = new int[Math.max(0, length - 1)];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = i + 1;
+        }
+        return cuts;
+    }
+
+    static int[] randomCuts(Random random, int length) {
+        List<Integer> cuts = new ArrayList<>();
+        for (int at = 1 + random.nextInt(64); at < length; at += 1 + random.nextInt(random.nextBoolean() ? 4 : 2000)) {
+            cuts.add(at);
+        }
+        return cuts.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
