@@ -1,0 +1,199 @@
+package tollgate.metering.log;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tollgate.config.FsyncMode;
+import tollgate.config.LogConfig;
+
+/**
+ * Appends usage records to {@code <dir>/usage-YYYY-MM-DD.jsonl} (the record's UTC date) from one daemon thread,
+ * behind a bounded queue that never blocks the caller.
+ *
+ * <pre>
+ * event loop: append(record) ──(queue, at most capacity)──▶ writer thread: JSON → day file → fsync → listeners
+ * </pre>
+ *
+ * Nothing is logged on the caller's thread: drops and write failures are counted at once and logged by the writer
+ * thread, once per burst.
+ */
+public final class UsageLogWriter implements AutoCloseable {
+    static final Object CLOSE = new Object();
+    private static final Logger log = LoggerFactory.getLogger(UsageLogWriter.class);
+    private static final long CLOSE_TIMEOUT_SECONDS = 30;
+
+    private final Path dir;
+    private final int capacity;
+    private final UsageLogCounters counters;
+    // Unbounded underneath so that flush and close markers always fit; records are bounded by `queued`.
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final List<Consumer<WrittenRecord>> listeners = new CopyOnWriteArrayList<>();
+    private final LongAdder written = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder droppedSinceReport = new LongAdder();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    private final UsageLogFile file;
+    private boolean listenerFailureLogged; // writer thread only
+
+    private UsageLogWriter(Path dir, FsyncMode fsync, int capacity, UsageLogCounters counters) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity: " + capacity + " (expected: >= 1)");
+        }
+        this.dir = dir;
+        this.capacity = capacity;
+        this.counters = counters;
+        this.file = new UsageLogFile(dir, fsync != FsyncMode.NEVER);
+    }
+
+    /** Starts the writer thread for {@code config}'s folder, fsync mode and queue capacity. */
+    public static UsageLogWriter start(LogConfig config, UsageLogCounters counters) {
+        return start(config.dir(), config.fsync(), config.queueCapacity(), counters, System::nanoTime);
+    }
+
+    static UsageLogWriter start(Path dir, FsyncMode fsync, int capacity, UsageLogCounters counters, LongSupplier nanoTime) {
+        UsageLogWriter w = new UsageLogWriter(dir, fsync, capacity, counters);
+        Thread t = new Thread(new UsageLogLoop(w, w.queue, w.queued, fsync, w.file, nanoTime), "tollgate-usage-log");
+        t.setDaemon(true);
+        t.start();
+        return w;
+    }
+
+    /**
+     * Queues a record without blocking. False (and one failure counted) when the queue is full or the writer is closed.
+     */
+    public boolean append(UsageRecord record) {
+        if (closed.get()) {
+            lost();
+            return false;
+        }
+        if (queued.incrementAndGet() > capacity) {
+            queued.decrementAndGet();
+            lost();
+            droppedSinceReport.increment();
+            return false;
+        }
+        queue.offer(record);
+        return true;
+    }
+
+    /** Completes once every record queued before this call is written and, unless {@code fsync: never}, forced. */
+    public CompletableFuture<Void> flush() {
+        if (closed.get()) {
+            return stopped;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        queue.offer(new Flush(done));
+        return done;
+    }
+
+    /** Stops taking records; completes once the queue is drained, written, forced and the file closed. */
+    public CompletableFuture<Void> closeAsync() {
+        if (closed.compareAndSet(false, true)) {
+            queue.offer(CLOSE);
+        }
+        return stopped;
+    }
+
+    /** Graceful stop: {@link #closeAsync()} and wait for it (at most 30 s; a hung disk must not hang the shutdown). */
+    @Override
+    public void close() {
+        try {
+            closeAsync().get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (TimeoutException e) {
+            log.warn("usage log: still writing after {} s at shutdown; {} queued records may be lost",
+                    CLOSE_TIMEOUT_SECONDS, queued.get());
+        } catch (ExecutionException e) {
+            log.warn("usage log: writer stopped with an error", e.getCause());
+        }
+    }
+
+    /** Calls {@code listener} on the writer thread after each record is written; its exceptions are caught and logged. */
+    public void addListener(Consumer<WrittenRecord> listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Consumer<WrittenRecord> listener) {
+        listeners.remove(listener);
+    }
+
+    public long recordsWritten() {
+        return written.sum();
+    }
+
+    /** Records lost (queue full, closed, write error) plus failed fsyncs. */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /** Records waiting in the queue. */
+    public int queued() {
+        return queued.get();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    long forces() {
+        return file.forces();
+    }
+
+    /** One record lost or one failed fsync. */
+    void lost() {
+        failures.increment();
+        counters.failure();
+    }
+
+    /** One record reached the file: count it and tell the listeners. Writer thread only. */
+    void written(UsageRecord record, String line) {
+        written.increment();
+        counters.recordWritten();
+        if (listeners.isEmpty()) {
+            return;
+        }
+        WrittenRecord w = new WrittenRecord(record, line);
+        for (Consumer<WrittenRecord> l : listeners) {
+            try {
+                l.accept(w);
+            } catch (RuntimeException e) {
+                if (!listenerFailureLogged) {
+                    listenerFailureLogged = true;
+                    log.warn("usage log: a listener failed (logged once; later failures are ignored)", e);
+                }
+            }
+        }
+    }
+
+    /** Records refused for a full queue since the last call. */
+    long takeDropped() {
+        return droppedSinceReport.sumThenReset();
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    void stopped() {
+        stopped.complete(null);
+    }
+
+    record Flush(CompletableFuture<Void> done) {
+    }
+}

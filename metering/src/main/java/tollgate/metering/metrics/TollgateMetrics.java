@@ -1,0 +1,229 @@
+package tollgate.metering.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.math.BigDecimal;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.MetricsConfig;
+import tollgate.metering.log.UsageLogCounters;
+import tollgate.metering.log.UsageRecord;
+import tollgate.metering.usage.Endpoint;
+
+/**
+ * The metrics of SPEC 9 on a {@link PrometheusMeterRegistry} passed in; safe to call from any event loop.
+ *
+ * <p>Meter names are given without the suffixes Micrometer's Prometheus naming adds itself ({@code _total} on
+ * counters, {@code _seconds} on timers), so the scraped names are exactly SPEC 9's. Keys and models past
+ * {@link MetricsConfig}'s caps, and endpoints that are not metered, report as {@code other}.
+ */
+public final class TollgateMetrics {
+    /** Prometheus text exposition format 0.0.4. */
+    public static final String CONTENT_TYPE_PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+    public static final String CONTENT_TYPE_OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    static final String UNKNOWN_MODEL = "unknown";
+    private static final String[] STATUS = new String[1000];
+
+    static {
+        for (int i = 0; i < STATUS.length; i++) {
+            STATUS[i] = Integer.toString(i);
+        }
+    }
+
+    private final PrometheusMeterRegistry registry;
+    private final LabelCap keys;
+    private final LabelCap models;
+    private final ConcurrentHashMap<L4, Counter> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L3, TokenCounters> tokens = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L2, CostSum> costs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> unpriced = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L2, BudgetGauges> budgets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L2, Counter> rejections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L2, Counter> alerts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L2, LatencyTimers> latencies = new ConcurrentHashMap<>();
+    private final Counter logRecords;
+    private final Counter logFailures;
+    private final Counter backpressurePauses;
+    private final Counter budgetStoreFailures;
+    private final UsageLogCounters usageLogCounters;
+
+    public TollgateMetrics(PrometheusMeterRegistry registry, MetricsConfig config) {
+        this.registry = registry;
+        this.keys = new LabelCap(config.maxKeys());
+        this.models = new LabelCap(config.maxModels());
+        this.logRecords = Counter.builder("tollgate.usage.log.records")
+                .description("Records written to the usage log").register(registry);
+        this.logFailures = Counter.builder("tollgate.usage.log.failures")
+                .description("Usage-log records lost (queue full, write error) and failed fsyncs").register(registry);
+        this.backpressurePauses = Counter.builder("tollgate.backpressure.pauses")
+                .description("Times the upstream read paused because the client could not keep up").register(registry);
+        this.budgetStoreFailures = Counter.builder("tollgate.budget.store.failures")
+                .description("Budget store operations that failed (on_store_failure applied)").register(registry);
+        this.usageLogCounters = new UsageLogCounters() {
+            @Override
+            public void recordWritten() {
+                logRecords.increment();
+            }
+
+            @Override
+            public void failure() {
+                logFailures.increment();
+            }
+        };
+    }
+
+    /** One forwarded call, metered or not; {@code path} is the request path (non-metered paths count as {@code other}). */
+    public void request(String key, @Nullable String model, String path, int status) {
+        L4 labels = new L4(keys.admit(key), modelLabel(model), endpointLabel(path), statusLabel(status));
+        cached(requests, labels, l -> Counter.builder("tollgate.requests")
+                .description("Calls forwarded to the upstream")
+                .tags("key", l.a(), "model", l.b(), "endpoint", l.c(), "status", l.d())
+                .register(registry)).increment();
+    }
+
+    /** Tokens, cost and unpriced count of one usage record (the proxy calls it for each record, logged or not). */
+    public void usage(UsageRecord r) {
+        String key = keys.admit(r.key());
+        String model = modelLabel(r.model());
+        TokenCounters t = cached(tokens, new L3(key, model, r.estimated() ? "true" : "false"),
+                l -> new TokenCounters(registry, Tags.of("key", l.a(), "model", l.b(), "estimated", l.c())));
+        t.add(r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens());
+        BigDecimal cost = r.costUsd();
+        if (cost != null) {
+            cached(costs, new L2(key, model), l -> CostSum.register(registry, l.a(), l.b())).add(cost);
+        } else if (r.model() != null) {
+            // SPEC 5: a model with no price gets cost_usd null and counts here
+            cached(unpriced, model, m -> Counter.builder("tollgate.unpriced.requests")
+                    .description("Metered calls whose model has no price")
+                    .tag("model", m).register(registry)).increment();
+        }
+    }
+
+    /**
+     * Timings of one call; a negative value (e.g. no first byte) is not recorded.
+     *
+     * @param overheadNanos the time tollgate itself added: total minus the time spent waiting on the upstream
+     */
+    public void latency(String path, boolean stream, long totalNanos, long ttfbNanos, long overheadNanos) {
+        cached(latencies, new L2(endpointLabel(path), stream ? "true" : "false"),
+                l -> new LatencyTimers(registry, Tags.of("endpoint", l.a(), "stream", l.b())))
+                .record(totalNanos, ttfbNanos, overheadNanos);
+    }
+
+    /** Sets the budget gauges of a key's window ({@code window} as in config: {@code daily}, {@code monthly}, ...). */
+    public void budget(String key, String window, BigDecimal limit, BigDecimal spent, BigDecimal remaining) {
+        cached(budgets, new L2(keys.admit(key), window), l -> new BudgetGauges(registry, Tags.of("key", l.a(), "window", l.b())))
+                .set(limit, spent, remaining);
+    }
+
+    /** Removes the budget gauges of a window no longer configured (after a reload). */
+    public void removeBudget(String key, String window) {
+        BudgetGauges g = budgets.remove(new L2(keys.admit(key), window));
+        if (g != null) {
+            g.remove(registry);
+        }
+    }
+
+    public void budgetRejection(String key, String window) {
+        keyWindowCounter(rejections, "tollgate.budget.rejections", "Calls refused with 429 budget_exceeded", key, window)
+                .increment();
+    }
+
+    public void budgetAlert(String key, String window) {
+        keyWindowCounter(alerts, "tollgate.budget.alerts", "Budget alert fractions crossed", key, window).increment();
+    }
+
+    public void backpressurePause() {
+        backpressurePauses.increment();
+    }
+
+    public void budgetStoreFailure() {
+        budgetStoreFailures.increment();
+    }
+
+    /** The counters to give {@code UsageLogWriter.start}. */
+    public UsageLogCounters usageLogCounters() {
+        return usageLogCounters;
+    }
+
+    /** The exposition for a request's {@code Accept} header: OpenMetrics when asked for, else Prometheus text. */
+    public String scrape(@Nullable String accept) {
+        return registry.scrape(contentType(accept));
+    }
+
+    /** The {@code Content-Type} of {@link #scrape(String)}'s answer for the same {@code Accept} header. */
+    public static String contentType(@Nullable String accept) {
+        return accept != null && accept.contains("application/openmetrics-text")
+                ? CONTENT_TYPE_OPENMETRICS
+                : CONTENT_TYPE_PROMETHEUS;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The endpoint label: a metered endpoint's path, else {@code other} (paths carry ids: /v1/files/file-abc...). */
+    static String endpointLabel(String path) {
+        int q = path.indexOf('?');
+        Endpoint e = Endpoint.ofPath(q < 0 ? path : path.substring(0, q));
+        return e == null ? LabelCap.OTHER : e.path();
+    }
+
+    private String modelLabel(@Nullable String model) {
+        return model == null || model.isEmpty() ? UNKNOWN_MODEL : models.admit(model);
+    }
+
+    private static String statusLabel(int status) {
+        return status >= 0 && status < STATUS.length ? STATUS[status] : LabelCap.OTHER;
+    }
+
+    private Counter keyWindowCounter(ConcurrentHashMap<L2, Counter> map, String name, String description,
+                                     String key, String window) {
+        return cached(map, new L2(keys.admit(key), window), l -> Counter.builder(name).description(description)
+                .tags("key", l.a(), "window", l.b()).register(registry));
+    }
+
+    // get() first: computeIfAbsent may lock the bin even when the meter exists, and this is every call
+    private static <K, V> V cached(ConcurrentHashMap<K, V> map, K labels, Function<K, V> create) {
+        V v = map.get(labels);
+        return v != null ? v : map.computeIfAbsent(labels, create);
+    }
+
+    private record L2(String a, String b) {
+    }
+
+    private record L3(String a, String b, String c) {
+    }
+
+    private record L4(String a, String b, String c, String d) {
+    }
+
+    /** {@code tollgate_tokens_total} of one key, model and estimated flag, one counter per token type. */
+    private static final class TokenCounters {
+        private final Counter input;
+        private final Counter cachedInput;
+        private final Counter output;
+        private final Counter reasoning;
+
+        TokenCounters(PrometheusMeterRegistry registry, Tags tags) {
+            input = counter(registry, tags, "input");
+            cachedInput = counter(registry, tags, "cached_input");
+            output = counter(registry, tags, "output");
+            reasoning = counter(registry, tags, "reasoning");
+        }
+
+        private static Counter counter(PrometheusMeterRegistry registry, Tags tags, String type) {
+            return Counter.builder("tollgate.tokens").description("Tokens metered, by type")
+                    .tags(tags).tag("type", type).register(registry);
+        }
+
+        void add(long in, long cached, long out, long reasoningTokens) {
+            input.increment(in);
+            cachedInput.increment(cached);
+            output.increment(out);
+            reasoning.increment(reasoningTokens);
+        }
+    }
+}

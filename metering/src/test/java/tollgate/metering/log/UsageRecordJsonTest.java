@@ -1,0 +1,111 @@
+package tollgate.metering.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class UsageRecordJsonTest {
+
+    @Test
+    void writesSpecExampleWithItsFieldOrderAndNumberFormat() {
+        assertThat(UsageRecordJson.toJson(TestRecords.specExample())).isEqualTo(TestRecords.SPEC_EXAMPLE_LINE);
+    }
+
+    @Test
+    void readsSpecExampleBackToTheSameRecord() {
+        assertThat(UsageRecordJson.parse(TestRecords.SPEC_EXAMPLE_LINE)).isEqualTo(TestRecords.specExample());
+    }
+
+    @Test
+    void costIsAPlainNumberWithoutExponentOrTrailingZeros() {
+        assertThat(costText(new BigDecimal("1E-7"))).isEqualTo("0.0000001");
+        assertThat(costText(new BigDecimal("0.50000"))).isEqualTo("0.5");
+        assertThat(costText(new BigDecimal("1E+1"))).isEqualTo("10");
+        assertThat(costText(new BigDecimal("0.000"))).isEqualTo("0");
+        assertThat(costText(new BigDecimal("12.3456789012345678901234567890"))).isEqualTo("12.345678901234567890123456789");
+    }
+
+    @Test
+    void nullsAreWrittenAsNull() {
+        UsageRecord r = new UsageRecord(Instant.parse("2026-11-22T10:30:45Z"), "r", "fp-0123456789ab", "/v1/embeddings",
+                null, null, false, 502, 0, 0, 0, 0, 0, true, null, 12, 0, null, Map.of(), "upstream_unavailable");
+        String line = UsageRecordJson.toJson(r);
+        assertThat(line).contains("\"model\":null,\"priced_as\":null,")
+                .contains("\"cost_usd\":null,")
+                .contains("\"user\":null,\"tags\":{},\"error\":\"upstream_unavailable\"}");
+        assertThat(UsageRecordJson.parse(line)).isEqualTo(r);
+    }
+
+    @Test
+    void tsAlwaysHasThreeFractionDigitsInUtc() {
+        assertThat(UsageRecordJson.formatTs(Instant.parse("2026-11-22T10:30:45Z"))).isEqualTo("2026-11-22T10:30:45.000Z");
+        assertThat(UsageRecordJson.formatTs(Instant.parse("2026-11-22T10:30:45.123456789Z")))
+                .isEqualTo("2026-11-22T10:30:45.123Z");
+    }
+
+    @Test
+    void tagsAreWrittenSortedByName() {
+        UsageRecord r = withTags(Map.of("zeta", "1", "alpha", "2", "mid", "3"));
+        assertThat(UsageRecordJson.toJson(r)).contains("\"tags\":{\"alpha\":\"2\",\"mid\":\"3\",\"zeta\":\"1\"}");
+    }
+
+    @Test
+    void quotesAndLineBreaksInValuesStayOnOneLineAndRoundTrip() {
+        UsageRecord r = withTags(Map.of("q", "say \"hi\"\nthen\u2028go"));
+        String line = UsageRecordJson.toJson(r);
+        assertThat(line).doesNotContain("\n");
+        assertThat(UsageRecordJson.parse(line)).isEqualTo(r);
+    }
+
+    @Test
+    void costIsReadExactlyNotThroughADouble() {
+        String line = TestRecords.SPEC_EXAMPLE_LINE.replace("0.0002775", "0.10000000000000000555");
+        assertThat(UsageRecordJson.parse(line).costUsd()).isEqualByComparingTo("0.10000000000000000555");
+    }
+
+    @Test
+    void unknownFieldsAreSkipped() {
+        String line = TestRecords.SPEC_EXAMPLE_LINE.replace("\"error\":null}", "\"error\":null,\"new\":{\"a\":[1,2]}}");
+        assertThat(UsageRecordJson.parse(line)).isEqualTo(TestRecords.specExample());
+    }
+
+    @Test
+    void malformedLinesThrowNamingTheProblem() {
+        assertThatThrownBy(() -> UsageRecordJson.parse("not json")).isInstanceOf(MalformedLineException.class)
+                .hasMessageStartingWith("usage log line: not valid JSON");
+        assertThatThrownBy(() -> UsageRecordJson.parse(TestRecords.SPEC_EXAMPLE_LINE.substring(0, 80)))
+                .isInstanceOf(MalformedLineException.class);
+        assertThatThrownBy(() -> UsageRecordJson.parse("[1,2]")).hasMessage("usage log line: not a JSON object");
+        assertThatThrownBy(() -> UsageRecordJson.parse(TestRecords.SPEC_EXAMPLE_LINE.replace("\"status\":200", "\"status\":\"200\"")))
+                .hasMessage("usage log line: status: VALUE_STRING (expected: an integer)");
+        assertThatThrownBy(() -> UsageRecordJson.parse(TestRecords.SPEC_EXAMPLE_LINE.replace("\"key\":\"storybot\",", "")))
+                .hasMessage("usage log line: key: missing (expected: present and not null)");
+        assertThatThrownBy(() -> UsageRecordJson.parse(TestRecords.SPEC_EXAMPLE_LINE.replace("2026-11-22T10:30:45.123Z", "yesterday")))
+                .hasMessage("usage log line: ts: 'yesterday' (expected: an ISO-8601 instant)");
+        assertThatThrownBy(() -> UsageRecordJson.parse(TestRecords.SPEC_EXAMPLE_LINE + TestRecords.SPEC_EXAMPLE_LINE))
+                .hasMessage("usage log line: content after the object");
+    }
+
+    private static String costText(BigDecimal cost) {
+        UsageRecord base = TestRecords.specExample();
+        UsageRecord r = new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(),
+                base.pricedAs(), base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(),
+                base.outputTokens(), base.reasoningTokens(), base.totalTokens(), base.estimated(), cost,
+                base.durationMs(), base.ttfbMs(), base.user(), base.tags(), base.error());
+        String line = UsageRecordJson.toJson(r);
+        int start = line.indexOf("\"cost_usd\":") + "\"cost_usd\":".length();
+        return line.substring(start, line.indexOf(',', start));
+    }
+
+    private static UsageRecord withTags(Map<String, String> tags) {
+        UsageRecord base = TestRecords.specExample();
+        return new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(), base.pricedAs(),
+                base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(), base.outputTokens(),
+                base.reasoningTokens(), base.totalTokens(), base.estimated(), base.costUsd(), base.durationMs(),
+                base.ttfbMs(), base.user(), tags, base.error());
+    }
+}

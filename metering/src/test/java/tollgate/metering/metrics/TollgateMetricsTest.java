@@ -1,0 +1,141 @@
+package tollgate.metering.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.Test;
+import tollgate.config.MetricsConfig;
+import tollgate.metering.log.TestRecords;
+
+class TollgateMetricsTest {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final TollgateMetrics metrics = new TollgateMetrics(registry, MetricsConfig.DEFAULT);
+
+    @Test
+    void scrapeHasSpecNamesAndLabelsExactly() {
+        metrics.request("storybot", "gpt-4o", "/v1/chat/completions", 200);
+        metrics.usage(TestRecords.of("storybot", "gpt-4o-mini", true, 1250, 200, 150, 64, new BigDecimal("0.0002775")));
+        metrics.usage(TestRecords.of("storybot", "my-finetune", false, 10, 0, 5, 0, null));
+        metrics.latency("/v1/chat/completions", true, 2_000_000_000L, 300_000_000L, 120_000L);
+        metrics.budget("storybot", "daily", new BigDecimal("5"), new BigDecimal("1.25"), new BigDecimal("3.75"));
+        metrics.budgetRejection("storybot", "daily");
+        metrics.budgetAlert("storybot", "monthly");
+        metrics.usageLogCounters().recordWritten();
+        metrics.usageLogCounters().failure();
+        metrics.backpressurePause();
+        metrics.budgetStoreFailure();
+
+        assertThat(metrics.scrape(null)).contains(
+                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"storybot\",model=\"gpt-4o\",status=\"200\"} 1.0",
+                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"input\"} 1250.0",
+                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"cached_input\"} 200.0",
+                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"output\"} 150.0",
+                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"reasoning\"} 64.0",
+                "tollgate_cost_usd_total{key=\"storybot\",model=\"gpt-4o-mini\"} 2.775E-4",
+                "tollgate_budget_limit_usd{key=\"storybot\",window=\"daily\"} 5.0",
+                "tollgate_budget_spent_usd{key=\"storybot\",window=\"daily\"} 1.25",
+                "tollgate_budget_remaining_usd{key=\"storybot\",window=\"daily\"} 3.75",
+                "tollgate_budget_rejections_total{key=\"storybot\",window=\"daily\"} 1.0",
+                "tollgate_budget_alerts_total{key=\"storybot\",window=\"monthly\"} 1.0",
+                "# TYPE tollgate_request_duration_seconds histogram",
+                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"2.5\"} 1",
+                "# TYPE tollgate_upstream_ttfb_seconds histogram",
+                "tollgate_upstream_ttfb_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"0.5\"} 1",
+                "# TYPE tollgate_overhead_seconds histogram",
+                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"2.5E-4\"} 1",
+                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"1.0E-4\"} 0",
+                "tollgate_unpriced_requests_total{model=\"my-finetune\"} 1.0",
+                "tollgate_usage_log_records_total 1.0",
+                "tollgate_usage_log_failures_total 1.0",
+                "tollgate_backpressure_pauses_total 1.0",
+                "tollgate_budget_store_failures_total 1.0");
+    }
+
+    @Test
+    void histogramsSpanSubMillisecondOverheadAndTenMinuteCalls() {
+        metrics.latency("/v1/responses", false, 599_000_000_000L, 1_000_000L, 20_000L);
+        String text = metrics.scrape(null);
+        assertThat(text).contains(
+                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/responses\",stream=\"false\",le=\"2.5E-5\"} 1",
+                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/responses\",stream=\"false\",le=\"300.0\"} 0",
+                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/responses\",stream=\"false\",le=\"600.0\"} 1");
+    }
+
+    @Test
+    void negativeTimingIsNotRecorded() {
+        metrics.latency("/v1/embeddings", false, 5_000_000L, -1, 10_000L);
+        assertThat(metrics.scrape(null))
+                .contains("tollgate_request_duration_seconds_count{endpoint=\"/v1/embeddings\",stream=\"false\"} 1")
+                .contains("tollgate_upstream_ttfb_seconds_count{endpoint=\"/v1/embeddings\",stream=\"false\"} 0");
+    }
+
+    @Test
+    void costSumIsExactWhereDoubleAdditionDrifts() {
+        double drifting = 0;
+        for (int i = 0; i < 10; i++) {
+            metrics.usage(TestRecords.of("k", "m", false, 1, 0, 1, 0, new BigDecimal("0.1")));
+            drifting += 0.1;
+        }
+        assertThat(drifting).isNotEqualTo(1.0);
+        assertThat(metrics.scrape(null)).contains("tollgate_cost_usd_total{key=\"k\",model=\"m\"} 1.0\n");
+    }
+
+    @Test
+    void keysAndModelsPastTheCapReportAsOther() {
+        TollgateMetrics capped = new TollgateMetrics(registry, new MetricsConfig(2, 1));
+        capped.request("a", "m1", "/v1/chat/completions", 200);
+        capped.request("b", "m2", "/v1/chat/completions", 200);
+        capped.request("c", "m1", "/v1/chat/completions", 200);
+        capped.request("a", "m1", "/v1/chat/completions", 200);
+
+        assertThat(capped.scrape(null)).contains(
+                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"a\",model=\"m1\",status=\"200\"} 2.0",
+                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"b\",model=\"other\",status=\"200\"} 1.0",
+                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"other\",model=\"m1\",status=\"200\"} 1.0")
+                .doesNotContain("key=\"c\"", "model=\"m2\"");
+    }
+
+    @Test
+    void pathsOtherThanMeteredEndpointsReportAsOther() {
+        metrics.request("k", null, "/v1/files/file-abc123", 200);
+        metrics.request("k", null, "/v1/chat/completions/?x=1", 200);
+        assertThat(metrics.scrape(null))
+                .contains("tollgate_requests_total{endpoint=\"other\",key=\"k\",model=\"unknown\",status=\"200\"} 1.0")
+                .contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"k\",model=\"unknown\",status=\"200\"} 1.0")
+                .doesNotContain("file-abc123");
+    }
+
+    @Test
+    void metersAreRegisteredOncePerLabelSet() {
+        metrics.request("k", "m", "/v1/chat/completions", 200);
+        metrics.usage(TestRecords.of("k", "m", false, 1, 0, 1, 0, BigDecimal.ONE));
+        int meters = registry.getMeters().size();
+        for (int i = 0; i < 100; i++) {
+            metrics.request("k", "m", "/v1/chat/completions", 200);
+            metrics.usage(TestRecords.of("k", "m", false, 1, 0, 1, 0, BigDecimal.ONE));
+        }
+        assertThat(registry.getMeters()).hasSize(meters);
+        assertThat(metrics.scrape(null)).contains("tollgate_cost_usd_total{key=\"k\",model=\"m\"} 101.0");
+    }
+
+    @Test
+    void removedBudgetDisappearsFromTheScrape() {
+        metrics.budget("k", "daily", BigDecimal.TEN, BigDecimal.ONE, new BigDecimal("9"));
+        metrics.removeBudget("k", "daily");
+        assertThat(metrics.scrape(null)).doesNotContain("tollgate_budget_limit_usd{");
+    }
+
+    @Test
+    void openMetricsWhenAskedForElsePrometheusText() {
+        metrics.request("k", "m", "/v1/embeddings", 200);
+        String accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+        assertThat(TollgateMetrics.contentType(accept)).startsWith("application/openmetrics-text; version=1.0.0");
+        assertThat(metrics.scrape(accept)).contains("tollgate_requests_total{").endsWith("# EOF\n");
+        assertThat(TollgateMetrics.contentType("*/*")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(TollgateMetrics.contentType(null)).isEqualTo(TollgateMetrics.CONTENT_TYPE_PROMETHEUS);
+        assertThat(metrics.scrape(null)).doesNotContain("# EOF");
+    }
+}
