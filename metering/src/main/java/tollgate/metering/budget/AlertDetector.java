@@ -1,0 +1,55 @@
+package tollgate.metering.budget;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.BudgetLimit;
+
+/**
+ * Finds the alert fractions a charge carried a window across. A fraction is crossed when the window's use was
+ * below it before the charge and at or above it after; use only grows and every store applies charges one at a
+ * time, so each fraction is crossed once per window instance, on every replica together, with no extra state.
+ * Use is the larger of the USD and token shares where both are limited.
+ */
+final class AlertDetector {
+
+    private AlertDetector() {
+    }
+
+    /**
+     * @param after the window's counter after the charge of {@code usd} and {@code tokens}
+     */
+    static List<BudgetAlert> crossed(String keyId, BudgetLimit limit, List<BigDecimal> fractions,
+            WindowCounter after, BigDecimal usd, long tokens, Instant now) {
+        if (fractions.isEmpty() || (usd.signum() == 0 && tokens == 0)) {
+            return List.of();
+        }
+        BigDecimal spentAfter = after.spentUsd();
+        BigDecimal spentBefore = spentAfter.subtract(usd);
+        long tokensAfter = after.spentTokens();
+        long tokensBefore = tokensAfter - tokens;
+        List<BudgetAlert> out = new ArrayList<>(2);
+        for (BigDecimal f : fractions) {
+            boolean wasBelow = below(spentBefore, tokensBefore, limit, f);
+            boolean isBelow = below(spentAfter, tokensAfter, limit, f);
+            if (wasBelow && !isBelow) {
+                out.add(new BudgetAlert(keyId, limit.window(), f, limit.usd(), Money.plain(spentAfter),
+                        limit.tokens(), tokensAfter, after.slot().end(), now));
+            }
+        }
+        return out;
+    }
+
+    /** True while every limited measure is below the fraction of its limit. */
+    private static boolean below(BigDecimal spentUsd, long spentTokens, BudgetLimit limit, BigDecimal fraction) {
+        @Nullable BigDecimal usd = limit.usd();
+        if (usd != null && spentUsd.compareTo(usd.multiply(fraction)) >= 0) {
+            return false;
+        }
+        @Nullable Long tokens = limit.tokens();
+        return tokens == null
+                || BigDecimal.valueOf(spentTokens).compareTo(fraction.multiply(BigDecimal.valueOf(tokens))) < 0;
+    }
+}

@@ -1,0 +1,158 @@
+package tollgate.metering.budget;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.BudgetWindow;
+
+/**
+ * The ledger's answer before a call is forwarded: allowed, with a {@link Reservation} to settle, or refused, with
+ * what the OpenAI-shaped 429 needs (SPEC 7). The limit, spent, remaining and reset accessors describe the window
+ * that refused the call, or for an allowed call the window with the least USD left (the
+ * {@code x-tollgate-budget-remaining-usd} header).
+ */
+public final class BudgetDecision {
+
+    /** Retry-After when the budget store could not be reached and {@code on_store_failure: deny} refused. */
+    static final long STORE_RETRY_SECONDS = 5;
+
+    private final @Nullable Reservation reservation;
+    private final List<WindowState> windows;
+    private final @Nullable WindowState focus;
+    private final @Nullable String unavailableStore;
+    private final boolean degraded;
+    private final BigDecimal worstCaseUsd;
+    private final long worstCaseTokens;
+    private final boolean hold;
+
+    private BudgetDecision(@Nullable Reservation reservation, List<WindowState> windows, @Nullable WindowState focus,
+            @Nullable String unavailableStore, boolean degraded, BigDecimal worstCaseUsd, long worstCaseTokens,
+            boolean hold) {
+        this.reservation = reservation;
+        this.windows = List.copyOf(windows);
+        this.focus = focus;
+        this.unavailableStore = unavailableStore;
+        this.degraded = degraded;
+        this.worstCaseUsd = worstCaseUsd;
+        this.worstCaseTokens = worstCaseTokens;
+        this.hold = hold;
+    }
+
+    static BudgetDecision allowed(Reservation reservation, List<WindowState> windows, boolean degraded) {
+        WindowState tightest = windows.stream().filter(w -> w.remainingUsd() != null)
+                .min(Comparator.comparing(WindowState::remainingUsd)).orElse(null);
+        return new BudgetDecision(reservation, windows, tightest, null, degraded, reservation.worstCaseUsd(),
+                reservation.worstCaseTokens(), reservation.held());
+    }
+
+    /** Refused by a limit: of the windows that refuse, the one a wait cannot cure, else the one that resets last. */
+    static BudgetDecision refused(List<WindowState> windows, BigDecimal worstCaseUsd, long worstCaseTokens,
+            boolean hold) {
+        WindowState blocking = windows.stream().filter(w -> !w.admits(worstCaseUsd, worstCaseTokens, hold))
+                .max(Comparator.<WindowState, Boolean>comparing(w -> hold && w.neverFits(worstCaseUsd, worstCaseTokens))
+                        .thenComparing(w -> w.resetsAt() == null ? Instant.MAX : w.resetsAt()))
+                .orElseThrow(() -> new IllegalArgumentException("windows: none refuses the call (expected: one)"));
+        return new BudgetDecision(null, windows, blocking, null, false, worstCaseUsd, worstCaseTokens, hold);
+    }
+
+    static BudgetDecision storeUnavailable(String storeName, BigDecimal worstCaseUsd, long worstCaseTokens) {
+        return new BudgetDecision(null, List.of(), null, storeName, false, worstCaseUsd, worstCaseTokens, false);
+    }
+
+    public boolean allowed() {
+        return reservation != null;
+    }
+
+    /** The claim to settle or release; null when refused. */
+    public @Nullable Reservation reservation() {
+        return reservation;
+    }
+
+    /** Every window of the key as the store counted it for this decision (empty when the store failed). */
+    public List<WindowState> windows() {
+        return windows;
+    }
+
+    /** The refusing window, or for an allowed call the one with the least USD left; null if none applies. */
+    public @Nullable WindowState tightest() {
+        return focus;
+    }
+
+    public @Nullable BudgetWindow window() {
+        return focus == null ? null : focus.window();
+    }
+
+    public @Nullable BigDecimal limitUsd() {
+        return focus == null ? null : focus.limitUsd();
+    }
+
+    public @Nullable BigDecimal spentUsd() {
+        return focus == null ? null : focus.spentUsd();
+    }
+
+    public @Nullable BigDecimal reservedUsd() {
+        return focus == null ? null : focus.reservedUsd();
+    }
+
+    /** USD left in {@link #tightest()} (after this call's reservation when allowed); null without a USD limit. */
+    public @Nullable BigDecimal remainingUsd() {
+        BigDecimal r = focus == null ? null : focus.remainingUsd();
+        return r == null ? null : Money.plain(r);
+    }
+
+    /** Null for {@code total} and when the store failed. */
+    public @Nullable Instant resetsAt() {
+        return focus == null ? null : focus.resetsAt();
+    }
+
+    /** True when the call's worst case alone is more than the refusing window's whole limit. */
+    public boolean neverFits() {
+        return focus != null && !allowed() && hold && focus.neverFits(worstCaseUsd, worstCaseTokens);
+    }
+
+    /** True when refused because the budget store could not be reached ({@code on_store_failure: deny}). */
+    public boolean storeUnavailable() {
+        return unavailableStore != null;
+    }
+
+    /** True when allowed without a check because the store could not be reached ({@code on_store_failure: allow}). */
+    public boolean degraded() {
+        return degraded;
+    }
+
+    /**
+     * Seconds until the refusing window resets ({@code Retry-After}), at least 1; {@value #STORE_RETRY_SECONDS}
+     * when the store was unreachable; -1 when waiting cannot help (the {@code total} window never resets) and 0 for
+     * an allowed call.
+     */
+    public long retryAfterSeconds(Instant now) {
+        if (allowed()) {
+            return 0;
+        }
+        if (unavailableStore != null) {
+            return STORE_RETRY_SECONDS;
+        }
+        Instant reset = resetsAt();
+        if (reset == null) {
+            return -1;
+        }
+        Duration wait = Duration.between(now, reset);
+        long seconds = wait.getSeconds() + (wait.getNano() > 0 ? 1 : 0);
+        return Math.max(1, seconds);
+    }
+
+    /** The error message of the 429 body: names the key id, the window, the limit and the reset time. */
+    public String message(String keyId) {
+        return RefusalMessage.of(this, keyId, worstCaseUsd, worstCaseTokens, hold, unavailableStore);
+    }
+
+    @Override
+    public String toString() {
+        return "BudgetDecision[" + (allowed() ? "allowed" : "refused") + ", window=" + window() + ", remaining="
+                + remainingUsd() + (unavailableStore != null ? ", store unavailable" : "")
+                + (degraded ? ", degraded" : "") + "]";
+    }
+}

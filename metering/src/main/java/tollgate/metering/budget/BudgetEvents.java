@@ -1,0 +1,27 @@
+package tollgate.metering.budget;
+
+import tollgate.config.BudgetWindow;
+
+/**
+ * What the ledger tells the rest of tollgate, so the proxy can count {@code tollgate_budget_rejections_total},
+ * {@code tollgate_budget_alerts_total} and store failures, and log alerts. Called on whichever thread completed the
+ * store operation (a Redis I/O thread or the caller's): implementations must be quick and must not block. An
+ * exception thrown here is logged and otherwise ignored.
+ */
+public interface BudgetEvents {
+
+    BudgetEvents NONE = new BudgetEvents() {
+    };
+
+    /** A call was refused because of this window's limit. */
+    default void onRejection(String keyId, BudgetWindow window) {
+    }
+
+    /** A window's spend crossed one of the key's alert fractions; once per window instance and fraction. */
+    default void onAlert(BudgetAlert alert) {
+    }
+
+    /** The budget store failed or timed out; {@code on_store_failure} decided the call. */
+    default void onStoreFailure(Throwable cause) {
+    }
+}

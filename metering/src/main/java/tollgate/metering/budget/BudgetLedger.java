@@ -1,0 +1,271 @@
+package tollgate.metering.budget;
+
+import java.math.BigDecimal;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.BudgetLimit;
+import tollgate.config.BudgetMode;
+import tollgate.config.BudgetWindow;
+import tollgate.config.BudgetsConfig;
+import tollgate.config.StoreFailurePolicy;
+
+/**
+ * Enforces per-key budgets (SPEC 7): reserves a call's worst case before it is forwarded, settles it to the real
+ * cost when it ends, and raises alerts as spend crosses the key's fractions. Every method returns at once with a
+ * future (complete already for the local store), so it may be called from an event loop; limits come with each
+ * call, so a config reload loses nothing.
+ *
+ * <pre>
+ * reserve(key, budget, worst) ──allowed──▶ forward ──▶ settle(reservation, cost) | release(reservation)
+ *                             └─refused──▶ 429 budget_exceeded (message, Retry-After, x-tollgate-budget-*)
+ * </pre>
+ *
+ * <p>Futures complete on the thread that completed the store's operation: the caller's for the local store, a
+ * Lettuce I/O thread for Redis. A Netty handler continues on its own event loop ({@code ctx.executor()}).
+ *
+ * <p>A call that ends after one of its windows rolled over is charged to the window instance current at its end,
+ * the same instance its usage-log line (stamped when the call ends) is counted in by {@link LedgerRebuild}; its
+ * hold is released from the instance it was taken in.
+ */
+public final class BudgetLedger {
+
+    private final LedgerSettings settings;
+    private final Shared shared;
+    private final BudgetStore store;
+    private final BudgetEvents events;
+    private final LedgerMemory memory;
+
+    private BudgetLedger(LedgerSettings settings, Shared shared) {
+        this.settings = settings;
+        this.shared = shared;
+        this.store = shared.store();
+        this.events = shared.events();
+        this.memory = shared.memory();
+    }
+
+    /** A ledger over {@code store}; {@code webhook} may be null. */
+    public static BudgetLedger create(BudgetStore store, BudgetsConfig config, Clock clock, BudgetEvents events,
+            @Nullable BudgetAlertWebhook webhook) {
+        return create(store, LedgerSettings.of(config, clock), events, webhook);
+    }
+
+    public static BudgetLedger create(BudgetStore store, LedgerSettings settings, BudgetEvents events,
+            @Nullable BudgetAlertWebhook webhook) {
+        String idPrefix = Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
+        LedgerMemory memory = new LedgerMemory(settings.maxTrackedKeys());
+        return new BudgetLedger(settings,
+                new Shared(store, events, webhook, memory, idPrefix, new AtomicLong(), new StoreFailureReporter()));
+    }
+
+    /** The same store, events and memory under a reloaded {@code budgets:} section (mode, time zone, policy). */
+    public BudgetLedger withConfig(BudgetsConfig config) {
+        return new BudgetLedger(new LedgerSettings(config.mode(), config.timezone(), config.onStoreFailure(),
+                settings.clock(), settings.holdTtl(), settings.maxTrackedKeys()), shared);
+    }
+
+    public LedgerSettings settings() {
+        return settings;
+    }
+
+    public BudgetStore store() {
+        return store;
+    }
+
+    /** {@link #reserve(String, KeyBudget, BigDecimal, long)} with the default alert fractions. */
+    public CompletableFuture<BudgetDecision> reserve(String keyId, List<BudgetLimit> limits, BigDecimal worstCaseUsd,
+            long worstCaseTokens) {
+        return reserve(keyId, KeyBudget.of(limits), worstCaseUsd, worstCaseTokens);
+    }
+
+    /**
+     * Decides whether a call may go ahead. Mode {@code reserve}: refused if spent + reserved + the worst case would
+     * pass any window's USD or token limit, else the worst case is reserved in every window at once. Mode
+     * {@code after}: refused once spent has reached a limit; nothing is reserved.
+     */
+    public CompletableFuture<BudgetDecision> reserve(String keyId, KeyBudget budget, BigDecimal worstCaseUsd,
+            long worstCaseTokens) {
+        boolean hold = settings.mode() == BudgetMode.RESERVE;
+        String id = shared.nextId();
+        if (budget.isEmpty()) {
+            Reservation free = new Reservation(id, keyId, budget, worstCaseUsd, worstCaseTokens, false);
+            return CompletableFuture.completedFuture(BudgetDecision.allowed(free, List.of(), false));
+        }
+        memory.seen(keyId, budget);
+        Instant now = settings.clock().instant();
+        List<BudgetStore.SlotLimit> slots = new ArrayList<>(budget.limits().size());
+        for (BudgetLimit limit : budget.limits()) {
+            slots.add(new BudgetStore.SlotLimit(settings.slot(limit.window(), now), limit));
+        }
+        BudgetStore.ReserveCall call = new BudgetStore.ReserveCall(keyId, slots, worstCaseUsd, worstCaseTokens, hold,
+                id, now, now.plus(settings.holdTtl()));
+        return store.reserve(call).handle((reply, failure) -> {
+            if (failure != null) {
+                return onReserveFailure(keyId, budget, id, worstCaseUsd, worstCaseTokens, failure);
+            }
+            List<WindowState> states = states(keyId, budget, reply.counters());
+            if (reply.granted()) {
+                Reservation r = new Reservation(id, keyId, budget, worstCaseUsd, worstCaseTokens, hold);
+                return BudgetDecision.allowed(r, states, false);
+            }
+            BudgetDecision refused = BudgetDecision.refused(states, worstCaseUsd, worstCaseTokens, hold);
+            BudgetWindow window = refused.window();
+            if (window != null) {
+                notify(() -> events.onRejection(keyId, window));
+            }
+            return refused;
+        });
+    }
+
+    /**
+     * Ends an allowed call with its real cost: drops its hold and charges the cost in each of its windows (in the
+     * window instance current now). Store failures are logged and reported, and the future still completes
+     * normally: there is nothing left for the caller to do.
+     */
+    public CompletableFuture<Void> settle(Reservation reservation, BigDecimal actualUsd, long actualTokens) {
+        if (!reservation.end()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "reservation: " + reservation.id() + " already settled or released (expected: end it once)"));
+        }
+        return charge(reservation.keyId(), reservation.budget(), reservation.held() ? reservation.id() : null,
+                actualUsd, actualTokens);
+    }
+
+    /** Ends an allowed call that cost nothing (failed before the upstream billed it): drops its hold. */
+    public CompletableFuture<Void> release(Reservation reservation) {
+        if (!reservation.end()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "reservation: " + reservation.id() + " already settled or released (expected: end it once)"));
+        }
+        if (!reservation.held()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        BudgetStore.SettleCall call = new BudgetStore.SettleCall(reservation.keyId(), reservation.id(), List.of(),
+                BigDecimal.ZERO, 0, settings.clock().instant());
+        return store.settle(call).handle((counters, failure) -> {
+            if (failure != null) {
+                reportFailure("release", failure);
+            }
+            return null;
+        });
+    }
+
+    /** {@link #record(String, KeyBudget, BigDecimal, long)} with the default alert fractions. */
+    public CompletableFuture<Void> record(String keyId, List<BudgetLimit> limits, BigDecimal usd, long tokens) {
+        return record(keyId, KeyBudget.of(limits), usd, tokens);
+    }
+
+    /** Charges a cost with no reservation, e.g. a call that was not checked first. */
+    public CompletableFuture<Void> record(String keyId, KeyBudget budget, BigDecimal usd, long tokens) {
+        return charge(keyId, budget, null, usd, tokens);
+    }
+
+    /** Rows of {@code GET /admin/budgets} for every key the ledger has seen (bounded), in key then window order. */
+    public CompletableFuture<List<BudgetRow>> snapshot() {
+        return snapshot(Map.of());
+    }
+
+    /**
+     * Rows of {@code GET /admin/budgets}: the configured keys with their current budgets, plus the other keys seen
+     * since start-up. Fails when the store cannot be read.
+     */
+    public CompletableFuture<List<BudgetRow>> snapshot(Map<String, KeyBudget> configured) {
+        return BudgetSnapshot.rows(memory.merged(configured), this::states);
+    }
+
+    /** One key's windows as the store counts them now (for the key's own usage view). */
+    public CompletableFuture<List<WindowState>> states(String keyId, KeyBudget budget) {
+        Instant now = settings.clock().instant();
+        List<WindowSlot> slots = new ArrayList<>(budget.limits().size());
+        for (BudgetLimit limit : budget.limits()) {
+            slots.add(settings.slot(limit.window(), now));
+        }
+        return store.read(keyId, slots, now).thenApply(counters -> states(keyId, budget, counters));
+    }
+
+    /**
+     * The key's window as last counted by any call, for gauges ({@code tollgate_budget_*_usd}): read without I/O;
+     * zero spent once the window has rolled over since. Null if no call of the key used that window yet.
+     */
+    public @Nullable WindowState lastKnown(String keyId, BudgetWindow window) {
+        WindowState s = memory.lastKnown(keyId, window);
+        Instant now = settings.clock().instant();
+        return s == null || !s.slot().endedBy(now) ? s : s.rolledOver(now, settings.zone());
+    }
+
+    private CompletableFuture<Void> charge(String keyId, KeyBudget budget, @Nullable String holdId, BigDecimal usd,
+            long tokens) {
+        if (budget.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        memory.seen(keyId, budget);
+        Instant now = settings.clock().instant();
+        List<WindowSlot> slots = new ArrayList<>(budget.limits().size());
+        for (BudgetLimit limit : budget.limits()) {
+            slots.add(settings.slot(limit.window(), now));
+        }
+        BudgetStore.SettleCall call = new BudgetStore.SettleCall(keyId, holdId, slots, usd, tokens, now);
+        return store.settle(call).handle((counters, failure) -> {
+            if (failure != null) {
+                reportFailure("settle", failure);
+                return null;
+            }
+            states(keyId, budget, counters);
+            for (int i = 0; i < counters.size(); i++) {
+                for (BudgetAlert alert : AlertDetector.crossed(keyId, budget.limits().get(i), budget.alerts(),
+                        counters.get(i), usd, tokens, now)) {
+                    notify(() -> events.onAlert(alert));
+                    BudgetAlertWebhook webhook = shared.webhook();
+                    if (webhook != null) {
+                        webhook.offer(alert);
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private BudgetDecision onReserveFailure(String keyId, KeyBudget budget, String id, BigDecimal worstUsd,
+            long worstTokens, Throwable failure) {
+        reportFailure("reserve", failure);
+        if (settings.onStoreFailure() == StoreFailurePolicy.DENY) {
+            return BudgetDecision.storeUnavailable(store.name(), worstUsd, worstTokens);
+        }
+        return BudgetDecision.allowed(new Reservation(id, keyId, budget, worstUsd, worstTokens, false), List.of(),
+                true);
+    }
+
+    private List<WindowState> states(String keyId, KeyBudget budget, List<WindowCounter> counters) {
+        List<WindowState> states = new ArrayList<>(counters.size());
+        for (int i = 0; i < counters.size(); i++) {
+            WindowState s = new WindowState(budget.limits().get(i), counters.get(i));
+            states.add(s);
+            memory.remember(keyId, s);
+        }
+        return states;
+    }
+
+    private void reportFailure(String operation, Throwable failure) {
+        shared.failures().report(events, store.name(), settings.onStoreFailure(), operation, failure);
+    }
+
+    private static void notify(Runnable callback) {
+        StoreFailureReporter.notify(callback);
+    }
+
+    /** What every ledger made from one {@link #create} shares across reloads. */
+    private record Shared(BudgetStore store, BudgetEvents events, @Nullable BudgetAlertWebhook webhook,
+            LedgerMemory memory, String idPrefix, AtomicLong idSequence, StoreFailureReporter failures) {
+
+        /** Unique across replicas (random prefix per process), and says nothing about the key. */
+        String nextId() {
+            return idPrefix + "-" + Long.toHexString(idSequence.incrementAndGet());
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package tollgate.metering.budget;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tollgate.config.BudgetLimit;
+
+/**
+ * Budget counters in Redis ({@code store: redis://host:6379}), so any number of replicas enforce one budget
+ * (SPEC 7). Each reserve and settle is one Lua script ({@link RedisScripts}), run by EVALSHA with a fallback to
+ * EVAL when Redis has not cached it. Counters are hashes {@code tollgate:budget:{key}:<window>:<start epoch s>}
+ * in whole nano-USD (a cost is rounded up to the next nano-USD: at most 10^-9 USD per call, never under-counted),
+ * expiring an hour after their window ends; holds expire after the ledger's hold TTL even if their replica died.
+ *
+ * <p>Commands time out after {@code timeout} and fail at once while disconnected (Lettuce reconnects in the
+ * background), so a slow or absent Redis turns into a failed future for {@code on_store_failure} rather than a
+ * stalled call. Futures complete on Lettuce's I/O threads.
+ */
+public final class RedisBudgetStore implements BudgetStore {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisBudgetStore.class);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(500);
+    /** Counters outlive their window by this much: replicas' clocks differ a little, and late settles still land. */
+    static final Duration COUNTER_MARGIN = Duration.ofHours(1);
+    /** Commands waiting for Redis beyond this fail at once (Lettuce's request queue). */
+    private static final int MAX_QUEUED = 10_000;
+    private static final long MAX_RECONNECT_DELAY_MILLIS = 30_000;
+
+    private final RedisClient client;
+    private final RedisURI uri;
+    private final String name;
+    private final CompletableFuture<Void> connected = new CompletableFuture<>();
+    private volatile @Nullable StatefulRedisConnection<String, String> connection;
+    private volatile boolean closed;
+
+    private RedisBudgetStore(RedisURI uri, Duration timeout) {
+        this.uri = uri;
+        this.name = (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort();
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(MAX_QUEUED)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout.multipliedBy(4)).build())
+                .build());
+    }
+
+    /** Starts connecting in the background and returns at once; calls fail until {@link #connected()} completes. */
+    public static RedisBudgetStore connect(URI redisUri, Duration timeout) {
+        RedisBudgetStore store = new RedisBudgetStore(RedisURI.create(redisUri), timeout);
+        store.connectAttempt(0);
+        return store;
+    }
+
+    public static RedisBudgetStore connect(URI redisUri) {
+        return connect(redisUri, DEFAULT_TIMEOUT);
+    }
+
+    /** Completes when the first connection is up (for readiness); never fails, retries with back-off instead. */
+    public CompletableFuture<Void> connected() {
+        return connected.copy();
+    }
+
+    @Override
+    public CompletableFuture<ReserveReply> reserve(ReserveCall call) {
+        List<String> keys = holdKeys(call.keyId());
+        List<String> args = new ArrayList<>(List.of(millis(call.now()), call.hold() ? "1" : "0", call.holdId(),
+                millis(call.holdUntil()), nano(call.usd()), Long.toString(call.tokens()),
+                millis(call.holdUntil().plus(COUNTER_MARGIN))));
+        for (SlotLimit s : call.slots()) {
+            keys.add(counterKey(call.keyId(), s.slot()));
+            BudgetLimit limit = s.limit();
+            args.add(limit.usd() == null ? "-1" : Long.toString(Money.toNanoFloor(limit.usd())));
+            args.add(limit.tokens() == null ? "-1" : Long.toString(limit.tokens()));
+            args.add(expireAt(s.slot()));
+        }
+        return this.<List<Object>>run(RedisScripts.RESERVE, keys, args).handle((reply, failure) -> {
+            if (failure != null) {
+                if (call.hold() && unwrap(failure) instanceof RedisCommandTimeoutException) {
+                    // the script may still run once Redis answers again; a release queued behind it undoes the hold
+                    settle(new SettleCall(call.keyId(), call.holdId(), List.of(), BigDecimal.ZERO, 0, call.now()));
+                }
+                throw new CompletionException(failed("reserve", failure));
+            }
+            List<WindowCounter> counters = new ArrayList<>(call.slots().size());
+            for (int i = 0; i < call.slots().size(); i++) {
+                counters.add(counter(call.slots().get(i).slot(), reply, 1 + 4 * i));
+            }
+            return new ReserveReply(Long.parseLong(String.valueOf(reply.get(0))) == 1, counters);
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<WindowCounter>> settle(SettleCall call) {
+        List<String> keys = holdKeys(call.keyId());
+        String holdId = call.holdId();
+        List<String> args = new ArrayList<>(List.of(holdId == null ? "" : holdId, nano(call.usd()),
+                Long.toString(call.tokens())));
+        for (WindowSlot slot : call.charge()) {
+            keys.add(counterKey(call.keyId(), slot));
+            args.add(expireAt(slot));
+        }
+        return this.<List<Object>>run(RedisScripts.SETTLE, keys, args).handle((reply, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(failed("settle", failure));
+            }
+            List<WindowCounter> counters = new ArrayList<>(call.charge().size());
+            for (int i = 0; i < call.charge().size(); i++) {
+                counters.add(counter(call.charge().get(i), reply, 4 * i));
+            }
+            return counters;
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<WindowCounter>> read(String keyId, List<WindowSlot> slots, Instant now) {
+        List<String> keys = holdKeys(keyId);
+        for (WindowSlot slot : slots) {
+            keys.add(counterKey(keyId, slot));
+        }
+        return this.<List<Object>>run(RedisScripts.READ, keys, List.of(millis(now))).handle((reply, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(failed("read", failure));
+            }
+            List<WindowCounter> counters = new ArrayList<>(slots.size());
+            for (int i = 0; i < slots.size(); i++) {
+                counters.add(counter(slots.get(i), reply, 4 * i));
+            }
+            return counters;
+        });
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        StatefulRedisConnection<String, String> c = connection;
+        if (c != null) {
+            c.close();
+        }
+        // a quiet period lets Netty run the tasks that release buffers of a connection closing now
+        client.shutdown(Duration.ofMillis(100), Duration.ofSeconds(2));
+    }
+
+    private void connectAttempt(int attempt) {
+        if (closed) {
+            return;
+        }
+        client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, failure) -> {
+            if (failure == null) {
+                if (closed) {
+                    c.closeAsync();
+                    return;
+                }
+                connection = c;
+                connected.complete(null);
+                log.info("budget store {} connected", name);
+                return;
+            }
+            long delay = Math.min(MAX_RECONNECT_DELAY_MILLIS, 250L << Math.min(attempt, 10));
+            if (attempt == 0 || delay == MAX_RECONNECT_DELAY_MILLIS && attempt % 10 == 0) {
+                log.warn("budget store {} not reachable ({}); retrying in the background", name,
+                        unwrap(failure).toString());
+            }
+            CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute(() -> connectAttempt(attempt + 1));
+        });
+    }
+
+    private <T> CompletableFuture<T> run(RedisScripts.Script script, List<String> keys, List<String> args) {
+        RedisAsyncCommands<String, String> commands;
+        try {
+            commands = commands();
+        } catch (BudgetStoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String[] k = keys.toArray(String[]::new);
+        String[] a = args.toArray(String[]::new);
+        return commands.<T>evalsha(script.sha1(), ScriptOutputType.MULTI, k, a).toCompletableFuture()
+                .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
+                        ? commands.<T>eval(script.source(), ScriptOutputType.MULTI, k, a).toCompletableFuture()
+                        : CompletableFuture.failedFuture(failure));
+    }
+
+    private RedisAsyncCommands<String, String> commands() {
+        StatefulRedisConnection<String, String> c = connection;
+        if (c == null) {
+            throw new BudgetStoreException(name + ": not connected (yet)");
+        }
+        return c.async();
+    }
+
+    private BudgetStoreException failed(String operation, Throwable failure) {
+        Throwable cause = unwrap(failure);
+        return cause instanceof BudgetStoreException b ? b
+                : new BudgetStoreException(name + ": " + operation + " failed: " + cause, cause);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while (c instanceof CompletionException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    private static List<String> holdKeys(String keyId) {
+        String prefix = "tollgate:budget:{" + keyId + "}:";
+        return new ArrayList<>(List.of(prefix + "holds", prefix + "hold"));
+    }
+
+    static String counterKey(String keyId, WindowSlot slot) {
+        return "tollgate:budget:{" + keyId + "}:" + slot.window().id() + ":" + slot.start().getEpochSecond();
+    }
+
+    private static WindowCounter counter(WindowSlot slot, List<Object> values, int offset) {
+        return new WindowCounter(slot, Money.fromNano(longAt(values, offset)),
+                Money.fromNano(longAt(values, offset + 1)), longAt(values, offset + 2), longAt(values, offset + 3));
+    }
+
+    /** Never below zero: a counter that expired while holds were out could otherwise read negative. */
+    private static long longAt(List<Object> values, int i) {
+        return Math.max(0, Long.parseLong(String.valueOf(values.get(i))));
+    }
+
+    private static String expireAt(WindowSlot slot) {
+        Instant end = slot.end();
+        return end == null ? "-1" : millis(end.plus(COUNTER_MARGIN));
+    }
+
+    private static String millis(Instant t) {
+        return Long.toString(t.toEpochMilli());
+    }
+
+    private static String nano(BigDecimal usd) {
+        return Long.toString(Money.toNanoCeiling(usd));
+    }
+}

@@ -1,0 +1,117 @@
+package tollgate.metering.budget;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneId;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.BudgetLimit;
+import tollgate.config.BudgetWindow;
+
+/** One key's limit in one window next to what the store counted there: what gauges, rows and refusals show. */
+public record WindowState(BudgetLimit limit, WindowCounter counter) {
+
+    public WindowState {
+        if (limit.window() != counter.slot().window()) {
+            throw new IllegalArgumentException("counter: " + counter.slot().window().id() + " (expected: "
+                    + limit.window().id() + ", the limit's window)");
+        }
+    }
+
+    public BudgetWindow window() {
+        return limit.window();
+    }
+
+    public WindowSlot slot() {
+        return counter.slot();
+    }
+
+    /** Null for {@code total}. */
+    public @Nullable Instant resetsAt() {
+        return counter.slot().end();
+    }
+
+    public @Nullable BigDecimal limitUsd() {
+        return limit.usd();
+    }
+
+    public BigDecimal spentUsd() {
+        return counter.spentUsd();
+    }
+
+    public BigDecimal reservedUsd() {
+        return counter.reservedUsd();
+    }
+
+    /** Limit minus spent minus reserved, never below zero; null when the window has no USD limit. */
+    public @Nullable BigDecimal remainingUsd() {
+        BigDecimal usd = limit.usd();
+        if (usd == null) {
+            return null;
+        }
+        BigDecimal left = usd.subtract(counter.spentUsd()).subtract(counter.reservedUsd());
+        return left.signum() < 0 ? BigDecimal.ZERO : left;
+    }
+
+    /** Limit minus spent minus reserved tokens, never below zero; null when the window has no token limit. */
+    public @Nullable Long remainingTokens() {
+        Long tokens = limit.tokens();
+        if (tokens == null) {
+            return null;
+        }
+        return Math.max(0, tokens - counter.spentTokens() - counter.reservedTokens());
+    }
+
+    /**
+     * Whether a call may go ahead in this window. A hold (mode {@code reserve}) fits while spent + reserved + worst
+     * case stays within the limit; a plain check (mode {@code after}) passes while spent is below the limit.
+     */
+    public boolean admits(BigDecimal usd, long tokens, boolean hold) {
+        return !usdBlocks(usd, hold) && !tokensBlock(tokens, hold);
+    }
+
+    /** True when the USD limit refuses the call. */
+    public boolean usdBlocks(BigDecimal usd, boolean hold) {
+        BigDecimal max = limit.usd();
+        if (max == null) {
+            return false;
+        }
+        BigDecimal spent = counter.spentUsd();
+        return hold ? spent.add(counter.reservedUsd()).add(usd).compareTo(max) > 0 : spent.compareTo(max) >= 0;
+    }
+
+    /** True when the token limit refuses the call. */
+    public boolean tokensBlock(long tokens, boolean hold) {
+        Long max = limit.tokens();
+        if (max == null) {
+            return false;
+        }
+        long spent = counter.spentTokens();
+        return hold ? spent + counter.reservedTokens() + tokens > max : spent >= max;
+    }
+
+    /** True when the worst case alone is more than the whole limit: waiting for a reset would not help. */
+    public boolean neverFits(BigDecimal usd, long tokens) {
+        BigDecimal maxUsd = limit.usd();
+        Long maxTokens = limit.tokens();
+        return (maxUsd != null && usd.compareTo(maxUsd) > 0) || (maxTokens != null && tokens > maxTokens);
+    }
+
+    /** The same limit with this slot's counters zeroed, as it reads once its window has rolled over. */
+    public WindowState rolledOver(Instant now, ZoneId zone) {
+        return new WindowState(limit, WindowCounter.empty(BudgetWindows.slot(limit.window(), now, zone)));
+    }
+
+    /** This state as a row of {@code GET /admin/budgets}. */
+    public BudgetRow toRow(String keyId) {
+        Long limitTokens = limit.tokens();
+        Instant resetsAt = resetsAt();
+        BigDecimal remaining = remainingUsd();
+        BigDecimal limitUsd = limit.usd();
+        return new BudgetRow(keyId, window().id(), limitUsd == null ? null : Money.plain(limitUsd),
+                Money.plain(spentUsd()), Money.plain(reservedUsd()),
+                remaining == null ? null : Money.plain(remaining),
+                resetsAt == null ? null : resetsAt.toString(),
+                limitTokens, limitTokens == null ? null : counter.spentTokens(),
+                limitTokens == null ? null : counter.reservedTokens(), remainingTokens());
+    }
+}

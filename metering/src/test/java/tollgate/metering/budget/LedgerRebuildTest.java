@@ -1,0 +1,166 @@
+package tollgate.metering.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static tollgate.metering.budget.LedgerFixtures.await;
+import static tollgate.metering.budget.LedgerFixtures.settings;
+import static tollgate.metering.budget.LedgerFixtures.usd;
+import static tollgate.metering.budget.LedgerFixtures.usdLimit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.config.BudgetLimit;
+import tollgate.config.BudgetMode;
+import tollgate.config.BudgetsConfig;
+import tollgate.config.KeyConfig;
+import tollgate.config.TollgateConfig;
+import tollgate.config.BudgetWindow;
+import tollgate.config.StoreFailurePolicy;
+
+class LedgerRebuildTest {
+
+    @TempDir
+    Path logDir;
+
+    private final MutableClock clock = MutableClock.at("2026-11-22T10:30:00Z");
+    private final LocalBudgetStore store = new LocalBudgetStore();
+    private final BudgetLedger ledger = BudgetLedger.create(store, settings(BudgetMode.RESERVE, clock),
+            BudgetEvents.NONE, null);
+    private final List<BudgetLimit> limits = List.of(usdLimit(BudgetWindow.DAILY, "5"),
+            usdLimit(BudgetWindow.WEEKLY, "20"), usdLimit(BudgetWindow.MONTHLY, "50"));
+
+    private static String line(String ts, String key, String cost, long tokens) {
+        return "{\"ts\":\"" + ts + "\",\"request_id\":\"r\",\"key\":\"" + key + "\","
+                + "\"endpoint\":\"/v1/chat/completions\",\"model\":\"gpt-4o-mini\",\"stream\":true,\"status\":200,"
+                + "\"input_tokens\":1,\"total_tokens\":" + tokens + ",\"estimated\":false,\"cost_usd\":" + cost
+                + ",\"tags\":{\"operation\":\"rag\"},\"error\":null}";
+    }
+
+    private void write(String day, String... lines) throws IOException {
+        Files.write(logDir.resolve("usage-" + day + ".jsonl"), List.of(lines), StandardCharsets.UTF_8);
+    }
+
+    private WindowState state(String key, int window) {
+        return await(ledger.states(key, KeyBudget.of(limits))).get(window);
+    }
+
+    @Test
+    void spendOfTheOpenWindowsIsLoadedFromTheUsageLog() throws IOException {
+        write("2026-10-31", line("2026-10-31T23:00:00Z", "storybot", "9", 1)); // last month: no window open
+        write("2026-11-15", line("2026-11-15T12:00:00Z", "storybot", "2", 10)); // this month, last week
+        write("2026-11-16", line("2026-11-16T08:00:00Z", "storybot", "1.5", 20)); // this week (Monday)
+        write("2026-11-22",
+                line("2026-11-22T01:00:00.5Z", "storybot", "0.0002775", 1400),
+                line("2026-11-22T09:00:00Z", "storybot", "0.25", 30),
+                line("2026-11-22T09:30:00Z", "other", "1", 5),
+                line("2026-11-22T09:40:00Z", "storybot", "null", 7));
+
+        LedgerRebuild.Result r = new LedgerRebuild(logDir, ZoneOffset.UTC, clock)
+                .loadInto(store, EnumSet.of(BudgetWindow.DAILY, BudgetWindow.WEEKLY, BudgetWindow.MONTHLY), 1000);
+
+        assertThat(r.files()).isEqualTo(3);
+        assertThat(r.records()).isEqualTo(6);
+        assertThat(r.malformed()).isZero();
+        assertThat(r.keys()).isEqualTo(2);
+        assertThat(state("storybot", 0).spentUsd()).isEqualByComparingTo("0.2502775");
+        assertThat(state("storybot", 0).counter().spentTokens()).isEqualTo(1437);
+        assertThat(state("storybot", 1).spentUsd()).isEqualByComparingTo("1.7502775");
+        assertThat(state("storybot", 2).spentUsd()).isEqualByComparingTo("3.7502775");
+        assertThat(state("other", 0).spentUsd()).isEqualByComparingTo("1");
+    }
+
+    @Test
+    void malformedLinesAreSkippedAndCounted() throws IOException {
+        write("2026-11-22",
+                line("2026-11-22T01:00:00Z", "storybot", "1", 1),
+                "{\"ts\":\"2026-11-22T02:00:00Z\",\"key\":\"storybot\",\"cost_usd\":",
+                "not json at all",
+                "{\"ts\":\"yesterday\",\"key\":\"storybot\",\"cost_usd\":1}",
+                "{\"key\":\"storybot\",\"cost_usd\":1}",
+                "{\"ts\":\"2026-11-22T02:00:00Z\",\"key\":{\"nested\":1},\"cost_usd\":1}",
+                "{\"ts\":\"2026-11-22T02:00:00Z\",\"key\":\"storybot\",\"cost_usd\":-3}",
+                "",
+                line("2026-11-22T03:00:00Z", "storybot", "2", 1));
+
+        LedgerRebuild.Result r = new LedgerRebuild(logDir, ZoneOffset.UTC, clock)
+                .loadInto(store, EnumSet.of(BudgetWindow.DAILY), 1000);
+
+        assertThat(r.records()).isEqualTo(2);
+        assertThat(r.malformed()).isEqualTo(6);
+        assertThat(state("storybot", 0).spentUsd()).isEqualByComparingTo("3");
+    }
+
+    @Test
+    void rebuiltSpendIsEnforcedByTheLedger() throws IOException {
+        write("2026-11-22", line("2026-11-22T09:00:00Z", "storybot", "4.9", 1));
+        new LedgerRebuild(logDir, ZoneOffset.UTC, clock).loadInto(store, Set.of(BudgetWindow.DAILY), 1000);
+
+        BudgetDecision d = await(ledger.reserve("storybot", List.of(usdLimit(BudgetWindow.DAILY, "5")), usd("0.2"), 0));
+
+        assertThat(d.allowed()).isFalse();
+        assertThat(d.spentUsd()).isEqualByComparingTo("4.9");
+    }
+
+    @Test
+    void totalWindowReadsEveryFileAndDailyWindowFollowsTheZone() throws IOException {
+        write("2025-01-01", line("2025-01-01T00:00:00Z", "k", "1", 1));
+        // 2026-11-21T20:00Z is already 2026-11-22 05:00 in Tokyo: today's local window
+        write("2026-11-21", line("2026-11-21T14:00:00Z", "k", "2", 1), line("2026-11-21T20:00:00Z", "k", "3", 1));
+        ZoneId tokyo = ZoneId.of("Asia/Tokyo");
+
+        new LedgerRebuild(logDir, tokyo, clock).loadInto(store, EnumSet.of(BudgetWindow.DAILY, BudgetWindow.TOTAL),
+                1000);
+
+        BudgetLedger tokyoLedger = BudgetLedger.create(store,
+                LedgerFixtures.settings(BudgetMode.RESERVE, tokyo, StoreFailurePolicy.ALLOW, clock),
+                BudgetEvents.NONE, null);
+        List<WindowState> s = await(tokyoLedger.states("k", KeyBudget.of(List.of(usdLimit(BudgetWindow.DAILY, "10"),
+                usdLimit(BudgetWindow.TOTAL, "100")))));
+        assertThat(s.get(0).spentUsd()).isEqualByComparingTo("3");
+        assertThat(s.get(1).spentUsd()).isEqualByComparingTo("6");
+    }
+
+    @Test
+    void keysBeyondTheBoundAreNotLoaded() throws IOException {
+        write("2026-11-22", line("2026-11-22T01:00:00Z", "a", "1", 1), line("2026-11-22T02:00:00Z", "b", "1", 1),
+                line("2026-11-22T03:00:00Z", "a", "1", 1));
+
+        LedgerRebuild.Result r = new LedgerRebuild(logDir, ZoneOffset.UTC, clock)
+                .loadInto(store, EnumSet.of(BudgetWindow.DAILY), 1);
+
+        assertThat(r.keys()).isEqualTo(1);
+        assertThat(r.droppedKeys()).isEqualTo(1);
+        assertThat(state("a", 0).spentUsd()).isEqualByComparingTo("2");
+        assertThat(state("b", 0).spentUsd()).isEqualByComparingTo("0");
+    }
+
+    @Test
+    void windowsInUseComeFromTheDefaultsAndEveryKey() {
+        TollgateConfig defaults = TollgateConfig.defaults();
+        BudgetsConfig budgets = new BudgetsConfig(BudgetMode.RESERVE, ZoneOffset.UTC, null, StoreFailurePolicy.ALLOW,
+                List.of(usdLimit(BudgetWindow.MONTHLY, "100")));
+        KeyConfig storybot = new KeyConfig("storybot", "a".repeat(64), null,
+                List.of(usdLimit(BudgetWindow.HOURLY, "1")), KeyConfig.DEFAULT_ALERTS);
+        TollgateConfig config = new TollgateConfig(defaults.listen(), defaults.upstream(), null, defaults.timeouts(),
+                defaults.limits(), defaults.shutdownGrace(), true, defaults.log(), null, defaults.metrics(), budgets,
+                false, List.of(storybot), null, null, null);
+
+        assertThat(LedgerRebuild.windowsIn(config)).containsExactlyInAnyOrder(BudgetWindow.MONTHLY, BudgetWindow.HOURLY);
+    }
+
+    @Test
+    void missingLogFolderRebuildsNothing() throws IOException {
+        LedgerRebuild.Result r = new LedgerRebuild(logDir.resolve("absent"), ZoneOffset.UTC, clock)
+                .loadInto(store, EnumSet.allOf(BudgetWindow.class), 1000);
+
+        assertThat(r.files()).isZero();
+    }
+}
