@@ -71,9 +71,7 @@ public final class LoadDriver {
                 // the middle of the measured window: every stream open, the process in its steady state
                 probe.heapInfoIn(heapPid, warmupNanos + durationNanos / 2);
             }
-            if (!watchPids.isEmpty()) {
-                probe.cpuStartIn(warmupNanos);
-            }
+            probe.cpuStartIn(warmupNanos);
             Map<String, Object> r = switch (mode) {
                 case "rate" -> new OpenLoopRun(group, transport, addr, request, connections, rate, warmupNanos, durationNanos).run();
                 case "closed" -> new ClosedLoopRun(group, transport, addr, request, connections, warmupNanos, durationNanos).run();
@@ -87,6 +85,7 @@ public final class LoadDriver {
             };
             probe.cpuEnd();
             result.putAll(r);
+            result.put("host_cpu_busy", Math.round(probe.hostBusy() * 1000) / 1000.0);
             if (!watchPids.isEmpty() || heapPid > 0) {
                 result.put("process", probe.result());
             }

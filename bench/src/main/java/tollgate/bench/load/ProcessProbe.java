@@ -36,6 +36,8 @@ final class ProcessProbe implements AutoCloseable {
     private volatile long cpuStartNanos;
     private long cpuTicksUsed = -1;
     private long cpuNanos;
+    private volatile long @Nullable [] hostAtStart;
+    private double hostBusy = -1;
 
     ProcessProbe(List<Long> pids) {
         this.pids = List.copyOf(pids);
@@ -54,6 +56,7 @@ final class ProcessProbe implements AutoCloseable {
         timer.schedule(() -> {
             cpuStartNanos = System.nanoTime();
             cpuTicksAtStart = cpuTicks(pids);
+            hostAtStart = hostTicks();
         }, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
     }
 
@@ -61,6 +64,31 @@ final class ProcessProbe implements AutoCloseable {
     void cpuEnd() {
         cpuNanos = System.nanoTime() - cpuStartNanos;
         cpuTicksUsed = cpuTicksAtStart < 0 ? -1 : cpuTicks(pids) - cpuTicksAtStart;
+        long[] start = hostAtStart;
+        long[] end = hostTicks();
+        if (start != null && end != null && end[1] > start[1]) {
+            hostBusy = (double) (end[0] - start[0]) / (end[1] - start[1]);
+        }
+    }
+
+    /** Busy and total ticks of all CPUs ({@code cpu} line of /proc/stat; idle and iowait are not busy). */
+    static long @Nullable [] hostTicks() {
+        try {
+            String line = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).get(0);
+            String[] f = line.trim().split("\\s+");
+            long total = 0;
+            long idle = 0;
+            for (int i = 1; i < Math.min(f.length, 9); i++) {
+                long v = Long.parseLong(f[i]);
+                total += v;
+                if (i == 4 || i == 5) {
+                    idle += v;
+                }
+            }
+            return new long[] {total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** User + system time of the processes so far, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
@@ -125,6 +153,11 @@ final class ProcessProbe implements AutoCloseable {
             m.put("error", "interrupted");
         }
         return m;
+    }
+
+    /** Share of all CPUs busy (any process) during the measured window, 0..1; -1 when unknown. */
+    double hostBusy() {
+        return hostBusy;
     }
 
     Map<String, Object> result() {

@@ -18,8 +18,11 @@ import org.jspecify.annotations.Nullable;
  * frame on the stack), what is allocated and where, lock contention, and GC pauses.
  *
  * <pre>
- * java -cp tollgate-bench.jar tollgate.bench.profile.JfrTopFrames tollgate.jfr [topN]
+ * java -cp tollgate-bench.jar tollgate.bench.profile.JfrTopFrames tollgate.jfr [topN] [CLASS-OR-METHOD]
  * </pre>
+ *
+ * <p>With a third argument, also prints the heaviest allocation stacks and CPU stacks whose allocated class or
+ * any frame contains that text (e.g. {@code DefaultChannelPromise} or {@code fillInStackTrace}).
  */
 public final class JfrTopFrames {
     private final Map<String, Long> cpuTop = new HashMap<>();
@@ -30,6 +33,8 @@ public final class JfrTopFrames {
     private final Map<String, Long> allocTollgate = new HashMap<>();
     private final Map<String, Long> lockNanos = new HashMap<>();
     private final Map<String, Long> ioNanos = new HashMap<>();
+    private final Map<String, Long> focusStacks = new HashMap<>();
+    private @Nullable String focus;
     private long cpuSamples;
     private long allocBytes;
     private long gcCount;
@@ -46,6 +51,7 @@ public final class JfrTopFrames {
         }
         int top = args.length > 1 ? Integer.parseInt(args[1]) : 25;
         JfrTopFrames s = new JfrTopFrames();
+        s.focus = args.length > 2 ? args[2] : null;
         try (RecordingFile f = new RecordingFile(Path.of(args[0]))) {
             while (f.hasMoreEvents()) {
                 s.add(f.readEvent());
@@ -63,6 +69,7 @@ public final class JfrTopFrames {
                 bump(cpuTop, topFrame(st), 1);
                 bump(cpuTollgate, firstTollgateFrame(st), 1);
                 bump(cpuPackage, packageOf(st), 1);
+                focus("cpu", st, 1);
             }
             case "jdk.ObjectAllocationSample" -> {
                 long w = e.getLong("weight");
@@ -71,6 +78,7 @@ public final class JfrTopFrames {
                 bump(allocClass, c == null ? "?" : c.getName(), w);
                 bump(allocSite, topFrame(e.getStackTrace()), w);
                 bump(allocTollgate, firstTollgateFrame(e.getStackTrace()), w);
+                focus("alloc " + (c == null ? "?" : c.getName()), e.getStackTrace(), w);
             }
             case "jdk.JavaMonitorEnter", "jdk.ThreadPark" -> {
                 // parks of idle pool threads are waiting, not contention: only event-loop and tollgate stacks count
@@ -93,6 +101,26 @@ public final class JfrTopFrames {
         }
     }
 
+    private void focus(String what, @Nullable RecordedStackTrace st, long weight) {
+        String f = focus;
+        if (f == null || st == null) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder(what);
+        boolean hit = what.contains(f);
+        int depth = 0;
+        for (RecordedFrame fr : st.getFrames()) {
+            String n = name(fr);
+            hit |= n.contains(f);
+            if (depth++ < 14) {
+                sb.append("\n      ").append(n);
+            }
+        }
+        if (hit) {
+            bump(focusStacks, sb.toString(), weight);
+        }
+    }
+
     private static String threadName(RecordedEvent e) {
         var t = e.getThread();
         return t == null ? "?" : t.getJavaName();
@@ -109,6 +137,9 @@ public final class JfrTopFrames {
         section("Allocation by first tollgate frame", allocTollgate, allocBytes, top, "bytes");
         section("Blocking (monitor enter / park) by first tollgate frame, total ns", lockNanos, 0, top, "ns");
         section("File IO by first tollgate frame [thread], total ns", ioNanos, 0, top, "ns");
+        if (focus != null) {
+            section("Stacks matching '" + focus + "' (weight: bytes for alloc, samples for cpu)", focusStacks, 0, 10, "");
+        }
         System.out.printf("%nGC: %d collections, %.1f ms paused in total, longest pause %.2f ms%n",
                 gcCount, gcPauseNanos / 1e6, gcLongestNanos / 1e6);
     }

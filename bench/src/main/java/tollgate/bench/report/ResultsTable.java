@@ -51,7 +51,7 @@ public final class ResultsTable {
         s1.add("p99 ms (closed loop)", "/latency_us/p99", Direction.LOWER, null);
         s1.add("proxy CPU ms / 1k req", "/cpu_per_1k", Direction.LOWER, null);
 
-        Rows s2 = new Rows("2 fixed 1,000 req/s (open loop)", "s2");
+        Rows s2 = new Rows("2 fixed rate, open loop", "s2");
         s2.add("p50 ms", "/latency_us/p50", Direction.LOWER, Target.addedAtMostMillis(0.2));
         s2.add("p90 ms", "/latency_us/p90", Direction.LOWER, null);
         s2.add("p99 ms", "/latency_us/p99", Direction.LOWER, Target.addedAtMostMillis(1.0));
@@ -74,6 +74,8 @@ public final class ResultsTable {
         s4.add("p99 ms (closed loop)", "/latency_us/p99", Direction.LOWER, null);
         s4.add("proxy CPU ms / 1k req", "/cpu_per_1k", Direction.LOWER, null);
         for (Rows r : List.of(s1, s2, s3, s4)) {
+            // a busy host (other work on the same cores) explains a noisy row; the bench itself needs most of it
+            r.add("host CPU busy %", "/host_cpu_busy_pct", Direction.INFO, null);
             r.fill();
         }
     }
@@ -103,6 +105,10 @@ public final class ResultsTable {
             double total = bytes.asDouble() + req.asDouble() * body.asDouble();
             return total / (dur.asDouble() / 1e6) / (1 << 20);
         }
+        if (pointer.equals("/host_cpu_busy_pct")) {
+            JsonNode b = run.get("host_cpu_busy");
+            return b == null || b.asDouble() < 0 ? null : b.asDouble() * 100;
+        }
         if (pointer.equals("/cpu_per_1k") || pointer.equals("/cpu_cores")) {
             JsonNode cpu = run.at("/process/cpu_ms");
             JsonNode per = pointer.equals("/cpu_cores") ? run.at("/process/cpu_window_ms") : run.get("requests");
@@ -122,6 +128,32 @@ public final class ResultsTable {
         return pointer.contains("_us/") ? v.asDouble() / 1000 : v.asDouble();
     }
 
+    /** The runs of one scenario and target: {@code NAME.json}, then {@code NAME.r2.json}, {@code NAME.r3.json}, ... */
+    private List<JsonNode> rounds(String name) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        JsonNode first = read(name + ".json");
+        if (first != null) {
+            out.add(first);
+        }
+        for (int r = 2; r < 1000; r++) {
+            JsonNode next = read(name + ".r" + r + ".json");
+            if (next == null) {
+                break;
+            }
+            out.add(next);
+        }
+        return out;
+    }
+
+    private static @Nullable Double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
     private @Nullable JsonNode read(String name) throws IOException {
         Path p = runDir.resolve(name);
         return Files.exists(p) ? json.readTree(p.toFile()) : null;
@@ -136,8 +168,8 @@ public final class ResultsTable {
             sb.append("| ").append(r.scenario.equals(last) ? "" : r.scenario).append(" | ").append(r.metric)
                     .append(" | ").append(num(r.values[0])).append(" | ").append(num(r.values[1]))
                     .append(" | ").append(num(r.values[2]))
-                    .append(" | ").append(ratio(r.values[2], r.values[0]))
-                    .append(" | ").append(ratio(r.values[2], r.values[1]))
+                    .append(" | ").append(r.direction == Direction.INFO ? "" : ratio(r.values[2], r.values[0]))
+                    .append(" | ").append(r.direction == Direction.INFO ? "" : ratio(r.values[2], r.values[1]))
                     .append(" | ").append(r.direction == Direction.LOWER ? signed(diff(r.values[2], r.values[0])) : "")
                     .append(" | ").append(r.target == null ? "" : r.target.verdict(r.values)).append(" |\n");
             last = r.scenario;
@@ -153,9 +185,11 @@ public final class ResultsTable {
         for (String s : List.of("s1", "s2", "s3", "s4")) {
             ObjectNode byTarget = runs.putObject(s);
             for (String t : TARGETS) {
-                JsonNode run = read(s + "-" + t + ".json");
-                if (run != null) {
-                    byTarget.set(t, run);
+                List<JsonNode> all = rounds(s + "-" + t);
+                if (all.size() == 1) {
+                    byTarget.set(t, all.get(0));
+                } else if (!all.isEmpty()) {
+                    byTarget.putArray(t).addAll(all);
                 }
             }
         }
@@ -195,7 +229,8 @@ public final class ResultsTable {
         return a == null || b == null || b == 0 ? "–" : String.format(Locale.ROOT, "%.2f×", a / b);
     }
 
-    enum Direction { HIGHER, LOWER }
+    /** INFO rows describe the run (e.g. how busy the host was): no ratios. */
+    enum Direction { HIGHER, LOWER, INFO }
 
     record Row(String scenario, String metric, @Nullable Double[] values, Direction direction, @Nullable Target target) {
     }
@@ -220,9 +255,9 @@ public final class ResultsTable {
         }
 
         void fill() throws IOException {
-            JsonNode[] runs = new JsonNode[TARGETS.length];
-            for (int i = 0; i < TARGETS.length; i++) {
-                runs[i] = read(file + "-" + TARGETS[i] + ".json");
+            List<List<JsonNode>> runs = new ArrayList<>();
+            for (String target : TARGETS) {
+                runs.add(rounds(file + "-" + target));
             }
             String title = scenario;
             JsonNode meta = read("meta.json");
@@ -233,7 +268,14 @@ public final class ResultsTable {
             for (int k = 0; k < specs.size(); k++) {
                 Double[] values = new Double[TARGETS.length];
                 for (int i = 0; i < TARGETS.length; i++) {
-                    values[i] = value(runs[i], specs.get(k)[1]);
+                    List<Double> perRound = new ArrayList<>();
+                    for (JsonNode run : runs.get(i)) {
+                        Double v = value(run, specs.get(k)[1]);
+                        if (v != null) {
+                            perRound.add(v);
+                        }
+                    }
+                    values[i] = median(perRound);
                 }
                 rows.add(new Row(title, specs.get(k)[0], values, directions.get(k), targets.get(k)));
             }
