@@ -15,6 +15,7 @@ import tollgate.config.TollgateConfig;
 public final class TestTollgate implements AutoCloseable {
     public final TollgateApp app;
     public final Path logDir;
+    public Path configFile;
 
     private TestTollgate(TollgateApp app, Path logDir) {
         this.app = app;
@@ -30,9 +31,12 @@ public final class TestTollgate implements AutoCloseable {
         Files.createDirectories(dir);
         Path cfgFile = dir.resolve("tollgate-" + System.nanoTime() + ".yaml");
         Files.writeString(cfgFile, yaml, StandardCharsets.UTF_8);
-        TollgateConfig cfg = new ConfigLoader(new HashMap<>(env)).load(cfgFile,
-                new CliOverrides("127.0.0.1:0", upstream, logDir.toString()));
-        return new TestTollgate(TollgateApp.start(cfg), logDir);
+        ConfigLoader loader = new ConfigLoader(new HashMap<>(env));
+        CliOverrides flags = new CliOverrides("127.0.0.1:0", upstream, logDir.toString());
+        TollgateConfig cfg = loader.load(cfgFile, flags);
+        TestTollgate t = new TestTollgate(TollgateApp.start(cfg, () -> loader.load(cfgFile, flags), env, java.time.Clock.systemUTC()), logDir);
+        t.configFile = cfgFile;
+        return t;
     }
 
     public String base() {
