@@ -219,6 +219,11 @@ public final class TollgateApp implements AutoCloseable {
         return metrics;
     }
 
+    /** The {@code /admin/budgets} rows now (blocking: for tests and the CLI, never an event loop). */
+    public List<tollgate.metering.budget.BudgetRow> budgetRows() throws Exception {
+        return ledger.get().snapshot(state.get().budgets()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     public UsageLogWriter usageLog() {
         return writer;
     }

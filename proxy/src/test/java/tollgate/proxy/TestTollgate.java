@@ -39,6 +39,23 @@ public final class TestTollgate implements AutoCloseable {
         return t;
     }
 
+    /** Waits until the usage log of today holds at least {@code n} lines, and returns them. */
+    public java.util.List<String> awaitRecords(int n) throws Exception {
+        Path f = logDir.resolve("usage-" + java.time.LocalDate.now(java.time.ZoneOffset.UTC) + ".jsonl");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            app.usageLog().flush().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            if (Files.exists(f)) {
+                java.util.List<String> lines = Files.readAllLines(f);
+                if (lines.size() >= n) {
+                    return lines;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("fewer than " + n + " usage records in " + f);
+    }
+
     public String base() {
         return "http://127.0.0.1:" + app.port();
     }

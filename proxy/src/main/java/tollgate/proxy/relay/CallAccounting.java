@@ -129,14 +129,22 @@ public final class CallAccounting implements AutoCloseable {
         if (call.budget().isEmpty()) {
             return;
         }
+        java.util.concurrent.CompletableFuture<Void> done;
         if (call.reservation() != null) {
-            if (cost.signum() == 0 && tokens == 0) {
-                l.release(call.reservation());
-            } else {
-                l.settle(call.reservation(), cost, tokens);
-            }
+            done = cost.signum() == 0 && tokens == 0 ? l.release(call.reservation()) : l.settle(call.reservation(), cost, tokens);
         } else {
-            l.record(call.keyId(), call.budget(), cost, tokens);
+            done = l.record(call.keyId(), call.budget(), cost, tokens);
+        }
+        done.thenRun(() -> gauges(l, call.keyId(), call.budget()));
+    }
+
+    /** Budget gauges of SPEC 9 from what the ledger last saw; no store round trip. */
+    private void gauges(BudgetLedger l, String keyId, tollgate.metering.budget.KeyBudget budget) {
+        for (tollgate.config.BudgetLimit limit : budget.limits()) {
+            tollgate.metering.budget.WindowState st = l.lastKnown(keyId, limit.window());
+            if (st != null && st.limitUsd() != null && st.remainingUsd() != null) {
+                metrics.budget(keyId, limit.window().id(), st.limitUsd(), st.spentUsd(), st.remainingUsd());
+            }
         }
     }
 

@@ -91,19 +91,23 @@ public final class MeteringGate implements CallGate {
             }
             MeteredCall tap = new MeteredCall(accounting, id.id(), call.path(), req, inject, user, tags, budget, decision.reservation());
             BigDecimal remaining = decision.remainingUsd();
-            return new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : remaining.toPlainString(), true);
+            return new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : usd(remaining), true);
         });
     }
 
     private Admission refuse429(String keyId, BudgetDecision d) {
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("retry-after", Long.toString(d.retryAfterSeconds(clock.instant())));
+        long retryAfter = d.retryAfterSeconds(clock.instant());
+        if (retryAfter >= 0) {
+            // a total budget never resets: no Retry-After at all rather than a false promise
+            headers.put("retry-after", Long.toString(retryAfter));
+        }
         headers.put("x-should-retry", "false");
         if (d.limitUsd() != null) {
-            headers.put("x-tollgate-budget-limit-usd", d.limitUsd().toPlainString());
+            headers.put("x-tollgate-budget-limit-usd", usd(d.limitUsd()));
         }
         if (d.remainingUsd() != null) {
-            headers.put("x-tollgate-budget-remaining-usd", d.remainingUsd().toPlainString());
+            headers.put("x-tollgate-budget-remaining-usd", usd(d.remainingUsd()));
         }
         if (d.resetsAt() != null) {
             headers.put("x-tollgate-budget-reset", d.resetsAt().toString());
@@ -135,6 +139,10 @@ public final class MeteringGate implements CallGate {
             }
         }
         return tags == null ? Map.of() : tags;
+    }
+
+    private static String usd(BigDecimal v) {
+        return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
     }
 
     private static byte[] bytes(ByteBuffer b) {
