@@ -4,13 +4,37 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tollgate.config.BudgetWindow;
+import tollgate.config.ConfigException;
+import tollgate.config.ConfigWatcher;
 import tollgate.config.TollgateConfig;
+import tollgate.metering.budget.BudgetAlert;
+import tollgate.metering.budget.BudgetAlertWebhook;
+import tollgate.metering.budget.BudgetEvents;
+import tollgate.metering.budget.BudgetLedger;
+import tollgate.metering.budget.BudgetStore;
+import tollgate.metering.budget.LedgerRebuild;
+import tollgate.metering.budget.LocalBudgetStore;
+import tollgate.metering.estimate.TokenEstimator;
+import tollgate.metering.log.UsageLogWriter;
+import tollgate.metering.metrics.TollgateMetrics;
+import tollgate.metering.pricing.PricingException;
+import tollgate.metering.pricing.PricingTable;
 import tollgate.proxy.admin.AdminRoutes;
-import tollgate.proxy.relay.CallGate;
+import tollgate.proxy.admin.UsageFeed;
+import tollgate.proxy.relay.CallAccounting;
+import tollgate.proxy.relay.MeteringGate;
+import tollgate.proxy.relay.MeteringState;
 import tollgate.proxy.server.InFlight;
 import tollgate.proxy.server.TollgateServer;
 
@@ -19,23 +43,158 @@ public final class TollgateApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TollgateApp.class);
 
     private final TollgateConfig config;
+    private final @Nullable ConfigSource source;
+    private final Map<String, String> env;
+    private final Clock clock;
     private final PrometheusMeterRegistry registry;
+    private final TollgateMetrics metrics;
+    private final UsageLogWriter writer;
+    private final AtomicReference<MeteringState> state;
+    private final BudgetStore store;
+    private final @Nullable BudgetAlertWebhook webhook;
+    private final AtomicReference<BudgetLedger> ledger = new AtomicReference<>();
+    private final CallAccounting accounting;
+    private final UsageFeed feed = new UsageFeed();
+    private final ExecutorService adminWork;
+    private final @Nullable ConfigWatcher watcher;
     private final TollgateServer server;
     private volatile boolean stopped;
 
-    private TollgateApp(TollgateConfig config) throws IOException, InterruptedException {
+    private TollgateApp(TollgateConfig config, @Nullable ConfigSource source, Map<String, String> env, Clock clock)
+            throws IOException, InterruptedException {
         this.config = config;
+        this.source = source;
+        this.env = env;
+        this.clock = clock;
+        PricingTable pricing;
+        try {
+            pricing = PricingTable.load(config.pricingFile());
+        } catch (PricingException e) {
+            throw new IOException("pricing.file: " + String.join("; ", e.errors()), e);
+        }
+        this.state = new AtomicReference<>(MeteringState.of(config, pricing, env));
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.metrics = new TollgateMetrics(registry, config.metrics());
+        this.store = openStore(config);
+        this.writer = UsageLogWriter.start(config.log(), metrics.usageLogCounters());
+        writer.addListener(feed);
+        this.webhook = config.alertWebhookUrl() == null ? null : new BudgetAlertWebhook(config.alertWebhookUrl());
+        this.ledger.set(BudgetLedger.create(store, config.budgets(), clock, budgetEvents(), webhook));
+        TokenEstimator estimator = new TokenEstimator();
+        this.accounting = new CallAccounting(state::get, estimator, writer, metrics, ledger::get, clock, 65_536);
+        MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock);
+        this.adminWork = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "tollgate-admin");
+            t.setDaemon(true);
+            return t;
+        });
+        TollgateAdmin admin = new TollgateAdmin(state::get, ledger::get, feed, this::reload, usageQuery(), adminWork);
         AtomicReference<InFlight> inFlight = new AtomicReference<>();
         AdminRoutes routes = new AdminRoutes(inFlight::get, accept -> new String[] {
-                "text/plain; version=0.0.4; charset=utf-8", registry.scrape()});
-        this.server = TollgateServer.start(config, CallGate.PASS_THROUGH, routes);
+                TollgateMetrics.contentType(accept), metrics.scrape(accept)}, config.adminToken(), admin);
+        try {
+            this.server = TollgateServer.start(config, gate, routes);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            closeMetering();
+            throw e;
+        }
         inFlight.set(server.inFlight());
+        this.watcher = source != null && config.source() != null
+                ? new ConfigWatcher(config.source(), Duration.ofSeconds(2), () -> {
+                    List<String> errors = reload();
+                    if (!errors.isEmpty()) {
+                        log.warn("config file changed but was refused, the running config stays: {}", String.join("; ", errors));
+                    }
+                })
+                : null;
+    }
+
+    private TollgateAdmin.UsageQuery usageQuery() {
+        return (params, onlyKey, budgets) -> {
+            throw new IllegalArgumentException("usage reports are not available yet");
+        };
+    }
+
+    /**
+     * Reads the config again (SIGHUP, {@code POST /admin/reload}, file change) and applies keys, budgets and
+     * prices; a config that does not load is refused with its reasons and the running one stays. Settings that
+     * need a new socket or store (listen, upstream, log dir, budget store) are reported as needing a restart.
+     */
+    public synchronized List<String> reload() {
+        if (source == null) {
+            return List.of("tollgate was started without a config file; nothing to reload");
+        }
+        TollgateConfig next;
+        PricingTable pricing;
+        try {
+            next = source.load();
+            pricing = PricingTable.load(next.pricingFile());
+        } catch (ConfigException e) {
+            return e.errors();
+        } catch (PricingException e) {
+            return e.errors().stream().map(m -> "pricing.file: " + m).toList();
+        }
+        MeteringState old = state.get();
+        state.set(MeteringState.of(next, pricing, env));
+        ledger.set(ledger.get().withConfig(next.budgets()));
+        List<String> restart = new java.util.ArrayList<>();
+        TollgateConfig was = old.config();
+        if (!was.listen().equals(next.listen())) restart.add("listen");
+        if (!was.upstream().equals(next.upstream())) restart.add("upstream");
+        if (!was.log().equals(next.log())) restart.add("log");
+        if (!java.util.Objects.equals(was.budgets().redisUri(), next.budgets().redisUri())) restart.add("budgets.store");
+        if (!was.timeouts().equals(next.timeouts()) || !was.limits().equals(next.limits())) restart.add("timeouts/limits");
+        log.info("config reloaded: {} keys, {} priced models{}", next.keys().size(), pricing.entries().size(),
+                restart.isEmpty() ? "" : "; changes to " + String.join(", ", restart) + " apply after a restart");
+        return List.of();
+    }
+
+    private BudgetStore openStore(TollgateConfig config) throws IOException {
+        BudgetStore opened = BudgetStore.open(config.budgets());
+        if (!(opened instanceof LocalBudgetStore local)) {
+            return opened;
+        }
+        // spend survives a restart: the open windows are rebuilt from the usage log (SPEC 7)
+        LedgerRebuild.Result r = new LedgerRebuild(config.log().dir(), config.budgets().timezone(), clock)
+                .loadInto(local, LedgerRebuild.windowsIn(config), LocalBudgetStore.DEFAULT_MAX_KEYS);
+        if (r.records() > 0 || r.malformed() > 0) {
+            log.info("budget ledger rebuilt from {} usage records in {} files ({} malformed lines skipped)",
+                    r.records(), r.files(), r.malformed());
+        }
+        return local;
+    }
+
+    private BudgetEvents budgetEvents() {
+        return new BudgetEvents() {
+            @Override
+            public void onRejection(String keyId, BudgetWindow window) {
+                metrics.budgetRejection(keyId, window.id());
+            }
+
+            @Override
+            public void onAlert(BudgetAlert alert) {
+                log.warn("budget alert: {}", alert.describe());
+                metrics.budgetAlert(alert.keyId(), alert.window().id());
+            }
+
+            @Override
+            public void onStoreFailure(Throwable cause) {
+                metrics.budgetStoreFailure();
+                log.warn("budget store failed ({}); budgets.on_store_failure is {}", cause.toString(),
+                        config.budgets().onStoreFailure().name().toLowerCase(java.util.Locale.ROOT));
+            }
+        };
     }
 
     public static TollgateApp start(TollgateConfig config) throws IOException, InterruptedException {
-        TollgateApp app = new TollgateApp(config);
-        log.info("tollgate listening on {}:{}, upstream {} ({} transport)", config.listen().host(), app.port(), config.upstream(), app.server.transportName());
+        return start(config, null, System.getenv(), Clock.systemUTC());
+    }
+
+    public static TollgateApp start(TollgateConfig config, @Nullable ConfigSource source, Map<String, String> env, Clock clock)
+            throws IOException, InterruptedException {
+        TollgateApp app = new TollgateApp(config, source, env, clock);
+        log.info("tollgate listening on {}:{}, upstream {} ({} transport)", config.listen().host(), app.port(),
+                config.upstream(), app.server.transportName());
         return app;
     }
 
@@ -56,6 +215,19 @@ public final class TollgateApp implements AutoCloseable {
         return config;
     }
 
+    public TollgateMetrics metrics() {
+        return metrics;
+    }
+
+    /** The {@code /admin/budgets} rows now (blocking: for tests and the CLI, never an event loop). */
+    public List<tollgate.metering.budget.BudgetRow> budgetRows() throws Exception {
+        return ledger.get().snapshot(state.get().budgets()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    public UsageLogWriter usageLog() {
+        return writer;
+    }
+
     /** Graceful stop: drain in-flight calls up to {@code grace}, then flush the usage log. */
     public synchronized void stop(Duration grace) {
         if (stopped) {
@@ -64,8 +236,26 @@ public final class TollgateApp implements AutoCloseable {
         stopped = true;
         log.info("tollgate stopping: draining in-flight calls (up to {}s)", grace.toSeconds());
         server.stop(grace);
-        registry.close();
+        closeMetering();
         log.info("tollgate stopped");
+    }
+
+    private void closeMetering() {
+        if (watcher != null) {
+            watcher.close();
+        }
+        adminWork.shutdownNow();
+        accounting.close();
+        writer.close();
+        if (webhook != null) {
+            webhook.close();
+        }
+        try {
+            store.close();
+        } catch (Exception e) {
+            log.warn("closing the budget store failed: {}", e.toString());
+        }
+        registry.close();
     }
 
     @Override

@@ -15,6 +15,7 @@ import tollgate.config.TollgateConfig;
 public final class TestTollgate implements AutoCloseable {
     public final TollgateApp app;
     public final Path logDir;
+    public Path configFile;
 
     private TestTollgate(TollgateApp app, Path logDir) {
         this.app = app;
@@ -30,9 +31,29 @@ public final class TestTollgate implements AutoCloseable {
         Files.createDirectories(dir);
         Path cfgFile = dir.resolve("tollgate-" + System.nanoTime() + ".yaml");
         Files.writeString(cfgFile, yaml, StandardCharsets.UTF_8);
-        TollgateConfig cfg = new ConfigLoader(new HashMap<>(env)).load(cfgFile,
-                new CliOverrides("127.0.0.1:0", upstream, logDir.toString()));
-        return new TestTollgate(TollgateApp.start(cfg), logDir);
+        ConfigLoader loader = new ConfigLoader(new HashMap<>(env));
+        CliOverrides flags = new CliOverrides("127.0.0.1:0", upstream, logDir.toString());
+        TollgateConfig cfg = loader.load(cfgFile, flags);
+        TestTollgate t = new TestTollgate(TollgateApp.start(cfg, () -> loader.load(cfgFile, flags), env, java.time.Clock.systemUTC()), logDir);
+        t.configFile = cfgFile;
+        return t;
+    }
+
+    /** Waits until the usage log of today holds at least {@code n} lines, and returns them. */
+    public java.util.List<String> awaitRecords(int n) throws Exception {
+        Path f = logDir.resolve("usage-" + java.time.LocalDate.now(java.time.ZoneOffset.UTC) + ".jsonl");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            app.usageLog().flush().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            if (Files.exists(f)) {
+                java.util.List<String> lines = Files.readAllLines(f);
+                if (lines.size() >= n) {
+                    return lines;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("fewer than " + n + " usage records in " + f);
     }
 
     public String base() {

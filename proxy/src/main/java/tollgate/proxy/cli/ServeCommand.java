@@ -9,7 +9,11 @@ import tollgate.config.CliOverrides;
 import tollgate.config.ConfigException;
 import tollgate.config.ConfigLoader;
 import tollgate.config.TollgateConfig;
+import tollgate.proxy.ConfigSource;
 import tollgate.proxy.TollgateApp;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.LoggerFactory;
 
 /** {@code tollgate serve}: runs the proxy until SIGTERM/SIGINT, then stops gracefully. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the metering proxy.")
@@ -28,9 +32,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ConfigLoader loader = new ConfigLoader(System.getenv());
+        CliOverrides flags = new CliOverrides(listen, upstream, logDir);
         TollgateConfig cfg;
         try {
-            cfg = new ConfigLoader(System.getenv()).load(config, new CliOverrides(listen, upstream, logDir));
+            cfg = loader.load(config, flags);
         } catch (ConfigException e) {
             for (String err : e.errors()) {
                 System.err.println("tollgate: " + err);
@@ -39,11 +45,13 @@ final class ServeCommand implements Callable<Integer> {
         }
         TollgateApp app;
         try {
-            app = TollgateApp.start(cfg);
+            ConfigSource source = cfg.source() == null ? null : () -> loader.load(config, flags);
+            app = TollgateApp.start(cfg, source, System.getenv(), Clock.systemUTC());
         } catch (java.io.IOException e) {
             System.err.println("tollgate: " + e.getMessage());
             return 2;
         }
+        onSighup(app);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop(cfg.shutdownGrace());
@@ -51,5 +59,20 @@ final class ServeCommand implements Callable<Integer> {
         }, "tollgate-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** SIGHUP reloads the config (SPEC 7), as daemons do; where the JVM cannot trap it, the other triggers remain. */
+    private static void onSighup(TollgateApp app) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+                List<String> errors = app.reload();
+                if (!errors.isEmpty()) {
+                    LoggerFactory.getLogger(ServeCommand.class).warn("SIGHUP: config refused, the running one stays: {}",
+                            String.join("; ", errors));
+                }
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LoggerFactory.getLogger(ServeCommand.class).info("SIGHUP cannot be trapped here ({}); use POST /admin/reload", e.getMessage());
+        }
     }
 }

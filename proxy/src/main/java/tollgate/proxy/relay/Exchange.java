@@ -1,7 +1,6 @@
 package tollgate.proxy.relay;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -69,9 +68,8 @@ public final class Exchange implements UpstreamHandler.Listener {
     private @Nullable String budgetRemainingHeader;
 
     // held-back bytes while the tap decides (injected usage chunk removal); absolute offset of held's first byte
-    private @Nullable CompositeByteBuf held;
+    private final java.util.ArrayDeque<ByteBuf> held = new java.util.ArrayDeque<>(4);
     private long heldStart;
-    private long bodyOffset;
 
     public Exchange(ChannelHandlerContext client, FullHttpRequest request, UpstreamPool pool, Timeouts timeouts,
                     CallTap tap, long receivedNanos, Runnable onPause, Consumer<Exchange> onDone) {
@@ -151,6 +149,10 @@ public final class Exchange implements UpstreamHandler.Listener {
         HttpResponse out = new DefaultHttpResponse(head.protocolVersion(), head.status(), copyHeaders(head.headers()));
         HttpHeaders h = out.headers();
         HopByHop.strip(h);
+        if (tap.holdsBack()) {
+            // the body will lose the injected usage chunk: its length is no longer the upstream's
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
         if (!HttpUtil.isContentLengthSet(out) && mayHaveBody(status)) {
             HttpUtil.setTransferEncodingChunked(out, true);
         }
@@ -183,7 +185,6 @@ public final class Exchange implements UpstreamHandler.Listener {
         } else {
             client.write(content);
         }
-        bodyOffset += n;
         if (last) {
             lastByteNanos = System.nanoTime();
             client.flush();
@@ -202,39 +203,50 @@ public final class Exchange implements UpstreamHandler.Listener {
 
     /** Forwards held bytes the tap has decided on, skipping the ranges it drops. Owns {@code content}. */
     private void relayHeld(HttpContent content, int n, boolean last) {
-        CompositeByteBuf h = held;
-        if (h == null) {
-            h = held = client.alloc().compositeBuffer(64);
-            heldStart = bodyOffset;
-        }
         if (n > 0) {
-            h.addComponent(true, content.content().retain());
+            held.addLast(content.content().retain());
         }
-        LastHttpContent trailer = last ? (LastHttpContent) content : null;
         for (long[] drop : tap.takeDroppedRanges()) {
             writeHeld(drop[0]);
-            long skip = Math.min(drop[1] - heldStart, h.readableBytes());
-            h.skipBytes((int) skip);
-            heldStart += skip;
+            skipHeld(drop[1] - heldStart);
         }
         writeHeld(last ? Long.MAX_VALUE : tap.releasableOffset());
-        h.discardReadComponents();
-        if (trailer != null) {
-            client.write(new DefaultLastHttpContent(client.alloc().buffer(0), trailer.trailingHeaders().copy()));
+        if (last) {
+            client.write(new DefaultLastHttpContent(client.alloc().buffer(0),
+                    ((LastHttpContent) content).trailingHeaders().copy()));
             releaseHeld();
         }
         content.release();
     }
 
+    /** Writes held bytes up to absolute offset {@code upTo}, slicing the last buffer if needed. */
     private void writeHeld(long upTo) {
-        CompositeByteBuf h = held;
-        if (h == null) {
-            return;
+        long want = upTo - heldStart;
+        while (want > 0 && !held.isEmpty()) {
+            ByteBuf b = held.peekFirst();
+            int take = (int) Math.min(want, b.readableBytes());
+            if (take == b.readableBytes()) {
+                held.pollFirst();
+                client.write(new DefaultHttpContent(b));
+            } else {
+                client.write(new DefaultHttpContent(b.readRetainedSlice(take)));
+            }
+            heldStart += take;
+            want -= take;
         }
-        long len = Math.min(upTo - heldStart, h.readableBytes());
-        if (len > 0) {
-            client.write(new DefaultHttpContent(h.readRetainedSlice((int) len)));
-            heldStart += len;
+    }
+
+    private void skipHeld(long count) {
+        long left = count;
+        while (left > 0 && !held.isEmpty()) {
+            ByteBuf b = held.peekFirst();
+            int skip = (int) Math.min(left, b.readableBytes());
+            b.skipBytes(skip);
+            if (!b.isReadable()) {
+                held.pollFirst().release();
+            }
+            heldStart += skip;
+            left -= skip;
         }
     }
 
@@ -370,9 +382,9 @@ public final class Exchange implements UpstreamHandler.Listener {
     }
 
     private void releaseHeld() {
-        if (held != null) {
-            held.release();
-            held = null;
+        ByteBuf b;
+        while ((b = held.pollFirst()) != null) {
+            b.release();
         }
     }
 

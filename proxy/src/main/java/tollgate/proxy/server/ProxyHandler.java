@@ -92,7 +92,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         int q = pathAndQuery.indexOf('?');
         String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
         admitting = true;
-        inFlight.begin();
         if (LocalRoutes.reserved(path)) {
             routes.serve(ctx, req, path, q < 0 ? "" : pathAndQuery.substring(q + 1), () -> {
                 if (ctx.executor().inEventLoop()) {
@@ -103,6 +102,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             });
             return;
         }
+        inFlight.begin();
         CallRequest call = new CallRequest(req.method().name(), path, req.headers(), req.content().nioBuffer(), received);
         java.util.concurrent.CompletionStage<Admission> stage;
         try {
@@ -179,11 +179,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void routeDone(ChannelHandlerContext ctx) {
         admitting = false;
-        done(ctx);
+        next(ctx);
     }
 
     private void done(ChannelHandlerContext ctx) {
         inFlight.end();
+        next(ctx);
+    }
+
+    private void next(ChannelHandlerContext ctx) {
         FullHttpRequest next = waiting.poll();
         if (next != null) {
             handle(ctx, next);

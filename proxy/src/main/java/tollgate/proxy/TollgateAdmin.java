@@ -1,0 +1,122 @@
+package tollgate.proxy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import tollgate.metering.budget.BudgetLedger;
+import tollgate.metering.budget.BudgetRow;
+import tollgate.metering.key.ApiKeys;
+import tollgate.metering.key.KeyIdentity;
+import tollgate.metering.log.WrittenRecord;
+import tollgate.proxy.admin.AdminRoutes;
+import tollgate.proxy.admin.UsageFeed;
+import tollgate.proxy.relay.MeteringState;
+
+/**
+ * The admin API's backend: budgets from the ledger, usage from the in-memory aggregates, the newest records,
+ * the live feed, and config reload. Anything that may take a while runs on {@code work}, never an event loop.
+ */
+final class TollgateAdmin implements AdminRoutes.Backend {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+    /** Reloads the config; returns the reasons it was refused (empty on success). */
+    interface Reloader {
+        List<String> reload();
+    }
+
+    /** The {@code stats} JSON of a query, optionally narrowed to one key. */
+    interface UsageQuery {
+        String json(Map<String, String> params, @Nullable String onlyKey, List<BudgetRow> budgets);
+    }
+
+    private final java.util.function.Supplier<MeteringState> state;
+    private final java.util.function.Supplier<BudgetLedger> ledger;
+    private final UsageFeed feed;
+    private final Reloader reloader;
+    private final UsageQuery usage;
+    private final Executor work;
+
+    TollgateAdmin(java.util.function.Supplier<MeteringState> state, java.util.function.Supplier<BudgetLedger> ledger,
+                  UsageFeed feed, Reloader reloader, UsageQuery usage, Executor work) {
+        this.state = state;
+        this.ledger = ledger;
+        this.feed = feed;
+        this.reloader = reloader;
+        this.usage = usage;
+        this.work = work;
+    }
+
+    @Override
+    public CompletionStage<String> budgetsJson() {
+        return ledger.get().snapshot(state.get().budgets()).thenApply(TollgateAdmin::write);
+    }
+
+    @Override
+    public CompletionStage<List<String>> reload() {
+        return CompletableFuture.supplyAsync(reloader::reload, work);
+    }
+
+    @Override
+    public CompletionStage<String> usageJson(Map<String, String> params) {
+        return ledger.get().snapshot(state.get().budgets())
+                .thenApplyAsync(rows -> usage.json(params, null, rows), work);
+    }
+
+    @Override
+    public CompletionStage<@Nullable String> selfUsageJson(HttpHeaders headers, Map<String, String> params) {
+        MeteringState s = state.get();
+        String raw = ApiKeys.fromHeaders(headers::get);
+        if (raw == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        KeyIdentity id = s.keys().identify(raw);
+        if (s.config().keysRequired() && !id.known()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map<String, String> own = new java.util.LinkedHashMap<>(params);
+        own.remove("key");
+        return ledger.get().snapshot(s.budgets()).thenApplyAsync(rows -> {
+            List<BudgetRow> mine = rows.stream().filter(r -> r.key().equals(id.id())).toList();
+            return usage.json(own, id.id(), mine);
+        }, work);
+    }
+
+    @Override
+    public String recentJson(int limit, Map<String, String> params) {
+        String key = params.get("key");
+        String model = params.get("model");
+        Predicate<WrittenRecord> filter = r -> (key == null || key.equals(r.record().key()))
+                && (model == null || model.equals(r.record().model()));
+        ArrayNode out = JSON.createArrayNode();
+        for (WrittenRecord r : feed.recent(limit, filter)) {
+            try {
+                out.add((ObjectNode) JSON.readTree(r.line()));
+            } catch (JsonProcessingException e) {
+                // a line we wrote ourselves always parses
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public UsageFeed feed() {
+        return feed;
+    }
+
+    static String write(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package tollgate.proxy.relay;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import tollgate.metering.budget.BudgetDecision;
+import tollgate.metering.budget.BudgetLedger;
+import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.estimate.TokenEstimator;
+import tollgate.metering.key.ApiKeys;
+import tollgate.metering.key.KeyIdentity;
+import tollgate.metering.pricing.CostCalculator;
+import tollgate.metering.pricing.PricedModel;
+import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.RequestInfo;
+import tollgate.proxy.server.ErrorResponses;
+
+/**
+ * Admits each call: identifies the key (SPEC 3), refuses unknown keys under {@code keys_required}, reads the
+ * request once (SPEC 4–5), adds {@code stream_options.include_usage} (SPEC 2), swaps in a virtual key's
+ * upstream credential, and reserves the worst case against the key's budgets (SPEC 7) before anything is
+ * forwarded. Answers 401 {@code invalid_api_key} and 429 {@code budget_exceeded} itself.
+ */
+public final class MeteringGate implements CallGate {
+    private static final String TAG_PREFIX = "x-tollgate-tag-";
+    private static final int MAX_TAGS = 10;
+    private static final int MAX_TAG_VALUE = 128;
+
+    private final Supplier<MeteringState> state;
+    private final CallAccounting accounting;
+    private final TokenEstimator estimator;
+    private final Supplier<BudgetLedger> ledger;
+    private final Clock clock;
+
+    public MeteringGate(Supplier<MeteringState> state, CallAccounting accounting, TokenEstimator estimator,
+                        Supplier<BudgetLedger> ledger, Clock clock) {
+        this.state = state;
+        this.accounting = accounting;
+        this.estimator = estimator;
+        this.ledger = ledger;
+        this.clock = clock;
+    }
+
+    @Override
+    public CompletionStage<Admission> admit(CallRequest call) {
+        MeteringState s = state.get();
+        HttpHeaders h = call.headers();
+        String raw = ApiKeys.fromHeaders(h::get);
+        KeyIdentity id = s.keys().identify(raw);
+        if (s.config().keysRequired() && !id.known()) {
+            return done(refuse401(raw == null ? "missing API key: send it as Authorization: Bearer <key>"
+                    : "the API key is not known to tollgate (keys_required is on)"));
+        }
+        String upstreamKey = s.keys().upstreamKey(id);
+        String upstreamAuth = upstreamKey == null ? null : "Bearer " + upstreamKey;
+        Map<String, String> tags = tags(h);
+        Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofPath(call.path()) : null;
+        if (endpoint == null) {
+            MeteredCall tap = new MeteredCall(accounting, id.id(), call.path(), null, false, null, tags, KeyBudget.NONE, null);
+            return done(new Admission.Forward(tap, null, upstreamAuth, null, false));
+        }
+        RequestInfo req = RequestInfo.parse(endpoint, bytes(call.body()));
+        boolean inject = s.config().injectStreamUsage() && req.needsUsageInjection();
+        byte[] body = inject ? req.withUsageInjected() : null;
+        String user = req.user() != null ? req.user() : h.get("x-tollgate-user");
+        KeyBudget budget = s.budgetOf(id);
+        BudgetLedger l = ledger.get();
+        if (budget.isEmpty()) {
+            MeteredCall tap = new MeteredCall(accounting, id.id(), call.path(), req, inject, user, tags, budget, null);
+            return done(new Admission.Forward(tap, body, upstreamAuth, null, true));
+        }
+        PricedModel priced = s.pricing().resolve(null, req.model());
+        return estimator.promptTokensAsync(req.model(), endpoint, req.body()).thenCompose(prompt -> {
+            long maxOut = req.maxOutputTokens() != null ? req.maxOutputTokens()
+                    : priced != null && priced.price().maxOutputTokens() != null ? priced.price().maxOutputTokens() : 0L;
+            BigDecimal worstUsd = priced == null ? BigDecimal.ZERO : CostCalculator.worstCase(priced.price(), prompt, maxOut);
+            return l.reserve(id.id(), budget, worstUsd, prompt + maxOut);
+        }).thenApply(decision -> {
+            if (!decision.allowed()) {
+                return refuse429(id.id(), decision);
+            }
+            MeteredCall tap = new MeteredCall(accounting, id.id(), call.path(), req, inject, user, tags, budget, decision.reservation());
+            BigDecimal remaining = decision.remainingUsd();
+            return new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : usd(remaining), true);
+        });
+    }
+
+    private Admission refuse429(String keyId, BudgetDecision d) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        long retryAfter = d.retryAfterSeconds(clock.instant());
+        if (retryAfter >= 0) {
+            // a total budget never resets: no Retry-After at all rather than a false promise
+            headers.put("retry-after", Long.toString(retryAfter));
+        }
+        headers.put("x-should-retry", "false");
+        if (d.limitUsd() != null) {
+            headers.put("x-tollgate-budget-limit-usd", usd(d.limitUsd()));
+        }
+        if (d.remainingUsd() != null) {
+            headers.put("x-tollgate-budget-remaining-usd", usd(d.remainingUsd()));
+        }
+        if (d.resetsAt() != null) {
+            headers.put("x-tollgate-budget-reset", d.resetsAt().toString());
+        }
+        return new Admission.Refuse(HttpResponseStatus.TOO_MANY_REQUESTS, headers,
+                ErrorResponses.json("insufficient_quota", "budget_exceeded", d.message(keyId)));
+    }
+
+    private static Admission refuse401(String message) {
+        return new Admission.Refuse(HttpResponseStatus.UNAUTHORIZED, Map.of(),
+                ErrorResponses.json("invalid_request_error", "invalid_api_key", message));
+    }
+
+    /** {@code X-Tollgate-Tag-<name>: value} headers: names lower-cased, at most 10, values cut at 128 (SPEC 4). */
+    static Map<String, String> tags(HttpHeaders h) {
+        Map<String, String> tags = null;
+        for (Map.Entry<String, String> e : h) {
+            String name = e.getKey();
+            if (name.length() > TAG_PREFIX.length() && name.regionMatches(true, 0, TAG_PREFIX, 0, TAG_PREFIX.length())) {
+                if (tags == null) {
+                    tags = new LinkedHashMap<>();
+                }
+                if (tags.size() >= MAX_TAGS) {
+                    break;
+                }
+                String v = e.getValue();
+                tags.put(name.substring(TAG_PREFIX.length()).toLowerCase(Locale.ROOT),
+                        v.length() > MAX_TAG_VALUE ? v.substring(0, MAX_TAG_VALUE) : v);
+            }
+        }
+        return tags == null ? Map.of() : tags;
+    }
+
+    private static String usd(BigDecimal v) {
+        return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    private static <T> CompletionStage<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}

@@ -1,0 +1,37 @@
+package tollgate.proxy.relay;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import tollgate.config.BudgetLimit;
+import tollgate.config.KeyConfig;
+import tollgate.config.TollgateConfig;
+import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.key.KeyIdentity;
+import tollgate.metering.key.KeyRegistry;
+import tollgate.metering.pricing.PricingTable;
+
+/**
+ * Everything a call is metered against that a reload may replace (keys, budgets, prices), swapped as one
+ * immutable value so a call sees one consistent version.
+ */
+public record MeteringState(TollgateConfig config, KeyRegistry keys, PricingTable pricing, Map<String, KeyBudget> budgets) {
+
+    public static MeteringState of(TollgateConfig config, PricingTable pricing, Map<String, String> env) {
+        Map<String, KeyBudget> budgets = new HashMap<>();
+        for (KeyConfig k : config.keys()) {
+            budgets.put(k.name(), KeyBudget.of(k, config.budgets()));
+        }
+        return new MeteringState(config, new KeyRegistry(config.keys(), env), pricing, Map.copyOf(budgets));
+    }
+
+    /** The budget of a key: its own, else {@code budgets.default}. */
+    public KeyBudget budgetOf(KeyIdentity id) {
+        KeyBudget own = budgets.get(id.id());
+        if (own != null) {
+            return own;
+        }
+        List<BudgetLimit> defaults = config.budgets().defaults();
+        return defaults.isEmpty() ? KeyBudget.NONE : KeyBudget.defaults(config.budgets());
+    }
+}

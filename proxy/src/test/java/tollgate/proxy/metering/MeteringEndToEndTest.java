@@ -1,0 +1,272 @@
+package tollgate.proxy.metering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.config.ConfigLoader;
+import tollgate.proxy.ScriptedUpstream;
+import tollgate.proxy.TestTollgate;
+
+/** Every metered endpoint, through the proxy, with recorded real OpenAI answers: one exact record each. */
+class MeteringEndToEndTest {
+    static final String RAW_KEY = "tg-test-raw-key-0123456789abcdef";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    MockWebServer upstream;
+    TestTollgate tollgate;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = new MockWebServer();
+        upstream.start();
+        tollgate = TestTollgate.start(upstream.url("/").toString(), dir, "log: {fsync: always}\n");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        tollgate.close();
+        upstream.close();
+    }
+
+    static String fixture(String name) throws Exception {
+        try (InputStream in = MeteringEndToEndTest.class.getResourceAsStream("/fixtures/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(tollgate.base() + path))
+                .header("Authorization", "Bearer " + RAW_KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    List<JsonNode> records(int atLeast) throws Exception {
+        Path file = tollgate.logDir.resolve("usage-" + LocalDate.now(ZoneOffset.UTC) + ".jsonl");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file)) {
+                List<String> lines = Files.readAllLines(file);
+                if (lines.size() >= atLeast) {
+                    return lines.stream().map(l -> {
+                        try {
+                            return JSON.readTree(l);
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }).collect(Collectors.toList());
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no " + atLeast + " usage records in " + file);
+    }
+
+    void enqueueJson(String body) {
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .addHeader("x-request-id", "req_test_" + upstream.getRequestCount()).body(body).build());
+    }
+
+    @Test
+    void chatCompletionIsRecordedExactlyWithTagsUserAndCost() throws Exception {
+        enqueueJson(fixture("chat_gpt-4o.json"));
+        HttpResponse<String> res = post("/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"user\":\"u-42\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "X-Tollgate-Tag-Operation", "rag_answer");
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo(fixture("chat_gpt-4o.json"));
+        JsonNode r = records(1).get(0);
+        assertThat(r.get("key").asText()).isEqualTo("fp-" + ConfigLoader.sha256Hex(RAW_KEY).substring(0, 12));
+        assertThat(r.get("endpoint").asText()).isEqualTo("/v1/chat/completions");
+        assertThat(r.get("model").asText()).isEqualTo("gpt-4o-2024-08-06");
+        assertThat(r.get("priced_as").asText()).isEqualTo("gpt-4o");
+        assertThat(r.get("stream").asBoolean()).isFalse();
+        assertThat(r.get("status").asInt()).isEqualTo(200);
+        assertThat(r.get("input_tokens").asLong()).isEqualTo(14);
+        assertThat(r.get("output_tokens").asLong()).isEqualTo(37);
+        assertThat(r.get("total_tokens").asLong()).isEqualTo(51);
+        assertThat(r.get("estimated").asBoolean()).isFalse();
+        // 14 × $2.50/1M + 37 × $10.00/1M
+        assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo(new BigDecimal("0.000405"));
+        assertThat(r.get("user").asText()).isEqualTo("u-42");
+        assertThat(r.get("tags").get("operation").asText()).isEqualTo("rag_answer");
+        assertThat(r.get("request_id").asText()).isEqualTo("req_test_0");
+        assertThat(r.get("error").isNull()).isTrue();
+        RecordedRequest rec = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(rec.getHeaders().get("X-Tollgate-Tag-Operation")).isNull();
+    }
+
+    @Test
+    void streamedChatGetsInjectedUsageAndTheClientStreamLacksOnlyThatChunk() throws Exception {
+        String recorded = fixture("chat_stream_gpt-4o_content.sse");
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(recorded).build());
+        HttpResponse<String> res = post("/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        RecordedRequest rec = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(JSON.readTree(rec.getBody().utf8()).at("/stream_options/include_usage").asBoolean()).isTrue();
+        // the client did not ask for usage: it gets the recorded stream minus the usage-only chunk
+        String usageChunk = recorded.lines().filter(l -> l.contains("\"choices\":[]")).findFirst().orElseThrow() + "\n\n";
+        String expected = recorded.replace(usageChunk, "");
+        if (!res.body().equals(expected)) {
+            int i = 0;
+            while (i < Math.min(expected.length(), res.body().length()) && expected.charAt(i) == res.body().charAt(i)) {
+                i++;
+            }
+            System.err.println("DIFF at " + i + " of " + expected.length() + "/" + res.body().length() + ": expected ["
+                    + expected.substring(Math.max(0, i - 40), Math.min(expected.length(), i + 80)) + "] got ["
+                    + res.body().substring(Math.max(0, i - 40), Math.min(res.body().length(), i + 80)) + "]");
+        }
+        assertThat(res.body()).isEqualTo(expected);
+        JsonNode r = records(1).get(0);
+        assertThat(r.get("stream").asBoolean()).isTrue();
+        assertThat(r.get("input_tokens").asLong()).isEqualTo(14);
+        assertThat(r.get("output_tokens").asLong()).isEqualTo(30);
+        assertThat(r.get("estimated").asBoolean()).isFalse();
+        assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo(new BigDecimal("0.000335"));
+    }
+
+    @Test
+    void clientAskingForUsageKeepsTheUsageChunk() throws Exception {
+        String recorded = fixture("chat_stream_gpt-4o_content.sse");
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(recorded).build());
+        HttpResponse<String> res = post("/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[]}");
+        assertThat(res.body()).isEqualTo(recorded);
+        assertThat(records(1).get(0).get("output_tokens").asLong()).isEqualTo(30);
+    }
+
+    @Test
+    void streamWithoutUsageIsEstimatedWithTheRealTokenizer() throws Exception {
+        String recorded = fixture("chat_stream_gpt-4o_content.sse");
+        String withoutUsage = recorded.lines().filter(l -> !l.contains("\"choices\":[]")).collect(Collectors.joining("\n")) + "\n";
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(withoutUsage).build());
+        post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        JsonNode r = records(1).get(0);
+        assertThat(r.get("estimated").asBoolean()).isTrue();
+        // the recorded stream's own usage says 30 completion tokens; o200k_base on the streamed text agrees
+        assertThat(r.get("output_tokens").asLong()).isEqualTo(30);
+        assertThat(r.get("input_tokens").asLong()).isPositive();
+    }
+
+    @Test
+    void completionsEmbeddingsAndResponsesAreEachRecorded() throws Exception {
+        enqueueJson(fixture("completions_gpt-3.5-turbo-instruct.json"));
+        enqueueJson(fixture("embeddings_text-embedding-3-small.json"));
+        enqueueJson(fixture("responses_gpt-4o-mini.json"));
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+                .body(fixture("responses_stream_gpt-4o_text.sse")).build());
+        post("/v1/completions", "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say this is a test\"}");
+        post("/v1/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}");
+        post("/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\"}");
+        post("/v1/responses", "{\"model\":\"gpt-4o\",\"input\":\"hi\",\"stream\":true}");
+        List<JsonNode> rs = records(4);
+        assertThat(rs).extracting(r -> r.get("endpoint").asText()).containsExactlyInAnyOrder(
+                "/v1/completions", "/v1/embeddings", "/v1/responses", "/v1/responses");
+        JsonNode streamed = rs.stream().filter(r -> r.get("stream").asBoolean()).findFirst().orElseThrow();
+        assertThat(streamed.get("input_tokens").asLong()).isEqualTo(278);
+        assertThat(streamed.get("output_tokens").asLong()).isEqualTo(9);
+        // 278 × $2.50/1M + 9 × $10.00/1M
+        assertThat(streamed.get("cost_usd").decimalValue()).isEqualByComparingTo(new BigDecimal("0.000785"));
+        JsonNode emb = rs.stream().filter(r -> r.get("endpoint").asText().equals("/v1/embeddings")).findFirst().orElseThrow();
+        assertThat(emb.get("output_tokens").asLong()).isZero();
+        assertThat(emb.get("cost_usd").isNull()).isFalse();
+    }
+
+    @Test
+    void upstreamErrorIsRecordedWithItsCode() throws Exception {
+        upstream.enqueue(new MockResponse.Builder().code(404).addHeader("Content-Type", "application/json")
+                .body(fixture("error_404_model_not_found.json")).build());
+        HttpResponse<String> res = post("/v1/embeddings", "{\"model\":\"nope\",\"input\":\"x\"}");
+        assertThat(res.statusCode()).isEqualTo(404);
+        JsonNode r = records(1).get(0);
+        assertThat(r.get("status").asInt()).isEqualTo(404);
+        assertThat(r.get("error").asText()).isEqualTo(JSON.readTree(fixture("error_404_model_not_found.json")).at("/error/code").asText());
+    }
+
+    @Test
+    void metricsCountTheCallsAndNeverShowTheRawKey() throws Exception {
+        enqueueJson(fixture("chat_gpt-4o.json"));
+        post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
+        records(1);
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String fp = "fp-" + ConfigLoader.sha256Hex(RAW_KEY).substring(0, 12);
+        assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",status=\"200\"} 1.0");
+        assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",type=\"output\"} 37.0");
+        assertThat(metrics).contains("tollgate_cost_usd_total{key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\"} 4.05E-4");
+        assertThat(metrics).doesNotContain(RAW_KEY);
+        String log = Files.readString(tollgate.logDir.resolve("usage-" + LocalDate.now(ZoneOffset.UTC) + ".jsonl"));
+        assertThat(log).doesNotContain(RAW_KEY);
+    }
+
+    @Test
+    void clientLeavingMidStreamIsStillBilledForWhatWasStreamed() throws Exception {
+        String recorded = fixture("chat_stream_gpt-4o_content.sse");
+        List<String> events = List.of(recorded.split("(?<=\n\n)"));
+        java.util.concurrent.CountDownLatch clientGone = new java.util.concurrent.CountDownLatch(1);
+        try (ScriptedUpstream up = new ScriptedUpstream((head, body, out) -> {
+            ScriptedUpstream.sseHead(out);
+            for (int i = 0; i < 6; i++) {
+                ScriptedUpstream.chunk(out, events.get(i));
+            }
+            clientGone.await(5, TimeUnit.SECONDS);
+            Thread.sleep(200);
+            for (int i = 6; i < events.size(); i++) {
+                ScriptedUpstream.chunk(out, events.get(i));
+            }
+        }); TestTollgate tg = TestTollgate.start(up.url(), dir.resolve("gone"), "{}")) {
+            HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + RAW_KEY)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+            BufferedReader r = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8));
+            for (int i = 0; i < 12; i++) {
+                r.readLine();
+            }
+            res.body().close();
+            clientGone.countDown();
+            Path file = tg.logDir.resolve("usage-" + LocalDate.now(ZoneOffset.UTC) + ".jsonl");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(file) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            tg.app.usageLog().flush().get(5, TimeUnit.SECONDS);
+            JsonNode rec = JSON.readTree(Files.readAllLines(file).get(0));
+            assertThat(rec.get("error").asText()).isEqualTo("client_disconnected");
+            assertThat(rec.get("estimated").asBoolean()).isTrue();
+            assertThat(rec.get("output_tokens").asLong()).isBetween(1L, 29L);
+            assertThat(rec.get("cost_usd").decimalValue()).isPositive();
+        }
+    }
+}
