@@ -91,6 +91,7 @@ public final class LoadDriver {
             }
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            request.close();
         }
         String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
         if (out != null) {

@@ -9,14 +9,17 @@ import java.util.Map;
  * One HTTP/1.1 request, head and body encoded once; every send writes a retained duplicate of the same bytes,
  * so the driver spends no time encoding and the three targets see byte-identical requests.
  */
-final class RequestTemplate {
+final class RequestTemplate implements AutoCloseable {
     private static final String FILLER = "Summarize the following text in one sentence, please. ";
 
+    private final ByteBuf owned;
     private final ByteBuf bytes;
     private final int bodyBytes;
 
-    private RequestTemplate(ByteBuf bytes, int bodyBytes) {
-        this.bytes = bytes;
+    private RequestTemplate(ByteBuf owned, int bodyBytes) {
+        this.owned = owned;
+        // sends write duplicates that the channel releases: those releases must not free the shared bytes
+        this.bytes = Unpooled.unreleasableBuffer(owned);
         this.bodyBytes = bodyBytes;
     }
 
@@ -50,7 +53,7 @@ final class RequestTemplate {
         h.append("\r\n");
         byte[] headBytes = h.toString().getBytes(StandardCharsets.US_ASCII);
         ByteBuf buf = Unpooled.directBuffer(headBytes.length + body.length).writeBytes(headBytes).writeBytes(body);
-        return new RequestTemplate(Unpooled.unreleasableBuffer(buf), body.length);
+        return new RequestTemplate(buf, body.length);
     }
 
     ByteBuf next() {
@@ -59,5 +62,13 @@ final class RequestTemplate {
 
     int bodyBytes() {
         return bodyBytes;
+    }
+
+    /** Frees the bytes; only once no send is in flight any more. */
+    @Override
+    public void close() {
+        if (owned.refCnt() > 0) {
+            owned.release();
+        }
     }
 }

@@ -70,6 +70,16 @@ public final class ChatBodies {
         return buf.writeBytes(suffix);
     }
 
+    /** The events of one stream (for tests and tools that need the mock's exact bytes). */
+    public static Stream streamEvents(MockOptions o, boolean includeUsage) {
+        return new Stream(o, includeUsage);
+    }
+
+    /** One content chunk of {@code events} stamped with {@code nanos}. */
+    public static ByteBuf stampedForTest(ByteBufAllocator alloc, Stream events, long nanos) {
+        return stamped(alloc, events.content, nanos);
+    }
+
     static byte[] done() {
         return DONE;
     }
