@@ -20,8 +20,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class ProcessProbe implements AutoCloseable {
     private static final long SAMPLE_MILLIS = 200;
-    /** G1 and Parallel both print "... heap total 262144K, used 12345K" (jcmd GC.heap_info, JDK 17). */
-    private static final Pattern HEAP = Pattern.compile("heap\\s+total (\\d+)K, used (\\d+)K");
+    /**
+     * jcmd GC.heap_info (JDK 17) prints one "total NK, used NK" line for G1's heap, and one per generation for
+     * Serial and Parallel ("def new generation", "tenured generation", "PSYoungGen", "ParOldGen"): summed.
+     */
+    private static final Pattern HEAP = Pattern.compile("total (\\d+)K, used (\\d+)K");
 
     private final List<Long> pids;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -140,9 +143,17 @@ final class ProcessProbe implements AutoCloseable {
                 p.destroyForcibly();
             }
             Matcher mm = HEAP.matcher(out);
-            if (mm.find()) {
-                m.put("committed_kb", Long.parseLong(mm.group(1)));
-                m.put("used_kb", Long.parseLong(mm.group(2)));
+            long committed = 0;
+            long used = 0;
+            boolean found = false;
+            while (mm.find()) {
+                committed += Long.parseLong(mm.group(1));
+                used += Long.parseLong(mm.group(2));
+                found = true;
+            }
+            if (found) {
+                m.put("committed_kb", committed);
+                m.put("used_kb", used);
             } else {
                 m.put("error", out.strip().lines().findFirst().orElse("no output"));
             }

@@ -67,6 +67,7 @@ public final class ResultsTable {
         s3.add("proxy CPU (cores busy)", "/cpu_cores", Direction.LOWER, null);
         s3.add("proxy RSS peak MB", "/process/rss_peak_mib", Direction.LOWER, Target.atMost(300));
         s3.add("proxy heap used MB", "/process/heap/used_mib", Direction.LOWER, null);
+        s3.add("proxy heap committed MB", "/process/heap/committed_mib", Direction.LOWER, null);
 
         Rows s4 = new Rows("4 1 MiB request + 1 MiB response", "s4");
         s4.add("req/s", "/requests_per_s", Direction.HIGHER, null);
@@ -258,6 +259,9 @@ public final class ResultsTable {
             List<List<JsonNode>> runs = new ArrayList<>();
             for (String target : TARGETS) {
                 runs.add(rounds(file + "-" + target));
+            }
+            if (runs.stream().allMatch(List::isEmpty)) {
+                return;
             }
             String title = scenario;
             JsonNode meta = read("meta.json");
