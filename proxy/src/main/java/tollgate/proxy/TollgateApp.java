@@ -80,7 +80,7 @@ public final class TollgateApp implements AutoCloseable {
         writer.addListener(feed);
         this.webhook = config.alertWebhookUrl() == null ? null : new BudgetAlertWebhook(config.alertWebhookUrl());
         this.ledger.set(BudgetLedger.create(store, config.budgets(), clock, budgetEvents(), webhook));
-        TokenEstimator estimator = new TokenEstimator();
+        TokenEstimator estimator = TokenEstimator.shared();
         this.accounting = new CallAccounting(state::get, estimator, writer, metrics, ledger::get, clock, 65_536);
         MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock);
         this.adminWork = Executors.newFixedThreadPool(2, r -> {
@@ -173,7 +173,7 @@ public final class TollgateApp implements AutoCloseable {
 
             @Override
             public void onAlert(BudgetAlert alert) {
-                log.warn("budget alert: {}", alert.describe());
+                log.warn("{}", alert.describe());
                 metrics.budgetAlert(alert.keyId(), alert.window().id());
             }
 

@@ -40,15 +40,15 @@ import tollgate.proxy.TestTollgate;
  * × $0.15/1M + 116 output × $0.60/1M); its worst case (the estimated prompt, more than 10 tokens, + max_tokens
  * 116) is above that, so a budget of ten calls' cost affords at most ten and is never passed.
  */
-class BudgetEnforcementTest {
-    static final String KEY = "tg-budget-key-000000000000000000001";
+public class BudgetEnforcementTest {
+    public static final String KEY = "tg-budget-key-000000000000000000001";
     static final String REAL_UPSTREAM_KEY = "upstream-secret-value-0000000000000001";
     // 10 × 0.15/1M + 116 × 0.60/1M = 0.0000015 + 0.0000696 = 0.0000711 USD per call
-    static final String ANSWER = "{\"id\":\"chatcmpl-x\",\"object\":\"chat.completion\",\"created\":1741569952,"
+    public static final String ANSWER = "{\"id\":\"chatcmpl-x\",\"object\":\"chat.completion\",\"created\":1741569952,"
             + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
             + "\"content\":\"ok\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
             + "\"completion_tokens\":116,\"total_tokens\":126}}";
-    static final BigDecimal PER_CALL = new BigDecimal("0.0000711");
+    public static final BigDecimal PER_CALL = new BigDecimal("0.0000711");
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -76,16 +76,16 @@ class BudgetEnforcementTest {
         upstream.close();
     }
 
-    static String config(String mode, String usd) {
+    public static String config(String mode, String usd) {
         return "budgets:\n  mode: " + mode + "\n"
                 + "keys:\n  - name: storybot\n    key_env: STORYBOT_KEY\n    upstream_key_env: REAL_KEY\n"
                 + "    budgets:\n      - {window: daily, usd: " + usd + "}\n";
     }
 
-    static final Map<String, String> ENV = Map.of("STORYBOT_KEY", KEY, "REAL_KEY", REAL_UPSTREAM_KEY);
+    public static final Map<String, String> ENV = Map.of("STORYBOT_KEY", KEY, "REAL_KEY", REAL_UPSTREAM_KEY);
 
     /** A prompt that the estimator counts well under 200 tokens, with max_tokens so the worst case is bounded. */
-    static String request() {
+    public static String request() {
         return "{\"model\":\"gpt-4o-mini\",\"max_tokens\":116,\"messages\":[{\"role\":\"user\",\"content\":\"hello there, how are you doing today, my good friend?\"}]}";
     }
 
