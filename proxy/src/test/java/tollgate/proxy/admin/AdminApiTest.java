@@ -17,15 +17,13 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.proxy.TestTollgate;
+import tollgate.proxy.Upstreams;
 import tollgate.proxy.budget.BudgetEnforcementTest;
 
 /** The admin API: token rules, budgets, reload, recent records and the live stream. */
@@ -41,14 +39,7 @@ class AdminApiTest {
 
     @BeforeEach
     void start() throws Exception {
-        upstream = new MockWebServer();
-        upstream.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(BudgetEnforcementTest.ANSWER).build();
-            }
-        });
-        upstream.start();
+        upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER);
     }
 
     @AfterEach

@@ -16,15 +16,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.proxy.TestTollgate;
+import tollgate.proxy.Upstreams;
 import tollgate.proxy.budget.BudgetEnforcementTest;
 import tollgate.proxy.cli.TollgateCli;
 
@@ -42,14 +40,7 @@ class UsageReportsTest {
 
     @BeforeEach
     void start() throws Exception {
-        upstream = new MockWebServer();
-        upstream.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(BudgetEnforcementTest.ANSWER).build();
-            }
-        });
-        upstream.start();
+        upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER);
     }
 
     @AfterEach

@@ -24,8 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
@@ -34,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.config.ConfigLoader;
 import tollgate.proxy.TestTollgate;
+import tollgate.proxy.Upstreams;
 
 /**
  * Budgets through the proxy. Each call costs exactly $0.0000711 (gpt-4o-mini, {@link #ANSWER}: 10 input tokens
@@ -60,15 +59,7 @@ public class BudgetEnforcementTest {
 
     @BeforeEach
     void start() throws Exception {
-        upstream = new MockWebServer();
-        upstream.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                served.incrementAndGet();
-                return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(ANSWER).build();
-            }
-        });
-        upstream.start();
+        upstream = Upstreams.answering(ANSWER, served);
     }
 
     @AfterEach

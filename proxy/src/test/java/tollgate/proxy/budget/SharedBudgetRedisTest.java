@@ -11,10 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.embedded.RedisServer;
 import tollgate.proxy.TestTollgate;
+import tollgate.proxy.Upstreams;
 
 /** Two tollgate replicas on one real Redis enforce one budget. */
 class SharedBudgetRedisTest {
@@ -44,14 +42,7 @@ class SharedBudgetRedisTest {
             System.err.println(reason);
             Assumptions.abort(reason);
         }
-        upstream = new MockWebServer();
-        upstream.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(BudgetEnforcementTest.ANSWER).build();
-            }
-        });
-        upstream.start();
+        upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER);
     }
 
     @AfterEach
