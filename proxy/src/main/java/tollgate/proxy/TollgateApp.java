@@ -119,6 +119,7 @@ public final class TollgateApp implements AutoCloseable {
             throw e;
         }
         inFlight.set(server.inFlight());
+        server.inFlight().onPause(metrics::backpressurePause);
         this.watcher = source != null && config.source() != null
                 ? new ConfigWatcher(config.source(), Duration.ofSeconds(2), () -> {
                     List<String> errors = reload();
