@@ -55,7 +55,7 @@ public final class StatsCommandRunner {
         }
         StatsReport report;
         try {
-            UsageCube cube = reader.read(o.logDir(), query.from(), query.to(), query.filter());
+            UsageCube cube = reader.read(o.logDir(), query);
             report = StatsCalculator.compute(query, cube, context);
         } catch (UncheckedIOException e) {
             return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + ": " + e.getCause() + "\n");
@@ -106,7 +106,11 @@ public final class StatsCommandRunner {
 
     private static ReportFormat format(StatsOptions o) {
         if (o.format() != null) {
-            return ReportFormat.parse(o.format());
+            try {
+                return ReportFormat.parse(o.format());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--" + e.getMessage(), e);
+            }
         }
         if (o.export() == null) {
             return ReportFormat.TABLE;

@@ -109,7 +109,7 @@ public final class UsageAggregates implements CellSource {
         LocalDate to = LocalDate.ofInstant(createdAt, ZoneOffset.UTC);
         LocalDate from = firstKept(createdAt);
         UsageCube read = UsageLogReader.withAvailableProcessors()
-                .read(logDir, new UsageLogReader.Scope(from, to, StatsFilter.NONE, createdAt));
+                .read(logDir, UsageLogReader.Scope.all(from, to, createdAt));
         read.forEachCell(from, to, (day, key, tally) -> {
             if (retain(day)) {
                 cube.add(day, place(day, key), tally);

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,9 +39,26 @@ final class UsageLineParser {
     Map<String, String> tags = Map.of();
     @Nullable String error;
 
+    private final boolean keepUser;
+    private final @Nullable Set<String> keepTags;
+
     /** The date part of the last {@code ts}: most lines of a file share it, so it is parsed once. */
     private final char[] lastDate = new char[10];
     private LocalDate lastDay = LocalDate.EPOCH;
+
+    /** A parser that keeps every field. */
+    UsageLineParser() {
+        this(true, null);
+    }
+
+    /**
+     * @param keepUser false leaves {@link #user} null: a report that neither groups nor filters by user
+     * @param keepTags the tag names to keep; null keeps all
+     */
+    UsageLineParser(boolean keepUser, @Nullable Set<String> keepTags) {
+        this.keepUser = keepUser;
+        this.keepTags = keepTags;
+    }
 
     /** Parses {@code len} bytes of one line; false when they are not a usage record. */
     boolean parse(byte[] buf, int off, int len) {
@@ -70,8 +88,8 @@ final class UsageLineParser {
                     }
                     case "estimated" -> estimated = t == JsonToken.VALUE_TRUE;
                     case "cost_usd" -> costUsd = t == JsonToken.VALUE_NULL ? null : decimal(p, t);
-                    case "user" -> user = text(p, t);
-                    case "tags" -> tags = tags(p, t);
+                    case "user" -> user = keepUser ? text(p, t) : skipText(p, t);
+                    case "tags" -> tags = tags(p, t, keepTags);
                     case "error" -> error = text(p, t);
                     default -> p.skipChildren();
                 }
@@ -144,6 +162,13 @@ final class UsageLineParser {
         };
     }
 
+    private static @Nullable String skipText(JsonParser p, JsonToken t) throws IOException {
+        if (t != JsonToken.VALUE_NULL && t != JsonToken.VALUE_STRING && t != JsonToken.VALUE_NUMBER_INT) {
+            throw new IllegalArgumentException(p.currentName() + ": not a string");
+        }
+        return null;
+    }
+
     private static long count(JsonParser p, JsonToken t) throws IOException {
         if (t != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0) {
             throw new IllegalArgumentException(p.currentName() + ": not a token count");
@@ -158,7 +183,7 @@ final class UsageLineParser {
         return p.getDecimalValue();
     }
 
-    private static Map<String, String> tags(JsonParser p, JsonToken t) throws IOException {
+    private static Map<String, String> tags(JsonParser p, JsonToken t, @Nullable Set<String> keep) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
             return Map.of();
         }
@@ -168,7 +193,12 @@ final class UsageLineParser {
         Map<String, String> tags = null;
         String name;
         while ((name = p.nextFieldName()) != null) {
-            String value = text(p, p.nextToken());
+            JsonToken vt = p.nextToken();
+            if (keep != null && !keep.contains(name)) {
+                skipText(p, vt);
+                continue;
+            }
+            String value = text(p, vt);
             if (value != null) {
                 if (tags == null) {
                     tags = new HashMap<>(4);

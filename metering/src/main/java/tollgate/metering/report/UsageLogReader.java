@@ -5,13 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -48,8 +49,31 @@ public final class UsageLogReader {
         return new UsageLogReader(Runtime.getRuntime().availableProcessors());
     }
 
-    /** What a read keeps: calls on these UTC dates that pass the filter, and (when set) started before a cut-off. */
-    record Scope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Instant before) {
+    /**
+     * What a read keeps: calls on these UTC dates that pass the filter, and (when set) logged before a cut-off.
+     *
+     * @param keepUser false when no grouping or filter needs the user: cells then merge across users
+     * @param keepTags the tag names a grouping or filter needs; null keeps every tag
+     */
+    record Scope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Instant before, boolean keepUser,
+                 @Nullable Set<String> keepTags) {
+        /** Every dimension of every call in the range, as the aggregates keep them. */
+        static Scope all(LocalDate from, LocalDate to, @Nullable Instant before) {
+            return new Scope(from, to, StatsFilter.NONE, before, true, null);
+        }
+
+        /** Only the dimensions the query groups or filters on, so a day's cells stay few whatever its users. */
+        static Scope of(StatsQuery q) {
+            Set<String> tags = new HashSet<>(q.filter().tags().keySet());
+            boolean user = q.filter().user() != null;
+            for (GroupBy by : q.by()) {
+                user |= by.dimension() == Dimension.USER;
+                if (by.tagName() != null) {
+                    tags.add(by.tagName());
+                }
+            }
+            return new Scope(q.from(), q.to(), q.filter(), null, user, Set.copyOf(tags));
+        }
     }
 
     /** A log file and the UTC date in its name. */
@@ -57,12 +81,12 @@ public final class UsageLogReader {
     }
 
     /**
-     * Reads the calls of {@code from..to} that pass {@code filter}.
+     * Reads the calls of the query's range that pass its filter, keeping the dimensions it needs.
      *
-     * @throws NoSuchFileException wrapped in {@link UncheckedIOException} when {@code dir} does not exist
+     * @throws UncheckedIOException when {@code dir} cannot be listed
      */
-    public UsageCube read(Path dir, LocalDate from, LocalDate to, StatsFilter filter) {
-        return read(dir, new Scope(from, to, filter, null));
+    public UsageCube read(Path dir, StatsQuery query) {
+        return read(dir, Scope.of(query));
     }
 
     UsageCube read(Path dir, Scope scope) {
@@ -151,7 +175,7 @@ public final class UsageLogReader {
 
     /** Parses each line of one file into its cube, applying the scope. */
     private static final class FileSink implements LineSplitter.LineSink {
-        final UsageLineParser parser = new UsageLineParser();
+        final UsageLineParser parser;
         final UsageCube cube;
         final Scope scope;
         long lines;
@@ -160,6 +184,7 @@ public final class UsageLogReader {
         FileSink(UsageCube cube, Scope scope) {
             this.cube = cube;
             this.scope = scope;
+            this.parser = new UsageLineParser(scope.keepUser(), scope.keepTags());
         }
 
         @Override

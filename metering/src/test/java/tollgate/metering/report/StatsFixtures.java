@@ -52,7 +52,7 @@ final class StatsFixtures {
     }
 
     static StatsReport fromLog(StatsQuery q) {
-        UsageCube cube = new UsageLogReader(2).read(logDir(), q.from(), q.to(), q.filter());
+        UsageCube cube = new UsageLogReader(2).read(logDir(), q);
         return StatsCalculator.compute(q, cube, CONTEXT);
     }
 
