@@ -23,8 +23,9 @@ if [ -f proxy/target/tollgate.jar ] && java -jar proxy/target/tollgate.jar stats
   STATS=(java -jar proxy/target/tollgate.jar stats --log-dir "$DIR")
 else
   ./mvnw -B -o -q -pl metering -am compile
+  # the module's own classes, not a possibly stale installed tollgate-config jar
   ./mvnw -B -o -q -pl metering dependency:build-classpath -Dmdep.outputFile=target/stats-bench.cp > /dev/null
-  CP="metering/target/classes:config/target/classes:$(sed -E 's#[^:]*tollgate-config[^:]*\.jar:?##' target/stats-bench.cp 2>/dev/null || sed -E 's#[^:]*tollgate-config[^:]*\.jar:?##' metering/target/stats-bench.cp)"
+  CP="metering/target/classes:config/target/classes:$(sed -E 's#[^:]*tollgate-config[^:]*\.jar:?##' metering/target/stats-bench.cp)"
   WORK=$(mktemp -d)
   cat > "$WORK/StatsRun.java" <<'JAVA'
 import java.math.BigDecimal;
