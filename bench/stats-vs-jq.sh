@@ -2,7 +2,8 @@
 # Compares `tollgate stats` on a synthetic usage log with jq summing one field of the same files.
 #   bench/stats-vs-jq.sh [DIR] [RECORDS] [DAYS]      (defaults: /tmp/tollgate-stats-bench 1000000 30)
 # Generates the log once (bench/src/main/java/tollgate/bench/UsageLogGenerator.java), warms the page cache,
-# then reports the best of 3 wall-clock runs of each. Uses proxy/target/tollgate.jar when it has `stats`,
+# then reports the best of 3 wall-clock runs of each (on a shared machine, also compare CPU time with
+# /usr/bin/time: wall time there mostly measures the neighbours). Uses proxy/target/tollgate.jar when it has `stats`,
 # else compiles a tiny driver around tollgate.metering.report.StatsCommandRunner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +24,11 @@ if [ -f proxy/target/tollgate.jar ] && java -jar proxy/target/tollgate.jar stats
   STATS=(java -jar proxy/target/tollgate.jar stats --log-dir "$DIR")
 else
   ./mvnw -B -o -q -pl metering -am compile
+  # the module's own classes, not a possibly stale installed tollgate-config jar
   ./mvnw -B -o -q -pl metering dependency:build-classpath -Dmdep.outputFile=target/stats-bench.cp > /dev/null
-  CP="metering/target/classes:config/target/classes:$(sed -E 's#[^:]*tollgate-config[^:]*\.jar:?##' target/stats-bench.cp 2>/dev/null || sed -E 's#[^:]*tollgate-config[^:]*\.jar:?##' metering/target/stats-bench.cp)"
+  CP="metering/target/classes:config/target/classes:$(sed -E 's#[^:]*tollgate-config[^:]*\.jar:?##' metering/target/stats-bench.cp)"
   WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
   cat > "$WORK/StatsRun.java" <<'JAVA'
 import java.math.BigDecimal;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.report.StatsReport.Suggestion;
 
@@ -75,6 +76,6 @@ final class BudgetPaceSuggestions {
     }
 
     private static String hours(long seconds) {
-        return (seconds / 3600) + "h " + String.format(java.util.Locale.ROOT, "%02d", (seconds % 3600) / 60) + "m";
+        return (seconds / 3600) + "h " + String.format(Locale.ROOT, "%02d", (seconds % 3600) / 60) + "m";
     }
 }

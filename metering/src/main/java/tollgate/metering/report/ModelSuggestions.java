@@ -1,6 +1,7 @@
 package tollgate.metering.report;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ final class ModelSuggestions {
                 continue;
             }
             BigDecimal share = BigDecimal.valueOf(cached).divide(BigDecimal.valueOf(input), 6,
-                    java.math.RoundingMode.HALF_EVEN);
+                    RoundingMode.HALF_EVEN);
             if (share.compareTo(LOW_CACHED_SHARE) >= 0) {
                 continue;
             }

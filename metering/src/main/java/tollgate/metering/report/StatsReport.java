@@ -2,6 +2,7 @@ package tollgate.metering.report;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
                           List<Suggestion> suggestions, long skippedLines) {
     public StatsReport {
         series = List.copyOf(series);
-        groups = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(groups));
+        groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
         suggestions = List.copyOf(suggestions);
     }
 

@@ -1,5 +1,6 @@
 package tollgate.metering.report;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,11 +25,13 @@ public final class UsageAggregates implements CellSource {
     /**
      * The bounds.
      *
-     * @param maxCellsPerDay distinct (key, model, endpoint, user, tags, error) combinations kept per day
+     * @param maxCellsPerDay distinct (key, model, endpoint, user, tags, error) combinations kept per day, plus one
+     *                       {@code other} cell; a cell is about 300 bytes, so the defaults bound the whole structure
+     *                       near 366 × 2,001 × 300 B ≈ 220 MB in the worst case (a few MB for typical traffic)
      * @param maxDays days kept, today included
      */
     public record Caps(int maxKeys, int maxModels, int maxUsers, int maxTagValues, int maxCellsPerDay, int maxDays) {
-        public static final Caps DEFAULT = new Caps(1000, 1000, 1000, 1000, 20_000, 400);
+        public static final Caps DEFAULT = new Caps(1000, 1000, 1000, 1000, 2000, 366);
 
         public Caps {
             check("max_keys", maxKeys);
@@ -104,8 +107,11 @@ public final class UsageAggregates implements CellSource {
         return CompletableFuture.runAsync(() -> load(logDir), executor);
     }
 
-    /** As {@link #loadAsync}, on the calling thread. */
+    /** As {@link #loadAsync}, on the calling thread; a log folder not created yet is an empty log. */
     public void load(Path logDir) {
+        if (!Files.isDirectory(logDir)) {
+            return;
+        }
         LocalDate to = LocalDate.ofInstant(createdAt, ZoneOffset.UTC);
         LocalDate from = firstKept(createdAt);
         UsageCube read = UsageLogReader.withAvailableProcessors()
@@ -120,9 +126,21 @@ public final class UsageAggregates implements CellSource {
         }
     }
 
-    /** The {@code stats} tree for a query, as the CLI computes it from the log. */
+    /**
+     * The {@code stats} tree for a query, as the CLI computes it from the log. Days before {@link #firstDayKept()}
+     * count as empty. Its cost grows with cells × days: off the event loop for long ranges ({@link #queryAsync}).
+     */
     public StatsReport query(StatsQuery query, StatsContext context) {
         return StatsCalculator.compute(query, this, context);
+    }
+
+    public CompletableFuture<StatsReport> queryAsync(StatsQuery query, StatsContext context, Executor executor) {
+        return CompletableFuture.supplyAsync(() -> query(query, context), executor);
+    }
+
+    /** The oldest day held; a query reaching further back can be answered from the log instead. */
+    public LocalDate firstDayKept() {
+        return firstKept(clock.instant());
     }
 
     @Override
@@ -153,14 +171,16 @@ public final class UsageAggregates implements CellSource {
         CellKey cell = new CellKey(keys.foldNonNull(raw.key()), endpoints.foldNonNull(raw.endpoint()),
                 models.fold(raw.model()), models.fold(raw.pricedAs()), users.fold(raw.user()), tags(raw.tags()),
                 errors.fold(raw.error()));
-        if (cube.contains(day, cell) || cube.cellCount(day) < caps.maxCellsPerDay()) {
+        int cells = cube.cellCount(day);
+        // three quarters of a day's cells for full detail, the rest for calls whose user and tags are folded
+        if (cube.contains(day, cell) || cells < Math.max(1, caps.maxCellsPerDay() / 4 * 3)) {
             return cell;
         }
         Map<String, String> otherTags = new HashMap<>();
         cell.tags().keySet().forEach(name -> otherTags.put(name, OTHER));
         CellKey coarse = new CellKey(cell.key(), cell.endpoint(), cell.model(), cell.pricedAs(),
                 cell.user() == null ? null : OTHER, otherTags, cell.error());
-        if (cube.contains(day, coarse) || cube.cellCount(day) < 2 * caps.maxCellsPerDay()) {
+        if (cube.contains(day, coarse) || cells < caps.maxCellsPerDay()) {
             return coarse;
         }
         return new CellKey(OTHER, OTHER, OTHER, null, null, Map.of(), cell.error() == null ? null : OTHER);

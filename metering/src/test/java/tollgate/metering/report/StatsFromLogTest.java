@@ -6,11 +6,20 @@ import static tollgate.metering.report.StatsFixtures.TODAY;
 import static tollgate.metering.report.StatsFixtures.fromLog;
 import static tollgate.metering.report.StatsFixtures.query;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.SeriesPoint;
 import tollgate.metering.report.StatsReport.Summary;
@@ -77,6 +86,28 @@ class StatsFromLogTest {
         Summary s = fromLog(day).summary();
         assertThat(s.requests()).isEqualTo(2);
         assertThat(s.totalCostUsd()).isEqualByComparingTo("1.63");
+    }
+
+    @Test
+    void aTruncatedGzipKeepsItsReadableLinesAndCountsTheDamage(@TempDir Path dir) throws Exception {
+        byte[] whole = Files.readAllBytes(StatsFixtures.logDir().resolve("usage-2026-11-19.jsonl.gz"));
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        String line = new String(new GZIPInputStream(new ByteArrayInputStream(whole)).readAllBytes(),
+                StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            for (int i = 0; i < 200; i++) {
+                out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] bytes = gz.toByteArray();
+        // cut off the end of the deflate stream and its trailer, as a crash during rotation would
+        Files.write(dir.resolve("usage-2026-11-19.jsonl.gz"), Arrays.copyOf(bytes, bytes.length - 20));
+        StatsQuery q = new StatsQuery(FROM, FROM, ReportPeriod.DAY, List.of(), StatsFilter.NONE, false);
+
+        StatsReport r = StatsCalculator.compute(q, new UsageLogReader(1).read(dir, q), StatsFixtures.CONTEXT);
+        assertThat(r.skippedLines()).isEqualTo(1);
+        assertThat(r.summary().requests()).isBetween(1L, 199L);
+        assertThat(r.summary().totalCostUsd()).isEqualByComparingTo(BigDecimal.valueOf(r.summary().requests()));
     }
 
     @Test
