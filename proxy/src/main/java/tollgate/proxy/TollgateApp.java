@@ -30,6 +30,16 @@ import tollgate.metering.log.UsageLogWriter;
 import tollgate.metering.metrics.TollgateMetrics;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import tollgate.metering.budget.BudgetRow;
+import tollgate.metering.report.BudgetStatus;
+import tollgate.metering.report.StatsContext;
+import tollgate.metering.report.StatsFormatter;
+import tollgate.metering.report.StatsQuery;
+import tollgate.metering.report.StatsReport;
+import tollgate.metering.report.UsageAggregates;
 import tollgate.proxy.admin.AdminRoutes;
 import tollgate.proxy.admin.UsageFeed;
 import tollgate.proxy.relay.CallAccounting;
@@ -55,6 +65,7 @@ public final class TollgateApp implements AutoCloseable {
     private final AtomicReference<BudgetLedger> ledger = new AtomicReference<>();
     private final CallAccounting accounting;
     private final UsageFeed feed = new UsageFeed();
+    private final UsageAggregates aggregates;
     private final ExecutorService adminWork;
     private final @Nullable ConfigWatcher watcher;
     private final TollgateServer server;
@@ -75,12 +86,21 @@ public final class TollgateApp implements AutoCloseable {
         this.state = new AtomicReference<>(MeteringState.of(config, pricing, env));
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new TollgateMetrics(registry, config.metrics());
+        try {
+            java.nio.file.Files.createDirectories(config.log().dir());
+        } catch (IOException e) {
+            throw new IOException("log.dir: cannot create " + config.log().dir() + " (" + e.getMessage() + ")", e);
+        }
         this.store = openStore(config);
         this.writer = UsageLogWriter.start(config.log(), metrics.usageLogCounters());
+        this.aggregates = new UsageAggregates(UsageAggregates.Caps.of(config.metrics()), clock);
+        // per-day aggregates answer /admin/usage without re-reading files (SPEC 10); built once, then fed live
+        aggregates.load(config.log().dir());
+        writer.addListener(w -> aggregates.add(w.record()));
         writer.addListener(feed);
         this.webhook = config.alertWebhookUrl() == null ? null : new BudgetAlertWebhook(config.alertWebhookUrl());
         this.ledger.set(BudgetLedger.create(store, config.budgets(), clock, budgetEvents(), webhook));
-        TokenEstimator estimator = new TokenEstimator();
+        TokenEstimator estimator = TokenEstimator.shared();
         this.accounting = new CallAccounting(state::get, estimator, writer, metrics, ledger::get, clock, 65_536);
         MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock);
         this.adminWork = Executors.newFixedThreadPool(2, r -> {
@@ -99,6 +119,7 @@ public final class TollgateApp implements AutoCloseable {
             throw e;
         }
         inFlight.set(server.inFlight());
+        server.inFlight().onPause(metrics::backpressurePause);
         this.watcher = source != null && config.source() != null
                 ? new ConfigWatcher(config.source(), Duration.ofSeconds(2), () -> {
                     List<String> errors = reload();
@@ -111,9 +132,38 @@ public final class TollgateApp implements AutoCloseable {
 
     private TollgateAdmin.UsageQuery usageQuery() {
         return (params, onlyKey, budgets) -> {
-            throw new IllegalArgumentException("usage reports are not available yet");
+            MeteringState s = state.get();
+            StatsQuery q = StatsQuery.parse(params, LocalDate.now(clock.withZone(ZoneOffset.UTC)));
+            if (onlyKey != null) {
+                q = q.onlyKey(onlyKey);
+            }
+            List<BudgetStatus> statuses = new java.util.ArrayList<>();
+            ZoneId zone = s.config().budgets().timezone();
+            for (BudgetRow r : budgets) {
+                if (r.limitUsd() != null) {
+                    statuses.add(new BudgetStatus(r.key(), BudgetWindow.parse(r.window()), r.limitUsd(), r.spentUsd(),
+                            r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
+                }
+            }
+            StatsReport report = aggregates.query(q, new StatsContext(new ReportPrices(s.pricing()), statuses, clock));
+            if (onlyKey == null) {
+                return StatsFormatter.json(report);
+            }
+            // self-service: the key's own stats plus its budget rows (SPEC 10)
+            try {
+                com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                        SELF_JSON.readTree(StatsFormatter.json(report));
+                tree.set("budgets", SELF_JSON.valueToTree(budgets));
+                return SELF_JSON.writeValueAsString(tree);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         };
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper SELF_JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     /**
      * Reads the config again (SIGHUP, {@code POST /admin/reload}, file change) and applies keys, budgets and
@@ -173,7 +223,7 @@ public final class TollgateApp implements AutoCloseable {
 
             @Override
             public void onAlert(BudgetAlert alert) {
-                log.warn("budget alert: {}", alert.describe());
+                log.warn("{}", alert.describe());
                 metrics.budgetAlert(alert.keyId(), alert.window().id());
             }
 

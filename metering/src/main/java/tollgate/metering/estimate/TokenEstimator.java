@@ -40,6 +40,18 @@ public final class TokenEstimator {
     }
 
     /** Large prompts are tokenized on the common fork-join pool. */
+    /**
+     * One estimator for the whole process: the vocabularies take seconds to load and hold tens of MB, and every
+     * method is thread-safe; prompts too long to count inline go to the common pool.
+     */
+    public static TokenEstimator shared() {
+        return Shared.INSTANCE;
+    }
+
+    private static final class Shared {
+        static final TokenEstimator INSTANCE = new TokenEstimator();
+    }
+
     public TokenEstimator() {
         this(ForkJoinPool.commonPool());
     }

@@ -87,6 +87,9 @@ public final class MeteringGate implements CallGate {
             return l.reserve(id.id(), budget, worstUsd, prompt + maxOut);
         }).thenApply(decision -> {
             if (!decision.allowed()) {
+                // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
+                new MeteredCall(accounting, id.id(), call.path(), req, false, user, tags, KeyBudget.NONE, null)
+                        .onFinish(new ExchangeResult(Outcome.BUDGET_EXCEEDED, 429, call.receivedNanos(), 0, 0, 0, System.nanoTime(), 0));
                 return refuse429(id.id(), decision);
             }
             MeteredCall tap = new MeteredCall(accounting, id.id(), call.path(), req, inject, user, tags, budget, decision.reservation());

@@ -8,7 +8,9 @@ public enum Outcome {
     CLIENT_GONE("client_disconnected"),
     UPSTREAM_CUT("upstream_cut"),
     TIMEOUT("upstream_timeout"),
-    UNAVAILABLE("upstream_unavailable");
+    UNAVAILABLE("upstream_unavailable"),
+    /** Refused by tollgate before forwarding (SPEC 7's 429). */
+    BUDGET_EXCEEDED("budget_exceeded");
 
     private final @Nullable String errorCode;
 

@@ -8,8 +8,16 @@ public final class InFlight {
     private final java.util.concurrent.atomic.LongAdder pauses = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean draining;
 
+    private volatile Runnable pauseListener = () -> { };
+
     public void pausedUpstream() {
         pauses.increment();
+        pauseListener.run();
+    }
+
+    /** Also tell {@code listener} of each pause (the metrics counter). */
+    public void onPause(Runnable listener) {
+        this.pauseListener = listener;
     }
 
     public long backpressurePauses() {

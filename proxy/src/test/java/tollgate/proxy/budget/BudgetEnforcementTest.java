@@ -24,8 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
@@ -34,21 +32,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.config.ConfigLoader;
 import tollgate.proxy.TestTollgate;
+import tollgate.proxy.Upstreams;
 
 /**
  * Budgets through the proxy. Each call costs exactly $0.0000711 (gpt-4o-mini, {@link #ANSWER}: 10 input tokens
  * × $0.15/1M + 116 output × $0.60/1M); its worst case (the estimated prompt, more than 10 tokens, + max_tokens
  * 116) is above that, so a budget of ten calls' cost affords at most ten and is never passed.
  */
-class BudgetEnforcementTest {
-    static final String KEY = "tg-budget-key-000000000000000000001";
+public class BudgetEnforcementTest {
+    public static final String KEY = "tg-budget-key-000000000000000000001";
     static final String REAL_UPSTREAM_KEY = "upstream-secret-value-0000000000000001";
     // 10 × 0.15/1M + 116 × 0.60/1M = 0.0000015 + 0.0000696 = 0.0000711 USD per call
-    static final String ANSWER = "{\"id\":\"chatcmpl-x\",\"object\":\"chat.completion\",\"created\":1741569952,"
+    public static final String ANSWER = "{\"id\":\"chatcmpl-x\",\"object\":\"chat.completion\",\"created\":1741569952,"
             + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
             + "\"content\":\"ok\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
             + "\"completion_tokens\":116,\"total_tokens\":126}}";
-    static final BigDecimal PER_CALL = new BigDecimal("0.0000711");
+    public static final BigDecimal PER_CALL = new BigDecimal("0.0000711");
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -60,15 +59,7 @@ class BudgetEnforcementTest {
 
     @BeforeEach
     void start() throws Exception {
-        upstream = new MockWebServer();
-        upstream.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                served.incrementAndGet();
-                return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(ANSWER).build();
-            }
-        });
-        upstream.start();
+        upstream = Upstreams.answering(ANSWER, served);
     }
 
     @AfterEach
@@ -76,16 +67,16 @@ class BudgetEnforcementTest {
         upstream.close();
     }
 
-    static String config(String mode, String usd) {
+    public static String config(String mode, String usd) {
         return "budgets:\n  mode: " + mode + "\n"
                 + "keys:\n  - name: storybot\n    key_env: STORYBOT_KEY\n    upstream_key_env: REAL_KEY\n"
                 + "    budgets:\n      - {window: daily, usd: " + usd + "}\n";
     }
 
-    static final Map<String, String> ENV = Map.of("STORYBOT_KEY", KEY, "REAL_KEY", REAL_UPSTREAM_KEY);
+    public static final Map<String, String> ENV = Map.of("STORYBOT_KEY", KEY, "REAL_KEY", REAL_UPSTREAM_KEY);
 
     /** A prompt that the estimator counts well under 200 tokens, with max_tokens so the worst case is bounded. */
-    static String request() {
+    public static String request() {
         return "{\"model\":\"gpt-4o-mini\",\"max_tokens\":116,\"messages\":[{\"role\":\"user\",\"content\":\"hello there, how are you doing today, my good friend?\"}]}";
     }
 
@@ -131,7 +122,7 @@ class BudgetEnforcementTest {
             assertThat(ok + refused).isEqualTo(50);
             assertThat(ok).isBetween(1L, 10L);
             assertThat(served.get()).isEqualTo((int) ok);
-            assertThat(spentInLog(tg, (int) ok)).isLessThanOrEqualTo(limit);
+            assertThat(spentInLog(tg, 50)).isLessThanOrEqualTo(limit);
         }
     }
 
@@ -140,7 +131,7 @@ class BudgetEnforcementTest {
         BigDecimal limit = PER_CALL.multiply(BigDecimal.TEN);
         try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, config("after", limit.toPlainString()), ENV)) {
             long ok = concurrently(tg, 50).stream().filter(r -> r.statusCode() == 200).count();
-            BigDecimal spent = spentInLog(tg, (int) ok);
+            BigDecimal spent = spentInLog(tg, 50);
             assertThat(ok).isGreaterThanOrEqualTo(10);
             // after the burst the budget is spent: the next call is refused
             assertThat(call(tg).statusCode()).isEqualTo(429);
@@ -169,6 +160,11 @@ class BudgetEnforcementTest {
             assertThat(refused.headers().firstValue("x-tollgate-budget-limit-usd")).hasValue("0.0001");
             assertThat(refused.headers().firstValue("x-tollgate-budget-reset")).isPresent();
             assertThat(refused.body()).doesNotContain(KEY);
+            JsonNode refusal = JSON.readTree(tg.awaitRecords(2).get(1));
+            assertThat(refusal.get("status").asInt()).isEqualTo(429);
+            assertThat(refusal.get("error").asText()).isEqualTo("budget_exceeded");
+            assertThat(refusal.get("total_tokens").asLong()).isZero();
+            assertThat(refusal.get("cost_usd").decimalValue()).isEqualByComparingTo("0");
 
             int before = served.get();
             OpenAIClient sdk = OpenAIOkHttpClient.builder().apiKey(KEY).baseUrl(tg.base() + "/v1").maxRetries(2).build();

@@ -216,13 +216,41 @@ class MeteringEndToEndTest {
 
     @Test
     void metricsCountTheCallsAndNeverShowTheRawKey() throws Exception {
-        enqueueJson(fixture("chat_gpt-4o.json"));
-        post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
-        records(1);
+        // everything tollgate logs to the console during the calls, at every level
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> console = new ch.qos.logback.core.read.ListAppender<>();
+        console.start();
+        root.addAppender(console);
+        ch.qos.logback.classic.Level level = root.getLevel();
+        root.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        try {
+            enqueueJson(fixture("chat_gpt-4o.json"));
+            post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
+            upstream.enqueue(new MockResponse.Builder().code(500).body("upstream broke").build());
+            post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
+            records(2);
+            // a whole life of a second tollgate that knows the key by name: start, a refused and a served call, stop
+            upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(fixture("chat_gpt-4o.json")).build());
+            try (TestTollgate named = TestTollgate.start(upstream.url("/").toString(), dir.resolve("named"),
+                    "keys_required: true\nkeys:\n  - {name: named, key_env: K}\n", java.util.Map.of("K", RAW_KEY))) {
+                http.send(HttpRequest.newBuilder(URI.create(named.base() + "/v1/models")).header("Authorization", "Bearer x" + RAW_KEY).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                http.send(HttpRequest.newBuilder(URI.create(named.base() + "/v1/chat/completions")).header("Authorization", "Bearer " + RAW_KEY)
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o\",\"messages\":[]}")).build(), HttpResponse.BodyHandlers.ofString());
+                named.awaitRecords(1);
+            }
+        } finally {
+            root.detachAppender(console);
+            root.setLevel(level);
+        }
+        assertThat(console.list).isNotEmpty();
+        assertThat(console.list).allSatisfy(e -> assertThat(e.getFormattedMessage()
+                + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())).doesNotContain(RAW_KEY));
         String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         String fp = "fp-" + ConfigLoader.sha256Hex(RAW_KEY).substring(0, 12);
         assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",status=\"200\"} 1.0");
+        assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o\",status=\"500\"} 1.0");
         assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",type=\"output\"} 37.0");
         assertThat(metrics).contains("tollgate_cost_usd_total{key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\"} 4.05E-4");
         assertThat(metrics).doesNotContain(RAW_KEY);

@@ -1,0 +1,104 @@
+package tollgate.metering.report;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tollgate.metering.report.StatsAccumulator.GroupTally;
+import tollgate.metering.report.StatsReport.GroupRow;
+import tollgate.metering.report.StatsReport.SeriesPoint;
+import tollgate.metering.report.StatsReport.Suggestion;
+import tollgate.metering.report.StatsReport.Summary;
+
+/**
+ * Computes the {@code stats} tree of a query from per-day cells: the one computation behind both
+ * {@code tollgate stats} (cells read from the log) and {@code /admin/usage} (cells kept in memory).
+ */
+public final class StatsCalculator {
+    /** Rows per grouping; the rest, the cheapest, are summed into one {@code other} row. */
+    public static final int MAX_GROUP_ROWS = 1000;
+
+    private static final Comparator<GroupRow> BY_COST =
+            Comparator.comparing(GroupRow::totalCostUsd).reversed()
+                    .thenComparing(Comparator.comparingLong(GroupRow::requests).reversed())
+                    .thenComparing(GroupRow::name);
+
+    private StatsCalculator() {
+    }
+
+    public static StatsReport compute(StatsQuery query, CellSource source, StatsContext context) {
+        StatsAccumulator acc = new StatsAccumulator(query);
+        source.forEachCell(query.from(), query.to(), acc);
+        BigDecimal total = Amounts.plain(acc.summary.costUsd());
+
+        Map<String, List<GroupRow>> groups = new LinkedHashMap<>();
+        for (GroupBy by : query.by()) {
+            groups.put(by.name(), rows(acc.groups.get(by), total));
+        }
+        List<Suggestion> suggestions = query.suggestions() ? suggestions(acc, context) : List.of();
+        return new StatsReport(query.from(), query.to(), query.period(), summary(acc), series(acc), groups,
+                ProjectionCalculator.project(acc, context.today()), suggestions,
+                source.skippedLines(query.from(), query.to()));
+    }
+
+    private static Summary summary(StatsAccumulator acc) {
+        Tally t = acc.summary;
+        return new Summary(t.requests(), t.inputTokens(), t.cachedInputTokens(), t.outputTokens(),
+                t.reasoningTokens(), t.totalTokens(), Amounts.plain(t.costUsd()),
+                Amounts.divide(BigDecimal.valueOf(t.totalTokens()), t.requests(), 2),
+                Amounts.divide(t.costUsd(), t.requests(), Amounts.DIVISION_SCALE),
+                t.estimatedRequests(), acc.errorRequests, t.unpricedRequests());
+    }
+
+    private static List<SeriesPoint> series(StatsAccumulator acc) {
+        List<SeriesPoint> points = new ArrayList<>(acc.series.size());
+        for (Map.Entry<LocalDate, Tally> e : acc.series.entrySet()) {
+            Tally t = e.getValue();
+            points.add(new SeriesPoint(e.getKey(), t.requests(), t.totalTokens(), Amounts.plain(t.costUsd())));
+        }
+        return points;
+    }
+
+    private static List<GroupRow> rows(Map<String, GroupTally> named, BigDecimal total) {
+        List<GroupRow> rows = new ArrayList<>(named.size());
+        named.forEach((name, g) -> rows.add(row(name, g.total, total)));
+        rows.sort(BY_COST);
+        if (rows.size() <= MAX_GROUP_ROWS) {
+            return rows;
+        }
+        Tally rest = new Tally();
+        List<GroupRow> kept = new ArrayList<>(MAX_GROUP_ROWS);
+        for (GroupRow r : rows) {
+            if (kept.size() < MAX_GROUP_ROWS - 1 && !r.name().equals(StatsAccumulator.OTHER)) {
+                kept.add(r);
+            } else {
+                rest.add(named.get(r.name()).total);
+            }
+        }
+        kept.add(row(StatsAccumulator.OTHER, rest, total));
+        kept.sort(BY_COST);
+        return kept;
+    }
+
+    private static GroupRow row(String name, Tally t, BigDecimal total) {
+        return new GroupRow(name, t.requests(), t.totalTokens(), Amounts.plain(t.costUsd()),
+                Amounts.share(t.costUsd(), total));
+    }
+
+    private static List<Suggestion> suggestions(StatsAccumulator acc, StatsContext context) {
+        List<Suggestion> all = new ArrayList<>();
+        all.addAll(ModelSuggestions.cheaperModels(acc, context.prices()));
+        all.addAll(ModelSuggestions.promptCaching(acc, context.prices()));
+        all.addAll(SpendSuggestions.promptHeavyGroups(acc, context.prices()));
+        all.addAll(SpendSuggestions.estimatedUsage(acc));
+        all.addAll(SpendSuggestions.failedCalls(acc));
+        all.addAll(BudgetPaceSuggestions.find(acc.query.filter(), context));
+        // biggest savings first; rules without a dollar figure keep their order after them (the sort is stable)
+        all.sort(Comparator.comparing(Suggestion::potentialSavingsUsd,
+                Comparator.nullsLast(Comparator.reverseOrder())));
+        return all;
+    }
+}

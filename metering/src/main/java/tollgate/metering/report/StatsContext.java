@@ -1,0 +1,24 @@
+package tollgate.metering.report;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * What a report needs besides the calls: prices for the suggestions, the keys' budget windows, and the clock
+ * that says what "today" and "now" are (UTC dates, as the log's).
+ */
+public record StatsContext(PriceLookup prices, List<BudgetStatus> budgets, Clock clock) {
+    public StatsContext {
+        budgets = List.copyOf(budgets);
+    }
+
+    public static StatsContext of(PriceLookup prices, Clock clock) {
+        return new StatsContext(prices, List.of(), clock);
+    }
+
+    public LocalDate today() {
+        return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    }
+}

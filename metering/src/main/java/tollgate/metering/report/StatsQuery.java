@@ -1,0 +1,72 @@
+package tollgate.metering.report;
+
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a {@code stats} report covers: an inclusive range of UTC dates, the series period, the groupings,
+ * the filters and whether suggestions are computed.
+ *
+ * <p>Built by the CLI from its options, or by {@link #parse} from {@code /admin/usage}'s query string.
+ */
+public record StatsQuery(LocalDate from, LocalDate to, ReportPeriod period, List<GroupBy> by, StatsFilter filter,
+                         boolean suggestions) {
+    /** The range when none is given: the last 30 days, today included. */
+    public static final int DEFAULT_DAYS = 30;
+    /** Ten years: a bound on the series' length and on the work one request can ask for. */
+    public static final int MAX_DAYS = 3660;
+
+    public StatsQuery {
+        if (from.isAfter(to)) {
+            throw new IllegalArgumentException("since: " + from + " (expected: on or before until " + to + ")");
+        }
+        long days = ChronoUnit.DAYS.between(from, to) + 1;
+        if (days > MAX_DAYS) {
+            throw new IllegalArgumentException("range: " + days + " days (expected: <= " + MAX_DAYS + ")");
+        }
+        by = List.copyOf(by);
+        if (new HashSet<>(by).size() != by.size()) {
+            throw new IllegalArgumentException("by: " + by + " (expected: each grouping once)");
+        }
+    }
+
+    /** The last {@code days} days up to and including {@code today}, by day, no groups, no filter. */
+    public static StatsQuery lastDays(int days, LocalDate today) {
+        return new StatsQuery(StatsQueryParser.range(days, null, null, today).from(), today, ReportPeriod.DAY,
+                List.of(), StatsFilter.NONE, false);
+    }
+
+    /**
+     * Parses {@code /admin/usage}'s parameters: {@code days, since, until, key, model, user, tag (NAME=VALUE),
+     * by (comma-separated), period, suggestions (default true)}. Unknown parameters are ignored.
+     *
+     * @throws IllegalArgumentException naming the parameter, the value and what is accepted (answer 400)
+     */
+    public static StatsQuery parse(Map<String, String> params, LocalDate today) {
+        return StatsQueryParser.parse(key -> {
+            String v = params.get(key);
+            return v == null ? List.of() : List.of(v);
+        }, today);
+    }
+
+    /** As {@link #parse}, for decoders that keep repeated parameters ({@code by=key&by=model}). */
+    public static StatsQuery parseMulti(Map<String, List<String>> params, LocalDate today) {
+        return StatsQueryParser.parse(key -> params.getOrDefault(key, List.of()), today);
+    }
+
+    /** The same query restricted to one key: {@code /tollgate/v1/usage} answers a caller about itself only. */
+    public StatsQuery onlyKey(String key) {
+        return new StatsQuery(from, to, period, by, filter.withKey(key), suggestions);
+    }
+
+    public StatsQuery withSuggestions(boolean on) {
+        return new StatsQuery(from, to, period, by, filter, on);
+    }
+
+    public long days() {
+        return ChronoUnit.DAYS.between(from, to) + 1;
+    }
+}

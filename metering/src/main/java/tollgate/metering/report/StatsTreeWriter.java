@@ -1,0 +1,106 @@
+package tollgate.metering.report;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import tollgate.metering.report.StatsReport.GroupRow;
+import tollgate.metering.report.StatsReport.Projection;
+import tollgate.metering.report.StatsReport.SeriesPoint;
+import tollgate.metering.report.StatsReport.Suggestion;
+import tollgate.metering.report.StatsReport.Summary;
+
+/**
+ * Writes the SPEC 8 tree field by field to any Jackson generator (JSON or YAML), so both formats carry the
+ * same names in the same order. Money is written as plain decimals: the generator must have
+ * {@code WRITE_BIGDECIMAL_AS_PLAIN} on.
+ */
+final class StatsTreeWriter {
+    private StatsTreeWriter() {
+    }
+
+    static void write(StatsReport r, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("from", r.from().toString());
+        g.writeStringField("to", r.to().toString());
+        g.writeStringField("period", r.period().id());
+        summary(r.summary(), g);
+        g.writeArrayFieldStart("series");
+        for (SeriesPoint p : r.series()) {
+            g.writeStartObject();
+            g.writeStringField("start", p.start().toString());
+            g.writeNumberField("requests", p.requests());
+            g.writeNumberField("total_tokens", p.totalTokens());
+            g.writeNumberField("total_cost_usd", p.totalCostUsd());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeObjectFieldStart("groups");
+        for (Map.Entry<String, List<GroupRow>> e : r.groups().entrySet()) {
+            g.writeArrayFieldStart(e.getKey());
+            for (GroupRow row : e.getValue()) {
+                g.writeStartObject();
+                g.writeStringField("name", row.name());
+                g.writeNumberField("requests", row.requests());
+                g.writeNumberField("total_tokens", row.totalTokens());
+                g.writeNumberField("total_cost_usd", row.totalCostUsd());
+                g.writeNumberField("cost_share", row.costShare());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        g.writeEndObject();
+        projection(r.projection(), g);
+        g.writeArrayFieldStart("suggestions");
+        for (Suggestion s : r.suggestions()) {
+            g.writeStartObject();
+            g.writeStringField("rule", s.rule());
+            g.writeStringField("title", s.title());
+            g.writeStringField("detail", s.detail());
+            money(g, "potential_savings_usd", s.potentialSavingsUsd());
+            g.writeStringField("action", s.action());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeNumberField("skipped_lines", r.skippedLines());
+        g.writeEndObject();
+    }
+
+    private static void summary(Summary s, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("summary");
+        g.writeNumberField("requests", s.requests());
+        g.writeNumberField("input_tokens", s.inputTokens());
+        g.writeNumberField("cached_input_tokens", s.cachedInputTokens());
+        g.writeNumberField("output_tokens", s.outputTokens());
+        g.writeNumberField("reasoning_tokens", s.reasoningTokens());
+        g.writeNumberField("total_tokens", s.totalTokens());
+        g.writeNumberField("total_cost_usd", s.totalCostUsd());
+        g.writeNumberField("avg_tokens_per_request", s.avgTokensPerRequest());
+        g.writeNumberField("avg_cost_per_request_usd", s.avgCostPerRequestUsd());
+        g.writeNumberField("estimated_requests", s.estimatedRequests());
+        g.writeNumberField("error_requests", s.errorRequests());
+        g.writeNumberField("unpriced_requests", s.unpricedRequests());
+        g.writeEndObject();
+    }
+
+    private static void projection(Projection p, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("projection");
+        g.writeNumberField("daily_average_usd", p.dailyAverageUsd());
+        g.writeNumberField("month_end_usd", p.monthEndUsd());
+        g.writeNumberField("month_to_date_usd", p.monthToDateUsd());
+        g.writeNumberField("days_counted", p.daysCounted());
+        g.writeNumberField("days_left_in_month", p.daysLeftInMonth());
+        g.writeStringField("detail", p.detail());
+        g.writeEndObject();
+    }
+
+    private static void money(JsonGenerator g, String name, @Nullable BigDecimal v) throws IOException {
+        if (v == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeNumberField(name, v);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package tollgate.metering.report;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import tollgate.config.MetricsConfig;
+import tollgate.metering.log.UsageRecord;
+
+/**
+ * Per-day usage kept in memory for {@code /admin/usage} and the dashboard (SPEC 10): built once from the log,
+ * fed every record as it is written, and queried through the same {@link StatsCalculator} as the CLI.
+ *
+ * <p>Bounded: keys, models, users, tag names and values past their caps fold into {@code other}; a day past
+ * {@link Caps#maxCellsPerDay} cells folds users and tag values, then whole calls, into {@code other} cells; days
+ * older than {@link Caps#maxDays} are dropped. {@link #add} is cheap and lock-light: callable on an event loop.
+ */
+public final class UsageAggregates implements CellSource {
+    /**
+     * The bounds.
+     *
+     * @param maxCellsPerDay distinct (key, model, endpoint, user, tags, error) combinations kept per day, plus one
+     *                       {@code other} cell; a cell is about 300 bytes, so the defaults bound the whole structure
+     *                       near 366 × 2,001 × 300 B ≈ 220 MB in the worst case (a few MB for typical traffic)
+     * @param maxDays days kept, today included
+     */
+    public record Caps(int maxKeys, int maxModels, int maxUsers, int maxTagValues, int maxCellsPerDay, int maxDays) {
+        public static final Caps DEFAULT = new Caps(1000, 1000, 1000, 1000, 2000, 366);
+
+        public Caps {
+            check("max_keys", maxKeys);
+            check("max_models", maxModels);
+            check("max_users", maxUsers);
+            check("max_tag_values", maxTagValues);
+            check("max_cells_per_day", maxCellsPerDay);
+            check("max_days", maxDays);
+        }
+
+        /** The metric label caps for keys and models (SPEC 9), the defaults for the rest. */
+        public static Caps of(MetricsConfig metrics) {
+            return new Caps(metrics.maxKeys(), metrics.maxModels(), DEFAULT.maxUsers, DEFAULT.maxTagValues,
+                    DEFAULT.maxCellsPerDay, DEFAULT.maxDays);
+        }
+
+        private static void check(String name, int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException(name + ": " + v + " (expected: >= 1)");
+            }
+        }
+    }
+
+    private static final String OTHER = StatsAccumulator.OTHER;
+    /** Tag names come from client headers (SPEC 4): capped like values. */
+    private static final int MAX_TAG_NAMES = 100;
+    private static final int MAX_ENDPOINTS = 64;
+    private static final int MAX_ERRORS = 256;
+
+    private final Caps caps;
+    private final Clock clock;
+    private final Instant createdAt;
+    private final UsageCube cube = new UsageCube();
+    private final LabelCap keys;
+    private final LabelCap models;
+    private final LabelCap users;
+    private final LabelCap tagNames = new LabelCap(MAX_TAG_NAMES);
+    private final LabelCap tagValues;
+    private final LabelCap endpoints = new LabelCap(MAX_ENDPOINTS);
+    private final LabelCap errors = new LabelCap(MAX_ERRORS);
+    private volatile LocalDate firstKept;
+
+    /** Create it before the server accepts calls: {@link #loadAsync} reads only the calls logged before this. */
+    public UsageAggregates(Caps caps, Clock clock) {
+        this.caps = caps;
+        this.clock = clock;
+        this.createdAt = clock.instant();
+        this.keys = new LabelCap(caps.maxKeys());
+        this.models = new LabelCap(caps.maxModels());
+        this.users = new LabelCap(caps.maxUsers());
+        this.tagValues = new LabelCap(caps.maxTagValues());
+        this.firstKept = firstKept(createdAt);
+    }
+
+    /** Counts one written record. */
+    public void add(UsageRecord r) {
+        LocalDate day = LocalDate.ofInstant(r.ts(), ZoneOffset.UTC);
+        if (!retain(day)) {
+            return;
+        }
+        // a call without a price is in no model's priced sums (SPEC 5: cost_usd null)
+        String pricedAs = r.costUsd() == null ? null : r.pricedAs();
+        CellKey cell = place(day, new CellKey(r.key(), r.endpoint(), r.model(), pricedAs, r.user(), r.tags(), r.error()));
+        cube.addCall(day, cell, r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(),
+                r.totalTokens(), r.estimated(), r.costUsd());
+    }
+
+    /**
+     * Reads the log of the kept days, calls before this object's creation only (later ones arrive through
+     * {@link #add}), on {@code executor}: the read blocks on file IO.
+     */
+    public CompletableFuture<Void> loadAsync(Path logDir, Executor executor) {
+        return CompletableFuture.runAsync(() -> load(logDir), executor);
+    }
+
+    /** As {@link #loadAsync}, on the calling thread; a log folder not created yet is an empty log. */
+    public void load(Path logDir) {
+        if (!Files.isDirectory(logDir)) {
+            return;
+        }
+        LocalDate to = LocalDate.ofInstant(createdAt, ZoneOffset.UTC);
+        LocalDate from = firstKept(createdAt);
+        UsageCube read = UsageLogReader.withAvailableProcessors()
+                .read(logDir, UsageLogReader.Scope.all(from, to, createdAt));
+        read.forEachCell(from, to, (day, key, tally) -> {
+            if (retain(day)) {
+                cube.add(day, place(day, key), tally);
+            }
+        });
+        for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+            cube.addSkipped(d, read.skippedLines(d, d));
+        }
+    }
+
+    /**
+     * The {@code stats} tree for a query, as the CLI computes it from the log. Days before {@link #firstDayKept()}
+     * count as empty. Its cost grows with cells × days: off the event loop for long ranges ({@link #queryAsync}).
+     */
+    public StatsReport query(StatsQuery query, StatsContext context) {
+        return StatsCalculator.compute(query, this, context);
+    }
+
+    public CompletableFuture<StatsReport> queryAsync(StatsQuery query, StatsContext context, Executor executor) {
+        return CompletableFuture.supplyAsync(() -> query(query, context), executor);
+    }
+
+    /** The oldest day held; a query reaching further back can be answered from the log instead. */
+    public LocalDate firstDayKept() {
+        return firstKept(clock.instant());
+    }
+
+    @Override
+    public void forEachCell(LocalDate from, LocalDate to, CellVisitor visitor) {
+        cube.forEachCell(from, to, visitor);
+    }
+
+    @Override
+    public long skippedLines(LocalDate from, LocalDate to) {
+        return cube.skippedLines(from, to);
+    }
+
+    private boolean retain(LocalDate day) {
+        LocalDate first = firstKept(clock.instant());
+        if (first.isAfter(firstKept)) {
+            firstKept = first;
+            cube.dropBefore(first);
+        }
+        return !day.isBefore(first);
+    }
+
+    private LocalDate firstKept(Instant now) {
+        return LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(caps.maxDays() - 1L);
+    }
+
+    /** The capped cell a call goes to. */
+    private CellKey place(LocalDate day, CellKey raw) {
+        CellKey cell = new CellKey(keys.foldNonNull(raw.key()), endpoints.foldNonNull(raw.endpoint()),
+                models.fold(raw.model()), models.fold(raw.pricedAs()), users.fold(raw.user()), tags(raw.tags()),
+                errors.fold(raw.error()));
+        int cells = cube.cellCount(day);
+        // three quarters of a day's cells for full detail, the rest for calls whose user and tags are folded
+        if (cube.contains(day, cell) || cells < Math.max(1, caps.maxCellsPerDay() / 4 * 3)) {
+            return cell;
+        }
+        Map<String, String> otherTags = new HashMap<>();
+        cell.tags().keySet().forEach(name -> otherTags.put(name, OTHER));
+        CellKey coarse = new CellKey(cell.key(), cell.endpoint(), cell.model(), cell.pricedAs(),
+                cell.user() == null ? null : OTHER, otherTags, cell.error());
+        if (cube.contains(day, coarse) || cells < caps.maxCellsPerDay()) {
+            return coarse;
+        }
+        return new CellKey(OTHER, OTHER, OTHER, null, null, Map.of(), cell.error() == null ? null : OTHER);
+    }
+
+    private Map<String, String> tags(Map<String, String> raw) {
+        if (raw.isEmpty()) {
+            return raw;
+        }
+        Map<String, String> out = new HashMap<>(raw.size() * 2);
+        raw.forEach((name, value) -> {
+            String n = tagNames.foldNonNull(name);
+            boolean admitted = !OTHER.equals(n) && !OTHER.equals(tagValues.foldNonNull(n + '\u0000' + value));
+            String v = admitted ? value : OTHER;
+            out.merge(n, v, (a, b) -> OTHER);
+        });
+        return out;
+    }
+}

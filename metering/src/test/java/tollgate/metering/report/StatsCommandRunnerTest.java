@@ -1,0 +1,99 @@
+package tollgate.metering.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.metering.report.StatsCommandRunner.Outcome;
+
+class StatsCommandRunnerTest {
+    private final StatsCommandRunner runner = new StatsCommandRunner(StatsFixtures.CONTEXT, new UsageLogReader(2));
+
+    private static StatsOptions options(Integer days, String format, Path export, BigDecimal failAbove,
+                                        List<String> by) {
+        return new StatsOptions(StatsFixtures.logDir(), days, null, null, null, by, null, null, null, List.of(), format,
+                export, false, failAbove);
+    }
+
+    @Test
+    void ciGateExitsThreeWhenTotalCostIsAboveTheLimit() {
+        Outcome o = runner.run(options(4, "json", null, new BigDecimal("33.34"), List.of()));
+
+        assertThat(o.exitCode()).isEqualTo(StatsCommandRunner.ABOVE_LIMIT).isEqualTo(3);
+        assertThat(o.stderr()).contains("33.3477775", "above --fail-above-usd 33.34");
+        assertThat(o.stdout()).contains("\"total_cost_usd\" : 33.3477775");
+    }
+
+    @Test
+    void ciGatePassesAtOrBelowTheLimit() {
+        assertThat(runner.run(options(4, null, null, new BigDecimal("33.3477775"), List.of())).exitCode()).isZero();
+        assertThat(runner.run(options(4, null, null, new BigDecimal("100"), List.of())).exitCode()).isZero();
+    }
+
+    @Test
+    void defaultOutputIsTheTableAndMentionsSkippedLines() {
+        Outcome o = runner.run(options(4, null, null, null, List.of("key")));
+
+        assertThat(o.exitCode()).isZero();
+        assertThat(o.stdout()).contains("BY KEY", "$33.3477775").doesNotContain("SUGGESTIONS");
+        assertThat(o.stderr()).contains("skipped 2 malformed");
+    }
+
+    @Test
+    void exportTakesItsFormatFromTheExtension(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("usage.yaml");
+        Outcome o = runner.run(options(4, null, file, null, List.of("model,key")));
+
+        assertThat(o.exitCode()).isZero();
+        assertThat(o.stdout()).contains("wrote yaml report", file.toString());
+        JsonNode n = new YAMLMapper().readTree(Files.readString(file));
+        assertThat(n.at("/groups/model/0/name").asText()).isEqualTo("gpt-4o-2024-08-06");
+        assertThat(n.at("/groups/key/1/name").asText()).isEqualTo("searcher");
+    }
+
+    @Test
+    void exportFormatFlagWinsOverTheExtension(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("usage.txt");
+        runner.run(options(4, "json", file, null, List.of()));
+
+        assertThat(new ObjectMapper().readTree(Files.readString(file)).at("/summary/requests").asLong()).isEqualTo(10);
+    }
+
+    @Test
+    void badValuesExitTwoNamingTheOption(@TempDir Path dir) {
+        assertThat(runner.run(options(4, "xml", null, null, List.of()))).satisfies(o -> {
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.stderr()).contains("--format: 'xml'", "table, json, yaml or csv");
+        });
+        assertThat(runner.run(options(4, null, null, null, List.of("color"))).stderr()).contains("--by: 'color'");
+        assertThat(runner.run(options(0, null, null, null, List.of())).stderr()).contains("--days: 0");
+        assertThat(runner.run(options(4, null, dir.resolve("out.pdf"), null, List.of())).exitCode()).isEqualTo(2);
+        StatsOptions both = new StatsOptions(StatsFixtures.logDir(), 3, "2026-11-01", null, null, List.of(), null, null,
+                null, List.of(), null, null, false, null);
+        assertThat(runner.run(both).exitCode()).isEqualTo(2);
+        StatsOptions noDir = StatsOptions.of(dir.resolve("missing"));
+        assertThat(runner.run(noDir)).satisfies(o -> {
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.stderr()).contains("--log-dir");
+        });
+    }
+
+    @Test
+    void sinceUntilAndFiltersReachTheQuery() {
+        StatsOptions o = new StatsOptions(StatsFixtures.logDir(), null, "2026-11-20", "2026-11-21", "week",
+                List.of("tag:operation"), "storybot", null, null, List.of("operation=rag_answer"), "csv", null, true,
+                null);
+
+        List<List<String>> rows = StatsFormatterTest.parseCsv(runner.run(o).stdout());
+        // storybot's rag_answer calls on the 20th and 21st: 10 + 17.5
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(1)).containsExactly("tag:operation", "rag_answer", "2", "7500000", "27.5", "1");
+    }
+}

@@ -1,0 +1,124 @@
+package tollgate.proxy.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.proxy.TestTollgate;
+import tollgate.proxy.Upstreams;
+import tollgate.proxy.budget.BudgetEnforcementTest;
+import tollgate.proxy.cli.TollgateCli;
+
+/** /admin/usage, the stats command and /tollgate/v1/usage give the same exact numbers for the same calls. */
+class UsageReportsTest {
+    static final String ADMIN = "admin-token-for-tests-only";
+    static final String OTHER_KEY = "tg-other-key-0000000000000000000002";
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    @TempDir
+    Path dir;
+
+    MockWebServer upstream;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER);
+    }
+
+    @AfterEach
+    void stop() {
+        upstream.close();
+    }
+
+    HttpResponse<String> get(TestTollgate tg, String path, String bearer) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(tg.base() + path));
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    void call(TestTollgate tg, String key, String user) throws Exception {
+        http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("X-Tollgate-User", user)
+                .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String[] stats(String... args) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            int code = TollgateCli.run(args);
+            return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+        }
+    }
+
+    @Test
+    void adminUsageEqualsStatsAndSelfServiceSeesOnlyItsOwnKey() throws Exception {
+        Map<String, String> env = new HashMap<>(BudgetEnforcementTest.ENV);
+        env.put("TOLLGATE_ADMIN_TOKEN", ADMIN);
+        try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, BudgetEnforcementTest.config("reserve", "5"), env)) {
+            for (int i = 0; i < 3; i++) {
+                call(tg, BudgetEnforcementTest.KEY, "alice");
+            }
+            call(tg, OTHER_KEY, "bob");
+            call(tg, OTHER_KEY, "bob");
+            tg.awaitRecords(5);
+            Thread.sleep(100);
+
+            JsonNode admin = JSON.readTree(get(tg, "/admin/usage?days=1&by=key&by=user", ADMIN).body());
+            assertThat(admin.at("/summary/requests").asLong()).isEqualTo(5);
+            BigDecimal five = BudgetEnforcementTest.PER_CALL.multiply(BigDecimal.valueOf(5));
+            assertThat(admin.at("/summary/total_cost_usd").decimalValue()).isEqualByComparingTo(five);
+            assertThat(admin.at("/groups/key").size()).isEqualTo(2);
+
+            String[] cli = stats("stats", "--log-dir", tg.logDir.toString(), "--days", "1", "--by", "key", "--by", "user", "--format", "json");
+            assertThat(cli[0]).isEqualTo("0");
+            JsonNode fromLog = JSON.readTree(cli[1]);
+            assertThat(fromLog.get("summary")).isEqualTo(admin.get("summary"));
+            assertThat(fromLog.get("groups")).isEqualTo(admin.get("groups"));
+
+            JsonNode filtered = JSON.readTree(get(tg, "/admin/usage?days=1&user=bob", ADMIN).body());
+            assertThat(filtered.at("/summary/requests").asLong()).isEqualTo(2);
+
+            // self-service with key A: its 3 calls and its budget rows, nothing of key B
+            HttpResponse<String> mine = get(tg, "/tollgate/v1/usage?days=1&by=user", BudgetEnforcementTest.KEY);
+            assertThat(mine.statusCode()).isEqualTo(200);
+            JsonNode self = JSON.readTree(mine.body());
+            assertThat(self.at("/summary/requests").asLong()).isEqualTo(3);
+            assertThat(self.at("/budgets/0/key").asText()).isEqualTo("storybot");
+            assertThat(mine.body()).doesNotContain("bob").doesNotContain(BudgetEnforcementTest.KEY).doesNotContain("fp-");
+            // asking for another key's data does not widen the view
+            assertThat(JSON.readTree(get(tg, "/tollgate/v1/usage?days=1&key=fp-x", BudgetEnforcementTest.KEY).body())
+                    .at("/summary/requests").asLong()).isEqualTo(3);
+            // no key: 401 invalid_api_key
+            HttpResponse<String> none = get(tg, "/tollgate/v1/usage", null);
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.body()).contains("invalid_api_key");
+
+            String[] gate = stats("stats", "--log-dir", tg.logDir.toString(), "--days", "1", "--fail-above-usd", "0.0001");
+            assertThat(gate[0]).isEqualTo("3");
+        }
+    }
+}
