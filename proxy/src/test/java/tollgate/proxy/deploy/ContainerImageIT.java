@@ -129,6 +129,10 @@ class ContainerImageIT {
             assertThat(Files.getAttribute(log, "unix:uid")).as("owner of %s", log).isEqualTo(10001);
         }
         assertThat(proxy.get("/metrics").body()).contains("tollgate_cost_usd_total{key=\"" + id + "\"");
+        // the jar's other commands run in the same container and find the log through TOLLGATE_LOG_DIR
+        Shell.Result stats = host.podman("exec", name, "/opt/tollgate/entrypoint.sh", "stats", "--key", id, "--format", "json").orFail();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(stats.out()).path("summary").path("input_tokens").asLong())
+                .isEqualTo(1200);
     }
 
     @Test
