@@ -28,15 +28,16 @@ public final class TokenEstimator {
     static final int INLINE_CHARS = 32 * 1024;
 
     private final Encoding o200k;
-    private final Encoding cl100k;
+    private final EncodingRegistry registry;
+    // cl100k_base is only for gpt-4 / gpt-3.5 / ada-era models: loaded on first use (~17 MB of heap otherwise)
+    private volatile @Nullable Encoding cl100k;
     private final Executor offload;
 
     /** @param offload runs the tokenization of large prompts */
     public TokenEstimator(Executor offload) {
         this.offload = Objects.requireNonNull(offload, "offload");
-        EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+        this.registry = Encodings.newLazyEncodingRegistry();
         this.o200k = registry.getEncoding(EncodingType.O200K_BASE);
-        this.cl100k = registry.getEncoding(EncodingType.CL100K_BASE);
     }
 
     /** Large prompts are tokenized on the common fork-join pool. */
@@ -118,7 +119,15 @@ public final class TokenEstimator {
     }
 
     private Encoding encoding(EncodingType type) {
-        return type == EncodingType.CL100K_BASE ? cl100k : o200k;
+        if (type != EncodingType.CL100K_BASE) {
+            return o200k;
+        }
+        Encoding enc = cl100k;
+        if (enc == null) {
+            enc = registry.getEncoding(EncodingType.CL100K_BASE);
+            cl100k = enc;
+        }
+        return enc;
     }
 
     private static long count(PromptParts parts, Encoding enc) {

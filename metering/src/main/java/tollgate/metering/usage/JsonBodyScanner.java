@@ -51,6 +51,21 @@ final class JsonBodyScanner {
         } catch (IOException | RuntimeException e) {
             done = true;
         }
+        if (done) {
+            close();
+        }
+    }
+
+    /**
+     * Closing hands the parser's buffers back to Jackson's recycler and merges its field names into the
+     * factory's symbol table; an unclosed parser re-adds every name of every answer (bench/RESULTS.md, item 1).
+     */
+    private void close() {
+        try {
+            parser.close();
+        } catch (IOException e) {
+            // nothing to release beyond what close already did
+        }
     }
 
     void end() {
@@ -64,6 +79,7 @@ final class JsonBodyScanner {
             // a truncated body: keep what was read
         }
         done = true;
+        close();
     }
 
     @Nullable String model() {

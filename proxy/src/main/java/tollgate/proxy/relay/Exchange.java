@@ -146,7 +146,10 @@ public final class Exchange implements UpstreamHandler.Listener {
         status = head.status().code();
         upstreamKeepAlive = HttpUtil.isKeepAlive(head);
         tap.onResponseHead(head);
-        HttpResponse out = new DefaultHttpResponse(head.protocolVersion(), head.status(), copyHeaders(head.headers()));
+        // the head is ours (not reference-counted): its headers are edited in place instead of copied
+        HttpResponse out = head instanceof HttpContent
+                ? new DefaultHttpResponse(head.protocolVersion(), head.status(), head.headers().copy())
+                : head;
         HttpHeaders h = out.headers();
         HopByHop.strip(h);
         if (tap.holdsBack()) {
@@ -394,10 +397,6 @@ public final class Exchange implements UpstreamHandler.Listener {
 
     public long backpressurePauses() {
         return pauses;
-    }
-
-    private static HttpHeaders copyHeaders(HttpHeaders src) {
-        return src.copy();
     }
 
     private static boolean mayHaveBody(int status) {
