@@ -25,7 +25,8 @@ import tollgate.metering.usage.Endpoint;
  * characters on the executor given, so an event loop never tokenizes a 32 MiB body.
  */
 public final class TokenEstimator {
-    static final int INLINE_CHARS = 32 * 1024;
+    // above ~2 Ki characters tokenizing takes long enough (tens of µs and up) to matter on an event loop (bench/RESULTS.md, item 10)
+    static final int INLINE_CHARS = 2 * 1024;
 
     private final Encoding o200k;
     private final EncodingRegistry registry;
