@@ -185,8 +185,11 @@ public final class Exchange implements UpstreamHandler.Listener {
         }
         if (tap.holdsBack()) {
             relayHeld(content, n, last);
-        } else {
+        } else if (last) {
             client.write(content);
+        } else {
+            // a failed write surfaces as exceptionCaught / channelInactive on the client channel: no promise needed
+            client.write(content, client.voidPromise());
         }
         if (last) {
             lastByteNanos = System.nanoTime();
@@ -230,9 +233,9 @@ public final class Exchange implements UpstreamHandler.Listener {
             int take = (int) Math.min(want, b.readableBytes());
             if (take == b.readableBytes()) {
                 held.pollFirst();
-                client.write(new DefaultHttpContent(b));
+                client.write(new DefaultHttpContent(b), client.voidPromise());
             } else {
-                client.write(new DefaultHttpContent(b.readRetainedSlice(take)));
+                client.write(new DefaultHttpContent(b.readRetainedSlice(take)), client.voidPromise());
             }
             heldStart += take;
             want -= take;
