@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +20,14 @@ import tollgate.metering.key.ApiKeys;
 import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.log.WrittenRecord;
 import tollgate.proxy.admin.AdminRoutes;
+import tollgate.proxy.admin.DashboardPage;
 import tollgate.proxy.admin.UsageFeed;
 import tollgate.proxy.relay.MeteringState;
 
 /**
  * The admin API's backend: budgets from the ledger, usage from the in-memory aggregates, the newest records,
- * the live feed, and config reload. Anything that may take a while runs on {@code work}, never an event loop.
+ * the live feed, config reload and the dashboard page. Anything that may take a while runs on {@code work},
+ * never an event loop.
  */
 final class TollgateAdmin implements AdminRoutes.Backend {
     private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
@@ -44,6 +48,7 @@ final class TollgateAdmin implements AdminRoutes.Backend {
     private final Reloader reloader;
     private final UsageQuery usage;
     private final Executor work;
+    private final DashboardPage dashboard = DashboardPage.load();
 
     TollgateAdmin(java.util.function.Supplier<MeteringState> state, java.util.function.Supplier<BudgetLedger> ledger,
                   UsageFeed feed, Reloader reloader, UsageQuery usage, Executor work) {
@@ -110,6 +115,11 @@ final class TollgateAdmin implements AdminRoutes.Backend {
     @Override
     public UsageFeed feed() {
         return feed;
+    }
+
+    @Override
+    public FullHttpResponse dashboard(ChannelHandlerContext ctx, String path) {
+        return dashboard.answer(ctx.alloc(), path);
     }
 
     static String write(Object value) {
