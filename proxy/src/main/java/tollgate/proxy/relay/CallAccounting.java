@@ -106,13 +106,15 @@ public final class CallAccounting implements AutoCloseable {
                     r.status(), usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens(), usage.reasoningTokens(),
                     usage.totalTokens(), estimated, cost, r.durationNanos() / 1_000_000, r.ttfbNanos() / 1_000_000,
                     call.user(), call.tags(), error);
-            if (!writer.append(record)) {
-                log.warn("usage log queue full: a record was dropped");
-            }
+            // metrics and settlement first: once a record is visible in the log, its call is in /metrics and
+            // (with the local store) in the budget too
             metrics.request(call.keyId(), model, call.path(), r.status());
             metrics.usage(record);
             metrics.latency(call.path(), req.stream(), r.durationNanos(), r.ttfbNanos(), r.overheadNanos());
             settle(call, cost == null ? BigDecimal.ZERO : cost, usage.totalTokens());
+            if (!writer.append(record)) {
+                log.warn("usage log queue full: a record was dropped");
+            }
         } catch (RuntimeException e) {
             log.error("accounting failed for a call", e);
         }

@@ -194,10 +194,16 @@ public class BudgetEnforcementTest {
             assertThat(r.body() + r.headers().map()).doesNotContain(REAL_UPSTREAM_KEY);
             String log = String.join("\n", tg.awaitRecords(1));
             assertThat(log).contains("\"key\":\"storybot\"").doesNotContain(REAL_UPSTREAM_KEY).doesNotContain(KEY);
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(metrics).doesNotContain(REAL_UPSTREAM_KEY).doesNotContain(KEY)
-                    .contains("tollgate_budget_limit_usd{key=\"storybot\",window=\"daily\"} 5.0");
+            // the budget gauges are set once the settlement completes, just after the record is written
+            String gauge = "tollgate_budget_limit_usd{key=\"storybot\",window=\"daily\"} 5.0";
+            String metrics = "";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!metrics.contains(gauge) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                metrics = http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            }
+            assertThat(metrics).doesNotContain(REAL_UPSTREAM_KEY).doesNotContain(KEY).contains(gauge);
         }
     }
 
