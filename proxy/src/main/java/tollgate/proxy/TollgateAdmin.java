@@ -30,7 +30,10 @@ import tollgate.proxy.relay.MeteringState;
  * never an event loop.
  */
 final class TollgateAdmin implements AdminRoutes.Backend {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+    // exact both ways: decimals read as BigDecimal and written without exponent
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     /** Reloads the config; returns the reasons it was refused (empty on success). */
     interface Reloader {
@@ -91,7 +94,14 @@ final class TollgateAdmin implements AdminRoutes.Backend {
         own.remove("key");
         return ledger.get().snapshot(s.budgets()).thenApplyAsync(rows -> {
             List<BudgetRow> mine = rows.stream().filter(r -> r.key().equals(id.id())).toList();
-            return usage.json(own, id.id(), mine);
+            // the key's own stats plus its budget rows (SPEC 10)
+            try {
+                ObjectNode tree = (ObjectNode) JSON.readTree(usage.json(own, id.id(), mine));
+                tree.set("budgets", JSON.valueToTree(mine));
+                return JSON.writeValueAsString(tree);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
         }, work);
     }
 

@@ -38,7 +38,6 @@ import tollgate.metering.report.BudgetStatus;
 import tollgate.metering.report.StatsContext;
 import tollgate.metering.report.StatsFormatter;
 import tollgate.metering.report.StatsQuery;
-import tollgate.metering.report.StatsReport;
 import tollgate.metering.report.UsageAggregates;
 import tollgate.proxy.admin.AdminRoutes;
 import tollgate.proxy.admin.UsageFeed;
@@ -145,25 +144,9 @@ public final class TollgateApp implements AutoCloseable {
                             r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
                 }
             }
-            StatsReport report = aggregates.query(q, new StatsContext(new ReportPrices(s.pricing()), statuses, clock));
-            if (onlyKey == null) {
-                return StatsFormatter.json(report);
-            }
-            // self-service: the key's own stats plus its budget rows (SPEC 10)
-            try {
-                com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
-                        SELF_JSON.readTree(StatsFormatter.json(report));
-                tree.set("budgets", SELF_JSON.valueToTree(budgets));
-                return SELF_JSON.writeValueAsString(tree);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            return StatsFormatter.json(aggregates.query(q, new StatsContext(new ReportPrices(s.pricing()), statuses, clock)));
         };
     }
-
-    private static final com.fasterxml.jackson.databind.ObjectMapper SELF_JSON = new com.fasterxml.jackson.databind.ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     /**
      * Reads the config again (SIGHUP, {@code POST /admin/reload}, file change) and applies keys, budgets and

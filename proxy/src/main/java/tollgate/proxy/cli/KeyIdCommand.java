@@ -3,7 +3,7 @@ package tollgate.proxy.cli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
-import tollgate.config.ConfigLoader;
+import tollgate.metering.key.KeyIds;
 
 /** {@code tollgate key-id KEY}: the id a raw key is logged under when no name is configured for it. */
 @Command(name = "key-id", mixinStandardHelpOptions = true, description = "Print the id a raw API key is logged under.")
@@ -14,7 +14,7 @@ final class KeyIdCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String raw = key.equals("-") ? new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim() : key;
-        System.out.println("fp-" + ConfigLoader.sha256Hex(raw).substring(0, 12));
+        System.out.println(KeyIds.fingerprint(raw));
         return 0;
     }
 }
