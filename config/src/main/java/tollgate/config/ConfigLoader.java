@@ -96,12 +96,16 @@ public final class ConfigLoader {
         Long maxHeader = l.longValue("max_header_bytes");
         Long maxConns = l.longValue("max_connections_per_loop");
         Long maxPending = l.longValue("max_pending_acquires");
+        Long maxHeld = l.longValue("max_held_bytes");
         Limits limits = section(errors, "limits", () -> new Limits(
                 maxRequest == null ? Limits.DEFAULT.maxRequestBytes() : maxRequest,
                 maxHeader == null ? Limits.DEFAULT.maxHeaderBytes() : clampInt(maxHeader),
                 maxConns == null ? Limits.DEFAULT.maxConnectionsPerLoop() : clampInt(maxConns),
-                maxPending == null ? Limits.DEFAULT.maxPendingAcquires() : clampInt(maxPending)), Limits.DEFAULT);
+                maxPending == null ? Limits.DEFAULT.maxPendingAcquires() : clampInt(maxPending),
+                maxHeld == null ? Limits.DEFAULT.maxHeldBytes() : clampInt(maxHeld)), Limits.DEFAULT);
         l.rejectUnknown();
+
+        ServerConfig server = server(top.child("server"), errors);
 
         ConfigNode sd = top.child("shutdown");
         Duration grace = sd.value("grace", Durations::parse, TollgateConfig.DEFAULT_SHUTDOWN_GRACE);
@@ -145,7 +149,7 @@ public final class ConfigLoader {
         }
         if (errors.isEmpty()) {
             try {
-                return new TollgateConfig(listen, upstream, caFile, timeouts, limits, grace,
+                return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, grace,
                         inject == null || inject, log, pricingFile, metrics, budgets,
                         keysRequired != null && keysRequired, keys, webhook, admin, source);
             } catch (IllegalArgumentException e) {
@@ -153,6 +157,26 @@ public final class ConfigLoader {
             }
         }
         throw new ConfigException(errors);
+    }
+
+    private static ServerConfig server(ConfigNode s, List<String> errors) {
+        ServerConfig d = ServerConfig.DEFAULT;
+        Long io = s.longValue("io_threads");
+        ServerConfig.Transport transport = s.value("transport",
+                v -> parseEnum(ServerConfig.Transport.class, v, "auto, epoll or nio"), d.transport());
+        Long admin = s.longValue("admin_threads");
+        Long accounting = s.longValue("accounting_queue");
+        Long offload = s.longValue("offload_threads");
+        Long offloadQueue = s.longValue("offload_queue");
+        ServerConfig server = section(errors, "server", () -> new ServerConfig(
+                io == null ? d.ioThreads() : clampInt(io),
+                transport,
+                admin == null ? d.adminThreads() : clampInt(admin),
+                accounting == null ? d.accountingQueue() : clampInt(accounting),
+                offload == null ? d.offloadThreads() : clampInt(offload),
+                offloadQueue == null ? d.offloadQueue() : clampInt(offloadQueue)), d);
+        s.rejectUnknown();
+        return server;
     }
 
     private BudgetsConfig budgets(ConfigNode b, List<String> errors) {

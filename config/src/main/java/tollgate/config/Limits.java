@@ -1,9 +1,15 @@
 package tollgate.config;
 
-/** Bounds on what a client may send and on what tollgate holds. */
-public record Limits(long maxRequestBytes, int maxHeaderBytes, int maxConnectionsPerLoop, int maxPendingAcquires) {
+/**
+ * Bounds on what a client may send and on what tollgate holds.
+ *
+ * @param maxHeldBytes most response bytes one call holds back while metering decides on them (the injected usage
+ *     chunk is cut from a stream); past it the stream passes through unedited and the overflow is counted
+ */
+public record Limits(long maxRequestBytes, int maxHeaderBytes, int maxConnectionsPerLoop, int maxPendingAcquires,
+                     int maxHeldBytes) {
     public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
-    public static final Limits DEFAULT = new Limits(DEFAULT_MAX_REQUEST_BYTES, 64 * 1024, 512, 4096);
+    public static final Limits DEFAULT = new Limits(DEFAULT_MAX_REQUEST_BYTES, 64 * 1024, 512, 4096, 1024 * 1024);
 
     public Limits {
         if (maxRequestBytes < 1 || maxRequestBytes > Integer.MAX_VALUE) {
@@ -14,6 +20,9 @@ public record Limits(long maxRequestBytes, int maxHeaderBytes, int maxConnection
         }
         if (maxConnectionsPerLoop < 1) {
             throw new IllegalArgumentException("limits.max_connections_per_loop: " + maxConnectionsPerLoop + " (expected: >= 1)");
+        }
+        if (maxHeldBytes < 1024) {
+            throw new IllegalArgumentException("limits.max_held_bytes: " + maxHeldBytes + " (expected: >= 1024)");
         }
         if (maxPendingAcquires < 0) {
             throw new IllegalArgumentException("limits.max_pending_acquires: " + maxPendingAcquires + " (expected: >= 0)");

@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param upstream base URL of the upstream API (http or https; a base path is kept)
  * @param caFile PEM file of CA certificates trusted for the upstream, in addition to none (null: JDK trust store)
  * @param pricingFile a YAML or JSON file of prices that adds to or overrides the built-in table
+ * @param server threads, transport and queue sizes
  * @param adminToken null: the admin API and dashboard answer 404
  * @param alertWebhookUrl where budget alert events are POSTed (null: none)
  * @param source the file this came from, if any (watched for changes)
@@ -24,6 +25,7 @@ public record TollgateConfig(
         @Nullable Path caFile,
         Timeouts timeouts,
         Limits limits,
+        ServerConfig server,
         Duration shutdownGrace,
         boolean injectStreamUsage,
         LogConfig log,
@@ -58,7 +60,7 @@ public record TollgateConfig(
     /** Built-in defaults of SPEC 1, with no file. */
     public static TollgateConfig defaults() {
         return new TollgateConfig(DEFAULT_LISTEN, DEFAULT_UPSTREAM, null, Timeouts.DEFAULT, Limits.DEFAULT,
-                DEFAULT_SHUTDOWN_GRACE, true, LogConfig.defaults(), null, MetricsConfig.DEFAULT, BudgetsConfig.DEFAULT,
+                ServerConfig.DEFAULT,                 DEFAULT_SHUTDOWN_GRACE, true, LogConfig.defaults(), null, MetricsConfig.DEFAULT, BudgetsConfig.DEFAULT,
                 false, List.of(), null, null, null);
     }
 

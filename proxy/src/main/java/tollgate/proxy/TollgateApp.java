@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -41,7 +40,12 @@ import tollgate.metering.report.StatsQuery;
 import tollgate.metering.report.UsageAggregates;
 import tollgate.proxy.admin.AdminRoutes;
 import tollgate.proxy.admin.UsageFeed;
-import tollgate.proxy.relay.CallAccounting;
+import tollgate.metering.call.CallAccounting;
+import tollgate.metering.call.CallRecorder;
+import tollgate.config.ServerConfig;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import tollgate.proxy.relay.MeteringGate;
 import tollgate.proxy.relay.MeteringState;
 import tollgate.proxy.server.InFlight;
@@ -66,6 +70,7 @@ public final class TollgateApp implements AutoCloseable {
     private final UsageFeed feed = new UsageFeed();
     private final UsageAggregates aggregates;
     private final ExecutorService adminWork;
+    private final ExecutorService offload;
     private final @Nullable ConfigWatcher watcher;
     private final TollgateServer server;
     private volatile boolean stopped;
@@ -99,14 +104,15 @@ public final class TollgateApp implements AutoCloseable {
         writer.addListener(feed);
         this.webhook = config.alertWebhookUrl() == null ? null : new BudgetAlertWebhook(config.alertWebhookUrl());
         this.ledger.set(BudgetLedger.create(store, config.budgets(), clock, budgetEvents(), webhook));
-        TokenEstimator estimator = TokenEstimator.shared();
-        this.accounting = new CallAccounting(state::get, estimator, writer, metrics, ledger::get, clock, 65_536);
+        ServerConfig sc = config.server();
+        // past its queue a prompt is tokenized on the event loop that asked: slower, never lost (SPEC 7 reserve)
+        this.offload = boundedPool("tollgate-offload", sc.offloadThreads(), sc.offloadQueue(), new ThreadPoolExecutor.CallerRunsPolicy());
+        // both vocabularies now, off the event loops: no call pays for a load (the first gpt-4 call did)
+        TokenEstimator estimator = TokenEstimator.shared().withOffload(offload).loadAll();
+        this.accounting = new CallAccounting(new CallRecorder(estimator), () -> state.get().pricing(), writer, metrics,
+                ledger::get, clock, sc.accountingQueue());
         MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock);
-        this.adminWork = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "tollgate-admin");
-            t.setDaemon(true);
-            return t;
-        });
+        this.adminWork = boundedPool("tollgate-admin", sc.adminThreads(), 1_024, new ThreadPoolExecutor.AbortPolicy());
         TollgateAdmin admin = new TollgateAdmin(state::get, ledger::get, feed, this::reload, usageQuery(), adminWork);
         AtomicReference<InFlight> inFlight = new AtomicReference<>();
         AdminRoutes routes = new AdminRoutes(inFlight::get, accept -> new String[] {
@@ -119,6 +125,7 @@ public final class TollgateApp implements AutoCloseable {
         }
         inFlight.set(server.inFlight());
         server.inFlight().onPause(metrics::backpressurePause);
+        server.inFlight().onHeldBackOverflow(metrics::heldBackOverflow);
         this.watcher = source != null && config.source() != null
                 ? new ConfigWatcher(config.source(), Duration.ofSeconds(2), () -> {
                     List<String> errors = reload();
@@ -127,6 +134,15 @@ public final class TollgateApp implements AutoCloseable {
                     }
                 })
                 : null;
+    }
+
+    /** A fixed pool of daemon threads with a bounded queue; {@code full} says what happens past it. */
+    private static ExecutorService boundedPool(String name, int threads, int queue, java.util.concurrent.RejectedExecutionHandler full) {
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        }, full);
     }
 
     private TollgateAdmin.UsageQuery usageQuery() {
@@ -279,6 +295,7 @@ public final class TollgateApp implements AutoCloseable {
         }
         adminWork.shutdownNow();
         accounting.close();
+        offload.shutdownNow();
         writer.close();
         if (webhook != null) {
             webhook.close();

@@ -28,23 +28,40 @@ public final class TokenEstimator {
     // above ~2 Ki characters tokenizing takes long enough (tens of µs and up) to matter on an event loop (bench/RESULTS.md, item 10)
     static final int INLINE_CHARS = 2 * 1024;
 
-    private final Encoding o200k;
-    private final EncodingRegistry registry;
-    // cl100k_base is only for gpt-4 / gpt-3.5 / ada-era models: loaded on first use (~17 MB of heap otherwise)
-    private volatile @Nullable Encoding cl100k;
+    private final Vocabularies vocabularies;
     private final Executor offload;
+
+    /** The loaded encodings, shared by every view of one estimator (they are large and thread-safe). */
+    private static final class Vocabularies {
+        final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+        final Encoding o200k = registry.getEncoding(EncodingType.O200K_BASE);
+        // cl100k_base is only for gpt-4 / gpt-3.5 / ada-era models; loadAll() fetches it at start-up
+        volatile @Nullable Encoding cl100k;
+
+        Encoding cl100k() {
+            Encoding enc = cl100k;
+            if (enc == null) {
+                enc = registry.getEncoding(EncodingType.CL100K_BASE);
+                cl100k = enc;
+            }
+            return enc;
+        }
+    }
 
     /** @param offload runs the tokenization of large prompts */
     public TokenEstimator(Executor offload) {
-        this.offload = Objects.requireNonNull(offload, "offload");
-        this.registry = Encodings.newLazyEncodingRegistry();
-        this.o200k = registry.getEncoding(EncodingType.O200K_BASE);
+        this(new Vocabularies(), offload);
     }
 
-    /** Large prompts are tokenized on the common fork-join pool. */
+    private TokenEstimator(Vocabularies vocabularies, Executor offload) {
+        this.vocabularies = vocabularies;
+        this.offload = Objects.requireNonNull(offload, "offload");
+    }
+
     /**
      * One estimator for the whole process: the vocabularies take seconds to load and hold tens of MB, and every
-     * method is thread-safe; prompts too long to count inline go to the common pool.
+     * method is thread-safe; prompts too long to count inline go to the common pool unless a server gives
+     * its own executor with {@link #withOffload}.
      */
     public static TokenEstimator shared() {
         return Shared.INSTANCE;
@@ -56,6 +73,17 @@ public final class TokenEstimator {
 
     public TokenEstimator() {
         this(ForkJoinPool.commonPool());
+    }
+
+    /** The same vocabularies, with large prompts tokenized on {@code executor} (bounded, from config). */
+    public TokenEstimator withOffload(Executor executor) {
+        return new TokenEstimator(vocabularies, executor);
+    }
+
+    /** Loads every vocabulary now (at start-up, off the event loops), so that no call pays for a load. */
+    public TokenEstimator loadAll() {
+        vocabularies.cl100k();
+        return this;
     }
 
     /**
@@ -120,15 +148,7 @@ public final class TokenEstimator {
     }
 
     private Encoding encoding(EncodingType type) {
-        if (type != EncodingType.CL100K_BASE) {
-            return o200k;
-        }
-        Encoding enc = cl100k;
-        if (enc == null) {
-            enc = registry.getEncoding(EncodingType.CL100K_BASE);
-            cl100k = enc;
-        }
-        return enc;
+        return type == EncodingType.CL100K_BASE ? vocabularies.cl100k() : vocabularies.o200k;
     }
 
     private static long count(PromptParts parts, Encoding enc) {

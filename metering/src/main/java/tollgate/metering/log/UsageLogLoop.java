@@ -122,6 +122,16 @@ final class UsageLogLoop implements Runnable {
             }
             return false;
         }
+        if (item instanceof UsageRecord[] batch) {
+            queued.addAndGet(-batch.length);
+            for (UsageRecord r : batch) {
+                stage(r);
+            }
+            if (fsync == FsyncMode.ALWAYS) {
+                commit();
+            }
+            return false;
+        }
         if (item instanceof UsageLogWriter.Flush f) {
             commit();
             if (fsync != FsyncMode.NEVER) {

@@ -91,6 +91,36 @@ public final class UsageLogWriter implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Queues records as one batch, so the writer thread wakes once for all of them. Records past the queue's room
+     * are lost and counted; false when any was.
+     */
+    public boolean appendAll(List<UsageRecord> records) {
+        int n = records.size();
+        if (n == 0) {
+            return true;
+        }
+        if (closed.get()) {
+            for (int i = 0; i < n; i++) {
+                lost();
+            }
+            return false;
+        }
+        int room = capacity - queued.getAndAdd(n);
+        int take = Math.max(0, Math.min(n, room));
+        if (take < n) {
+            queued.addAndGet(take - n);
+            for (int i = take; i < n; i++) {
+                lost();
+                droppedSinceReport.increment();
+            }
+        }
+        if (take > 0) {
+            queue.offer(records.subList(0, take).toArray(new UsageRecord[0]));
+        }
+        return take == n;
+    }
+
     /** Completes once every record queued before this call is written and, unless {@code fsync: never}, forced. */
     public CompletableFuture<Void> flush() {
         if (closed.get()) {

@@ -46,6 +46,7 @@ public final class TollgateMetrics {
     private final Counter logRecords;
     private final Counter logFailures;
     private final Counter backpressurePauses;
+    private final Counter heldBackOverflows;
     private final Counter budgetStoreFailures;
     private final UsageLogCounters usageLogCounters;
 
@@ -59,6 +60,9 @@ public final class TollgateMetrics {
                 .description("Usage-log records lost (queue full, write error) and failed fsyncs").register(registry);
         this.backpressurePauses = Counter.builder("tollgate.backpressure.pauses")
                 .description("Times the upstream read paused because the client could not keep up").register(registry);
+        this.heldBackOverflows = Counter.builder("tollgate.held.back.overflows")
+                .description("Streams that held back more than limits.max_held_bytes and were passed through unedited")
+                .register(registry);
         this.budgetStoreFailures = Counter.builder("tollgate.budget.store.failures")
                 .description("Budget store operations that failed (on_store_failure applied)").register(registry);
         this.usageLogCounters = new UsageLogCounters() {
@@ -137,6 +141,10 @@ public final class TollgateMetrics {
 
     public void backpressurePause() {
         backpressurePauses.increment();
+    }
+
+    public void heldBackOverflow() {
+        heldBackOverflows.increment();
     }
 
     public void budgetStoreFailure() {

@@ -150,7 +150,7 @@ class LedgerRebuildTest {
         KeyConfig storybot = new KeyConfig("storybot", "a".repeat(64), null,
                 List.of(usdLimit(BudgetWindow.HOURLY, "1")), KeyConfig.DEFAULT_ALERTS);
         TollgateConfig config = new TollgateConfig(defaults.listen(), defaults.upstream(), null, defaults.timeouts(),
-                defaults.limits(), defaults.shutdownGrace(), true, defaults.log(), null, defaults.metrics(), budgets,
+                defaults.limits(), defaults.server(), defaults.shutdownGrace(), true, defaults.log(), null, defaults.metrics(), budgets,
                 false, List.of(storybot), null, null, null);
 
         assertThat(LedgerRebuild.windowsIn(config)).containsExactlyInAnyOrder(BudgetWindow.MONTHLY, BudgetWindow.HOURLY);

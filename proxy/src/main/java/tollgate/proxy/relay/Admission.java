@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * what metering needs changed (body with usage injection, the upstream credential of a virtual key).
  */
 public sealed interface Admission {
-    record Refuse(HttpResponseStatus status, Map<String, String> headers, String jsonBody) implements Admission {}
+    /** @param tap records the refusal as a call (SPEC 8: a refusal is a usage record too) */
+    record Refuse(HttpResponseStatus status, Map<String, String> headers, String jsonBody, CallTap tap) implements Admission {}
 
     /**
      * @param body replacement request body, or null to forward the client's

@@ -3,6 +3,7 @@ package tollgate.proxy.relay;
 import io.netty.handler.codec.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
+import tollgate.metering.call.CallEnd;
 
 /**
  * What the relay tells metering about one call. It looks at bytes and keeps none; when it holds back it
@@ -20,7 +21,7 @@ public interface CallTap {
         public void onEnd() {}
 
         @Override
-        public void onFinish(ExchangeResult result) {}
+        public void onFinish(CallEnd end) {}
     };
 
     void onResponseHead(HttpResponse head);
@@ -43,6 +44,12 @@ public interface CallTap {
         return List.of();
     }
 
+    /**
+     * The relay holds more than its cap of undecided bytes (an event that never ends): from now on the tap
+     * holds nothing back and the bytes pass through as they are.
+     */
+    default void stopHoldingBack() {}
+
     /** Called once when the exchange ends, whatever the outcome. */
-    void onFinish(ExchangeResult result);
+    void onFinish(CallEnd end);
 }

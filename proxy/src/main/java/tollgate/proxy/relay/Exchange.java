@@ -27,30 +27,35 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tollgate.config.Timeouts;
+import tollgate.metering.call.CallEnd;
+import tollgate.metering.call.Outcome;
 import tollgate.proxy.server.ErrorResponses;
 import tollgate.proxy.upstream.UpstreamHandler;
 import tollgate.proxy.upstream.UpstreamPool;
+import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
  * One call from request to the last byte: acquires an upstream connection on the client's event loop, relays
- * the response as it arrives with backpressure, applies the first-byte and idle timeouts, and closes exactly
- * once with an {@link Outcome}.
+ * the response as it arrives with backpressure, applies the first-byte and idle timeouts (one timer per call),
+ * and ends exactly once with an {@link Outcome}; that end goes to the {@link CallTap}, which records the call.
+ * Calls that never reach the upstream end here too: {@link #refused} and {@link #clientGoneBeforeForwarding}.
  * <pre>
  *   client ── ProxyHandler ──▶ Exchange ──▶ upstream (pooled channel, UpstreamHandler)
  *                     ◀── response head / chunks, each flushed as it arrives ◀──
  * </pre>
- * Its own answers: 502 {@code upstream_unavailable}, 504 {@code upstream_timeout}. All methods run on the
- * client's event loop.
+ * Its own answers: 502 {@code upstream_unavailable}, 504 {@code upstream_timeout}. A client that reads nothing
+ * for {@code timeouts.idle} is closed with its upstream call ({@link Outcome#CLIENT_IDLE}). All methods run on
+ * the client's event loop.
  */
 public final class Exchange implements UpstreamHandler.Listener {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
     private final ChannelHandlerContext client;
+    private final RelayContext relay;
     private final UpstreamPool pool;
     private final Timeouts timeouts;
     private final CallTap tap;
     private final Consumer<Exchange> onDone;
-    private final Runnable onPause;
     private final long receivedNanos;
     private @Nullable FullHttpRequest request;
 
@@ -64,23 +69,45 @@ public final class Exchange implements UpstreamHandler.Listener {
     private long firstByteNanos;
     private long lastByteNanos;
     private long lastReadNanos;
+    private long pausedSinceNanos;
     private long pauses;
     private @Nullable String budgetRemainingHeader;
 
     // held-back bytes while the tap decides (injected usage chunk removal); absolute offset of held's first byte
     private final java.util.ArrayDeque<ByteBuf> held = new java.util.ArrayDeque<>(4);
     private long heldStart;
+    private long heldBytes;
 
-    public Exchange(ChannelHandlerContext client, FullHttpRequest request, UpstreamPool pool, Timeouts timeouts,
-                    CallTap tap, long receivedNanos, Runnable onPause, Consumer<Exchange> onDone) {
-        this.onPause = onPause;
+    public Exchange(ChannelHandlerContext client, FullHttpRequest request, RelayContext relay, CallTap tap,
+                    long receivedNanos, Consumer<Exchange> onDone) {
         this.client = client;
         this.request = request;
-        this.pool = pool;
-        this.timeouts = timeouts;
+        this.relay = relay;
+        this.pool = relay.pool();
+        this.timeouts = relay.timeouts();
         this.tap = tap;
         this.receivedNanos = receivedNanos;
         this.onDone = onDone;
+    }
+
+    /** A call tollgate answers itself before forwarding (a budget refusal): sends {@code response}, ends the call. */
+    public static void refused(ChannelHandlerContext client, FullHttpResponse response, CallTap tap, long receivedNanos) {
+        HttpResponseStatus status = response.status();
+        client.writeAndFlush(response);
+        end(tap, CallEnd.refused(Outcome.BUDGET_EXCEEDED, status.code(), receivedNanos, System.nanoTime()));
+    }
+
+    /** A call whose client left before it could be forwarded: nothing was spent, its reservation goes back. */
+    public static void clientGoneBeforeForwarding(CallTap tap, long receivedNanos) {
+        end(tap, CallEnd.clientGoneBeforeForwarding(receivedNanos, System.nanoTime()));
+    }
+
+    private static void end(CallTap tap, CallEnd end) {
+        try {
+            tap.onFinish(end);
+        } catch (RuntimeException e) {
+            log.error("metering failed for a call", e);
+        }
     }
 
     /** A header value added to the response head (SPEC 7's remaining budget). */
@@ -121,7 +148,7 @@ public final class Exchange implements UpstreamHandler.Listener {
                 failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(w.cause())));
             }
         });
-        armTimer(timeouts.firstByte().toNanos());
+        armTimer(Math.min(timeouts.firstByte().toNanos(), timeouts.idle().toNanos()));
     }
 
     @Override
@@ -164,7 +191,6 @@ public final class Exchange implements UpstreamHandler.Listener {
         }
         headSent = true;
         client.write(out);
-        armTimer(timeouts.idle().toNanos());
     }
 
     private void onContent(HttpContent content) {
@@ -201,8 +227,9 @@ public final class Exchange implements UpstreamHandler.Listener {
             Channel up = upstream;
             if (up != null && up.config().isAutoRead()) {
                 up.config().setAutoRead(false);
+                pausedSinceNanos = System.nanoTime();
                 pauses++;
-                onPause.run();
+                relay.events().pausedUpstream();
             }
         }
     }
@@ -211,12 +238,19 @@ public final class Exchange implements UpstreamHandler.Listener {
     private void relayHeld(HttpContent content, int n, boolean last) {
         if (n > 0) {
             held.addLast(content.content().retain());
+            heldBytes += n;
         }
         for (long[] drop : tap.takeDroppedRanges()) {
             writeHeld(drop[0]);
             skipHeld(drop[1] - heldStart);
         }
         writeHeld(last ? Long.MAX_VALUE : tap.releasableOffset());
+        if (heldBytes > relay.maxHeldBytes()) {
+            // an event that never ends must not grow without bound: stop editing the stream, pass it through
+            tap.stopHoldingBack();
+            writeHeld(Long.MAX_VALUE);
+            relay.events().heldBackOverflow();
+        }
         if (last) {
             client.write(new DefaultLastHttpContent(client.alloc().buffer(0),
                     ((LastHttpContent) content).trailingHeaders().copy()));
@@ -238,6 +272,7 @@ public final class Exchange implements UpstreamHandler.Listener {
                 client.write(new DefaultHttpContent(b.readRetainedSlice(take)), client.voidPromise());
             }
             heldStart += take;
+            heldBytes -= take;
             want -= take;
         }
     }
@@ -252,6 +287,7 @@ public final class Exchange implements UpstreamHandler.Listener {
                 held.pollFirst().release();
             }
             heldStart += skip;
+            heldBytes -= skip;
             left -= skip;
         }
     }
@@ -267,6 +303,7 @@ public final class Exchange implements UpstreamHandler.Listener {
     public void onClientWritabilityChanged() {
         Channel up = upstream;
         if (!finished && up != null && client.channel().isWritable() && !up.config().isAutoRead()) {
+            pausedSinceNanos = 0;
             up.config().setAutoRead(true);
             up.read();
         }
@@ -304,11 +341,8 @@ public final class Exchange implements UpstreamHandler.Listener {
         }
     }
 
+    /** One timer per call: armed once when the request is sent, re-armed only when it fires early. */
     private void armTimer(long nanos) {
-        ScheduledFuture<?> t = timer;
-        if (t != null) {
-            t.cancel(false);
-        }
         timer = client.executor().schedule(this::onTimer, nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -317,20 +351,34 @@ public final class Exchange implements UpstreamHandler.Listener {
         if (finished) {
             return;
         }
+        long now = System.nanoTime();
+        long idle = timeouts.idle().toNanos();
         if (!headSent) {
-            failBeforeHead(Outcome.TIMEOUT, ErrorResponses.upstreamTimeout(client.alloc(),
-                    "no response headers within timeouts.first_byte " + timeouts.firstByte().toSeconds() + "s"));
+            long left = upstreamSentNanos + timeouts.firstByte().toNanos() - now;
+            if (left <= 0) {
+                failBeforeHead(Outcome.TIMEOUT, ErrorResponses.upstreamTimeout(client.alloc(),
+                        "no response headers within timeouts.first_byte " + timeouts.firstByte().toSeconds() + "s"));
+            } else {
+                armTimer(Math.min(left, idle));
+            }
             return;
         }
-        long idle = timeouts.idle().toNanos();
-        long quiet = System.nanoTime() - lastReadNanos;
-        Channel up = upstream;
-        boolean pausedByUs = up != null && !up.config().isAutoRead();
-        if (quiet >= idle && !pausedByUs) {
-            cutClient(Outcome.TIMEOUT);
+        long left;
+        if (pausedSinceNanos != 0) {
+            // paused by us: the upstream is quiet because the client takes nothing
+            left = pausedSinceNanos + idle - now;
+            if (left <= 0) {
+                cutClient(Outcome.CLIENT_IDLE);
+                return;
+            }
         } else {
-            timer = client.executor().schedule(this::onTimer, Math.max(idle - quiet, idle / 10), TimeUnit.NANOSECONDS);
+            left = lastReadNanos + idle - now;
+            if (left <= 0) {
+                cutClient(Outcome.TIMEOUT);
+                return;
+            }
         }
+        armTimer(Math.max(left, idle / 100));
     }
 
     private void failBeforeHead(Outcome outcome, FullHttpResponse response) {
@@ -377,13 +425,8 @@ public final class Exchange implements UpstreamHandler.Listener {
             }
             pool.release(up);
         }
-        ExchangeResult result = new ExchangeResult(outcome, status, receivedNanos, upstreamSentNanos, firstByteNanos,
-                lastByteNanos, System.nanoTime(), pauses);
-        try {
-            tap.onFinish(result);
-        } catch (RuntimeException e) {
-            log.error("metering failed for a call", e);
-        }
+        end(tap, new CallEnd(outcome, status, receivedNanos, upstreamSentNanos, firstByteNanos, lastByteNanos,
+                System.nanoTime()));
         onDone.accept(this);
     }
 

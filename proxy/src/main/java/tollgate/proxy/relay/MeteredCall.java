@@ -4,12 +4,11 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.budget.KeyBudget;
-import tollgate.metering.budget.Reservation;
-import tollgate.metering.usage.Endpoint;
-import tollgate.metering.usage.RequestInfo;
+import tollgate.metering.call.CallAccounting;
+import tollgate.metering.call.CallEnd;
+import tollgate.metering.call.FinishedCall;
+import tollgate.metering.call.MeteredRequest;
 import tollgate.metering.usage.ResponseMeter;
 
 /**
@@ -18,37 +17,22 @@ import tollgate.metering.usage.ResponseMeter;
  */
 public final class MeteredCall implements CallTap {
     private final CallAccounting accounting;
-    private final String keyId;
-    private final String path;
-    private final @Nullable Endpoint endpoint;
-    private final @Nullable RequestInfo request;
-    private final boolean usageInjected;
-    private final @Nullable String user;
-    private final Map<String, String> tags;
-    private final KeyBudget budget;
-    private final @Nullable Reservation reservation;
+    private final MeteredRequest request;
     private @Nullable ResponseMeter meter;
     private @Nullable String requestId;
+    private boolean passThrough;
 
-    MeteredCall(CallAccounting accounting, String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
-                @Nullable String user, Map<String, String> tags, KeyBudget budget, @Nullable Reservation reservation) {
+    MeteredCall(CallAccounting accounting, MeteredRequest request) {
         this.accounting = accounting;
-        this.keyId = keyId;
-        this.path = path;
         this.request = request;
-        this.endpoint = request == null ? null : request.endpoint();
-        this.usageInjected = usageInjected;
-        this.user = user;
-        this.tags = tags;
-        this.budget = budget;
-        this.reservation = reservation;
     }
 
     @Override
     public void onResponseHead(HttpResponse head) {
         requestId = head.headers().get("x-request-id");
-        if (endpoint != null) {
-            meter = ResponseMeter.create(endpoint, head.status().code(), head.headers().get(HttpHeaderNames.CONTENT_TYPE), usageInjected);
+        if (request.request() != null) {
+            meter = ResponseMeter.create(request.request().endpoint(), head.status().code(),
+                    head.headers().get(HttpHeaderNames.CONTENT_TYPE), request.usageInjected());
         }
     }
 
@@ -71,28 +55,28 @@ public final class MeteredCall implements CallTap {
     @Override
     public boolean holdsBack() {
         ResponseMeter m = meter;
-        return m != null && m.holdsBack();
+        return !passThrough && m != null && m.holdsBack();
     }
 
     @Override
     public long releasableOffset() {
         ResponseMeter m = meter;
-        return m == null ? Long.MAX_VALUE : m.releasableOffset();
+        return m == null || passThrough ? Long.MAX_VALUE : m.releasableOffset();
     }
 
     @Override
     public List<long[]> takeDroppedRanges() {
         ResponseMeter m = meter;
-        return m == null ? List.of() : m.takeDroppedRanges();
+        return m == null || passThrough ? List.of() : m.takeDroppedRanges();
     }
 
     @Override
-    public void onFinish(ExchangeResult result) {
-        accounting.finish(new FinishedCall(keyId, path, request, meter, user, tags, budget, reservation, requestId, result));
+    public void stopHoldingBack() {
+        passThrough = true;
     }
 
-    /** What accounting needs of a finished call; safe to hand to another thread (the loop no longer touches it). */
-    record FinishedCall(String keyId, String path, @Nullable RequestInfo request, @Nullable ResponseMeter meter,
-                        @Nullable String user, Map<String, String> tags, KeyBudget budget,
-                        @Nullable Reservation reservation, @Nullable String requestId, ExchangeResult result) {}
+    @Override
+    public void onFinish(CallEnd end) {
+        accounting.finish(new FinishedCall(request, meter, requestId, end));
+    }
 }

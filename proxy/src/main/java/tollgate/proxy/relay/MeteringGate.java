@@ -19,9 +19,12 @@ import tollgate.metering.budget.KeyBudget;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.key.ApiKeys;
 import tollgate.metering.key.KeyIdentity;
-import tollgate.metering.pricing.CostCalculator;
+import tollgate.metering.call.CallAccounting;
+import tollgate.metering.call.CallRecorder;
+import tollgate.metering.call.MeteredRequest;
 import tollgate.metering.pricing.PricedModel;
 import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.FieldCap;
 import tollgate.metering.usage.RequestInfo;
 import tollgate.proxy.server.ErrorResponses;
 
@@ -34,7 +37,6 @@ import tollgate.proxy.server.ErrorResponses;
 public final class MeteringGate implements CallGate {
     private static final String TAG_PREFIX = "x-tollgate-tag-";
     private static final int MAX_TAGS = 10;
-    private static final int MAX_TAG_VALUE = 128;
 
     private final Supplier<MeteringState> state;
     private final CallAccounting accounting;
@@ -66,39 +68,36 @@ public final class MeteringGate implements CallGate {
         Map<String, String> tags = tags(h);
         Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofPath(call.path()) : null;
         if (endpoint == null) {
-            MeteredCall tap = new MeteredCall(accounting, id.id(), call.path(), null, false, null, tags, KeyBudget.NONE, null);
+            MeteredCall tap = new MeteredCall(accounting, MeteredRequest.unmetered(id.id(), call.path(), tags));
             return done(new Admission.Forward(tap, null, upstreamAuth, null, false));
         }
         RequestInfo req = RequestInfo.parse(endpoint, bytes(call.body()));
         boolean inject = s.config().injectStreamUsage() && req.needsUsageInjection();
         byte[] body = inject ? req.withUsageInjected() : null;
-        String user = req.user() != null ? req.user() : h.get("x-tollgate-user");
+        String user = req.user() != null ? req.user() : FieldCap.cap(h.get("x-tollgate-user"));
         KeyBudget budget = s.budgetOf(id);
         BudgetLedger l = ledger.get();
+        MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budget, null);
         if (budget.isEmpty()) {
-            MeteredCall tap = new MeteredCall(accounting, id.id(), call.path(), req, inject, user, tags, budget, null);
-            return done(new Admission.Forward(tap, body, upstreamAuth, null, true));
+            return done(new Admission.Forward(new MeteredCall(accounting, metered), body, upstreamAuth, null, true));
         }
         PricedModel priced = s.pricing().resolve(null, req.model());
         return estimator.promptTokensAsync(req.model(), endpoint, req.body()).thenCompose(prompt -> {
-            long maxOut = req.maxOutputTokens() != null ? req.maxOutputTokens()
-                    : priced != null && priced.price().maxOutputTokens() != null ? priced.price().maxOutputTokens() : 0L;
-            BigDecimal worstUsd = priced == null ? BigDecimal.ZERO : CostCalculator.worstCase(priced.price(), prompt, maxOut);
-            return l.reserve(id.id(), budget, worstUsd, prompt + maxOut);
+            CallRecorder.WorstCase worst = CallRecorder.worstCase(req, priced, prompt);
+            return l.reserve(id.id(), budget, worst.usd(), worst.tokens());
         }).thenApply(decision -> {
             if (!decision.allowed()) {
                 // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
-                new MeteredCall(accounting, id.id(), call.path(), req, false, user, tags, KeyBudget.NONE, null)
-                        .onFinish(new ExchangeResult(Outcome.BUDGET_EXCEEDED, 429, call.receivedNanos(), 0, 0, 0, System.nanoTime(), 0));
-                return refuse429(id.id(), decision);
+                return refuse429(id.id(), decision, new MeteredCall(accounting, metered.withoutBudget()));
             }
-            MeteredCall tap = new MeteredCall(accounting, id.id(), call.path(), req, inject, user, tags, budget, decision.reservation());
+            MeteredCall tap = new MeteredCall(accounting, new MeteredRequest(id.id(), call.path(), req, inject, user,
+                    tags, budget, decision.reservation()));
             BigDecimal remaining = decision.remainingUsd();
             return new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : usd(remaining), true);
         });
     }
 
-    private Admission refuse429(String keyId, BudgetDecision d) {
+    private Admission refuse429(String keyId, BudgetDecision d, CallTap tap) {
         Map<String, String> headers = new LinkedHashMap<>();
         long retryAfter = d.retryAfterSeconds(clock.instant());
         if (retryAfter >= 0) {
@@ -116,12 +115,12 @@ public final class MeteringGate implements CallGate {
             headers.put("x-tollgate-budget-reset", d.resetsAt().toString());
         }
         return new Admission.Refuse(HttpResponseStatus.TOO_MANY_REQUESTS, headers,
-                ErrorResponses.json("insufficient_quota", "budget_exceeded", d.message(keyId)));
+                ErrorResponses.json("insufficient_quota", "budget_exceeded", d.message(keyId)), tap);
     }
 
     private static Admission refuse401(String message) {
         return new Admission.Refuse(HttpResponseStatus.UNAUTHORIZED, Map.of(),
-                ErrorResponses.json("invalid_request_error", "invalid_api_key", message));
+                ErrorResponses.json("invalid_request_error", "invalid_api_key", message), CallTap.NONE);
     }
 
     /** {@code X-Tollgate-Tag-<name>: value} headers: names lower-cased, at most 10, values cut at 128 (SPEC 4). */
@@ -136,9 +135,7 @@ public final class MeteringGate implements CallGate {
                 if (tags.size() >= MAX_TAGS) {
                     break;
                 }
-                String v = e.getValue();
-                tags.put(name.substring(TAG_PREFIX.length()).toLowerCase(Locale.ROOT),
-                        v.length() > MAX_TAG_VALUE ? v.substring(0, MAX_TAG_VALUE) : v);
+                tags.put(name.substring(TAG_PREFIX.length()).toLowerCase(Locale.ROOT), FieldCap.cap(e.getValue()));
             }
         }
         return tags == null ? Map.of() : tags;

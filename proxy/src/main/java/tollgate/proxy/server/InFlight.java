@@ -2,14 +2,29 @@ package tollgate.proxy.server;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts calls in progress, so a graceful stop can wait for them (SPEC 8: SIGTERM drains in-flight calls), and backpressure pauses. */
-public final class InFlight {
+/**
+ * Counts calls in progress, so a graceful stop can wait for them (SPEC 8: SIGTERM drains in-flight calls), and
+ * what the relay reports: backpressure pauses and held-back overflows.
+ */
+public final class InFlight implements tollgate.proxy.relay.RelayContext.Events {
     private final AtomicInteger count = new AtomicInteger();
     private final java.util.concurrent.atomic.LongAdder pauses = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean draining;
 
     private volatile Runnable pauseListener = () -> { };
+    private volatile Runnable overflowListener = () -> { };
 
+    @Override
+    public void heldBackOverflow() {
+        overflowListener.run();
+    }
+
+    /** Tell {@code listener} of each call that held back too much and now passes through (the metrics counter). */
+    public void onHeldBackOverflow(Runnable listener) {
+        this.overflowListener = listener;
+    }
+
+    @Override
     public void pausedUpstream() {
         pauses.increment();
         pauseListener.run();

@@ -6,109 +6,104 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tollgate.config.Timeouts;
 import tollgate.proxy.relay.Admission;
 import tollgate.proxy.relay.CallGate;
 import tollgate.proxy.relay.CallRequest;
 import tollgate.proxy.relay.Exchange;
 import tollgate.proxy.relay.HopByHop;
-import tollgate.proxy.upstream.UpstreamPool;
+import tollgate.proxy.relay.RelayContext;
 import tollgate.proxy.upstream.UpstreamTarget;
 
 /**
- * Forwards each aggregated request to the upstream, one exchange at a time per connection (a pipelined
- * request waits, with reading paused, until the one before it has finished).
+ * The forwarder: admits each request through the {@link CallGate}, then relays it to the upstream as one
+ * {@link Exchange}. The channel reads with {@code autoRead} off, as in Netty's proxy example: the next request
+ * is read only when the call before it has ended, so a pipelined request simply waits in the socket.
  * <pre>
- *   … → RequestAggregator → AdminRoutes → ProxyHandler (last)
+ *   … → RequestAggregator → LocalRouteHandler → ProxyHandler (last)
  * </pre>
  * Its own answers come from the {@link CallGate} (401, 429) and the {@link Exchange} (502, 504).
  */
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
-    private static final String TOLLGATE_HEADER_PREFIX = "x-tollgate-";
+    private static final AsciiString TOLLGATE_HEADER_PREFIX = AsciiString.cached("x-tollgate-");
 
-    private final UpstreamPool pool;
-    private final Timeouts timeouts;
+    private final RelayContext relay;
     private final CallGate gate;
     private final InFlight inFlight;
-    private final LocalRoutes routes;
-    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
+    private final NextRead next = new NextRead();
     private @Nullable Exchange current;
     private boolean admitting;
     private boolean closed;
 
-    public ProxyHandler(UpstreamPool pool, Timeouts timeouts, CallGate gate, InFlight inFlight, LocalRoutes routes) {
-        this.pool = pool;
-        this.routes = routes;
-        this.timeouts = timeouts;
+    public ProxyHandler(RelayContext relay, CallGate gate, InFlight inFlight) {
+        this.relay = relay;
         this.gate = gate;
         this.inFlight = inFlight;
     }
 
     @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        next.enter();
+        try {
+            read(ctx, msg);
+        } finally {
+            next.exit();
+        }
+    }
+
+
+    private void read(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof FullHttpRequest req)) {
             ReferenceCountUtil.release(msg);
+            next.request(ctx);
             return;
         }
-        if (busy()) {
-            waiting.add(req);
-            ctx.channel().config().setAutoRead(false);
-            return;
-        }
-        handle(ctx, req);
-    }
-
-    private boolean busy() {
-        return admitting || current != null;
-    }
-
-    private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
         long received = System.nanoTime();
-        String uri = req.uri();
-        String pathAndQuery = originForm(uri);
+        String pathAndQuery = RequestTarget.pathAndQuery(req.uri());
         if (pathAndQuery == null) {
             req.release();
             ctx.writeAndFlush(ErrorResponses.badRequest(ctx.alloc(), "request target must be a path, e.g. /v1/chat/completions"));
+            next.request(ctx);
             return;
         }
-        int q = pathAndQuery.indexOf('?');
-        String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
         admitting = true;
-        if (LocalRoutes.reserved(path)) {
-            routes.serve(ctx, req, path, q < 0 ? "" : pathAndQuery.substring(q + 1), () -> {
-                if (ctx.executor().inEventLoop()) {
-                    routeDone(ctx);
-                } else {
-                    ctx.executor().execute(() -> routeDone(ctx));
-                }
-            });
-            return;
-        }
         inFlight.begin();
-        CallRequest call = new CallRequest(req.method().name(), path, req.headers(), req.content().nioBuffer(), received);
-        java.util.concurrent.CompletionStage<Admission> stage;
+        CallRequest call = new CallRequest(req.method().name(), RequestTarget.path(pathAndQuery), req.headers(),
+                req.content().nioBuffer(), received);
+        CompletionStage<Admission> stage;
         try {
             stage = gate.admit(call);
         } catch (RuntimeException e) {
-            stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+            stage = CompletableFuture.failedFuture(e);
         }
         stage.whenComplete((admission, error) -> {
             if (ctx.executor().inEventLoop()) {
@@ -130,7 +125,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             if (current == null) {
                 admitting = false;
-                ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), io.netty.handler.codec.http.HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                         "api_error", "internal_error", "tollgate failed to forward the call"));
                 done(ctx);
             }
@@ -143,9 +138,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (closed || !ctx.channel().isActive()) {
             req.release();
             if (admission instanceof Admission.Forward f) {
-                // the client left before we forwarded: nothing was spent
-                f.tap().onFinish(new tollgate.proxy.relay.ExchangeResult(tollgate.proxy.relay.Outcome.CLIENT_GONE,
-                        0, received, 0, 0, 0, System.nanoTime(), 0));
+                Exchange.clientGoneBeforeForwarding(f.tap(), received);
             }
             done(ctx);
             return;
@@ -153,20 +146,20 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (error != null || admission == null) {
             log.error("admission failed", error);
             req.release();
-            ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), io.netty.handler.codec.http.HttpResponseStatus.INTERNAL_SERVER_ERROR,
+            ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "api_error", "internal_error", "tollgate could not admit the call"));
             done(ctx);
             return;
         }
         if (admission instanceof Admission.Refuse r) {
             req.release();
-            ctx.writeAndFlush(refusal(ctx, r));
+            Exchange.refused(ctx, refusal(ctx, r), r.tap(), received);
             done(ctx);
             return;
         }
         Admission.Forward f = (Admission.Forward) admission;
         FullHttpRequest upstreamReq = upstreamRequest(ctx, req, pathAndQuery, f);
-        Exchange ex = new Exchange(ctx, upstreamReq, pool, timeouts, f.tap(), received, inFlight::pausedUpstream, e -> {
+        Exchange ex = new Exchange(ctx, upstreamReq, relay, f.tap(), received, e -> {
             if (current == e) {
                 current = null;
             }
@@ -177,45 +170,27 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ex.start();
     }
 
-    private void routeDone(ChannelHandlerContext ctx) {
-        admitting = false;
-        next(ctx);
-    }
-
+    /** A call has ended: read the connection's next request. */
     private void done(ChannelHandlerContext ctx) {
         inFlight.end();
-        next(ctx);
-    }
-
-    private void next(ChannelHandlerContext ctx) {
-        FullHttpRequest next = waiting.poll();
-        if (next != null) {
-            handle(ctx, next);
-        } else if (!closed) {
-            ctx.channel().config().setAutoRead(true);
-            ctx.read();
+        if (!closed) {
+            next.request(ctx);
         }
     }
 
+    /** The request as the upstream gets it; the client's headers are edited in place (the request is ours). */
     private FullHttpRequest upstreamRequest(ChannelHandlerContext ctx, FullHttpRequest req, String pathAndQuery, Admission.Forward f) {
-        UpstreamTarget target = pool.target();
+        UpstreamTarget target = relay.pool().target();
         ByteBuf body;
         if (f.body() != null) {
             body = Unpooled.wrappedBuffer(f.body());
-            req.release();
+            req.content().release();
         } else {
             body = req.content();
         }
-        HttpHeaders h = req.headers().copy();
+        HttpHeaders h = req.headers();
         HopByHop.strip(h);
-        java.util.List<String> consumed = new java.util.ArrayList<>(2);
-        for (Iterator<Map.Entry<String, String>> it = h.iteratorAsString(); it.hasNext(); ) {
-            String name = it.next().getKey();
-            if (name.regionMatches(true, 0, TOLLGATE_HEADER_PREFIX, 0, TOLLGATE_HEADER_PREFIX.length())) {
-                consumed.add(name);
-            }
-        }
-        consumed.forEach(h::remove);
+        removeTollgateHeaders(h);
         h.set(HttpHeaderNames.HOST, target.hostHeader());
         h.remove(HttpHeaderNames.EXPECT);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
@@ -237,9 +212,25 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!h.contains("x-forwarded-proto")) {
             h.set("x-forwarded-proto", "http");
         }
-        DefaultFullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(),
-                target.basePath() + pathAndQuery, body, h, io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
-        return out;
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.basePath() + pathAndQuery, body, h,
+                EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** {@code X-Tollgate-*} headers are consumed (SPEC 2); one pass, no String per header. */
+    private static void removeTollgateHeaders(HttpHeaders h) {
+        List<CharSequence> consumed = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (AsciiString.regionMatches(name, true, 0, TOLLGATE_HEADER_PREFIX, 0, TOLLGATE_HEADER_PREFIX.length())) {
+                if (consumed == null) {
+                    consumed = new ArrayList<>(2);
+                }
+                consumed.add(name);
+            }
+        }
+        if (consumed != null) {
+            consumed.forEach(h::remove);
+        }
     }
 
     private static FullHttpResponse refusal(ChannelHandlerContext ctx, Admission.Refuse r) {
@@ -250,19 +241,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         r.headers().forEach(res.headers()::set);
         return res;
-    }
-
-    /** The path and query of a request target in origin form or absolute form; null for anything else. */
-    static @Nullable String originForm(String uri) {
-        if (uri.startsWith("/")) {
-            return uri;
-        }
-        int scheme = uri.indexOf("://");
-        if (scheme > 0) {
-            int slash = uri.indexOf('/', scheme + 3);
-            return slash < 0 ? "/" : uri.substring(slash);
-        }
-        return null;
     }
 
     @Override
@@ -281,17 +259,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (ex != null) {
             ex.onClientInactive();
         }
-        FullHttpRequest r;
-        while ((r = waiting.poll()) != null) {
-            r.release();
-        }
         ctx.fireChannelInactive();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
-            if (!busy() && waiting.isEmpty()) {
+        if (evt instanceof IdleStateEvent) {
+            // reader-idle: nothing arrived for timeouts.idle; a call in progress keeps its connection
+            if (!admitting && current == null) {
                 ctx.close();
             }
             return;

@@ -7,12 +7,16 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.channel.ChannelPipeline;
 
 /**
  * Aggregates a request body up to {@code limits.max_request_bytes}; past it answers an OpenAI-shaped 413
- * ({@code request_too_large}) and closes, so the rest of the body is never read.
+ * ({@code request_too_large}) and closes, so the rest of the body is never read. A client that sent
+ * {@code Expect: 100-continue} with a declared length over the limit gets the same 413 instead of its
+ * {@code 100 Continue} (curl does so for bodies over 1 MB).
  * <pre>
- *   HttpServerCodec → FlowControlHandler → keep-alive → RequestAggregator → ProxyHandler
+ *   … → RequestFramingGuard → RequestAggregator → LocalRouteHandler → ProxyHandler
  * </pre>
  */
 final class RequestAggregator extends HttpObjectAggregator {
@@ -21,6 +25,19 @@ final class RequestAggregator extends HttpObjectAggregator {
     RequestAggregator(int maxBytes) {
         super(maxBytes, true);
         this.maxBytes = maxBytes;
+    }
+
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        Object answer = super.newContinueResponse(start, maxContentLength, pipeline);
+        if (answer instanceof FullHttpResponse res && res.status().code() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
+            // Netty's own is an empty 413; SDKs read OpenAI's error shape
+            res.release();
+            FullHttpResponse shaped = ErrorResponses.tooLarge(pipeline.channel().alloc(), maxBytes);
+            shaped.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return shaped;
+        }
+        return answer;
     }
 
     @Override

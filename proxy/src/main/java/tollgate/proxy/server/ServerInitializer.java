@@ -11,26 +11,29 @@ import java.util.concurrent.TimeUnit;
 import tollgate.config.Limits;
 import tollgate.config.Timeouts;
 import tollgate.proxy.relay.CallGate;
-import tollgate.proxy.upstream.UpstreamPool;
+import tollgate.proxy.relay.RelayContext;
 
 /**
- * The client pipeline, as a recipe:
+ * The client pipeline, as a recipe (the channel reads with {@code autoRead} off; the last two handlers ask for
+ * the next request when they have answered one):
  * <pre>
- *   HttpServerCodec → FlowControlHandler → keep-alive → idle → framing guard (400) → RequestAggregator (413) → ProxyHandler
+ *   HttpServerCodec → FlowControlHandler → keep-alive → idle (reader) → RequestFramingGuard (400)
+ *     → RequestAggregator (413) → LocalRouteHandler (health, metrics, admin, dashboard, self-service)
+ *     → ProxyHandler (401/429 from the gate, then an Exchange per call: 502/504)
  * </pre>
+ * The upstream side of each call is {@code upstream.UpstreamInitializer}'s pipeline, on the same
+ * event loop.
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
-    private final UpstreamPool pool;
+    private final RelayContext relay;
     private final Limits limits;
-    private final Timeouts timeouts;
     private final CallGate gate;
     private final InFlight inFlight;
     private final LocalRoutes routes;
 
-    public ServerInitializer(UpstreamPool pool, Limits limits, Timeouts timeouts, CallGate gate, InFlight inFlight, LocalRoutes routes) {
-        this.pool = pool;
+    public ServerInitializer(RelayContext relay, Limits limits, CallGate gate, InFlight inFlight, LocalRoutes routes) {
+        this.relay = relay;
         this.limits = limits;
-        this.timeouts = timeouts;
         this.gate = gate;
         this.inFlight = inFlight;
         this.routes = routes;
@@ -40,8 +43,9 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
         addHttp1Handlers(p);
-        addLimits(p);
-        p.addLast("proxy", new ProxyHandler(pool, timeouts, gate, inFlight, routes));
+        addLimits(p, relay.timeouts());
+        p.addLast("local", new LocalRouteHandler(routes));
+        p.addLast("proxy", new ProxyHandler(relay, gate, inFlight));
     }
 
     private void addHttp1Handlers(ChannelPipeline p) {
@@ -51,7 +55,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("keepalive", new HttpServerKeepAliveHandler());
     }
 
-    private void addLimits(ChannelPipeline p) {
+    private void addLimits(ChannelPipeline p, Timeouts timeouts) {
         // idle keep-alive connections are closed by ProxyHandler when no call is in progress on them
         // reader-idle only: an all-idle timer makes Netty attach a listener to every write (bench/RESULTS.md, item 5)
         p.addLast("idle", new IdleStateHandler(timeouts.idle().toMillis(), 0, 0, TimeUnit.MILLISECONDS));

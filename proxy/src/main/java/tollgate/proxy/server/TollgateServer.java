@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tollgate.config.TollgateConfig;
 import tollgate.proxy.relay.CallGate;
+import tollgate.proxy.relay.RelayContext;
 import tollgate.proxy.upstream.UpstreamPool;
 import tollgate.proxy.upstream.UpstreamTarget;
 
@@ -32,20 +33,27 @@ public final class TollgateServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
 
-    private TollgateServer(TollgateConfig config, CallGate gate, LocalRoutes routes, int threads) throws IOException, InterruptedException {
+    private TollgateServer(TollgateConfig config, CallGate gate, LocalRoutes routes) throws IOException, InterruptedException {
         this.config = config;
-        this.transport = Transport.best();
+        try {
+            this.transport = Transport.of(config.server().transport());
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         this.boss = transport.newGroup(1);
-        this.workers = transport.newGroup(threads);
+        this.workers = transport.newGroup(config.server().ioThreadsInEffect());
         UpstreamTarget target = UpstreamTarget.of(config.upstream(), config.caFile());
         this.pool = new UpstreamPool(target, transport.clientChannel(), config.limits(), config.timeouts());
-        ServerInitializer init = new ServerInitializer(pool, config.limits(), config.timeouts(), gate, inFlight, routes);
+        RelayContext relay = new RelayContext(pool, config.timeouts(), config.limits().maxHeldBytes(), inFlight);
+        ServerInitializer init = new ServerInitializer(relay, config.limits(), gate, inFlight, routes);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // the forwarder reads the next request when a call has ended (Netty's proxy example)
+                .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
                 .childHandler(new io.netty.channel.ChannelInitializer<>() {
                     @Override
@@ -63,8 +71,7 @@ public final class TollgateServer implements AutoCloseable {
     }
 
     public static TollgateServer start(TollgateConfig config, CallGate gate, LocalRoutes routes) throws IOException, InterruptedException {
-        int threads = Integer.getInteger("tollgate.threads", Runtime.getRuntime().availableProcessors());
-        return new TollgateServer(config, gate, routes, threads);
+        return new TollgateServer(config, gate, routes);
     }
 
     public InetSocketAddress address() {

@@ -1,11 +1,13 @@
-package tollgate.proxy.relay;
+package tollgate.metering.call;
 
 import org.jspecify.annotations.Nullable;
 
-/** How an exchange ended; each exchange closes exactly once with one of these. */
+/** How a call ended; each call ends exactly once with one of these, and it names the usage log's {@code error}. */
 public enum Outcome {
     COMPLETE(null),
     CLIENT_GONE("client_disconnected"),
+    /** The client read nothing of the answer for {@code timeouts.idle}: tollgate closed it and its upstream call. */
+    CLIENT_IDLE("client_timeout"),
     UPSTREAM_CUT("upstream_cut"),
     TIMEOUT("upstream_timeout"),
     UNAVAILABLE("upstream_unavailable"),
@@ -21,5 +23,10 @@ public enum Outcome {
     /** The usage log's {@code error} for this outcome (SPEC 8), null when complete. */
     public @Nullable String errorCode() {
         return errorCode;
+    }
+
+    /** The client left, or was closed for not reading, while the upstream was answering. */
+    boolean clientLeft() {
+        return this == CLIENT_GONE || this == CLIENT_IDLE;
     }
 }

@@ -1,0 +1,35 @@
+package tollgate.metering.call;
+
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.budget.Reservation;
+import tollgate.metering.usage.RequestInfo;
+
+/**
+ * What a request said, as metering needs it when the call ends: who pays, what was asked, and the budget it
+ * was admitted against. Immutable, so it can be handed to the accounting thread.
+ *
+ * @param request null for a call that is forwarded but not metered (SPEC 5: counted in requests only)
+ * @param reservation the worst case held in {@code reserve} mode, null otherwise
+ */
+public record MeteredRequest(
+        String keyId,
+        String path,
+        @Nullable RequestInfo request,
+        boolean usageInjected,
+        @Nullable String user,
+        Map<String, String> tags,
+        KeyBudget budget,
+        @Nullable Reservation reservation) {
+
+    /** A forwarded call that is not metered (another endpoint or method). */
+    public static MeteredRequest unmetered(String keyId, String path, Map<String, String> tags) {
+        return new MeteredRequest(keyId, path, null, false, null, tags, KeyBudget.NONE, null);
+    }
+
+    /** The same request without budget effects (the record of a refusal must not settle anything). */
+    public MeteredRequest withoutBudget() {
+        return new MeteredRequest(keyId, path, request, false, user, tags, KeyBudget.NONE, null);
+    }
+}

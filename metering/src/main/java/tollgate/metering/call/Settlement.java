@@ -1,0 +1,22 @@
+package tollgate.metering.call;
+
+import java.math.BigDecimal;
+import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.budget.Reservation;
+
+/** What a finished call does to its budgets (SPEC 7). */
+public sealed interface Settlement {
+    /** No budget applies. */
+    Settlement NONE = new None();
+
+    record None() implements Settlement {}
+
+    /** The call cost nothing: the reservation is given back whole. */
+    record Release(Reservation reservation) implements Settlement {}
+
+    /** The reservation is replaced by what the call really cost. */
+    record Settle(Reservation reservation, BigDecimal usd, long tokens) implements Settlement {}
+
+    /** {@code after} mode: the cost is added to the key's windows. */
+    record Record(String keyId, KeyBudget budget, BigDecimal usd, long tokens) implements Settlement {}
+}

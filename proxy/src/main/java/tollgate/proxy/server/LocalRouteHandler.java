@@ -1,0 +1,66 @@
+package tollgate.proxy.server;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * Answers the reserved paths (SPEC 2: health, metrics, admin, dashboard, self-service) through
+ * {@link LocalRoutes}; every other request goes on to the forwarder. The channel reads with {@code autoRead} off:
+ * the next request is read once a local answer is complete.
+ * <pre>
+ *   … → RequestAggregator → LocalRouteHandler → ProxyHandler
+ * </pre>
+ */
+final class LocalRouteHandler extends ChannelInboundHandlerAdapter {
+    private final LocalRoutes routes;
+    private final NextRead next = new NextRead();
+    private boolean serving;
+
+    LocalRouteHandler(LocalRoutes routes) {
+        this.routes = routes;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof FullHttpRequest req) {
+            String target = RequestTarget.pathAndQuery(req.uri());
+            if (target != null) {
+                String path = RequestTarget.path(target);
+                if (LocalRoutes.reserved(path)) {
+                    serving = true;
+                    next.enter();
+                    try {
+                        routes.serve(ctx, req, path, RequestTarget.query(target), () -> {
+                            if (ctx.executor().inEventLoop()) {
+                                served(ctx);
+                            } else {
+                                ctx.executor().execute(() -> served(ctx));
+                            }
+                        });
+                    } finally {
+                        next.exit();
+                    }
+                    return;
+                }
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void served(ChannelHandlerContext ctx) {
+        serving = false;
+        next.request(ctx);
+    }
+
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && serving) {
+            // a live admin stream reads nothing from its client for as long as it runs
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+}
