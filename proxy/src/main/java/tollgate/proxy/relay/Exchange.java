@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -47,7 +46,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * for {@code timeouts.idle} is closed with its upstream call ({@link Outcome#CLIENT_IDLE}). All methods run on
  * the client's event loop.
  */
-public final class Exchange implements UpstreamHandler.Listener {
+public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Waiter {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
     private final ChannelHandlerContext client;
@@ -116,21 +115,17 @@ public final class Exchange implements UpstreamHandler.Listener {
     }
 
     public void start() {
-        Future<Channel> f = pool.acquire(client.channel().eventLoop());
-        if (f.isDone()) {
-            onAcquired(f);
-        } else {
-            f.addListener(done -> onAcquired(f));
-        }
+        pool.acquire(client.channel().eventLoop(), this);
     }
 
-    private void onAcquired(Future<Channel> f) {
-        if (!f.isSuccess()) {
-            log.debug("upstream connection failed: {}", f.cause().toString());
-            failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(f.cause())));
-            return;
-        }
-        Channel ch = f.getNow();
+    @Override
+    public void onFailed(Throwable cause) {
+        log.debug("upstream connection failed: {}", cause.toString());
+        failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(cause)));
+    }
+
+    @Override
+    public void onAcquired(Channel ch) {
         if (finished) {
             // the client left while we were connecting: the connection is clean, give it back
             pool.release(ch);
