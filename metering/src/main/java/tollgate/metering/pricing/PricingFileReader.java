@@ -22,10 +22,13 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  * {@code source}, {@code retrieved}, {@code unit} and {@code override_file} may appear at the top, as
  * {@code tollgate pricing --format json} prints them, so that its output can be edited into a pricing file.
+ * {@code notes} (a string or a list of strings) is a comment for people, e.g. what the built-in table
+ * leaves out; it is checked for shape and otherwise ignored.
  */
 final class PricingFileReader {
     static final String UNIT = "USD per 1M tokens";
-    private static final Set<String> TOP = Set.of("models", "aliases", "source", "retrieved", "unit", "override_file");
+    private static final Set<String> TOP = Set.of("models", "aliases", "source", "retrieved", "unit", "override_file",
+            "notes");
     private static final Set<String> MODEL = Set.of("input", "cached_input", "output", "cache_write",
             "long_context", "max_output_tokens", "cheaper_alternative");
     private static final Set<String> TIER = Set.of("above_input_tokens", "input", "cached_input", "output", "cache_write");
@@ -57,6 +60,10 @@ final class PricingFileReader {
         String unit = text(root, "", "unit");
         if (unit != null && !unit.equals(UNIT)) {
             error("unit", root.get("unit"), "'" + UNIT + "'");
+        }
+        JsonNode notes = root.get("notes");
+        if (notes != null && !notes.isNull() && !notes.isTextual() && !allText(notes)) {
+            error("notes", notes, "a string or a list of strings");
         }
         JsonNode m = root.get("models");
         if (m != null && !m.isNull()) {
@@ -185,6 +192,18 @@ final class PricingFileReader {
             return null;
         }
         return v.asText();
+    }
+
+    private static boolean allText(JsonNode node) {
+        if (!node.isArray()) {
+            return false;
+        }
+        for (JsonNode n : node) {
+            if (!n.isTextual()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean name(String path, String name) {

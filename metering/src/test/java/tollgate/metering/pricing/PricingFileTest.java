@@ -109,7 +109,8 @@ class PricingFileTest {
         PricingException e = catchThrowableOfType(PricingException.class, () -> PricingTable.load(file));
         String at = "pricing file " + file + ": ";
         assertThat(e.errors()).containsExactlyInAnyOrder(
-                at + "modles: unknown key (expected one of: aliases, models, override_file, retrieved, source, unit)",
+                at + "modles: unknown key (expected one of: aliases, models, notes, override_file, retrieved, source, "
+                        + "unit)",
                 at + "models.a.input: '-1' (expected: a decimal number >= 0, USD per 1M tokens)",
                 at + "models.b.input: 'cheap' (expected: a decimal number >= 0, USD per 1M tokens)",
                 at + "models.c.output: missing (expected: a decimal number >= 0, USD per 1M tokens)",
@@ -122,6 +123,27 @@ class PricingFileTest {
                 at + "aliases.x: 'no-such-model' (expected: a model priced under models: or in the built-in table)",
                 at + "aliases.y: a mapping (expected: a string)");
         assertThat(e).hasMessageContaining("models.a.input: '-1'");
+    }
+
+    @Test
+    void notesAreAStringOrAListOfStringsAndChangeNoPrice() throws Exception {
+        PricingTable listed = PricingTable.load(write("listed.yaml", """
+                notes: [Batch prices are not in this file, "prices as of 2026-12-02"]
+                models:
+                  my-model: {input: 0.3, output: 1.2}
+                """));
+        PricingTable single = PricingTable.load(write("single.json", """
+                {"notes": "one line", "models": {"my-model": {"input": 0.3, "output": 1.2}}}
+                """));
+        assertThat(listed.entries()).isEqualTo(single.entries());
+        assertThat(listed.get("my-model").price()).isEqualTo(ModelPrice.of("0.3", null, "1.2"));
+
+        Path bad = write("bad.yaml", "notes: [fine, {not: a string}]\n");
+        PricingException e = catchThrowableOfType(PricingException.class, () -> PricingTable.load(bad));
+        assertThat(e.errors()).containsExactly("pricing file " + bad + ": notes: a list (expected: a string or a list of strings)");
+        Path number = write("number.yaml", "notes: 42\n");
+        assertThat(catchThrowableOfType(PricingException.class, () -> PricingTable.load(number)).errors())
+                .containsExactly("pricing file " + number + ": notes: '42' (expected: a string or a list of strings)");
     }
 
     @Test

@@ -17,7 +17,7 @@ class PricingTableFormatterTest {
     @Test
     void tableStartsWithUnitDateAndSource() {
         List<String> lines = lines(PricingTableFormatter.table(TABLE));
-        assertThat(lines.get(0)).isEqualTo("Prices in USD per 1M tokens, retrieved 2026-11-22");
+        assertThat(lines.get(0)).isEqualTo("Prices in USD per 1M tokens, retrieved 2026-12-02");
         assertThat(lines.get(1)).isEqualTo("Source: " + TABLE.source());
         assertThat(lines.get(2)).isEmpty();
         assertThat(lines.get(3)).startsWith("MODEL").contains("INPUT", "CACHED", "OUTPUT", "CACHE WRITE", "MAX OUTPUT");
@@ -46,6 +46,8 @@ class PricingTableFormatterTest {
         assertThat(row(lines, "gpt-4").substring(0, cachedEnd)).endsWith(" -");
         assertThat(row(lines, "gpt-5.4")).contains(">272000: 5 / 0.5 / 22.5");
         assertThat(row(lines, "claude-sonnet-4-5")).contains(">200000: 6 / 0.6 / 22.5 (cache write 7.5)");
+        assertThat(row(lines, "gpt-6.2-sol")).matches("gpt-6\\.2-sol +2 +0\\.1 +10 +2\\.5 +>272000: 4 / 0\\.2 / 15 \\(cache write 5\\) +- +gpt-6\\.1-terra");
+        assertThat(row(lines, "gpt-6.2-astra")).matches("gpt-6\\.2-astra +8 +0\\.4 +40 +- +- +- +gpt-6\\.2-sol");
     }
 
     @Test
@@ -68,7 +70,7 @@ class PricingTableFormatterTest {
     void jsonHasThePricingFileShapeWithPlainNumbers() throws Exception {
         String json = PricingTableFormatter.json(TABLE);
         JsonNode root = new ObjectMapper().readTree(json);
-        assertThat(root.get("retrieved").asText()).isEqualTo("2026-11-22");
+        assertThat(root.get("retrieved").asText()).isEqualTo("2026-12-02");
         assertThat(root.get("source").asText()).isEqualTo(TABLE.source());
         assertThat(root.get("unit").asText()).isEqualTo("USD per 1M tokens");
         assertThat(root.has("override_file")).isFalse();

@@ -81,8 +81,8 @@ class CliTest {
     void pricingPrintsTheTableWithItsDateAndJsonParses() throws Exception {
         Run t = inProcess("pricing");
         assertThat(t.code()).isEqualTo(0);
-        assertThat(t.out()).contains("gpt-4o-mini").contains("2026-11-22");
+        assertThat(t.out()).contains("gpt-4o-mini").contains("2026-12-02").contains("gpt-6.2-sol");
         Run j = inProcess("pricing", "--format", "json");
-        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out()).toString()).contains("gpt-4o-mini");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out()).toString()).contains("gpt-4o-mini").contains("gpt-6.2-sol");
     }
 }
