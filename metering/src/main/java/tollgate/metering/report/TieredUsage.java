@@ -21,29 +21,30 @@ record TieredUsage(Usage below, Usage above) {
 
     /** All of a tally's calls; null when its sums cannot place them on either side of {@code p}'s threshold. */
     static @Nullable TieredUsage of(Tally t, ModelPrice p) {
-        Usage all = new Usage(t.inputTokens(), t.cachedInputTokens(), t.outputTokens(), 0);
+        return split(new Usage(t.inputTokens(), t.cachedInputTokens(), t.outputTokens(), 0), t, p);
+    }
+
+    /** The input side of a tally's prompts of {@link Tally#CACHEABLE_PROMPT_TOKENS} or more; null as {@link #of}. */
+    static @Nullable TieredUsage cacheablePrompts(Tally t, ModelPrice p) {
+        LongContextTier tier = p.longContext();
+        // over a threshold under the cacheable size, calls may be short prompts, which these sums leave out
+        if (tier != null && tier.aboveInputTokens() < Tally.CACHEABLE_PROMPT_TOKENS - 1
+                && !Usage.ZERO.equals(t.above(tier.aboveInputTokens()))) {
+            return null;
+        }
+        // every call over the threshold is a cacheable prompt; all calls' output keeps each side's output whole
+        TieredUsage s = split(new Usage(t.cacheablePromptInputTokens(), t.cacheablePromptCachedTokens(),
+                t.outputTokens(), 0), t, p);
+        return s == null ? null : s.inputOnly();
+    }
+
+    private static @Nullable TieredUsage split(Usage all, Tally t, ModelPrice p) {
         LongContextTier tier = p.longContext();
         if (tier == null) {
             return new TieredUsage(all, Usage.ZERO);
         }
         Usage above = t.above(tier.aboveInputTokens());
         return above == null ? null : new TieredUsage(minus(all, above), above);
-    }
-
-    /** The input side of a tally's prompts of {@link Tally#CACHEABLE_PROMPT_TOKENS} or more; null as {@link #of}. */
-    static @Nullable TieredUsage cacheablePrompts(Tally t, ModelPrice p) {
-        Usage all = new Usage(t.cacheablePromptInputTokens(), t.cacheablePromptCachedTokens(), 0, 0);
-        LongContextTier tier = p.longContext();
-        if (tier == null) {
-            return new TieredUsage(all, Usage.ZERO);
-        }
-        Usage above = t.above(tier.aboveInputTokens());
-        // a call above a threshold under the cacheable size might be a short, uncacheable prompt
-        if (above == null || (above.inputTokens() > 0 && tier.aboveInputTokens() < Tally.CACHEABLE_PROMPT_TOKENS - 1)) {
-            return null;
-        }
-        Usage aboveInput = new Usage(above.inputTokens(), above.cachedInputTokens(), 0, 0);
-        return new TieredUsage(minus(all, aboveInput), aboveInput);
     }
 
     BigDecimal cost(ModelPrice p) {

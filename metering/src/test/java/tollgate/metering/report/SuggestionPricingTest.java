@@ -116,6 +116,25 @@ class SuggestionPricingTest {
     }
 
     @Test
+    void cachingUpperBoundPricesLongPromptsAtTheirTier() {
+        PricingTable builtIn = PricingTable.builtIn();
+        ModelPrice p = price(builtIn, "gpt-5.4");
+        Usage[] calls = {new Usage(300_000, 0, 10, 0), new Usage(10_000, 0, 10, 0)};
+        BigDecimal saving = BigDecimal.ZERO;
+        for (Usage u : calls) {
+            Usage half = new Usage(u.inputTokens(), u.inputTokens() / 2, u.outputTokens(), 0);
+            saving = saving.add(CostCalculator.cost(p, u)).subtract(CostCalculator.cost(p, half));
+        }
+        BigDecimal expected = saving;
+
+        List<Suggestion> s = report(builtIn, billed(builtIn, "gpt-5.4", calls)).suggestions().stream()
+                .filter(c -> c.rule().equals("prompt_caching")).toList();
+
+        assertThat(s).singleElement().extracting(Suggestion::potentialSavingsUsd)
+                .satisfies(v -> assertThat(v).isEqualByComparingTo(expected));
+    }
+
+    @Test
     void statsTotalIsTheSumOfTheRecordsCost() throws Exception {
         List<UsageRecord> fixture = StatsFixtures.records();
         Instant from = StatsFixtures.FROM.atStartOfDay(ZoneOffset.UTC).toInstant();
