@@ -5,6 +5,7 @@ import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import tollgate.metering.pricing.ModelPrice;
 import tollgate.metering.pricing.PricedModel;
 import tollgate.metering.pricing.PricingTable;
@@ -28,14 +29,14 @@ final class ModelSuggestions {
         for (Map.Entry<String, Tally> e : acc.byPricedAs.entrySet()) {
             String model = e.getKey();
             Tally t = e.getValue();
-            PricedModel own = prices.resolve(model);
-            String alt = own == null ? null : own.price().cheaperAlternative();
-            PricedModel altModel = alt == null ? null : prices.resolve(alt);
+            @Nullable PricedModel own = prices.resolve(model);
+            @Nullable String alt = own == null ? null : own.price().cheaperAlternative();
+            @Nullable PricedModel altModel = alt == null ? null : prices.resolve(alt);
             if (altModel == null || altModel.name().equals(own.name())) {
                 continue;
             }
             ModelPrice altPrice = altModel.price();
-            TieredUsage calls = TieredUsage.of(t, altPrice);
+            @Nullable TieredUsage calls = TieredUsage.of(t, altPrice);
             if (calls == null) {
                 continue;
             }
@@ -66,7 +67,7 @@ final class ModelSuggestions {
         for (Map.Entry<String, Tally> e : acc.byPricedAs.entrySet()) {
             String model = e.getKey();
             Tally t = e.getValue();
-            PricedModel priced = prices.resolve(model);
+            @Nullable PricedModel priced = prices.resolve(model);
             long input = t.cacheablePromptInputTokens();
             long cached = t.cacheablePromptCachedTokens();
             if (priced == null || input == 0 || !cachingDiscounts(priced.price())) {
@@ -78,7 +79,7 @@ final class ModelSuggestions {
                 continue;
             }
             ModelPrice p = priced.price();
-            TieredUsage prompts = TieredUsage.cacheablePrompts(t, p);
+            @Nullable TieredUsage prompts = TieredUsage.cacheablePrompts(t, p);
             if (prompts == null) {
                 continue;
             }
@@ -93,8 +94,9 @@ final class ModelSuggestions {
             String detail = model + ": " + Amounts.calls(t.cacheablePromptRequests()) + " had prompts of "
                     + Amounts.count(Tally.CACHEABLE_PROMPT_TOKENS) + " tokens or more, " + Amounts.count(input)
                     + " input tokens of which " + Amounts.count(cached) + " (" + Amounts.percent(share)
-                    + ") were cached: " + prompts.arithmetic(p) + " per 1M = " + Amounts.usd(now) + ". If half were cached ("
-                    + Amounts.count(half.cachedInputTokens()) + " tokens, " + Amounts.count(more) + " more): "
+                    + ") were cached: " + prompts.arithmetic(p) + " per 1M = " + Amounts.usd(now)
+                    + ". If half were cached (" + Amounts.count(half.cachedInputTokens()) + " tokens, "
+                    + Amounts.count(more) + " more): "
                     + half.arithmetic(p) + " = " + Amounts.usd(then) + ", " + Amounts.usd(saving)
                     + " less. This is an upper bound: only a prefix repeated across calls can be cached.";
             out.add(new Suggestion("prompt_caching", "Use prompt caching for " + model + " (upper bound "

@@ -64,8 +64,8 @@ final class SpendSuggestions {
         StringJoiner parts = new StringJoiner("; ", "Input per model: ", ".");
         int shown = 0;
         for (Map.Entry<String, Tally> e : g.byPricedAs.entrySet()) {
-            PricedModel priced = prices.resolve(e.getKey());
-            TieredUsage calls = priced == null ? null : TieredUsage.of(e.getValue(), priced.price());
+            @Nullable PricedModel priced = prices.resolve(e.getKey());
+            @Nullable TieredUsage calls = priced == null ? null : TieredUsage.of(e.getValue(), priced.price());
             if (calls == null) {
                 continue;
             }

@@ -52,8 +52,9 @@ record TieredUsage(Usage below, Usage above) {
     }
 
     /**
-     * The arithmetic of {@link #cost} per 1M tokens, {@code uncached × input + cached × cached input + output × output}
-     * at the rates billing uses, the long-context side apart.
+     * The arithmetic of {@link #cost} per 1M tokens,
+     * {@code uncached × input + cached × cached input + output × output} at the rates billing uses, the long-context
+     * side apart.
      */
     String arithmetic(ModelPrice p) {
         StringJoiner sides = new StringJoiner(" + ");
@@ -62,7 +63,8 @@ record TieredUsage(Usage below, Usage above) {
         }
         LongContextTier tier = p.longContext();
         if (!empty(above) && tier != null) {
-            sides.add("(calls over " + Amounts.count(tier.aboveInputTokens()) + " input tokens, at the long-context prices) "
+            sides.add("(calls over " + Amounts.count(tier.aboveInputTokens())
+                    + " input tokens, at the long-context prices) "
                     + arithmetic(above, Rates.of(p, true)));
         }
         return sides.toString();
@@ -71,7 +73,8 @@ record TieredUsage(Usage below, Usage above) {
     private static String arithmetic(Usage u, Rates r) {
         String s = Amounts.count(u.inputTokens() - u.cachedInputTokens()) + " × " + Amounts.usd(r.input()) + " + "
                 + Amounts.count(u.cachedInputTokens()) + " cached × " + Amounts.usd(r.cachedInput());
-        return u.outputTokens() == 0 ? s : s + " + " + Amounts.count(u.outputTokens()) + " output × " + Amounts.usd(r.output());
+        return u.outputTokens() == 0 ? s
+                : s + " + " + Amounts.count(u.outputTokens()) + " output × " + Amounts.usd(r.output());
     }
 
     private static boolean empty(Usage u) {
