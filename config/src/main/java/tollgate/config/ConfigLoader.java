@@ -11,13 +11,10 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -227,7 +224,7 @@ public final class ConfigLoader {
                     k.error("key_env", "environment variable " + keyEnv + " is not set (expected: the key's value in it)");
                     continue;
                 }
-                sha = sha256Hex(raw);
+                sha = Sha256.hex(raw);
             }
             if (upstreamEnv != null && (env.get(upstreamEnv) == null || env.get(upstreamEnv).isEmpty())) {
                 k.error("upstream_key_env", "environment variable " + upstreamEnv + " is not set (expected: the upstream key in it)");
@@ -372,14 +369,6 @@ public final class ConfigLoader {
             return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + value + "' (expected: " + accepted + ")");
-        }
-    }
-
-    public static String sha256Hex(String raw) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -92,7 +92,7 @@ class ConfigLoaderTest {
                 """);
         TollgateConfig c = new ConfigLoader(Map.of("STORYBOT_KEY", "tg-raw-secret", "REAL_KEY", "upstream-secret")).load(f, CliOverrides.NONE);
         KeyConfig k = c.keys().get(0);
-        assertThat(k.keySha256()).isEqualTo(ConfigLoader.sha256Hex("tg-raw-secret"));
+        assertThat(k.keySha256()).isEqualTo(Sha256.hex("tg-raw-secret"));
         assertThat(k.budgets()).containsExactly(new BudgetLimit(BudgetWindow.DAILY, new BigDecimal("5"), null),
                 new BudgetLimit(BudgetWindow.MONTHLY, new BigDecimal("50"), 20_000_000L));
         assertThat(k.alerts()).containsExactly(new BigDecimal("0.5"));

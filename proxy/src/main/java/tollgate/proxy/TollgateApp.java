@@ -160,7 +160,7 @@ public final class TollgateApp implements AutoCloseable {
                             r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
                 }
             }
-            return StatsFormatter.json(aggregates.query(q, new StatsContext(new ReportPrices(s.pricing()), statuses, clock)));
+            return StatsFormatter.json(aggregates.query(q, new StatsContext(s.pricing(), statuses, clock)));
         };
     }
 

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import tollgate.config.KeyConfig;
+import tollgate.config.Sha256;
 import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.key.KeyIds;
 import tollgate.metering.key.KeyRegistry;
@@ -36,9 +37,9 @@ public class KeyIdsBenchmark {
     public void setUp() {
         List<KeyConfig> keys = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
-            keys.add(new KeyConfig("team-" + i, KeyIds.sha256Hex(KEY + i), null, null, KeyConfig.DEFAULT_ALERTS));
+            keys.add(new KeyConfig("team-" + i, Sha256.hex(KEY + i), null, null, KeyConfig.DEFAULT_ALERTS));
         }
-        keys.add(new KeyConfig("storybot", KeyIds.sha256Hex(KEY), null, null, KeyConfig.DEFAULT_ALERTS));
+        keys.add(new KeyConfig("storybot", Sha256.hex(KEY), null, null, KeyConfig.DEFAULT_ALERTS));
         registry = new KeyRegistry(keys, Map.of());
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.KeyConfig;
+import tollgate.config.Sha256;
 
 /**
  * The configured keys, looked up by the SHA-256 of the caller's key, and the upstream keys of virtual keys (SPEC 3).
@@ -57,7 +58,7 @@ public final class KeyRegistry {
         if (rawKey == null || rawKey.isBlank()) {
             return KeyIdentity.ANONYMOUS;
         }
-        String sha = KeyIds.sha256Hex(rawKey);
+        String sha = Sha256.hex(rawKey);
         KeyIdentity known = bySha256.get(sha);
         return known != null ? known : new KeyIdentity(KeyIds.fingerprintOfSha256(sha), null, false);
     }

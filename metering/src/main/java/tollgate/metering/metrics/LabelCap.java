@@ -1,41 +1,61 @@
 package tollgate.metering.metrics;
 
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Admits the first {@code max} distinct values of a label; later ones report as {@code other} (SPEC 9), so that
- * client-chosen keys and models cannot grow the registry without bound.
+ * Admits the first {@code maxValues} distinct values of a label or report dimension; every later one, and any
+ * value longer than {@code maxChars}, reports as {@code other} (SPEC 9), so that client-chosen keys, models, users
+ * and tags cannot grow a registry or an aggregate without bound. Thread-safe; an admitted value is never demoted.
  */
-final class LabelCap {
-    static final String OTHER = "other";
-    // longer values are not names people chart; they would only bloat every scrape
-    static final int MAX_LENGTH = 128;
+public final class LabelCap {
+    public static final String OTHER = "other";
+    /** Longer values are not names people chart; as metric labels they would only bloat every scrape. */
+    public static final int MAX_LABEL_CHARS = 128;
 
-    private final int max;
-    private final ConcurrentHashMap<String, Boolean> admitted = new ConcurrentHashMap<>();
-    private final AtomicInteger size = new AtomicInteger();
+    private final int maxValues;
+    private final int maxChars;
+    private final Set<String> admitted = ConcurrentHashMap.newKeySet();
 
-    LabelCap(int max) {
-        this.max = max;
+    /** A cap on the number of values only. */
+    public LabelCap(int maxValues) {
+        this(maxValues, Integer.MAX_VALUE);
     }
 
-    String admit(String value) {
-        if (admitted.containsKey(value)) {
+    public LabelCap(int maxValues, int maxChars) {
+        if (maxValues < 1 || maxChars < 1) {
+            throw new IllegalArgumentException("maxValues, maxChars: " + maxValues + ", " + maxChars
+                    + " (expected: >= 1)");
+        }
+        this.maxValues = maxValues;
+        this.maxChars = maxChars;
+    }
+
+    /** The value itself when admitted (now or before), else {@code other}. */
+    public String admit(String value) {
+        if (admitted.contains(value)) {
             return value;
         }
-        if (value.length() > MAX_LENGTH) {
+        // past the cap, an unseen value costs a look-up and a count, never the lock
+        if (value.length() > maxChars || admitted.size() >= maxValues) {
             return OTHER;
         }
-        // reserve a slot first: concurrent callers can never admit more than max values
-        if (size.incrementAndGet() > max) {
-            size.decrementAndGet();
-            return admitted.containsKey(value) ? value : OTHER;
+        synchronized (this) {
+            if (admitted.contains(value)) {
+                return value;
+            }
+            if (admitted.size() >= maxValues) {
+                return OTHER;
+            }
+            admitted.add(value);
+            return value;
         }
-        if (admitted.putIfAbsent(value, Boolean.TRUE) != null) {
-            size.decrementAndGet();
-        }
-        return value;
+    }
+
+    /** As {@link #admit}; an absent value stays absent. */
+    public @Nullable String fold(@Nullable String value) {
+        return value == null ? null : admit(value);
     }
 
     int size() {

@@ -23,7 +23,21 @@ public final class CostCalculator {
     }
 
     public static BigDecimal cost(ModelPrice p, Usage u) {
-        Rates r = Rates.of(p, u.inputTokens());
+        return cost(p, u, longContext(p, u.inputTokens()));
+    }
+
+    /** Whether a call with this many input tokens is priced entirely at the model's long-context tier. */
+    public static boolean longContext(ModelPrice p, long inputTokens) {
+        LongContextTier t = p.longContext();
+        return t != null && inputTokens > t.aboveInputTokens();
+    }
+
+    /**
+     * {@link #cost(ModelPrice, Usage)} with the tier chosen by the caller: for usage summed over calls that all
+     * fall on one side of the model's long-context threshold (reports), whose sum says nothing about any call.
+     */
+    public static BigDecimal cost(ModelPrice p, Usage u, boolean longContext) {
+        Rates r = Rates.of(p, longContext);
         long cached = Math.min(u.cachedInputTokens(), u.inputTokens());
         long written = Math.min(u.cacheCreationInputTokens(), u.inputTokens() - cached);
         long uncached = u.inputTokens() - cached - written;
@@ -43,16 +57,20 @@ public final class CostCalculator {
             throw new IllegalArgumentException("promptTokens, maxOutputTokens: " + promptTokens + ", " + maxOutputTokens
                     + " (expected: >= 0)");
         }
-        Rates r = Rates.of(p, promptTokens);
+        Rates r = Rates.of(p, longContext(p, promptTokens));
         BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(promptTokens))
                 .add(r.output.multiply(BigDecimal.valueOf(maxOutputTokens)));
         return ModelPrice.normalized(perMillion.movePointLeft(PER_MILLION_DIGITS));
     }
 
-    private record Rates(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal output) {
-        static Rates of(ModelPrice p, long inputTokens) {
+    /**
+     * The prices per 1M tokens a call is billed at, the missing ones filled in as billing fills them: what reports
+     * show beside their arithmetic.
+     */
+    public record Rates(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal output) {
+        public static Rates of(ModelPrice p, boolean longContext) {
             LongContextTier t = p.longContext();
-            if (t != null && inputTokens > t.aboveInputTokens()) {
+            if (longContext && t != null) {
                 return new Rates(t.input(), orElse(t.cachedInput(), t.input()), orElse(t.cacheWrite(), t.input()), t.output());
             }
             return new Rates(p.input(), orElse(p.cachedInput(), p.input()), orElse(p.cacheWrite(), p.input()), p.output());

@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.pricing.ModelPrice;
+import tollgate.metering.pricing.PricedModel;
+import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.report.StatsReport.Suggestion;
 
 /** Suggestions about models: a cheaper alternative from the price table, and prompt caching left unused. */
@@ -16,22 +19,28 @@ final class ModelSuggestions {
     private ModelSuggestions() {
     }
 
-    /** The same tokens priced at the model's {@code cheaper_alternative}, against their logged cost. */
-    static List<Suggestion> cheaperModels(StatsAccumulator acc, PriceLookup prices) {
+    /**
+     * The same calls priced through {@link tollgate.metering.pricing.CostCalculator} at the model's
+     * {@code cheaper_alternative}, long-context tier included, against their logged cost. Silent when the sums cannot
+     * place the calls on either side of the alternative's long-context threshold (see {@link Tally#above}).
+     */
+    static List<Suggestion> cheaperModels(StatsAccumulator acc, PricingTable prices) {
         List<Suggestion> out = new ArrayList<>();
         for (Map.Entry<String, Tally> e : acc.byPricedAs.entrySet()) {
             String model = e.getKey();
             Tally t = e.getValue();
-            @Nullable ModelPrices own = prices.prices(model);
-            if (own == null || own.cheaperAlternative() == null || own.cheaperAlternative().equals(model)) {
+            @Nullable PricedModel own = prices.resolve(model);
+            @Nullable String alt = own == null ? null : own.price().cheaperAlternative();
+            @Nullable PricedModel altModel = alt == null ? null : prices.resolve(alt);
+            if (altModel == null || altModel.name().equals(own.name())) {
                 continue;
             }
-            String alt = own.cheaperAlternative();
-            @Nullable ModelPrices altPrices = prices.prices(alt);
-            if (altPrices == null) {
+            ModelPrice altPrice = altModel.price();
+            @Nullable TieredUsage calls = TieredUsage.of(t, altPrice);
+            if (calls == null) {
                 continue;
             }
-            BigDecimal altCost = altPrices.cost(t.inputTokens(), t.cachedInputTokens(), t.outputTokens());
+            BigDecimal altCost = calls.cost(altPrice);
             BigDecimal saving = Amounts.plain(t.costUsd().subtract(altCost));
             if (saving.signum() <= 0) {
                 continue;
@@ -39,14 +48,9 @@ final class ModelSuggestions {
             String detail = model + ": " + Amounts.calls(t.requests()) + " with "
                     + Amounts.count(t.inputTokens()) + " input tokens (" + Amounts.count(t.cachedInputTokens())
                     + " cached) and " + Amounts.count(t.outputTokens()) + " output tokens cost "
-                    + Amounts.usd(t.costUsd()) + " in the log. At " + alt + "'s prices per 1M tokens ("
-                    + Amounts.usd(altPrices.input()) + " input, " + Amounts.usd(altPrices.cachedInputOrInput())
-                    + " cached input, " + Amounts.usd(altPrices.output()) + " output): "
-                    + Amounts.count(t.inputTokens() - t.cachedInputTokens()) + " × " + Amounts.usd(altPrices.input())
-                    + " + " + Amounts.count(t.cachedInputTokens()) + " × " + Amounts.usd(altPrices.cachedInputOrInput())
-                    + " + " + Amounts.count(t.outputTokens()) + " × " + Amounts.usd(altPrices.output())
-                    + " = " + Amounts.usd(altCost) + ". Difference: " + Amounts.usd(t.costUsd()) + " − "
-                    + Amounts.usd(altCost) + " = " + Amounts.usd(saving) + ".";
+                    + Amounts.usd(t.costUsd()) + " in the log. At " + alt + "'s prices per 1M tokens: "
+                    + calls.arithmetic(altPrice) + " = " + Amounts.usd(altCost) + ". Difference: "
+                    + Amounts.usd(t.costUsd()) + " − " + Amounts.usd(altCost) + " = " + Amounts.usd(saving) + ".";
             out.add(new Suggestion("cheaper_model", "Try " + alt + " for " + model + " calls", detail, saving,
                     "Evaluate " + alt + " on a sample of these calls and route the ones it handles well to it"
                             + " (by key or tag); the saving assumes all of them move."));
@@ -58,15 +62,15 @@ final class ModelSuggestions {
      * Models with a cached-input price whose long prompts are rarely cached: the saving if half of those
      * prompt tokens were cached, an upper bound since only a repeated prefix can be.
      */
-    static List<Suggestion> promptCaching(StatsAccumulator acc, PriceLookup prices) {
+    static List<Suggestion> promptCaching(StatsAccumulator acc, PricingTable prices) {
         List<Suggestion> out = new ArrayList<>();
         for (Map.Entry<String, Tally> e : acc.byPricedAs.entrySet()) {
             String model = e.getKey();
             Tally t = e.getValue();
-            @Nullable ModelPrices p = prices.prices(model);
+            @Nullable PricedModel priced = prices.resolve(model);
             long input = t.cacheablePromptInputTokens();
             long cached = t.cacheablePromptCachedTokens();
-            if (p == null || p.cachedInput() == null || p.cachedInput().compareTo(p.input()) >= 0 || input == 0) {
+            if (priced == null || input == 0 || !cachingDiscounts(priced.price())) {
                 continue;
             }
             BigDecimal share = BigDecimal.valueOf(cached).divide(BigDecimal.valueOf(input), 6,
@@ -74,26 +78,37 @@ final class ModelSuggestions {
             if (share.compareTo(LOW_CACHED_SHARE) >= 0) {
                 continue;
             }
-            long half = input / 2;
-            long more = half - cached;
-            BigDecimal perToken = p.input().subtract(p.cachedInput());
-            BigDecimal saving = Amounts.plain(BigDecimal.valueOf(more).multiply(perToken)
-                    .divide(ModelPrices.ONE_MILLION));
+            ModelPrice p = priced.price();
+            @Nullable TieredUsage prompts = TieredUsage.cacheablePrompts(t, p);
+            if (prompts == null) {
+                continue;
+            }
+            TieredUsage half = prompts.halfCached();
+            BigDecimal now = prompts.cost(p);
+            BigDecimal then = half.cost(p);
+            BigDecimal saving = Amounts.plain(now.subtract(then));
             if (saving.signum() <= 0) {
                 continue;
             }
+            long more = half.cachedInputTokens() - cached;
             String detail = model + ": " + Amounts.calls(t.cacheablePromptRequests()) + " had prompts of "
                     + Amounts.count(Tally.CACHEABLE_PROMPT_TOKENS) + " tokens or more, " + Amounts.count(input)
                     + " input tokens of which " + Amounts.count(cached) + " (" + Amounts.percent(share)
-                    + ") were cached. If half were cached (" + Amounts.count(half) + " tokens, "
-                    + Amounts.count(more) + " more): " + Amounts.count(more) + " × (" + Amounts.usd(p.input())
-                    + " − " + Amounts.usd(p.cachedInput()) + ") per 1M = " + Amounts.usd(saving)
-                    + ". This is an upper bound: only a prefix repeated across calls can be cached.";
+                    + ") were cached: " + prompts.arithmetic(p) + " per 1M = " + Amounts.usd(now)
+                    + ". If half were cached (" + Amounts.count(half.cachedInputTokens()) + " tokens, "
+                    + Amounts.count(more) + " more): "
+                    + half.arithmetic(p) + " = " + Amounts.usd(then) + ", " + Amounts.usd(saving)
+                    + " less. This is an upper bound: only a prefix repeated across calls can be cached.";
             out.add(new Suggestion("prompt_caching", "Use prompt caching for " + model + " (upper bound "
                     + Amounts.usd(saving) + ")", detail, saving,
                     "Put the stable part of each prompt first (system message, tools, examples) and the varying"
                             + " part last, so OpenAI's automatic caching of repeated 1,024+ token prefixes applies."));
         }
         return out;
+    }
+
+    /** Whether the model bills cached input below its input price, at its base prices. */
+    private static boolean cachingDiscounts(ModelPrice p) {
+        return p.cachedInput() != null && p.cachedInput().compareTo(p.input()) < 0;
     }
 }

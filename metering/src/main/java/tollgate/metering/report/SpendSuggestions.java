@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.pricing.ModelPrice;
+import tollgate.metering.pricing.PricedModel;
+import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.report.StatsAccumulator.GroupTally;
 import tollgate.metering.report.StatsReport.Suggestion;
 
@@ -28,9 +31,9 @@ final class SpendSuggestions {
 
     /**
      * Groups of the query's groupings (the keys when it has none) whose input tokens are over 80% of their
-     * cost, both sides priced from the table for each model the group used.
+     * cost, both sides priced through the table for each model the group used, long-context tier included.
      */
-    static List<Suggestion> promptHeavyGroups(StatsAccumulator acc, PriceLookup prices) {
+    static List<Suggestion> promptHeavyGroups(StatsAccumulator acc, PricingTable prices) {
         List<Suggestion> out = new ArrayList<>();
         for (Map.Entry<GroupBy, Map<String, GroupTally>> grouping : acc.groups.entrySet()) {
             List<Heavy> heavy = new ArrayList<>();
@@ -55,24 +58,24 @@ final class SpendSuggestions {
         return out;
     }
 
-    private static @Nullable Heavy heavy(String grouping, String name, GroupTally g, PriceLookup prices) {
+    private static @Nullable Heavy heavy(String grouping, String name, GroupTally g, PricingTable prices) {
         BigDecimal input = BigDecimal.ZERO;
         BigDecimal output = BigDecimal.ZERO;
         StringJoiner parts = new StringJoiner("; ", "Input per model: ", ".");
         int shown = 0;
         for (Map.Entry<String, Tally> e : g.byPricedAs.entrySet()) {
-            @Nullable ModelPrices p = prices.prices(e.getKey());
-            if (p == null) {
+            @Nullable PricedModel priced = prices.resolve(e.getKey());
+            @Nullable TieredUsage calls = priced == null ? null : TieredUsage.of(e.getValue(), priced.price());
+            if (calls == null) {
                 continue;
             }
-            Tally t = e.getValue();
-            BigDecimal in = p.inputCost(t.inputTokens(), t.cachedInputTokens());
-            input = input.add(in);
-            output = output.add(p.outputCost(t.outputTokens()));
+            ModelPrice p = priced.price();
+            TieredUsage in = calls.inputOnly();
+            BigDecimal inCost = in.cost(p);
+            input = input.add(inCost);
+            output = output.add(calls.outputOnly().cost(p));
             if (shown++ < MODELS_SHOWN) {
-                parts.add(e.getKey() + " " + Amounts.count(t.inputTokens() - t.cachedInputTokens()) + " × "
-                        + Amounts.usd(p.input()) + " + " + Amounts.count(t.cachedInputTokens()) + " cached × "
-                        + Amounts.usd(p.cachedInputOrInput()) + " per 1M = " + Amounts.usd(in));
+                parts.add(e.getKey() + " " + in.arithmetic(p) + " per 1M = " + Amounts.usd(inCost));
             }
         }
         if (shown > MODELS_SHOWN) {

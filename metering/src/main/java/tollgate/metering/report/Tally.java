@@ -1,17 +1,26 @@
 package tollgate.metering.report;
 
 import java.math.BigDecimal;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.Usage;
 
 /**
  * Running sums of calls: counts, tokens by type and exact cost; not thread-safe (its holder locks it).
  *
  * <p>Besides the report's totals it keeps what the suggestion rules need and cannot get back from sums:
- * estimated calls, unpriced calls, and the input and cached tokens of prompts long enough to be cached.
+ * estimated calls, unpriced calls, the input and cached tokens of prompts long enough to be cached, and enough of
+ * the calls' input sizes to reprice them at a model with a long-context tier as they would be billed, call by call.
  */
 public final class Tally {
     /** OpenAI caches prompts of 1,024 tokens or more (platform.openai.com/docs/guides/prompt-caching). */
     public static final long CACHEABLE_PROMPT_TOKENS = 1024;
+    /**
+     * The long-context thresholds of the prices tollgate ships (OpenAI's 272K, Anthropic's 200K) and the 128K others
+     * use: calls are also summed above each, since a tier prices a whole call by its own input (SPEC 6).
+     */
+    static final long[] LONG_CONTEXT_EDGES = {128_000, 200_000, 272_000};
+    private static final int SUMS_PER_EDGE = 3;
 
     long requests;
     long inputTokens;
@@ -26,6 +35,10 @@ public final class Tally {
     long cacheablePromptRequests;
     long cacheablePromptInputTokens;
     long cacheablePromptCachedTokens;
+    private long minInputTokens = Long.MAX_VALUE;
+    private long maxInputTokens;
+    /** Per edge: input, cached and output tokens of the calls whose input is above it; null until a call is. */
+    private long @Nullable [] aboveEdges;
 
     /** Adds one call. */
     public void addCall(long input, long cached, long output, long reasoning, long total, boolean estimated,
@@ -52,6 +65,14 @@ public final class Tally {
             cacheablePromptInputTokens += input;
             cacheablePromptCachedTokens += cached;
         }
+        minInputTokens = Math.min(minInputTokens, input);
+        maxInputTokens = Math.max(maxInputTokens, input);
+        for (int i = 0; i < LONG_CONTEXT_EDGES.length && input > LONG_CONTEXT_EDGES[i]; i++) {
+            long[] a = aboveEdges();
+            a[i * SUMS_PER_EDGE] += input;
+            a[i * SUMS_PER_EDGE + 1] += cached;
+            a[i * SUMS_PER_EDGE + 2] += output;
+        }
     }
 
     public void add(Tally other) {
@@ -68,6 +89,42 @@ public final class Tally {
         cacheablePromptRequests += other.cacheablePromptRequests;
         cacheablePromptInputTokens += other.cacheablePromptInputTokens;
         cacheablePromptCachedTokens += other.cacheablePromptCachedTokens;
+        minInputTokens = Math.min(minInputTokens, other.minInputTokens);
+        maxInputTokens = Math.max(maxInputTokens, other.maxInputTokens);
+        if (other.aboveEdges != null) {
+            long[] a = aboveEdges();
+            for (int i = 0; i < a.length; i++) {
+                a[i] += other.aboveEdges[i];
+            }
+        }
+    }
+
+    private long[] aboveEdges() {
+        long[] a = aboveEdges;
+        if (a == null) {
+            a = new long[LONG_CONTEXT_EDGES.length * SUMS_PER_EDGE];
+            aboveEdges = a;
+        }
+        return a;
+    }
+
+    /**
+     * The input, cached and output tokens of the calls whose input is above {@code inputTokens}, summed; null when
+     * the sums cannot tell (calls on both sides of a threshold that is not one of {@link #LONG_CONTEXT_EDGES}).
+     */
+    @Nullable Usage above(long inputTokens) {
+        if (requests == 0 || maxInputTokens <= inputTokens) {
+            return Usage.ZERO;
+        }
+        if (minInputTokens > inputTokens) {
+            return new Usage(this.inputTokens, cachedInputTokens, outputTokens, 0);
+        }
+        int i = Arrays.binarySearch(LONG_CONTEXT_EDGES, inputTokens);
+        if (i < 0) {
+            return null;
+        }
+        long[] a = aboveEdges();
+        return new Usage(a[i * SUMS_PER_EDGE], a[i * SUMS_PER_EDGE + 1], a[i * SUMS_PER_EDGE + 2], 0);
     }
 
     public Tally copy() {

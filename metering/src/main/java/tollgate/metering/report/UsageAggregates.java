@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.metrics.LabelCap;
 
 /**
  * Per-day usage kept in memory for {@code /admin/usage} and the dashboard (SPEC 10): built once from the log,
@@ -168,7 +169,7 @@ public final class UsageAggregates implements CellSource {
 
     /** The capped cell a call goes to. */
     private CellKey place(LocalDate day, CellKey raw) {
-        CellKey cell = new CellKey(keys.foldNonNull(raw.key()), endpoints.foldNonNull(raw.endpoint()),
+        CellKey cell = new CellKey(keys.admit(raw.key()), endpoints.admit(raw.endpoint()),
                 models.fold(raw.model()), models.fold(raw.pricedAs()), users.fold(raw.user()), tags(raw.tags()),
                 errors.fold(raw.error()));
         int cells = cube.cellCount(day);
@@ -192,8 +193,8 @@ public final class UsageAggregates implements CellSource {
         }
         Map<String, String> out = new HashMap<>(raw.size() * 2);
         raw.forEach((name, value) -> {
-            String n = tagNames.foldNonNull(name);
-            boolean admitted = !OTHER.equals(n) && !OTHER.equals(tagValues.foldNonNull(n + '\u0000' + value));
+            String n = tagNames.admit(name);
+            boolean admitted = !OTHER.equals(n) && !OTHER.equals(tagValues.admit(n + '\u0000' + value));
             String v = admitted ? value : OTHER;
             out.merge(n, v, (a, b) -> OTHER);
         });

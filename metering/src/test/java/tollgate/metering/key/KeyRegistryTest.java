@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tollgate.config.KeyConfig;
+import tollgate.config.Sha256;
 
 class KeyRegistryTest {
     private static final String STORYBOT_RAW = "sk-test-storybot";
@@ -16,14 +17,22 @@ class KeyRegistryTest {
     private static final String REAL_UPSTREAM_KEY = "sk-proj-real-provider-key";
 
     private final KeyConfig storybot = new KeyConfig("storybot", STORYBOT_SHA, "OPENAI_REAL_KEY", null, KeyConfig.DEFAULT_ALERTS);
-    private final KeyConfig plain = new KeyConfig("plain", KeyIds.sha256Hex("sk-plain"), null, null, KeyConfig.DEFAULT_ALERTS);
+    private final KeyConfig plain = new KeyConfig("plain", Sha256.hex("sk-plain"), null, null, KeyConfig.DEFAULT_ALERTS);
     private final KeyRegistry registry = new KeyRegistry(List.of(storybot, plain), Map.of("OPENAI_REAL_KEY", REAL_UPSTREAM_KEY));
 
     @Test
     void fingerprintIsFpAndTwelveHexOfSha256() {
         // FIPS 180-2 test vector: SHA-256("abc") = ba7816bf8f01cfea...
         assertThat(KeyIds.fingerprint("abc")).isEqualTo("fp-ba7816bf8f01");
-        assertThat(KeyIds.sha256Hex(STORYBOT_RAW)).isEqualTo(STORYBOT_SHA);
+        assertThat(KeyIds.fingerprint(STORYBOT_RAW)).isEqualTo("fp-551fc4eb1ff0");
+        assertThat(Sha256.hex(STORYBOT_RAW)).isEqualTo(STORYBOT_SHA);
+    }
+
+    @Test
+    void fingerprintIsThePrefixOfTheHashConfigHolds() {
+        String projectKey = "sk-proj-" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789".repeat(4) + "Tq7x";
+        assertThat(KeyIds.fingerprint(projectKey)).isEqualTo("fp-" + Sha256.hex(projectKey).substring(0, 12));
+        assertThat(registry.identify(projectKey).id()).isEqualTo(KeyIds.fingerprint(projectKey));
     }
 
     @Test

@@ -64,6 +64,28 @@ class CostCalculatorTest {
     }
 
     @Test
+    void summedUsagePricesAtTheSideTheCallerNames() {
+        // two calls of 150K input each, under the 272K threshold, sum to 300K: still base prices
+        Usage twoShortCalls = new Usage(300_000, 0, 0, 0);
+        assertThat(CostCalculator.cost(GPT_54, twoShortCalls, false)).isEqualTo(new BigDecimal("0.75"));
+        assertThat(CostCalculator.cost(GPT_54, twoShortCalls)).isEqualTo(new BigDecimal("1.5"));
+        assertThat(CostCalculator.cost(GPT_54, new Usage(1_000, 0, 0, 0), true)).isEqualTo(new BigDecimal("0.005"));
+        // a model without a tier has only its base prices
+        assertThat(CostCalculator.cost(GPT_4O, new Usage(1_000_000, 0, 0, 0), true)).isEqualTo(new BigDecimal("2.5"));
+        assertThat(CostCalculator.longContext(GPT_54, 272_001)).isTrue();
+        assertThat(CostCalculator.longContext(GPT_54, 272_000)).isFalse();
+        assertThat(CostCalculator.longContext(GPT_4O, 10_000_000)).isFalse();
+    }
+
+    @Test
+    void ratesFillInMissingPricesAsBillingDoes() {
+        assertThat(CostCalculator.Rates.of(GPT_4, false)).isEqualTo(new CostCalculator.Rates(new BigDecimal("30"),
+                new BigDecimal("30"), new BigDecimal("30"), new BigDecimal("60")));
+        assertThat(CostCalculator.Rates.of(GPT_54, true)).isEqualTo(new CostCalculator.Rates(new BigDecimal("5"),
+                new BigDecimal("0.5"), new BigDecimal("5"), new BigDecimal("22.5")));
+    }
+
+    @Test
     void cacheWritesPayTheCacheWritePrice() {
         // input 10000 = 5000 uncached + 2000 cache reads + 3000 cache writes:
         // 5000 × 3 + 2000 × 0.3 + 3000 × 3.75 + 100 × 15 = 15000 + 600 + 11250 + 1500

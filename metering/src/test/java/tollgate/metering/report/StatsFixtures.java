@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.pricing.PricingException;
+import tollgate.metering.pricing.PricingTable;
 
 /** The test price table, clock and log folder shared by the report tests (see resources/report/README.md). */
 final class StatsFixtures {
@@ -27,16 +29,19 @@ final class StatsFixtures {
     static final LocalDate TODAY = LocalDate.of(2026, 11, 22);
     static final LocalDate FROM = LocalDate.of(2026, 11, 19);
 
-    static final Map<String, ModelPrices> TABLE = Map.of(
-            "gpt-4o", new ModelPrices(new BigDecimal("2.50"), new BigDecimal("1.25"), new BigDecimal("10.00"),
-                    "gpt-4o-mini"),
-            "gpt-4o-mini", new ModelPrices(new BigDecimal("0.15"), new BigDecimal("0.075"), new BigDecimal("0.60"),
-                    null),
-            "text-embedding-3-small", new ModelPrices(new BigDecimal("0.02"), null, BigDecimal.ZERO, null));
-    static final PriceLookup PRICES = TABLE::get;
+    /** gpt-4o 2.50/1.25/10.00 (cheaper alternative gpt-4o-mini), gpt-4o-mini 0.15/0.075/0.60, text-embedding-3-small 0.02. */
+    static final PricingTable PRICES = prices("/report/prices.yaml");
     static final StatsContext CONTEXT = StatsContext.of(PRICES, CLOCK);
 
     private StatsFixtures() {
+    }
+
+    static PricingTable prices(String resource) {
+        try {
+            return PricingTable.load(Path.of(StatsFixtures.class.getResource(resource).toURI()));
+        } catch (URISyntaxException | PricingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static Path logDir() {

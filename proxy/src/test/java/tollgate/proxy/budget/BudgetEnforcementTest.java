@@ -30,7 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tollgate.config.ConfigLoader;
+import tollgate.config.Sha256;
 import tollgate.proxy.TestTollgate;
 import tollgate.proxy.Upstreams;
 
@@ -247,6 +247,6 @@ public class BudgetEnforcementTest {
 
     @Test
     void keyIdOfAnUnconfiguredKeyIsItsFingerprint() {
-        assertThat(tollgate.metering.key.KeyIds.fingerprint(KEY)).isEqualTo("fp-" + ConfigLoader.sha256Hex(KEY).substring(0, 12));
+        assertThat(tollgate.metering.key.KeyIds.fingerprint(KEY)).isEqualTo("fp-" + Sha256.hex(KEY).substring(0, 12));
     }
 }

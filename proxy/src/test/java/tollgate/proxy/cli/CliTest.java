@@ -73,7 +73,7 @@ class CliTest {
     void keyIdPrintsTheFingerprint() {
         Run r = inProcess("key-id", "test-key-123");
         // sha256("test-key-123") starts with these 12 hex characters
-        assertThat(r.out().strip()).isEqualTo("fp-" + tollgate.config.ConfigLoader.sha256Hex("test-key-123").substring(0, 12));
+        assertThat(r.out().strip()).isEqualTo("fp-" + tollgate.config.Sha256.hex("test-key-123").substring(0, 12));
         assertThat(r.out()).doesNotContain("test-key-123");
     }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tollgate.config.ConfigLoader;
+import tollgate.config.Sha256;
 import tollgate.proxy.ScriptedUpstream;
 import tollgate.proxy.TestTollgate;
 
@@ -107,7 +107,7 @@ class MeteringEndToEndTest {
         assertThat(res.statusCode()).isEqualTo(200);
         assertThat(res.body()).isEqualTo(fixture("chat_gpt-4o.json"));
         JsonNode r = records(1).get(0);
-        assertThat(r.get("key").asText()).isEqualTo("fp-" + ConfigLoader.sha256Hex(RAW_KEY).substring(0, 12));
+        assertThat(r.get("key").asText()).isEqualTo("fp-" + Sha256.hex(RAW_KEY).substring(0, 12));
         assertThat(r.get("endpoint").asText()).isEqualTo("/v1/chat/completions");
         assertThat(r.get("model").asText()).isEqualTo("gpt-4o-2024-08-06");
         assertThat(r.get("priced_as").asText()).isEqualTo("gpt-4o");
@@ -248,7 +248,7 @@ class MeteringEndToEndTest {
                 + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())).doesNotContain(RAW_KEY));
         String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        String fp = "fp-" + ConfigLoader.sha256Hex(RAW_KEY).substring(0, 12);
+        String fp = "fp-" + Sha256.hex(RAW_KEY).substring(0, 12);
         assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",status=\"200\"} 1.0");
         assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o\",status=\"500\"} 1.0");
         assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",type=\"output\"} 37.0");
