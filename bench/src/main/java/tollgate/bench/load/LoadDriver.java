@@ -58,7 +58,7 @@ public final class LoadDriver {
         InetSocketAddress addr = new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
         boolean stream = mode.equals("stream");
         RequestTemplate request = RequestTemplate.chat(target, path, requestBytes, stream, includeUsage, headers);
-        Transport transport = Transport.best();
+        Transport transport = Transport.of(tollgate.config.ServerConfig.Transport.AUTO);
         EventLoopGroup group = transport.newGroup(threads);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("label", label);

@@ -35,7 +35,7 @@ public final class MockUpstream implements AutoCloseable {
     }
 
     public static MockUpstream start(InetSocketAddress listen, int threads, MockOptions defaults) throws InterruptedException {
-        Transport transport = Transport.best();
+        Transport transport = Transport.of(tollgate.config.ServerConfig.Transport.AUTO);
         EventLoopGroup group = transport.newGroup(threads);
         ConcurrentHashMap<MockOptions, ByteBuf> bodies = new ConcurrentHashMap<>();
         try {

@@ -30,6 +30,7 @@ import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.Outcome;
 import tollgate.proxy.server.ErrorResponses;
 import tollgate.proxy.upstream.UpstreamHandler;
+import tollgate.proxy.upstream.UpstreamConnections;
 import tollgate.proxy.upstream.UpstreamPool;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
@@ -51,7 +52,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
 
     private final ChannelHandlerContext client;
     private final RelayContext relay;
-    private final UpstreamPool pool;
+    private final UpstreamConnections pool;
     private final Timeouts timeouts;
     private final CallTap tap;
     private final Consumer<Exchange> onDone;

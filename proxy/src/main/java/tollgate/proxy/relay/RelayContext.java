@@ -1,7 +1,7 @@
 package tollgate.proxy.relay;
 
 import tollgate.config.Timeouts;
-import tollgate.proxy.upstream.UpstreamPool;
+import tollgate.proxy.upstream.UpstreamConnections;
 
 /**
  * What every exchange of a server shares: the upstream pool, the timeouts, the bound on held-back bytes, and
@@ -9,7 +9,7 @@ import tollgate.proxy.upstream.UpstreamPool;
  *
  * @param maxHeldBytes most undecided response bytes one call holds back before it passes bytes through as they are
  */
-public record RelayContext(UpstreamPool pool, Timeouts timeouts, int maxHeldBytes, Events events) {
+public record RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxHeldBytes, Events events) {
     /** What the relay counts. Called on event loops: must be cheap and thread-safe. */
     public interface Events {
         /** A slow client made the relay stop reading an upstream (backpressure). */

@@ -30,7 +30,7 @@ import tollgate.config.Timeouts;
  * for {@code timeouts.idle} is closed (between one and two idle periods after its last use).
  * A hit creates no future, promise or task: the waiter is called back before {@link #acquire} returns.
  */
-public final class UpstreamPool implements AutoCloseable {
+public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
     /** Who gets the connection; called on the acquiring event loop, possibly before {@link #acquire} returns. */
     public interface Waiter {
         void onAcquired(Channel ch);
@@ -65,6 +65,7 @@ public final class UpstreamPool implements AutoCloseable {
                 });
     }
 
+    @Override
     public UpstreamTarget target() {
         return target;
     }
@@ -73,6 +74,7 @@ public final class UpstreamPool implements AutoCloseable {
      * Hands {@code waiter} a connection on {@code loop}: an idle one at once, else a new one once connected, else
      * the next one released. Must be called on {@code loop}.
      */
+    @Override
     public void acquire(EventLoop loop, Waiter waiter) {
         LoopPool p = pools.get(loop);
         (p != null ? p : pools.computeIfAbsent(loop, LoopPool::new)).acquire(waiter);
@@ -83,6 +85,7 @@ public final class UpstreamPool implements AutoCloseable {
      * caller closed it because the response was not keep-alive or the call failed, or the upstream did) is
      * dropped, and its place is freed for the next waiter.
      */
+    @Override
     public void release(Channel ch) {
         LoopPool p = pools.get(ch.eventLoop());
         if (p != null) {

@@ -80,7 +80,8 @@ class UpstreamPoolTest {
 
     private UpstreamPool pool(int port, int maxConnections, int maxPending, Duration connect, Duration idle) throws Exception {
         UpstreamTarget target = UpstreamTarget.of(URI.create("http://127.0.0.1:" + port), null);
-        Limits limits = new Limits(Limits.DEFAULT_MAX_REQUEST_BYTES, 64 * 1024, maxConnections, maxPending);
+        Limits limits = new Limits(Limits.DEFAULT_MAX_REQUEST_BYTES, 64 * 1024, maxConnections, maxPending,
+                Limits.DEFAULT.maxHeldBytes());
         pool = new UpstreamPool(target, NioSocketChannel.class, limits, new Timeouts(connect, Duration.ofSeconds(60), idle));
         return pool;
     }
