@@ -16,10 +16,10 @@ public final class Tally {
     /** OpenAI caches prompts of 1,024 tokens or more (platform.openai.com/docs/guides/prompt-caching). */
     public static final long CACHEABLE_PROMPT_TOKENS = 1024;
     /**
-     * The long-context thresholds of the prices tollgate ships (OpenAI's 272K, Anthropic's 200K) and the 128K others
+     * The long-context thresholds of the prices tollgate ships (OpenAI's 272K, Anthropic's 200K and 100K) and the 128K others
      * use: calls are also summed above each, since a tier prices a whole call by its own input (SPEC 6).
      */
-    static final long[] LONG_CONTEXT_EDGES = {128_000, 200_000, 272_000};
+    static final long[] LONG_CONTEXT_EDGES = {100_000, 128_000, 200_000, 272_000};
     private static final int SUMS_PER_EDGE = 3;
 
     long requests;

@@ -158,6 +158,21 @@ class ForwardingTest {
     }
 
     @Test
+    void oversizedBodyAnnouncedWithExpectContinueGets413InOpenAiShapeInsteadOf100() throws Exception {
+        // curl sends Expect: 100-continue for bodies over 1 MB and waits for the answer before sending them
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", java.net.URI.create(tollgate.base()).getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 413").doesNotContain("100 Continue")
+                    .contains("\"code\":\"request_too_large\"").contains("\"type\":\"invalid_request_error\"");
+        }
+        assertThat(upstream.getRequestCount()).isZero();
+    }
+
+    @Test
     void upstreamDownGets502() throws Exception {
         upstream.close();
         HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/models")).build(),
