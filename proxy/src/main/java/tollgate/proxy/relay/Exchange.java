@@ -68,8 +68,11 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     private long upstreamSentNanos;
     private long firstByteNanos;
     private long lastByteNanos;
-    private long lastReadNanos;
-    private long pausedSinceNanos;
+    // the timer's clock is the event loop's ticker (EmbeddedChannel tests advance it); CallEnd times stay System.nanoTime()
+    private long sentTick;
+    private long lastReadTick;
+    private long pausedSinceTick;
+    private boolean paused;
     private long pauses;
     private @Nullable String budgetRemainingHeader;
 
@@ -138,7 +141,8 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         FullHttpRequest req = request;
         request = null;
         upstreamSentNanos = System.nanoTime();
-        lastReadNanos = upstreamSentNanos;
+        sentTick = tick();
+        lastReadTick = sentTick;
         ch.writeAndFlush(req).addListener((ChannelFutureListener) w -> {
             if (!w.isSuccess() && !finished) {
                 failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(w.cause())));
@@ -153,7 +157,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             ReferenceCountUtil.release(msg);
             return;
         }
-        lastReadNanos = System.nanoTime();
+        lastReadTick = tick();
         if (msg instanceof HttpResponse head) {
             onHead(head);
         }
@@ -165,7 +169,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     }
 
     private void onHead(HttpResponse head) {
-        firstByteNanos = lastReadNanos;
+        firstByteNanos = System.nanoTime();
         status = head.status().code();
         upstreamKeepAlive = HttpUtil.isKeepAlive(head);
         tap.onResponseHead(head);
@@ -223,7 +227,8 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             Channel up = upstream;
             if (up != null && up.config().isAutoRead()) {
                 up.config().setAutoRead(false);
-                pausedSinceNanos = System.nanoTime();
+                pausedSinceTick = tick();
+                paused = true;
                 pauses++;
                 relay.events().pausedUpstream();
             }
@@ -299,7 +304,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     public void onClientWritabilityChanged() {
         Channel up = upstream;
         if (!finished && up != null && client.channel().isWritable() && !up.config().isAutoRead()) {
-            pausedSinceNanos = 0;
+            paused = false;
             up.config().setAutoRead(true);
             up.read();
         }
@@ -342,15 +347,19 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         timer = client.executor().schedule(this::onTimer, nanos, TimeUnit.NANOSECONDS);
     }
 
+    private long tick() {
+        return client.executor().ticker().nanoTime();
+    }
+
     private void onTimer() {
         timer = null;
         if (finished) {
             return;
         }
-        long now = System.nanoTime();
+        long now = tick();
         long idle = timeouts.idle().toNanos();
         if (!headSent) {
-            long left = upstreamSentNanos + timeouts.firstByte().toNanos() - now;
+            long left = sentTick + timeouts.firstByte().toNanos() - now;
             if (left <= 0) {
                 failBeforeHead(Outcome.TIMEOUT, ErrorResponses.upstreamTimeout(client.alloc(),
                         "no response headers within timeouts.first_byte " + timeouts.firstByte().toSeconds() + "s"));
@@ -360,15 +369,15 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             return;
         }
         long left;
-        if (pausedSinceNanos != 0) {
+        if (paused) {
             // paused by us: the upstream is quiet because the client takes nothing
-            left = pausedSinceNanos + idle - now;
+            left = pausedSinceTick + idle - now;
             if (left <= 0) {
                 cutClient(Outcome.CLIENT_IDLE);
                 return;
             }
         } else {
-            left = lastReadNanos + idle - now;
+            left = lastReadTick + idle - now;
             if (left <= 0) {
                 cutClient(Outcome.TIMEOUT);
                 return;

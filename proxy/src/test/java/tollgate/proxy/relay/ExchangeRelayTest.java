@@ -1,0 +1,624 @@
+package tollgate.proxy.relay;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tollgate.config.Timeouts;
+import tollgate.metering.call.CallEnd;
+import tollgate.metering.call.Outcome;
+import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.ResponseMeter;
+import tollgate.proxy.upstream.UpstreamConnections;
+import tollgate.proxy.upstream.UpstreamHandler;
+import tollgate.proxy.upstream.UpstreamPool;
+import tollgate.proxy.upstream.UpstreamTarget;
+
+/**
+ * The relay of one call between two {@code EmbeddedChannel}s: every buffer the test hands the exchange (request
+ * body, upstream chunks) and everything it wrote is released on every exit path, and each call ends once with
+ * its {@link Outcome}. {@code LeakGuard} (registered for every proxy test) also fails a test on a leak report.
+ * <pre>
+ *   client EmbeddedChannel (no-op handler; its context is the exchange's client)
+ *        ◀── Exchange ──▶ upstream EmbeddedChannel (UpstreamHandler), handed out by {@link ScriptedConnections}
+ * </pre>
+ */
+class ExchangeRelayTest {
+    private static final Timeouts TIMEOUTS = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(10));
+    private static final String REQUEST_BODY = "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    private final List<ByteBuf> created = new ArrayList<>();
+    private final EmbeddedChannel client = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
+    private final EmbeddedChannel upstream = new EmbeddedChannel(new UpstreamHandler());
+    private final ScriptedConnections pool = new ScriptedConnections(upstream);
+    private final RecordingEvents events = new RecordingEvents();
+    private final List<Exchange> done = new ArrayList<>();
+    private @Nullable RecordingTap tap;
+    private @Nullable Exchange exchange;
+
+    @AfterEach
+    void closeChannels() {
+        client.finishAndReleaseAll();
+        upstream.finishAndReleaseAll();
+    }
+
+    @Test
+    void completeJsonAnswerReachesTheClientAsSentAndPoolsTheConnection() throws IOException {
+        start(false, 64 * 1024);
+        byte[] json = fixture("chat_gpt-4o.json");
+        HttpResponse head = head("application/json");
+        head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+
+        upstream.writeInbound(head, content(Arrays.copyOfRange(json, 0, 100)),
+                last(Arrays.copyOfRange(json, 100, json.length)));
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> {
+            assertThat(h.status()).isEqualTo(HttpResponseStatus.OK);
+            assertThat(h.headers().getInt(HttpHeaderNames.CONTENT_LENGTH)).isEqualTo(json.length);
+        });
+        assertThat(got.body).isEqualTo(json);
+        assertThat(got.lasts).isEqualTo(1);
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertThat(pool.released).containsExactly(upstream);
+        assertThat(upstream.isOpen()).isTrue();
+        assertThat(upstream.config().isAutoRead()).isTrue();
+        assertThat(client.isOpen()).isTrue();
+        assertThat(tap().meter.usage()).isNotNull();
+        assertAllReleased();
+    }
+
+    @Test
+    void streamLosesOnlyTheInjectedUsageChunk() throws IOException {
+        start(true, 64 * 1024);
+        byte[] sse = fixture("chat_stream_gpt-4o_content.sse");
+        byte[] expected = withoutUsageOnlyEvent(sse);
+        assertThat(expected.length).isLessThan(sse.length);
+
+        upstream.writeInbound(head("text/event-stream; charset=utf-8"));
+        // odd-sized chunks so events, and the dropped chunk, straddle buffers
+        for (int at = 0; at < sse.length; at += 97) {
+            byte[] part = Arrays.copyOfRange(sse, at, Math.min(sse.length, at + 97));
+            upstream.writeInbound(at + 97 >= sse.length ? last(part) : content(part));
+        }
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> {
+            assertThat(h.headers().contains(HttpHeaderNames.CONTENT_LENGTH)).isFalse();
+            assertThat(h.headers().get(HttpHeaderNames.TRANSFER_ENCODING)).isEqualTo("chunked");
+        });
+        assertThat(new String(got.body, UTF_8)).isEqualTo(new String(expected, UTF_8));
+        assertThat(got.lasts).isEqualTo(1);
+        assertThat(tap().meter.usage()).isNotNull();
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertThat(pool.released).containsExactly(upstream);
+        assertThat(upstream.isOpen()).isTrue();
+        assertThat(events.overflows).isZero();
+        assertAllReleased();
+    }
+
+    @Test
+    void clientGoneMidStreamClosesTheUpstreamAndReleasesLaterChunks() {
+        start(true, 64 * 1024);
+        // the second chunk is half an event: held back, undecided, when the client leaves
+        upstream.writeInbound(head("text/event-stream"), content("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"),
+                content("data: {\"choices\":[{\"del"));
+
+        client.close();
+        exchange().onClientInactive();
+        // what was already on its way from the upstream when the client left
+        ByteBuf late = track(Unpooled.copiedBuffer("data: late\n\n", UTF_8));
+        exchange().onUpstreamMessage(new DefaultHttpContent(late));
+        exchange().onClientInactive();
+
+        ClientView got = drainClient();
+        assertThat(new String(got.body, UTF_8)).isEqualTo("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n");
+        assertEndedOnce(Outcome.CLIENT_GONE, 200);
+        assertThat(upstream.isOpen()).isFalse();
+        assertThat(pool.released).containsExactly(upstream);
+        assertThat(late.refCnt()).isZero();
+        assertAllReleased();
+    }
+
+    @Test
+    void upstreamClosedMidStreamCutsTheClient() {
+        start(true, 64 * 1024);
+        String first = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
+        upstream.writeInbound(head("text/event-stream"), content(first), content("data: {\"choi"));
+
+        upstream.close();
+
+        ClientView got = drainClient();
+        assertThat(new String(got.body, UTF_8)).isEqualTo(first);
+        assertThat(got.lasts).isZero();
+        assertEndedOnce(Outcome.UPSTREAM_CUT, 200);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(pool.released).containsExactly(upstream);
+        assertAllReleased();
+    }
+
+    @Test
+    void upstreamErrorMidStreamCutsTheClient() {
+        start(false, 64 * 1024);
+        upstream.writeInbound(head("text/event-stream"), content("data: {\"choices\":[]}\n\n"));
+
+        upstream.pipeline().fireExceptionCaught(new IOException("connection reset by peer"));
+        upstream.runPendingTasks();
+
+        ClientView got = drainClient();
+        assertThat(new String(got.body, UTF_8)).isEqualTo("data: {\"choices\":[]}\n\n");
+        assertEndedOnce(Outcome.UPSTREAM_CUT, 200);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(upstream.isOpen()).isFalse();
+        assertAllReleased();
+    }
+
+    @Test
+    void eventLargerThanTheHoldCapPassesThroughOnce() {
+        start(true, 1024);
+        upstream.writeInbound(head("text/event-stream"));
+        StringBuilder sent = new StringBuilder();
+        String opening = "data: " + "x".repeat(1024 - 6);
+        upstream.writeInbound(content(opening));
+        sent.append(opening);
+        for (int i = 0; i < 3; i++) {
+            String more = "y".repeat(1024);
+            upstream.writeInbound(content(more));
+            sent.append(more);
+        }
+        String end = "\n\ndata: [DONE]\n\n";
+        upstream.writeInbound(last(end));
+        sent.append(end);
+
+        ClientView got = drainClient();
+        assertThat(new String(got.body, UTF_8)).isEqualTo(sent.toString());
+        assertThat(got.lasts).isEqualTo(1);
+        assertThat(events.overflows).isEqualTo(1);
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertAllReleased();
+    }
+
+    @Test
+    void slowReaderPausesTheUpstreamThenIsClosedAfterTheIdleTimeout() {
+        start(true, 64 * 1024);
+        client.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        assertThat(client.isWritable()).isFalse();
+
+        upstream.writeInbound(head("text/event-stream"), content("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"));
+
+        assertThat(upstream.config().isAutoRead()).isFalse();
+        assertThat(events.pauses).isEqualTo(1);
+        assertThat(exchange().backpressurePauses()).isEqualTo(1);
+        assertThat(tap().ends).isEmpty();
+
+        client.advanceTimeBy(TIMEOUTS.idle().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        client.runScheduledPendingTasks();
+
+        assertEndedOnce(Outcome.CLIENT_IDLE, 200);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(upstream.isOpen()).isFalse();
+        // a chunk still in flight on the paused connection
+        ByteBuf late = track(Unpooled.copiedBuffer("data: late\n\n", UTF_8));
+        exchange().onUpstreamMessage(new DefaultHttpContent(late));
+        drainClient();
+        assertAllReleased();
+    }
+
+    @Test
+    void writableClientResumesThePausedUpstream() {
+        start(true, 64 * 1024);
+        client.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        upstream.writeInbound(head("text/event-stream"), content("data: {\"choices\":[]}\n\n"));
+        assertThat(upstream.config().isAutoRead()).isFalse();
+
+        client.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        exchange().onClientWritabilityChanged();
+
+        assertThat(upstream.config().isAutoRead()).isTrue();
+        upstream.writeInbound(last("data: [DONE]\n\n"));
+        ClientView got = drainClient();
+        assertThat(new String(got.body, UTF_8)).isEqualTo("data: {\"choices\":[]}\n\ndata: [DONE]\n\n");
+        assertThat(events.pauses).isEqualTo(1);
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertAllReleased();
+    }
+
+    @Test
+    void noResponseHeadWithinFirstByteTimeoutAnswers504() {
+        Timeouts quickFirstByte = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(10));
+        start(true, 64 * 1024, quickFirstByte);
+
+        client.advanceTimeBy(1, TimeUnit.SECONDS);
+        client.runScheduledPendingTasks();
+        assertThat(tap().ends).isEmpty();
+
+        client.advanceTimeBy(1_500, TimeUnit.MILLISECONDS);
+        client.runScheduledPendingTasks();
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.GATEWAY_TIMEOUT));
+        assertThat(new String(got.body, UTF_8)).contains("\"upstream_timeout\"");
+        assertEndedOnce(Outcome.TIMEOUT, 504);
+        assertThat(upstream.isOpen()).isFalse();
+        assertThat(client.isOpen()).isTrue();
+        assertAllReleased();
+    }
+
+    @Test
+    void upstreamClosedBeforeTheHeadAnswers502() {
+        start(true, 64 * 1024);
+
+        upstream.close();
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.BAD_GATEWAY));
+        assertThat(new String(got.body, UTF_8)).contains("\"upstream_unavailable\"");
+        assertEndedOnce(Outcome.UNAVAILABLE, 502);
+        assertThat(client.isOpen()).isTrue();
+        assertAllReleased();
+    }
+
+    @Test
+    void clientGoneWhileConnectingReleasesTheRequestAndGivesTheConnectionBack() {
+        pool.deferAcquire = true;
+        tap = new RecordingTap(true);
+        ByteBuf body = track(Unpooled.copiedBuffer(REQUEST_BODY, UTF_8));
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/chat/completions", body);
+        exchange = new Exchange(clientContext(), req, new RelayContext(pool, TIMEOUTS, 64 * 1024, events), tap,
+                System.nanoTime(), done::add);
+        exchange.start();
+
+        client.close();
+        exchange.onClientInactive();
+        assertThat(body.refCnt()).isZero();
+        pool.completeAcquire();
+
+        assertThat((Object) upstream.readOutbound()).isNull();
+        assertThat(pool.released).containsExactly(upstream);
+        assertThat(upstream.isOpen()).isTrue();
+        assertThat(tap.ends).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo(Outcome.CLIENT_GONE);
+            assertThat(e.upstreamSentNanos()).isZero();
+        });
+        assertThat(done).containsExactly(exchange);
+        assertAllReleased();
+    }
+
+    @Test
+    void refusedCallIsAnsweredAndEndsOnce() {
+        RecordingTap refusedTap = new RecordingTap(false);
+        ByteBuf body = track(Unpooled.copiedBuffer("{\"error\":{\"code\":\"budget_exceeded\"}}", UTF_8));
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.TOO_MANY_REQUESTS, body);
+        long received = System.nanoTime();
+
+        Exchange.refused(clientContext(), response, refusedTap, received);
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.TOO_MANY_REQUESTS));
+        assertThat(new String(got.body, UTF_8)).contains("budget_exceeded");
+        assertThat(refusedTap.ends).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo(Outcome.BUDGET_EXCEEDED);
+            assertThat(e.status()).isEqualTo(429);
+            assertThat(e.receivedNanos()).isEqualTo(received);
+            assertThat(e.upstreamSentNanos()).isZero();
+        });
+        assertAllReleased();
+    }
+
+    @Test
+    void clientGoneBeforeForwardingEndsOnceWithNothingSent() {
+        RecordingTap goneTap = new RecordingTap(true);
+        long received = System.nanoTime();
+
+        Exchange.clientGoneBeforeForwarding(goneTap, received);
+
+        assertThat(goneTap.ends).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo(Outcome.CLIENT_GONE);
+            assertThat(e.status()).isZero();
+            assertThat(e.receivedNanos()).isEqualTo(received);
+            assertThat(e.upstreamSentNanos()).isZero();
+            assertThat(e.firstByteNanos()).isZero();
+        });
+        assertThat(goneTap.meter).isNull();
+    }
+
+    // --- harness
+
+    private void start(boolean usageInjected, int maxHeldBytes) {
+        start(usageInjected, maxHeldBytes, TIMEOUTS);
+    }
+
+    private void start(boolean usageInjected, int maxHeldBytes, Timeouts timeouts) {
+        tap = new RecordingTap(usageInjected);
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/chat/completions",
+                track(Unpooled.copiedBuffer(REQUEST_BODY, UTF_8)));
+        req.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, req.content().readableBytes());
+        RelayContext relay = new RelayContext(pool, timeouts, maxHeldBytes, events);
+        exchange = new Exchange(clientContext(), req, relay, tap, System.nanoTime(), done::add);
+        exchange.start();
+
+        assertThat(pool.acquired).isEqualTo(1);
+        Object forwarded = upstream.readOutbound();
+        try {
+            assertThat(forwarded).isInstanceOf(FullHttpRequest.class);
+            assertThat(((FullHttpRequest) forwarded).content().toString(UTF_8)).isEqualTo(REQUEST_BODY);
+        } finally {
+            ReferenceCountUtil.release(forwarded);
+        }
+        assertThat((Object) upstream.readOutbound()).isNull();
+    }
+
+    private ChannelHandlerContext clientContext() {
+        return client.pipeline().firstContext();
+    }
+
+    private Exchange exchange() {
+        assertThat(exchange).isNotNull();
+        return exchange;
+    }
+
+    private RecordingTap tap() {
+        assertThat(tap).isNotNull();
+        return tap;
+    }
+
+    private void assertEndedOnce(Outcome outcome, int status) {
+        // a second end must not come from anything that happens later either
+        exchange().onClientInactive();
+        exchange().onUpstreamInactive();
+        exchange().onUpstreamException(new IOException("late"));
+        assertThat(tap().ends).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo(outcome);
+            assertThat(e.status()).isEqualTo(status);
+            assertThat(e.upstreamSentNanos()).isNotZero();
+        });
+        assertThat(done).containsExactly(exchange());
+        assertThat(exchange().isFinished()).isTrue();
+    }
+
+    private void assertAllReleased() {
+        drainClient();
+        for (Object o; (o = upstream.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(o);
+        }
+        assertThat(created).allSatisfy(b -> assertThat(b.refCnt()).as("refCnt of %s", b).isZero());
+    }
+
+    private static HttpResponse head(String contentType) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .set("x-request-id", "req_relay_test");
+        if (contentType.startsWith("text/event-stream")) {
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        return head;
+    }
+
+    private HttpContent content(String s) {
+        return content(s.getBytes(UTF_8));
+    }
+
+    private HttpContent content(byte[] b) {
+        return new DefaultHttpContent(track(Unpooled.copiedBuffer(b)));
+    }
+
+    private LastHttpContent last(String s) {
+        return last(s.getBytes(UTF_8));
+    }
+
+    private LastHttpContent last(byte[] b) {
+        return new DefaultLastHttpContent(track(Unpooled.copiedBuffer(b)));
+    }
+
+    private ByteBuf track(ByteBuf b) {
+        created.add(b);
+        return b;
+    }
+
+    /** Everything the exchange flushed to the client, released as it is read. */
+    private ClientView drainClient() {
+        ClientView view = new ClientView();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Object o; (o = client.readOutbound()) != null; ) {
+            try {
+                if (o instanceof HttpResponse h) {
+                    view.heads.add(h);
+                }
+                if (o instanceof HttpContent c) {
+                    ByteBuf b = c.content();
+                    byte[] bytes = new byte[b.readableBytes()];
+                    b.getBytes(b.readerIndex(), bytes);
+                    body.writeBytes(bytes);
+                    if (c instanceof LastHttpContent) {
+                        view.lasts++;
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(o);
+            }
+        }
+        view.body = body.toByteArray();
+        return view;
+    }
+
+    private static byte[] fixture(String name) throws IOException {
+        try (InputStream in = ExchangeRelayTest.class.getResourceAsStream("/fixtures/" + name)) {
+            assertThat(in).as(name).isNotNull();
+            return in.readAllBytes();
+        }
+    }
+
+    /** The stream as the client asked for it: without the usage-only event tollgate's injection added. */
+    private static byte[] withoutUsageOnlyEvent(byte[] sse) {
+        String[] events = new String(sse, UTF_8).split("(?<=\n\n)");
+        List<String> kept = Arrays.stream(events)
+                .filter(e -> !(e.contains("\"choices\":[]") && e.contains("\"usage\":{")))
+                .collect(Collectors.toList());
+        assertThat(kept).hasSize(events.length - 1);
+        return String.join("", kept).getBytes(UTF_8);
+    }
+
+    private static final class ClientView {
+        final List<HttpResponse> heads = new ArrayList<>();
+        byte[] body = new byte[0];
+        int lasts;
+    }
+
+    /** Hands out the one upstream channel, synchronously, and records what comes back. */
+    private static final class ScriptedConnections implements UpstreamConnections {
+        private final Channel channel;
+        private final UpstreamTarget target;
+        final List<Channel> released = new ArrayList<>();
+        int acquired;
+        boolean deferAcquire;
+        private UpstreamPool.@Nullable Waiter waiter;
+
+        ScriptedConnections(Channel channel) {
+            this.channel = channel;
+            try {
+                this.target = UpstreamTarget.of(URI.create("http://upstream.test"), null);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public UpstreamTarget target() {
+            return target;
+        }
+
+        @Override
+        public void acquire(EventLoop loop, UpstreamPool.Waiter waiter) {
+            acquired++;
+            if (deferAcquire) {
+                this.waiter = waiter;
+            } else {
+                waiter.onAcquired(channel);
+            }
+        }
+
+        /** The connection a deferred {@link #acquire} was waiting for is ready. */
+        void completeAcquire() {
+            UpstreamPool.Waiter w = waiter;
+            assertThat(w).isNotNull();
+            waiter = null;
+            w.onAcquired(channel);
+        }
+
+        @Override
+        public void release(Channel ch) {
+            released.add(ch);
+        }
+    }
+
+    /** A tap like {@link MeteredCall}: a real meter created from the response head; records how the call ended. */
+    private static final class RecordingTap implements CallTap {
+        private final boolean usageInjected;
+        final List<CallEnd> ends = new ArrayList<>();
+        @Nullable ResponseMeter meter;
+        private boolean passThrough;
+
+        RecordingTap(boolean usageInjected) {
+            this.usageInjected = usageInjected;
+        }
+
+        @Override
+        public void onResponseHead(HttpResponse head) {
+            meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, head.status().code(),
+                    head.headers().get(HttpHeaderNames.CONTENT_TYPE), usageInjected);
+        }
+
+        @Override
+        public void onBytes(ByteBuffer bytes) {
+            int position = bytes.position();
+            if (meter != null) {
+                meter.onBytes(bytes);
+            }
+            assertThat(bytes.position()).isEqualTo(position);
+        }
+
+        @Override
+        public void onEnd() {
+            if (meter != null) {
+                meter.onEnd();
+            }
+        }
+
+        @Override
+        public boolean holdsBack() {
+            return !passThrough && meter != null && meter.holdsBack();
+        }
+
+        @Override
+        public long releasableOffset() {
+            return meter == null || passThrough ? Long.MAX_VALUE : meter.releasableOffset();
+        }
+
+        @Override
+        public List<long[]> takeDroppedRanges() {
+            return meter == null || passThrough ? List.of() : meter.takeDroppedRanges();
+        }
+
+        @Override
+        public void stopHoldingBack() {
+            passThrough = true;
+        }
+
+        @Override
+        public void onFinish(CallEnd end) {
+            ends.add(end);
+        }
+    }
+
+    private static final class RecordingEvents implements RelayContext.Events {
+        int pauses;
+        int overflows;
+
+        @Override
+        public void pausedUpstream() {
+            pauses++;
+        }
+
+        @Override
+        public void heldBackOverflow() {
+            overflows++;
+        }
+    }
+}
