@@ -97,6 +97,7 @@ public final class CallAccounting implements AutoCloseable {
         if (r != null) {
             ledger.get().release(r);
         }
+        call.releaseBody().run();
     }
 
     private void run() {
@@ -158,6 +159,8 @@ public final class CallAccounting implements AutoCloseable {
             records.add(record);
         } catch (RuntimeException e) {
             log.error("accounting failed for a call", e);
+        } finally {
+            call.releaseBody().run();
         }
     }
 

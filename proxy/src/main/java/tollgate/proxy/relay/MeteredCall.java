@@ -18,13 +18,20 @@ import tollgate.metering.usage.ResponseMeter;
 public final class MeteredCall implements CallTap {
     private final CallAccounting accounting;
     private final MeteredRequest request;
+    private final Runnable releaseBody;
     private @Nullable ResponseMeter meter;
     private @Nullable String requestId;
     private boolean passThrough;
 
     MeteredCall(CallAccounting accounting, MeteredRequest request) {
+        this(accounting, request, () -> { });
+    }
+
+    /** @param releaseBody lets go of the request body once the call is recorded (see {@link CallRequest#holdBody}) */
+    MeteredCall(CallAccounting accounting, MeteredRequest request, Runnable releaseBody) {
         this.accounting = accounting;
         this.request = request;
+        this.releaseBody = releaseBody;
     }
 
     @Override
@@ -77,6 +84,6 @@ public final class MeteredCall implements CallTap {
 
     @Override
     public void onFinish(CallEnd end) {
-        accounting.finish(new FinishedCall(request, meter, requestId, end));
+        accounting.finish(new FinishedCall(request, meter, requestId, end, releaseBody));
     }
 }

@@ -79,7 +79,8 @@ public final class MeteringGate implements CallGate {
         BudgetLedger l = ledger.get();
         MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budget, null);
         if (budget.isEmpty()) {
-            return done(new Admission.Forward(new MeteredCall(accounting, metered), body, upstreamAuth, null, true));
+            return done(new Admission.Forward(new MeteredCall(accounting, metered, call.holdBody().retain()), body,
+                    upstreamAuth, null, true));
         }
         PricedModel priced = s.pricing().resolve(null, req.model());
         return estimator.promptTokensAsync(req.model(), endpoint, req.body()).thenCompose(prompt -> {
@@ -91,7 +92,7 @@ public final class MeteringGate implements CallGate {
                 return refuse429(id.id(), decision, new MeteredCall(accounting, metered.withoutBudget()));
             }
             MeteredCall tap = new MeteredCall(accounting, new MeteredRequest(id.id(), call.path(), req, inject, user,
-                    tags, budget, decision.reservation()));
+                    tags, budget, decision.reservation()), call.holdBody().retain());
             BigDecimal remaining = decision.remainingUsd();
             return new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : usd(remaining), true);
         });
@@ -145,9 +146,18 @@ public final class MeteringGate implements CallGate {
         return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
     }
 
-    private static byte[] bytes(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
+    private static byte[] bytes(ByteBuffer[] body) {
+        int n = 0;
+        for (ByteBuffer b : body) {
+            n += b.remaining();
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (ByteBuffer b : body) {
+            int len = b.remaining();
+            b.duplicate().get(out, at, len);
+            at += len;
+        }
         return out;
     }
 

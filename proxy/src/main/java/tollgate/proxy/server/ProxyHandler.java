@@ -97,8 +97,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         admitting = true;
         inFlight.begin();
+        ByteBuf content = req.content();
         CallRequest call = new CallRequest(req.method().name(), RequestTarget.path(pathAndQuery), req.headers(),
-                req.content().nioBuffer(), received);
+                content.nioBuffers(), () -> {
+                    ByteBuf held = content.retain();
+                    return held::release;
+                }, received);
         CompletionStage<Admission> stage;
         try {
             stage = gate.admit(call);
