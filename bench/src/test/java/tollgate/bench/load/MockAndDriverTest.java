@@ -24,7 +24,7 @@ class MockAndDriverTest {
     @BeforeEach
     void start() throws InterruptedException {
         mock = MockUpstream.start(new InetSocketAddress("127.0.0.1", 0), 1, MockOptions.DEFAULTS);
-        transport = Transport.best();
+        transport = Transport.of(tollgate.config.ServerConfig.Transport.AUTO);
         group = transport.newGroup(1);
         target = new InetSocketAddress("127.0.0.1", mock.port());
     }
