@@ -22,7 +22,12 @@ import tollgate.proxy.server.Transport;
  *      [--rate 1000] [--connections 64] [--streams 1000] [--warmup-ms 5000] [--duration-ms 20000]
  *      [--request-bytes N] [--include-usage] [--mock-chunks N] [--mock-chunk-delay-ms N] [--mock-body-bytes N]
  *      [--mock-ttfb-ms N] [--threads 2] [--watch-pids P1,P2] [--heap-pid P] [--label TEXT] [--out FILE]
+ *      [--metered-metric tollgate_usage_log_records_total]
  * </pre>
+ *
+ * <p>{@code --metered-metric NAME} reads that counter from the target's {@code /metrics} before the run and after
+ * it (waiting up to 10 s for it to catch up with the streams or requests the driver completed) and reports the
+ * difference as {@code metered.records}: for tollgate, the usage-log records its calls wrote.
  */
 public final class LoadDriver {
     private LoadDriver() {
@@ -51,6 +56,7 @@ public final class LoadDriver {
         List<Long> watchPids = f.longs("watch-pids");
         long heapPid = f.longValue("heap-pid", 0, 0, Long.MAX_VALUE);
         String label = f.string("label", mode);
+        @Nullable String meteredMetric = f.string("metered-metric");
         @Nullable String out = f.string("out");
         f.requireAllKnown();
 
@@ -66,6 +72,8 @@ public final class LoadDriver {
         result.put("request_body_bytes", request.bodyBytes());
         result.put("warmup_ms", TimeUnit.NANOSECONDS.toMillis(warmupNanos));
         result.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(durationNanos));
+        MeteredCounter metered = meteredMetric == null ? null : new MeteredCounter(target, meteredMetric);
+        double meteredBefore = metered == null ? 0 : metered.read();
         try (ProcessProbe probe = new ProcessProbe(watchPids)) {
             if (heapPid > 0) {
                 // the middle of the measured window: every stream open, the process in its steady state
@@ -88,6 +96,11 @@ public final class LoadDriver {
             result.put("host_cpu_busy", Math.round(probe.hostBusy() * 1000) / 1000.0);
             if (!watchPids.isEmpty() || heapPid > 0) {
                 result.put("process", probe.result());
+            }
+            if (metered != null) {
+                Object done = r.containsKey("completed_streams_total") ? r.get("completed_streams_total") : r.get("requests");
+                long expected = done instanceof Number n ? n.longValue() : 0;
+                result.put("metered", metered.resultSince(meteredBefore, expected));
             }
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -31,6 +31,11 @@ final class StreamRun implements HttpConnection.Listener {
     private final AtomicLong completedStreams = new AtomicLong();
     private final AtomicLong non2xx = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    /** Over the whole run (warm-up, window and the drain after it), for checks such as "every stream metered". */
+    private final AtomicLong openedTotal = new AtomicLong();
+    private final AtomicLong completedTotal = new AtomicLong();
+    private final AtomicLong non2xxTotal = new AtomicLong();
+    private final AtomicLong failuresTotal = new AtomicLong();
     private final AtomicInteger open = new AtomicInteger();
     private volatile long measureFrom = Long.MAX_VALUE;
     private volatile long stopAt = Long.MAX_VALUE;
@@ -60,6 +65,7 @@ final class StreamRun implements HttpConnection.Listener {
                 LockSupport.parkNanos(wait);
             }
             open.incrementAndGet();
+            openedTotal.incrementAndGet();
             conns.get(i).send(System.nanoTime());
         }
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(stopAt - System.nanoTime())) + 1);
@@ -77,6 +83,10 @@ final class StreamRun implements HttpConnection.Listener {
         r.put("failures", failures.get());
         r.put("unfinished", open.get());
         r.put("reconnects", connector.reconnects());
+        r.put("opened_streams_total", openedTotal.get());
+        r.put("completed_streams_total", completedTotal.get());
+        r.put("non_2xx_total", non2xxTotal.get());
+        r.put("failures_total", failuresTotal.get());
         r.put("chunk_latency_us", LatencyRecorder.summary(chunkLatency.snapshot()));
         r.put("ttfb_us", LatencyRecorder.summary(ttfb.snapshot()));
         conns.forEach(HttpConnection::close);
@@ -100,6 +110,10 @@ final class StreamRun implements HttpConnection.Listener {
 
     @Override
     public void onComplete(HttpConnection c, int status, long bytes, long nanos) {
+        completedTotal.incrementAndGet();
+        if (status / 100 != 2) {
+            non2xxTotal.incrementAndGet();
+        }
         if (nanos >= measureFrom && nanos < stopAt) {
             completedStreams.incrementAndGet();
             if (status / 100 != 2) {
@@ -107,6 +121,7 @@ final class StreamRun implements HttpConnection.Listener {
             }
         }
         if (nanos < stopAt) {
+            openedTotal.incrementAndGet();
             c.send(nanos);
         } else {
             open.decrementAndGet();
@@ -115,6 +130,7 @@ final class StreamRun implements HttpConnection.Listener {
 
     @Override
     public void onFailure(HttpConnection c, Throwable cause) {
+        failuresTotal.incrementAndGet();
         if (System.nanoTime() >= measureFrom) {
             failures.incrementAndGet();
         }
@@ -123,6 +139,7 @@ final class StreamRun implements HttpConnection.Listener {
         if (System.nanoTime() < stopAt) {
             connector.replace(fresh -> {
                 open.incrementAndGet();
+                openedTotal.incrementAndGet();
                 fresh.send(System.nanoTime());
             });
         }

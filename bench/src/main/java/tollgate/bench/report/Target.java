@@ -32,7 +32,7 @@ interface Target {
         return new Target() {
             @Override
             public String describe() {
-                return String.format(Locale.ROOT, "added ≤ %.1f ms", millis);
+                return String.format(Locale.ROOT, "added ≤ %.1f ms over direct", millis);
             }
 
             @Override
@@ -46,11 +46,30 @@ interface Target {
         };
     }
 
-    static Target atMost(double limit) {
+    /** Tollgate's value at most {@code factor} times nginx's (lower is better: CPU, latency). */
+    static Target atMostTimesNginx(double factor, String description) {
         return new Target() {
             @Override
             public String describe() {
-                return String.format(Locale.ROOT, "≤ %.0f", limit);
+                return description;
+            }
+
+            @Override
+            public String verdict(@Nullable Double[] v) {
+                if (v[1] == null || v[2] == null || v[1] == 0) {
+                    return "–";
+                }
+                double r = v[2] / v[1];
+                return describe() + ": " + (r <= factor ? "ok" : "MISS") + String.format(Locale.ROOT, " (%.2f×)", r);
+            }
+        };
+    }
+
+    static Target atMost(double limit, String description) {
+        return new Target() {
+            @Override
+            public String describe() {
+                return description;
             }
 
             @Override
@@ -59,6 +78,24 @@ interface Target {
                     return "–";
                 }
                 return describe() + ": " + (v[2] <= limit ? "ok" : "MISS");
+            }
+        };
+    }
+
+    /** Tollgate's value is exactly {@code expected} (a count such as errors, or a share such as 100 % metered). */
+    static Target exactly(double expected, String description) {
+        return new Target() {
+            @Override
+            public String describe() {
+                return description;
+            }
+
+            @Override
+            public String verdict(@Nullable Double[] v) {
+                if (v[2] == null) {
+                    return "–";
+                }
+                return describe() + ": " + (v[2] == expected ? "ok" : "MISS");
             }
         };
     }
