@@ -29,11 +29,15 @@ public final class StatsCommandRunner {
     }
 
     private final StatsContext context;
-    private final UsageLogReader reader;
+    private final int readerThreads;
 
-    public StatsCommandRunner(StatsContext context, UsageLogReader reader) {
+    /** @param readerThreads log files read at once (at least 1) */
+    public StatsCommandRunner(StatsContext context, int readerThreads) {
+        if (readerThreads < 1) {
+            throw new IllegalArgumentException("readerThreads: " + readerThreads + " (expected: >= 1)");
+        }
         this.context = context;
-        this.reader = reader;
+        this.readerThreads = readerThreads;
     }
 
     public Outcome run(StatsOptions o) {
@@ -55,7 +59,7 @@ public final class StatsCommandRunner {
         }
         StatsReport report;
         try {
-            UsageCube cube = reader.read(o.logDir(), query);
+            UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
             report = StatsCalculator.compute(query, cube, context);
         } catch (UncheckedIOException e) {
             return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + ": " + e.getCause() + "\n");

@@ -15,7 +15,7 @@ import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.report.StatsCommandRunner;
 import tollgate.metering.report.StatsContext;
 import tollgate.metering.report.StatsOptions;
-import tollgate.metering.report.UsageLogReader;
+
 import tollgate.proxy.ReportPrices;
 
 /** {@code tollgate stats}: totals, series, groups, projection and suggestions from the usage log (SPEC 8). */
@@ -89,7 +89,7 @@ final class StatsCommand implements Callable<Integer> {
         StatsOptions o = new StatsOptions(dir, days, since, until, period, by, key, model, user, tags, format, export,
                 suggestions, failAboveUsd);
         StatsCommandRunner.Outcome out = new StatsCommandRunner(
-                StatsContext.of(new ReportPrices(table), Clock.systemUTC()), UsageLogReader.withAvailableProcessors()).run(o);
+                StatsContext.of(new ReportPrices(table), Clock.systemUTC()), Runtime.getRuntime().availableProcessors()).run(o);
         System.out.print(out.stdout());
         System.out.flush();
         System.err.print(out.stderr());
