@@ -54,7 +54,7 @@ public final class StatsCommandRunner {
             return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
         }
         if (!Files.isDirectory(o.logDir())) {
-            return new Outcome(BAD_USAGE, "", "tollgate stats: --log-dir: " + o.logDir()
+            return new Outcome(BAD_USAGE, "", "tollgate stats: --log-dir (or TOLLGATE_LOG_DIR, log.dir): " + o.logDir()
                     + " (expected: the folder holding usage-YYYY-MM-DD.jsonl files)\n");
         }
         StatsReport report;
