@@ -54,7 +54,7 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
         UsageLogReader.Summary s;
         try {
             // a call is counted on its ts's date; one logged just after midnight may sit in the next day's file
-            s = reader.readEachFile(from, to.plusDays(1), file -> calls -> add(cube, calls));
+            s = reader.readEachFile(from, to.plusDays(1), file -> line -> add(cube, line));
         } catch (IOException e) {
             throw new UncheckedIOException("listing usage log folder " + dir, e);
         }
