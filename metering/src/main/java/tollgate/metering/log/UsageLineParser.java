@@ -35,7 +35,7 @@ final class UsageLineParser {
     private @Nullable MalformedLineException failure;
 
     /** The date part of the last {@code ts}: most lines of a file share it, so it is parsed once. */
-    private final byte[] lastDate = new byte[10];
+    private final char[] lastDate = new char[10];
     private LocalDate lastDay = LocalDate.EPOCH;
     private long lastEpochDaySecond;
 
@@ -130,8 +130,9 @@ final class UsageLineParser {
         if (t != JsonToken.VALUE_STRING) {
             throw wrongType(t, "ts", "an ISO-8601 instant");
         }
-        String ts = p.getText();
-        if (!readCanonicalTs(ts)) {
+        // read in place: no String for the writer's own form, which is nearly every line
+        if (!readCanonicalTs(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())) {
+            String ts = p.getText();
             Instant i;
             try {
                 i = Instant.parse(ts);
@@ -146,50 +147,44 @@ final class UsageLineParser {
     }
 
     /**
-     * The writer's own form, {@code YYYY-MM-DDTHH:MM:SS[.fraction]Z}, without a formatter (it is most of a
+     * The writer's own form, {@code YYYY-MM-DDTHH:MM:SS[.fraction]Z}, read without a formatter (it is most of a
      * report's time otherwise); false for any other form, left to {@link Instant#parse}.
      */
-    private boolean readCanonicalTs(String s) {
-        int n = s.length();
-        if (n < 20 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
-                || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z') {
+    private boolean readCanonicalTs(char[] c, int off, int n) {
+        if (n < 20 || n > 30 || c[off + 4] != '-' || c[off + 7] != '-' || c[off + 10] != 'T'
+                || c[off + 13] != ':' || c[off + 16] != ':' || c[off + n - 1] != 'Z') {
             return false;
         }
-        int h = digits(s, 11, 13);
-        int m = digits(s, 14, 16);
-        int sec = digits(s, 17, 19);
+        int h = digits(c, off + 11, off + 13);
+        int m = digits(c, off + 14, off + 16);
+        int sec = digits(c, off + 17, off + 19);
         if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) {
             return false;
         }
         int nano = 0;
         if (n > 20) {
-            if (s.charAt(19) != '.' || n == 21) {
+            if (c[off + 19] != '.' || n == 21) {
                 return false;
             }
-            int fraction = digits(s, 20, n - 1);
-            if (fraction < 0) {
+            nano = digits(c, off + 20, off + n - 1);
+            if (nano < 0) {
                 return false;
             }
-            nano = fraction;
             for (int i = n - 1 - 20; i < 9; i++) {
                 nano *= 10;
             }
-        } else if (s.charAt(19) != 'Z') {
-            return false;
         }
-        if (!sameDate(s)) {
-            if (digits(s, 0, 4) < 0 || digits(s, 5, 7) < 0 || digits(s, 8, 10) < 0) {
+        if (!sameDate(c, off)) {
+            if (digits(c, off, off + 4) < 0 || digits(c, off + 5, off + 7) < 0 || digits(c, off + 8, off + 10) < 0) {
                 return false;
             }
             try {
-                lastDay = LocalDate.parse(s.substring(0, 10));
+                lastDay = LocalDate.parse(new String(c, off, 10));
             } catch (DateTimeParseException e) {
                 return false;
             }
             lastEpochDaySecond = lastDay.toEpochDay() * 86_400;
-            for (int i = 0; i < 10; i++) {
-                lastDate[i] = (byte) s.charAt(i);
-            }
+            System.arraycopy(c, off, lastDate, 0, 10);
         }
         line.day = lastDay;
         line.epochSecond = lastEpochDaySecond + h * 3600L + m * 60L + sec;
@@ -197,27 +192,27 @@ final class UsageLineParser {
         return true;
     }
 
-    private boolean sameDate(String s) {
+    private boolean sameDate(char[] c, int off) {
         for (int i = 0; i < 10; i++) {
-            if (lastDate[i] != s.charAt(i)) {
+            if (lastDate[i] != c[off + i]) {
                 return false;
             }
         }
         return true;
     }
 
-    /** The decimal value of {@code s[from, to)}, at most 9 digits; -1 when not all digits. */
-    private static int digits(String s, int from, int to) {
+    /** The decimal value of {@code c[from, to)}, at most 9 digits; -1 when not all digits. */
+    private static int digits(char[] c, int from, int to) {
         if (to - from > 9) {
             return -1;
         }
         int v = 0;
         for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
+            char d = c[i];
+            if (d < '0' || d > '9') {
                 return -1;
             }
-            v = v * 10 + (c - '0');
+            v = v * 10 + (d - '0');
         }
         return v;
     }
@@ -296,16 +291,15 @@ final class UsageLineParser {
         String name;
         while ((name = p.nextFieldName()) != null) {
             JsonToken vt = p.nextToken();
-            if (!fields.keepsTag(name)) {
-                skipText(p, vt, "tags." + name);
-                continue;
-            }
-            String value = text(p, vt, "tags." + name);
-            if (value != null) {
+            if (vt != JsonToken.VALUE_STRING) {
+                if (vt != JsonToken.VALUE_NULL) {
+                    throw wrongType(vt, "tags." + name, "a string or null");
+                }
+            } else if (fields.keepsTag(name)) {
                 if (tags == null) {
                     tags = new HashMap<>(4);
                 }
-                tags.put(name, value);
+                tags.put(name, p.getText());
             }
         }
         return tags == null ? Map.of() : Map.copyOf(tags);
