@@ -20,13 +20,14 @@ public final class UsageLine {
     /**
      * The optional text fields a read materializes; the others are still checked, so a line counts the same either way.
      *
-     * @param requestId keep {@code request_id}
+     * @param details keep what only a whole record needs: {@code request_id}, {@code stream}, {@code status},
+     *                {@code duration_ms}, {@code ttfb_ms} (else they read as null, false and 0)
      * @param user keep {@code user}
      * @param tags the tag names to keep; null keeps all
      */
-    public record Fields(boolean requestId, boolean user, @Nullable Set<String> tags) {
+    public record Fields(boolean details, boolean user, @Nullable Set<String> tags) {
         public static final Fields ALL = new Fields(true, true, null);
-        /** Neither request id, user nor tags: totals and budgets. */
+        /** Neither details, user nor tags: totals and budgets. */
         public static final Fields NONE = new Fields(false, false, Set.of());
 
         public Fields {
@@ -73,7 +74,7 @@ public final class UsageLine {
         return Instant.ofEpochSecond(epochSecond, nano);
     }
 
-    /** Null when absent, or when not kept ({@link Fields#requestId}). */
+    /** Null when absent, or when not kept ({@link Fields#details}). */
     public @Nullable String requestId() {
         return requestId;
     }
@@ -94,10 +95,12 @@ public final class UsageLine {
         return pricedAs;
     }
 
+    /** False when not kept ({@link Fields#details}). */
     public boolean stream() {
         return stream;
     }
 
+    /** 0 when not kept ({@link Fields#details}). */
     public int status() {
         return status;
     }
@@ -132,10 +135,12 @@ public final class UsageLine {
         return costUsd;
     }
 
+    /** 0 when not kept ({@link Fields#details}). */
     public long durationMs() {
         return durationMs;
     }
 
+    /** 0 when not kept ({@link Fields#details}). */
     public long ttfbMs() {
         return ttfbMs;
     }

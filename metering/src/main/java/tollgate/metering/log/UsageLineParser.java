@@ -18,8 +18,8 @@ import org.jspecify.annotations.Nullable;
  * The rules of a usage-log line (SPEC 8), the same for every reader: one JSON object, nothing after it;
  * {@code ts} (an ISO-8601 instant), {@code key} (not empty) and {@code endpoint} are required strings; {@code
  * request_id}, {@code model}, {@code priced_as}, {@code user}, {@code error} are strings or null; token counts are
- * integers {@code >= 0}, with cached input at most input; {@code status} an integer 0..999; {@code duration_ms} and
- * {@code ttfb_ms} integers; {@code stream} and {@code estimated} true or false; {@code cost_usd} a number
+ * integers {@code >= 0}, with cached input at most input; {@code status}, {@code duration_ms} and {@code ttfb_ms}
+ * integers; {@code stream} and {@code estimated} true or false; {@code cost_usd} a number
  * {@code >= 0} or null; {@code tags} an object of strings (null values dropped) or null. A missing optional field
  * reads as 0, false or null, a missing {@code total_tokens} as input + output; unknown fields are skipped (newer
  * writers add some).
@@ -82,13 +82,13 @@ final class UsageLineParser {
                 JsonToken t = p.nextToken();
                 switch (name) {
                     case "ts" -> hasTs = readTs(p, t);
-                    case "request_id" -> l.requestId = fields.requestId() ? text(p, t, name) : skipText(p, t, name);
+                    case "request_id" -> l.requestId = fields.details() ? text(p, t, name) : skipText(p, t, name);
                     case "key" -> l.key = text(p, t, name);
                     case "endpoint" -> l.endpoint = text(p, t, name);
                     case "model" -> l.model = text(p, t, name);
                     case "priced_as" -> l.pricedAs = text(p, t, name);
-                    case "stream" -> l.stream = bool(t, name);
-                    case "status" -> l.status = status(p, t);
+                    case "stream" -> l.stream = bool(t, name) && fields.details();
+                    case "status" -> l.status = fields.details() ? status(p, t) : (int) checkInteger(t, name);
                     case "input_tokens" -> l.inputTokens = count(p, t, name);
                     case "cached_input_tokens" -> l.cachedInputTokens = count(p, t, name);
                     case "output_tokens" -> l.outputTokens = count(p, t, name);
@@ -96,8 +96,8 @@ final class UsageLineParser {
                     case "total_tokens" -> l.totalTokens = count(p, t, name);
                     case "estimated" -> l.estimated = bool(t, name);
                     case "cost_usd" -> l.costUsd = cost(p, t);
-                    case "duration_ms" -> l.durationMs = integer(p, t, name);
-                    case "ttfb_ms" -> l.ttfbMs = integer(p, t, name);
+                    case "duration_ms" -> l.durationMs = fields.details() ? integer(p, t, name) : checkInteger(t, name);
+                    case "ttfb_ms" -> l.ttfbMs = fields.details() ? integer(p, t, name) : checkInteger(t, name);
                     case "user" -> l.user = fields.user() ? text(p, t, name) : skipText(p, t, name);
                     case "tags" -> l.tags = tags(p, t);
                     case "error" -> l.error = text(p, t, name);
@@ -249,6 +249,14 @@ final class UsageLineParser {
         return p.getLongValue();
     }
 
+    /** Checks an integer that is not kept, without converting it: 0. */
+    private static long checkInteger(JsonToken t, String field) {
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            throw wrongType(t, field, "an integer");
+        }
+        return 0;
+    }
+
     private static long count(JsonParser p, JsonToken t, String field) throws IOException {
         long v = integer(p, t, field);
         if (v < 0) {
@@ -259,10 +267,8 @@ final class UsageLineParser {
 
     private static int status(JsonParser p, JsonToken t) throws IOException {
         long v = integer(p, t, "status");
-        if (v < 0 || v > 999) {
-            throw new MalformedLineException("status: " + v + " (expected: an HTTP status, 0 when none)");
-        }
-        return (int) v;
+        // only a whole record keeps the status, so its range is no rule of the line: a line counts the same either way
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
     }
 
     private static @Nullable BigDecimal cost(JsonParser p, JsonToken t) throws IOException {

@@ -5,7 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -50,13 +54,21 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
     UsageCube read(Path dir, int threads) {
         UsageLogReader reader = new UsageLogReader(dir).threads(threads)
                 .fields(new UsageLine.Fields(false, keepUser, keepTags));
-        UsageCube cube = new UsageCube();
+        List<FileSums> files = Collections.synchronizedList(new ArrayList<>());
         UsageLogReader.Summary s;
         try {
             // a call is counted on its ts's date; one logged just after midnight may sit in the next day's file
-            s = reader.readEachFile(from, to.plusDays(1), file -> line -> add(cube, line));
+            s = reader.readEachFile(from, to.plusDays(1), file -> {
+                FileSums sums = new FileSums();
+                files.add(sums);
+                return sums;
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("listing usage log folder " + dir, e);
+        }
+        UsageCube cube = new UsageCube();
+        for (FileSums f : files) {
+            f.days.forEach((day, cells) -> cells.forEach((cell, tally) -> cube.add(day, cell, tally)));
         }
         for (Map.Entry<LocalDate, Long> skipped : s.malformedByDay().entrySet()) {
             if (!skipped.getKey().isBefore(from) && !skipped.getKey().isAfter(to)) {
@@ -66,20 +78,33 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
         return cube;
     }
 
-    private void add(UsageCube cube, UsageLine c) {
-        if (c.day().isBefore(from) || c.day().isAfter(to)) {
-            return;
+    /** One file's calls summed on its reading thread, without locks; added to the cube once the read is done. */
+    private final class FileSums implements Consumer<UsageLine> {
+        final Map<LocalDate, Map<CellKey, Tally>> days = new HashMap<>();
+        private @Nullable LocalDate lastDay;
+        private Map<CellKey, Tally> lastCells = Map.of();
+
+        @Override
+        public void accept(UsageLine c) {
+            LocalDate day = c.day();
+            if (day.isBefore(from) || day.isAfter(to)) {
+                return;
+            }
+            // a call without a price is in no model's priced sums (SPEC 5: cost_usd null)
+            String pricedAs = c.costUsd() == null ? null : c.pricedAs();
+            if (!filter.matches(c.key(), c.model(), pricedAs, c.user(), c.tags())) {
+                return;
+            }
+            if (before != null && !c.ts().isBefore(before)) {
+                return;
+            }
+            if (!day.equals(lastDay)) {
+                lastDay = day;
+                lastCells = days.computeIfAbsent(day, d -> new HashMap<>());
+            }
+            lastCells.computeIfAbsent(new CellKey(c.key(), c.endpoint(), c.model(), pricedAs, c.user(), c.tags(),
+                    c.error()), k -> new Tally()).addCall(c.inputTokens(), c.cachedInputTokens(), c.outputTokens(),
+                    c.reasoningTokens(), c.totalTokens(), c.estimated(), c.costUsd());
         }
-        // a call without a price is in no model's priced sums (SPEC 5: cost_usd null)
-        String pricedAs = c.costUsd() == null ? null : c.pricedAs();
-        if (!filter.matches(c.key(), c.model(), pricedAs, c.user(), c.tags())) {
-            return;
-        }
-        if (before != null && !c.ts().isBefore(before)) {
-            return;
-        }
-        cube.addCall(c.day(), new CellKey(c.key(), c.endpoint(), c.model(), pricedAs, c.user(), c.tags(), c.error()),
-                c.inputTokens(), c.cachedInputTokens(), c.outputTokens(), c.reasoningTokens(), c.totalTokens(),
-                c.estimated(), c.costUsd());
     }
 }
