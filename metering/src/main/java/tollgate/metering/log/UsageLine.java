@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Why not a {@code UsageRecord} per line: {@code stats} reads millions of lines, and a record needs an
  * {@link Instant} parsed from {@code ts} plus every string field, where a report needs the UTC day (parsed once
- * per file) and a handful of fields; this view cost nothing a caller does not ask for. Which strings are kept is
+ * per file) and a handful of fields; this view costs nothing a caller does not ask for. Which fields are kept is
  * set by {@link Fields}; the line's validity never depends on it.
  */
 public final class UsageLine {
