@@ -1,17 +1,9 @@
 package tollgate.metering.budget;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -23,27 +15,22 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetLimit;
 import tollgate.config.BudgetWindow;
 import tollgate.config.KeyConfig;
 import tollgate.config.TollgateConfig;
+import tollgate.metering.log.UsageLine;
+import tollgate.metering.log.UsageLogReader;
 
 /**
  * Rebuilds the spend of the windows still open from the usage log at start-up, so a restart does not hand every
- * key a fresh budget (SPEC 7). Reads {@code usage-YYYY-MM-DD.jsonl} (UTC dates) from the first day of the oldest
- * open window on, takes {@code ts}, {@code key}, {@code cost_usd} and {@code total_tokens} from each line, and
- * loads the sums into a {@link LocalBudgetStore}. Lines that do not parse are skipped and counted. Blocking file
- * I/O: run it before the server accepts calls. (The Redis store keeps its counters in Redis and needs none.)
+ * key a fresh budget (SPEC 7). Reads, through the one {@link UsageLogReader} (plain, gzipped and rotated day
+ * files, the same line rules as {@code stats}), the days from the first day of the oldest open window on, takes
+ * {@code ts}, {@code key}, {@code cost_usd} (null: 0) and {@code total_tokens} of each call, and loads the sums
+ * into a {@link LocalBudgetStore}. Blocking file I/O: run it before the server accepts calls. (The Redis store
+ * keeps its counters in Redis and needs none.)
  */
 public final class LedgerRebuild {
-
-    private static final Pattern FILE = Pattern.compile("usage-(\\d{4}-\\d{2}-\\d{2})\\.jsonl");
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final Path logDir;
     private final ZoneId zone;
@@ -58,8 +45,8 @@ public final class LedgerRebuild {
     /**
      * What the rebuild read.
      *
-     * @param records lines whose spend was loaded
-     * @param malformed lines skipped because they did not parse or lacked {@code ts} or {@code key}
+     * @param records calls read from the log's files of the open windows' days
+     * @param malformed lines skipped for breaking the log's line rules (as {@code stats} skips them)
      * @param droppedKeys keys beyond {@code maxKeys}, whose spend was not loaded
      */
     public record Result(int files, long records, long malformed, int keys, int droppedKeys) {
@@ -93,110 +80,42 @@ public final class LedgerRebuild {
             slots.add(slot);
             earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
         }
-        if (slots.isEmpty() || !Files.isDirectory(logDir)) {
+        if (slots.isEmpty()) {
             return new Result(0, 0, 0, 0, 0);
         }
-        LocalDate firstDay = LocalDate.ofInstant(earliest, ZoneOffset.UTC);
         Map<String, Map<WindowSlot, Sum>> sums = new HashMap<>();
-        Tally tally = new Tally();
-        List<Path> files = files(firstDay);
-        for (Path file : files) {
-            read(file, slots, sums, maxKeys, tally);
-        }
+        Set<String> droppedKeys = new HashSet<>();
+        // records sit in the file of their ts's UTC date; a clock a little ahead may have written tomorrow's
+        LocalDate firstDay = LocalDate.ofInstant(earliest, ZoneOffset.UTC);
+        LocalDate lastDay = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1);
+        UsageLogReader.Summary s = new UsageLogReader(logDir).fields(UsageLine.Fields.NONE)
+                .read(firstDay, lastDay, call -> add(call, slots, sums, droppedKeys, maxKeys));
         sums.forEach((key, byslot) -> byslot.forEach((slot, sum) -> store.load(key, slot, sum.usd, sum.tokens)));
-        return new Result(files.size(), tally.records, tally.malformed, sums.size(), tally.droppedKeys.size());
+        return new Result(s.files(), s.records(), s.malformedLines(), sums.size(), droppedKeys.size());
     }
 
-    private List<Path> files(LocalDate firstDay) throws IOException {
-        TreeMap<LocalDate, Path> byDate = new TreeMap<>();
-        try (Stream<Path> listing = Files.list(logDir)) {
-            listing.forEach(p -> {
-                Matcher m = FILE.matcher(p.getFileName().toString());
-                if (m.matches() && Files.isRegularFile(p)) {
-                    try {
-                        LocalDate day = LocalDate.parse(m.group(1));
-                        if (!day.isBefore(firstDay)) {
-                            byDate.put(day, p);
-                        }
-                    } catch (DateTimeException notADate) {
-                        // usage-2026-13-45.jsonl is not ours
+    private static void add(UsageLine call, List<WindowSlot> slots, Map<String, Map<WindowSlot, Sum>> sums,
+            Set<String> droppedKeys, int maxKeys) {
+        Instant ts = call.ts();
+        for (WindowSlot slot : slots) {
+            if (ts.isBefore(slot.start()) || slot.endedBy(ts)) {
+                continue;
+            }
+            Map<WindowSlot, Sum> bySlot = sums.get(call.key());
+            if (bySlot == null) {
+                if (sums.size() >= maxKeys) {
+                    // bounded by the same maxKeys: only counted, never grows past it
+                    if (droppedKeys.size() < maxKeys) {
+                        droppedKeys.add(call.key());
                     }
+                    return;
                 }
-            });
-        }
-        return new ArrayList<>(byDate.values());
-    }
-
-    private static void read(Path file, List<WindowSlot> slots, Map<String, Map<WindowSlot, Sum>> sums, int maxKeys,
-            Tally tally) throws IOException {
-        // InputStreamReader replaces malformed UTF-8 instead of throwing, so one bad byte costs one line, not the file
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                Line parsed = parse(line);
-                if (parsed == null) {
-                    tally.malformed++;
-                    continue;
-                }
-                tally.records++;
-                for (WindowSlot slot : slots) {
-                    if (!parsed.ts.isBefore(slot.start()) && !slot.endedBy(parsed.ts)) {
-                        Map<WindowSlot, Sum> bySlot = sums.get(parsed.key);
-                        if (bySlot == null) {
-                            if (sums.size() >= maxKeys) {
-                                tally.dropKey(parsed.key, maxKeys);
-                                break;
-                            }
-                            bySlot = new HashMap<>();
-                            sums.put(parsed.key, bySlot);
-                        }
-                        bySlot.computeIfAbsent(slot, s -> new Sum()).add(parsed.usd, parsed.tokens);
-                    }
-                }
+                bySlot = new HashMap<>();
+                sums.put(call.key(), bySlot);
             }
+            BigDecimal usd = call.costUsd();
+            bySlot.computeIfAbsent(slot, x -> new Sum()).add(usd == null ? BigDecimal.ZERO : usd, call.totalTokens());
         }
-    }
-
-    /** The fields the budget needs, or null when the line is not a usable usage record. */
-    static @Nullable Line parse(String line) {
-        Instant ts = null;
-        String key = null;
-        BigDecimal usd = BigDecimal.ZERO;
-        long tokens = 0;
-        try (JsonParser p = JSON.createParser(line)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken value = p.nextToken();
-                switch (field) {
-                    case "ts" -> ts = value == JsonToken.VALUE_STRING ? Instant.parse(p.getText()) : null;
-                    case "key" -> key = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "cost_usd" -> usd = value.isNumeric() ? p.getDecimalValue() : BigDecimal.ZERO;
-                    case "total_tokens" -> tokens = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 0;
-                    default -> {
-                    }
-                }
-                p.skipChildren();
-            }
-            if (p.currentToken() != JsonToken.END_OBJECT) {
-                return null;
-            }
-        } catch (IOException | DateTimeException | ArithmeticException e) {
-            return null;
-        }
-        if (ts == null || key == null || key.isEmpty() || usd.signum() < 0 || tokens < 0) {
-            return null;
-        }
-        return new Line(ts, key, usd, tokens);
-    }
-
-    record Line(Instant ts, String key, BigDecimal usd, long tokens) {
     }
 
     private static final class Sum {
@@ -206,19 +125,6 @@ public final class LedgerRebuild {
         void add(BigDecimal more, long moreTokens) {
             usd = usd.add(more);
             tokens += moreTokens;
-        }
-    }
-
-    private static final class Tally {
-        private long records;
-        private long malformed;
-        /** Bounded by the same maxKeys: only counted, never grows past it. */
-        private final Set<String> droppedKeys = new HashSet<>();
-
-        void dropKey(String key, int maxKeys) {
-            if (droppedKeys.size() < maxKeys) {
-                droppedKeys.add(key);
-            }
         }
     }
 }

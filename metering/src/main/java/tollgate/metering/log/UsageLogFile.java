@@ -7,16 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The open day file of the usage log, {@code <dir>/usage-YYYY-MM-DD.jsonl}; used by the writer thread only.
  */
 final class UsageLogFile implements AutoCloseable {
-    private static final Pattern NAME = Pattern.compile("usage-(\\d{4}-\\d{2}-\\d{2})\\.jsonl(\\.gz)?");
     private static final ByteBuffer NEWLINE = ByteBuffer.wrap(new byte[] {'\n'}).asReadOnlyBuffer();
 
     private final Path dir;
@@ -35,20 +31,7 @@ final class UsageLogFile implements AutoCloseable {
     }
 
     static String fileName(LocalDate date) {
-        return "usage-" + date + ".jsonl";
-    }
-
-    /** The UTC date of a usage-log file name ({@code .jsonl} or {@code .jsonl.gz}), or null for any other file. */
-    static @Nullable LocalDate dateOf(String fileName) {
-        Matcher m = NAME.matcher(fileName);
-        if (!m.matches()) {
-            return null;
-        }
-        try {
-            return LocalDate.parse(m.group(1));
-        } catch (DateTimeParseException e) {
-            return null;
-        }
+        return UsageLogFiles.fileName(date);
     }
 
     /** Appends whole lines to the file of {@code day}, opening (and creating the folder) or switching files as needed. */

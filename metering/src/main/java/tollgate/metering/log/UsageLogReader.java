@@ -1,154 +1,267 @@
 package tollgate.metering.log;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
+import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tollgate.metering.log.UsageLogFiles.DayFile;
 
 /**
- * Reads the records of the usage log's day files ({@code usage-*.jsonl} and {@code usage-*.jsonl.gz}) for a range
- * of UTC dates, skipping and counting lines that do not parse.
+ * The one reader of the usage log: {@code stats}, the in-memory report aggregates and the budget rebuild all
+ * read through it, so a line counts the same everywhere.
  *
- * <p>Blocking file I/O: call it at start-up (rebuilding budgets), from the {@code stats} command or from an
- * executor, never from an event loop.
+ * <pre>
+ *   dir ─ UsageLogFiles (days from..to, .jsonl / .jsonl.gz / rotated) ─ gunzip ─ LineSplitter (bytes, no decoding)
+ *       ─ UsageLineParser (the line rules) ─ UsageLine ─▶ the caller's callback
+ * </pre>
+ *
+ * <p>Files stream through a 64 KiB buffer; no file is held in memory, and a line over 16 MiB is skipped. A line
+ * that breaks a rule of {@link UsageLineParser} is skipped and counted, never fatal; blank lines are neither. A
+ * file that fails part way (a truncated {@code .gz}) keeps the lines read before the damage, and the damaged rest
+ * counts as one skipped line. The callback gets one reused {@link UsageLine} per file, valid only during the call.
+ *
+ * <p>Blocking file I/O: call it at start-up, from the {@code stats} command or from an executor, never from an
+ * event loop.
  */
 public final class UsageLogReader {
     private static final Logger log = LoggerFactory.getLogger(UsageLogReader.class);
-    // a day's .gz (an archive of earlier lines) is read before its plain file (lines written since)
-    private static final Comparator<Path> ORDER = Comparator
-            .comparing((Path p) -> UsageLogFile.dateOf(p.getFileName().toString()))
-            .thenComparing(p -> !p.getFileName().toString().endsWith(".gz"));
+    private static final int BUFFER_BYTES = 1 << 16;
+    private static final int MAX_LINE_BYTES = 16 << 20;
 
     private final Path dir;
+    private final int threads;
+    private final UsageLine.Fields fields;
 
+    /** Reads {@code dir} one file at a time, keeping every field. */
     public UsageLogReader(Path dir) {
+        this(dir, 1, UsageLine.Fields.ALL);
+    }
+
+    private UsageLogReader(Path dir, int threads, UsageLine.Fields fields) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: " + threads + " (expected: >= 1)");
+        }
         this.dir = dir;
+        this.threads = threads;
+        this.fields = fields;
+    }
+
+    /** This reader with {@link #readEachFile} reading up to {@code n} files at once. */
+    public UsageLogReader threads(int n) {
+        return new UsageLogReader(dir, n, fields);
+    }
+
+    /** This reader materializing only {@code kept} of the optional text fields. */
+    public UsageLogReader fields(UsageLine.Fields kept) {
+        return new UsageLogReader(dir, threads, kept);
+    }
+
+    public Path dir() {
+        return dir;
     }
 
     /**
      * What one read found.
      *
-     * @param malformedLines lines skipped because they did not parse (blank lines are not counted)
-     * @param unreadableFiles files that failed part way (e.g. a truncated .gz); their lines before the failure count
+     * @param records lines handed to the callback
+     * @param malformedLines lines skipped for breaking a rule (over-long lines and the damaged rest of a file
+     *                       included)
+     * @param unreadableFiles files that failed part way
+     * @param malformedByDay {@code malformedLines} by the date in the file's name
      */
-    public record Summary(int files, long records, long malformedLines, int unreadableFiles) {
+    public record Summary(int files, long records, long malformedLines, int unreadableFiles,
+                          Map<LocalDate, Long> malformedByDay) {
+        public Summary {
+            malformedByDay = Collections.unmodifiableMap(new TreeMap<>(malformedByDay));
+        }
     }
 
-    /** The day files of {@code from..to} (UTC dates, both included) in reading order; none when the folder is missing. */
-    public List<Path> files(LocalDate from, LocalDate to) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
+    /** The lines of the files dated {@code from..to} (UTC, both included), in file order, on the calling thread. */
+    public Summary read(LocalDate from, LocalDate to, Consumer<UsageLine> sink) throws IOException {
+        Tally total = new Tally();
+        UsageLineParser parser = new UsageLineParser(fields);
+        for (DayFile f : UsageLogFiles.list(dir, from, to)) {
+            total.add(readFile(f, parser, sink));
         }
-        List<Path> found = new ArrayList<>();
-        try (Stream<Path> list = Files.list(dir)) {
-            list.forEach(p -> {
-                LocalDate d = UsageLogFile.dateOf(p.getFileName().toString());
-                if (d != null && !d.isBefore(from) && !d.isAfter(to) && Files.isRegularFile(p)) {
-                    found.add(p);
-                }
-            });
-        }
-        found.sort(ORDER);
-        return found;
+        return total.summary();
     }
 
-    /** Every record in the files of UTC dates {@code from..to} (both included), in file order. */
-    public Summary read(LocalDate from, LocalDate to, Consumer<UsageRecord> sink) throws IOException {
-        Counts c = new Counts();
-        for (Path p : files(from, to)) {
-            readFile(p, r -> {
-                c.records++;
-                sink.accept(r);
-            }, c);
+    /**
+     * The lines of the files dated {@code from..to}, up to {@link #threads} files at once: each file's lines go,
+     * on one thread, to the callback {@code sinkFor} made for that file (called on the pool), so callbacks of
+     * different files share nothing unless the caller makes them.
+     */
+    public Summary readEachFile(LocalDate from, LocalDate to, Function<DayFile, Consumer<UsageLine>> sinkFor)
+            throws IOException {
+        List<DayFile> files = new ArrayList<>(UsageLogFiles.list(dir, from, to));
+        Tally total = new Tally();
+        if (files.isEmpty()) {
+            return total.summary();
         }
-        return c.summary();
-    }
-
-    /** Records with {@code from <= ts < to}, e.g. those of a budget window that is still open. */
-    public Summary read(Instant from, Instant to, Consumer<UsageRecord> sink) throws IOException {
-        if (!from.isBefore(to)) {
-            return new Summary(0, 0, 0, 0);
-        }
-        // records sit in the file of their own UTC date, so the last date is the one of the last instant included
-        LocalDate first = LocalDate.ofInstant(from, ZoneOffset.UTC);
-        LocalDate last = LocalDate.ofInstant(to.minusNanos(1), ZoneOffset.UTC);
-        Counts c = new Counts();
-        for (Path p : files(first, last)) {
-            readFile(p, r -> {
-                if (!r.ts().isBefore(from) && r.ts().isBefore(to)) {
-                    c.records++;
-                    sink.accept(r);
-                }
-            }, c);
-        }
-        return c.summary();
-    }
-
-    private static void readFile(Path path, Consumer<UsageRecord> sink, Counts c) {
-        c.files++;
-        long malformedBefore = c.malformed;
-        boolean gz = path.getFileName().toString().endsWith(".gz");
-        InputStream in;
+        // the biggest files first keeps every thread busy to the end
+        files.sort((a, b) -> Long.compare(size(b.path()), size(a.path())));
+        int n = Math.min(threads, files.size());
+        ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "tollgate-log-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        ThreadLocal<UsageLineParser> parsers = ThreadLocal.withInitial(() -> new UsageLineParser(fields));
         try {
-            in = Files.newInputStream(path);
-        } catch (NoSuchFileException e) {
-            // compressed and deleted by a rotation job since the listing
-            c.files--;
-            return;
-        } catch (IOException e) {
-            c.unreadable++;
-            log.warn("usage log: cannot read {}: {}", path, e.toString());
-            return;
-        }
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                gz ? new GZIPInputStream(in, 64 * 1024) : in, StandardCharsets.UTF_8), 64 * 1024)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                UsageRecord r;
-                try {
-                    r = UsageRecordJson.parse(line);
-                } catch (MalformedLineException e) {
-                    c.malformed++;
-                    continue;
-                }
-                sink.accept(r);
+            List<CompletableFuture<Tally>> parts = new ArrayList<>(files.size());
+            for (DayFile f : files) {
+                parts.add(CompletableFuture.supplyAsync(() -> readFile(f, parsers.get(), sinkFor.apply(f)), pool));
             }
-        } catch (IOException e) {
-            c.unreadable++;
-            log.warn("usage log: {} is unreadable past some point: {}", path, e.toString());
+            for (CompletableFuture<Tally> part : parts) {
+                total.add(part.join());
+            }
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        } finally {
+            pool.shutdownNow();
         }
-        if (c.malformed > malformedBefore) {
-            log.warn("usage log: {} has {} malformed lines, skipped", path, c.malformed - malformedBefore);
+        return total.summary();
+    }
+
+    private static Tally readFile(DayFile file, UsageLineParser parser, Consumer<UsageLine> sink) {
+        Tally t = new Tally();
+        FileSink lines = new FileSink(parser, sink);
+        InputStream raw;
+        try {
+            raw = Files.newInputStream(file.path());
+        } catch (NoSuchFileException e) {
+            return t; // compressed and deleted by a rotation job since the listing
+        } catch (IOException e) {
+            log.warn("usage log: cannot read {}: {}", file.path(), e.toString());
+            t.files = 1;
+            t.unreadable = 1;
+            return t;
+        }
+        t.files = 1;
+        try (InputStream in = file.gzip() ? new GZIPInputStream(raw, BUFFER_BYTES)
+                : new BufferedInputStream(raw, BUFFER_BYTES)) {
+            new LineSplitter(MAX_LINE_BYTES).split(in, lines);
+        } catch (IOException e) {
+            log.warn("usage log: {} is unreadable past line {}: {}", file.path(), lines.lines, e.toString());
+            t.unreadable = 1;
+            lines.malformed++;
+        } finally {
+            closeQuietly(raw);
+        }
+        if (lines.malformed > 0) {
+            MalformedLineException first = lines.firstFailure;
+            log.debug("usage log: {} has {} malformed lines, skipped; the first: {}", file.path(), lines.malformed,
+                    first == null ? "over-long or unreadable" : first.getMessage());
+            t.malformedByDay.put(file.date(), lines.malformed);
+        }
+        t.records = lines.records;
+        t.malformed = lines.malformed;
+        return t;
+    }
+
+    private static void closeQuietly(InputStream raw) {
+        try {
+            raw.close();
+        } catch (IOException ignored) {
+            // a read-only file: nothing to lose; a failed read is already reported
         }
     }
 
-    /** Running totals of one read; {@code records} counts what the caller's sink was given. */
-    private static final class Counts {
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Parses each line of one file and hands the good ones on. */
+    private static final class FileSink implements LineSplitter.LineSink {
+        private final UsageLineParser parser;
+        private final Consumer<UsageLine> sink;
+        long lines;
+        long records;
+        long malformed;
+        @Nullable MalformedLineException firstFailure;
+
+        FileSink(UsageLineParser parser, Consumer<UsageLine> sink) {
+            this.parser = parser;
+            this.sink = sink;
+        }
+
+        @Override
+        public void line(byte[] buf, int off, int len) {
+            lines++;
+            if (blank(buf, off, len)) {
+                return;
+            }
+            if (!parser.parse(buf, off, len)) {
+                if (firstFailure == null) {
+                    firstFailure = parser.failure();
+                }
+                malformed++;
+                return;
+            }
+            records++;
+            sink.accept(parser.line());
+        }
+
+        @Override
+        public void tooLong() {
+            lines++;
+            malformed++;
+        }
+
+        private static boolean blank(byte[] buf, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                byte b = buf[i];
+                if (b != ' ' && b != '\t' && b != '\r') {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Counts of one file or of a whole read. */
+    private static final class Tally {
         int files;
         long records;
         long malformed;
         int unreadable;
+        final Map<LocalDate, Long> malformedByDay = new TreeMap<>();
+
+        void add(Tally other) {
+            files += other.files;
+            records += other.records;
+            malformed += other.malformed;
+            unreadable += other.unreadable;
+            other.malformedByDay.forEach((day, n) -> malformedByDay.merge(day, n, Long::sum));
+        }
 
         Summary summary() {
-            return new Summary(files, records, malformed, unreadable);
+            return new Summary(files, records, malformed, unreadable, malformedByDay);
         }
     }
 }

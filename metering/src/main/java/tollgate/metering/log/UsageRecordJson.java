@@ -2,18 +2,18 @@ package tollgate.metering.log;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -123,19 +123,16 @@ public final class UsageRecordJson {
     }
 
     /**
-     * Reads one usage-log line. Unknown fields are skipped (newer writers may add some); {@code ts},
-     * {@code request_id}, {@code key} and {@code endpoint} are required, other missing fields read as 0, false or null.
+     * Reads one usage-log line by the rules every reader of the log applies ({@link UsageLineParser}).
      *
-     * @throws MalformedLineException when the line is not one JSON object of the log's field types
+     * @throws MalformedLineException when the line breaks one of them
      */
     public static UsageRecord parse(String line) {
-        try (JsonParser p = FACTORY.createParser(line)) {
-            return new UsageLineParser(p).read();
-        } catch (JsonProcessingException e) {
-            String at = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
-            throw new MalformedLineException("not valid JSON" + at, e);
-        } catch (IOException e) {
-            throw new MalformedLineException("unreadable (" + e.getClass().getSimpleName() + ")", e);
+        UsageLineParser parser = new UsageLineParser(UsageLine.Fields.ALL);
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        if (!parser.parse(bytes, 0, bytes.length)) {
+            throw Objects.requireNonNull(parser.failure());
         }
+        return parser.line().toRecord();
     }
 }

@@ -29,11 +29,15 @@ public final class StatsCommandRunner {
     }
 
     private final StatsContext context;
-    private final UsageLogReader reader;
+    private final int readerThreads;
 
-    public StatsCommandRunner(StatsContext context, UsageLogReader reader) {
+    /** @param readerThreads log files read at once (at least 1) */
+    public StatsCommandRunner(StatsContext context, int readerThreads) {
+        if (readerThreads < 1) {
+            throw new IllegalArgumentException("readerThreads: " + readerThreads + " (expected: >= 1)");
+        }
         this.context = context;
-        this.reader = reader;
+        this.readerThreads = readerThreads;
     }
 
     public Outcome run(StatsOptions o) {
@@ -50,12 +54,12 @@ public final class StatsCommandRunner {
             return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
         }
         if (!Files.isDirectory(o.logDir())) {
-            return new Outcome(BAD_USAGE, "", "tollgate stats: --log-dir: " + o.logDir()
+            return new Outcome(BAD_USAGE, "", "tollgate stats: --log-dir (or TOLLGATE_LOG_DIR, log.dir): " + o.logDir()
                     + " (expected: the folder holding usage-YYYY-MM-DD.jsonl files)\n");
         }
         StatsReport report;
         try {
-            UsageCube cube = reader.read(o.logDir(), query);
+            UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
             report = StatsCalculator.compute(query, cube, context);
         } catch (UncheckedIOException e) {
             return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + ": " + e.getCause() + "\n");

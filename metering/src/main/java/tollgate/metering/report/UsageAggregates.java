@@ -1,6 +1,5 @@
 package tollgate.metering.report;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -110,13 +109,9 @@ public final class UsageAggregates implements CellSource {
 
     /** As {@link #loadAsync}, on the calling thread; a log folder not created yet is an empty log. */
     public void load(Path logDir) {
-        if (!Files.isDirectory(logDir)) {
-            return;
-        }
         LocalDate to = LocalDate.ofInstant(createdAt, ZoneOffset.UTC);
         LocalDate from = firstKept(createdAt);
-        UsageCube read = UsageLogReader.withAvailableProcessors()
-                .read(logDir, UsageLogReader.Scope.all(from, to, createdAt));
+        UsageCube read = LogScope.all(from, to, createdAt).read(logDir, Runtime.getRuntime().availableProcessors());
         read.forEachCell(from, to, (day, key, tally) -> {
             if (retain(day)) {
                 cube.add(day, place(day, key), tally);

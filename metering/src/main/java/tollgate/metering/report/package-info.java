@@ -3,9 +3,9 @@
  * aggregates, through one computation, and rendered as JSON, YAML, CSV or a terminal table.
  *
  * <pre>
- *   usage-*.jsonl(.gz) ─ UsageLogReader ─┐
- *                                        ├─ UsageCube (day → cell → Tally) ─ StatsCalculator ─ StatsReport ─ StatsFormatter
- *   UsageRecord ─ UsageAggregates ───────┘
+ *   usage-*.jsonl(.gz) ─ log.UsageLogReader ─ LogScope ─┐
+ *                                                       ├─ UsageCube (day → cell → Tally) ─ StatsCalculator ─ StatsReport ─ StatsFormatter
+ *   UsageRecord ─ UsageAggregates ──────────────────────┘
  * </pre>
  */
 @NullMarked

@@ -7,6 +7,7 @@ import static tollgate.metering.budget.LedgerFixtures.usd;
 import static tollgate.metering.budget.LedgerFixtures.usdLimit;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.config.BudgetLimit;
@@ -96,6 +98,42 @@ class LedgerRebuildTest {
         assertThat(r.records()).isEqualTo(2);
         assertThat(r.malformed()).isEqualTo(6);
         assertThat(state("storybot", 0).spentUsd()).isEqualByComparingTo("3");
+    }
+
+    @Test
+    void gzippedAndRotatedDaysOfAnOpenWindowCountAsTheirPlainFilesWould(@TempDir Path plainDir) throws IOException {
+        String[] yesterday = {line("2026-11-21T08:00:00Z", "storybot", "1.25", 10),
+                line("2026-11-21T09:00:00Z", "storybot", "0.5", 20), line("2026-11-21T23:00:00Z", "other", "3", 30)};
+        String today = line("2026-11-22T09:00:00Z", "storybot", "0.25", 40);
+        // as the writer left them
+        Files.write(plainDir.resolve("usage-2026-11-21.jsonl"), List.of(yesterday), StandardCharsets.UTF_8);
+        Files.write(plainDir.resolve("usage-2026-11-22.jsonl"), List.of(today), StandardCharsets.UTF_8);
+        // after a rotation job: yesterday's first part gzipped, its last part rotated aside
+        try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(logDir.resolve("usage-2026-11-21.jsonl.gz")))) {
+            gz.write((yesterday[0] + "\n" + yesterday[1] + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(logDir.resolve("usage-2026-11-21.1.jsonl"), List.of(yesterday[2]), StandardCharsets.UTF_8);
+        write("2026-11-22", today);
+        Set<BudgetWindow> windows = EnumSet.of(BudgetWindow.DAILY, BudgetWindow.MONTHLY);
+        LocalBudgetStore plainStore = new LocalBudgetStore();
+
+        LedgerRebuild.Result plain = new LedgerRebuild(plainDir, ZoneOffset.UTC, clock).loadInto(plainStore, windows, 1000);
+        LedgerRebuild.Result rotated = new LedgerRebuild(logDir, ZoneOffset.UTC, clock).loadInto(store, windows, 1000);
+
+        assertThat(rotated.records()).isEqualTo(plain.records()).isEqualTo(4);
+        assertThat(rotated.malformed()).isEqualTo(plain.malformed()).isZero();
+        for (String key : List.of("storybot", "other")) {
+            assertThat(monthly(store, key)).isEqualTo(monthly(plainStore, key));
+        }
+        assertThat(monthly(store, "storybot").spentUsd()).isEqualByComparingTo("2");
+        assertThat(monthly(store, "storybot").spentTokens()).isEqualTo(70);
+        assertThat(monthly(store, "other").spentUsd()).isEqualByComparingTo("3");
+        assertThat(state("storybot", 2).spentUsd()).isEqualByComparingTo("2");
+    }
+
+    private WindowCounter monthly(LocalBudgetStore s, String key) {
+        WindowSlot month = BudgetWindows.slot(BudgetWindow.MONTHLY, clock.instant(), ZoneOffset.UTC);
+        return await(s.read(key, List.of(month), clock.instant())).get(0);
     }
 
     @Test

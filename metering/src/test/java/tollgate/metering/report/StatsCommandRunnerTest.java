@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tollgate.metering.report.StatsCommandRunner.Outcome;
 
 class StatsCommandRunnerTest {
-    private final StatsCommandRunner runner = new StatsCommandRunner(StatsFixtures.CONTEXT, new UsageLogReader(2));
+    private final StatsCommandRunner runner = new StatsCommandRunner(StatsFixtures.CONTEXT, 2);
 
     private static StatsOptions options(Integer days, String format, Path export, BigDecimal failAbove,
                                         List<String> by) {

@@ -1,23 +1,17 @@
 package tollgate.metering.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
+import tollgate.metering.log.UsageLogReader;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
@@ -57,51 +51,15 @@ final class StatsFixtures {
     }
 
     static StatsReport fromLog(StatsQuery q) {
-        UsageCube cube = new UsageLogReader(2).read(logDir(), q);
+        UsageCube cube = LogScope.of(q).read(logDir(), 2);
         return StatsCalculator.compute(q, cube, CONTEXT);
     }
 
     /** Every readable record of the fixture log, as the proxy would have handed them to the aggregates. */
     static List<UsageRecord> records() throws IOException {
-        ObjectMapper json = new ObjectMapper();
         List<UsageRecord> out = new ArrayList<>();
-        try (var files = Files.list(logDir())) {
-            for (Path p : files.sorted().toList()) {
-                String name = p.getFileName().toString();
-                if (!name.startsWith("usage-")) {
-                    continue;
-                }
-                String text;
-                try (InputStream in = name.endsWith(".gz") ? new GZIPInputStream(Files.newInputStream(p))
-                        : Files.newInputStream(p)) {
-                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
-                for (String line : text.split("\n")) {
-                    JsonNode n;
-                    try {
-                        n = json.readTree(line);
-                    } catch (IOException e) {
-                        continue;
-                    }
-                    if (n != null && n.isObject()) {
-                        out.add(record(n));
-                    }
-                }
-            }
-        }
+        new UsageLogReader(logDir()).read(LocalDate.MIN, LocalDate.MAX, line -> out.add(line.toRecord()));
         return out;
-    }
-
-    static UsageRecord record(JsonNode n) {
-        Map<String, String> tags = new HashMap<>();
-        n.path("tags").properties().forEach(e -> tags.put(e.getKey(), e.getValue().asText()));
-        return new UsageRecord(Instant.parse(n.get("ts").asText()), n.get("request_id").asText(),
-                n.get("key").asText(), n.get("endpoint").asText(), text(n, "model"), text(n, "priced_as"),
-                n.get("stream").asBoolean(), n.get("status").asInt(), n.get("input_tokens").asLong(),
-                n.get("cached_input_tokens").asLong(), n.get("output_tokens").asLong(),
-                n.get("reasoning_tokens").asLong(), n.get("total_tokens").asLong(), n.get("estimated").asBoolean(),
-                n.get("cost_usd").isNull() ? null : n.get("cost_usd").decimalValue(), n.get("duration_ms").asLong(),
-                n.get("ttfb_ms").asLong(), text(n, "user"), tags, text(n, "error"));
     }
 
     /** A record with the given tokens and cost; everything else plain. */
@@ -110,10 +68,5 @@ final class StatsFixtures {
         return new UsageRecord(Instant.parse(ts), "r", key, "/v1/chat/completions", model, cost == null ? null : model,
                 true, 200, input, cached, output, 0, input + output, estimated,
                 cost == null ? null : new BigDecimal(cost), 10, 5, null, Map.of(), error);
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? null : v.asText();
     }
 }

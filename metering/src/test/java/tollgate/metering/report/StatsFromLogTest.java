@@ -104,7 +104,7 @@ class StatsFromLogTest {
         Files.write(dir.resolve("usage-2026-11-19.jsonl.gz"), Arrays.copyOf(bytes, bytes.length - 20));
         StatsQuery q = new StatsQuery(FROM, FROM, ReportPeriod.DAY, List.of(), StatsFilter.NONE, false);
 
-        StatsReport r = StatsCalculator.compute(q, new UsageLogReader(1).read(dir, q), StatsFixtures.CONTEXT);
+        StatsReport r = StatsCalculator.compute(q, LogScope.of(q).read(dir, 1), StatsFixtures.CONTEXT);
         assertThat(r.skippedLines()).isEqualTo(1);
         assertThat(r.summary().requests()).isBetween(1L, 199L);
         assertThat(r.summary().totalCostUsd()).isEqualByComparingTo(BigDecimal.valueOf(r.summary().requests()));

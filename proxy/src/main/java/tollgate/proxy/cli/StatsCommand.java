@@ -5,24 +5,29 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tollgate.config.CliOverrides;
+import tollgate.config.ConfigException;
 import tollgate.config.ConfigLoader;
-import tollgate.config.LogConfig;
+import tollgate.config.TollgateConfig;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.report.StatsCommandRunner;
 import tollgate.metering.report.StatsContext;
 import tollgate.metering.report.StatsOptions;
-import tollgate.metering.report.UsageLogReader;
 
 /** {@code tollgate stats}: totals, series, groups, projection and suggestions from the usage log (SPEC 8). */
 @Command(name = "stats", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Report usage and cost from the usage log. Exit 3 when --fail-above-usd is passed.")
 final class StatsCommand implements Callable<Integer> {
-    @Option(names = "--log-dir", description = "usage log folder (env TOLLGATE_LOG_DIR, default ./logs)")
-    Path logDir;
+    private final Map<String, String> env;
+
+    @Option(names = "--log-dir", description = "usage log folder (env TOLLGATE_LOG_DIR, else the config's log.dir, "
+            + "default ./logs)")
+    String logDir;
 
     @Option(names = "--days", description = "the last N days, today included (default 30)")
     Integer days;
@@ -63,32 +68,40 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--fail-above-usd", description = "exit 3 when the total cost is above this (CI gate)")
     BigDecimal failAboveUsd;
 
-    @Option(names = "--config", description = "config file whose pricing.file is used for suggestions (env TOLLGATE_CONFIG)")
+    @Option(names = "--config", description = "config file whose log.dir and pricing.file are used (env TOLLGATE_CONFIG)")
     Path config;
+
+    StatsCommand() {
+        this(System.getenv());
+    }
+
+    StatsCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** The settings as {@code serve} resolves them (SPEC 1): --log-dir > TOLLGATE_LOG_DIR > the file's log.dir > ./logs. */
+    TollgateConfig settings() throws ConfigException {
+        return new ConfigLoader(env).load(config, new CliOverrides(null, null, logDir));
+    }
 
     @Override
     public Integer call() {
-        Path dir = logDir;
-        if (dir == null) {
-            String env = System.getenv(ConfigLoader.ENV_LOG_DIR);
-            dir = env != null && !env.isBlank() ? Path.of(env) : LogConfig.DEFAULT_DIR;
-        }
+        TollgateConfig cfg;
         PricingTable table;
         try {
-            Path file = config == null && System.getenv(ConfigLoader.ENV_CONFIG) == null ? null
-                    : new ConfigLoader(System.getenv()).load(config, tollgate.config.CliOverrides.NONE).pricingFile();
-            table = PricingTable.load(file);
-        } catch (tollgate.config.ConfigException e) {
+            cfg = settings();
+            table = PricingTable.load(cfg.pricingFile());
+        } catch (ConfigException e) {
             e.errors().forEach(err -> System.err.println("tollgate stats: " + err));
             return 2;
         } catch (PricingException e) {
             e.errors().forEach(err -> System.err.println("tollgate stats: pricing.file: " + err));
             return 2;
         }
-        StatsOptions o = new StatsOptions(dir, days, since, until, period, by, key, model, user, tags, format, export,
-                suggestions, failAboveUsd);
-        StatsCommandRunner.Outcome out = new StatsCommandRunner(
-                StatsContext.of(table, Clock.systemUTC()), UsageLogReader.withAvailableProcessors()).run(o);
+        StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, key, model, user, tags,
+                format, export, suggestions, failAboveUsd);
+        StatsCommandRunner.Outcome out = new StatsCommandRunner(StatsContext.of(table, Clock.systemUTC()),
+                Runtime.getRuntime().availableProcessors()).run(o);
         System.out.print(out.stdout());
         System.out.flush();
         System.err.print(out.stderr());

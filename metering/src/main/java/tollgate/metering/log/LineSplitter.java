@@ -1,4 +1,4 @@
-package tollgate.metering.report;
+package tollgate.metering.log;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,197 @@
+package tollgate.metering.log;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One usage-log line as {@link UsageLogReader} hands it over: a read-side view of a {@link UsageRecord}, reused
+ * for every line of a file, so valid only during the callback ({@link #toRecord()} keeps a copy).
+ *
+ * <p>Why not a {@code UsageRecord} per line: {@code stats} reads millions of lines, and a record needs an
+ * {@link Instant} parsed from {@code ts} plus every string field, where a report needs the UTC day (parsed once
+ * per file) and a handful of fields; this view costs nothing a caller does not ask for. Which fields are kept is
+ * set by {@link Fields}; the line's validity never depends on it.
+ */
+public final class UsageLine {
+    /**
+     * The optional text fields a read materializes; the others are still checked, so a line counts the same either way.
+     *
+     * @param details keep what only a whole record needs: {@code request_id}, {@code stream}, {@code status},
+     *                {@code duration_ms}, {@code ttfb_ms} (else they read as null, false and 0)
+     * @param user keep {@code user}
+     * @param tags the tag names to keep; null keeps all
+     */
+    public record Fields(boolean details, boolean user, @Nullable Set<String> tags) {
+        public static final Fields ALL = new Fields(true, true, null);
+        /** Neither details, user nor tags: totals and budgets. */
+        public static final Fields NONE = new Fields(false, false, Set.of());
+
+        public Fields {
+            tags = tags == null ? null : Set.copyOf(tags);
+        }
+
+        boolean keepsTag(String name) {
+            return tags == null || tags.contains(name);
+        }
+    }
+
+    LocalDate day = LocalDate.EPOCH;
+    long epochSecond;
+    int nano;
+    @Nullable String requestId;
+    @Nullable String key;
+    @Nullable String endpoint;
+    @Nullable String model;
+    @Nullable String pricedAs;
+    boolean stream;
+    int status;
+    long inputTokens;
+    long cachedInputTokens;
+    long outputTokens;
+    long reasoningTokens;
+    long totalTokens;
+    boolean estimated;
+    @Nullable BigDecimal costUsd;
+    long durationMs;
+    long ttfbMs;
+    @Nullable String user;
+    Map<String, String> tags = Map.of();
+    @Nullable String error;
+
+    UsageLine() {
+    }
+
+    /** The UTC date of {@code ts}. */
+    public LocalDate day() {
+        return day;
+    }
+
+    public Instant ts() {
+        return Instant.ofEpochSecond(epochSecond, nano);
+    }
+
+    /** Null when absent, or when not kept ({@link Fields#details}). */
+    public @Nullable String requestId() {
+        return requestId;
+    }
+
+    public String key() {
+        return present(key);
+    }
+
+    public String endpoint() {
+        return present(endpoint);
+    }
+
+    public @Nullable String model() {
+        return model;
+    }
+
+    public @Nullable String pricedAs() {
+        return pricedAs;
+    }
+
+    /** False when not kept ({@link Fields#details}). */
+    public boolean stream() {
+        return stream;
+    }
+
+    /** 0 when not kept ({@link Fields#details}). */
+    public int status() {
+        return status;
+    }
+
+    public long inputTokens() {
+        return inputTokens;
+    }
+
+    public long cachedInputTokens() {
+        return cachedInputTokens;
+    }
+
+    public long outputTokens() {
+        return outputTokens;
+    }
+
+    public long reasoningTokens() {
+        return reasoningTokens;
+    }
+
+    /** As logged; input + output when the line has none. */
+    public long totalTokens() {
+        return totalTokens;
+    }
+
+    public boolean estimated() {
+        return estimated;
+    }
+
+    /** Null when the call had no price (SPEC 5). */
+    public @Nullable BigDecimal costUsd() {
+        return costUsd;
+    }
+
+    /** 0 when not kept ({@link Fields#details}). */
+    public long durationMs() {
+        return durationMs;
+    }
+
+    /** 0 when not kept ({@link Fields#details}). */
+    public long ttfbMs() {
+        return ttfbMs;
+    }
+
+    /** Null when absent, or when not kept ({@link Fields#user}). */
+    public @Nullable String user() {
+        return user;
+    }
+
+    /** The kept tags ({@link Fields#tags}); immutable. */
+    public Map<String, String> tags() {
+        return tags;
+    }
+
+    public @Nullable String error() {
+        return error;
+    }
+
+    /** A copy that outlives the callback; a line without {@code request_id} gets {@code ""}. */
+    public UsageRecord toRecord() {
+        return new UsageRecord(ts(), requestId == null ? "" : requestId, key(), endpoint(), model, pricedAs, stream,
+                status, inputTokens, cachedInputTokens, outputTokens, reasoningTokens, totalTokens, estimated,
+                costUsd, durationMs, ttfbMs, user, tags, error);
+    }
+
+    void reset() {
+        requestId = null;
+        key = null;
+        endpoint = null;
+        model = null;
+        pricedAs = null;
+        stream = false;
+        status = 0;
+        inputTokens = 0;
+        cachedInputTokens = 0;
+        outputTokens = 0;
+        reasoningTokens = 0;
+        totalTokens = -1;
+        estimated = false;
+        costUsd = null;
+        durationMs = 0;
+        ttfbMs = 0;
+        user = null;
+        tags = Map.of();
+        error = null;
+    }
+
+    private static String present(@Nullable String value) {
+        if (value == null) {
+            throw new IllegalStateException("read outside the reader's callback");
+        }
+        return value;
+    }
+}

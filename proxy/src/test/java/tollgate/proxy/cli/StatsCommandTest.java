@@ -1,0 +1,106 @@
+package tollgate.proxy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import tollgate.config.LogConfig;
+
+/** {@code tollgate stats} finds the usage log as {@code serve} writes it (SPEC 1: flag > env > config file > default). */
+class StatsCommandTest {
+    @TempDir
+    Path tmp;
+
+    /**
+     * @param given which of the four sources are set: f(lag), e(nv), c(onfig file by --config), t(TOLLGATE_CONFIG)
+     */
+    @ParameterizedTest(name = "given {0}: {1}")
+    @CsvSource({
+            "fect, flag",
+            "ect,  env",
+            "ec,   env",
+            "ct,   config",
+            "c,    config",
+            "t,    config",
+            "f,    flag",
+            "'',   default"})
+    void logFolderPrecedence(String given, String wins) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        String[] args = args(given, env);
+        StatsCommand cmd = new StatsCommand(env);
+        new CommandLine(cmd).parseArgs(args);
+
+        Path expected = switch (wins) {
+            case "flag" -> tmp.resolve("flag");
+            case "env" -> tmp.resolve("env");
+            case "config" -> tmp.resolve("config");
+            default -> LogConfig.DEFAULT_DIR;
+        };
+        assertThat(cmd.settings().log().dir()).isEqualTo(expected);
+    }
+
+    @Test
+    void theConfigFilesLogFolderIsTheOneReported() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        String[] args = args("c", env);
+        Files.createDirectories(tmp.resolve("config"));
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        Files.writeString(tmp.resolve("config").resolve("usage-" + today + ".jsonl"), "{\"ts\":\"" + today
+                + "T00:00:00Z\",\"key\":\"k\",\"endpoint\":\"/v1/embeddings\",\"total_tokens\":42}\n");
+
+        String out = run(new StatsCommand(env), concat(args, "--days", "1", "--format", "json"));
+
+        assertThat(out).contains("\"requests\" : 1").contains("\"total_tokens\" : 42");
+    }
+
+    private String[] args(String given, Map<String, String> env) throws IOException {
+        Path file = tmp.resolve("tollgate.yaml");
+        Files.writeString(file, "log:\n  dir: " + tmp.resolve("config") + "\n");
+        String[] args = {};
+        if (given.contains("f")) {
+            args = concat(args, "--log-dir", tmp.resolve("flag").toString());
+        }
+        if (given.contains("e")) {
+            env.put("TOLLGATE_LOG_DIR", tmp.resolve("env").toString());
+        }
+        if (given.contains("c")) {
+            args = concat(args, "--config", file.toString());
+        }
+        if (given.contains("t")) {
+            env.put("TOLLGATE_CONFIG", file.toString());
+        }
+        return args;
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = new String[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static String run(StatsCommand cmd, String... args) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            assertThat(new CommandLine(cmd).execute(args)).isZero();
+        } finally {
+            System.setOut(out);
+        }
+        return o.toString(StandardCharsets.UTF_8);
+    }
+}
