@@ -25,7 +25,20 @@ final class JsonMappers {
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
+    /** SPEC 4: labels such as user and model are at most 128 characters, as tag values are. */
+    static final int MAX_LABEL_CHARS = 128;
+
     private JsonMappers() {
+    }
+
+    /** The label cut at {@value #MAX_LABEL_CHARS} characters, a surrogate pair never cut in half. */
+    static String capped(String label) {
+        return label.length() <= MAX_LABEL_CHARS ? label : label.substring(0, cut(label, 0));
+    }
+
+    /** Where to cut characters {@code [from, …)} of {@code text} to keep at most 128 of them whole. */
+    static int cut(CharSequence text, int from) {
+        return Character.isHighSurrogate(text.charAt(from + MAX_LABEL_CHARS - 1)) ? MAX_LABEL_CHARS - 1 : MAX_LABEL_CHARS;
     }
 
     static @Nullable String text(@Nullable JsonNode node, String field) {

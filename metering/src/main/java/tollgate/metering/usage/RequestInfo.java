@@ -30,9 +30,6 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  */
 public final class RequestInfo {
-    /** SPEC 4: values at most 128 characters, as for tags. */
-    static final int MAX_LABEL_CHARS = 128;
-
     private static final byte[] STREAM_OPTIONS = ascii("\"stream_options\":{\"include_usage\":true}");
     private static final byte[] STREAM_OPTIONS_COMMA = ascii("\"stream_options\":{\"include_usage\":true},");
     private static final byte[] INCLUDE_USAGE = ascii("\"include_usage\":true");
@@ -345,13 +342,12 @@ public final class RequestInfo {
     /** The current string, at most 128 characters, a surrogate pair never cut in half. */
     private static String capped(JsonParser p) throws IOException {
         int n = p.getTextLength();
-        if (n <= MAX_LABEL_CHARS) {
+        if (n <= JsonMappers.MAX_LABEL_CHARS) {
             return p.getText();
         }
         char[] chars = p.getTextCharacters();
         int from = p.getTextOffset();
-        int cut = Character.isHighSurrogate(chars[from + MAX_LABEL_CHARS - 1]) ? MAX_LABEL_CHARS - 1 : MAX_LABEL_CHARS;
-        return new String(chars, from, cut);
+        return new String(chars, from, JsonMappers.cut(java.nio.CharBuffer.wrap(chars), from));
     }
 
     private void clear() {

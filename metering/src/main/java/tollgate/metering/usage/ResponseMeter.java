@@ -14,7 +14,7 @@ import tollgate.metering.sse.SseDecoder;
  * <pre>
  * upstream body ─onBytes()→ ResponseMeter ─→ usage(), model(), errorCode(), streamedText(), streamCompleted()
  *                  text/event-stream: SseDecoder → StreamEventReader (each event's bytes, one streaming pass)
- *                  JSON:              JsonBodyScanner (non-blocking parser; model, usage and error only)
+ *                  JSON:              JsonBodyScanner (top level followed byte by byte; model, usage and error only)
  * </pre>
  *
  * <p>When tollgate added {@code stream_options.include_usage} to a streamed request ({@link #holdsBack()}),
@@ -127,7 +127,7 @@ public final class ResponseMeter {
         if (events != null) {
             return events.usage();
         }
-        return json == null ? null : UsageParser.parse(json.usage());
+        return json == null ? null : json.usage();
     }
 
     /** The model as the answer names it, or null. */

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Each event is read in one pass of a streaming parser over the decoder's bytes ({@link EventParser}): the
  * model is compared in place and becomes a String only when it changes, delta text is appended from the parser's
  * characters, and everything else is skipped, so an ordinary chunk costs no String and no tree (bench/RESULTS.md,
- * item 4). Only the rare parts are trees: a {@code usage} or {@code error} object, and {@code error} events.
+ * item 4). Only the rare parts are trees: an {@code error} object, and {@code error} events.
  */
 final class StreamEventReader {
     /** Enough text for any estimate (4M chars is some 1M tokens); past it only a flag is kept. */
@@ -328,16 +328,22 @@ final class StreamEventReader {
         }
     }
 
-    /** The model when it is not empty and differs from the one kept; null when it is the same (no new String). */
+    /**
+     * The model, cut at 128 characters (SPEC 4), when it is not empty and differs from the one kept; null when it is
+     * the same, so a stream makes its model String once.
+     */
     private @Nullable String changedModel(JsonParser p) throws IOException {
         int n = p.getTextLength();
         if (n == 0) {
             return null;
         }
+        char[] c = p.getTextCharacters();
+        int o = p.getTextOffset();
+        if (n > JsonMappers.MAX_LABEL_CHARS) {
+            n = JsonMappers.cut(java.nio.CharBuffer.wrap(c), o);
+        }
         String m = model;
         if (m != null && m.length() == n) {
-            char[] c = p.getTextCharacters();
-            int o = p.getTextOffset();
             int i = 0;
             while (i < n && c[o + i] == m.charAt(i)) {
                 i++;
@@ -346,7 +352,7 @@ final class StreamEventReader {
                 return null;
             }
         }
-        return p.getText();
+        return new String(c, o, n);
     }
 
     /** The next token; the whole event was fed, so running out of input means it was cut short. */
@@ -359,11 +365,11 @@ final class StreamEventReader {
     }
 
     private static @Nullable Usage usage(JsonParser p, JsonToken v) throws IOException {
-        if (v != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            return null;
+        Usage u = UsageParser.parse(p);
+        if (p.currentToken() != JsonToken.END_OBJECT && v == JsonToken.START_OBJECT) {
+            throw new JsonEOFException(p, p.currentToken(), "event data ends inside its usage");
         }
-        return UsageParser.parse(JsonMappers.RESPONSE.readTree(p));
+        return u;
     }
 
     private static @Nullable JsonNode skip(JsonParser p) throws IOException {
