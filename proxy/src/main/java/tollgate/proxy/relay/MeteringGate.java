@@ -80,7 +80,7 @@ public final class MeteringGate implements CallGate {
             return done(new Admission.Forward(tap, body, upstreamAuth, null, true));
         }
         PricedModel priced = s.pricing().resolve(null, req.model());
-        return estimator.promptTokensAsync(req.model(), endpoint, req.body()).thenCompose(prompt -> {
+        return estimator.promptTokensAsync(req.model(), req).thenCompose(prompt -> {
             long maxOut = req.maxOutputTokens() != null ? req.maxOutputTokens()
                     : priced != null && priced.price().maxOutputTokens() != null ? priced.price().maxOutputTokens() : 0L;
             BigDecimal worstUsd = priced == null ? BigDecimal.ZERO : CostCalculator.worstCase(priced.price(), prompt, maxOut);
