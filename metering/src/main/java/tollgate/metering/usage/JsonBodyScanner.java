@@ -39,6 +39,8 @@ final class JsonBodyScanner {
     private static final int ERROR = 3;
     private static final byte[][] KEYS = {null, ascii("model"), ascii("usage"), ascii("error")};
     private static final int MAX_KEY_BYTES = 8;
+    // one capture scratch per thread, taken out while in use (as SseDecoder's): no array per answer
+    private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
 
     private int state = BEFORE_ROOT;
     private int bomMatched;
@@ -52,6 +54,8 @@ final class JsonBodyScanner {
     private boolean capturing;
     private byte @Nullable [] captured;
     private int capturedLength;
+    /** The thread's scratch while {@link #feed} runs, else null. */
+    private byte @Nullable [] scratch;
 
     private @Nullable String model;
     private @Nullable Usage usage;
@@ -61,10 +65,26 @@ final class JsonBodyScanner {
         if (state == DONE) {
             return;
         }
-        int from = buf.position();
-        int to = buf.limit();
-        for (int i = from; i < to && state != DONE; ) {
-            i = step(buf, i, to);
+        byte[][] slot = SCRATCH.get();
+        byte[] s = slot[0];
+        slot[0] = null;
+        scratch = s != null ? s : new byte[MAX_CAPTURED_BYTES];
+        try {
+            int from = buf.position();
+            int to = buf.limit();
+            for (int i = from; i < to && state != DONE; ) {
+                i = step(buf, i, to);
+            }
+            if (capturing && captured == scratch) {
+                // a value that goes on in the next read: its bytes so far move to an array of this answer's own
+                captured = Arrays.copyOf(scratch, Math.max(2 * capturedLength, 256));
+            }
+        } finally {
+            if (captured == scratch) {
+                captured = null;
+            }
+            slot[0] = scratch;
+            scratch = null;
         }
     }
 
@@ -260,7 +280,10 @@ final class JsonBodyScanner {
             return;
         }
         byte[] c = captured;
-        if (c == null || c.length < capturedLength + n) {
+        if (capturedLength == 0 && scratch != null) {
+            // most values start and end within one read: they are collected in the thread's scratch
+            c = captured = scratch;
+        } else if (c == null || c.length < capturedLength + n) {
             int size = Math.max(capturedLength + n, c == null ? 256 : 2 * c.length);
             c = captured = c == null ? new byte[size] : Arrays.copyOf(c, size);
         }
