@@ -108,125 +108,90 @@ final class JsonBodyScanner {
 
     /** Consumes bytes from {@code i} in the current state; returns the index of the first byte not consumed. */
     private int step(ByteBuffer b, int i, int to) {
+        if (state == IN_STRING || state == IN_NESTED) {
+            return value(b, i, to);
+        }
+        byte c = b.get(i);
+        if (state == BEFORE_ROOT && bomMatched >= 0 && bomMatched < BOM.length && c == BOM[bomMatched]) {
+            // one UTF-8 byte order mark at the very start, which Jackson also skips
+            bomMatched++;
+            return i + 1;
+        }
+        bomMatched = -1;
+        if (state == IN_KEY) {
+            key(c);
+            return i + 1;
+        }
+        if (state == IN_SCALAR && c != ',' && c != '}') {
+            if (isSpace(c)) {
+                state = AFTER_VALUE;
+            }
+            return i + 1;
+        }
+        if (isSpace(c)) {
+            return i + 1;
+        }
         switch (state) {
-            case BEFORE_ROOT -> {
-                byte c = b.get(i);
-                if (bomMatched >= 0 && bomMatched < BOM.length && c == BOM[bomMatched]) {
-                    // one UTF-8 byte order mark at the very start, which Jackson also skips
-                    bomMatched++;
-                    return i + 1;
-                }
-                bomMatched = -1;
-                if (isSpace(c)) {
-                    return i + 1;
-                }
-                // an array or scalar answer carries no usage
-                state = c == '{' ? BEFORE_KEY : DONE;
-                return i + 1;
-            }
+            // an array or scalar answer carries no usage
+            case BEFORE_ROOT -> state = c == '{' ? BEFORE_KEY : DONE;
             case BEFORE_KEY -> {
-                byte c = b.get(i);
-                if (isSpace(c)) {
-                    return i + 1;
-                }
-                if (c == '"') {
-                    keyLength = 0;
-                    keyEscaped = false;
-                    escaped = false;
-                    state = IN_KEY;
-                } else {
-                    // '}' ends the root object ({} or a trailing comma's end); anything else is not JSON we follow
-                    state = DONE;
-                }
-                return i + 1;
+                // '}' ends the root object; anything but a key is not JSON this scan follows
+                state = c == '"' ? IN_KEY : DONE;
+                keyLength = 0;
+                keyEscaped = escaped = false;
             }
-            case IN_KEY -> {
-                byte c = b.get(i);
-                if (escaped) {
-                    escaped = false;
-                } else if (c == '\\') {
-                    escaped = keyEscaped = true;
-                } else if (c == '"') {
-                    field = keyEscaped ? OTHER : field(key, keyLength);
-                    state = AFTER_KEY;
-                    return i + 1;
-                }
-                if (keyLength < MAX_KEY_BYTES) {
-                    key[keyLength] = c;
-                }
-                keyLength++;
-                return i + 1;
-            }
-            case AFTER_KEY -> {
-                byte c = b.get(i);
-                if (!isSpace(c)) {
-                    state = c == ':' ? BEFORE_VALUE : DONE;
-                }
-                return i + 1;
-            }
+            case AFTER_KEY -> state = c == ':' ? BEFORE_VALUE : DONE;
             case BEFORE_VALUE -> {
-                byte c = b.get(i);
-                if (isSpace(c)) {
-                    return i + 1;
-                }
-                escaped = false;
-                inString = false;
-                if (c == '"') {
-                    capturing = field == MODEL;
-                    state = IN_STRING;
-                } else if (c == '{' || c == '[') {
-                    capturing = c == '{' && (field == USAGE || field == ERROR);
-                    depth = 1;
-                    state = IN_NESTED;
-                } else if (c == ',' || c == '}' || c == ']' || c == ':') {
-                    state = DONE;
-                    return i + 1;
-                } else {
-                    capturing = false;
-                    state = IN_SCALAR;
-                }
+                startValue(c);
                 capturedLength = 0;
                 capture(b, i, i + 1);
-                return i + 1;
             }
-            case IN_STRING -> {
-                int end = skipString(b, i, to);
-                capture(b, i, end);
-                if (!inString) {
-                    valueEnded();
-                }
-                return end;
-            }
-            case IN_NESTED -> {
-                int end = skipNested(b, i, to);
-                capture(b, i, end);
-                if (depth == 0) {
-                    valueEnded();
-                }
-                return end;
-            }
-            case IN_SCALAR -> {
-                byte c = b.get(i);
-                if (c == ',' || c == '}' || isSpace(c)) {
-                    state = AFTER_VALUE;
-                    return i;
-                }
-                return i + 1;
-            }
-            case AFTER_VALUE -> {
-                byte c = b.get(i);
-                if (c == ',') {
-                    state = BEFORE_KEY;
-                } else if (!isSpace(c)) {
-                    // '}' ends the root object: what follows it is not read, as Jackson's readTree does
-                    state = DONE;
-                }
-                return i + 1;
-            }
-            default -> {
-                return to;
-            }
+            // '}' ends the root object: what follows it is not read, as Jackson's readTree does
+            case IN_SCALAR, AFTER_VALUE -> state = c == ',' ? BEFORE_KEY : DONE;
+            default -> state = DONE;
         }
+        return i + 1;
+    }
+
+    private void key(byte c) {
+        if (escaped) {
+            escaped = false;
+        } else if (c == '\\') {
+            escaped = keyEscaped = true;
+        } else if (c == '"') {
+            field = keyEscaped || keyLength > MAX_KEY_BYTES ? OTHER : field(key, keyLength);
+            state = AFTER_KEY;
+            return;
+        }
+        if (keyLength < MAX_KEY_BYTES) {
+            key[keyLength] = c;
+        }
+        keyLength++;
+    }
+
+    private void startValue(byte c) {
+        escaped = false;
+        inString = false;
+        capturing = false;
+        if (c == '"') {
+            capturing = field == MODEL;
+            state = IN_STRING;
+        } else if (c == '{' || c == '[') {
+            capturing = c == '{' && (field == USAGE || field == ERROR);
+            depth = 1;
+            state = IN_NESTED;
+        } else {
+            state = c == ',' || c == '}' || c == ']' || c == ':' ? DONE : IN_SCALAR;
+        }
+    }
+
+    private int value(ByteBuffer b, int i, int to) {
+        int end = state == IN_STRING ? skipString(b, i, to) : skipNested(b, i, to);
+        capture(b, i, end);
+        if (state == IN_STRING ? !inString : depth == 0) {
+            valueEnded();
+        }
+        return end;
     }
 
     /** Skips string bytes from {@code i}; sets {@code inString} false after the closing quote. Starts inside the string. */
@@ -352,9 +317,6 @@ final class JsonBodyScanner {
     }
 
     private static int field(byte[] key, int length) {
-        if (length > MAX_KEY_BYTES) {
-            return OTHER;
-        }
         for (int f = MODEL; f <= ERROR; f++) {
             if (Arrays.equals(key, 0, length, KEYS[f], 0, KEYS[f].length)) {
                 return f;
