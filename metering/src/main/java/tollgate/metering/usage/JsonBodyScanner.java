@@ -175,6 +175,7 @@ final class JsonBodyScanner {
         capturing = false;
         if (c == '"') {
             capturing = field == MODEL;
+            inString = true;
             state = IN_STRING;
         } else if (c == '{' || c == '[') {
             capturing = c == '{' && (field == USAGE || field == ERROR);
@@ -194,9 +195,8 @@ final class JsonBodyScanner {
         return end;
     }
 
-    /** Skips string bytes from {@code i}; sets {@code inString} false after the closing quote. Starts inside the string. */
+    /** Skips string bytes from {@code i} (inside the string); sets {@code inString} false after the closing quote. */
     private int skipString(ByteBuffer b, int i, int to) {
-        inString = true;
         for (; i < to; i++) {
             byte c = b.get(i);
             if (escaped) {
@@ -213,22 +213,18 @@ final class JsonBodyScanner {
 
     /** Skips the bytes of an object or array from {@code i} until {@code depth} returns to 0. */
     private int skipNested(ByteBuffer b, int i, int to) {
-        for (; i < to; i++) {
-            byte c = b.get(i);
+        while (i < to) {
             if (inString) {
-                if (escaped) {
-                    escaped = false;
-                } else if (c == '\\') {
-                    escaped = true;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
+                i = skipString(b, i, to);
+                continue;
+            }
+            byte c = b.get(i++);
+            if (c == '"') {
                 inString = true;
             } else if (c == '{' || c == '[') {
                 depth++;
             } else if ((c == '}' || c == ']') && --depth == 0) {
-                return i + 1;
+                return i;
             }
         }
         return i;
