@@ -1,5 +1,6 @@
 package tollgate.metering.usage;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -44,6 +45,6 @@ public record BodySplice(int start, int end, byte[] insert) {
 
     @Override
     public String toString() {
-        return "BodySplice[" + start + ", " + end + ") <- " + new String(insert, java.nio.charset.StandardCharsets.UTF_8);
+        return "BodySplice[" + start + ", " + end + ") <- " + new String(insert, StandardCharsets.UTF_8);
     }
 }

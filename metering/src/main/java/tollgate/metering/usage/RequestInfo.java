@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -203,7 +205,7 @@ public final class RequestInfo {
     private byte[] bytes() {
         byte[] a = array;
         if (a != null) {
-            return offset == 0 && length == a.length ? a : java.util.Arrays.copyOfRange(a, offset, offset + length);
+            return offset == 0 && length == a.length ? a : Arrays.copyOfRange(a, offset, offset + length);
         }
         byte[] out = new byte[length];
         int at = 0;
@@ -268,9 +270,9 @@ public final class RequestInfo {
                 case "model" -> model = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "user" -> user = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "stream" -> stream = v == JsonToken.VALUE_TRUE;
-                case "max_completion_tokens" -> maxCompletionTokens = count(p, v);
-                case "max_tokens" -> maxTokens = count(p, v);
-                case "max_output_tokens" -> maxOutputTokens = count(p, v);
+                case "max_completion_tokens" -> maxCompletionTokens = JsonMappers.count(p, v);
+                case "max_tokens" -> maxTokens = JsonMappers.count(p, v);
+                case "max_output_tokens" -> maxOutputTokens = JsonMappers.count(p, v);
                 case "stream_options" -> streamOptions(p, v);
                 default -> p.skipChildren();
             }
@@ -330,15 +332,6 @@ public final class RequestInfo {
         return at < 0 || at > Integer.MAX_VALUE ? -1 : (int) at;
     }
 
-    /** A whole, non-negative number, or -1 when not a number (as JsonMappers.count on the tree). */
-    private static long count(JsonParser p, JsonToken v) throws IOException {
-        if (!v.isNumeric()) {
-            p.skipChildren();
-            return -1;
-        }
-        return Math.max(0L, p.getNumberValue().longValue());
-    }
-
     /** The current string, at most 128 characters, a surrogate pair never cut in half. */
     private static String capped(JsonParser p) throws IOException {
         int n = p.getTextLength();
@@ -347,7 +340,7 @@ public final class RequestInfo {
         }
         char[] chars = p.getTextCharacters();
         int from = p.getTextOffset();
-        return new String(chars, from, JsonMappers.cut(java.nio.CharBuffer.wrap(chars), from));
+        return new String(chars, from, JsonMappers.cut(CharBuffer.wrap(chars), from));
     }
 
     private void clear() {

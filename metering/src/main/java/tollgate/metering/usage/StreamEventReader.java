@@ -7,7 +7,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -100,7 +102,7 @@ final class StreamEventReader {
         while (to > from && Character.isWhitespace(a[to - 1])) {
             to--;
         }
-        return java.util.Arrays.equals(a, from, to, DONE, 0, DONE.length);
+        return Arrays.equals(a, from, to, DONE, 0, DONE.length);
     }
 
     private void startEvent(@Nullable String eventName) {
@@ -340,7 +342,7 @@ final class StreamEventReader {
         char[] c = p.getTextCharacters();
         int o = p.getTextOffset();
         if (n > JsonMappers.MAX_LABEL_CHARS) {
-            n = JsonMappers.cut(java.nio.CharBuffer.wrap(c), o);
+            n = JsonMappers.cut(CharBuffer.wrap(c), o);
         }
         String m = model;
         if (m != null && m.length() == n) {

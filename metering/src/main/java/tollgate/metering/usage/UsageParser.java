@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
  * through the same code.
  */
 public final class UsageParser {
+    /** What {@link JsonMappers#count} gives for a value that is not a number. */
     private static final long ABSENT = -1;
 
     private long prompt = ABSENT;
@@ -73,18 +74,18 @@ public final class UsageParser {
             String name = p.currentName();
             JsonToken v = p.nextToken();
             switch (name) {
-                case "prompt_tokens" -> prompt = count(p, v);
-                case "input_tokens" -> input = count(p, v);
-                case "completion_tokens" -> completion = count(p, v);
-                case "output_tokens" -> output = count(p, v);
-                case "total_tokens" -> total = count(p, v);
+                case "prompt_tokens" -> prompt = JsonMappers.count(p, v);
+                case "input_tokens" -> input = JsonMappers.count(p, v);
+                case "completion_tokens" -> completion = JsonMappers.count(p, v);
+                case "output_tokens" -> output = JsonMappers.count(p, v);
+                case "total_tokens" -> total = JsonMappers.count(p, v);
                 case "cache_read_input_tokens" -> {
                     hasCacheRead = true;
-                    cacheRead = count(p, v);
+                    cacheRead = JsonMappers.count(p, v);
                 }
                 case "cache_creation_input_tokens" -> {
                     hasCacheCreation = true;
-                    cacheCreation = count(p, v);
+                    cacheCreation = JsonMappers.count(p, v);
                 }
                 case "prompt_tokens_details" -> promptCached = detail(p, v, "cached_tokens");
                 case "input_tokens_details" -> {
@@ -116,15 +117,6 @@ public final class UsageParser {
         return new Usage(in, Math.min(cached, in), out, reasoning, creation);
     }
 
-    /** A whole, non-negative number, or absent when the value is not a number. */
-    private static long count(JsonParser p, JsonToken v) throws IOException {
-        if (!v.isNumeric()) {
-            p.skipChildren();
-            return ABSENT;
-        }
-        return Math.max(0L, p.getNumberValue().longValue());
-    }
-
     /** The count {@code field} of a details object, or absent. */
     private static long detail(JsonParser p, JsonToken v, String field) throws IOException {
         if (v != JsonToken.START_OBJECT) {
@@ -136,7 +128,7 @@ public final class UsageParser {
             String name = p.currentName();
             JsonToken value = p.nextToken();
             if (name.equals(field)) {
-                found = count(p, value);
+                found = JsonMappers.count(p, value);
             } else {
                 p.skipChildren();
             }
