@@ -287,8 +287,8 @@ final class JsonBodyScanner {
     }
 
     private static @Nullable Usage usage(byte[] c, int length) {
-        // the per-thread parser of stream events: a usage object is read like one more event, with no parser of its own
-        EventParser parsers = EventParser.local();
+        // the thread's parser for small values: no parser of this answer's own
+        SmallValueParser parsers = SmallValueParser.local();
         JsonParser p = parsers.feed(c, 0, length);
         try {
             if (p.nextToken() == JsonToken.START_OBJECT) {

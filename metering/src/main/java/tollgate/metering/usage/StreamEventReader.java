@@ -16,10 +16,12 @@ import org.jspecify.annotations.Nullable;
  * Reads the JSON of one streamed event: a Chat Completions or Completions chunk, or a Responses API event,
  * keeping the model, the usage, an error code and the text streamed so far.
  *
- * <p>Each event is read in one pass of a streaming parser over the decoder's bytes ({@link EventParser}): the
- * model is compared in place and becomes a String only when it changes, delta text is appended from the parser's
- * characters, and everything else is skipped, so an ordinary chunk costs no String and no tree (bench/RESULTS.md,
- * item 4). Only the rare parts are trees: an {@code error} object, and {@code error} events.
+ * <p>Each event is read in one pass of Jackson's blocking parser over the decoder's bytes: the model is compared in
+ * place and becomes a String only when it changes, delta text is appended from the parser's characters, and
+ * everything else is skipped without being decoded, so an ordinary chunk costs a parser (~0.8 KB) but no String and
+ * no tree (bench/RESULTS.md, item 4). A per-thread non-blocking parser ({@link SmallValueParser}) would cost no parser,
+ * but measured 2.5 times the CPU per chunk, as it decodes every string it passes. Only the rare parts are trees: an
+ * {@code error} object, and {@code error} events.
  */
 final class StreamEventReader {
     /** Enough text for any estimate (4M chars is some 1M tokens); past it only a flag is kept. */
@@ -64,23 +66,19 @@ final class StreamEventReader {
             return false;
         }
         startEvent(eventName);
-        EventParser parsers = EventParser.local();
-        JsonParser p = parsers.feed(data, offset, length);
         boolean done = false;
-        try {
+        try (JsonParser p = JsonMappers.RESPONSE.getFactory().createParser(data, offset, length)) {
             if (p.nextToken() == JsonToken.START_OBJECT) {
                 readEvent(p);
-                done = parsers.finish();
+                done = true;
             }
         } catch (IOException e) {
             // malformed, or cut short: the tree reading below tells which, as it always did
         } catch (RuntimeException e) {
-            parsers.discard();
             rollBackText();
             throw e;
         }
         if (!done) {
-            parsers.discard();
             rollBackText();
             return readTree(data, offset, length);
         }

@@ -100,7 +100,7 @@ class StreamEventReaderTest {
     }
 
     @Test
-    void twoStreamsOnOneThreadShareTheParserWithoutMixing() {
+    void twoStreamsReadInTurnsOnOneThreadDoNotMix() {
         byte[] a = Fixtures.bytes("chat_stream_gpt-4o_content.sse");
         byte[] b = Fixtures.bytes("responses_stream_gpt-4o_text.sse");
         ResponseMeter alone = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, false);

@@ -7,25 +7,26 @@ import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One Jackson non-blocking parser per thread, fed one whole SSE event at a time: between two events it rests
- * between two root values, so any stream on the thread can use it next. A parser per event would cost its own
- * objects and buffers (~0.8 KB) every event; this one costs none once warm. After an event that left it anywhere
- * but between root values it is dropped; every {@value #RENEW_EVENTS} events it is closed and renewed, which merges
- * the field names it learned into the factory's table and bounds what an unusual stream can add to it.
+ * One Jackson non-blocking parser per thread, fed one whole small JSON value at a time (the {@code usage} object
+ * of a JSON answer): between two values it rests between two root values, so any answer on the thread can use it
+ * next. A new parser would cost its own objects and buffers (~0.7 KB) every answer; this one costs none once warm.
+ * After a value that left it anywhere but between root values it is dropped; every {@value #RENEW_VALUES} values it
+ * is closed and renewed, which merges the field names it learned into the factory's table and bounds what an
+ * unusual upstream can add to it. Not for large values: it decodes every string it passes.
  */
-final class EventParser {
-    static final int RENEW_EVENTS = 1 << 16;
+final class SmallValueParser {
+    static final int RENEW_VALUES = 1 << 16;
 
-    private static final ThreadLocal<EventParser> LOCAL = ThreadLocal.withInitial(EventParser::new);
+    private static final ThreadLocal<SmallValueParser> LOCAL = ThreadLocal.withInitial(SmallValueParser::new);
 
     private @Nullable JsonParser parser;
     private @Nullable ByteArrayFeeder feeder;
-    private int events;
+    private int values;
 
-    private EventParser() {
+    private SmallValueParser() {
     }
 
-    static EventParser local() {
+    static SmallValueParser local() {
         return LOCAL.get();
     }
 
@@ -33,7 +34,7 @@ final class EventParser {
     JsonParser feed(byte[] data, int offset, int length) {
         JsonParser p = parser;
         ByteArrayFeeder f = feeder;
-        if (p == null || f == null || !f.needMoreInput() || ++events > RENEW_EVENTS) {
+        if (p == null || f == null || !f.needMoreInput() || ++values > RENEW_VALUES) {
             discard();
             try {
                 p = parser = JsonMappers.RESPONSE.getFactory().createNonBlockingByteArrayParser();
@@ -41,7 +42,7 @@ final class EventParser {
                 throw new IllegalStateException("jackson: no non-blocking parser", e);
             }
             f = feeder = (ByteArrayFeeder) p.getNonBlockingInputFeeder();
-            events = 1;
+            values = 1;
         }
         try {
             f.feedInput(data, offset, offset + length);
@@ -53,7 +54,7 @@ final class EventParser {
 
     /**
      * Called after the root object's end: consumes what is left of the input (white space) and tells whether the
-     * event was whole. What follows a first value is ignored, as Jackson's readTree does; the parser is dropped then.
+     * value was whole. What follows a first value is ignored, as Jackson's readTree does; the parser is dropped then.
      */
     boolean finish() {
         JsonParser p = parser;
