@@ -19,11 +19,15 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.ResponseMeter;
+import tollgate.metering.usage.Usage;
 
 /**
- * One streamed chat chunk's JSON, per event: a String plus a Jackson tree (how metering reads chunks today) against
- * the streaming parser over the bytes ({@link StreamingChunkSketch}). The difference is what a rewrite of
- * {@code StreamEventReader} would save per chunk.
+ * One streamed chat chunk's JSON, per event: a String plus a Jackson tree (how metering read chunks before the
+ * streaming parsers), a new streaming parser per chunk over the bytes ({@link StreamingChunkSketch}), and what
+ * metering does now: {@link ResponseMeter} (SSE decoding included) fed one event per direct buffer, as the proxy's
+ * pooled buffers arrive, its events read by one per-thread non-blocking parser.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -35,10 +39,12 @@ public class ChunkParseBenchmark {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final List<byte[]> datas = new ArrayList<>();
+    private final List<ByteBuffer> directEvents = new ArrayList<>();
 
     @Setup
     public void setUp() {
         for (ByteBuffer b : ChatStreamFixture.stream(200, true)) {
+            directEvents.add(ByteBuffer.allocateDirect(b.remaining()).put(b.duplicate()).flip());
             String event = StandardCharsets.UTF_8.decode(b.duplicate()).toString();
             String data = event.substring("data: ".length()).strip();
             if (!data.equals("[DONE]")) {
@@ -77,5 +83,17 @@ public class ChunkParseBenchmark {
             s.read(d, 0, d.length);
         }
         return s.promptTokens + s.text.length();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SseDecoderBenchmark.EVENTS)
+    public long responseMeter() {
+        ResponseMeter m = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, "text/event-stream", false);
+        for (ByteBuffer b : directEvents) {
+            m.onBytes(b.duplicate());
+        }
+        m.onEnd();
+        Usage u = m.usage();
+        return (u == null ? 0 : u.inputTokens()) + m.streamedText().length();
     }
 }

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import tollgate.metering.usage.BodySplice;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.RequestInfo;
 import tollgate.metering.usage.ResponseMeter;
@@ -21,7 +22,9 @@ import tollgate.metering.usage.Usage;
 
 /**
  * Usage extraction per call: {@link ResponseMeter} on a JSON body and per event of a 200-chunk stream (with the
- * usage chunk tollgate injected and removes), and {@link RequestInfo} on the request body.
+ * usage chunk tollgate injected and removes), {@link RequestInfo} on the request body (scan and splice, from a
+ * direct buffer as the proxy's pooled buffers are, and from an array), and the two together: what a non-streamed
+ * call costs the event loop.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,12 +36,14 @@ public class ResponseMeterBenchmark {
     private List<ByteBuffer> stream;
     private ByteBuffer body;
     private byte[] request;
+    private ByteBuffer directRequest;
 
     @Setup
     public void setUp() {
         stream = ChatStreamFixture.stream(200, true);
         body = ChatStreamFixture.bytes(ChatStreamFixture.BODY);
         request = ChatStreamFixture.REQUEST.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        directRequest = ByteBuffer.allocateDirect(request.length).put(request).flip();
     }
 
     /** Per JSON body: what every non-streamed call pays. */
@@ -65,10 +70,28 @@ public class ResponseMeterBenchmark {
         return released + (u == null ? 0 : u.totalTokens());
     }
 
-    /** Per request: parse the body (model, stream, user, max tokens) and add include_usage. */
+    /** Per request: scan the body (model, stream, user, max tokens) in a direct buffer and place include_usage. */
     @Benchmark
-    public byte[] requestInfo() {
+    public BodySplice requestInfo() {
+        RequestInfo info = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, directRequest);
+        return info.needsUsageInjection() ? info.usageSplice() : null;
+    }
+
+    /** The same from a byte[], parsed in place. */
+    @Benchmark
+    public BodySplice requestInfoArray() {
         RequestInfo info = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, request);
-        return info.needsUsageInjection() ? info.withUsageInjected() : request;
+        return info.needsUsageInjection() ? info.usageSplice() : null;
+    }
+
+    /** What a non-streamed call costs metering on the event loop: the request scan and the meter of a ~1 KB answer. */
+    @Benchmark
+    public long nonStreamedCall() {
+        RequestInfo info = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, directRequest);
+        ResponseMeter m = ResponseMeter.create(info.endpoint(), 200, "application/json", false);
+        m.onBytes(body.duplicate());
+        m.onEnd();
+        Usage u = m.usage();
+        return (info.model() == null ? 0 : 1) + (u == null ? 0 : u.totalTokens());
     }
 }

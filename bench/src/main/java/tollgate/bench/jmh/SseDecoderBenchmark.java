@@ -18,7 +18,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import tollgate.metering.sse.SseDecoder;
 
-/** {@link SseDecoder} on a 200-chunk chat stream: time per event, fed one event per read or in 8 KiB reads. */
+/**
+ * {@link SseDecoder} on a 200-chunk chat stream: time per event, fed one event per read or in 8 KiB reads; each
+ * event's data as bytes (what metering uses) or as a String.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -54,6 +57,17 @@ public class SseDecoderBenchmark {
     @Benchmark
     @OperationsPerInvocation(EVENTS)
     public long decodeStream(Blackhole bh) {
+        SseDecoder d = new SseDecoder((name, data, offset, length, start, end) -> bh.consume(data[offset]));
+        for (ByteBuffer b : chunks) {
+            d.feed(b);
+        }
+        d.end();
+        return d.position();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public long decodeStreamToStrings(Blackhole bh) {
         SseDecoder d = new SseDecoder((name, data, start, end) -> bh.consume(data));
         for (ByteBuffer b : chunks) {
             d.feed(b);

@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.RequestInfo;
 
 /**
  * Estimates token counts with the model's real tokenizer (SPEC 5): o200k_base for gpt-4o, gpt-4.1,
@@ -140,6 +141,22 @@ public final class TokenEstimator {
             return CompletableFuture.completedFuture(count(parts, enc));
         }
         return CompletableFuture.supplyAsync(() -> count(parts, enc), offload);
+    }
+
+    /**
+     * Prompt tokens of a scanned request: a body of at most {@value #INLINE_CHARS} bytes is parsed and counted at
+     * once, a larger one is parsed into its tree and counted on the offload executor, so an event loop never walks
+     * the tree of a large body (bench/RESULTS.md, item 10). The request's bytes must stay intact until the future
+     * completes.
+     *
+     * @param model the model whose tokenizer to use; null: the request's {@code model}
+     */
+    public CompletableFuture<Long> promptTokensAsync(@Nullable String model, RequestInfo request) {
+        String m = model != null ? model : request.model();
+        if (request.length() <= INLINE_CHARS) {
+            return CompletableFuture.completedFuture(promptTokens(m, request.endpoint(), request.body()));
+        }
+        return CompletableFuture.supplyAsync(() -> promptTokens(m, request.endpoint(), request.body()), offload);
     }
 
     /** A counter for the text of one stream (content and tool-call arguments as they arrive). */

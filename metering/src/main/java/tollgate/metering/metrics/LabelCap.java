@@ -11,8 +11,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LabelCap {
     public static final String OTHER = "other";
-    /** Longer values are not names people chart; as metric labels they would only bloat every scrape. */
-    public static final int MAX_LABEL_CHARS = 128;
 
     private final int maxValues;
     private final int maxChars;

@@ -52,8 +52,8 @@ public final class TollgateMetrics {
 
     public TollgateMetrics(PrometheusMeterRegistry registry, MetricsConfig config) {
         this.registry = registry;
-        this.keys = new LabelCap(config.maxKeys(), LabelCap.MAX_LABEL_CHARS);
-        this.models = new LabelCap(config.maxModels(), LabelCap.MAX_LABEL_CHARS);
+        this.keys = new LabelCap(config.maxKeys(), tollgate.metering.usage.FieldCap.MAX_CHARS);
+        this.models = new LabelCap(config.maxModels(), tollgate.metering.usage.FieldCap.MAX_CHARS);
         this.logRecords = Counter.builder("tollgate.usage.log.records")
                 .description("Records written to the usage log").register(registry);
         this.logFailures = Counter.builder("tollgate.usage.log.failures")

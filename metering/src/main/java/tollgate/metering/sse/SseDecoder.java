@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * Incremental decoder of a {@code text/event-stream} body, fed the bytes as they arrive.
  *
  * <pre>
- * upstream body bytes ─feed()→ SseDecoder ─onEvent(name, data, start, end)→ Listener
+ * upstream body bytes ─feed()→ SseDecoder ─onEvent(name, data bytes, start, end)→ DataListener
+ *                                          └onEvent(name, data String, start, end)→ Listener
  * </pre>
  *
  * <p>Follows WHATWG HTML "Parsing an event stream": UTF-8, one leading BOM ignored, lines end at CRLF, LF or
@@ -17,6 +18,9 @@ import org.jspecify.annotations.Nullable;
  * event cut off by the end of the stream is discarded. Reads may split the stream at any byte, including
  * inside a UTF-8 character or between CR and LF. An event larger than {@code maxEventBytes} is skipped and
  * counted, so memory stays bounded. One decoder per stream, used from one thread.
+ *
+ * <p>A {@link DataListener} gets each event's data as bytes in the decoder's own buffer (no String per event);
+ * a direct buffer is decoded through one scratch array per thread, not per stream.
  */
 public final class SseDecoder {
     /** Per-event cap: far above any real chunk (a Responses {@code response.completed} is some 100 KiB). */
@@ -28,6 +32,10 @@ public final class SseDecoder {
     private static final byte[] DATA = {'d', 'a', 't', 'a'};
     private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
     private static final int SCRATCH_BYTES = 16 * 1024;
+    private static final int NAME_CACHE = 16;
+    // one scratch per thread for direct buffers (16 KiB per stream was 16 MB at 1,000 streams: bench/RESULTS.md, item 9);
+    // taken out while in use, so a decoder fed from inside another's listener gets one of its own
+    private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
     private static final int INITIAL_BYTES = 512;
     private static final int KEEP_BYTES = 64 * 1024;
 
@@ -42,7 +50,19 @@ public final class SseDecoder {
         void onEvent(@Nullable String eventName, String data, long startOffset, long endOffset);
     }
 
-    private final Listener listener;
+    /** Receives each dispatched event's data as UTF-8 bytes, synchronously from {@code feed} or {@code end}; it must not throw. */
+    public interface DataListener {
+        /**
+         * @param eventName the {@code event:} field, or null when the event had none (the spec's "message")
+         * @param data holds the {@code data:} lines joined with LF at {@code [offset, offset + length)}; valid only
+         *             during this call, and not to be changed
+         * @param startOffset absolute offset of the first byte of the event's first line
+         * @param endOffset absolute offset just after the blank line that dispatched it
+         */
+        void onEvent(@Nullable String eventName, byte[] data, int offset, int length, long startOffset, long endOffset);
+    }
+
+    private final DataListener listener;
     private final int maxEventBytes;
 
     private long position;
@@ -60,9 +80,9 @@ public final class SseDecoder {
     private boolean hasData;
     private boolean oversized;
     private @Nullable String eventName;
-    private byte[] lastNameBytes = new byte[0];
-    private @Nullable String lastName;
-    private byte @Nullable [] scratch;
+    private byte[] @Nullable [] nameBytes;
+    private @Nullable String @Nullable [] names;
+    private int nameCount;
     private long oversizedEvents;
 
     public SseDecoder(Listener listener) {
@@ -70,6 +90,15 @@ public final class SseDecoder {
     }
 
     public SseDecoder(Listener listener, int maxEventBytes) {
+        this((DataListener) (name, data, offset, length, start, end) ->
+                listener.onEvent(name, new String(data, offset, length, StandardCharsets.UTF_8), start, end), maxEventBytes);
+    }
+
+    public SseDecoder(DataListener listener) {
+        this(listener, DEFAULT_MAX_EVENT_BYTES);
+    }
+
+    public SseDecoder(DataListener listener, int maxEventBytes) {
         if (maxEventBytes < 1) {
             throw new IllegalArgumentException("maxEventBytes: " + maxEventBytes + " (expected: >= 1)");
         }
@@ -85,14 +114,20 @@ public final class SseDecoder {
             feed(buf.array(), buf.arrayOffset() + from, to - from);
             return;
         }
-        byte[] s = scratch;
+        byte[][] slot = SCRATCH.get();
+        byte[] s = slot[0];
+        slot[0] = null;
         if (s == null) {
-            s = scratch = new byte[SCRATCH_BYTES];
+            s = new byte[SCRATCH_BYTES];
         }
-        for (int i = from; i < to; i += s.length) {
-            int n = Math.min(s.length, to - i);
-            buf.get(i, s, 0, n);
-            feed(s, 0, n);
+        try {
+            for (int i = from; i < to; i += s.length) {
+                int n = Math.min(s.length, to - i);
+                buf.get(i, s, 0, n);
+                feed(s, 0, n);
+            }
+        } finally {
+            slot[0] = s;
         }
     }
 
@@ -242,12 +277,23 @@ public final class SseDecoder {
         if (start == end) {
             return null;
         }
-        // Streams repeat a handful of names (response.output_text.delta ...): reuse the last String
-        if (!Arrays.equals(a, start, end, lastNameBytes, 0, lastNameBytes.length)) {
-            lastNameBytes = Arrays.copyOfRange(a, start, end);
-            lastName = new String(a, start, end - start, StandardCharsets.UTF_8);
+        // Streams repeat a handful of names (response.output_text.delta ...): one String per distinct name
+        byte[][] keys = nameBytes;
+        String[] values = names;
+        if (keys == null || values == null) {
+            keys = nameBytes = new byte[NAME_CACHE][];
+            values = names = new String[NAME_CACHE];
         }
-        return lastName;
+        for (int i = 0; i < nameCount; i++) {
+            if (Arrays.equals(a, start, end, keys[i], 0, keys[i].length)) {
+                return values[i];
+            }
+        }
+        String name = new String(a, start, end - start, StandardCharsets.UTF_8);
+        int slot = nameCount < NAME_CACHE ? nameCount++ : NAME_CACHE - 1;
+        keys[slot] = Arrays.copyOfRange(a, start, end);
+        values[slot] = name;
+        return name;
     }
 
     private void appendLine(byte[] a, int start, int end) {
@@ -307,9 +353,12 @@ public final class SseDecoder {
             return;
         }
         String name = eventName;
-        String text = new String(data, 0, dataLength, StandardCharsets.UTF_8);
-        resetEvent();
-        listener.onEvent(name, text, start, end);
+        int length = dataLength;
+        try {
+            listener.onEvent(name, data, 0, length, start, end);
+        } finally {
+            resetEvent();
+        }
     }
 
     private void resetEvent() {

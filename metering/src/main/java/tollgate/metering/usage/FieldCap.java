@@ -11,12 +11,13 @@ public final class FieldCap {
 
     private FieldCap() {}
 
+    /** The value cut at {@value #MAX_CHARS} characters, a surrogate pair never cut in half (it stays valid UTF-16). */
     public static @Nullable String cap(@Nullable String value) {
-        if (value == null || value.length() <= MAX_CHARS) {
-            return value;
-        }
-        // never split a surrogate pair: a cut value must still be valid UTF-16 (and so valid JSON)
-        int end = Character.isHighSurrogate(value.charAt(MAX_CHARS - 1)) ? MAX_CHARS - 1 : MAX_CHARS;
-        return value.substring(0, end);
+        return value == null || value.length() <= MAX_CHARS ? value : value.substring(0, cut(value, 0));
+    }
+
+    /** How many characters of {@code text} from {@code from} on to keep: at most 128, whole. */
+    static int cut(CharSequence text, int from) {
+        return Character.isHighSurrogate(text.charAt(from + MAX_CHARS - 1)) ? MAX_CHARS - 1 : MAX_CHARS;
     }
 }

@@ -2,91 +2,103 @@ package tollgate.metering.usage;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.async.ByteBufferFeeder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Scans a JSON answer as its bytes arrive, with Jackson's non-blocking parser, keeping only the top-level
- * {@code model} string and the {@code usage} and {@code error} objects: never the whole body.
+ * Scans a JSON answer as its bytes arrive and keeps only the top-level {@code model} string and the {@code usage}
+ * and {@code error} objects: never the whole body.
+ *
+ * <p>A byte-level pass follows the top level of the object (keys, colons, commas) and skips every other value by
+ * counting brackets and quotes, without decoding it: a 1 MiB {@code content} costs one pass over its bytes and no
+ * characters (bench/RESULTS.md, item 1). Only the bytes of the three values it keeps are copied, and handed to
+ * Jackson once complete. Structure it cannot follow at the top level ends the scan, keeping what it read before.
  */
 final class JsonBodyScanner {
-    /** usage and error objects are a few dozen tokens; anything far larger is not one of them. */
-    private static final int MAX_CAPTURED_TOKENS = 4096;
+    /** usage and error objects are a few hundred bytes; anything far larger is not one of them. */
+    static final int MAX_CAPTURED_BYTES = 64 * 1024;
 
-    private final JsonParser parser;
-    private final ByteBufferFeeder feeder;
+    private static final int BEFORE_ROOT = 0;
+    private static final int BEFORE_KEY = 1;
+    private static final int IN_KEY = 2;
+    private static final int AFTER_KEY = 3;
+    private static final int BEFORE_VALUE = 4;
+    private static final int IN_STRING = 5;
+    private static final int IN_NESTED = 6;
+    private static final int IN_SCALAR = 7;
+    private static final int AFTER_VALUE = 8;
+    private static final int DONE = 9;
+
+    private static final int OTHER = 0;
+    private static final int MODEL = 1;
+    private static final int USAGE = 2;
+    private static final int ERROR = 3;
+    private static final byte[][] KEYS = {null, ascii("model"), ascii("usage"), ascii("error")};
+    private static final int MAX_KEY_BYTES = 8;
+    // one capture scratch per thread, taken out while in use (as SseDecoder's): no array per answer
+    private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
+
+    private int state = BEFORE_ROOT;
+    private int bomMatched;
+    private final byte[] key = new byte[MAX_KEY_BYTES];
+    private int keyLength;
+    private boolean keyEscaped;
+    private int field;
     private int depth;
-    private boolean done;
-    private @Nullable String field;
-    private @Nullable TokenBuffer capture;
-    private @Nullable String captureField;
-    private int captureDepth;
-    private int capturedTokens;
+    private boolean inString;
+    private boolean escaped;
+    private boolean capturing;
+    private byte @Nullable [] captured;
+    private int capturedLength;
+    /** The thread's scratch while {@link #feed} runs, else null. */
+    private byte @Nullable [] scratch;
 
     private @Nullable String model;
-    private @Nullable JsonNode usage;
+    private @Nullable Usage usage;
     private @Nullable JsonNode error;
 
-    JsonBodyScanner() {
-        try {
-            parser = JsonMappers.RESPONSE.getFactory().createNonBlockingByteBufferParser();
-        } catch (IOException e) {
-            throw new IllegalStateException("jackson: no non-blocking parser", e);
-        }
-        feeder = (ByteBufferFeeder) parser.getNonBlockingInputFeeder();
-    }
-
     void feed(ByteBuffer buf) {
-        if (done || !buf.hasRemaining()) {
+        if (state == DONE) {
             return;
         }
+        byte[][] slot = SCRATCH.get();
+        byte[] s = slot[0];
+        slot[0] = null;
+        scratch = s != null ? s : new byte[MAX_CAPTURED_BYTES];
         try {
-            // the parser reads the buffer in place until it asks for more input: give it a view of its own
-            feeder.feedInput(buf.duplicate());
-            drain();
-        } catch (IOException | RuntimeException e) {
-            done = true;
-        }
-        if (done) {
-            close();
-        }
-    }
-
-    /**
-     * Closing hands the parser's buffers back to Jackson's recycler and merges its field names into the
-     * factory's symbol table; an unclosed parser re-adds every name of every answer (bench/RESULTS.md, item 1).
-     */
-    private void close() {
-        try {
-            parser.close();
-        } catch (IOException e) {
-            // nothing to release beyond what close already did
+            int from = buf.position();
+            int to = buf.limit();
+            for (int i = from; i < to && state != DONE; ) {
+                i = step(buf, i, to);
+            }
+            if (capturing && captured == scratch) {
+                // a value that goes on in the next read: its bytes so far move to an array of this answer's own
+                captured = Arrays.copyOf(scratch, Math.max(2 * capturedLength, 256));
+            }
+        } finally {
+            if (captured == scratch) {
+                captured = null;
+            }
+            slot[0] = scratch;
+            scratch = null;
         }
     }
 
     void end() {
-        if (done) {
-            return;
-        }
-        try {
-            feeder.endOfInput();
-            drain();
-        } catch (IOException | RuntimeException e) {
-            // a truncated body: keep what was read
-        }
-        done = true;
-        close();
+        // a value cut off by the end of the body is not read
+        state = DONE;
+        captured = null;
     }
 
     @Nullable String model() {
         return model;
     }
 
-    @Nullable JsonNode usage() {
+    @Nullable Usage usage() {
         return usage;
     }
 
@@ -94,91 +106,228 @@ final class JsonBodyScanner {
         return error;
     }
 
-    private void drain() throws IOException {
-        JsonToken token;
-        while (!done && (token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
-            if (capture != null) {
-                capture(token);
-            } else {
-                onToken(token);
+    /** Consumes bytes from {@code i} in the current state; returns the index of the first byte not consumed. */
+    private int step(ByteBuffer b, int i, int to) {
+        if (state == IN_STRING || state == IN_NESTED) {
+            return value(b, i, to);
+        }
+        byte c = b.get(i);
+        if (state == BEFORE_ROOT && bomMatched >= 0 && bomMatched < BOM.length && c == BOM[bomMatched]) {
+            // one UTF-8 byte order mark at the very start, which Jackson also skips
+            bomMatched++;
+            return i + 1;
+        }
+        bomMatched = -1;
+        if (state == IN_KEY) {
+            key(c);
+            return i + 1;
+        }
+        if (state == IN_SCALAR && c != ',' && c != '}') {
+            if (isSpace(c)) {
+                state = AFTER_VALUE;
             }
+            return i + 1;
+        }
+        if (isSpace(c)) {
+            return i + 1;
+        }
+        switch (state) {
+            // an array or scalar answer carries no usage
+            case BEFORE_ROOT -> state = c == '{' ? BEFORE_KEY : DONE;
+            case BEFORE_KEY -> {
+                // '}' ends the root object; anything but a key is not JSON this scan follows
+                state = c == '"' ? IN_KEY : DONE;
+                keyLength = 0;
+                keyEscaped = escaped = false;
+            }
+            case AFTER_KEY -> state = c == ':' ? BEFORE_VALUE : DONE;
+            case BEFORE_VALUE -> {
+                startValue(c);
+                capturedLength = 0;
+                capture(b, i, i + 1);
+            }
+            // '}' ends the root object: what follows it is not read, as Jackson's readTree does
+            case IN_SCALAR, AFTER_VALUE -> state = c == ',' ? BEFORE_KEY : DONE;
+            default -> state = DONE;
+        }
+        return i + 1;
+    }
+
+    private void key(byte c) {
+        if (escaped) {
+            escaped = false;
+        } else if (c == '\\') {
+            escaped = keyEscaped = true;
+        } else if (c == '"') {
+            field = keyEscaped || keyLength > MAX_KEY_BYTES ? OTHER : field(key, keyLength);
+            state = AFTER_KEY;
+            return;
+        }
+        if (keyLength < MAX_KEY_BYTES) {
+            key[keyLength] = c;
+        }
+        keyLength++;
+    }
+
+    private void startValue(byte c) {
+        escaped = false;
+        inString = false;
+        capturing = false;
+        if (c == '"') {
+            capturing = field == MODEL;
+            inString = true;
+            state = IN_STRING;
+        } else if (c == '{' || c == '[') {
+            capturing = c == '{' && (field == USAGE || field == ERROR);
+            depth = 1;
+            state = IN_NESTED;
+        } else {
+            state = c == ',' || c == '}' || c == ']' || c == ':' ? DONE : IN_SCALAR;
         }
     }
 
-    private void onToken(JsonToken token) throws IOException {
-        switch (token) {
-            case START_OBJECT, START_ARRAY -> {
-                if (depth == 0 && token == JsonToken.START_ARRAY) {
-                    done = true;
-                } else if (depth == 1 && token == JsonToken.START_OBJECT && isCaptured(field)) {
-                    startCapture(field);
-                    return;
-                }
+    private int value(ByteBuffer b, int i, int to) {
+        int end = state == IN_STRING ? skipString(b, i, to) : skipNested(b, i, to);
+        capture(b, i, end);
+        if (state == IN_STRING ? !inString : depth == 0) {
+            valueEnded();
+        }
+        return end;
+    }
+
+    /** Skips string bytes from {@code i} (inside the string); sets {@code inString} false after the closing quote. */
+    private int skipString(ByteBuffer b, int i, int to) {
+        for (; i < to; i++) {
+            byte c = b.get(i);
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                inString = false;
+                return i + 1;
+            }
+        }
+        return i;
+    }
+
+    /** Skips the bytes of an object or array from {@code i} until {@code depth} returns to 0. */
+    private int skipNested(ByteBuffer b, int i, int to) {
+        while (i < to) {
+            if (inString) {
+                i = skipString(b, i, to);
+                continue;
+            }
+            byte c = b.get(i++);
+            if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
                 depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                return i;
             }
-            case END_OBJECT, END_ARRAY -> {
-                depth--;
-                if (depth <= 0) {
-                    done = true;
-                }
-            }
-            case FIELD_NAME -> {
-                if (depth == 1) {
-                    field = parser.currentName();
-                }
-            }
-            case VALUE_STRING -> {
-                if (depth == 1 && "model".equals(field)) {
-                    model = parser.getText();
-                } else if (depth == 0) {
-                    done = true;
-                }
-            }
+        }
+        return i;
+    }
+
+    private void capture(ByteBuffer b, int from, int to) {
+        if (!capturing || from >= to) {
+            return;
+        }
+        int n = to - from;
+        if (capturedLength + n > MAX_CAPTURED_BYTES) {
+            capturing = false;
+            capturedLength = 0;
+            return;
+        }
+        byte[] c = captured;
+        if (capturedLength == 0 && scratch != null) {
+            // most values start and end within one read: they are collected in the thread's scratch
+            c = captured = scratch;
+        } else if (c == null || c.length < capturedLength + n) {
+            int size = Math.max(capturedLength + n, c == null ? 256 : 2 * c.length);
+            c = captured = c == null ? new byte[size] : Arrays.copyOf(c, size);
+        }
+        b.get(from, c, capturedLength, n);
+        capturedLength += n;
+    }
+
+    private void valueEnded() {
+        state = AFTER_VALUE;
+        if (!capturing) {
+            return;
+        }
+        capturing = false;
+        byte[] c = captured;
+        if (c == null) {
+            return;
+        }
+        switch (field) {
+            case MODEL -> model = string(c, capturedLength);
+            case USAGE -> usage = usage(c, capturedLength);
+            case ERROR -> error = tree(c, capturedLength);
             default -> {
-                if (depth == 0) {
-                    done = true;
+            }
+        }
+        capturedLength = 0;
+    }
+
+    /** The text of a JSON string given with its quotes; Jackson decodes it only when it has escapes. */
+    private static @Nullable String string(byte[] c, int length) {
+        for (int i = 1; i < length - 1; i++) {
+            if (c[i] == '\\') {
+                try (JsonParser p = JsonMappers.RESPONSE.createParser(c, 0, length)) {
+                    return p.nextToken() == JsonToken.VALUE_STRING ? FieldCap.cap(p.getText()) : null;
+                } catch (IOException e) {
+                    return null;
                 }
             }
         }
+        return FieldCap.cap(new String(c, 1, length - 2, StandardCharsets.UTF_8));
     }
 
-    private static boolean isCaptured(@Nullable String name) {
-        return "usage".equals(name) || "error".equals(name);
+    private static @Nullable Usage usage(byte[] c, int length) {
+        // the thread's parser for small values: no parser of this answer's own
+        SmallValueParser parsers = SmallValueParser.local();
+        JsonParser p = parsers.feed(c, 0, length);
+        try {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                Usage u = UsageParser.parse(p);
+                if (parsers.finish()) {
+                    return u;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not a JSON object after all: no usage
+        }
+        parsers.discard();
+        return null;
     }
 
-    private void startCapture(@Nullable String name) throws IOException {
-        TokenBuffer buffer = new TokenBuffer(parser, null);
-        buffer.copyCurrentEvent(parser);
-        capture = buffer;
-        captureField = name;
-        captureDepth = 1;
-        capturedTokens = 1;
+    private static @Nullable JsonNode tree(byte[] c, int length) {
+        try {
+            return JsonMappers.RESPONSE.readTree(c, 0, length);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
-    private void capture(JsonToken token) throws IOException {
-        TokenBuffer buffer = capture;
-        if (buffer == null) {
-            return;
-        }
-        if (token.isStructStart()) {
-            captureDepth++;
-        } else if (token.isStructEnd()) {
-            captureDepth--;
-        }
-        if (++capturedTokens <= MAX_CAPTURED_TOKENS) {
-            buffer.copyCurrentEvent(parser);
-        }
-        if (captureDepth > 0) {
-            return;
-        }
-        capture = null;
-        if (capturedTokens <= MAX_CAPTURED_TOKENS) {
-            JsonNode node = JsonMappers.RESPONSE.readTree(buffer.asParser());
-            if ("usage".equals(captureField)) {
-                usage = node;
-            } else {
-                error = node;
+    private static int field(byte[] key, int length) {
+        for (int f = MODEL; f <= ERROR; f++) {
+            if (Arrays.equals(key, 0, length, KEYS[f], 0, KEYS[f].length)) {
+                return f;
             }
         }
+        return OTHER;
+    }
+
+    private static boolean isSpace(byte c) {
+        return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    }
+
+    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

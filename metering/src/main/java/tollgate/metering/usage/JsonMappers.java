@@ -1,12 +1,15 @@
 package tollgate.metering.usage;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
 /** The shared, thread-safe Jackson mappers of the usage package and the few field reads they all need. */
@@ -36,16 +39,16 @@ final class JsonMappers {
         return value != null && value.isTextual() ? value.textValue() : null;
     }
 
-    /** A whole, non-negative number of the field, or null when absent or not a number. */
-    static @Nullable Long count(@Nullable JsonNode node, String field) {
-        if (node == null) {
-            return null;
+    /**
+     * The current value as a whole, non-negative number (a fraction is cut, a negative reads as 0), or -1 when it is
+     * not a number, which is then skipped.
+     */
+    static long count(JsonParser p, JsonToken value) throws IOException {
+        if (!value.isNumeric()) {
+            p.skipChildren();
+            return -1;
         }
-        JsonNode value = node.get(field);
-        if (value == null || !value.isNumber()) {
-            return null;
-        }
-        return Math.max(0L, value.longValue());
+        return Math.max(0L, p.getNumberValue().longValue());
     }
 
     static @Nullable JsonNode object(@Nullable JsonNode node, String field) {

@@ -1,61 +1,115 @@
 package tollgate.metering.usage;
 
-import static tollgate.metering.usage.JsonMappers.count;
-import static tollgate.metering.usage.JsonMappers.text;
-
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What metering needs from a request body, parsed once: model, streaming flags, output cap and user.
- * A body that is not a JSON object parses to a request with no model and no flags; parsing never throws.
+ * What metering needs from a request body: model, streaming flags, output cap and user, read by one streaming
+ * pass over the top-level fields that skips {@code messages}, {@code tools}, {@code input} and the rest without
+ * building them. A body that is not a JSON object reads as a request with no model and no flags; reading never
+ * throws.
+ *
+ * <p>The bytes are not copied: a {@code byte[]} or a heap buffer is parsed in place, several buffers (a composite
+ * body: {@code ByteBuf.nioBuffers()}) or a direct one through Jackson's own small recycled chunks. This object keeps
+ * a reference to them for {@link #body()} and {@link #withUsageInjected()}, so the caller keeps them unchanged and
+ * alive for as long as it may call those two; the scanned fields and {@link #usageSplice()} need nothing more.
+ *
+ * <pre>
+ * RequestInfo.parse(endpoint, buf.nioBuffers())  → model(), stream(), includeUsage(), maxOutputTokens(), user()
+ *                                                → usageSplice(): where include_usage goes, as byte offsets
+ *                                                → body(): the whole tree, parsed again on demand (off the loop)
+ * </pre>
  */
 public final class RequestInfo {
-    private static final byte[] INCLUDE_USAGE =
-            "\"stream_options\":{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STREAM_OPTIONS = ascii("\"stream_options\":{\"include_usage\":true}");
+    private static final byte[] STREAM_OPTIONS_COMMA = ascii("\"stream_options\":{\"include_usage\":true},");
+    private static final byte[] INCLUDE_USAGE = ascii("\"include_usage\":true");
+    private static final byte[] INCLUDE_USAGE_COMMA = ascii("\"include_usage\":true,");
+    private static final byte[] OPTIONS_OBJECT = ascii("{\"include_usage\":true}");
+    private static final byte[] TRUE = ascii("true");
 
     private final Endpoint endpoint;
-    private final byte[] raw;
-    private final @Nullable ObjectNode body;
-    private final @Nullable String model;
-    private final boolean stream;
-    private final boolean includeUsage;
-    private final @Nullable Long maxOutputTokens;
-    private final @Nullable String user;
+    /** The body: {@code array[offset, offset + length)}, or else the buffers from position to limit. */
+    private final byte @Nullable [] array;
+    private final int offset;
+    private final int length;
+    private final ByteBuffer @Nullable [] buffers;
 
-    private RequestInfo(Endpoint endpoint, byte[] raw, @Nullable ObjectNode body) {
+    private boolean object;
+    private @Nullable String model;
+    private boolean stream;
+    private boolean includeUsage;
+    private long maxCompletionTokens = -1;
+    private long maxTokens = -1;
+    private long maxOutputTokens = -1;
+    private @Nullable String user;
+    // where include_usage goes, as byte offsets into the body; -1: unknown (not an object, or not UTF-8)
+    private int objectStart = -1;
+    private boolean objectEmpty;
+    private int optionsStart = -1;
+    private int optionsEnd = -1;
+    private boolean optionsObject;
+    private boolean optionsEmpty;
+    private int usageStart = -1;
+    private int usageEnd = -1;
+
+    private RequestInfo(Endpoint endpoint, byte @Nullable [] array, int offset, int length,
+                        ByteBuffer @Nullable [] buffers) {
         this.endpoint = endpoint;
-        this.raw = raw;
-        this.body = body;
-        this.model = text(body, "model");
-        this.stream = body != null && isTrue(body.path("stream"));
-        this.includeUsage = body != null && isTrue(body.path("stream_options").path("include_usage"));
-        this.maxOutputTokens = maxOutputTokens(body);
-        this.user = text(body, "user");
+        this.array = array;
+        this.offset = offset;
+        this.length = length;
+        this.buffers = buffers;
     }
 
-    /** Parses the body of a request to {@code endpoint}; bad JSON gives a request with nulls and falses. */
+    /** Reads a request body to {@code endpoint}; bad JSON gives a request with nulls and falses. */
     public static RequestInfo parse(Endpoint endpoint, byte[] body) {
-        ObjectNode node = null;
-        try {
-            JsonNode parsed = JsonMappers.REQUEST.readTree(body);
-            if (parsed instanceof ObjectNode object) {
-                node = object;
+        RequestInfo info = new RequestInfo(endpoint, body, 0, body.length, null);
+        info.scan();
+        return info;
+    }
+
+    /**
+     * Reads a request body given as the bytes of {@code body} from each buffer's position to its limit, in order
+     * (one buffer, or a composite body's {@code nioBuffers()}). The buffers' positions and limits are not changed.
+     */
+    public static RequestInfo parse(Endpoint endpoint, ByteBuffer... body) {
+        RequestInfo info;
+        if (body.length == 1 && body[0].hasArray()) {
+            ByteBuffer b = body[0];
+            info = new RequestInfo(endpoint, b.array(), b.arrayOffset() + b.position(), b.remaining(), null);
+        } else {
+            ByteBuffer[] views = new ByteBuffer[body.length];
+            long total = 0;
+            for (int i = 0; i < body.length; i++) {
+                views[i] = body[i].duplicate();
+                total += views[i].remaining();
             }
-        } catch (IOException | RuntimeException e) {
-            // not JSON: the upstream will answer 400 and the call is metered by that answer
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("request body: " + total + " bytes (expected: < 2 GiB)");
+            }
+            info = new RequestInfo(endpoint, null, 0, (int) total, views);
         }
-        return new RequestInfo(endpoint, body, node);
+        info.scan();
+        return info;
     }
 
     public Endpoint endpoint() {
         return endpoint;
     }
 
+    /** The body's {@code model} when it is a string, cut at 128 characters. */
     public @Nullable String model() {
         return model;
     }
@@ -71,17 +125,37 @@ public final class RequestInfo {
 
     /** {@code max_completion_tokens}, else {@code max_tokens}, else {@code max_output_tokens}; null when none. */
     public @Nullable Long maxOutputTokens() {
-        return maxOutputTokens;
+        long v = maxCompletionTokens >= 0 ? maxCompletionTokens : maxTokens >= 0 ? maxTokens : maxOutputTokens;
+        return v >= 0 ? v : null;
     }
 
-    /** The body's {@code user} field when it is a string. */
+    /** The body's {@code user} field when it is a string, cut at 128 characters (SPEC 4). */
     public @Nullable String user() {
         return user;
     }
 
-    /** The parsed body (messages, input, prompt, tools for the token estimator), or null when it was not an object. */
+    /**
+     * The whole body as a tree (messages, input, prompt, tools for the token estimator), or null when it is not a
+     * JSON object. Parsed from the bytes again on every call, which costs in proportion to the body: call it off
+     * the event loop for large bodies, and only while the bytes given to {@code parse} are intact.
+     */
     public @Nullable JsonNode body() {
-        return body;
+        if (!object) {
+            return null;
+        }
+        try {
+            JsonNode parsed = array != null
+                    ? JsonMappers.REQUEST.readTree(array, offset, length)
+                    : JsonMappers.REQUEST.readTree(new ByteBuffersInputStream(buffers()));
+            return parsed instanceof ObjectNode ? parsed : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The body's length in bytes. */
+    public int length() {
+        return length;
     }
 
     /** True for a streamed Chat Completions or Completions request that did not ask for usage itself. */
@@ -90,80 +164,200 @@ public final class RequestInfo {
     }
 
     /**
-     * The body with {@code stream_options.include_usage: true}, other {@code stream_options} fields kept.
-     * Without {@code stream_options} the member is spliced in and every other byte stays as the client sent it;
-     * otherwise the body is re-serialized. A body that is not a JSON object is returned as it is.
+     * The edit that sets {@code stream_options.include_usage: true}, every other byte kept as the client sent it;
+     * null when the body is not a JSON object or already asks for usage. Without {@code stream_options} the member
+     * is inserted after the opening brace; with a {@code stream_options} object, {@code include_usage} is inserted
+     * into it or its value replaced; a {@code stream_options} that is not an object is replaced. A body that is not
+     * UTF-8 (Jackson also reads UTF-16 and UTF-32) cannot take ASCII bytes: it is replaced as a whole by its
+     * re-serialized tree, the one case that builds a new body.
+     */
+    public @Nullable BodySplice usageSplice() {
+        if (!object || includeUsage) {
+            return null;
+        }
+        if (objectStart < 0) {
+            return reSerialized();
+        }
+        if (optionsStart < 0) {
+            int at = objectStart + 1;
+            return new BodySplice(at, at, objectEmpty ? STREAM_OPTIONS : STREAM_OPTIONS_COMMA);
+        }
+        if (!optionsObject) {
+            return new BodySplice(optionsStart, optionsEnd, OPTIONS_OBJECT);
+        }
+        if (usageStart >= 0) {
+            return new BodySplice(usageStart, usageEnd, TRUE);
+        }
+        int at = optionsStart + 1;
+        return new BodySplice(at, at, optionsEmpty ? INCLUDE_USAGE : INCLUDE_USAGE_COMMA);
+    }
+
+    /**
+     * A new array of the body with {@link #usageSplice()} applied (the body as it is when there is none). For tests
+     * and callers that need an array; the proxy forwards slices around the splice instead.
      */
     public byte[] withUsageInjected() {
-        ObjectNode b = body;
+        BodySplice splice = usageSplice();
+        byte[] whole = bytes();
+        return splice == null ? whole : splice.applyTo(whole);
+    }
+
+    private byte[] bytes() {
+        byte[] a = array;
+        if (a != null) {
+            return offset == 0 && length == a.length ? a : Arrays.copyOfRange(a, offset, offset + length);
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (ByteBuffer b : buffers()) {
+            int n = b.remaining();
+            b.get(b.position(), out, at, n);
+            at += n;
+        }
+        return out;
+    }
+
+    private ByteBuffer[] buffers() {
+        ByteBuffer[] b = buffers;
         if (b == null) {
-            return raw;
+            throw new IllegalStateException("no buffers");
         }
-        if (!b.has("stream_options")) {
-            byte[] spliced = splice();
-            if (spliced != null) {
-                return spliced;
-            }
+        return b;
+    }
+
+    private @Nullable BodySplice reSerialized() {
+        JsonNode tree = body();
+        if (!(tree instanceof ObjectNode b)) {
+            return null;
         }
-        ObjectNode copy = b.objectNode();
-        copy.setAll(b);
         JsonNode old = b.get("stream_options");
-        ObjectNode options = copy.objectNode();
+        ObjectNode options = b.objectNode();
         if (old instanceof ObjectNode oldOptions) {
             options.setAll(oldOptions);
         }
         options.put("include_usage", true);
-        copy.set("stream_options", options);
+        b.set("stream_options", options);
         try {
-            return JsonMappers.REQUEST.writeValueAsBytes(copy);
+            return new BodySplice(0, length, JsonMappers.REQUEST.writeValueAsBytes(b));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("re-serializing a parsed request failed", e);
         }
     }
 
-    private byte @Nullable [] splice() {
-        int open = skipSpace(raw, 0);
-        if (open + 2 < raw.length && (raw[open] & 0xFF) == 0xEF && (raw[open + 1] & 0xFF) == 0xBB
-                && (raw[open + 2] & 0xFF) == 0xBF) {
-            open = skipSpace(raw, open + 3);
+    private void scan() {
+        try (JsonParser p = array != null
+                ? JsonMappers.REQUEST.createParser(array, offset, length)
+                : JsonMappers.REQUEST.createParser(new ByteBuffersInputStream(buffers()))) {
+            scanObject(p);
+        } catch (IOException | RuntimeException e) {
+            // not JSON: the upstream will answer 400 and the call is metered by that answer
+            clear();
         }
-        // Jackson also reads UTF-16 and UTF-32 bodies; ASCII bytes can be spliced into UTF-8 only
-        if (open + 1 >= raw.length || raw[open] != '{' || raw[open + 1] == 0) {
-            return null;
-        }
-        int next = skipSpace(raw, open + 1);
-        boolean empty = next < raw.length && raw[next] == '}';
-        int insertAt = open + 1;
-        byte[] out = new byte[raw.length + INCLUDE_USAGE.length + (empty ? 0 : 1)];
-        System.arraycopy(raw, 0, out, 0, insertAt);
-        System.arraycopy(INCLUDE_USAGE, 0, out, insertAt, INCLUDE_USAGE.length);
-        int at = insertAt + INCLUDE_USAGE.length;
-        if (!empty) {
-            out[at++] = ',';
-        }
-        System.arraycopy(raw, insertAt, out, at, raw.length - insertAt);
-        return out;
     }
 
-    private static boolean isTrue(JsonNode node) {
-        return node.isBoolean() && node.booleanValue();
-    }
-
-    private static int skipSpace(byte[] bytes, int from) {
-        int i = from;
-        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) {
-            i++;
+    private void scanObject(JsonParser p) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            return;
         }
-        return i;
-    }
-
-    private static @Nullable Long maxOutputTokens(@Nullable JsonNode body) {
-        for (String field : new String[] {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
-            Long value = count(body, field);
-            if (value != null) {
-                return value;
+        objectStart = byteOffset(p.currentTokenLocation());
+        JsonToken t = p.nextToken();
+        objectEmpty = t == JsonToken.END_OBJECT;
+        for (; t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            // field names come from Jackson's symbol table: no String per name once seen
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "model" -> model = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "user" -> user = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "stream" -> stream = v == JsonToken.VALUE_TRUE;
+                case "max_completion_tokens" -> maxCompletionTokens = JsonMappers.count(p, v);
+                case "max_tokens" -> maxTokens = JsonMappers.count(p, v);
+                case "max_output_tokens" -> maxOutputTokens = JsonMappers.count(p, v);
+                case "stream_options" -> streamOptions(p, v);
+                default -> p.skipChildren();
             }
         }
-        return null;
+        if (t != JsonToken.END_OBJECT) {
+            throw new JsonParseException(p, "unterminated object");
+        }
+        object = true;
+        if (objectStart < 0) {
+            clearOffsets();
+        }
+    }
+
+    private void streamOptions(JsonParser p, JsonToken v) throws IOException {
+        includeUsage = false;
+        usageStart = usageEnd = -1;
+        optionsStart = byteOffset(p.currentTokenLocation());
+        optionsObject = v == JsonToken.START_OBJECT;
+        if (!optionsObject) {
+            optionsEnd = valueEnd(p, v, optionsStart);
+            return;
+        }
+        JsonToken t = p.nextToken();
+        optionsEmpty = t == JsonToken.END_OBJECT;
+        for (; t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken u = p.nextToken();
+            if (name.equals("include_usage")) {
+                includeUsage = u == JsonToken.VALUE_TRUE;
+                usageStart = byteOffset(p.currentTokenLocation());
+                usageEnd = valueEnd(p, u, usageStart);
+            } else {
+                p.skipChildren();
+            }
+        }
+        optionsEnd = byteOffset(p.currentLocation());
+    }
+
+    /** Consumes the current value and returns the offset just past it. */
+    private static int valueEnd(JsonParser p, JsonToken v, int start) throws IOException {
+        switch (v) {
+            case VALUE_TRUE, VALUE_NULL -> {
+                return start < 0 ? -1 : start + 4;
+            }
+            case VALUE_FALSE -> {
+                return start < 0 ? -1 : start + 5;
+            }
+            case VALUE_STRING -> p.finishToken();
+            default -> p.skipChildren();
+        }
+        // after a string, object or array Jackson has read exactly up to its last byte
+        return byteOffset(p.currentLocation());
+    }
+
+    private static int byteOffset(JsonLocation location) {
+        long at = location.getByteOffset();
+        return at < 0 || at > Integer.MAX_VALUE ? -1 : (int) at;
+    }
+
+    /** The current string, at most 128 characters, a surrogate pair never cut in half. */
+    private static String capped(JsonParser p) throws IOException {
+        int n = p.getTextLength();
+        if (n <= FieldCap.MAX_CHARS) {
+            return p.getText();
+        }
+        char[] chars = p.getTextCharacters();
+        int from = p.getTextOffset();
+        return new String(chars, from, FieldCap.cut(CharBuffer.wrap(chars), from));
+    }
+
+    private void clear() {
+        object = false;
+        model = null;
+        user = null;
+        stream = false;
+        includeUsage = false;
+        maxCompletionTokens = maxTokens = maxOutputTokens = -1;
+        clearOffsets();
+    }
+
+    private void clearOffsets() {
+        objectStart = optionsStart = optionsEnd = usageStart = usageEnd = -1;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -13,8 +13,8 @@ import tollgate.metering.sse.SseDecoder;
  *
  * <pre>
  * upstream body ─onBytes()→ ResponseMeter ─→ usage(), model(), errorCode(), streamedText(), streamCompleted()
- *                  text/event-stream: SseDecoder → StreamEventReader (each event's data parsed with Jackson)
- *                  JSON:              JsonBodyScanner (non-blocking parser; model, usage and error only)
+ *                  text/event-stream: SseDecoder → StreamEventReader (each event's bytes, one streaming pass)
+ *                  JSON:              JsonBodyScanner (top level followed byte by byte; model, usage and error only)
  * </pre>
  *
  * <p>When tollgate added {@code stream_options.include_usage} to a streamed request ({@link #holdsBack()}),
@@ -49,7 +49,7 @@ public final class ResponseMeter {
         String type = contentType == null ? "" : contentType.strip().toLowerCase(Locale.ROOT);
         if (type.startsWith("text/event-stream")) {
             events = new StreamEventReader();
-            decoder = new SseDecoder(this::onEvent);
+            decoder = new SseDecoder((SseDecoder.DataListener) this::onEvent);
             json = null;
         } else {
             events = null;
@@ -127,7 +127,7 @@ public final class ResponseMeter {
         if (events != null) {
             return events.usage();
         }
-        return json == null ? null : UsageParser.parse(json.usage());
+        return json == null ? null : json.usage();
     }
 
     /** The model as the answer names it, or null. */
@@ -190,14 +190,14 @@ public final class ResponseMeter {
         return type == null || type.isEmpty() ? null : type;
     }
 
-    private void onEvent(@Nullable String eventName, String data, long start, long end) {
+    private void onEvent(@Nullable String eventName, byte[] data, int offset, int length, long start, long end) {
         StreamEventReader reader = events;
         if (reader == null) {
             return;
         }
         boolean usageOnly;
         try {
-            usageOnly = reader.read(eventName, data);
+            usageOnly = reader.read(eventName, data, offset, length);
         } catch (RuntimeException e) {
             // metering must never break the relay: an event it cannot read is counted and forwarded as it is
             unreadable++;

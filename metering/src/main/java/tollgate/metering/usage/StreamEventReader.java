@@ -1,19 +1,33 @@
 package tollgate.metering.usage;
 
 import static tollgate.metering.usage.JsonMappers.object;
-import static tollgate.metering.usage.JsonMappers.text;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the JSON of one streamed event: a Chat Completions or Completions chunk, or a Responses API event,
  * keeping the model, the usage, an error code and the text streamed so far.
+ *
+ * <p>Each event is read in one pass of Jackson's blocking parser over the decoder's bytes: the model is compared in
+ * place and becomes a String only when it changes, delta text is appended from the parser's characters, and
+ * everything else is skipped without being decoded, so an ordinary chunk costs a parser (~0.8 KB) but no String and
+ * no tree (bench/RESULTS.md, item 4). A per-thread non-blocking parser ({@link SmallValueParser}) would cost no parser,
+ * but measured 2.5 times the CPU per chunk, as it decodes every string it passes. Only the rare parts are trees: an
+ * {@code error} object, and {@code error} events.
  */
 final class StreamEventReader {
     /** Enough text for any estimate (4M chars is some 1M tokens); past it only a flag is kept. */
     static final int MAX_TEXT_CHARS = 4 << 20;
+
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
     private @Nullable String model;
     private @Nullable Usage usage;
@@ -23,20 +37,279 @@ final class StreamEventReader {
     private boolean textTruncated;
     private long malformedEvents;
 
+    // what one event said, applied once its kind is known (a "type" may follow the fields it governs)
+    private int type;
+    private @Nullable String eventModel;
+    private boolean sawModel;
+    private @Nullable Usage eventUsage;
+    private @Nullable JsonNode eventError;
+    private int choices;
+    private @Nullable String laterDelta;
+    private @Nullable String responseModel;
+    private boolean sawResponseModel;
+    private @Nullable Usage responseUsage;
+    private @Nullable JsonNode responseError;
+    private int textMark;
+    private boolean truncatedMark;
+    private int choicesTextFrom;
+    private int choicesTextTo;
+
     /**
-     * Reads one event's data.
+     * Reads one event's data, {@code data[offset, offset + length)} as UTF-8.
      *
      * @return true when the event is a usage-only chunk: {@code "choices":[]} with a usage object
      */
-    boolean read(@Nullable String eventName, String data) {
-        if (isDone(data)) {
+    boolean read(@Nullable String eventName, byte[] data, int offset, int length) {
+        if (isDone(data, offset, length)) {
             // the terminator of Chat Completions and Completions streams (API reference, "stream")
             completed = true;
             return false;
         }
+        startEvent(eventName);
+        boolean done = false;
+        try (JsonParser p = JsonMappers.RESPONSE.getFactory().createParser(data, offset, length)) {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                readEvent(p);
+                done = true;
+            }
+        } catch (IOException e) {
+            // malformed, or cut short: the tree reading below tells which, as it always did
+        } catch (RuntimeException e) {
+            rollBackText();
+            throw e;
+        }
+        if (!done) {
+            rollBackText();
+            return readTree(data, offset, length);
+        }
+        return endEvent(data, offset, length);
+    }
+
+    /** Reads one event's data given as a String (tests). */
+    boolean read(@Nullable String eventName, String data) {
+        byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+        return read(eventName, bytes, 0, bytes.length);
+    }
+
+    private static boolean isDone(byte[] a, int offset, int length) {
+        int from = offset;
+        int to = offset + length;
+        while (from < to && Character.isWhitespace(a[from])) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(a[to - 1])) {
+            to--;
+        }
+        return Arrays.equals(a, from, to, DONE, 0, DONE.length);
+    }
+
+    private void startEvent(@Nullable String eventName) {
+        type = eventName == null ? EventType.CHUNK : EventType.of(eventName);
+        eventModel = null;
+        sawModel = false;
+        eventUsage = null;
+        eventError = null;
+        choices = -1;
+        choicesTextFrom = choicesTextTo = 0;
+        laterDelta = null;
+        responseModel = null;
+        sawResponseModel = false;
+        responseUsage = null;
+        responseError = null;
+        StringBuilder sb = streamed;
+        textMark = sb == null ? 0 : sb.length();
+        truncatedMark = textTruncated;
+    }
+
+    private void readEvent(JsonParser p) throws IOException {
+        boolean sawType = false;
+        for (JsonToken t = next(p); t == JsonToken.FIELD_NAME; t = next(p)) {
+            String name = p.currentName();
+            JsonToken v = next(p);
+            switch (name) {
+                case "type" -> {
+                    if (v == JsonToken.VALUE_STRING) {
+                        type = EventType.of(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                        sawType = true;
+                    }
+                }
+                case "model" -> {
+                    if (v == JsonToken.VALUE_STRING) {
+                        eventModel = changedModel(p);
+                        sawModel = true;
+                    }
+                }
+                case "usage" -> eventUsage = usage(p, v);
+                case "error" -> eventError = v == JsonToken.START_OBJECT ? JsonMappers.RESPONSE.readTree(p) : skip(p);
+                case "choices" -> {
+                    if (v != JsonToken.START_ARRAY || (sawType && type != EventType.CHUNK)) {
+                        choices = skipCount(p);
+                    } else {
+                        choicesTextFrom = textLength();
+                        choices = readChoices(p);
+                        choicesTextTo = textLength();
+                    }
+                }
+                case "delta" -> {
+                    if (v != JsonToken.VALUE_STRING) {
+                        p.skipChildren();
+                    } else if (sawType) {
+                        if (EventType.isDelta(type)) {
+                            append(p);
+                        }
+                    } else {
+                        laterDelta = p.getText();
+                    }
+                }
+                case "response" -> {
+                    if (v == JsonToken.START_OBJECT) {
+                        readResponse(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    private int readChoices(JsonParser p) throws IOException {
+        int n = 0;
+        for (JsonToken t = next(p); t != JsonToken.END_ARRAY; t = next(p)) {
+            n++;
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            for (JsonToken f = next(p); f == JsonToken.FIELD_NAME; f = next(p)) {
+                String name = p.currentName();
+                JsonToken v = next(p);
+                if (name.equals("text")) {
+                    appendIfText(p, v);
+                } else if (name.equals("delta") && v == JsonToken.START_OBJECT) {
+                    readDelta(p);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return n;
+    }
+
+    private void readDelta(JsonParser p) throws IOException {
+        for (JsonToken f = next(p); f == JsonToken.FIELD_NAME; f = next(p)) {
+            String name = p.currentName();
+            JsonToken v = next(p);
+            switch (name) {
+                case "content", "refusal", "reasoning_content" -> appendIfText(p, v);
+                case "function_call" -> {
+                    if (v == JsonToken.START_OBJECT) {
+                        readArguments(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                case "tool_calls" -> {
+                    if (v == JsonToken.START_ARRAY) {
+                        for (JsonToken c = next(p); c != JsonToken.END_ARRAY; c = next(p)) {
+                            if (c == JsonToken.START_OBJECT) {
+                                readToolCall(p);
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    private void readToolCall(JsonParser p) throws IOException {
+        for (JsonToken f = next(p); f == JsonToken.FIELD_NAME; f = next(p)) {
+            String name = p.currentName();
+            if (next(p) == JsonToken.START_OBJECT && name.equals("function")) {
+                readArguments(p);
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private void readArguments(JsonParser p) throws IOException {
+        for (JsonToken f = next(p); f == JsonToken.FIELD_NAME; f = next(p)) {
+            String name = p.currentName();
+            JsonToken v = next(p);
+            if (name.equals("arguments")) {
+                appendIfText(p, v);
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    /** The {@code response} object of Responses lifecycle events: model, usage, error. */
+    private void readResponse(JsonParser p) throws IOException {
+        for (JsonToken f = next(p); f == JsonToken.FIELD_NAME; f = next(p)) {
+            String name = p.currentName();
+            JsonToken v = next(p);
+            switch (name) {
+                case "model" -> {
+                    if (v == JsonToken.VALUE_STRING) {
+                        responseModel = changedModel(p);
+                        sawResponseModel = true;
+                    }
+                }
+                case "usage" -> responseUsage = usage(p, v);
+                case "error" -> responseError = v == JsonToken.START_OBJECT ? JsonMappers.RESPONSE.readTree(p) : skip(p);
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    private boolean endEvent(byte[] data, int offset, int length) {
+        if (type == EventType.CHUNK) {
+            applyModel(eventModel, sawModel);
+            if (eventError != null) {
+                errorCode = ResponseMeter.errorCodeOf(eventError);
+            }
+            if (eventUsage != null) {
+                usage = eventUsage;
+            }
+            // with stream_options.include_usage the last chunk has an empty choices array and the usage (API reference)
+            return eventUsage != null && choices == 0;
+        }
+        if (choicesTextTo > choicesTextFrom) {
+            // a Responses event whose type came after a choices array: those are not its text
+            builder().delete(choicesTextFrom, choicesTextTo);
+            textTruncated = truncatedMark;
+        }
+        if (EventType.isDelta(type) && laterDelta != null) {
+            append(laterDelta);
+        }
+        if (type == EventType.LIFECYCLE || type == EventType.TERMINAL) {
+            applyModel(responseModel, sawResponseModel);
+            if (responseUsage != null) {
+                usage = responseUsage;
+            }
+            if (responseError != null) {
+                errorCode = ResponseMeter.errorCodeOf(responseError);
+            }
+            completed |= type == EventType.TERMINAL;
+        } else if (type == EventType.ERROR) {
+            // rare: the code may sit at the top level or in a nested error object; read it from a tree
+            readTree(data, offset, length);
+        }
+        return false;
+    }
+
+    /** The old way, for what the single pass does not settle: not an object, malformed, or an error event. */
+    private boolean readTree(byte[] data, int offset, int length) {
         JsonNode root;
         try {
-            root = JsonMappers.RESPONSE.readTree(data);
+            root = JsonMappers.RESPONSE.readTree(data, offset, length);
         } catch (IOException e) {
             malformedEvents++;
             return false;
@@ -44,121 +317,119 @@ final class StreamEventReader {
         if (root == null || !root.isObject()) {
             return false;
         }
-        String type = text(root, "type");
-        if (type == null) {
-            type = eventName;
-        }
-        if (type != null && (type.startsWith("response.") || type.equals("error"))) {
-            readResponsesEvent(type, root);
-            return false;
-        }
-        return readChunk(root);
+        JsonNode nested = object(root, "error");
+        errorCode = ResponseMeter.errorCodeOf(nested != null ? nested : root);
+        return false;
     }
 
-    private static boolean isDone(String data) {
-        return data.length() >= 6 && data.strip().equals("[DONE]");
-    }
-
-    private boolean readChunk(JsonNode chunk) {
-        String m = text(chunk, "model");
-        if (m != null && !m.isEmpty()) {
-            model = m;
-        }
-        JsonNode error = object(chunk, "error");
-        if (error != null) {
-            errorCode = ResponseMeter.errorCodeOf(error);
-        }
-        Usage u = UsageParser.parse(chunk.get("usage"));
-        if (u != null) {
-            usage = u;
-        }
-        JsonNode choices = chunk.get("choices");
-        if (choices == null || !choices.isArray()) {
-            return false;
-        }
-        for (JsonNode choice : choices) {
-            append(choice.get("text"));
-            JsonNode delta = object(choice, "delta");
-            if (delta != null) {
-                append(delta.get("content"));
-                append(delta.get("refusal"));
-                append(delta.get("reasoning_content"));
-                JsonNode call = object(delta, "function_call");
-                if (call != null) {
-                    append(call.get("arguments"));
-                }
-                JsonNode toolCalls = delta.get("tool_calls");
-                if (toolCalls != null && toolCalls.isArray()) {
-                    for (JsonNode toolCall : toolCalls) {
-                        JsonNode function = object(toolCall, "function");
-                        if (function != null) {
-                            append(function.get("arguments"));
-                        }
-                    }
-                }
-            }
-        }
-        // with stream_options.include_usage the last chunk has an empty choices array and the usage (API reference)
-        return u != null && choices.isEmpty();
-    }
-
-    private void readResponsesEvent(String type, JsonNode event) {
-        switch (type) {
-            case "response.output_text.delta", "response.refusal.delta", "response.function_call_arguments.delta",
-                    "response.custom_tool_call_input.delta", "response.reasoning_text.delta" ->
-                    append(event.get("delta"));
-            case "response.created", "response.in_progress", "response.queued" ->
-                    readResponse(object(event, "response"));
-            case "response.completed", "response.incomplete", "response.failed" -> {
-                readResponse(object(event, "response"));
-                completed = true;
-            }
-            case "error" -> {
-                JsonNode nested = object(event, "error");
-                errorCode = ResponseMeter.errorCodeOf(nested != null ? nested : event);
-            }
-            default -> {
-            }
+    private void applyModel(@Nullable String changed, boolean seen) {
+        if (seen && changed != null) {
+            model = changed;
         }
     }
 
-    private void readResponse(@Nullable JsonNode response) {
-        if (response == null) {
+    /**
+     * The model, cut at 128 characters (SPEC 4), when it is not empty and differs from the one kept; null when it is
+     * the same, so a stream makes its model String once.
+     */
+    private @Nullable String changedModel(JsonParser p) throws IOException {
+        int n = p.getTextLength();
+        if (n == 0) {
+            return null;
+        }
+        char[] c = p.getTextCharacters();
+        int o = p.getTextOffset();
+        if (n > FieldCap.MAX_CHARS) {
+            n = FieldCap.cut(CharBuffer.wrap(c), o);
+        }
+        String m = model;
+        if (m != null && m.length() == n) {
+            int i = 0;
+            while (i < n && c[o + i] == m.charAt(i)) {
+                i++;
+            }
+            if (i == n) {
+                return null;
+            }
+        }
+        return new String(c, o, n);
+    }
+
+    /** The next token; the whole event was fed, so running out of input means it was cut short. */
+    private static JsonToken next(JsonParser p) throws IOException {
+        JsonToken t = p.nextToken();
+        if (t == null || t == JsonToken.NOT_AVAILABLE) {
+            throw new JsonEOFException(p, t, "event data ends inside a JSON value");
+        }
+        return t;
+    }
+
+    private static @Nullable Usage usage(JsonParser p, JsonToken v) throws IOException {
+        Usage u = UsageParser.parse(p);
+        if (p.currentToken() != JsonToken.END_OBJECT && v == JsonToken.START_OBJECT) {
+            throw new JsonEOFException(p, p.currentToken(), "event data ends inside its usage");
+        }
+        return u;
+    }
+
+    private static @Nullable JsonNode skip(JsonParser p) throws IOException {
+        p.skipChildren();
+        return null;
+    }
+
+    private static int skipCount(JsonParser p) throws IOException {
+        p.skipChildren();
+        return -1;
+    }
+
+    private void appendIfText(JsonParser p, JsonToken v) throws IOException {
+        if (v == JsonToken.VALUE_STRING) {
+            append(p);
+        } else {
+            p.skipChildren();
+        }
+    }
+
+    private void append(JsonParser p) throws IOException {
+        int n = p.getTextLength();
+        if (n == 0 || textTruncated) {
             return;
         }
-        String m = text(response, "model");
-        if (m != null && !m.isEmpty()) {
-            model = m;
-        }
-        Usage u = UsageParser.parse(response.get("usage"));
-        if (u != null) {
-            usage = u;
-        }
-        JsonNode error = object(response, "error");
-        if (error != null) {
-            errorCode = ResponseMeter.errorCodeOf(error);
-        }
+        StringBuilder sb = builder();
+        int room = MAX_TEXT_CHARS - sb.length();
+        sb.append(p.getTextCharacters(), p.getTextOffset(), Math.min(n, room));
+        textTruncated = n > room;
     }
 
-    private void append(@Nullable JsonNode value) {
-        if (value == null || !value.isTextual() || textTruncated) {
+    private void append(String s) {
+        if (s.isEmpty() || textTruncated) {
             return;
         }
-        String s = value.textValue();
-        if (s.isEmpty()) {
-            return;
-        }
+        StringBuilder sb = builder();
+        int room = MAX_TEXT_CHARS - sb.length();
+        sb.append(s, 0, Math.min(s.length(), room));
+        textTruncated = s.length() > room;
+    }
+
+    private int textLength() {
+        StringBuilder sb = streamed;
+        return sb == null ? 0 : sb.length();
+    }
+
+    private StringBuilder builder() {
         StringBuilder sb = streamed;
         if (sb == null) {
             sb = streamed = new StringBuilder(256);
         }
-        int room = MAX_TEXT_CHARS - sb.length();
-        if (s.length() > room) {
-            sb.append(s, 0, room);
-            textTruncated = true;
-        } else {
-            sb.append(s);
+        return sb;
+    }
+
+    private void rollBackText() {
+        StringBuilder sb = streamed;
+        if (sb != null && sb.length() > textMark) {
+            sb.setLength(textMark);
         }
+        textTruncated = truncatedMark;
     }
 
     @Nullable String model() {
@@ -188,5 +459,66 @@ final class StreamEventReader {
 
     long malformedEvents() {
         return malformedEvents;
+    }
+
+    /** The kinds of event the reader tells apart, from the {@code type} field or else the SSE event name. */
+    static final class EventType {
+        static final int CHUNK = 0;
+        static final int DELTA = 1;
+        static final int LIFECYCLE = 2;
+        static final int TERMINAL = 3;
+        static final int ERROR = 4;
+        static final int OTHER_RESPONSES = 5;
+
+        private static final String RESPONSE_PREFIX = "response.";
+        private static final String[] NAMES = {
+            "response.output_text.delta", "response.refusal.delta", "response.function_call_arguments.delta",
+            "response.custom_tool_call_input.delta", "response.reasoning_text.delta",
+            "response.created", "response.in_progress", "response.queued",
+            "response.completed", "response.incomplete", "response.failed",
+            "error"};
+        private static final int[] TYPES = {
+            DELTA, DELTA, DELTA, DELTA, DELTA, LIFECYCLE, LIFECYCLE, LIFECYCLE, TERMINAL, TERMINAL, TERMINAL, ERROR};
+
+        private EventType() {
+        }
+
+        static boolean isDelta(int type) {
+            return type == DELTA;
+        }
+
+        static int of(String name) {
+            for (int i = 0; i < NAMES.length; i++) {
+                if (NAMES[i].equals(name)) {
+                    return TYPES[i];
+                }
+            }
+            return name.startsWith(RESPONSE_PREFIX) ? OTHER_RESPONSES : CHUNK;
+        }
+
+        static int of(char[] c, int offset, int length) {
+            for (int i = 0; i < NAMES.length; i++) {
+                if (equals(NAMES[i], c, offset, length)) {
+                    return TYPES[i];
+                }
+            }
+            if (length >= RESPONSE_PREFIX.length()
+                    && equals(RESPONSE_PREFIX, c, offset, RESPONSE_PREFIX.length())) {
+                return OTHER_RESPONSES;
+            }
+            return CHUNK;
+        }
+
+        private static boolean equals(String s, char[] c, int offset, int length) {
+            if (s.length() != length) {
+                return false;
+            }
+            for (int i = 0; i < length; i++) {
+                if (s.charAt(i) != c[offset + i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 }

@@ -1,9 +1,9 @@
 package tollgate.metering.usage;
 
-import static tollgate.metering.usage.JsonMappers.count;
-import static tollgate.metering.usage.JsonMappers.object;
-
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,8 +16,29 @@ import org.jspecify.annotations.Nullable;
  * reasoning ← completion_tokens_details.reasoning_tokens | output_tokens_details.reasoning_tokens
  * cache creation ← cache_creation_input_tokens
  * </pre>
+ *
+ * <p>Read with a streaming parser, so a usage object in a stream or an answer costs no tree; a tree is read
+ * through the same code.
  */
 public final class UsageParser {
+    /** What {@link JsonMappers#count} gives for a value that is not a number. */
+    private static final long ABSENT = -1;
+
+    private long prompt = ABSENT;
+    private long input = ABSENT;
+    private long completion = ABSENT;
+    private long output = ABSENT;
+    private long total = ABSENT;
+    private long cacheRead = ABSENT;
+    private long cacheCreation = ABSENT;
+    private boolean hasCacheRead;
+    private boolean hasCacheCreation;
+    private boolean inputDetails;
+    private long promptCached = ABSENT;
+    private long inputCached = ABSENT;
+    private long completionReasoning = ABSENT;
+    private long outputReasoning = ABSENT;
+
     private UsageParser() {
     }
 
@@ -26,43 +47,103 @@ public final class UsageParser {
         if (usage == null || !usage.isObject()) {
             return null;
         }
-        Long prompt = count(usage, "prompt_tokens");
-        Long input = count(usage, "input_tokens");
-        Long completion = count(usage, "completion_tokens");
-        Long output = count(usage, "output_tokens");
-        if (prompt == null && input == null && completion == null && output == null) {
-            Long total = count(usage, "total_tokens");
-            return total == null ? null : new Usage(total, 0, 0, 0, 0);
+        try (JsonParser p = usage.traverse()) {
+            p.nextToken();
+            return parse(p);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading a tree cannot fail", e);
         }
-        long cacheRead = orZero(count(usage, "cache_read_input_tokens"));
-        long cacheCreation = orZero(count(usage, "cache_creation_input_tokens"));
-        long in = prompt != null ? prompt : orZero(input);
-        if (prompt == null && input != null && object(usage, "input_tokens_details") == null
-                && (usage.has("cache_read_input_tokens") || usage.has("cache_creation_input_tokens"))) {
+    }
+
+    /**
+     * The usage of the object at the parser's current token ({@code START_OBJECT}), read up to its end; null when it
+     * names no token count. Any other current token is skipped and gives null.
+     */
+    public static @Nullable Usage parse(JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return null;
+        }
+        UsageParser u = new UsageParser();
+        u.read(p);
+        return u.usage();
+    }
+
+    private void read(JsonParser p) throws IOException {
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "prompt_tokens" -> prompt = JsonMappers.count(p, v);
+                case "input_tokens" -> input = JsonMappers.count(p, v);
+                case "completion_tokens" -> completion = JsonMappers.count(p, v);
+                case "output_tokens" -> output = JsonMappers.count(p, v);
+                case "total_tokens" -> total = JsonMappers.count(p, v);
+                case "cache_read_input_tokens" -> {
+                    hasCacheRead = true;
+                    cacheRead = JsonMappers.count(p, v);
+                }
+                case "cache_creation_input_tokens" -> {
+                    hasCacheCreation = true;
+                    cacheCreation = JsonMappers.count(p, v);
+                }
+                case "prompt_tokens_details" -> promptCached = detail(p, v, "cached_tokens");
+                case "input_tokens_details" -> {
+                    inputDetails = v == JsonToken.START_OBJECT;
+                    inputCached = detail(p, v, "cached_tokens");
+                }
+                case "completion_tokens_details" -> completionReasoning = detail(p, v, "reasoning_tokens");
+                case "output_tokens_details" -> outputReasoning = detail(p, v, "reasoning_tokens");
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    private @Nullable Usage usage() {
+        if (prompt == ABSENT && input == ABSENT && completion == ABSENT && output == ABSENT) {
+            return total == ABSENT ? null : new Usage(total, 0, 0, 0, 0);
+        }
+        long read = orZero(cacheRead);
+        long creation = orZero(cacheCreation);
+        long in = prompt != ABSENT ? prompt : orZero(input);
+        if (prompt == ABSENT && input != ABSENT && !inputDetails && (hasCacheRead || hasCacheCreation)) {
             // Anthropic counts input_tokens apart from cache reads and writes: total input is the sum of the three
             // (docs.anthropic.com, prompt caching, "Tracking cache performance"). SPEC 5 wants cached ⊆ input.
-            in = input + cacheRead + cacheCreation;
+            in = input + read + creation;
         }
-        long out = completion != null ? completion : orZero(output);
-        long cached = first(
-                count(object(usage, "prompt_tokens_details"), "cached_tokens"),
-                count(object(usage, "input_tokens_details"), "cached_tokens"),
-                cacheRead);
-        long reasoning = first(
-                count(object(usage, "completion_tokens_details"), "reasoning_tokens"),
-                count(object(usage, "output_tokens_details"), "reasoning_tokens"),
-                0L);
-        return new Usage(in, Math.min(cached, in), out, reasoning, cacheCreation);
+        long out = completion != ABSENT ? completion : orZero(output);
+        long cached = first(promptCached, inputCached, read);
+        long reasoning = first(completionReasoning, outputReasoning, 0L);
+        return new Usage(in, Math.min(cached, in), out, reasoning, creation);
     }
 
-    private static long first(@Nullable Long a, @Nullable Long b, long otherwise) {
-        if (a != null) {
+    /** The count {@code field} of a details object, or absent. */
+    private static long detail(JsonParser p, JsonToken v, String field) throws IOException {
+        if (v != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return ABSENT;
+        }
+        long found = ABSENT;
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (name.equals(field)) {
+                found = JsonMappers.count(p, value);
+            } else {
+                p.skipChildren();
+            }
+        }
+        return found;
+    }
+
+    private static long first(long a, long b, long otherwise) {
+        if (a != ABSENT) {
             return a;
         }
-        return b != null ? b : otherwise;
+        return b != ABSENT ? b : otherwise;
     }
 
-    private static long orZero(@Nullable Long value) {
-        return value == null ? 0L : value;
+    private static long orZero(long value) {
+        return value == ABSENT ? 0L : value;
     }
 }

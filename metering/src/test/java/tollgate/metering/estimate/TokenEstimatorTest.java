@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.RequestInfo;
 
 class TokenEstimatorTest {
     private static final TokenEstimator ESTIMATOR = new TokenEstimator(r -> {
@@ -222,6 +223,26 @@ class TokenEstimatorTest {
         assertThat(submitted).hasSize(1);
         submitted.get(0).run();
         assertThat(f).isCompletedWithValue(estimator.promptTokens(null, Endpoint.CHAT_COMPLETIONS, body));
+    }
+
+    @Test
+    void scannedRequestIsParsedAndCountedOffTheCallersThreadWhenLarge() throws IOException {
+        List<Runnable> submitted = new ArrayList<>();
+        TokenEstimator estimator = new TokenEstimator(submitted::add);
+        ObjectNode body = JSON.createObjectNode().put("model", "gpt-4o");
+        body.putArray("messages").addObject().put("role", "user").put("content", "The quick brown fox. ".repeat(200));
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        RequestInfo large = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, bytes);
+
+        CompletableFuture<Long> f = estimator.promptTokensAsync(null, large);
+        assertThat(f).isNotDone();
+        assertThat(submitted).hasSize(1);
+        submitted.get(0).run();
+        assertThat(f).isCompletedWithValue(estimator.promptTokens(null, Endpoint.CHAT_COMPLETIONS, body));
+
+        RequestInfo small = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, JSON.writeValueAsBytes(chat("gpt-4o", COOKBOOK_MESSAGES)));
+        assertThat(estimator.promptTokensAsync(null, small)).isCompletedWithValue(124L);
+        assertThat(submitted).hasSize(1);
     }
 
     private static JsonNode chat(String model, String messages) throws IOException {

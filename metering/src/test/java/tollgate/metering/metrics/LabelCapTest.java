@@ -33,9 +33,9 @@ class LabelCapTest {
 
     @Test
     void valuesLongerThanTheCharacterCapReportAsOtherWithoutTakingASlot() {
-        LabelCap cap = new LabelCap(1, LabelCap.MAX_LABEL_CHARS);
-        assertThat(cap.admit("m".repeat(LabelCap.MAX_LABEL_CHARS + 1))).isEqualTo(LabelCap.OTHER);
-        assertThat(cap.admit("m".repeat(LabelCap.MAX_LABEL_CHARS))).isEqualTo("m".repeat(LabelCap.MAX_LABEL_CHARS));
+        LabelCap cap = new LabelCap(1, tollgate.metering.usage.FieldCap.MAX_CHARS);
+        assertThat(cap.admit("m".repeat(tollgate.metering.usage.FieldCap.MAX_CHARS + 1))).isEqualTo(LabelCap.OTHER);
+        assertThat(cap.admit("m".repeat(tollgate.metering.usage.FieldCap.MAX_CHARS))).isEqualTo("m".repeat(tollgate.metering.usage.FieldCap.MAX_CHARS));
 
         // without a character cap (report dimensions: a tag is name + value), only the count bounds it
         assertThat(new LabelCap(1).admit("t".repeat(300))).hasSize(300);

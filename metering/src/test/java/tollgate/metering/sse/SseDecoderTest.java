@@ -263,4 +263,80 @@ class SseDecoderTest {
         }
         return cuts.stream().mapToInt(Integer::intValue).toArray();
     }
+
+    /** Decodes through the bytes listener, copying each event's data out while the call lasts. */
+    static List<Event> decodeBytes(byte[] stream, int[] cuts, boolean direct) {
+        List<Event> events = new ArrayList<>();
+        SseDecoder decoder = new SseDecoder((SseDecoder.DataListener) (name, data, offset, length, start, end) ->
+                events.add(new Event(name, new String(data, offset, length, StandardCharsets.UTF_8), start, end)));
+        int from = 0;
+        int[] all = java.util.Arrays.copyOf(cuts, cuts.length + 1);
+        all[cuts.length] = stream.length;
+        for (int cut : all) {
+            ByteBuffer buf;
+            if (direct) {
+                buf = ByteBuffer.allocateDirect(cut - from).put(stream, from, cut - from).flip();
+            } else {
+                buf = ByteBuffer.wrap(stream, from, cut - from);
+            }
+            decoder.feed(buf);
+            from = cut;
+        }
+        decoder.end();
+        return events;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"chat_stream_gpt-4o_tool_call.sse", "responses_stream_gpt-4o_text.sse",
+            "completions_stream_gpt-3.5-turbo-instruct.sse"})
+    void bytesListenerSeesWhatTheStringListenerSeesForEverySplit(String name) {
+        byte[] stream = fixture(name);
+        List<Event> expected = decodeWhole(stream);
+        assertThat(expected).isNotEmpty();
+        for (int cut = 0; cut <= stream.length; cut++) {
+            assertThat(decodeBytes(stream, new int[] {cut}, cut % 2 == 0)).as("cut at %d", cut).isEqualTo(expected);
+        }
+        int[] everyByte = new int[stream.length - 1];
+        for (int i = 0; i < everyByte.length; i++) {
+            everyByte[i] = i + 1;
+        }
+        assertThat(decodeBytes(stream, everyByte, true)).isEqualTo(expected);
+    }
+
+    @Test
+    void bytesListenerGetsMultiByteCharactersWholeWhereverTheReadsSplitThem() {
+        byte[] stream = utf8("event: caf\u00e9\ndata: \u4e16\u754c \uD83D\uDE00\ndata: \u00e9\n\n");
+        for (int cut = 0; cut <= stream.length; cut++) {
+            List<Event> events = decodeBytes(stream, new int[] {cut}, cut % 2 == 1);
+            assertThat(events).as("cut at %d", cut)
+                    .containsExactly(new Event("caf\u00e9", "\u4e16\u754c \uD83D\uDE00\n\u00e9", 0, stream.length));
+        }
+    }
+
+    @Test
+    void manyDistinctEventNamesAreEachReadRight() {
+        StringBuilder stream = new StringBuilder();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String n = "response.kind" + (i % 20);
+            names.add(n);
+            stream.append("event: ").append(n).append("\ndata: ").append(i).append("\n\n");
+        }
+        List<Event> events = decodeWhole(utf8(stream.toString()));
+        assertThat(events).extracting(Event::name).isEqualTo(names);
+    }
+
+    @Test
+    void aDecoderFedFromInsideAnotherOnesListenerGetsItsOwnScratch() {
+        byte[] inner = utf8("data: inner\n\n");
+        List<String> seen = new ArrayList<>();
+        SseDecoder nested = new SseDecoder((name, data, start, end) -> seen.add(data));
+        SseDecoder outer = new SseDecoder((name, data, start, end) -> {
+            seen.add(data);
+            nested.feed(ByteBuffer.allocateDirect(inner.length).put(inner).flip());
+        });
+        byte[] stream = utf8("data: outer\n\ndata: second\n\n");
+        outer.feed(ByteBuffer.allocateDirect(stream.length).put(stream).flip());
+        assertThat(seen).containsExactly("outer", "inner", "second", "inner");
+    }
 }

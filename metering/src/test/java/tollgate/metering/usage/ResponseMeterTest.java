@@ -344,6 +344,70 @@ class ResponseMeterTest {
         assertThat(meter.streamedTextTruncated()).isTrue();
     }
 
+    @Test
+    void jsonAnswerReadsOnlyTopLevelFieldsWhateverTheContentHolds() {
+        // strings holding quotes, brackets and escapes, nested usage/model/error keys that are not the answer's
+        String body = "\uFEFF {\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"a \\\"}]{[\\\\\",\"model\":\"nested\","
+                + "\"usage\":{\"prompt_tokens\":999}}, \"error\":{\"code\":\"nope\"}}],\"n\":-1.5e3,\"ok\":true,\"none\":null,"
+                + "\"model\" : \"gpt-4o\\u002dmini\",\"models\":\"no\",\"usage\" : {\"prompt_tokens\":7,\"completion_tokens\":2,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":3}},\"tail\":[\"}\"]} {\"model\":\"second value\"}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        for (int cut = 0; cut <= bytes.length; cut++) {
+            for (boolean direct : new boolean[] {false, true}) {
+                ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+                RelaySimulation.run(meter, bytes, cut == 0 ? everyByte(bytes.length) : new int[] {cut}, direct);
+                assertThat(meter.model()).as("cut %d", cut).isEqualTo("gpt-4o-mini");
+                assertThat(meter.usage()).as("cut %d", cut).isEqualTo(new Usage(7, 3, 2, 0));
+                assertThat(meter.errorCode()).as("cut %d", cut).isNull();
+            }
+        }
+    }
+
+    @Test
+    void jsonAnswerErrorAndLastUsageWin() {
+        String body = "{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1},\"error\":{\"type\":\"server_error\",\"code\":null},"
+                + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6}}";
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 500, JSON, false);
+        RelaySimulation.run(meter, body.getBytes(StandardCharsets.UTF_8), new int[] {3, 40}, false);
+        assertThat(meter.usage()).isEqualTo(new Usage(5, 0, 6, 0));
+        assertThat(meter.errorCode()).isEqualTo("server_error");
+    }
+
+    @Test
+    void jsonAnswerThatStopsFollowingTheGrammarKeepsWhatCameBefore() {
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+        RelaySimulation.run(meter, "{\"model\":\"m\" \"usage\":{\"prompt_tokens\":1}}".getBytes(StandardCharsets.UTF_8),
+                new int[0], false);
+        assertThat(meter.model()).isEqualTo("m");
+        assertThat(meter.usage()).isNull();
+        ResponseMeter array = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+        RelaySimulation.run(array, "[{\"model\":\"m\"}]".getBytes(StandardCharsets.UTF_8), new int[0], false);
+        assertThat(array.model()).isNull();
+    }
+
+    @Test
+    void modelsAreCutAt128Characters() {
+        String longModel = "m".repeat(200);
+        ResponseMeter json = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+        RelaySimulation.run(json, ("{\"model\":\"" + longModel + "\"}").getBytes(StandardCharsets.UTF_8), new int[0], false);
+        assertThat(json.model()).isEqualTo("m".repeat(128));
+        ResponseMeter sse = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, SSE, false);
+        String chunk = "data: {\"model\":\"" + longModel + "\",\"choices\":[]}\n\n";
+        RelaySimulation.run(sse, (chunk + chunk).getBytes(StandardCharsets.UTF_8), new int[0], false);
+        assertThat(sse.model()).isEqualTo("m".repeat(128));
+    }
+
+    @Test
+    void largeJsonAnswerIsReadWithoutItsContent() {
+        String content = "lorem \\\"ipsum\\\" {[ ".repeat(60_000);
+        byte[] body = ("{\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"content\":\"" + content + "\"}}],"
+                + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":300000}}").getBytes(StandardCharsets.UTF_8);
+        ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+        RelaySimulation.run(meter, body, new int[] {65536, 131072, 700000}, true);
+        assertThat(meter.usage()).isEqualTo(new Usage(10, 0, 300000, 0));
+        assertThat(meter.model()).isEqualTo("gpt-4o");
+    }
+
     private static Reading read(Case c, byte[] body, int[] cuts, boolean direct) {
         ResponseMeter meter = ResponseMeter.create(c.endpoint(), c.status(), c.contentType(), false);
         byte[] forwarded = RelaySimulation.run(meter, body, cuts, direct);

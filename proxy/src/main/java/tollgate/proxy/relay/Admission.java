@@ -3,6 +3,7 @@ package tollgate.proxy.relay;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.BodySplice;
 
 /**
  * The verdict on a call before it is forwarded: refused with an OpenAI-shaped answer, or forwarded with
@@ -13,11 +14,12 @@ public sealed interface Admission {
     record Refuse(HttpResponseStatus status, Map<String, String> headers, String jsonBody, CallTap tap) implements Admission {}
 
     /**
-     * @param body replacement request body, or null to forward the client's
+     * @param usageSplice the edit that adds {@code stream_options.include_usage} (SPEC 2), or null to forward the
+     *     client's body as it is
      * @param upstreamAuthorization replacement {@code Authorization} value (virtual key), or null
      * @param budgetRemainingUsd value of {@code x-tollgate-budget-remaining-usd}, or null when no budget applies
      */
-    record Forward(CallTap tap, byte @Nullable [] body, @Nullable String upstreamAuthorization,
+    record Forward(CallTap tap, @Nullable BodySplice usageSplice, @Nullable String upstreamAuthorization,
                    @Nullable String budgetRemainingUsd, boolean identityEncoding) implements Admission {}
 
     Forward PASS_THROUGH = new Forward(CallTap.NONE, null, null, null, false);

@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -23,6 +22,7 @@ import tollgate.metering.call.CallAccounting;
 import tollgate.metering.call.CallRecorder;
 import tollgate.metering.call.MeteredRequest;
 import tollgate.metering.pricing.PricedModel;
+import tollgate.metering.usage.BodySplice;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.FieldCap;
 import tollgate.metering.usage.RequestInfo;
@@ -71,9 +71,10 @@ public final class MeteringGate implements CallGate {
             MeteredCall tap = new MeteredCall(accounting, MeteredRequest.unmetered(id.id(), call.path(), tags));
             return done(new Admission.Forward(tap, null, upstreamAuth, null, false));
         }
-        RequestInfo req = RequestInfo.parse(endpoint, bytes(call.body()));
+        // the body's own buffers, scanned in place for its top-level fields (no copy, no tree)
+        RequestInfo req = RequestInfo.parse(endpoint, call.body());
         boolean inject = s.config().injectStreamUsage() && req.needsUsageInjection();
-        byte[] body = inject ? req.withUsageInjected() : null;
+        BodySplice body = inject ? req.usageSplice() : null;
         String user = req.user() != null ? req.user() : FieldCap.cap(h.get("x-tollgate-user"));
         KeyBudget budget = s.budgetOf(id);
         BudgetLedger l = ledger.get();
@@ -83,7 +84,7 @@ public final class MeteringGate implements CallGate {
                     upstreamAuth, null, true));
         }
         PricedModel priced = s.pricing().resolve(null, req.model());
-        return estimator.promptTokensAsync(req.model(), endpoint, req.body()).thenCompose(prompt -> {
+        return estimator.promptTokensAsync(req.model(), req).thenCompose(prompt -> {
             CallRecorder.WorstCase worst = CallRecorder.worstCase(req, priced, prompt);
             return l.reserve(id.id(), budget, worst.usd(), worst.tokens());
         }).thenApply(decision -> {
@@ -144,21 +145,6 @@ public final class MeteringGate implements CallGate {
 
     private static String usd(BigDecimal v) {
         return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
-    }
-
-    private static byte[] bytes(ByteBuffer[] body) {
-        int n = 0;
-        for (ByteBuffer b : body) {
-            n += b.remaining();
-        }
-        byte[] out = new byte[n];
-        int at = 0;
-        for (ByteBuffer b : body) {
-            int len = b.remaining();
-            b.duplicate().get(out, at, len);
-            at += len;
-        }
-        return out;
     }
 
     private static <T> CompletionStage<T> done(T value) {

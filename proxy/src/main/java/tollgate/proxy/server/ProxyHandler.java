@@ -29,6 +29,7 @@ import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tollgate.metering.usage.BodySplice;
 import tollgate.proxy.relay.Admission;
 import tollgate.proxy.relay.CallGate;
 import tollgate.proxy.relay.CallRequest;
@@ -185,12 +186,16 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** The request as the upstream gets it; the client's headers are edited in place (the request is ours). */
     private FullHttpRequest upstreamRequest(ChannelHandlerContext ctx, FullHttpRequest req, String pathAndQuery, Admission.Forward f) {
         UpstreamTarget target = relay.pool().target();
-        ByteBuf body;
-        if (f.body() != null) {
-            body = Unpooled.wrappedBuffer(f.body());
-            req.content().release();
-        } else {
-            body = req.content();
+        ByteBuf body = req.content();
+        BodySplice splice = f.usageSplice();
+        if (splice != null) {
+            // the client's bytes around the edit, as slices: the body is never copied
+            int at = body.readerIndex();
+            ByteBuf spliced = Unpooled.wrappedBuffer(body.retainedSlice(at, splice.start()),
+                    Unpooled.wrappedBuffer(splice.insert()),
+                    body.retainedSlice(at + splice.end(), body.readableBytes() - splice.end()));
+            body.release();
+            body = spliced;
         }
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
