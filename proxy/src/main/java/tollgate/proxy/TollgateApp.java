@@ -107,8 +107,8 @@ public final class TollgateApp implements AutoCloseable {
         ServerConfig sc = config.server();
         // past its queue a prompt is tokenized on the event loop that asked: slower, never lost (SPEC 7 reserve)
         this.offload = boundedPool("tollgate-offload", sc.offloadThreads(), sc.offloadQueue(), new ThreadPoolExecutor.CallerRunsPolicy());
-        // both vocabularies now, off the event loops: no call pays for a load (the first gpt-4 call did)
-        TokenEstimator estimator = TokenEstimator.shared().withOffload(offload).loadAll();
+        // o200k_base is loaded with the estimator; cl100k_base (gpt-4/3.5 only) on first use, never on an event loop
+        TokenEstimator estimator = TokenEstimator.shared().withOffload(offload);
         this.accounting = new CallAccounting(new CallRecorder(estimator), () -> state.get().pricing(), writer, metrics,
                 ledger::get, clock, sc.accountingQueue());
         MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock);

@@ -36,8 +36,13 @@ public final class TokenEstimator {
     private static final class Vocabularies {
         final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
         final Encoding o200k = registry.getEncoding(EncodingType.O200K_BASE);
-        // cl100k_base is only for gpt-4 / gpt-3.5 / ada-era models; loadAll() fetches it at start-up
+        // cl100k_base is only for gpt-4 / gpt-3.5 / ada-era models (~17 MB of heap): loaded on first use, never on
+        // an event loop (promptTokensAsync sends a call that would load it to the offload executor)
         volatile @Nullable Encoding cl100k;
+
+        boolean loaded(EncodingType type) {
+            return type != EncodingType.CL100K_BASE || cl100k != null;
+        }
 
         Encoding cl100k() {
             Encoding enc = cl100k;
@@ -85,6 +90,11 @@ public final class TokenEstimator {
     public TokenEstimator loadAll() {
         vocabularies.cl100k();
         return this;
+    }
+
+    /** True when counting for {@code model} may load a vocabulary (seconds of CPU): not for an event loop. */
+    boolean wouldLoad(@Nullable String model) {
+        return !vocabularies.loaded(encodingFor(model));
     }
 
     /**
@@ -153,7 +163,7 @@ public final class TokenEstimator {
      */
     public CompletableFuture<Long> promptTokensAsync(@Nullable String model, RequestInfo request) {
         String m = model != null ? model : request.model();
-        if (request.length() <= INLINE_CHARS) {
+        if (request.length() <= INLINE_CHARS && !wouldLoad(m)) {
             return CompletableFuture.completedFuture(promptTokens(m, request.endpoint(), request.body()));
         }
         return CompletableFuture.supplyAsync(() -> promptTokens(m, request.endpoint(), request.body()), offload);

@@ -226,6 +226,22 @@ class TokenEstimatorTest {
     }
 
     @Test
+    void aSmallPromptThatWouldLoadAVocabularyIsCountedOffTheCallersThread() throws IOException {
+        List<Runnable> submitted = new ArrayList<>();
+        TokenEstimator estimator = new TokenEstimator(submitted::add);
+        RequestInfo gpt4 = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, JSON.writeValueAsBytes(chat("gpt-4", COOKBOOK_MESSAGES)));
+
+        CompletableFuture<Long> first = estimator.promptTokensAsync(null, gpt4);
+        assertThat(first).isNotDone();
+        assertThat(submitted).hasSize(1);
+        submitted.get(0).run(); // loads cl100k_base there, never on an event loop
+        assertThat(first).isDone();
+        // loaded: the next small gpt-4 prompt is counted inline
+        assertThat(estimator.promptTokensAsync(null, gpt4)).isCompletedWithValue(first.join());
+        assertThat(submitted).hasSize(1);
+    }
+
+    @Test
     void scannedRequestIsParsedAndCountedOffTheCallersThreadWhenLarge() throws IOException {
         List<Runnable> submitted = new ArrayList<>();
         TokenEstimator estimator = new TokenEstimator(submitted::add);

@@ -22,6 +22,11 @@ public final class TollgateCli implements Runnable {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
         }
+        java.util.Optional<Integer> sized = JvmSizing.runSized(args, System.getenv());
+        if (sized.isPresent()) {
+            System.exit(sized.get());
+        }
+        JvmSizing.watchParent(System.getenv());
         System.exit(run(args));
     }
 

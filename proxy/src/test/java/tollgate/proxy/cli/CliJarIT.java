@@ -44,4 +44,34 @@ class CliJarIT {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("listen").contains("nowhere");
     }
+
+    @Test
+    void serveWithoutJvmFlagsRunsInASizedChildThatStopsWithTheLauncher() throws Exception {
+        Path jar = Path.of("target/tollgate.jar");
+        Path logs = java.nio.file.Files.createTempDirectory("tollgate-sized");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                jar.toString(), "serve", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9",
+                "--log-dir", logs.toString()).redirectErrorStream(true).start();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.contains("listening on")) {
+                // start-up lines
+            }
+            assertThat(line).as("tollgate started").isNotNull();
+            ProcessHandle child = p.toHandle().children().findFirst().orElseThrow();
+            assertThat(child.info().arguments().map(java.util.List::of).orElseThrow())
+                    .containsAll(JvmSizing.CHILD_FLAGS);
+            p.destroy(); // SIGTERM to the launcher: the child drains and stops, then the launcher
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(child.onExit().get(10, TimeUnit.SECONDS).isAlive()).isFalse();
+            StringBuilder rest = new StringBuilder();
+            while ((line = out.readLine()) != null) {
+                rest.append(line).append('\n');
+            }
+            assertThat(rest).contains("tollgate stopped");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }
