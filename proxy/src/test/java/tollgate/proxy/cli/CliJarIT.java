@@ -62,7 +62,7 @@ class CliJarIT {
             ProcessHandle child = p.toHandle().children().findFirst().orElseThrow();
             assertThat(child.info().arguments().map(java.util.List::of).orElseThrow())
                     .containsAll(JvmSizing.CHILD_FLAGS);
-            p.destroy(); // SIGTERM to the launcher: the child drains and stops, then the launcher
+            p.toHandle().destroy(); // SIGTERM to the launcher (Process.destroy would also close its output)
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(child.onExit().get(10, TimeUnit.SECONDS).isAlive()).isFalse();
             StringBuilder rest = new StringBuilder();
