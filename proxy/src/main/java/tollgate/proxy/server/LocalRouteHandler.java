@@ -7,15 +7,14 @@ import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * Answers the reserved paths (SPEC 2: health, metrics, admin, dashboard, self-service) through
- * {@link LocalRoutes}; every other request goes on to the forwarder. The channel reads with {@code autoRead} off:
- * the next request is read once a local answer is complete.
+ * {@link LocalRoutes}; every other request goes on to the forwarder. Reading pauses while an answer is in progress
+ * ({@code FlowControlHandler} holds whatever was already decoded) and resumes once it is complete.
  * <pre>
  *   … → RequestAggregator → LocalRouteHandler → ProxyHandler
  * </pre>
  */
 final class LocalRouteHandler extends ChannelInboundHandlerAdapter {
     private final LocalRoutes routes;
-    private final NextRead next = new NextRead();
     private boolean serving;
 
     LocalRouteHandler(LocalRoutes routes) {
@@ -30,18 +29,14 @@ final class LocalRouteHandler extends ChannelInboundHandlerAdapter {
                 String path = RequestTarget.path(target);
                 if (LocalRoutes.reserved(path)) {
                     serving = true;
-                    next.enter();
-                    try {
-                        routes.serve(ctx, req, path, RequestTarget.query(target), () -> {
-                            if (ctx.executor().inEventLoop()) {
-                                served(ctx);
-                            } else {
-                                ctx.executor().execute(() -> served(ctx));
-                            }
-                        });
-                    } finally {
-                        next.exit();
-                    }
+                    NextRead.pause(ctx);
+                    routes.serve(ctx, req, path, RequestTarget.query(target), () -> {
+                        if (ctx.executor().inEventLoop()) {
+                            served(ctx);
+                        } else {
+                            ctx.executor().execute(() -> served(ctx));
+                        }
+                    });
                     return;
                 }
             }
@@ -51,7 +46,7 @@ final class LocalRouteHandler extends ChannelInboundHandlerAdapter {
 
     private void served(ChannelHandlerContext ctx) {
         serving = false;
-        next.request(ctx);
+        NextRead.resume(ctx);
     }
 
 

@@ -3,34 +3,24 @@ package tollgate.proxy.server;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
- * Asks for a connection's next request once the current one is answered ({@code autoRead} is off). An answer
- * given during the read that delivered its request asks in a task of its own, after that read cycle:
- * {@link io.netty.handler.flow.FlowControlHandler} counts a {@code read()} made inside the cycle as satisfied
- * by it, and the next request would then sit in its queue.
+ * One request at a time per connection: reading pauses when a request is taken ({@code autoRead} off, so
+ * {@link io.netty.handler.flow.FlowControlHandler} holds a pipelined request already decoded) and resumes when its
+ * answer is complete. Toggling {@code autoRead} rather than leaving it off and calling {@code read()} per request:
+ * a {@code read()} issued inside the read cycle that delivered the request is counted by
+ * {@code FlowControlHandler} as satisfied by that cycle, and a keep-alive connection then stalls (the dashboard's
+ * browser test caught it).
  */
 final class NextRead {
-    private boolean inRead;
+    private NextRead() {}
 
-    void enter() {
-        inRead = true;
+    static void pause(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(false);
     }
 
-    void exit() {
-        inRead = false;
-    }
-
-    /** Reads the next request now, or once the current read cycle is over. */
-    void request(ChannelHandlerContext ctx) {
-        if (inRead) {
-            ctx.executor().execute(() -> read(ctx));
-        } else {
-            read(ctx);
-        }
-    }
-
-    private static void read(ChannelHandlerContext ctx) {
+    /** Reads the connection's next request (setting {@code autoRead} asks the channel for a read). */
+    static void resume(ChannelHandlerContext ctx) {
         if (ctx.channel().isActive()) {
-            ctx.read();
+            ctx.channel().config().setAutoRead(true);
         }
     }
 }

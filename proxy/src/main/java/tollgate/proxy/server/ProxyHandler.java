@@ -40,8 +40,8 @@ import tollgate.proxy.upstream.UpstreamTarget;
 
 /**
  * The forwarder: admits each request through the {@link CallGate}, then relays it to the upstream as one
- * {@link Exchange}. The channel reads with {@code autoRead} off, as in Netty's proxy example: the next request
- * is read only when the call before it has ended, so a pipelined request simply waits in the socket.
+ * {@link Exchange}. Reading pauses while a call is in progress ({@link NextRead}): a pipelined request waits in
+ * {@code FlowControlHandler} until the call before it has ended, so this handler keeps no queue.
  * <pre>
  *   … → RequestAggregator → LocalRouteHandler → ProxyHandler (last)
  * </pre>
@@ -54,7 +54,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final RelayContext relay;
     private final CallGate gate;
     private final InFlight inFlight;
-    private final NextRead next = new NextRead();
     private @Nullable Exchange current;
     private boolean admitting;
     private boolean closed;
@@ -66,26 +65,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        ctx.read();
-        ctx.fireChannelActive();
-    }
-
-    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        next.enter();
-        try {
-            read(ctx, msg);
-        } finally {
-            next.exit();
-        }
-    }
-
-
-    private void read(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof FullHttpRequest req)) {
             ReferenceCountUtil.release(msg);
-            next.request(ctx);
             return;
         }
         long received = System.nanoTime();
@@ -93,9 +75,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (pathAndQuery == null) {
             req.release();
             ctx.writeAndFlush(ErrorResponses.badRequest(ctx.alloc(), "request target must be a path, e.g. /v1/chat/completions"));
-            next.request(ctx);
             return;
         }
+        NextRead.pause(ctx);
         admitting = true;
         inFlight.begin();
         ByteBuf content = req.content();
@@ -179,7 +161,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private void done(ChannelHandlerContext ctx) {
         inFlight.end();
         if (!closed) {
-            next.request(ctx);
+            NextRead.resume(ctx);
         }
     }
 

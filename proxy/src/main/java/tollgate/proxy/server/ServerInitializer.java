@@ -14,8 +14,8 @@ import tollgate.proxy.relay.CallGate;
 import tollgate.proxy.relay.RelayContext;
 
 /**
- * The client pipeline, as a recipe (the channel reads with {@code autoRead} off; the last two handlers ask for
- * the next request when they have answered one):
+ * The client pipeline, as a recipe (one request at a time per connection: the last two handlers pause reading
+ * while they answer one and resume when it is complete):
  * <pre>
  *   HttpServerCodec → FlowControlHandler → keep-alive → idle (reader) → RequestFramingGuard (400)
  *     → RequestAggregator (413) → LocalRouteHandler (health, metrics, admin, dashboard, self-service)
