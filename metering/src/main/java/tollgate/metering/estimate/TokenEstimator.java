@@ -86,12 +86,6 @@ public final class TokenEstimator {
         return new TokenEstimator(vocabularies, executor);
     }
 
-    /** Loads every vocabulary now (at start-up, off the event loops), so that no call pays for a load. */
-    public TokenEstimator loadAll() {
-        vocabularies.cl100k();
-        return this;
-    }
-
     /** True when counting for {@code model} may load a vocabulary (seconds of CPU): not for an event loop. */
     boolean wouldLoad(@Nullable String model) {
         return !vocabularies.loaded(encodingFor(model));

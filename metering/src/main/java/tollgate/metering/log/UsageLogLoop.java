@@ -114,14 +114,6 @@ final class UsageLogLoop implements Runnable {
 
     /** True for the close marker. */
     private boolean handle(Object item) {
-        if (item instanceof UsageRecord r) {
-            queued.decrementAndGet();
-            stage(r);
-            if (fsync == FsyncMode.ALWAYS) {
-                commit();
-            }
-            return false;
-        }
         if (item instanceof UsageRecord[] batch) {
             queued.addAndGet(-batch.length);
             for (UsageRecord r : batch) {

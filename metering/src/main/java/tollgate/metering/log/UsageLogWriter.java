@@ -23,7 +23,7 @@ import tollgate.config.LogConfig;
  * behind a bounded queue that never blocks the caller.
  *
  * <pre>
- * event loop: append(record) ──(queue, at most capacity)──▶ writer thread: JSON → day file → fsync → listeners
+ * accounting thread: appendAll(records) ──(queue of batches, at most capacity records)──▶ writer thread: JSON → day file → fsync → listeners
  * </pre>
  *
  * Nothing is logged on the caller's thread: drops and write failures are counted at once and logged by the writer
@@ -77,18 +77,7 @@ public final class UsageLogWriter implements AutoCloseable {
      * Queues a record without blocking. False (and one failure counted) when the queue is full or the writer is closed.
      */
     public boolean append(UsageRecord record) {
-        if (closed.get()) {
-            lost();
-            return false;
-        }
-        if (queued.incrementAndGet() > capacity) {
-            queued.decrementAndGet();
-            lost();
-            droppedSinceReport.increment();
-            return false;
-        }
-        queue.offer(record);
-        return true;
+        return appendAll(List.of(record));
     }
 
     /**

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageLogCounters;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.usage.FieldCap;
 import tollgate.metering.usage.Endpoint;
 
 /**
@@ -52,8 +53,8 @@ public final class TollgateMetrics {
 
     public TollgateMetrics(PrometheusMeterRegistry registry, MetricsConfig config) {
         this.registry = registry;
-        this.keys = new LabelCap(config.maxKeys(), tollgate.metering.usage.FieldCap.MAX_CHARS);
-        this.models = new LabelCap(config.maxModels(), tollgate.metering.usage.FieldCap.MAX_CHARS);
+        this.keys = new LabelCap(config.maxKeys(), FieldCap.MAX_CHARS);
+        this.models = new LabelCap(config.maxModels(), FieldCap.MAX_CHARS);
         this.logRecords = Counter.builder("tollgate.usage.log.records")
                 .description("Records written to the usage log").register(registry);
         this.logFailures = Counter.builder("tollgate.usage.log.failures")
