@@ -72,7 +72,6 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     private long sentTick;
     private long lastReadTick;
     private long pausedSinceTick;
-    private boolean paused;
     private long pauses;
     private @Nullable String budgetRemainingHeader;
 
@@ -228,7 +227,6 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             if (up != null && up.config().isAutoRead()) {
                 up.config().setAutoRead(false);
                 pausedSinceTick = tick();
-                paused = true;
                 pauses++;
                 relay.events().pausedUpstream();
             }
@@ -304,7 +302,6 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     public void onClientWritabilityChanged() {
         Channel up = upstream;
         if (!finished && up != null && client.channel().isWritable() && !up.config().isAutoRead()) {
-            paused = false;
             up.config().setAutoRead(true);
             up.read();
         }
@@ -369,7 +366,8 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             return;
         }
         long left;
-        if (paused) {
+        Channel up = upstream;
+        if (up != null && !up.config().isAutoRead()) {
             // paused by us: the upstream is quiet because the client takes nothing
             left = pausedSinceTick + idle - now;
             if (left <= 0) {
