@@ -66,24 +66,16 @@ interface Target {
     }
 
     static Target atMost(double limit, String description) {
-        return new Target() {
-            @Override
-            public String describe() {
-                return description;
-            }
-
-            @Override
-            public String verdict(@Nullable Double[] v) {
-                if (v[2] == null) {
-                    return "–";
-                }
-                return describe() + ": " + (v[2] <= limit ? "ok" : "MISS");
-            }
-        };
+        return ofTollgate(description, v -> v <= limit);
     }
 
     /** Tollgate's value is exactly {@code expected} (a count such as errors, or a share such as 100 % metered). */
     static Target exactly(double expected, String description) {
+        return ofTollgate(description, v -> v == expected);
+    }
+
+    /** A target on tollgate's value alone: "ok" when {@code ok} holds for it. */
+    private static Target ofTollgate(String description, java.util.function.DoublePredicate ok) {
         return new Target() {
             @Override
             public String describe() {
@@ -95,7 +87,7 @@ interface Target {
                 if (v[2] == null) {
                     return "–";
                 }
-                return describe() + ": " + (v[2] == expected ? "ok" : "MISS");
+                return describe() + ": " + (ok.test(v[2]) ? "ok" : "MISS");
             }
         };
     }
