@@ -8,17 +8,19 @@ import io.netty.handler.timeout.IdleStateEvent;
 /**
  * Answers the reserved paths (SPEC 2: health, metrics, admin, dashboard, self-service) through
  * {@link LocalRoutes}; every other request goes on to the forwarder. Reading pauses while an answer is in progress
- * ({@code FlowControlHandler} holds whatever was already decoded) and resumes once it is complete.
+ * ({@link NextRead} holds whatever arrives meanwhile) and resumes once it is complete.
  * <pre>
  *   … → RequestAggregator → LocalRouteHandler → ProxyHandler
  * </pre>
  */
 final class LocalRouteHandler extends ChannelInboundHandlerAdapter {
     private final LocalRoutes routes;
+    private final NextRead next;
     private boolean serving;
 
-    LocalRouteHandler(LocalRoutes routes) {
+    LocalRouteHandler(LocalRoutes routes, NextRead next) {
         this.routes = routes;
+        this.next = next;
     }
 
     @Override
@@ -29,7 +31,7 @@ final class LocalRouteHandler extends ChannelInboundHandlerAdapter {
                 String path = RequestTarget.path(target);
                 if (LocalRoutes.reserved(path)) {
                     serving = true;
-                    NextRead.pause(ctx);
+                    next.pause();
                     routes.serve(ctx, req, path, RequestTarget.query(target), () -> {
                         if (ctx.executor().inEventLoop()) {
                             served(ctx);
@@ -46,7 +48,7 @@ final class LocalRouteHandler extends ChannelInboundHandlerAdapter {
 
     private void served(ChannelHandlerContext ctx) {
         serving = false;
-        NextRead.resume(ctx);
+        next.resume();
     }
 
 

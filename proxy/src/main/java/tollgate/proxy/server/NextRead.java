@@ -1,26 +1,120 @@
 package tollgate.proxy.server;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import org.jspecify.annotations.Nullable;
 
 /**
- * One request at a time per connection: reading pauses when a request is taken ({@code autoRead} off, so
- * {@link io.netty.handler.flow.FlowControlHandler} holds a pipelined request already decoded) and resumes when its
- * answer is complete. Toggling {@code autoRead} rather than leaving it off and calling {@code read()} per request:
- * a {@code read()} issued inside the read cycle that delivered the request is counted by
- * {@code FlowControlHandler} as satisfied by that cycle, and a keep-alive connection then stalls (the dashboard's
- * browser test caught it).
+ * One request at a time per connection, without a system call per request. The handler that takes a request
+ * calls {@link #pause()} and, once its answer is complete, {@link #resume()}. Pausing only marks the connection
+ * busy: clients that wait for each answer before they send the next request (nearly all of them) never touch
+ * {@code autoRead}, which on epoll costs two {@code epoll_ctl} calls per request. Whatever arrives while busy (a
+ * pipelined request, or a part of one) is held here in arrival order and only then is reading stopped, so what is
+ * held is bounded by what the codec decoded from the reads already done; {@link #resume()} hands the held
+ * messages on, one request's worth at a time, and reads again once nothing is held.
+ * <pre>
+ *   HttpServerCodec → NextRead → … → LocalRouteHandler / ProxyHandler (pause on taking a request, resume when answered)
+ * </pre>
  */
-final class NextRead {
-    private NextRead() {}
+final class NextRead extends ChannelInboundHandlerAdapter {
+    private final ArrayDeque<Object> held = new ArrayDeque<>(2);
+    private @Nullable ChannelHandlerContext ctx;
+    private boolean busy;
+    private boolean stoppedReading;
+    private boolean replayScheduled;
 
-    static void pause(ChannelHandlerContext ctx) {
-        ctx.channel().config().setAutoRead(false);
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
-    /** Reads the connection's next request (setting {@code autoRead} asks the channel for a read). */
-    static void resume(ChannelHandlerContext ctx) {
-        if (ctx.channel().isActive()) {
-            ctx.channel().config().setAutoRead(true);
+    /** A request was taken: hold whatever comes next until {@link #resume()}. */
+    void pause() {
+        busy = true;
+    }
+
+    /** The request's answer is complete: hand on what was held, then read again. Event loop only. */
+    void resume() {
+        busy = false;
+        ChannelHandlerContext c = ctx;
+        if (c == null) {
+            return;
+        }
+        if (held.isEmpty()) {
+            readAgain(c);
+            return;
+        }
+        // not from inside the caller's stack (an answer completes deep in the upstream's pipeline): a task
+        if (!replayScheduled) {
+            replayScheduled = true;
+            c.executor().execute(this::replay);
+        }
+    }
+
+    private void replay() {
+        replayScheduled = false;
+        ChannelHandlerContext c = ctx;
+        if (c == null) {
+            return;
+        }
+        Object msg;
+        while (!busy && (msg = held.poll()) != null) {
+            c.fireChannelRead(msg);
+        }
+        if (!busy && held.isEmpty()) {
+            readAgain(c);
+            c.fireChannelReadComplete();
+        }
+    }
+
+    /** Nothing held and nothing in progress: reading resumes if a held message had stopped it. */
+    private void readAgain(ChannelHandlerContext c) {
+        if (stoppedReading) {
+            stoppedReading = false;
+            if (c.channel().isActive()) {
+                c.channel().config().setAutoRead(true);
+            }
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (busy || !held.isEmpty()) {
+            held.add(msg);
+            if (!stoppedReading) {
+                stoppedReading = true;
+                ctx.channel().config().setAutoRead(false);
+            }
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (held.isEmpty()) {
+            ctx.fireChannelReadComplete();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld();
+        this.ctx = null;
+    }
+
+    private void releaseHeld() {
+        Object msg;
+        while ((msg = held.poll()) != null) {
+            ReferenceCountUtil.release(msg);
         }
     }
 }

@@ -40,8 +40,8 @@ import tollgate.proxy.upstream.UpstreamTarget;
 
 /**
  * The forwarder: admits each request through the {@link CallGate}, then relays it to the upstream as one
- * {@link Exchange}. Reading pauses while a call is in progress ({@link NextRead}): a pipelined request waits in
- * {@code FlowControlHandler} until the call before it has ended, so this handler keeps no queue.
+ * {@link Exchange}. A call in progress pauses {@link NextRead}: a pipelined request waits there until the call
+ * before it has ended, so this handler keeps no queue.
  * <pre>
  *   … → RequestAggregator → LocalRouteHandler → ProxyHandler (last)
  * </pre>
@@ -54,14 +54,16 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final RelayContext relay;
     private final CallGate gate;
     private final InFlight inFlight;
+    private final NextRead next;
     private @Nullable Exchange current;
     private boolean admitting;
     private boolean closed;
 
-    public ProxyHandler(RelayContext relay, CallGate gate, InFlight inFlight) {
+    ProxyHandler(RelayContext relay, CallGate gate, InFlight inFlight, NextRead next) {
         this.relay = relay;
         this.gate = gate;
         this.inFlight = inFlight;
+        this.next = next;
     }
 
     @Override
@@ -77,7 +79,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(ErrorResponses.badRequest(ctx.alloc(), "request target must be a path, e.g. /v1/chat/completions"));
             return;
         }
-        NextRead.pause(ctx);
+        next.pause();
         admitting = true;
         inFlight.begin();
         ByteBuf content = req.content();
@@ -161,7 +163,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private void done(ChannelHandlerContext ctx) {
         inFlight.end();
         if (!closed) {
-            NextRead.resume(ctx);
+            next.resume();
         }
     }
 

@@ -5,7 +5,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 import tollgate.config.Limits;
@@ -14,10 +13,10 @@ import tollgate.proxy.relay.CallGate;
 import tollgate.proxy.relay.RelayContext;
 
 /**
- * The client pipeline, as a recipe (one request at a time per connection: the last two handlers pause reading
- * while they answer one and resume when it is complete):
+ * The client pipeline, as a recipe (one request at a time per connection: the last two handlers pause
+ * {@link NextRead} while they answer one and resume it when the answer is complete):
  * <pre>
- *   HttpServerCodec → FlowControlHandler → keep-alive → idle (reader) → RequestFramingGuard (400)
+ *   HttpServerCodec → NextRead → keep-alive → idle (reader) → RequestFramingGuard (400)
  *     → RequestAggregator (413) → LocalRouteHandler (health, metrics, admin, dashboard, self-service)
  *     → ProxyHandler (401/429 from the gate, then an Exchange per call: 502/504)
  * </pre>
@@ -42,16 +41,17 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
-        addHttp1Handlers(p);
+        NextRead next = new NextRead();
+        addHttp1Handlers(p, next);
         addLimits(p, relay.timeouts());
-        p.addLast("local", new LocalRouteHandler(routes));
-        p.addLast("proxy", new ProxyHandler(relay, gate, inFlight));
+        p.addLast("local", new LocalRouteHandler(routes, next));
+        p.addLast("proxy", new ProxyHandler(relay, gate, inFlight, next));
     }
 
-    private void addHttp1Handlers(ChannelPipeline p) {
+    private void addHttp1Handlers(ChannelPipeline p, NextRead next) {
         p.addLast("http", new HttpServerCodec(8192, limits.maxHeaderBytes(), 64 * 1024));
-        // one decoded message per read(): pausing reads really pauses (Netty's proxy example relies on it)
-        p.addLast("flow", new FlowControlHandler());
+        // holds what arrives while a request is being answered (a pipelined one): one request at a time
+        p.addLast("next", next);
         p.addLast("keepalive", new HttpServerKeepAliveHandler());
     }
 

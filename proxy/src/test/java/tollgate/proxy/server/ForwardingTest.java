@@ -90,6 +90,48 @@ class ForwardingTest {
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredOneAtATimeInOrderAndTheConnectionStaysUsable() throws Exception {
+        upstream.enqueue(new MockResponse.Builder().body("first").build());
+        upstream.enqueue(new MockResponse.Builder().body("third").build());
+        upstream.enqueue(new MockResponse.Builder().body("fourth").build());
+        try (Socket s = new Socket("127.0.0.1", tollgate.port())) {
+            s.setSoTimeout(5_000);
+            String post = "POST /v1/embeddings HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 2\r\n\r\n{}";
+            // three requests in one write: the second (a local route) and the third wait while the first is answered
+            String three = post + "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n" + post;
+            s.getOutputStream().write(three.getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            assertThat(readAnswerBody(in)).isEqualTo("first");
+            assertThat(readAnswerBody(in)).contains("ok");
+            assertThat(readAnswerBody(in)).isEqualTo("third");
+            // and the connection reads again once nothing is held
+            s.getOutputStream().write(post.getBytes(StandardCharsets.US_ASCII));
+            assertThat(readAnswerBody(in)).isEqualTo("fourth");
+        }
+        assertThat(upstream.getRequestCount()).isEqualTo(3);
+    }
+
+    /** Reads one HTTP/1.1 answer with a Content-Length body from {@code in} and returns its body. */
+    private static String readAnswerBody(InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("connection closed mid-head: " + head).isNotNegative();
+            head.append((char) b);
+        }
+        assertThat(head.toString()).startsWith("HTTP/1.1 200");
+        int length = -1;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        assertThat(length).as("content-length in " + head).isNotNegative();
+        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    @Test
     void jdkClientOfferingH2cIsAnsweredOverHttp11WithBodyIntact() throws Exception {
         upstream.enqueue(new MockResponse.Builder().body("{\"ok\":true}").build());
         HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/embeddings"))
