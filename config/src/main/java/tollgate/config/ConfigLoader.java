@@ -85,7 +85,8 @@ public final class ConfigLoader {
         Timeouts timeouts = section(errors, "timeouts", () -> new Timeouts(
                 t.value("connect", Durations::parse, Timeouts.DEFAULT.connect()),
                 t.value("first_byte", Durations::parse, Timeouts.DEFAULT.firstByte()),
-                t.value("idle", Durations::parse, Timeouts.DEFAULT.idle())), Timeouts.DEFAULT);
+                t.value("idle", Durations::parse, Timeouts.DEFAULT.idle()),
+                t.value("headers", Durations::parse, Timeouts.DEFAULT.headers())), Timeouts.DEFAULT);
         t.rejectUnknown();
 
         ConfigNode l = top.child("limits");

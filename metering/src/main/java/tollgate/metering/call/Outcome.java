@@ -11,6 +11,8 @@ public enum Outcome {
     UPSTREAM_CUT("upstream_cut"),
     TIMEOUT("upstream_timeout"),
     UNAVAILABLE("upstream_unavailable"),
+    /** The upstream's answer could not be relayed as HTTP (a malformed or oversized head, ambiguous framing). */
+    UPSTREAM_INVALID("upstream_invalid_response"),
     /** Refused by tollgate before forwarding (SPEC 7's 429). */
     BUDGET_EXCEEDED("budget_exceeded");
 

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -157,6 +158,17 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             return;
         }
         lastReadTick = tick();
+        if (msg instanceof HttpObject o && invalid(o)) {
+            ReferenceCountUtil.release(msg);
+            if (headSent) {
+                cutClient(Outcome.UPSTREAM_CUT);
+            } else {
+                failBeforeHead(Outcome.UPSTREAM_INVALID, ErrorResponses.upstreamInvalid(client.alloc(),
+                        o.decoderResult().isFailure() ? describe(o.decoderResult().cause())
+                                : "both Content-Length and Transfer-Encoding"));
+            }
+            return;
+        }
         if (msg instanceof HttpResponse head) {
             onHead(head);
         }
@@ -165,6 +177,19 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         } else if (!(msg instanceof HttpResponse)) {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /**
+     * What the codec could not decode (a bad status line, a head over {@code limits.max_header_bytes}, broken
+     * chunking), and a head with both {@code Content-Length} and {@code Transfer-Encoding}: never relayed, the
+     * connection is discarded.
+     */
+    private static boolean invalid(HttpObject o) {
+        if (o.decoderResult().isFailure()) {
+            return true;
+        }
+        return o instanceof HttpResponse r && r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+                && r.headers().contains(HttpHeaderNames.TRANSFER_ENCODING);
     }
 
     private void onHead(HttpResponse head) {

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * ({@code {"error":{"message","type","param","code"}}}) so SDKs surface them (SPEC 2).
  */
 public final class ErrorResponses {
+    static final AsciiString SHOULD_RETRY = AsciiString.cached("x-should-retry");
+
     private ErrorResponses() {}
 
     public static FullHttpResponse of(ByteBufAllocator alloc, HttpResponseStatus status, String type, String code, String message) {
@@ -25,8 +28,18 @@ public final class ErrorResponses {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         res.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(SHOULD_RETRY, shouldRetry(status) ? "true" : "false");
         return res;
+    }
+
+    /**
+     * What OpenAI's SDKs read before their own status rules: tollgate's 502/503/504 and timeouts are worth a retry,
+     * its 400/401/404/413/505 never are (a budget's 429 says false, a rate limit's true: their callers set it).
+     */
+    static boolean shouldRetry(HttpResponseStatus status) {
+        int c = status.code();
+        return c == 408 || c == 409 || c == 429 || (c >= 500 && c != 501 && c != 505);
     }
 
     public static String json(String type, String code, String message) {
@@ -37,6 +50,11 @@ public final class ErrorResponses {
     public static FullHttpResponse upstreamUnavailable(ByteBufAllocator alloc, @Nullable String detail) {
         return of(alloc, HttpResponseStatus.BAD_GATEWAY, "api_error", "upstream_unavailable",
                 "tollgate could not reach the upstream API" + (detail == null ? "" : ": " + detail));
+    }
+
+    public static FullHttpResponse upstreamInvalid(ByteBufAllocator alloc, String detail) {
+        return of(alloc, HttpResponseStatus.BAD_GATEWAY, "api_error", "upstream_invalid_response",
+                "the upstream API sent an answer that is not valid HTTP: " + detail);
     }
 
     public static FullHttpResponse upstreamTimeout(ByteBufAllocator alloc, String what) {

@@ -26,21 +26,20 @@ final class LocalRouteHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof FullHttpRequest req) {
-            String target = RequestTarget.pathAndQuery(req.uri());
-            if (target != null) {
-                String path = RequestTarget.path(target);
-                if (LocalRoutes.reserved(path)) {
-                    serving = true;
-                    next.pause();
-                    routes.serve(ctx, req, path, RequestTarget.query(target), () -> {
-                        if (ctx.executor().inEventLoop()) {
-                            served(ctx);
-                        } else {
-                            ctx.executor().execute(() -> served(ctx));
-                        }
-                    });
-                    return;
-                }
+            // RequestHeadGuard made the target a canonical path and query
+            String target = req.uri();
+            String path = RequestTarget.path(target);
+            if (LocalRoutes.reserved(path)) {
+                serving = true;
+                next.pause();
+                routes.serve(ctx, req, path, RequestTarget.query(target), () -> {
+                    if (ctx.executor().inEventLoop()) {
+                        served(ctx);
+                    } else {
+                        ctx.executor().execute(() -> served(ctx));
+                    }
+                });
+                return;
             }
         }
         ctx.fireChannelRead(msg);

@@ -73,12 +73,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long received = System.nanoTime();
-        String pathAndQuery = RequestTarget.pathAndQuery(req.uri());
-        if (pathAndQuery == null) {
-            req.release();
-            ctx.writeAndFlush(ErrorResponses.badRequest(ctx.alloc(), "request target must be a path, e.g. /v1/chat/completions"));
-            return;
-        }
+        // RequestHeadGuard made the target a canonical path and query: what is metered is what is forwarded
+        String pathAndQuery = req.uri();
         next.pause();
         admitting = true;
         inFlight.begin();
@@ -231,7 +227,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         body.writeCharSequence(r.jsonBody(), StandardCharsets.UTF_8);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(), body);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(ErrorResponses.SHOULD_RETRY, ErrorResponses.shouldRetry(r.status()) ? "true" : "false");
         r.headers().forEach(res.headers()::set);
         return res;
     }

@@ -16,7 +16,8 @@ import tollgate.proxy.relay.RelayContext;
  * The client pipeline, as a recipe (one request at a time per connection: the last two handlers pause
  * {@link NextRead} while they answer one and resume it when the answer is complete):
  * <pre>
- *   HttpServerCodec → NextRead → keep-alive → idle (reader) → RequestFramingGuard (400)
+ *   HeadDeadline (timeouts.headers) → HttpServerCodec → NextRead → keep-alive → idle (reader)
+ *     → RequestHeadGuard (400, 505; the target made canonical)
  *     → RequestAggregator (413) → LocalRouteHandler (health, metrics, admin, dashboard, self-service)
  *     → ProxyHandler (401/429 from the gate, then an Exchange per call: 502/504)
  * </pre>
@@ -41,25 +42,21 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
+        Timeouts timeouts = relay.timeouts();
+        HeadDeadline headDeadline = new HeadDeadline(timeouts.headers().toNanos());
         NextRead next = new NextRead();
-        addHttp1Handlers(p, next);
-        addLimits(p, relay.timeouts());
-        p.addLast("local", new LocalRouteHandler(routes, next));
-        p.addLast("proxy", new ProxyHandler(relay, gate, inFlight, next));
-    }
-
-    private void addHttp1Handlers(ChannelPipeline p, NextRead next) {
+        p.addLast("head-deadline", headDeadline);
         p.addLast("http", new HttpServerCodec(8192, limits.maxHeaderBytes(), 64 * 1024));
+        p.addLast("head-seen", headDeadline.seen());
         // holds what arrives while a request is being answered (a pipelined one): one request at a time
         p.addLast("next", next);
         p.addLast("keepalive", new HttpServerKeepAliveHandler());
-    }
-
-    private void addLimits(ChannelPipeline p, Timeouts timeouts) {
         // idle keep-alive connections are closed by ProxyHandler when no call is in progress on them
         // reader-idle only: an all-idle timer makes Netty attach a listener to every write (bench/RESULTS.md, item 5)
         p.addLast("idle", new IdleStateHandler(timeouts.idle().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        p.addLast("framing", new RequestFramingGuard());
+        p.addLast("head-guard", new RequestHeadGuard());
         p.addLast("aggregate", new RequestAggregator((int) limits.maxRequestBytes()));
+        p.addLast("local", new LocalRouteHandler(routes, next));
+        p.addLast("proxy", new ProxyHandler(relay, gate, inFlight, next));
     }
 }

@@ -1,0 +1,125 @@
+package tollgate.proxy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.proxy.ScriptedUpstream;
+import tollgate.proxy.TestTollgate;
+import tollgate.proxy.Upstreams;
+
+/** Issue 17's framing, timeout and upstream-lie items, black-box through real sockets. */
+class HardeningTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String CHAT = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String ANSWER = "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[],"
+            + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}";
+
+    @TempDir
+    Path dir;
+
+    /** Writes {@code raw}, reads until the connection closes (or 10 s pass) and returns what came back. */
+    static String exchange(int port, String raw) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(raw.getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    static String chat(String version, String hostHeaders) {
+        return "POST /v1/chat/completions " + version + "\r\n" + hostHeaders + "Content-Type: application/json\r\n"
+                + "Connection: close\r\nContent-Length: " + CHAT.length() + "\r\n\r\n" + CHAT;
+    }
+
+    @Test
+    void hostMustBeThereExactlyOnceOnHttp11AndOtherVersionsGet505() throws Exception {
+        try (var upstream = Upstreams.answering(ANSWER);
+             TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, "timeouts: {idle: 30s}\n")) {
+            String none = exchange(tg.port(), chat("HTTP/1.1", ""));
+            assertThat(none).startsWith("HTTP/1.1 400").contains("without a Host").contains("\"type\":\"invalid_request_error\"")
+                    .containsIgnoringCase("x-should-retry: false");
+            assertThat(exchange(tg.port(), chat("HTTP/1.1", "Host: a\r\nHost: b\r\n"))).startsWith("HTTP/1.1 400")
+                    .contains("more than one Host");
+            assertThat(exchange(tg.port(), chat("HTTP/9.9", "Host: a\r\n"))).startsWith("HTTP/1.1 505");
+            assertThat(exchange(tg.port(), chat("HTTP/1.0", ""))).startsWith("HTTP/1.1 200");
+            assertThat(exchange(tg.port(), chat("HTTP/1.1", "Host: a\r\n"))).startsWith("HTTP/1.1 200");
+            assertThat(upstream.getRequestCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aHeadThatDoesNotArriveWithinTimeoutsHeadersClosesTheConnectionButKeepAliveIdleIsNotTimedByIt() throws Exception {
+        try (var upstream = Upstreams.answering(ANSWER);
+             TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, "timeouts: {headers: 1s, idle: 60s}\n")) {
+            // a slow head: half of it, then nothing
+            long t0 = System.nanoTime();
+            assertThat(exchange(tg.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\n")).isEmpty();
+            // a silent connection
+            assertThat(exchange(tg.port(), "")).isEmpty();
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(9_000);
+
+            try (Socket s = new Socket("127.0.0.1", tg.port())) {
+                s.setSoTimeout(10_000);
+                String keepAlive = chat("HTTP/1.1", "Host: a\r\n").replace("Connection: close\r\n", "");
+                s.getOutputStream().write(keepAlive.getBytes(StandardCharsets.US_ASCII));
+                assertThat(readAnswer(s.getInputStream())).startsWith("HTTP/1.1 200");
+                // longer than timeouts.headers between two requests: the keep-alive connection is still open
+                Thread.sleep(1_500);
+                s.getOutputStream().write(keepAlive.getBytes(StandardCharsets.US_ASCII));
+                assertThat(readAnswer(s.getInputStream())).startsWith("HTTP/1.1 200");
+            }
+        }
+    }
+
+    @Test
+    void malformedUpstreamHeadsGet502AndAreNeverRelayed() throws Exception {
+        String huge = "x".repeat(200 * 1024);
+        List<String> heads = List.of(
+                "HTTP/1.1 200 OK\r\nX-Huge: " + huge + "\r\nContent-Length: 2\r\n\r\n{}",
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                "HTTP/1.1 OK\r\nContent-Length: 2\r\n\r\n{}",
+                "SMTP ready\r\n\r\n");
+        for (String bad : heads) {
+            try (ScriptedUpstream up = new ScriptedUpstream((head, body, out) -> {
+                out.write(bad.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            });
+                 TestTollgate tg = TestTollgate.start(up.url(), dir.resolve("u" + heads.indexOf(bad)),
+                         "timeouts: {first_byte: 5s, idle: 5s}\n")) {
+                String answer = exchange(tg.port(), chat("HTTP/1.1", "Host: a\r\n"));
+                assertThat(answer).as(bad.substring(0, Math.min(20, bad.length()))).startsWith("HTTP/1.1 502")
+                        .contains("upstream_invalid_response").containsIgnoringCase("x-should-retry: true");
+                JsonNode rec = JSON.readTree(tg.awaitRecords(1).get(0));
+                assertThat(rec.get("error").asText()).isEqualTo("upstream_invalid_response");
+                assertThat(rec.get("status").asInt()).isEqualTo(502);
+            }
+        }
+    }
+
+    /** One answer with a Content-Length body. */
+    static String readAnswer(InputStream in) throws Exception {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                return head.toString();
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return head + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
+    }
+}
