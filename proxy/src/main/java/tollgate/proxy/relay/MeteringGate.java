@@ -66,10 +66,12 @@ public final class MeteringGate implements CallGate {
         String upstreamKey = s.keys().upstreamKey(id);
         String upstreamAuth = upstreamKey == null ? null : "Bearer " + upstreamKey;
         Map<String, String> tags = tags(h);
-        Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofPath(call.path()) : null;
-        if (endpoint == null) {
+        Endpoint endpoint = Endpoint.ofPath(call.path());
+        if (endpoint == null || !HttpMethod.POST.name().equals(call.method())) {
             MeteredCall tap = new MeteredCall(accounting, MeteredRequest.unmetered(id.id(), call.path(), tags));
-            return done(new Admission.Forward(tap, null, upstreamAuth, null, false));
+            // another method on a metered path (GET /v1/chat/completions) is not metered, so it never carries
+            // a virtual key's real upstream key: the caller's own key goes, as sent
+            return done(new Admission.Forward(tap, null, endpoint == null ? upstreamAuth : null, null, false));
         }
         // the body's own buffers, scanned in place for its top-level fields (no copy, no tree)
         RequestInfo req = RequestInfo.parse(endpoint, call.body());

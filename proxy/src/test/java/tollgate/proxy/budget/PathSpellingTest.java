@@ -89,4 +89,24 @@ class PathSpellingTest {
             assertThat(served.get()).isEqualTo(servedBefore);
         }
     }
+
+    @Test
+    void anotherMethodOnAMeteredPathNeverCarriesTheVirtualKeysRealKey() throws Exception {
+        try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir,
+                BudgetEnforcementTest.config("reserve", "5"), BudgetEnforcementTest.ENV)) {
+            try (Socket s = new Socket("127.0.0.1", tg.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET /v1/chat/completions?limit=1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                        + BudgetEnforcementTest.KEY + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+            }
+            RecordedRequest get = upstream.takeRequest(5, TimeUnit.SECONDS);
+            assertThat(get.getMethod()).isEqualTo("GET");
+            assertThat(get.getHeaders().get("Authorization")).isEqualTo("Bearer " + BudgetEnforcementTest.KEY);
+            // a metered POST still swaps
+            assertThat(post(tg, "/v1/chat/completions", BudgetEnforcementTest.KEY)).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(upstream.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("Authorization"))
+                    .isEqualTo("Bearer " + BudgetEnforcementTest.REAL_UPSTREAM_KEY);
+        }
+    }
 }
