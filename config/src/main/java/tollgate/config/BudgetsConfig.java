@@ -16,12 +16,18 @@ public record BudgetsConfig(
         ZoneId timezone,
         @Nullable URI redisUri,
         StoreFailurePolicy onStoreFailure,
-        List<BudgetLimit> defaults) {
+        List<BudgetLimit> defaults,
+        UnpricedPolicy unpriced) {
 
     public static final BudgetsConfig DEFAULT =
             new BudgetsConfig(BudgetMode.RESERVE, ZoneOffset.UTC, null, StoreFailurePolicy.ALLOW, List.of());
 
     public BudgetsConfig {
         defaults = List.copyOf(defaults);
+    }
+
+    public BudgetsConfig(BudgetMode mode, ZoneId timezone, @Nullable URI redisUri, StoreFailurePolicy onStoreFailure,
+                         List<BudgetLimit> defaults) {
+        this(mode, timezone, redisUri, onStoreFailure, defaults, UnpricedPolicy.DENY);
     }
 }

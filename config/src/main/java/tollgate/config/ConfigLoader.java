@@ -95,12 +95,14 @@ public final class ConfigLoader {
         Long maxConns = l.longValue("max_connections_per_loop");
         Long maxPending = l.longValue("max_pending_acquires");
         Long maxHeld = l.longValue("max_held_bytes");
+        Long maxUsage = l.longValue("max_usage_tokens");
         Limits limits = section(errors, "limits", () -> new Limits(
                 maxRequest == null ? Limits.DEFAULT.maxRequestBytes() : maxRequest,
                 maxHeader == null ? Limits.DEFAULT.maxHeaderBytes() : clampInt(maxHeader),
                 maxConns == null ? Limits.DEFAULT.maxConnectionsPerLoop() : clampInt(maxConns),
                 maxPending == null ? Limits.DEFAULT.maxPendingAcquires() : clampInt(maxPending),
-                maxHeld == null ? Limits.DEFAULT.maxHeldBytes() : clampInt(maxHeld)), Limits.DEFAULT);
+                maxHeld == null ? Limits.DEFAULT.maxHeldBytes() : clampInt(maxHeld),
+                maxUsage == null ? Limits.DEFAULT.maxUsageTokens() : maxUsage), Limits.DEFAULT);
         l.rejectUnknown();
 
         ServerConfig server = server(top.child("server"), errors);
@@ -183,8 +185,36 @@ public final class ConfigLoader {
         URI redis = b.value("store", ConfigLoader::parseStore);
         StoreFailurePolicy policy = b.value("on_store_failure", s -> parseEnum(StoreFailurePolicy.class, s, "allow or deny"), StoreFailurePolicy.ALLOW);
         List<BudgetLimit> defaults = limits(b, "default");
+        UnpricedPolicy unpriced = unpriced(b);
         b.rejectUnknown();
-        return new BudgetsConfig(mode, zone, redis, policy, defaults == null ? List.of() : defaults);
+        return new BudgetsConfig(mode, zone, redis, policy, defaults == null ? List.of() : defaults, unpriced);
+    }
+
+    /** {@code budgets.unpriced}: {@code deny} (default), {@code allow}, or {@code {price_as: MODEL}}. */
+    private static UnpricedPolicy unpriced(ConfigNode b) {
+        JsonNode raw = b.raw("unpriced");
+        if (raw == null) {
+            return UnpricedPolicy.DENY;
+        }
+        if (raw.isObject()) {
+            ConfigNode u = b.child("unpriced");
+            String model = u.string("price_as");
+            u.rejectUnknown();
+            if (model == null || model.isBlank()) {
+                b.error("unpriced", "a mapping needs price_as: MODEL");
+                return UnpricedPolicy.DENY;
+            }
+            return UnpricedPolicy.priceAs(model);
+        }
+        String s = b.string("unpriced");
+        if ("deny".equals(s)) {
+            return UnpricedPolicy.DENY;
+        }
+        if ("allow".equals(s)) {
+            return UnpricedPolicy.ALLOW;
+        }
+        b.error("unpriced", "'" + s + "' (expected: deny, allow or {price_as: MODEL})");
+        return UnpricedPolicy.DENY;
     }
 
     private List<KeyConfig> keys(ConfigNode top, List<String> errors) {

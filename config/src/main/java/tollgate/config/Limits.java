@@ -5,11 +5,21 @@ package tollgate.config;
  *
  * @param maxHeldBytes most response bytes one call holds back while metering decides on them (the injected usage
  *     chunk is cut from a stream); past it the stream passes through unedited and the overflow is counted
+ * @param maxUsageTokens most tokens of any one kind an upstream's usage may report for one call; past it (or for a
+ *     negative, fractional or absurd number) the call is recorded as estimated with {@code upstream_usage_invalid}
  */
 public record Limits(long maxRequestBytes, int maxHeaderBytes, int maxConnectionsPerLoop, int maxPendingAcquires,
-                     int maxHeldBytes) {
+                     int maxHeldBytes, long maxUsageTokens) {
     public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
-    public static final Limits DEFAULT = new Limits(DEFAULT_MAX_REQUEST_BYTES, 64 * 1024, 512, 4096, 1024 * 1024);
+    public static final long DEFAULT_MAX_USAGE_TOKENS = 1_000_000_000L;
+    public static final Limits DEFAULT = new Limits(DEFAULT_MAX_REQUEST_BYTES, 64 * 1024, 512, 4096, 1024 * 1024,
+            DEFAULT_MAX_USAGE_TOKENS);
+
+    public Limits(long maxRequestBytes, int maxHeaderBytes, int maxConnectionsPerLoop, int maxPendingAcquires,
+                  int maxHeldBytes) {
+        this(maxRequestBytes, maxHeaderBytes, maxConnectionsPerLoop, maxPendingAcquires, maxHeldBytes,
+                DEFAULT_MAX_USAGE_TOKENS);
+    }
 
     public Limits {
         if (maxRequestBytes < 1 || maxRequestBytes > Integer.MAX_VALUE) {
@@ -23,6 +33,9 @@ public record Limits(long maxRequestBytes, int maxHeaderBytes, int maxConnection
         }
         if (maxHeldBytes < 1024) {
             throw new IllegalArgumentException("limits.max_held_bytes: " + maxHeldBytes + " (expected: >= 1024)");
+        }
+        if (maxUsageTokens < 1) {
+            throw new IllegalArgumentException("limits.max_usage_tokens: " + maxUsageTokens + " (expected: >= 1)");
         }
         if (maxPendingAcquires < 0) {
             throw new IllegalArgumentException("limits.max_pending_acquires: " + maxPendingAcquires + " (expected: >= 0)");

@@ -109,7 +109,7 @@ public final class TollgateApp implements AutoCloseable {
         this.offload = boundedPool("tollgate-offload", sc.offloadThreads(), sc.offloadQueue(), new ThreadPoolExecutor.CallerRunsPolicy());
         // o200k_base is loaded with the estimator; cl100k_base (gpt-4/3.5 only) on first use, never on an event loop
         TokenEstimator estimator = TokenEstimator.shared().withOffload(offload);
-        this.accounting = new CallAccounting(new CallRecorder(estimator), () -> state.get().pricing(), writer, metrics,
+        this.accounting = new CallAccounting(new CallRecorder(estimator, config.limits().maxUsageTokens()), () -> state.get().pricing(), writer, metrics,
                 ledger::get, clock, sc.accountingQueue());
         MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock);
         this.adminWork = boundedPool("tollgate-admin", sc.adminThreads(), 1_024, new ThreadPoolExecutor.AbortPolicy());

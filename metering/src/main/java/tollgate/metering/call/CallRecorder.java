@@ -19,10 +19,20 @@ import tollgate.metering.usage.Usage;
  * tokenizer, so it runs on the accounting thread (never an I/O thread) and is tested with plain values.
  */
 public final class CallRecorder {
+    /** The error of a call whose upstream usage broke {@link #plausible}: it is recorded as an estimate. */
+    public static final String USAGE_INVALID = "upstream_usage_invalid";
+
     private final TokenEstimator estimator;
+    private final long maxUsageTokens;
 
     public CallRecorder(TokenEstimator estimator) {
+        this(estimator, tollgate.config.Limits.DEFAULT_MAX_USAGE_TOKENS);
+    }
+
+    /** @param maxUsageTokens {@code limits.max_usage_tokens}: no count of one call's usage may pass it */
+    public CallRecorder(TokenEstimator estimator, long maxUsageTokens) {
         this.estimator = estimator;
+        this.maxUsageTokens = maxUsageTokens;
     }
 
     /** The one record of a finished call (null for a call that is not metered) and its settlement. */
@@ -41,7 +51,13 @@ public final class CallRecorder {
         boolean success = meter != null && end.status() >= 200 && end.status() < 300;
         Usage usage = meter == null ? null : meter.usage();
         boolean estimated = false;
-        if (usage == null || (outcome != Outcome.COMPLETE && !meter.streamCompleted())) {
+        boolean invalid = usage != null && !plausible(usage);
+        if (invalid) {
+            // the upstream's numbers are not believed (negative, fractional, absurd, parts above their whole):
+            // the call is counted as tollgate would count it without them, and never reaches a ledger as sent
+            usage = estimate(req, meter);
+            estimated = true;
+        } else if (usage == null || (outcome != Outcome.COMPLETE && !meter.streamCompleted())) {
             if (success || (outcome.clientLeft() && end.forwarded())) {
                 // no usage from the upstream, a stream cut short, or a client gone after the upstream had the
                 // request (it bills the prompt): count with the model's tokenizer (SPEC 5)
@@ -59,17 +75,43 @@ public final class CallRecorder {
                 call.keyId(), req.endpoint().path(), model, priced == null ? null : priced.name(), req.stream(),
                 end.status(), usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens(),
                 usage.reasoningTokens(), usage.totalTokens(), estimated, cost, end.durationNanos() / 1_000_000,
-                end.ttfbNanos() / 1_000_000, call.user(), call.tags(), errorOf(outcome, end.status(), meter));
+                end.ttfbNanos() / 1_000_000, call.user(), call.tags(),
+                invalid && outcome == Outcome.COMPLETE ? USAGE_INVALID : errorOf(outcome, end.status(), meter));
         BigDecimal spent = cost == null ? BigDecimal.ZERO : cost;
         return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent);
     }
 
-    /** The worst case to reserve before forwarding: prompt + the request's output cap, else the model's. */
+    /**
+     * The worst case to reserve before forwarding: prompt + the output cap (the request's, else the model's) for
+     * every answer the upstream generates ({@code n}, {@code best_of}: {@link RequestInfo#choices()}).
+     */
     public static WorstCase worstCase(RequestInfo req, @Nullable PricedModel priced, long promptTokens) {
-        long maxOut = req.maxOutputTokens() != null ? req.maxOutputTokens()
+        long cap = req.maxOutputTokens() != null ? req.maxOutputTokens()
                 : priced != null && priced.price().maxOutputTokens() != null ? priced.price().maxOutputTokens() : 0L;
+        long maxOut = saturatedMultiply(cap, req.choices());
         BigDecimal usd = priced == null ? BigDecimal.ZERO : CostCalculator.worstCase(priced.price(), promptTokens, maxOut);
-        return new WorstCase(usd, promptTokens + maxOut);
+        return new WorstCase(usd, saturatedAdd(promptTokens, maxOut));
+    }
+
+    /**
+     * Counts an upstream could really have billed: each within {@code limits.max_usage_tokens}, cached within input,
+     * reasoning within output.
+     */
+    boolean plausible(Usage u) {
+        return u.inputTokens() <= maxUsageTokens && u.outputTokens() <= maxUsageTokens
+                && u.cacheCreationInputTokens() <= maxUsageTokens && u.cachedInputTokens() <= u.inputTokens()
+                && u.reasoningTokens() <= u.outputTokens();
+    }
+
+    private static long saturatedMultiply(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
     /** What a call does to its budget: nothing, release, settle to the real cost, or (after mode) record it. */

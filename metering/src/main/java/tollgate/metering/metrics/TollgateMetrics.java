@@ -48,6 +48,7 @@ public final class TollgateMetrics {
     private final Counter logFailures;
     private final Counter backpressurePauses;
     private final Counter heldBackOverflows;
+    private final Counter usageInvalid;
     private final Counter budgetStoreFailures;
     private final UsageLogCounters usageLogCounters;
 
@@ -63,6 +64,9 @@ public final class TollgateMetrics {
                 .description("Times the upstream read paused because the client could not keep up").register(registry);
         this.heldBackOverflows = Counter.builder("tollgate.held.back.overflows")
                 .description("Streams that held back more than limits.max_held_bytes and were passed through unedited")
+                .register(registry);
+        this.usageInvalid = Counter.builder("tollgate.upstream.usage.invalid")
+                .description("Calls whose upstream usage was not believed (limits.max_usage_tokens) and was estimated")
                 .register(registry);
         this.budgetStoreFailures = Counter.builder("tollgate.budget.store.failures")
                 .description("Budget store operations that failed (on_store_failure applied)").register(registry);
@@ -146,6 +150,10 @@ public final class TollgateMetrics {
 
     public void heldBackOverflow() {
         heldBackOverflows.increment();
+    }
+
+    public void upstreamUsageInvalid() {
+        usageInvalid.increment();
     }
 
     public void budgetStoreFailure() {

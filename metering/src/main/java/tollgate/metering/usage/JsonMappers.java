@@ -48,8 +48,25 @@ final class JsonMappers {
             p.skipChildren();
             return -1;
         }
-        return Math.max(0L, p.getNumberValue().longValue());
+        if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+            long v = p.getLongValue();
+            return v >= 0 ? v : INVALID_COUNT;
+        }
+        // 3.5, 1e400, -0.5, 2^70: no count of tokens is written so; never a number a ledger may take
+        try {
+            long v = p.getDecimalValue().longValueExact();
+            return v >= 0 ? v : INVALID_COUNT;
+        } catch (ArithmeticException | NumberFormatException notAWholeCount) {
+            // NumberFormatException: a tree's double that overflowed to Infinity
+            return INVALID_COUNT;
+        }
     }
+
+    /**
+     * What {@link #count} gives for a number that cannot be a token count (negative, fractional, beyond a long): so
+     * large that the recorder's bound ({@code limits.max_usage_tokens}) refuses it.
+     */
+    static final long INVALID_COUNT = Long.MAX_VALUE;
 
     static @Nullable JsonNode object(@Nullable JsonNode node, String field) {
         if (node == null) {

@@ -53,6 +53,8 @@ public final class RequestInfo {
     private long maxCompletionTokens = -1;
     private long maxTokens = -1;
     private long maxOutputTokens = -1;
+    private long n = -1;
+    private long bestOf = -1;
     private @Nullable String user;
     // where include_usage goes, as byte offsets into the body; -1: unknown (not an object, or not UTF-8)
     private int objectStart = -1;
@@ -127,6 +129,20 @@ public final class RequestInfo {
     public @Nullable Long maxOutputTokens() {
         long v = maxCompletionTokens >= 0 ? maxCompletionTokens : maxTokens >= 0 ? maxTokens : maxOutputTokens;
         return v >= 0 ? v : null;
+    }
+
+    /**
+     * How many answers the upstream generates and bills for this request: {@code n} (chat, completions), or
+     * {@code best_of} when larger (completions generate that many and bill them all); 1 when neither is given.
+     */
+    public long choices() {
+        return Math.max(1, Math.max(n, bestOf));
+    }
+
+    /** A request's count, or absent (-1) when it is not a whole non-negative number (the upstream refuses those). */
+    private static long cap(JsonParser p, JsonToken v) throws IOException {
+        long c = JsonMappers.count(p, v);
+        return c == JsonMappers.INVALID_COUNT ? -1 : c;
     }
 
     /** The body's {@code user} field when it is a string, cut at 128 characters (SPEC 4). */
@@ -270,9 +286,11 @@ public final class RequestInfo {
                 case "model" -> model = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "user" -> user = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "stream" -> stream = v == JsonToken.VALUE_TRUE;
-                case "max_completion_tokens" -> maxCompletionTokens = JsonMappers.count(p, v);
-                case "max_tokens" -> maxTokens = JsonMappers.count(p, v);
-                case "max_output_tokens" -> maxOutputTokens = JsonMappers.count(p, v);
+                case "max_completion_tokens" -> maxCompletionTokens = cap(p, v);
+                case "max_tokens" -> maxTokens = cap(p, v);
+                case "max_output_tokens" -> maxOutputTokens = cap(p, v);
+                case "n" -> n = cap(p, v);
+                case "best_of" -> bestOf = cap(p, v);
                 case "stream_options" -> streamOptions(p, v);
                 default -> p.skipChildren();
             }
@@ -349,7 +367,7 @@ public final class RequestInfo {
         user = null;
         stream = false;
         includeUsage = false;
-        maxCompletionTokens = maxTokens = maxOutputTokens = -1;
+        maxCompletionTokens = maxTokens = maxOutputTokens = n = bestOf = -1;
         clearOffsets();
     }
 

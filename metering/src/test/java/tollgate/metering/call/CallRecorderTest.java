@@ -159,4 +159,61 @@ class CallRecorderTest {
         assertThat(w.usd()).isEqualByComparingTo(tollgate.metering.pricing.CostCalculator.worstCase(priced.price(), 50, 100));
         assertThat(CallRecorder.worstCase(capped, null, 50).usd()).isEqualByComparingTo("0");
     }
+
+    static ResponseMeter answer(String json) {
+        ResponseMeter m = ResponseMeter.create(Endpoint.ofPath("/v1/chat/completions"), 200, "application/json", false);
+        m.onBytes(ByteBuffer.wrap(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        m.onEnd();
+        return m;
+    }
+
+    static String withUsage(String usage) {
+        return "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\",\"choices\":[],\"usage\":" + usage + "}";
+    }
+
+    @Test
+    void upstreamUsageThatCannotBeTrueIsRecordedAsAnEstimateAndNeverAsSent() {
+        for (String usage : List.of(
+                "{\"prompt_tokens\":10,\"completion_tokens\":1e400,\"total_tokens\":10}",
+                "{\"prompt_tokens\":-5,\"completion_tokens\":3,\"total_tokens\":-2}",
+                "{\"prompt_tokens\":10.5,\"completion_tokens\":3,\"total_tokens\":13.5}",
+                "{\"prompt_tokens\":10,\"completion_tokens\":1000000001,\"total_tokens\":1000000011}",
+                "{\"prompt_tokens\":10,\"completion_tokens\":99999999999999999999999,\"total_tokens\":1}",
+                "{\"prompt_tokens\":10,\"completion_tokens\":3,\"completion_tokens_details\":{\"reasoning_tokens\":9}}")) {
+            CallRecorder.Recorded r = RECORDER.record(request(CHAT, KeyBudget.NONE, null), answer(withUsage(usage)), "req",
+                    end(Outcome.COMPLETE, 200, true), NOW, PRICES);
+            UsageRecord rec = r.record();
+            assertThat(rec.estimated()).as(usage).isTrue();
+            assertThat(rec.error()).as(usage).isEqualTo(CallRecorder.USAGE_INVALID);
+            // the prompt as the tokenizer counts it: a handful of tokens, and a price of cents at most
+            assertThat(rec.inputTokens()).as(usage).isBetween(5L, 100L);
+            assertThat(rec.totalTokens()).as(usage).isBetween(5L, 100L);
+            assertThat(rec.costUsd()).as(usage).isLessThan(new BigDecimal("0.01"));
+        }
+        // and a plausible one, for contrast, is taken as sent
+        UsageRecord ok = RECORDER.record(request(CHAT, KeyBudget.NONE, null),
+                answer(withUsage("{\"prompt_tokens\":10,\"completion_tokens\":1000000000,\"total_tokens\":1000000010}")),
+                "req", end(Outcome.COMPLETE, 200, true), NOW, PRICES).record();
+        assertThat(ok.estimated()).isFalse();
+        assertThat(ok.outputTokens()).isEqualTo(1_000_000_000L);
+    }
+
+    @Test
+    void theWorstCaseCountsEveryAnswerTheUpstreamGenerates() {
+        var priced = PRICES.resolve(null, "gpt-4o-mini");
+        RequestInfo one = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":10}".getBytes());
+        RequestInfo many = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":10,\"n\":128}".getBytes());
+        RequestInfo bestOf = RequestInfo.parse(Endpoint.COMPLETIONS, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":10,\"n\":2,\"best_of\":5}".getBytes());
+        RequestInfo huge = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":4611686018427387904,\"n\":4}".getBytes());
+        assertThat(CallRecorder.worstCase(one, priced, 20).tokens()).isEqualTo(30);
+        assertThat(CallRecorder.worstCase(many, priced, 20).tokens()).isEqualTo(20 + 1280);
+        // 20 × 0.15/1M + 1280 × 0.60/1M
+        assertThat(CallRecorder.worstCase(many, priced, 20).usd()).isEqualByComparingTo("0.000771");
+        assertThat(CallRecorder.worstCase(bestOf, priced, 20).tokens()).isEqualTo(20 + 50);
+        assertThat(CallRecorder.worstCase(huge, priced, 20).tokens()).isEqualTo(Long.MAX_VALUE);
+        // no max_tokens: the model's output cap, times n
+        RequestInfo uncapped = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o-mini\",\"n\":3}".getBytes());
+        long cap = priced.price().maxOutputTokens();
+        assertThat(CallRecorder.worstCase(uncapped, priced, 20).tokens()).isEqualTo(20 + 3 * cap);
+    }
 }

@@ -39,8 +39,10 @@ class UsageParserTest {
                         new Usage(1200, 1000, 20, 0, 150)),
                 Arguments.of("cached never above input", "{\"prompt_tokens\":10,\"completion_tokens\":1,"
                         + "\"prompt_tokens_details\":{\"cached_tokens\":64}}", new Usage(10, 10, 1, 0)),
-                Arguments.of("negative counts read as zero", "{\"prompt_tokens\":-3,\"completion_tokens\":2}",
-                        new Usage(0, 0, 2, 0)),
+                Arguments.of("a negative count is read as past any bound (the recorder refuses it)",
+                        "{\"prompt_tokens\":-3,\"completion_tokens\":2}", new Usage(Long.MAX_VALUE, 0, 2, 0)),
+                Arguments.of("so is 1e400", "{\"prompt_tokens\":3,\"completion_tokens\":1e400}",
+                        new Usage(3, 0, Long.MAX_VALUE, 0)),
                 Arguments.of("counts that are not numbers are absent", "{\"prompt_tokens\":\"12\",\"completion_tokens\":2}",
                         new Usage(0, 0, 2, 0)),
                 Arguments.of("JSON null", "null", null),
