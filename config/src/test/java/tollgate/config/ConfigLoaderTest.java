@@ -37,6 +37,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hardeningSettingsHaveDefaultsAndAreValidated() throws Exception {
+        TollgateConfig d = new ConfigLoader(Map.of()).load(null, CliOverrides.NONE);
+        assertThat(d.timeouts().headers()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(d.limits().maxUsageTokens()).isEqualTo(1_000_000_000L);
+        assertThat(d.budgets().unpriced()).isEqualTo(UnpricedPolicy.DENY);
+        TollgateConfig c = new ConfigLoader(Map.of()).load(file(
+                "timeouts: {headers: 5s}\nlimits: {max_usage_tokens: 1000}\nbudgets: {unpriced: {price_as: gpt-4o-mini}}\n"),
+                CliOverrides.NONE);
+        assertThat(c.timeouts().headers()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.limits().maxUsageTokens()).isEqualTo(1000);
+        assertThat(c.budgets().unpriced()).isEqualTo(UnpricedPolicy.priceAs("gpt-4o-mini"));
+        assertThat(new ConfigLoader(Map.of()).load(file("budgets: {unpriced: allow}\n"), CliOverrides.NONE).budgets().unpriced())
+                .isEqualTo(UnpricedPolicy.ALLOW);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(
+                        file("budgets: {unpriced: maybe}\ntimeouts: {headers: 0s}\n"), CliOverrides.NONE))
+                .hasMessageContaining("budgets.unpriced: 'maybe' (expected: deny, allow or {price_as: MODEL})")
+                .hasMessageContaining("timeouts.headers");
+    }
+
+    @Test
     void flagBeatsEnvBeatsFileBeatsDefault() throws Exception {
         Path f = file("listen: 127.0.0.1:7001\nupstream: http://file.example\nlog: {dir: /file/logs}\n");
         Map<String, String> env = Map.of("TOLLGATE_LISTEN", "127.0.0.1:7002", "TOLLGATE_UPSTREAM", "http://env.example/v1/");

@@ -70,6 +70,9 @@ public final class CallRecorder {
         String responseModel = meter == null ? null : meter.model();
         String model = responseModel != null ? responseModel : req.model();
         PricedModel priced = pricing.resolve(responseModel, req.model());
+        if (priced == null && call.priceAs() != null) {
+            priced = pricing.resolve(null, call.priceAs());
+        }
         BigDecimal cost = priced == null ? null : CostCalculator.cost(priced.price(), usage);
         UsageRecord record = new UsageRecord(endedAt, requestId != null ? requestId : newRequestId(),
                 call.keyId(), req.endpoint().path(), model, priced == null ? null : priced.name(), req.stream(),

@@ -12,6 +12,8 @@ import tollgate.metering.usage.RequestInfo;
  *
  * @param request null for a call that is forwarded but not metered (SPEC 5: counted in requests only)
  * @param reservation the worst case held in {@code reserve} mode, null otherwise
+ * @param priceAs the model whose prices apply when neither the response's nor the request's model is priced
+ *     ({@code budgets.unpriced: {price_as: MODEL}}), null otherwise
  */
 public record MeteredRequest(
         String keyId,
@@ -21,7 +23,14 @@ public record MeteredRequest(
         @Nullable String user,
         Map<String, String> tags,
         KeyBudget budget,
-        @Nullable Reservation reservation) {
+        @Nullable Reservation reservation,
+        @Nullable String priceAs) {
+
+    public MeteredRequest(String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
+                          @Nullable String user, Map<String, String> tags, KeyBudget budget,
+                          @Nullable Reservation reservation) {
+        this(keyId, path, request, usageInjected, user, tags, budget, reservation, null);
+    }
 
     /** A forwarded call that is not metered (another endpoint or method). */
     public static MeteredRequest unmetered(String keyId, String path, Map<String, String> tags) {
@@ -30,6 +39,16 @@ public record MeteredRequest(
 
     /** The same request without budget effects (the record of a refusal must not settle anything). */
     public MeteredRequest withoutBudget() {
-        return new MeteredRequest(keyId, path, request, false, user, tags, KeyBudget.NONE, null);
+        return new MeteredRequest(keyId, path, request, false, user, tags, KeyBudget.NONE, null, null);
+    }
+
+    /** The same request admitted with {@code reservation}. */
+    public MeteredRequest withReservation(@Nullable Reservation r) {
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, r, priceAs);
+    }
+
+    /** The same request priced as {@code model} when its own models are not priced. */
+    public MeteredRequest pricedAs(@Nullable String model) {
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, model);
     }
 }

@@ -14,7 +14,9 @@ public enum Outcome {
     /** The upstream's answer could not be relayed as HTTP (a malformed or oversized head, ambiguous framing). */
     UPSTREAM_INVALID("upstream_invalid_response"),
     /** Refused by tollgate before forwarding (SPEC 7's 429). */
-    BUDGET_EXCEEDED("budget_exceeded");
+    BUDGET_EXCEEDED("budget_exceeded"),
+    /** Refused before forwarding: a budgeted call to a model without a price, under {@code budgets.unpriced: deny}. */
+    MODEL_NOT_PRICED("model_not_priced");
 
     private final @Nullable String errorCode;
 

@@ -3,6 +3,7 @@ package tollgate.proxy.relay;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.call.Outcome;
 import tollgate.metering.usage.BodySplice;
 
 /**
@@ -10,8 +11,12 @@ import tollgate.metering.usage.BodySplice;
  * what metering needs changed (body with usage injection, the upstream credential of a virtual key).
  */
 public sealed interface Admission {
-    /** @param tap records the refusal as a call (SPEC 8: a refusal is a usage record too) */
-    record Refuse(HttpResponseStatus status, Map<String, String> headers, String jsonBody, CallTap tap) implements Admission {}
+    /**
+     * @param tap records the refusal as a call (SPEC 8: a refusal is a usage record too)
+     * @param outcome the reason the record gives
+     */
+    record Refuse(HttpResponseStatus status, Map<String, String> headers, String jsonBody, CallTap tap,
+                  Outcome outcome) implements Admission {}
 
     /**
      * @param usageSplice the edit that adds {@code stream_options.include_usage} (SPEC 2), or null to forward the

@@ -94,10 +94,11 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     }
 
     /** A call tollgate answers itself before forwarding (a budget refusal): sends {@code response}, ends the call. */
-    public static void refused(ChannelHandlerContext client, FullHttpResponse response, CallTap tap, long receivedNanos) {
+    public static void refused(ChannelHandlerContext client, FullHttpResponse response, CallTap tap, Outcome outcome,
+                               long receivedNanos) {
         HttpResponseStatus status = response.status();
         client.writeAndFlush(response);
-        end(tap, CallEnd.refused(Outcome.BUDGET_EXCEEDED, status.code(), receivedNanos, System.nanoTime()));
+        end(tap, CallEnd.refused(outcome, status.code(), receivedNanos, System.nanoTime()));
     }
 
     /** A call whose client left before it could be forwarded: nothing was spent, its reservation goes back. */

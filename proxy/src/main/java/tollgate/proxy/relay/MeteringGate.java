@@ -19,7 +19,9 @@ import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.key.ApiKeys;
 import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.call.CallAccounting;
+import tollgate.config.UnpricedPolicy;
 import tollgate.metering.call.CallRecorder;
+import tollgate.metering.call.Outcome;
 import tollgate.metering.call.MeteredRequest;
 import tollgate.metering.pricing.PricedModel;
 import tollgate.metering.usage.BodySplice;
@@ -85,7 +87,21 @@ public final class MeteringGate implements CallGate {
             return done(new Admission.Forward(new MeteredCall(accounting, metered, call.holdBody().retain()), body,
                     upstreamAuth, null, true));
         }
-        PricedModel priced = s.pricing().resolve(null, req.model());
+        PricedModel resolved = s.pricing().resolve(null, req.model());
+        MeteredRequest admitted = metered;
+        if (resolved == null) {
+            // a budgeted call that would reserve and add $0: budgets.unpriced decides (issue 17, item 3)
+            UnpricedPolicy policy = s.config().budgets().unpriced();
+            if (policy.kind() == UnpricedPolicy.Kind.PRICE_AS) {
+                resolved = s.pricing().resolve(null, policy.priceAs());
+                admitted = metered.pricedAs(policy.priceAs());
+            }
+            if (resolved == null && policy.kind() != UnpricedPolicy.Kind.ALLOW) {
+                return done(refuseUnpriced(req.model(), policy, new MeteredCall(accounting, metered.withoutBudget())));
+            }
+        }
+        PricedModel priced = resolved;
+        MeteredRequest toReserve = admitted;
         return estimator.promptTokensAsync(req.model(), req).thenCompose(prompt -> {
             CallRecorder.WorstCase worst = CallRecorder.worstCase(req, priced, prompt);
             return l.reserve(id.id(), budget, worst.usd(), worst.tokens());
@@ -94,8 +110,8 @@ public final class MeteringGate implements CallGate {
                 // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
                 return refuse429(id.id(), decision, new MeteredCall(accounting, metered.withoutBudget()));
             }
-            MeteredCall tap = new MeteredCall(accounting, new MeteredRequest(id.id(), call.path(), req, inject, user,
-                    tags, budget, decision.reservation()), call.holdBody().retain());
+            MeteredCall tap = new MeteredCall(accounting, toReserve.withReservation(decision.reservation()),
+                    call.holdBody().retain());
             BigDecimal remaining = decision.remainingUsd();
             return new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : usd(remaining), true);
         });
@@ -119,12 +135,22 @@ public final class MeteringGate implements CallGate {
             headers.put("x-tollgate-budget-reset", d.resetsAt().toString());
         }
         return new Admission.Refuse(HttpResponseStatus.TOO_MANY_REQUESTS, headers,
-                ErrorResponses.json("insufficient_quota", "budget_exceeded", d.message(keyId)), tap);
+                ErrorResponses.json("insufficient_quota", "budget_exceeded", d.message(keyId)), tap, Outcome.BUDGET_EXCEEDED);
+    }
+
+    private static Admission refuseUnpriced(@Nullable String model, UnpricedPolicy policy, CallTap tap) {
+        String name = model == null ? "(no model named)" : "'" + model + "'";
+        String why = policy.kind() == UnpricedPolicy.Kind.PRICE_AS
+                ? "and neither is '" + policy.priceAs() + "' (budgets.unpriced: " + policy.describe() + ")"
+                : "so a budget cannot hold it (budgets.unpriced: deny; set allow or {price_as: MODEL}, or price the model in pricing.file)";
+        return new Admission.Refuse(HttpResponseStatus.BAD_REQUEST, Map.of("x-should-retry", "false"),
+                ErrorResponses.json("invalid_request_error", "model_not_priced",
+                        "model " + name + " has no price in tollgate's table, " + why), tap, Outcome.MODEL_NOT_PRICED);
     }
 
     private static Admission refuse401(String message) {
         return new Admission.Refuse(HttpResponseStatus.UNAUTHORIZED, Map.of(),
-                ErrorResponses.json("invalid_request_error", "invalid_api_key", message), CallTap.NONE);
+                ErrorResponses.json("invalid_request_error", "invalid_api_key", message), CallTap.NONE, Outcome.COMPLETE);
     }
 
     /** {@code X-Tollgate-Tag-<name>: value} headers: names lower-cased, at most 10, values cut at 128 (SPEC 4). */

@@ -138,7 +138,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         if (admission instanceof Admission.Refuse r) {
             req.release();
-            Exchange.refused(ctx, refusal(ctx, r), r.tap(), received);
+            Exchange.refused(ctx, refusal(ctx, r), r.tap(), r.outcome(), received);
             done(ctx);
             return;
         }

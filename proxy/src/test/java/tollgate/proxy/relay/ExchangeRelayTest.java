@@ -327,7 +327,7 @@ class ExchangeRelayTest {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.TOO_MANY_REQUESTS, body);
         long received = System.nanoTime();
 
-        Exchange.refused(clientContext(), response, refusedTap, received);
+        Exchange.refused(clientContext(), response, refusedTap, Outcome.BUDGET_EXCEEDED, received);
 
         ClientView got = drainClient();
         assertThat(got.heads).singleElement().satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.TOO_MANY_REQUESTS));
