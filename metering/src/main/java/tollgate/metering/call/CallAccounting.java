@@ -23,6 +23,7 @@ import tollgate.metering.log.UsageLogWriter;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.metrics.TollgateMetrics;
 import tollgate.metering.pricing.PricingTable;
+import tollgate.metering.usage.ResponseMeter;
 
 /**
  * Applies each finished call's record on one thread of its own, never an I/O thread: metrics, budget
@@ -170,6 +171,8 @@ public final class CallAccounting implements AutoCloseable {
             metrics.usage(record);
             if (CallRecorder.USAGE_INVALID.equals(record.error())) {
                 metrics.upstreamUsageInvalid();
+            } else if (ResponseMeter.UNREADABLE_ENCODING.equals(record.error())) {
+                metrics.unreadableEncoding();
             }
             metrics.latency(req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
             settle(r.settlement());

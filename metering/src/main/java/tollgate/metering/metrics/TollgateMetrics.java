@@ -49,6 +49,7 @@ public final class TollgateMetrics {
     private final Counter backpressurePauses;
     private final Counter heldBackOverflows;
     private final Counter usageInvalid;
+    private final Counter unreadableEncodings;
     private final Counter budgetStoreFailures;
     private final UsageLogCounters usageLogCounters;
 
@@ -67,6 +68,9 @@ public final class TollgateMetrics {
                 .register(registry);
         this.usageInvalid = Counter.builder("tollgate.upstream.usage.invalid")
                 .description("Calls whose upstream usage was not believed (limits.max_usage_tokens) and was estimated")
+                .register(registry);
+        this.unreadableEncodings = Counter.builder("tollgate.unreadable.encodings")
+                .description("Answers in a content coding tollgate cannot read (recorded as estimated, unreadable_encoding)")
                 .register(registry);
         this.budgetStoreFailures = Counter.builder("tollgate.budget.store.failures")
                 .description("Budget store operations that failed (on_store_failure applied)").register(registry);
@@ -154,6 +158,10 @@ public final class TollgateMetrics {
 
     public void upstreamUsageInvalid() {
         usageInvalid.increment();
+    }
+
+    public void unreadableEncoding() {
+        unreadableEncodings.increment();
     }
 
     public void budgetStoreFailure() {

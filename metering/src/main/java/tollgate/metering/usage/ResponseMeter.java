@@ -42,6 +42,7 @@ public final class ResponseMeter {
     private long bytesSeen;
     private long unreadable;
     private boolean ended;
+    private boolean unreadableEncoding;
 
     private ResponseMeter(Endpoint endpoint, int status, @Nullable String contentType, boolean usageInjected) {
         this.endpoint = endpoint;
@@ -138,8 +139,23 @@ public final class ResponseMeter {
         return json == null ? null : json.model();
     }
 
+    /**
+     * The body came in a content coding tollgate cannot read ({@code br}, {@code zstd}, …): nothing of it is read, and
+     * the call's error is {@link #UNREADABLE_ENCODING}.
+     */
+    public void unreadableEncoding() {
+        unreadableEncoding = true;
+        ended = true;
+    }
+
+    /** The error of a call whose body could not be decoded for reading. */
+    public static final String UNREADABLE_ENCODING = "unreadable_encoding";
+
     /** The answer's {@code error.code}, else its {@code error.type}; null when the body carries no error object. */
     public @Nullable String errorCode() {
+        if (unreadableEncoding) {
+            return UNREADABLE_ENCODING;
+        }
         if (events != null) {
             return events.errorCode();
         }

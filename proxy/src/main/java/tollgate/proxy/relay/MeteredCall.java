@@ -22,6 +22,7 @@ public final class MeteredCall implements CallTap {
     private @Nullable ResponseMeter meter;
     private @Nullable String requestId;
     private boolean passThrough;
+    private @Nullable ContentInflater inflater;
 
     MeteredCall(CallAccounting accounting, MeteredRequest request) {
         this(accounting, request, () -> { });
@@ -37,25 +38,57 @@ public final class MeteredCall implements CallTap {
     @Override
     public void onResponseHead(HttpResponse head) {
         requestId = head.headers().get("x-request-id");
-        if (request.request() != null) {
-            meter = ResponseMeter.create(request.request().endpoint(), head.status().code(),
-                    head.headers().get(HttpHeaderNames.CONTENT_TYPE), request.usageInjected());
+        if (request.request() == null) {
+            return;
+        }
+        ResponseMeter m = ResponseMeter.create(request.request().endpoint(), head.status().code(),
+                head.headers().get(HttpHeaderNames.CONTENT_TYPE), request.usageInjected());
+        meter = m;
+        String coding = head.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+        if (coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity")) {
+            // the upstream compressed its answer although asked for identity: the client gets its bytes as sent
+            // (nothing can be cut from compressed bytes, so nothing is held back) and metering reads them inflated
+            passThrough = true;
+            inflater = ContentInflater.of(coding);
+            if (inflater == null) {
+                m.unreadableEncoding();
+            }
         }
     }
 
     @Override
     public void onBytes(ByteBuffer bytes) {
         ResponseMeter m = meter;
-        if (m != null) {
+        if (m == null) {
+            return;
+        }
+        ContentInflater in = inflater;
+        if (in == null) {
             m.onBytes(bytes);
+        } else if (!in.inflate(bytes, m::onBytes)) {
+            m.unreadableEncoding();
+            closeInflater();
         }
     }
 
     @Override
     public void onEnd() {
         ResponseMeter m = meter;
+        ContentInflater in = inflater;
+        if (m != null && in != null && !in.finish(m::onBytes)) {
+            m.unreadableEncoding();
+        }
+        closeInflater();
         if (m != null) {
             m.onEnd();
+        }
+    }
+
+    private void closeInflater() {
+        ContentInflater in = inflater;
+        inflater = null;
+        if (in != null) {
+            in.close();
         }
     }
 
@@ -84,6 +117,7 @@ public final class MeteredCall implements CallTap {
 
     @Override
     public void onFinish(CallEnd end) {
+        closeInflater();
         accounting.finish(new FinishedCall(request, meter, requestId, end, releaseBody));
     }
 }

@@ -297,4 +297,56 @@ class MeteringEndToEndTest {
             assertThat(rec.get("cost_usd").decimalValue()).isPositive();
         }
     }
+
+    static byte[] gzip(String text) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    HttpResponse<byte[]> postBytes(String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + RAW_KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void anUpstreamThatCompressesAnywayIsMeteredFromTheInflatedBytesAndTheClientGetsWhatWasSent() throws Exception {
+        byte[] json = gzip(fixture("chat_gpt-4o.json"));
+        byte[] sse = gzip(fixture("chat_stream_gpt-4o_content.sse"));
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .addHeader("Content-Encoding", "gzip").body(new okio.Buffer().write(json)).build());
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+                .addHeader("Content-Encoding", "gzip").body(new okio.Buffer().write(sse)).build());
+        HttpResponse<byte[]> a = postBytes("{\"model\":\"gpt-4o\",\"messages\":[]}");
+        assertThat(a.body()).isEqualTo(json);
+        assertThat(a.headers().firstValue("content-encoding")).hasValue("gzip");
+        HttpResponse<byte[]> b = postBytes("{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[]}");
+        // nothing can be cut from compressed bytes: the stream arrives as sent, usage chunk included
+        assertThat(b.body()).isEqualTo(sse);
+        List<JsonNode> recs = records(2);
+        assertThat(recs.get(0).get("estimated").asBoolean()).isFalse();
+        assertThat(recs.get(0).get("output_tokens").asLong()).isEqualTo(37);
+        assertThat(recs.get(0).get("error").isNull()).isTrue();
+        assertThat(recs.get(1).get("estimated").asBoolean()).isFalse();
+        assertThat(recs.get(1).get("output_tokens").asLong()).isEqualTo(30);
+    }
+
+    @Test
+    void anEncodingTollgateCannotReadIsRecordedAsSuch() throws Exception {
+        byte[] opaque = {(byte) 0x8b, 0x00, 0x42, 0x13, 0x37};
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .addHeader("Content-Encoding", "br").body(new okio.Buffer().write(opaque)).build());
+        HttpResponse<byte[]> a = postBytes("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(a.statusCode()).isEqualTo(200);
+        assertThat(a.body()).isEqualTo(opaque);
+        JsonNode rec = records(1).get(0);
+        assertThat(rec.get("error").asText()).isEqualTo("unreadable_encoding");
+        assertThat(rec.get("estimated").asBoolean()).isTrue();
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tollgate_unreadable_encodings_total 1.0");
+    }
 }
