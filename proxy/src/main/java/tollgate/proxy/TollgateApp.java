@@ -1,5 +1,7 @@
 package tollgate.proxy;
 
+import tollgate.metering.key.KeyIdentity;
+import tollgate.metering.log.ReservationJournal;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -95,6 +97,12 @@ public final class TollgateApp implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("log.dir: cannot create " + config.log().dir() + " (" + e.getMessage() + ")", e);
         }
+        // calls a killed process had in flight: charged at their worst case before anything reads the log (issue 17)
+        List<ReservationJournal.Hold> restarted = ReservationJournal.recover(config.log().dir(), clock.instant());
+        if (!restarted.isEmpty()) {
+            log.warn("{} budgeted calls were in flight when tollgate last stopped: recorded at their worst case "
+                    + "(error {})", restarted.size(), ReservationJournal.RESTARTED);
+        }
         this.store = openStore(config);
         this.writer = UsageLogWriter.start(config.log(), metrics.usageLogCounters());
         this.aggregates = new UsageAggregates(UsageAggregates.Caps.of(config.metrics()), clock);
@@ -104,6 +112,12 @@ public final class TollgateApp implements AutoCloseable {
         writer.addListener(feed);
         this.webhook = config.alertWebhookUrl() == null ? null : new BudgetAlertWebhook(config.alertWebhookUrl());
         this.ledger.set(BudgetLedger.create(store, config.budgets(), clock, budgetEvents(), webhook));
+        if (!(store instanceof LocalBudgetStore)) {
+            // a shared store is not rebuilt from this replica's log: charge it what the journal recovered
+            for (ReservationJournal.Hold h : restarted) {
+                ledger.get().record(h.key(), state.get().budgetOf(new KeyIdentity(h.key(), null, false)), h.usd(), h.tokens());
+            }
+        }
         ServerConfig sc = config.server();
         // past its queue a prompt is tokenized on the event loop that asked: slower, never lost (SPEC 7 reserve)
         this.offload = boundedPool("tollgate-offload", sc.offloadThreads(), sc.offloadQueue(), new ThreadPoolExecutor.CallerRunsPolicy());
@@ -111,7 +125,7 @@ public final class TollgateApp implements AutoCloseable {
         TokenEstimator estimator = TokenEstimator.shared().withOffload(offload);
         this.accounting = new CallAccounting(new CallRecorder(estimator, config.limits().maxUsageTokens()), () -> state.get().pricing(), writer, metrics,
                 ledger::get, clock, sc.accountingQueue());
-        MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock);
+        MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock, writer::hold);
         this.adminWork = boundedPool("tollgate-admin", sc.adminThreads(), 1_024, new ThreadPoolExecutor.AbortPolicy());
         TollgateAdmin admin = new TollgateAdmin(state::get, ledger::get, feed, this::reload, usageQuery(), adminWork);
         AtomicReference<InFlight> inFlight = new AtomicReference<>();

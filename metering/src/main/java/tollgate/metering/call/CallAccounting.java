@@ -102,6 +102,9 @@ public final class CallAccounting implements AutoCloseable {
         Reservation r = call.request().reservation();
         if (r != null) {
             ledger.get().release(r);
+            if (r.held()) {
+                writer.ended(List.of(r.id()));
+            }
         }
         call.releaseBody().run();
     }
@@ -109,6 +112,7 @@ public final class CallAccounting implements AutoCloseable {
     private void run() {
         List<FinishedCall> batch = new ArrayList<>(MAX_BATCH);
         List<UsageRecord> records = new ArrayList<>(MAX_BATCH);
+        List<String> ended = new ArrayList<>(MAX_BATCH);
         long droppedReported = 0;
         boolean napped = false;
         while (true) {
@@ -141,12 +145,19 @@ public final class CallAccounting implements AutoCloseable {
             PricingTable prices = pricing.get();
             for (FinishedCall call : batch) {
                 account(call, now, prices, records);
+                Reservation r = call.request().reservation();
+                if (r != null && r.held()) {
+                    ended.add(r.id());
+                }
             }
             batch.clear();
             if (!records.isEmpty() && !writer.appendAll(records)) {
                 log.warn("usage log queue full: records were dropped");
             }
             records.clear();
+            // after the records: a hold's end is journaled only once its call's record is written
+            writer.ended(ended);
+            ended.clear();
             long d = dropped.sum();
             if (d != droppedReported) {
                 log.warn("accounting queue full ({} calls): {} usage records dropped so far", capacity, d);

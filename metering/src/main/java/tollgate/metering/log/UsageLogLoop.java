@@ -32,6 +32,9 @@ final class UsageLogLoop implements Runnable {
     private final AtomicInteger queued;
     private final FsyncMode fsync;
     private final UsageLogFile file;
+    private final ReservationJournal journal;
+    private final List<String> journalLines = new ArrayList<>();
+    private final List<java.util.concurrent.CompletableFuture<Void>> holdsWritten = new ArrayList<>();
     private final LongSupplier nanoTime;
     private final List<Staged> staged = new ArrayList<>();
     private ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
@@ -41,12 +44,13 @@ final class UsageLogLoop implements Runnable {
     private boolean forceFailing;
 
     UsageLogLoop(UsageLogWriter writer, LinkedBlockingQueue<Object> queue, AtomicInteger queued, FsyncMode fsync,
-                 UsageLogFile file, LongSupplier nanoTime) {
+                 UsageLogFile file, ReservationJournal journal, LongSupplier nanoTime) {
         this.writer = writer;
         this.queue = queue;
         this.queued = queued;
         this.fsync = fsync;
         this.file = file;
+        this.journal = journal;
         this.nanoTime = nanoTime;
     }
 
@@ -80,9 +84,16 @@ final class UsageLogLoop implements Runnable {
                     writer.lost();
                 }
                 staged.clear();
+                journalLines.clear();
+                for (java.util.concurrent.CompletableFuture<Void> f : holdsWritten) {
+                    f.completeExceptionally(e);
+                }
+                holdsWritten.clear();
                 for (Object item : batch) {
                     if (item instanceof UsageLogWriter.Flush f) {
                         f.done().complete(null);
+                    } else if (item instanceof UsageLogWriter.JournalHold h) {
+                        h.written().completeExceptionally(e);
                     }
                     stop |= item == UsageLogWriter.CLOSE;
                 }
@@ -101,7 +112,7 @@ final class UsageLogLoop implements Runnable {
 
     private @Nullable Object next() {
         try {
-            if (fsync == FsyncMode.BATCH && file.dirty()) {
+            if (fsync == FsyncMode.BATCH && (file.dirty() || journal.dirty())) {
                 long wait = lastForceNanos + BATCH_FORCE_INTERVAL_NANOS - nanoTime.getAsLong();
                 return wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
             }
@@ -121,6 +132,20 @@ final class UsageLogLoop implements Runnable {
             }
             if (fsync == FsyncMode.ALWAYS) {
                 commit();
+            }
+            return false;
+        }
+        if (item instanceof UsageLogWriter.JournalHold h) {
+            journalLines.add(journal.holdLine(h.hold()));
+            holdsWritten.add(h.written());
+            return false;
+        }
+        if (item instanceof UsageLogWriter.JournalEnd e) {
+            // ends come after their calls' records: those are staged before this, and written first by commit()
+            for (String id : e.ids()) {
+                if (journal.isOpen(id)) {
+                    journalLines.add(journal.endLine(id));
+                }
             }
             return false;
         }
@@ -150,6 +175,12 @@ final class UsageLogLoop implements Runnable {
         } catch (IOException e) {
             log.warn("usage log: closing {}: {}", file.path(), e.toString());
         }
+        try {
+            // holds still open here (calls past shutdown.grace) stay in the file: the next start charges them
+            journal.close();
+        } catch (IOException e) {
+            log.warn("usage log: closing the reservation journal: {}", e.toString());
+        }
     }
 
     private void stage(UsageRecord r) {
@@ -160,8 +191,35 @@ final class UsageLogLoop implements Runnable {
         }
     }
 
-    /** Writes the staged records, one write per run of records of the same day. */
+    /** Writes the staged records, then the journal's lines, and lets the journaled holds' calls go on. */
     private void commit() {
+        commitRecords();
+        if (journalLines.isEmpty()) {
+            return;
+        }
+        Throwable failure = null;
+        try {
+            journal.write(journalLines);
+            if (fsync == FsyncMode.ALWAYS) {
+                journal.force();
+            }
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+            log.warn("usage log: cannot write the reservation journal: {}", e.toString());
+        }
+        journalLines.clear();
+        for (java.util.concurrent.CompletableFuture<Void> f : holdsWritten) {
+            if (failure == null) {
+                f.complete(null);
+            } else {
+                f.completeExceptionally(failure);
+            }
+        }
+        holdsWritten.clear();
+    }
+
+    /** Writes the staged records, one write per run of records of the same day. */
+    private void commitRecords() {
         int i = 0;
         while (i < staged.size()) {
             LocalDate day = staged.get(i).day();
@@ -221,7 +279,7 @@ final class UsageLogLoop implements Runnable {
     }
 
     private void forceIfDue() {
-        if (fsync == FsyncMode.BATCH && file.dirty()
+        if (fsync == FsyncMode.BATCH && (file.dirty() || journal.dirty())
                 && nanoTime.getAsLong() - lastForceNanos >= BATCH_FORCE_INTERVAL_NANOS) {
             force();
         }
@@ -229,6 +287,11 @@ final class UsageLogLoop implements Runnable {
 
     private void force() {
         Path path = file.path();
+        try {
+            journal.force();
+        } catch (IOException | RuntimeException e) {
+            log.warn("usage log: fsync of the reservation journal failed: {}", e.toString());
+        }
         try {
             if (file.force() && forceFailing) {
                 forceFailing = false;

@@ -24,6 +24,8 @@ import tollgate.config.LogConfig;
  *
  * <pre>
  * accounting thread: appendAll(records) ──(queue of batches, at most capacity records)──▶ writer thread: JSON → day file → fsync → listeners
+ * event loop (budgeted call): hold(h) ──▶ writer thread: reservations.journal, then the call is forwarded
+ * accounting thread: ended(ids) (after the calls' records) ──▶ writer thread: reservations.journal
  * </pre>
  *
  * Nothing is logged on the caller's thread: drops and write failures are counted at once and logged by the writer
@@ -67,7 +69,8 @@ public final class UsageLogWriter implements AutoCloseable {
 
     static UsageLogWriter start(Path dir, FsyncMode fsync, int capacity, UsageLogCounters counters, LongSupplier nanoTime) {
         UsageLogWriter w = new UsageLogWriter(dir, fsync, capacity, counters);
-        Thread t = new Thread(new UsageLogLoop(w, w.queue, w.queued, fsync, w.file, nanoTime), "tollgate-usage-log");
+        Thread t = new Thread(new UsageLogLoop(w, w.queue, w.queued, fsync, w.file, new ReservationJournal(dir), nanoTime),
+                "tollgate-usage-log");
         t.setDaemon(true);
         t.start();
         return w;
@@ -108,6 +111,26 @@ public final class UsageLogWriter implements AutoCloseable {
             queue.offer(records.subList(0, take).toArray(new UsageRecord[0]));
         }
         return take == n;
+    }
+
+    /**
+     * Journals a budget hold before its call is forwarded ({@link ReservationJournal}): completes once the hold is
+     * written (and, with {@code fsync: always}, forced), in order with the records; exceptionally when it could not be.
+     */
+    public CompletableFuture<Void> hold(ReservationJournal.Hold hold) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("usage log: closed"));
+        }
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        queue.offer(new JournalHold(hold, written));
+        return written;
+    }
+
+    /** The holds {@code ids} have ended: journaled after every record queued before this call. */
+    public void ended(List<String> ids) {
+        if (!ids.isEmpty()) {
+            queue.offer(new JournalEnd(ids.toArray(new String[0])));
+        }
     }
 
     /** Completes once every record queued before this call is written and, unless {@code fsync: never}, forced. */
@@ -214,5 +237,11 @@ public final class UsageLogWriter implements AutoCloseable {
     }
 
     record Flush(CompletableFuture<Void> done) {
+    }
+
+    record JournalHold(ReservationJournal.Hold hold, CompletableFuture<Void> written) {
+    }
+
+    record JournalEnd(String[] ids) {
     }
 }

@@ -1,5 +1,8 @@
 package tollgate.proxy.relay;
 
+import tollgate.metering.log.ReservationJournal;
+import tollgate.metering.budget.Reservation;
+import java.util.function.Function;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -37,6 +40,7 @@ import tollgate.proxy.server.ErrorResponses;
  * forwarded. Answers 401 {@code invalid_api_key} and 429 {@code budget_exceeded} itself.
  */
 public final class MeteringGate implements CallGate {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MeteringGate.class);
     private static final String TAG_PREFIX = "x-tollgate-tag-";
     private static final int MAX_TAGS = 10;
 
@@ -45,14 +49,18 @@ public final class MeteringGate implements CallGate {
     private final TokenEstimator estimator;
     private final Supplier<BudgetLedger> ledger;
     private final Clock clock;
+    private final Function<ReservationJournal.Hold, CompletableFuture<Void>> journal;
 
+    /** @param journal journals a budget hold before its call is forwarded ({@code UsageLogWriter::hold}) */
     public MeteringGate(Supplier<MeteringState> state, CallAccounting accounting, TokenEstimator estimator,
-                        Supplier<BudgetLedger> ledger, Clock clock) {
+                        Supplier<BudgetLedger> ledger, Clock clock,
+                        Function<ReservationJournal.Hold, CompletableFuture<Void>> journal) {
         this.state = state;
         this.accounting = accounting;
         this.estimator = estimator;
         this.ledger = ledger;
         this.clock = clock;
+        this.journal = journal;
     }
 
     @Override
@@ -104,16 +112,30 @@ public final class MeteringGate implements CallGate {
         MeteredRequest toReserve = admitted;
         return estimator.promptTokensAsync(req.model(), req).thenCompose(prompt -> {
             CallRecorder.WorstCase worst = CallRecorder.worstCase(req, priced, prompt);
-            return l.reserve(id.id(), budget, worst.usd(), worst.tokens());
-        }).thenApply(decision -> {
-            if (!decision.allowed()) {
-                // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
-                return refuse429(id.id(), decision, new MeteredCall(accounting, metered.withoutBudget()));
-            }
-            MeteredCall tap = new MeteredCall(accounting, toReserve.withReservation(decision.reservation()),
-                    call.holdBody().retain());
-            BigDecimal remaining = decision.remainingUsd();
-            return new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : usd(remaining), true);
+            return l.reserve(id.id(), budget, worst.usd(), worst.tokens()).thenCompose(decision -> {
+                if (!decision.allowed()) {
+                    // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
+                    return done(refuse429(id.id(), decision, new MeteredCall(accounting, metered.withoutBudget())));
+                }
+                Reservation r = decision.reservation();
+                MeteredCall tap = new MeteredCall(accounting, toReserve.withReservation(r), call.holdBody().retain());
+                BigDecimal remaining = decision.remainingUsd();
+                Admission forward = new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : usd(remaining), true);
+                if (r == null || !r.held()) {
+                    return done(forward);
+                }
+                // the hold is journaled before the call goes out, so a killed process cannot forget it (issue 17)
+                ReservationJournal.Hold hold = new ReservationJournal.Hold(r.id(), clock.instant(), id.id(),
+                        req.endpoint().path(), req.model(), priced == null ? null : priced.name(), req.stream(),
+                        toReserve.user(), tags, worst.usd(), worst.tokens());
+                return journal.apply(hold).handle((written, failure) -> {
+                    if (failure != null) {
+                        log.warn("reservation journal: {} (the call goes on; a crash now would not charge it)",
+                                failure.toString());
+                    }
+                    return forward;
+                });
+            });
         });
     }
 

@@ -1,0 +1,251 @@
+package tollgate.metering.log;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The usage log's own journal of budget holds, so that {@code kill -9} can never reopen a spent budget (issue 17):
+ * a call's reservation is appended here before the call is forwarded, and its end once the call's usage record has
+ * been written. At start-up, holds that never ended are charged at their worst case: each becomes a usage record
+ * ({@code estimated: true}, {@code error: "tollgate_restarted"}) before anything reads the log, so the ledger rebuild,
+ * {@code stats} and the reports all count them.
+ * <p>One file, {@code <log dir>/reservations.journal}, one JSON object per line: {@code {"hold":id,…}} and
+ * {@code {"end":id}}. Written only by the usage-log writer thread, in order with the records (a call's end is written
+ * after its record, so a crash between the two charges the call twice rather than never); emptied whenever no hold is
+ * open and it has grown past {@link #COMPACT_BYTES}.
+ * <p>Durability: a hold is written (in the page cache) before its call is forwarded, so a killed process loses none;
+ * on power loss, what {@code log.fsync} leaves at risk (batch: 200 ms).
+ */
+public final class ReservationJournal implements AutoCloseable {
+    public static final String FILE_NAME = "reservations.journal";
+    /** The error of a usage record made at start-up for a call whose process died with it in flight. */
+    public static final String RESTARTED = "tollgate_restarted";
+    static final long COMPACT_BYTES = 1 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a hold says about its call: enough for the usage record it becomes if the process dies. */
+    public record Hold(String id, Instant ts, String key, String endpoint, @Nullable String model,
+                       @Nullable String pricedAs, boolean stream, @Nullable String user, Map<String, String> tags,
+                       BigDecimal usd, long tokens) {
+        public Hold {
+            tags = Map.copyOf(tags);
+        }
+    }
+
+    private final Path path;
+    private final Set<String> open = new HashSet<>();
+    private @Nullable FileChannel channel;
+    private boolean dirty;
+
+    ReservationJournal(Path dir) {
+        this.path = dir.resolve(FILE_NAME);
+    }
+
+    /** Appends lines (writer thread); nothing is forced here. */
+    void write(List<String> lines) throws IOException {
+        if (lines.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String l : lines) {
+            sb.append(l).append('\n');
+        }
+        ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+        FileChannel ch = channel();
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+        dirty = true;
+        if (open.isEmpty() && ch.size() > COMPACT_BYTES) {
+            // every hold written so far has ended: nothing in the file is worth keeping
+            ch.truncate(0);
+        }
+    }
+
+    String holdLine(Hold h) {
+        open.add(h.id());
+        return toJson(h);
+    }
+
+    String endLine(String id) {
+        open.remove(id);
+        return "{\"end\":" + quote(id) + "}";
+    }
+
+    boolean isOpen(String id) {
+        return open.contains(id);
+    }
+
+    boolean dirty() {
+        return dirty;
+    }
+
+    void force() throws IOException {
+        if (dirty && channel != null) {
+            channel.force(false);
+            dirty = false;
+        }
+    }
+
+    private FileChannel channel() throws IOException {
+        FileChannel ch = channel;
+        if (ch == null) {
+            ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            channel = ch;
+        }
+        return ch;
+    }
+
+    @Override
+    public void close() throws IOException {
+        FileChannel ch = channel;
+        channel = null;
+        if (ch != null) {
+            ch.close();
+        }
+    }
+
+    static String toJson(Hold h) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = JSON.getFactory().createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("hold", h.id());
+            g.writeStringField("ts", h.ts().toString());
+            g.writeStringField("key", h.key());
+            g.writeStringField("endpoint", h.endpoint());
+            g.writeStringField("model", h.model());
+            g.writeStringField("priced_as", h.pricedAs());
+            g.writeBooleanField("stream", h.stream());
+            g.writeStringField("user", h.user());
+            g.writeObjectFieldStart("tags");
+            for (Map.Entry<String, String> e : h.tags().entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeFieldName("usd");
+            g.writeNumber(h.usd());
+            g.writeNumberField("tokens", h.tokens());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The holds in {@code dir}'s journal that never ended, in the order they were written; lines that do not parse are skipped. */
+    public static List<Hold> openHolds(Path dir) throws IOException {
+        Map<String, Hold> holds = new LinkedHashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(dir.resolve(FILE_NAME), StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                JsonNode n;
+                try {
+                    n = JSON.readTree(line);
+                } catch (IOException torn) {
+                    continue; // the last line of a killed process may be cut short
+                }
+                if (n == null || !n.isObject()) {
+                    continue;
+                }
+                if (n.hasNonNull("end")) {
+                    holds.remove(n.get("end").asText());
+                } else if (n.hasNonNull("hold")) {
+                    Hold h = parse(n);
+                    if (h != null) {
+                        holds.put(h.id(), h);
+                    }
+                }
+            }
+        } catch (NoSuchFileException none) {
+            return List.of();
+        }
+        return new ArrayList<>(holds.values());
+    }
+
+    private static @Nullable Hold parse(JsonNode n) {
+        try {
+            Map<String, String> tags = new LinkedHashMap<>();
+            JsonNode t = n.get("tags");
+            if (t != null && t.isObject()) {
+                t.fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+            }
+            return new Hold(n.get("hold").asText(), Instant.parse(n.get("ts").asText()), n.get("key").asText(),
+                    n.get("endpoint").asText(), text(n, "model"), text(n, "priced_as"), n.path("stream").asBoolean(),
+                    text(n, "user"), tags, n.get("usd").decimalValue(), n.get("tokens").asLong());
+        } catch (RuntimeException malformed) {
+            return null;
+        }
+    }
+
+    private static @Nullable String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    /** The usage record a hold becomes when its process died with the call in flight: charged at its worst case. */
+    public static UsageRecord restartedRecord(Hold h, Instant now) {
+        return new UsageRecord(now, "tg-restarted-" + h.id(), h.key(), h.endpoint(), h.model(), h.pricedAs(), h.stream(),
+                0, 0, 0, h.tokens(), 0, h.tokens(), true, h.usd(), 0, 0, h.user(), h.tags(), RESTARTED);
+    }
+
+    /**
+     * Start-up, before anything reads the log: every hold of {@code dir}'s journal that never ended becomes a usage
+     * record charged at its worst case, written and forced with the log's own file code; then the journal is
+     * removed. Blocking file I/O.
+     *
+     * @return the holds charged (for a store that is not rebuilt from the log, e.g. Redis, to charge as well)
+     */
+    public static List<Hold> recover(Path dir, Instant now) throws IOException {
+        List<Hold> open = openHolds(dir);
+        if (!open.isEmpty()) {
+            UsageLogFile file = new UsageLogFile(dir, true);
+            try {
+                Map<LocalDate, StringBuilder> byDay = new LinkedHashMap<>();
+                for (Hold h : open) {
+                    UsageRecord r = restartedRecord(h, now);
+                    byDay.computeIfAbsent(LocalDate.ofInstant(r.ts(), ZoneOffset.UTC), d -> new StringBuilder())
+                            .append(UsageRecordJson.toJson(r)).append('\n');
+                }
+                for (Map.Entry<LocalDate, StringBuilder> e : byDay.entrySet()) {
+                    file.write(e.getKey(), ByteBuffer.wrap(e.getValue().toString().getBytes(StandardCharsets.UTF_8)));
+                }
+                file.force();
+            } finally {
+                file.close();
+            }
+        }
+        Files.deleteIfExists(dir.resolve(FILE_NAME));
+        return open;
+    }
+}

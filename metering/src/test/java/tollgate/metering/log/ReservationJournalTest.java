@@ -1,0 +1,81 @@
+package tollgate.metering.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.config.FsyncMode;
+
+class ReservationJournalTest {
+    static final Instant TS = Instant.parse("2026-12-03T10:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    static ReservationJournal.Hold hold(String id, String usd) {
+        return new ReservationJournal.Hold(id, TS, "storybot", "/v1/chat/completions", "gpt-4o-mini", "gpt-4o-mini",
+                false, "u1", Map.of("team", "search"), new BigDecimal(usd), 130);
+    }
+
+    UsageLogWriter writer() {
+        return UsageLogWriter.start(dir, FsyncMode.BATCH, 64, UsageLogCounters.NONE, System::nanoTime);
+    }
+
+    @Test
+    void holdsAreWrittenBeforeTheirFutureCompletesAndEndedOnesAreNotOpen() throws Exception {
+        UsageLogWriter w = writer();
+        w.hold(hold("r1", "0.001")).get(5, TimeUnit.SECONDS);
+        w.hold(hold("r2", "0.002")).get(5, TimeUnit.SECONDS);
+        // the hold is in the file once its future completes: what a killed process leaves behind
+        assertThat(ReservationJournal.openHolds(dir)).extracting(ReservationJournal.Hold::id).containsExactly("r1", "r2");
+        w.append(TestRecords.specExample());
+        w.ended(List.of("r1"));
+        w.flush().get(5, TimeUnit.SECONDS);
+        List<ReservationJournal.Hold> open = ReservationJournal.openHolds(dir);
+        assertThat(open).containsExactly(hold("r2", "0.002"));
+        w.close();
+        // a hold still open at a graceful stop stays for the next start
+        assertThat(ReservationJournal.openHolds(dir)).extracting(ReservationJournal.Hold::id).containsExactly("r2");
+    }
+
+    @Test
+    void recoveryChargesOpenHoldsAtTheirWorstCaseAsRecordsAndEmptiesTheJournal() throws Exception {
+        UsageLogWriter w = writer();
+        w.hold(hold("r1", "0.001")).get(5, TimeUnit.SECONDS);
+        w.hold(hold("r2", "0.0025")).get(5, TimeUnit.SECONDS);
+        w.ended(List.of("r1"));
+        w.close();
+        // a process killed mid-write leaves a torn last line: skipped
+        Files.writeString(dir.resolve(ReservationJournal.FILE_NAME), "{\"hold\":\"r3\",\"ts\":\"20",
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+
+        Instant now = Instant.parse("2026-12-03T11:00:00Z");
+        List<ReservationJournal.Hold> charged = ReservationJournal.recover(dir, now);
+        assertThat(charged).extracting(ReservationJournal.Hold::id).containsExactly("r2");
+        assertThat(dir.resolve(ReservationJournal.FILE_NAME)).doesNotExist();
+        List<UsageLine> lines = new java.util.ArrayList<>();
+        new UsageLogReader(dir).read(LocalDate.of(2026, 12, 3), LocalDate.of(2026, 12, 3), lines::add);
+        assertThat(lines).singleElement().satisfies(l -> {
+            assertThat(l.key()).isEqualTo("storybot");
+            assertThat(l.costUsd()).isEqualByComparingTo("0.0025");
+            assertThat(l.totalTokens()).isEqualTo(130);
+            assertThat(l.error()).isEqualTo(ReservationJournal.RESTARTED);
+            assertThat(l.estimated()).isTrue();
+        });
+        assertThat(Files.readString(dir.resolve("usage-" + LocalDate.ofInstant(now, ZoneOffset.UTC) + ".jsonl")))
+                .contains("\"error\":\"tollgate_restarted\"").contains("\"user\":\"u1\"");
+        // a second start finds nothing more to charge
+        assertThat(ReservationJournal.recover(dir, now)).isEmpty();
+    }
+}
