@@ -23,9 +23,9 @@ public final class PricingTableFormatter {
             .build();
     private static final String ABSENT = "-";
     private static final String[] HEADER = {"MODEL", "INPUT", "CACHED", "OUTPUT", "CACHE WRITE",
-        "LONG CONTEXT (ABOVE: IN/CACHED/OUT)", "MAX OUTPUT", "CHEAPER ALTERNATIVE"};
+        "LONG CONTEXT (ABOVE: IN/CACHED/OUT)", "MAX OUTPUT", "CHEAPER ALTERNATIVE", "TIERS"};
     /** Columns printed flush right (numbers). */
-    private static final boolean[] RIGHT = {false, true, true, true, true, false, true, false};
+    private static final boolean[] RIGHT = {false, true, true, true, true, false, true, false, false};
 
     private PricingTableFormatter() {
     }
@@ -48,7 +48,8 @@ public final class PricingTableFormatter {
                 lc == null ? ABSENT : ">" + lc.aboveInputTokens() + ": " + num(lc.input()) + " / " + num(lc.cachedInput())
                         + " / " + num(lc.output()) + (lc.cacheWrite() == null ? "" : " (cache write " + num(lc.cacheWrite()) + ")"),
                 p.maxOutputTokens() == null ? ABSENT : p.maxOutputTokens().toString(),
-                p.cheaperAlternative() == null ? ABSENT : p.cheaperAlternative()});
+                p.cheaperAlternative() == null ? ABSENT : p.cheaperAlternative(),
+                p.tiers().isEmpty() ? ABSENT : String.join(",", p.tiers().keySet())});
         }
         columns(out, rows, RIGHT);
         if (!t.aliases().isEmpty()) {
@@ -78,20 +79,23 @@ public final class PricingTableFormatter {
             putIfPresent(n, "cached_input", p.cachedInput());
             n.put("output", p.output());
             putIfPresent(n, "cache_write", p.cacheWrite());
-            LongContextTier lc = p.longContext();
-            if (lc != null) {
-                ObjectNode tier = n.putObject("long_context");
-                tier.put("above_input_tokens", lc.aboveInputTokens());
-                tier.put("input", lc.input());
-                putIfPresent(tier, "cached_input", lc.cachedInput());
-                tier.put("output", lc.output());
-                putIfPresent(tier, "cache_write", lc.cacheWrite());
-            }
+            putLongContext(n, p.longContext());
             if (p.maxOutputTokens() != null) {
                 n.put("max_output_tokens", p.maxOutputTokens());
             }
             if (p.cheaperAlternative() != null) {
                 n.put("cheaper_alternative", p.cheaperAlternative());
+            }
+            if (!p.tiers().isEmpty()) {
+                ObjectNode tiers = n.putObject("tiers");
+                p.tiers().forEach((name, tp) -> {
+                    ObjectNode tn = tiers.putObject(name);
+                    tn.put("input", tp.input());
+                    putIfPresent(tn, "cached_input", tp.cachedInput());
+                    tn.put("output", tp.output());
+                    putIfPresent(tn, "cache_write", tp.cacheWrite());
+                    putLongContext(tn, tp.longContext());
+                });
             }
         }
         ObjectNode aliases = root.putObject("aliases");
@@ -100,6 +104,17 @@ public final class PricingTableFormatter {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of strings and numbers always serialises", e);
+        }
+    }
+
+    private static void putLongContext(ObjectNode n, @Nullable LongContextTier lc) {
+        if (lc != null) {
+            ObjectNode tier = n.putObject("long_context");
+            tier.put("above_input_tokens", lc.aboveInputTokens());
+            tier.put("input", lc.input());
+            putIfPresent(tier, "cached_input", lc.cachedInput());
+            tier.put("output", lc.output());
+            putIfPresent(tier, "cache_write", lc.cacheWrite());
         }
     }
 

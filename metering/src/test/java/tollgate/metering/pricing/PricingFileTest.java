@@ -115,7 +115,7 @@ class PricingFileTest {
                 at + "models.b.input: 'cheap' (expected: a decimal number >= 0, USD per 1M tokens)",
                 at + "models.c.output: missing (expected: a decimal number >= 0, USD per 1M tokens)",
                 at + "models.d.colour: unknown key (expected one of: cache_write, cached_input, cheaper_alternative, "
-                        + "input, long_context, max_output_tokens, output)",
+                        + "input, long_context, max_output_tokens, output, tiers)",
                 at + "models.e.max_output_tokens: '0' (expected: a whole number > 0)",
                 at + "models.f.long_context.above_input_tokens: missing (expected: a whole number > 0)",
                 at + "models.g.cheaper_alternative: 'nothing-like-it' (expected: a priced model or alias)",
