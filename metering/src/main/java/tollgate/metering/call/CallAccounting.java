@@ -154,6 +154,9 @@ public final class CallAccounting implements AutoCloseable {
             // (with the local store) in the budget too
             metrics.request(req.keyId(), record.model(), req.path(), end.status());
             metrics.usage(record);
+            if (r.unpricedTier()) {
+                metrics.unpricedTier(record.model());
+            }
             metrics.latency(req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
             settle(r.settlement());
             records.add(record);

@@ -6,6 +6,7 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UsageUnits;
 import tollgate.metering.pricing.CostCalculator;
 import tollgate.metering.pricing.PricedModel;
 import tollgate.metering.pricing.PricingTable;
@@ -25,8 +26,12 @@ public final class CallRecorder {
         this.estimator = estimator;
     }
 
-    /** The one record of a finished call (null for a call that is not metered) and its settlement. */
-    public record Recorded(@Nullable UsageRecord record, Settlement settlement, BigDecimal costUsd) {}
+    /**
+     * The one record of a finished call (null for a call that is not metered) and its settlement.
+     *
+     * @param unpricedTier the response named a service tier its model has no price for: billed at standard prices
+     */
+    public record Recorded(@Nullable UsageRecord record, Settlement settlement, BigDecimal costUsd, boolean unpricedTier) {}
 
     /** The worst case of a call about to be forwarded (SPEC 7): the estimated prompt plus the output cap. */
     public record WorstCase(BigDecimal usd, long tokens) {}
@@ -35,7 +40,7 @@ public final class CallRecorder {
                            Instant endedAt, PricingTable pricing) {
         RequestInfo req = call.request();
         if (req == null) {
-            return new Recorded(null, Settlement.NONE, BigDecimal.ZERO);
+            return new Recorded(null, Settlement.NONE, BigDecimal.ZERO, false);
         }
         Outcome outcome = end.outcome();
         boolean success = meter != null && end.status() >= 200 && end.status() < 300;
@@ -54,14 +59,22 @@ public final class CallRecorder {
         String responseModel = meter == null ? null : meter.model();
         String model = responseModel != null ? responseModel : req.model();
         PricedModel priced = pricing.resolve(responseModel, req.model());
-        BigDecimal cost = priced == null ? null : CostCalculator.cost(priced.price(), usage);
+        String tier = meter == null ? null : meter.serviceTier();
+        BigDecimal cost = priced == null ? null : CostCalculator.cost(priced.price(), usage, tier);
+        boolean unpricedTier = priced != null && !CostCalculator.tierPriced(priced.price(), tier, usage.inputTokens());
         UsageRecord record = new UsageRecord(endedAt, requestId != null ? requestId : newRequestId(),
                 call.keyId(), req.endpoint().path(), model, priced == null ? null : priced.name(), req.stream(),
                 end.status(), usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens(),
                 usage.reasoningTokens(), usage.totalTokens(), estimated, cost, end.durationNanos() / 1_000_000,
-                end.ttfbNanos() / 1_000_000, call.user(), call.tags(), errorOf(outcome, end.status(), meter));
+                end.ttfbNanos() / 1_000_000, call.user(), call.tags(), errorOf(outcome, end.status(), meter),
+                units(usage, tier));
         BigDecimal spent = cost == null ? BigDecimal.ZERO : cost;
-        return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent);
+        return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent, unpricedTier);
+    }
+
+    private static UsageUnits units(Usage u, @Nullable String tier) {
+        return new UsageUnits(u.cacheCreationInputTokens(), u.audioInputTokens(), u.audioOutputTokens(),
+                u.imageOutputTokens(), 0, 0, BigDecimal.ZERO, 0, tier, null, false);
     }
 
     /** The worst case to reserve before forwarding: prompt + the request's output cap, else the model's. */

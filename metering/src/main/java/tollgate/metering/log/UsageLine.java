@@ -61,6 +61,17 @@ public final class UsageLine {
     @Nullable String user;
     Map<String, String> tags = Map.of();
     @Nullable String error;
+    long cacheWriteTokens;
+    long audioInputTokens;
+    long audioOutputTokens;
+    long imageOutputTokens;
+    long webSearchCalls;
+    long images;
+    BigDecimal audioSeconds = BigDecimal.ZERO;
+    long characters;
+    @Nullable String serviceTier;
+    @Nullable String provider;
+    boolean batch;
 
     UsageLine() {
     }
@@ -159,11 +170,17 @@ public final class UsageLine {
         return error;
     }
 
+    /** SPEC 12's units of the line (absent ones 0, null or false); a new object per call. */
+    public UsageUnits units() {
+        return new UsageUnits(cacheWriteTokens, audioInputTokens, audioOutputTokens, imageOutputTokens, webSearchCalls,
+                images, audioSeconds, characters, serviceTier, provider, batch);
+    }
+
     /** A copy that outlives the callback; a line without {@code request_id} gets {@code ""}. */
     public UsageRecord toRecord() {
         return new UsageRecord(ts(), requestId == null ? "" : requestId, key(), endpoint(), model, pricedAs, stream,
                 status, inputTokens, cachedInputTokens, outputTokens, reasoningTokens, totalTokens, estimated,
-                costUsd, durationMs, ttfbMs, user, tags, error);
+                costUsd, durationMs, ttfbMs, user, tags, error, units());
     }
 
     void reset() {
@@ -186,6 +203,17 @@ public final class UsageLine {
         user = null;
         tags = Map.of();
         error = null;
+        cacheWriteTokens = 0;
+        audioInputTokens = 0;
+        audioOutputTokens = 0;
+        imageOutputTokens = 0;
+        webSearchCalls = 0;
+        images = 0;
+        audioSeconds = BigDecimal.ZERO;
+        characters = 0;
+        serviceTier = null;
+        provider = null;
+        batch = false;
     }
 
     private static String present(@Nullable String value) {

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageLogCounters;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UsageUnits;
 import tollgate.metering.usage.FieldCap;
 import tollgate.metering.usage.Endpoint;
 
@@ -40,6 +41,8 @@ public final class TollgateMetrics {
     private final ConcurrentHashMap<L3, TokenCounters> tokens = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, CostSum> costs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> unpriced = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> unpricedTiers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L2, Counter> units = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, BudgetGauges> budgets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, Counter> rejections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, Counter> alerts = new ConcurrentHashMap<>();
@@ -95,6 +98,7 @@ public final class TollgateMetrics {
         TokenCounters t = cached(tokens, new L3(key, model, r.estimated() ? "true" : "false"),
                 l -> new TokenCounters(registry, Tags.of("key", l.a(), "model", l.b(), "estimated", l.c())));
         t.add(r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens());
+        units(model, r.units());
         BigDecimal cost = r.costUsd();
         if (cost != null) {
             cached(costs, new L2(key, model), l -> CostSum.register(registry, l.a(), l.b())).add(cost);
@@ -104,6 +108,42 @@ public final class TollgateMetrics {
                     .description("Metered calls whose model has no price")
                     .tag("model", m).register(registry)).increment();
         }
+    }
+
+    /**
+     * A call whose response named a service tier its model has no price for (SPEC 12): it was billed at the
+     * standard prices, and counted here, never dropped.
+     */
+    public void unpricedTier(@Nullable String model) {
+        cached(unpricedTiers, modelLabel(model), m -> Counter.builder("tollgate.unpriced.tier")
+                .description("Calls at a service tier their model has no price for, billed at standard prices")
+                .tag("model", m).register(registry)).increment();
+    }
+
+    /** {@code tollgate_units_total{model, unit}}: SPEC 12's units besides text tokens; zero counts touch nothing. */
+    private void units(String model, UsageUnits u) {
+        unit(model, "cache_write_tokens", u.cacheWriteTokens());
+        unit(model, "audio_input_tokens", u.audioInputTokens());
+        unit(model, "audio_output_tokens", u.audioOutputTokens());
+        unit(model, "image_output_tokens", u.imageOutputTokens());
+        unit(model, "web_search_calls", u.webSearchCalls());
+        unit(model, "images", u.images());
+        unit(model, "characters", u.characters());
+        if (u.audioSeconds().signum() > 0) {
+            unitCounter(model, "audio_seconds").increment(u.audioSeconds().doubleValue());
+        }
+    }
+
+    private void unit(String model, String unit, long n) {
+        if (n > 0) {
+            unitCounter(model, unit).increment(n);
+        }
+    }
+
+    private Counter unitCounter(String model, String unit) {
+        return cached(units, new L2(model, unit), l -> Counter.builder("tollgate.units")
+                .description("Units metered besides text tokens (SPEC 12), by unit")
+                .tags("model", l.a(), "unit", l.b()).register(registry));
     }
 
     /**

@@ -10,8 +10,8 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Scans a JSON answer as its bytes arrive and keeps only the top-level {@code model} string and the {@code usage}
- * and {@code error} objects: never the whole body.
+ * Scans a JSON answer as its bytes arrive and keeps only the top-level {@code model} and {@code service_tier} strings
+ * and the {@code usage} and {@code error} objects: never the whole body.
  *
  * <p>A byte-level pass follows the top level of the object (keys, colons, commas) and skips every other value by
  * counting brackets and quotes, without decoding it: a 1 MiB {@code content} costs one pass over its bytes and no
@@ -37,8 +37,9 @@ final class JsonBodyScanner {
     private static final int MODEL = 1;
     private static final int USAGE = 2;
     private static final int ERROR = 3;
-    private static final byte[][] KEYS = {null, ascii("model"), ascii("usage"), ascii("error")};
-    private static final int MAX_KEY_BYTES = 8;
+    private static final int SERVICE_TIER = 4;
+    private static final byte[][] KEYS = {null, ascii("model"), ascii("usage"), ascii("error"), ascii("service_tier")};
+    private static final int MAX_KEY_BYTES = 12;
     // one capture scratch per thread, taken out while in use (as SseDecoder's): no array per answer
     private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
 
@@ -60,6 +61,7 @@ final class JsonBodyScanner {
     private @Nullable String model;
     private @Nullable Usage usage;
     private @Nullable JsonNode error;
+    private @Nullable String serviceTier;
 
     void feed(ByteBuffer buf) {
         if (state == DONE) {
@@ -104,6 +106,10 @@ final class JsonBodyScanner {
 
     @Nullable JsonNode error() {
         return error;
+    }
+
+    @Nullable String serviceTier() {
+        return serviceTier;
     }
 
     /** Consumes bytes from {@code i} in the current state; returns the index of the first byte not consumed. */
@@ -174,7 +180,7 @@ final class JsonBodyScanner {
         inString = false;
         capturing = false;
         if (c == '"') {
-            capturing = field == MODEL;
+            capturing = field == MODEL || field == SERVICE_TIER;
             inString = true;
             state = IN_STRING;
         } else if (c == '{' || c == '[') {
@@ -266,6 +272,7 @@ final class JsonBodyScanner {
             case MODEL -> model = string(c, capturedLength);
             case USAGE -> usage = usage(c, capturedLength);
             case ERROR -> error = tree(c, capturedLength);
+            case SERVICE_TIER -> serviceTier = string(c, capturedLength);
             default -> {
             }
         }
@@ -313,7 +320,7 @@ final class JsonBodyScanner {
     }
 
     private static int field(byte[] key, int length) {
-        for (int f = MODEL; f <= ERROR; f++) {
+        for (int f = MODEL; f <= SERVICE_TIER; f++) {
             if (Arrays.equals(key, 0, length, KEYS[f], 0, KEYS[f].length)) {
                 return f;
             }

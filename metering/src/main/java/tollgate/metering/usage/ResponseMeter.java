@@ -12,9 +12,9 @@ import tollgate.metering.sse.SseDecoder;
  * Meters one upstream answer from its body bytes as they pass, holding no more of the body than one event.
  *
  * <pre>
- * upstream body ─onBytes()→ ResponseMeter ─→ usage(), model(), errorCode(), streamedText(), streamCompleted()
+ * upstream body ─onBytes()→ ResponseMeter ─→ usage(), model(), serviceTier(), errorCode(), streamedText(), streamCompleted()
  *                  text/event-stream: SseDecoder → StreamEventReader (each event's bytes, one streaming pass)
- *                  JSON:              JsonBodyScanner (top level followed byte by byte; model, usage and error only)
+ *                  JSON:              JsonBodyScanner (top level followed byte by byte; model, service_tier, usage, error)
  * </pre>
  *
  * <p>When tollgate added {@code stream_options.include_usage} to a streamed request ({@link #holdsBack()}),
@@ -136,6 +136,14 @@ public final class ResponseMeter {
             return events.model();
         }
         return json == null ? null : json.model();
+    }
+
+    /** The answer's {@code service_tier} (the tier it was billed at; the last one a stream named), or null. */
+    public @Nullable String serviceTier() {
+        if (events != null) {
+            return events.serviceTier();
+        }
+        return json == null ? null : json.serviceTier();
     }
 
     /** The answer's {@code error.code}, else its {@code error.type}; null when the body carries no error object. */

@@ -30,6 +30,7 @@ final class StreamEventReader {
     private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
     private @Nullable String model;
+    private @Nullable String serviceTier;
     private @Nullable Usage usage;
     private @Nullable String errorCode;
     private boolean completed;
@@ -41,6 +42,8 @@ final class StreamEventReader {
     private int type;
     private @Nullable String eventModel;
     private boolean sawModel;
+    private @Nullable String eventTier;
+    private @Nullable String responseTier;
     private @Nullable Usage eventUsage;
     private @Nullable JsonNode eventError;
     private int choices;
@@ -107,6 +110,8 @@ final class StreamEventReader {
         type = eventName == null ? EventType.CHUNK : EventType.of(eventName);
         eventModel = null;
         sawModel = false;
+        eventTier = null;
+        responseTier = null;
         eventUsage = null;
         eventError = null;
         choices = -1;
@@ -140,6 +145,7 @@ final class StreamEventReader {
                     }
                 }
                 case "usage" -> eventUsage = usage(p, v);
+                case "service_tier" -> eventTier = v == JsonToken.VALUE_STRING ? changed(p, serviceTier) : skipTier(p);
                 case "error" -> eventError = v == JsonToken.START_OBJECT ? JsonMappers.RESPONSE.readTree(p) : skip(p);
                 case "choices" -> {
                     if (v != JsonToken.START_ARRAY || (sawType && type != EventType.CHUNK)) {
@@ -263,6 +269,7 @@ final class StreamEventReader {
                     }
                 }
                 case "usage" -> responseUsage = usage(p, v);
+                case "service_tier" -> responseTier = v == JsonToken.VALUE_STRING ? changed(p, serviceTier) : skipTier(p);
                 case "error" -> responseError = v == JsonToken.START_OBJECT ? JsonMappers.RESPONSE.readTree(p) : skip(p);
                 default -> p.skipChildren();
             }
@@ -272,6 +279,9 @@ final class StreamEventReader {
     private boolean endEvent(byte[] data, int offset, int length) {
         if (type == EventType.CHUNK) {
             applyModel(eventModel, sawModel);
+            if (eventTier != null) {
+                serviceTier = eventTier;
+            }
             if (eventError != null) {
                 errorCode = ResponseMeter.errorCodeOf(eventError);
             }
@@ -291,6 +301,10 @@ final class StreamEventReader {
         }
         if (type == EventType.LIFECYCLE || type == EventType.TERMINAL) {
             applyModel(responseModel, sawResponseModel);
+            if (responseTier != null) {
+                // response.created echoes the request's tier ("auto"); response.completed names the one billed
+                serviceTier = responseTier;
+            }
             if (responseUsage != null) {
                 usage = responseUsage;
             }
@@ -333,6 +347,11 @@ final class StreamEventReader {
      * the same, so a stream makes its model String once.
      */
     private @Nullable String changedModel(JsonParser p) throws IOException {
+        return changed(p, model);
+    }
+
+    /** The current string, cut at 128 characters, when not empty and different from {@code kept}; else null. */
+    private static @Nullable String changed(JsonParser p, @Nullable String kept) throws IOException {
         int n = p.getTextLength();
         if (n == 0) {
             return null;
@@ -342,7 +361,7 @@ final class StreamEventReader {
         if (n > FieldCap.MAX_CHARS) {
             n = FieldCap.cut(CharBuffer.wrap(c), o);
         }
-        String m = model;
+        String m = kept;
         if (m != null && m.length() == n) {
             int i = 0;
             while (i < n && c[o + i] == m.charAt(i)) {
@@ -373,6 +392,11 @@ final class StreamEventReader {
     }
 
     private static @Nullable JsonNode skip(JsonParser p) throws IOException {
+        p.skipChildren();
+        return null;
+    }
+
+    private static @Nullable String skipTier(JsonParser p) throws IOException {
         p.skipChildren();
         return null;
     }
@@ -438,6 +462,10 @@ final class StreamEventReader {
 
     @Nullable Usage usage() {
         return usage;
+    }
+
+    @Nullable String serviceTier() {
+        return serviceTier;
     }
 
     @Nullable String errorCode() {
