@@ -6,6 +6,7 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UnitCounts;
 import tollgate.metering.log.UsageUnits;
 import tollgate.metering.pricing.CostCalculator;
 import tollgate.metering.pricing.PricedModel;
@@ -73,8 +74,8 @@ public final class CallRecorder {
     }
 
     private static UsageUnits units(Usage u, @Nullable String tier) {
-        return new UsageUnits(u.cacheCreationInputTokens(), u.audioInputTokens(), u.audioOutputTokens(),
-                u.imageOutputTokens(), 0, 0, BigDecimal.ZERO, 0, tier, null, false);
+        return new UsageUnits(new UnitCounts(u.cacheCreationInputTokens(), u.audioInputTokens(), u.audioOutputTokens(),
+                u.imageOutputTokens(), 0, 0, BigDecimal.ZERO, 0), tier, null, false);
     }
 
     /** The worst case to reserve before forwarding: prompt + the request's output cap, else the model's. */

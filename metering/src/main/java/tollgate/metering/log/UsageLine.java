@@ -172,8 +172,17 @@ public final class UsageLine {
 
     /** SPEC 12's units of the line (absent ones 0, null or false); a new object per call. */
     public UsageUnits units() {
-        return new UsageUnits(cacheWriteTokens, audioInputTokens, audioOutputTokens, imageOutputTokens, webSearchCalls,
-                images, audioSeconds, characters, serviceTier, provider, batch);
+        return new UsageUnits(counts(), serviceTier, provider, batch);
+    }
+
+    /** SPEC 12's unit counts of the line; {@link UnitCounts#ZERO} (no allocation) for a line without any. */
+    public UnitCounts counts() {
+        if (cacheWriteTokens == 0 && audioInputTokens == 0 && audioOutputTokens == 0 && imageOutputTokens == 0
+                && webSearchCalls == 0 && images == 0 && audioSeconds.signum() == 0 && characters == 0) {
+            return UnitCounts.ZERO;
+        }
+        return new UnitCounts(cacheWriteTokens, audioInputTokens, audioOutputTokens, imageOutputTokens, webSearchCalls,
+                images, audioSeconds, characters);
     }
 
     /** A copy that outlives the callback; a line without {@code request_id} gets {@code ""}. */

@@ -124,7 +124,8 @@ public final class UsageRecordJson {
     }
 
     /** SPEC 12's fields, after SPEC 8's. */
-    private static void writeUnits(JsonGenerator g, UsageUnits u) throws IOException {
+    private static void writeUnits(JsonGenerator g, UsageUnits units) throws IOException {
+        UnitCounts u = units.counts();
         g.writeFieldName(F_CACHE_WRITE);
         g.writeNumber(u.cacheWriteTokens());
         g.writeFieldName(F_AUDIO_INPUT);
@@ -142,11 +143,11 @@ public final class UsageRecordJson {
         g.writeFieldName(F_CHARACTERS);
         g.writeNumber(u.characters());
         g.writeFieldName(F_SERVICE_TIER);
-        g.writeString(u.serviceTier());
+        g.writeString(units.serviceTier());
         g.writeFieldName(F_PROVIDER);
-        g.writeString(u.provider());
+        g.writeString(units.provider());
         g.writeFieldName(F_BATCH);
-        g.writeBoolean(u.batch());
+        g.writeBoolean(units.batch());
     }
 
     /** ISO-8601 UTC with exactly three fraction digits, as in the log's {@code ts}. */

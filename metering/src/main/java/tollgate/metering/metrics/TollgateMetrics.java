@@ -4,13 +4,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageLogCounters;
 import tollgate.metering.log.UsageRecord;
-import tollgate.metering.log.UsageUnits;
+import tollgate.metering.log.UnitCounts;
 import tollgate.metering.usage.FieldCap;
 import tollgate.metering.usage.Endpoint;
 
@@ -98,7 +99,7 @@ public final class TollgateMetrics {
         TokenCounters t = cached(tokens, new L3(key, model, r.estimated() ? "true" : "false"),
                 l -> new TokenCounters(registry, Tags.of("key", l.a(), "model", l.b(), "estimated", l.c())));
         t.add(r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens());
-        units(model, r.units());
+        units(model, r.units().counts());
         BigDecimal cost = r.costUsd();
         if (cost != null) {
             cached(costs, new L2(key, model), l -> CostSum.register(registry, l.a(), l.b())).add(cost);
@@ -121,22 +122,16 @@ public final class TollgateMetrics {
     }
 
     /** {@code tollgate_units_total{model, unit}}: SPEC 12's units besides text tokens; zero counts touch nothing. */
-    private void units(String model, UsageUnits u) {
-        unit(model, "cache_write_tokens", u.cacheWriteTokens());
-        unit(model, "audio_input_tokens", u.audioInputTokens());
-        unit(model, "audio_output_tokens", u.audioOutputTokens());
-        unit(model, "image_output_tokens", u.imageOutputTokens());
-        unit(model, "web_search_calls", u.webSearchCalls());
-        unit(model, "images", u.images());
-        unit(model, "characters", u.characters());
-        if (u.audioSeconds().signum() > 0) {
-            unitCounter(model, "audio_seconds").increment(u.audioSeconds().doubleValue());
+    private void units(String model, UnitCounts u) {
+        if (u.isZero()) {
+            return;
         }
-    }
-
-    private void unit(String model, String unit, long n) {
-        if (n > 0) {
-            unitCounter(model, unit).increment(n);
+        List<Number> values = u.values();
+        for (int i = 0; i < values.size(); i++) {
+            double v = values.get(i).doubleValue();
+            if (v > 0) {
+                unitCounter(model, UnitCounts.NAMES.get(i)).increment(v);
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.log.UnitCounts;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.Projection;
 import tollgate.metering.report.StatsReport.SeriesPoint;
@@ -34,6 +35,7 @@ final class StatsTreeWriter {
             g.writeNumberField("requests", p.requests());
             g.writeNumberField("total_tokens", p.totalTokens());
             g.writeNumberField("total_cost_usd", p.totalCostUsd());
+            units(p.units(), g);
             g.writeEndObject();
         }
         g.writeEndArray();
@@ -47,6 +49,7 @@ final class StatsTreeWriter {
                 g.writeNumberField("total_tokens", row.totalTokens());
                 g.writeNumberField("total_cost_usd", row.totalCostUsd());
                 g.writeNumberField("cost_share", row.costShare());
+                units(row.units(), g);
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -82,7 +85,20 @@ final class StatsTreeWriter {
         g.writeNumberField("estimated_requests", s.estimatedRequests());
         g.writeNumberField("error_requests", s.errorRequests());
         g.writeNumberField("unpriced_requests", s.unpricedRequests());
+        units(s.units(), g);
         g.writeEndObject();
+    }
+
+    /** SPEC 12's unit sums, by their usage-log names, every one of them (0 when none). */
+    private static void units(UnitCounts u, JsonGenerator g) throws IOException {
+        List<Number> values = u.values();
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) instanceof BigDecimal d) {
+                g.writeNumberField(UnitCounts.NAMES.get(i), d);
+            } else {
+                g.writeNumberField(UnitCounts.NAMES.get(i), values.get(i).longValue());
+            }
+        }
     }
 
     private static void projection(Projection p, JsonGenerator g) throws IOException {

@@ -27,8 +27,8 @@ class UsageRecordJsonTest {
 
     @Test
     void spec12UnitsRoundTrip() {
-        UsageUnits units = new UsageUnits(4012, 30, 40, 4160, 2, 1, new BigDecimal("8.470000267028809"), 67, "flex",
-                "openai", true);
+        UsageUnits units = new UsageUnits(new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("8.470000267028809"), 67),
+                "flex", "openai", true);
         UsageRecord base = TestRecords.specExample();
         UsageRecord r = new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(),
                 base.pricedAs(), base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(),

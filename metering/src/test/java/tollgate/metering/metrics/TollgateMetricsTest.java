@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.TestRecords;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UnitCounts;
 import tollgate.metering.log.UsageUnits;
 
 class TollgateMetricsTest {
@@ -59,7 +60,7 @@ class TollgateMetricsTest {
     void unitsAndUnpricedTiersAreCounted() {
         TollgateMetrics m = metrics;
         UsageRecord base = TestRecords.of("storybot", "gpt-4o-audio-preview", false, 100, 0, 50, 0, new BigDecimal("0.01"));
-        UsageUnits units = new UsageUnits(0, 30, 40, 0, 2, 0, new BigDecimal("1.5"), 0, "flex", null, false);
+        UsageUnits units = new UsageUnits(new UnitCounts(0, 30, 40, 0, 2, 0, new BigDecimal("1.5"), 0), "flex", null, false);
         m.usage(new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(), base.pricedAs(),
                 base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(), base.outputTokens(),
                 base.reasoningTokens(), base.totalTokens(), base.estimated(), base.costUsd(), base.durationMs(),
