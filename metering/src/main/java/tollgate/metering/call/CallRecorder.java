@@ -6,13 +6,15 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageRecord;
-import tollgate.metering.log.UnitCounts;
 import tollgate.metering.log.UsageUnits;
+import tollgate.metering.pricing.Billable;
 import tollgate.metering.pricing.CostCalculator;
 import tollgate.metering.pricing.PricedModel;
 import tollgate.metering.pricing.PricingTable;
+import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.RequestInfo;
 import tollgate.metering.usage.ResponseMeter;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.usage.Usage;
 
 /**
@@ -21,6 +23,7 @@ import tollgate.metering.usage.Usage;
  * tokenizer, so it runs on the accounting thread (never an I/O thread) and is tested with plain values.
  */
 public final class CallRecorder {
+    private static final String SEARCH_PREVIEW = "-search-preview";
     private final TokenEstimator estimator;
 
     public CallRecorder(TokenEstimator estimator) {
@@ -48,7 +51,7 @@ public final class CallRecorder {
         Usage usage = meter == null ? null : meter.usage();
         boolean estimated = false;
         if (usage == null || (outcome != Outcome.COMPLETE && !meter.streamCompleted())) {
-            if (success || (outcome.clientLeft() && end.forwarded())) {
+            if (req.endpoint().isText() && (success || (outcome.clientLeft() && end.forwarded()))) {
                 // no usage from the upstream, a stream cut short, or a client gone after the upstream had the
                 // request (it bills the prompt): count with the model's tokenizer (SPEC 5)
                 usage = estimate(req, meter);
@@ -61,21 +64,55 @@ public final class CallRecorder {
         String model = responseModel != null ? responseModel : req.model();
         PricedModel priced = pricing.resolve(responseModel, req.model());
         String tier = meter == null ? null : meter.serviceTier();
-        BigDecimal cost = priced == null ? null : CostCalculator.cost(priced.price(), usage, tier);
+        UnitCounts counts = counts(req, meter, model, usage, success);
+        BigDecimal cost = cost(req, priced, new Billable(usage, counts, tier, req.imageOption()), success);
         boolean unpricedTier = priced != null && !CostCalculator.tierPriced(priced.price(), tier, usage.inputTokens());
         UsageRecord record = new UsageRecord(endedAt, requestId != null ? requestId : newRequestId(),
                 call.keyId(), req.endpoint().path(), model, priced == null ? null : priced.name(), req.stream(),
                 end.status(), usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens(),
                 usage.reasoningTokens(), usage.totalTokens(), estimated, cost, end.durationNanos() / 1_000_000,
                 end.ttfbNanos() / 1_000_000, call.user(), call.tags(), errorOf(outcome, end.status(), meter),
-                units(usage, tier));
+                new UsageUnits(counts, tier, null, false));
         BigDecimal spent = cost == null ? BigDecimal.ZERO : cost;
         return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent, unpricedTier);
     }
 
-    private static UsageUnits units(Usage u, @Nullable String tier) {
-        return new UsageUnits(new UnitCounts(u.cacheCreationInputTokens(), u.audioInputTokens(), u.audioOutputTokens(),
-                u.imageOutputTokens(), 0, 0, BigDecimal.ZERO, 0), tier, null, false);
+    /**
+     * Moderations are free (OpenAI pricing: "free to use"); every other call is priced by the one cost function. A
+     * successful call to a model priced per image, minute or character whose answer showed none of them and no
+     * tokens (a transcription asked for plain text: no duration) has no known price: null, never $0.
+     */
+    private static @Nullable BigDecimal cost(RequestInfo req, @Nullable PricedModel priced, Billable b, boolean success) {
+        if (req.endpoint() == Endpoint.MODERATIONS) {
+            return BigDecimal.ZERO;
+        }
+        if (priced == null) {
+            return null;
+        }
+        UnitCounts n = b.units();
+        boolean measured = n.images() > 0 || n.audioSeconds().signum() > 0 || n.characters() > 0
+                || b.tokens().inputTokens() > 0 || b.tokens().outputTokens() > 0;
+        if (success && priced.price().units().perUnit() && priced.price().units().perCall() == null && !measured) {
+            return null;
+        }
+        return CostCalculator.cost(priced.price(), b);
+    }
+
+    /** SPEC 12's units of a call, from its usage, its answer and its request. */
+    private static UnitCounts counts(RequestInfo req, @Nullable ResponseMeter meter, @Nullable String model, Usage u,
+                                     boolean success) {
+        long searches = meter == null ? 0 : meter.webSearchCalls();
+        if (searches == 0 && success && req.endpoint() == Endpoint.CHAT_COMPLETIONS && model != null
+                && model.contains(SEARCH_PREVIEW)) {
+            // the Chat Completions search models search on every call, billed per call (OpenAI pricing, tool fees)
+            searches = 1;
+        }
+        BigDecimal seconds = meter == null || meter.audioSeconds() == null ? BigDecimal.ZERO : meter.audioSeconds();
+        long characters = success ? req.characters() : 0;
+        // an Images API usage without output details counts image tokens only (API reference, ImagesResponse.usage)
+        long imageOut = u.imageOutputTokens() == 0 && req.endpoint().isImages() ? u.outputTokens() : u.imageOutputTokens();
+        return new UnitCounts(u.cacheCreationInputTokens(), u.audioInputTokens(), u.audioOutputTokens(),
+                imageOut, searches, meter == null ? 0 : meter.images(), seconds, characters);
     }
 
     /** The worst case to reserve before forwarding: prompt + the request's output cap, else the model's. */

@@ -6,6 +6,7 @@ import java.time.LocalDate;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * One usage-log line as {@link UsageLogReader} hands it over: a read-side view of a {@link UsageRecord}, reused

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * Writes a {@link UsageRecord} as one usage-log line and reads it back, with SPEC 8's field names in SPEC 8's order.

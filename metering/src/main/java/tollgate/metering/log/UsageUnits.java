@@ -2,6 +2,7 @@ package tollgate.metering.log;
 
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * What a call used besides text tokens, and how it was billed (SPEC 12): its {@link UnitCounts} and the usage-log

@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageLogCounters;
 import tollgate.metering.log.UsageRecord;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.usage.FieldCap;
 import tollgate.metering.usage.Endpoint;
 

@@ -17,12 +17,15 @@ import org.jspecify.annotations.Nullable;
  * @param longContext prices for a whole call whose input is above the tier's threshold
  * @param cheaperAlternative a model named in suggestions; a product hint, not a price fact
  * @param tiers service tier ({@link ServiceTiers#key}) → its prices (SPEC 12); sorted, possibly empty
+ * @param units prices of what is not a text token (SPEC 12): audio and image tokens, images, minutes, characters,
+ *     web searches, calls
  */
 public record ModelPrice(BigDecimal input, @Nullable BigDecimal cachedInput, BigDecimal output,
                          @Nullable BigDecimal cacheWrite, @Nullable Long maxOutputTokens,
                          @Nullable LongContextTier longContext, @Nullable String cheaperAlternative,
-                         Map<String, TierPrice> tiers) {
+                         Map<String, TierPrice> tiers, UnitPrices units) {
     public ModelPrice {
+        Objects.requireNonNull(units, "units");
         tiers = Collections.unmodifiableSortedMap(new TreeMap<>(tiers));
         input = checkedPrice("input", input);
         cachedInput = cachedInput == null ? null : checkedPrice("cached_input", cachedInput);
@@ -39,34 +42,40 @@ public record ModelPrice(BigDecimal input, @Nullable BigDecimal cachedInput, Big
     public ModelPrice(BigDecimal input, @Nullable BigDecimal cachedInput, BigDecimal output,
                       @Nullable BigDecimal cacheWrite, @Nullable Long maxOutputTokens,
                       @Nullable LongContextTier longContext, @Nullable String cheaperAlternative) {
-        this(input, cachedInput, output, cacheWrite, maxOutputTokens, longContext, cheaperAlternative, Map.of());
+        this(input, cachedInput, output, cacheWrite, maxOutputTokens, longContext, cheaperAlternative, Map.of(),
+                UnitPrices.NONE);
     }
 
     /** The usual triple of a pricing file line: {@code {input, cached_input, output}}. */
     public static ModelPrice of(String input, @Nullable String cachedInput, String output) {
         return new ModelPrice(new BigDecimal(input), cachedInput == null ? null : new BigDecimal(cachedInput),
-                new BigDecimal(output), null, null, null, null, Map.of());
+                new BigDecimal(output), null, null, null, null, Map.of(), UnitPrices.NONE);
     }
 
     public ModelPrice withMaxOutputTokens(@Nullable Long tokens) {
-        return new ModelPrice(input, cachedInput, output, cacheWrite, tokens, longContext, cheaperAlternative, tiers);
+        return new ModelPrice(input, cachedInput, output, cacheWrite, tokens, longContext, cheaperAlternative, tiers, units);
     }
 
     public ModelPrice withLongContext(@Nullable LongContextTier tier) {
-        return new ModelPrice(input, cachedInput, output, cacheWrite, maxOutputTokens, tier, cheaperAlternative, tiers);
+        return new ModelPrice(input, cachedInput, output, cacheWrite, maxOutputTokens, tier, cheaperAlternative, tiers, units);
     }
 
     public ModelPrice withCacheWrite(@Nullable BigDecimal price) {
-        return new ModelPrice(input, cachedInput, output, price, maxOutputTokens, longContext, cheaperAlternative, tiers);
+        return new ModelPrice(input, cachedInput, output, price, maxOutputTokens, longContext, cheaperAlternative, tiers, units);
     }
 
     public ModelPrice withCheaperAlternative(@Nullable String model) {
-        return new ModelPrice(input, cachedInput, output, cacheWrite, maxOutputTokens, longContext, model, tiers);
+        return new ModelPrice(input, cachedInput, output, cacheWrite, maxOutputTokens, longContext, model, tiers, units);
     }
 
     public ModelPrice withTiers(Map<String, TierPrice> byTier) {
         return new ModelPrice(input, cachedInput, output, cacheWrite, maxOutputTokens, longContext, cheaperAlternative,
-                byTier);
+                byTier, units);
+    }
+
+    public ModelPrice withUnits(UnitPrices prices) {
+        return new ModelPrice(input, cachedInput, output, cacheWrite, maxOutputTokens, longContext, cheaperAlternative,
+                tiers, prices);
     }
 
     /**

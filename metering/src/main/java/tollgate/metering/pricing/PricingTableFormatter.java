@@ -86,6 +86,18 @@ public final class PricingTableFormatter {
             if (p.cheaperAlternative() != null) {
                 n.put("cheaper_alternative", p.cheaperAlternative());
             }
+            UnitPrices u = p.units();
+            putIfPresent(n, "audio_input", u.audioInput());
+            putIfPresent(n, "audio_output", u.audioOutput());
+            putIfPresent(n, "image_input", u.imageInput());
+            putIfPresent(n, "per_call", u.perCall());
+            if (!u.perImage().isEmpty()) {
+                ObjectNode images = n.putObject("per_image");
+                u.perImage().forEach(images::put);
+            }
+            putIfPresent(n, "per_minute", u.perMinute());
+            putIfPresent(n, "per_1k_characters", u.per1kCharacters());
+            putIfPresent(n, "web_search_per_1k_calls", u.webSearchPer1kCalls());
             if (!p.tiers().isEmpty()) {
                 ObjectNode tiers = n.putObject("tiers");
                 p.tiers().forEach((name, tp) -> {

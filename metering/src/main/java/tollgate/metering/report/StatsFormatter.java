@@ -12,7 +12,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.SeriesPoint;
 

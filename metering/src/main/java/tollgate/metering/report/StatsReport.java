@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * The {@code stats} tree of SPEC 8, computed once and rendered by {@link StatsFormatter} in any format.

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.Projection;
 import tollgate.metering.report.StatsReport.SeriesPoint;

@@ -6,7 +6,7 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.Projection;
 import tollgate.metering.report.StatsReport.SeriesPoint;

@@ -3,7 +3,7 @@ package tollgate.metering.report;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.usage.Usage;
 
 /**

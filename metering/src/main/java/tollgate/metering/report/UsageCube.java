@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * Calls summed per UTC day and per {@link CellKey}, plus the count of unreadable log lines per day; thread-safe.

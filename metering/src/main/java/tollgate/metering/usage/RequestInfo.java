@@ -12,6 +12,8 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +40,7 @@ public final class RequestInfo {
     private static final byte[] INCLUDE_USAGE_COMMA = ascii("\"include_usage\":true,");
     private static final byte[] OPTIONS_OBJECT = ascii("{\"include_usage\":true}");
     private static final byte[] TRUE = ascii("true");
+    private static final Set<String> UPLOAD_FIELDS = Set.of("model", "size", "quality");
 
     private final Endpoint endpoint;
     /** The body: {@code array[offset, offset + length)}, or else the buffers from position to limit. */
@@ -54,6 +57,9 @@ public final class RequestInfo {
     private long maxTokens = -1;
     private long maxOutputTokens = -1;
     private @Nullable String user;
+    private @Nullable String size;
+    private @Nullable String quality;
+    private long characters;
     // where include_usage goes, as byte offsets into the body; -1: unknown (not an object, or not UTF-8)
     private int objectStart = -1;
     private boolean objectEmpty;
@@ -132,6 +138,22 @@ public final class RequestInfo {
     /** The body's {@code user} field when it is a string, cut at 128 characters (SPEC 4). */
     public @Nullable String user() {
         return user;
+    }
+
+    /**
+     * The images asked for ({@code /v1/images/*}): {@code quality/size} ({@code hd/1024x1792}), or the size alone
+     * when the request names no quality; null when it names no size.
+     */
+    public @Nullable String imageOption() {
+        if (size == null) {
+            return null;
+        }
+        return quality == null ? size : quality + "/" + size;
+    }
+
+    /** The characters of the text to speak ({@code /v1/audio/speech} {@code input}, in code points); 0 otherwise. */
+    public long characters() {
+        return characters;
     }
 
     /**
@@ -245,6 +267,14 @@ public final class RequestInfo {
     }
 
     private void scan() {
+        if (endpoint.isUpload()) {
+            Map<String, String> fields = MultipartFields.read(array != null
+                    ? new ByteBuffer[] {ByteBuffer.wrap(array, offset, length)} : buffers(), UPLOAD_FIELDS);
+            model = fields.get("model");
+            size = fields.get("size");
+            quality = fields.get("quality");
+            return;
+        }
         try (JsonParser p = array != null
                 ? JsonMappers.REQUEST.createParser(array, offset, length)
                 : JsonMappers.REQUEST.createParser(new ByteBuffersInputStream(buffers()))) {
@@ -274,6 +304,15 @@ public final class RequestInfo {
                 case "max_tokens" -> maxTokens = JsonMappers.count(p, v);
                 case "max_output_tokens" -> maxOutputTokens = JsonMappers.count(p, v);
                 case "stream_options" -> streamOptions(p, v);
+                case "size" -> size = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "quality" -> quality = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "input" -> {
+                    if (endpoint == Endpoint.AUDIO_SPEECH && v == JsonToken.VALUE_STRING) {
+                        characters = Character.codePointCount(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
                 default -> p.skipChildren();
             }
         }
@@ -347,6 +386,9 @@ public final class RequestInfo {
         object = false;
         model = null;
         user = null;
+        size = null;
+        quality = null;
+        characters = 0;
         stream = false;
         includeUsage = false;
         maxCompletionTokens = maxTokens = maxOutputTokens = -1;

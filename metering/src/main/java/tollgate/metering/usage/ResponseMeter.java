@@ -1,6 +1,7 @@
 package tollgate.metering.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,6 +145,24 @@ public final class ResponseMeter {
             return events.serviceTier();
         }
         return json == null ? null : json.serviceTier();
+    }
+
+    /** The web searches the model ran: {@code web_search_call} items of a Responses answer or stream. */
+    public long webSearchCalls() {
+        if (events != null) {
+            return events.webSearchCalls();
+        }
+        return json == null ? 0 : json.webSearchCalls();
+    }
+
+    /** The images an Images API answer carries ({@code data} items); 0 for any other endpoint. */
+    public long images() {
+        return json == null || !endpoint.isImages() ? 0 : json.dataItems();
+    }
+
+    /** The seconds of a transcription's {@code verbose_json} answer ({@code duration}), exact; null when none. */
+    public @Nullable BigDecimal audioSeconds() {
+        return json == null ? null : json.duration();
     }
 
     /** The answer's {@code error.code}, else its {@code error.type}; null when the body carries no error object. */

@@ -28,9 +28,12 @@ final class StreamEventReader {
     static final int MAX_TEXT_CHARS = 4 << 20;
 
     private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+    /** The Responses output item of one web search the model ran (billed per call, SPEC 12). */
+    static final String WEB_SEARCH_CALL = "web_search_call";
 
     private @Nullable String model;
     private @Nullable String serviceTier;
+    private long webSearchCalls;
     private @Nullable Usage usage;
     private @Nullable String errorCode;
     private boolean completed;
@@ -44,6 +47,7 @@ final class StreamEventReader {
     private boolean sawModel;
     private @Nullable String eventTier;
     private @Nullable String responseTier;
+    private boolean webSearchItem;
     private @Nullable Usage eventUsage;
     private @Nullable JsonNode eventError;
     private int choices;
@@ -112,6 +116,7 @@ final class StreamEventReader {
         sawModel = false;
         eventTier = null;
         responseTier = null;
+        webSearchItem = false;
         eventUsage = null;
         eventError = null;
         choices = -1;
@@ -174,9 +179,31 @@ final class StreamEventReader {
                         p.skipChildren();
                     }
                 }
+                case "item" -> {
+                    if (v == JsonToken.START_OBJECT) {
+                        webSearchItem = isWebSearchCall(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
                 default -> p.skipChildren();
             }
         }
+    }
+
+    /** Whether the output item at the parser ({@code START_OBJECT}) is a {@code web_search_call}; read to its end. */
+    private static boolean isWebSearchCall(JsonParser p) throws IOException {
+        boolean found = false;
+        for (JsonToken f = next(p); f == JsonToken.FIELD_NAME; f = next(p)) {
+            String name = p.currentName();
+            JsonToken v = next(p);
+            if (name.equals("type") && v == JsonToken.VALUE_STRING) {
+                found = EventType.equals(WEB_SEARCH_CALL, p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            } else {
+                p.skipChildren();
+            }
+        }
+        return found;
     }
 
     private int readChoices(JsonParser p) throws IOException {
@@ -298,6 +325,10 @@ final class StreamEventReader {
         }
         if (EventType.isDelta(type) && laterDelta != null) {
             append(laterDelta);
+        }
+        if (type == EventType.ITEM_DONE && webSearchItem) {
+            // each output item is done once; response.completed repeats them all, so only these are counted
+            webSearchCalls++;
         }
         if (type == EventType.LIFECYCLE || type == EventType.TERMINAL) {
             applyModel(responseModel, sawResponseModel);
@@ -468,6 +499,10 @@ final class StreamEventReader {
         return serviceTier;
     }
 
+    long webSearchCalls() {
+        return webSearchCalls;
+    }
+
     @Nullable String errorCode() {
         return errorCode;
     }
@@ -497,6 +532,7 @@ final class StreamEventReader {
         static final int TERMINAL = 3;
         static final int ERROR = 4;
         static final int OTHER_RESPONSES = 5;
+        static final int ITEM_DONE = 6;
 
         private static final String RESPONSE_PREFIX = "response.";
         private static final String[] NAMES = {
@@ -504,9 +540,10 @@ final class StreamEventReader {
             "response.custom_tool_call_input.delta", "response.reasoning_text.delta",
             "response.created", "response.in_progress", "response.queued",
             "response.completed", "response.incomplete", "response.failed",
-            "error"};
+            "error", "response.output_item.done"};
         private static final int[] TYPES = {
-            DELTA, DELTA, DELTA, DELTA, DELTA, LIFECYCLE, LIFECYCLE, LIFECYCLE, TERMINAL, TERMINAL, TERMINAL, ERROR};
+            DELTA, DELTA, DELTA, DELTA, DELTA, LIFECYCLE, LIFECYCLE, LIFECYCLE, TERMINAL, TERMINAL, TERMINAL, ERROR,
+            ITEM_DONE};
 
         private EventType() {
         }
@@ -537,7 +574,7 @@ final class StreamEventReader {
             return CHUNK;
         }
 
-        private static boolean equals(String s, char[] c, int offset, int length) {
+        static boolean equals(String s, char[] c, int offset, int length) {
             if (s.length() != length) {
                 return false;
             }

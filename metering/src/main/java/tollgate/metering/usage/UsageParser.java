@@ -102,7 +102,8 @@ public final class UsageParser {
                     cacheCreation = JsonMappers.count(p, v);
                 }
                 case "prompt_tokens_details" -> details(p, v, promptDetails);
-                case "input_tokens_details" -> {
+                // the transcription API's usage says input_token_details (API reference, createTranscription)
+                case "input_tokens_details", "input_token_details" -> {
                     inputDetails = v == JsonToken.START_OBJECT;
                     details(p, v, inputDetailsCounts);
                 }

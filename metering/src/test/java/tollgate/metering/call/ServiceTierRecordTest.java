@@ -37,14 +37,16 @@ class ServiceTierRecordTest {
     void aDefaultTierIsTheStandardPriceAndAnUnknownOneIsStandardAndReported() throws Exception {
         CallRecorder.Recorded standard = record("responses_gpt-5_cached_reasoning.json", "application/json");
         // 12594 input of which 3200 cached, 1150 output: 9394 × 1.25 + 3200 × 0.125 + 1150 × 10 = 11742.5 + 400 + 11500
-        assertThat(standard.record().costUsd()).isEqualTo(new BigDecimal("0.0236425"));
+        // per 1M = 0.0236425, plus its 2 web_search_call items at $10 / 1K: 0.02
+        assertThat(standard.record().costUsd()).isEqualTo(new BigDecimal("0.0436425"));
+        assertThat(standard.record().units().counts().webSearchCalls()).isEqualTo(2);
         assertThat(standard.record().units().serviceTier()).isEqualTo("default");
         assertThat(standard.unpricedTier()).isFalse();
 
         String body = new String(bytes("responses_gpt-5_cached_reasoning.json"), StandardCharsets.UTF_8)
                 .replace("\"service_tier\": \"default\"", "\"service_tier\": \"scale\"");
         CallRecorder.Recorded unknown = record(body.getBytes(StandardCharsets.UTF_8), "application/json");
-        assertThat(unknown.record().costUsd()).isEqualTo(new BigDecimal("0.0236425"));
+        assertThat(unknown.record().costUsd()).isEqualTo(new BigDecimal("0.0436425"));
         assertThat(unknown.record().units().serviceTier()).isEqualTo("scale");
         assertThat(unknown.unpricedTier()).isTrue();
     }

@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import tollgate.metering.usage.UnitCounts;
 
 class UsageRecordJsonTest {
 

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.TestRecords;
 import tollgate.metering.log.UsageRecord;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.log.UsageUnits;
 
 class TollgateMetricsTest {

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 
 class StatsFormatterTest {
     private static final ObjectMapper JSON =

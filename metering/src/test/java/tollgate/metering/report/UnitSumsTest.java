@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.metering.log.TestRecords;
-import tollgate.metering.log.UnitCounts;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.log.UsageRecordJson;
 import tollgate.metering.log.UsageUnits;

@@ -1,4 +1,4 @@
-package tollgate.metering.log;
+package tollgate.metering.usage;
 
 import java.math.BigDecimal;
 import java.util.Objects;
