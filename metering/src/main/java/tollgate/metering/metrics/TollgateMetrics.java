@@ -1,16 +1,21 @@
 package tollgate.metering.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageLogCounters;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.usage.FieldCap;
 import tollgate.metering.usage.Endpoint;
@@ -109,6 +114,15 @@ public final class TollgateMetrics {
                     .description("Metered calls whose model has no price")
                     .tag("model", m).register(registry)).increment();
         }
+    }
+
+    /**
+     * {@code tollgate_price_table_age_days}: whole days since the built-in prices of the table in effect were taken,
+     * read at each scrape (a reload's table is seen at once).
+     */
+    public void priceTableAge(Supplier<PricingTable> table, Clock clock) {
+        Gauge.builder("tollgate.price.table.age.days", () -> table.get().ageDays(LocalDate.now(clock)))
+                .description("Days since the built-in price table was retrieved").register(registry);
     }
 
     /**

@@ -14,6 +14,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,6 +37,8 @@ public final class PricingTable {
     private static final int CACHE_ENTRIES = 10_000;
     private static final int MAX_CACHED_NAME_CHARS = 256;
     private static final int MAX_ALIAS_HOPS = 8;
+    /** Providers change prices about monthly: a table two months old is due a look. */
+    public static final int STALE_AFTER_DAYS = 60;
     private static final ObjectMapper MAPPER = YAMLMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -110,6 +115,30 @@ public final class PricingTable {
     /** The date the built-in prices were retrieved (ISO-8601). */
     public String date() {
         return date;
+    }
+
+    /** The built-in table's date as a day; the epoch when it is not an ISO date (a hand-edited table). */
+    public LocalDate retrievedOn() {
+        try {
+            return LocalDate.parse(date);
+        } catch (DateTimeParseException e) {
+            return LocalDate.EPOCH;
+        }
+    }
+
+    /** Whole days from the built-in table's date to {@code today}: what {@code tollgate_price_table_age_days} shows. */
+    public long ageDays(LocalDate today) {
+        return ChronoUnit.DAYS.between(retrievedOn(), today);
+    }
+
+    /**
+     * The start-up warning when the built-in prices are older than {@value #STALE_AFTER_DAYS} days (providers change
+     * prices monthly); null while they are younger.
+     */
+    public @Nullable String staleWarning(LocalDate today) {
+        long age = ageDays(today);
+        return age <= STALE_AFTER_DAYS ? null : "the built-in prices are " + age + " days old (retrieved " + date
+                + "): check them with `tollgate pricing` and override what changed in pricing.file";
     }
 
     /** Where the built-in prices come from. */
