@@ -68,7 +68,7 @@ public final class CallRecorder {
         BigDecimal cost = cost(req, priced, new Billable(usage, counts, tier, req.imageOption()), success);
         boolean unpricedTier = priced != null && !CostCalculator.tierPriced(priced.price(), tier, usage.inputTokens());
         UsageRecord record = new UsageRecord(endedAt, requestId != null ? requestId : newRequestId(),
-                call.keyId(), req.endpoint().path(), model, priced == null ? null : priced.name(), req.stream(),
+                call.keyId(), endpoint(call), model, priced == null ? null : priced.name(), req.stream(),
                 end.status(), usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens(),
                 usage.reasoningTokens(), usage.totalTokens(), estimated, cost, end.durationNanos() / 1_000_000,
                 end.ttfbNanos() / 1_000_000, call.user(), call.tags(), errorOf(outcome, end.status(), meter),
@@ -78,7 +78,8 @@ public final class CallRecorder {
     }
 
     /**
-     * Moderations are free (OpenAI pricing: "free to use"); every other call is priced by the one cost function. A
+     * Moderations are free (OpenAI pricing: "free to use"); a call to any other API endpoint is unpriced, never
+     * guessed; every other call is priced by the one cost function. A
      * successful call to a model priced per image, minute or character whose answer showed none of them and no
      * tokens (a transcription asked for plain text: no duration) has no known price: null, never $0.
      */
@@ -86,7 +87,7 @@ public final class CallRecorder {
         if (req.endpoint() == Endpoint.MODERATIONS) {
             return BigDecimal.ZERO;
         }
-        if (priced == null) {
+        if (priced == null || req.endpoint() == Endpoint.OTHER) {
             return null;
         }
         UnitCounts n = b.units();
@@ -152,6 +153,16 @@ public final class CallRecorder {
             return code;
         }
         return code != null ? code : "http_" + status;
+    }
+
+    /** The record's endpoint: a metered endpoint's path, else the call's own path without its query. */
+    private static String endpoint(MeteredRequest call) {
+        Endpoint e = call.request() == null ? Endpoint.OTHER : call.request().endpoint();
+        if (e != Endpoint.OTHER) {
+            return e.path();
+        }
+        int q = call.path().indexOf('?');
+        return q < 0 ? call.path() : call.path().substring(0, q);
     }
 
     private static String newRequestId() {

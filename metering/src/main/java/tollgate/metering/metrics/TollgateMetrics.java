@@ -108,8 +108,9 @@ public final class TollgateMetrics {
         BigDecimal cost = r.costUsd();
         if (cost != null) {
             cached(costs, new L2(key, model), l -> CostSum.register(registry, l.a(), l.b())).add(cost);
-        } else if (r.model() != null) {
-            // SPEC 5: a model with no price gets cost_usd null and counts here
+        } else if (r.model() != null || r.error() == null) {
+            // SPEC 5: a model with no price gets cost_usd null and counts here; SPEC 12: so does a complete call to an
+            // endpoint tollgate does not price, under model "unknown" when it names none
             cached(unpriced, model, m -> Counter.builder("tollgate.unpriced.requests")
                     .description("Metered calls whose model has no price")
                     .tag("model", m).register(registry)).increment();

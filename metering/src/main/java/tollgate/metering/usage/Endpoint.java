@@ -13,7 +13,9 @@ public enum Endpoint {
     AUDIO_SPEECH("/v1/audio/speech"),
     AUDIO_TRANSCRIPTIONS("/v1/audio/transcriptions"),
     AUDIO_TRANSLATIONS("/v1/audio/translations"),
-    MODERATIONS("/v1/moderations");
+    MODERATIONS("/v1/moderations"),
+    /** Any other API call ({@link #ofApiPath}): forwarded and recorded unpriced, never guessed (SPEC 12). */
+    OTHER("");
 
     private final String path;
 
@@ -40,11 +42,17 @@ public enum Endpoint {
         return this == IMAGES_EDITS || this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS;
     }
 
+    /** The endpoint of an API call's path: a metered one, else {@link #OTHER} for any other {@code /v1/} path. */
+    public static @Nullable Endpoint ofApiPath(String path) {
+        Endpoint e = ofPath(path);
+        return e != null ? e : path.startsWith("/v1/") ? OTHER : null;
+    }
+
     /** The endpoint of a request path (query already removed), or null when it is not metered. */
     public static @Nullable Endpoint ofPath(String path) {
         String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         for (Endpoint e : values()) {
-            if (e.path.equals(p)) {
+            if (e != OTHER && e.path.equals(p)) {
                 return e;
             }
         }

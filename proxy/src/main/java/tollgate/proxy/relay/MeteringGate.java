@@ -66,7 +66,8 @@ public final class MeteringGate implements CallGate {
         String upstreamKey = s.keys().upstreamKey(id);
         String upstreamAuth = upstreamKey == null ? null : "Bearer " + upstreamKey;
         Map<String, String> tags = tags(h);
-        Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofPath(call.path()) : null;
+        // a POST to any /v1/ path is recorded (SPEC 12: other endpoints unpriced); everything else is counted only
+        Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofApiPath(call.path()) : null;
         if (endpoint == null) {
             MeteredCall tap = new MeteredCall(accounting, MeteredRequest.unmetered(id.id(), call.path(), tags));
             return done(new Admission.Forward(tap, null, upstreamAuth, null, false));
