@@ -79,15 +79,7 @@ public final class PricingTable {
             return base;
         }
         String origin = "pricing file " + overrideFile;
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(Files.readString(overrideFile, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            throw new PricingException(origin + ": not valid YAML or JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""));
-        } catch (IOException e) {
-            throw new PricingException(origin + ": cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
-        }
+        JsonNode root = readDocument(overrideFile, origin);
         List<String> errors = new ArrayList<>();
         PricingFile file = new PricingFileReader(origin, errors).read(root);
         SortedMap<String, ModelPrice> models = new TreeMap<>(base.models);
@@ -110,6 +102,33 @@ public final class PricingTable {
             throw new PricingException(errors);
         }
         return table;
+    }
+
+    /**
+     * A pricing document or catalog as a tree, YAML or JSON, its numbers as exact decimals. Reads the file: off the
+     * event loop.
+     */
+    static JsonNode readDocument(Path file, String origin) throws PricingException {
+        try {
+            JsonNode root = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            return root == null ? MAPPER.nullNode() : root;
+        } catch (JsonProcessingException e) {
+            throw new PricingException(origin + ": not valid YAML or JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""));
+        } catch (IOException e) {
+            throw new PricingException(origin + ": cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+    }
+
+    /** The models of a pricing file as written, checked but not merged: what {@code tollgate pricing diff} compares. */
+    public static Map<String, ModelPrice> readFile(Path file) throws PricingException {
+        String origin = "pricing file " + file;
+        List<String> errors = new ArrayList<>();
+        PricingFile f = new PricingFileReader(origin, errors).read(readDocument(file, origin));
+        if (!errors.isEmpty()) {
+            throw new PricingException(errors);
+        }
+        return f.models();
     }
 
     /** The date the built-in prices were retrieved (ISO-8601). */
