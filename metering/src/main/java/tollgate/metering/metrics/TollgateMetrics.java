@@ -16,9 +16,9 @@ import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageLogCounters;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.pricing.PricingTable;
-import tollgate.metering.usage.UnitCounts;
-import tollgate.metering.usage.FieldCap;
 import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.FieldCap;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * The metrics of SPEC 9 on a {@link PrometheusMeterRegistry} passed in; safe to call from any event loop.

@@ -12,9 +12,9 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.SeriesPoint;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * Renders a {@link StatsReport}: JSON and YAML (the SPEC 8 tree), CSV (one row per group, or per series bucket

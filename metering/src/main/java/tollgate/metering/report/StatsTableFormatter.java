@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.Projection;
 import tollgate.metering.report.StatsReport.SeriesPoint;
 import tollgate.metering.report.StatsReport.Suggestion;
 import tollgate.metering.report.StatsReport.Summary;
+import tollgate.metering.usage.UnitCounts;
 
 /** Renders a report for a terminal: totals, then aligned columns with thousands separators and dollar amounts. */
 final class StatsTableFormatter {

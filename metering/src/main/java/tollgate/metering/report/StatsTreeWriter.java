@@ -6,12 +6,12 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.Projection;
 import tollgate.metering.report.StatsReport.SeriesPoint;
 import tollgate.metering.report.StatsReport.Suggestion;
 import tollgate.metering.report.StatsReport.Summary;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * Writes the SPEC 8 tree field by field to any Jackson generator (JSON or YAML), so both formats carry the

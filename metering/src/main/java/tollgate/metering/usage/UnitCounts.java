@@ -1,8 +1,8 @@
 package tollgate.metering.usage;
 
 import java.math.BigDecimal;
-import java.util.Objects;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The counts of SPEC 12's units besides text tokens, of one call or summed over many: {@code cache_write_tokens},

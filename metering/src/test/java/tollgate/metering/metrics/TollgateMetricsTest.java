@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.TestRecords;
 import tollgate.metering.log.UsageRecord;
-import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.log.UsageUnits;
+import tollgate.metering.usage.UnitCounts;
 
 class TollgateMetricsTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -10,10 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.metering.log.TestRecords;
-import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.log.UsageRecordJson;
 import tollgate.metering.log.UsageUnits;
+import tollgate.metering.usage.UnitCounts;
 
 /** SPEC 12's units, written to the log, read back by the one reader and summed in every stats output. */
 class UnitSumsTest {

@@ -1,6 +1,8 @@
 package tollgate.proxy.cli;
 
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -8,6 +10,8 @@ import picocli.CommandLine.Option;
 import tollgate.config.CliOverrides;
 import tollgate.config.ConfigException;
 import tollgate.config.ConfigLoader;
+import tollgate.metering.pricing.CatalogFormat;
+import tollgate.metering.pricing.CatalogImport;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.pricing.PricingTableFormatter;
@@ -36,6 +40,18 @@ final class PricingCommand implements Callable<Integer> {
         System.out.print(format == Format.json ? PricingTableFormatter.json(table) : PricingTableFormatter.table(table));
         System.out.flush();
         return 0;
+    }
+
+    /** The OpenAI and Anthropic prices of a catalog file; null after printing why not. */
+    static CatalogImport.@Nullable Result catalog(Path file, String format) {
+        try {
+            return CatalogImport.read(file, CatalogFormat.of(format), LocalDate.now(ZoneOffset.UTC));
+        } catch (IllegalArgumentException e) {
+            System.err.println("tollgate: --" + e.getMessage());
+        } catch (PricingException e) {
+            e.errors().forEach(err -> System.err.println("tollgate: " + err));
+        }
+        return null;
     }
 
     /** The table of {@code config}'s pricing.file (env TOLLGATE_CONFIG when null); null after printing why not. */

@@ -1,14 +1,11 @@
 package tollgate.proxy.cli;
 
 import java.nio.file.Path;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tollgate.metering.pricing.CatalogFormat;
 import tollgate.metering.pricing.CatalogImport;
 import tollgate.metering.pricing.ModelPrice;
 import tollgate.metering.pricing.PricingDiff;
@@ -38,15 +35,19 @@ final class PricingDiffCommand implements Callable<Integer> {
             return 2;
         }
         Map<String, ModelPrice> proposed;
-        try {
-            proposed = format == null ? PricingTable.readFile(file)
-                    : CatalogImport.read(file, CatalogFormat.of(format), LocalDate.now(ZoneOffset.UTC)).models();
-        } catch (IllegalArgumentException e) {
-            System.err.println("tollgate: --" + e.getMessage());
-            return 2;
-        } catch (PricingException e) {
-            e.errors().forEach(err -> System.err.println("tollgate: " + err));
-            return 2;
+        if (format != null) {
+            CatalogImport.Result r = PricingCommand.catalog(file, format);
+            if (r == null) {
+                return 2;
+            }
+            proposed = r.models();
+        } else {
+            try {
+                proposed = PricingTable.readFile(file);
+            } catch (PricingException e) {
+                e.errors().forEach(err -> System.err.println("tollgate: " + err));
+                return 2;
+            }
         }
         PricingDiff.lines(table, proposed).forEach(System.out::println);
         System.out.flush();

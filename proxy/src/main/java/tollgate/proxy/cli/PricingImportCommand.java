@@ -10,9 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tollgate.metering.pricing.CatalogFormat;
 import tollgate.metering.pricing.CatalogImport;
-import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTableFormatter;
 
 /**
@@ -33,19 +31,11 @@ final class PricingImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CatalogFormat f;
-        CatalogImport.Result r;
-        try {
-            f = CatalogFormat.of(format);
-            r = CatalogImport.read(file, f, LocalDate.now(ZoneOffset.UTC));
-        } catch (IllegalArgumentException e) {
-            System.err.println("tollgate: --" + e.getMessage());
-            return 2;
-        } catch (PricingException e) {
-            e.errors().forEach(err -> System.err.println("tollgate: " + err));
+        CatalogImport.Result r = PricingCommand.catalog(file, format);
+        if (r == null) {
             return 2;
         }
-        String text = PricingTableFormatter.pricingFile(r.models(), f.id() + " catalog " + file.getFileName(),
+        String text = PricingTableFormatter.pricingFile(r.models(), format + " catalog " + file.getFileName(),
                 LocalDate.now(ZoneOffset.UTC).toString());
         if (out == null) {
             System.out.print(text);
