@@ -160,9 +160,10 @@ public final class ResponseMeter {
         return json == null || !endpoint.isImages() ? 0 : json.dataItems();
     }
 
-    /** The seconds of a transcription's {@code verbose_json} answer ({@code duration}), exact; null when none. */
+    /** The seconds of a transcription's {@code verbose_json} answer ({@code duration}), exact; null for any other. */
     public @Nullable BigDecimal audioSeconds() {
-        return json == null ? null : json.duration();
+        boolean transcription = endpoint == Endpoint.AUDIO_TRANSCRIPTIONS || endpoint == Endpoint.AUDIO_TRANSLATIONS;
+        return json == null || !transcription ? null : json.duration();
     }
 
     /** The answer's {@code error.code}, else its {@code error.type}; null when the body carries no error object. */
