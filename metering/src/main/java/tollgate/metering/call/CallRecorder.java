@@ -120,7 +120,8 @@ public final class CallRecorder {
     public static WorstCase worstCase(RequestInfo req, @Nullable PricedModel priced, long promptTokens) {
         long maxOut = req.maxOutputTokens() != null ? req.maxOutputTokens()
                 : priced != null && priced.price().maxOutputTokens() != null ? priced.price().maxOutputTokens() : 0L;
-        BigDecimal usd = priced == null ? BigDecimal.ZERO : CostCalculator.worstCase(priced.price(), promptTokens, maxOut);
+        BigDecimal usd = priced == null ? BigDecimal.ZERO
+                : CostCalculator.worstCase(priced.price(), promptTokens, maxOut, req.serviceTier());
         return new WorstCase(usd, promptTokens + maxOut);
     }
 

@@ -142,7 +142,24 @@ public final class CostCalculator {
             throw new IllegalArgumentException("promptTokens, maxOutputTokens: " + promptTokens + ", " + maxOutputTokens
                     + " (expected: >= 0)");
         }
-        Rates r = Rates.of(p, longContext(p, promptTokens));
+        return worstCase(Rates.of(p, longContext(p, promptTokens)), promptTokens, maxOutputTokens);
+    }
+
+    /**
+     * {@link #worstCase(ModelPrice, long, long)} of a request that asks for {@code serviceTier}: the higher of the
+     * standard and that tier's prices, so a request for priority (Fast mode, twice the price) reserves what it may
+     * cost and a flex request reserves no less than standard (the answer may come at the standard tier).
+     */
+    public static BigDecimal worstCase(ModelPrice p, long promptTokens, long maxOutputTokens, @Nullable String serviceTier) {
+        BigDecimal standard = worstCase(p, promptTokens, maxOutputTokens);
+        if (p.tier(serviceTier) == null) {
+            return standard;
+        }
+        BigDecimal tier = worstCase(Rates.of(p, longContext(p, promptTokens), serviceTier), promptTokens, maxOutputTokens);
+        return tier.max(standard);
+    }
+
+    private static BigDecimal worstCase(Rates r, long promptTokens, long maxOutputTokens) {
         BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(promptTokens))
                 .add(r.output.multiply(BigDecimal.valueOf(maxOutputTokens)));
         return ModelPrice.normalized(perMillion.movePointLeft(PER_MILLION_DIGITS));

@@ -57,6 +57,7 @@ public final class RequestInfo {
     private long maxTokens = -1;
     private long maxOutputTokens = -1;
     private @Nullable String user;
+    private @Nullable String serviceTier;
     private @Nullable String size;
     private @Nullable String quality;
     private long characters;
@@ -138,6 +139,11 @@ public final class RequestInfo {
     /** The body's {@code user} field when it is a string, cut at 128 characters (SPEC 4). */
     public @Nullable String user() {
         return user;
+    }
+
+    /** The {@code service_tier} the request asks for (the answer names the one it got), cut at 128 characters. */
+    public @Nullable String serviceTier() {
+        return serviceTier;
     }
 
     /**
@@ -304,6 +310,7 @@ public final class RequestInfo {
                 case "max_tokens" -> maxTokens = JsonMappers.count(p, v);
                 case "max_output_tokens" -> maxOutputTokens = JsonMappers.count(p, v);
                 case "stream_options" -> streamOptions(p, v);
+                case "service_tier" -> serviceTier = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "size" -> size = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "quality" -> quality = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "input" -> {
@@ -386,6 +393,7 @@ public final class RequestInfo {
         object = false;
         model = null;
         user = null;
+        serviceTier = null;
         size = null;
         quality = null;
         characters = 0;

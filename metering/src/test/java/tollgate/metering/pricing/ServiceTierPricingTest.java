@@ -68,6 +68,16 @@ class ServiceTierPricingTest {
     }
 
     @Test
+    void aReservationCoversTheRequestedTierAndNeverLessThanStandard() {
+        ModelPrice gpt5 = TABLE.resolve("gpt-5").price();
+        // 1000 × 1.25 + 500 × 10 = 6250 standard; priority 1000 × 2.5 + 500 × 20 = 12500; flex half of standard
+        assertThat(CostCalculator.worstCase(gpt5, 1000, 500, null)).isEqualTo(new BigDecimal("0.00625"));
+        assertThat(CostCalculator.worstCase(gpt5, 1000, 500, "priority")).isEqualTo(new BigDecimal("0.0125"));
+        assertThat(CostCalculator.worstCase(gpt5, 1000, 500, "flex")).isEqualTo(new BigDecimal("0.00625"));
+        assertThat(CostCalculator.worstCase(gpt5, 1000, 500, "scale")).isEqualTo(new BigDecimal("0.00625"));
+    }
+
+    @Test
     void aTierWithoutLongContextPricesIsStandardAboveTheThreshold() {
         ModelPrice p = ModelPrice.of("2.5", "0.25", "15")
                 .withLongContext(new LongContextTier(272_000, new BigDecimal("5"), new BigDecimal("0.5"), new BigDecimal("22.5")))
