@@ -37,10 +37,10 @@ class ResponseMeterTest {
 
     /** What a meter read; equal for every way of cutting the same bytes. */
     record Reading(@Nullable Usage usage, @Nullable String model, @Nullable String errorCode, String text,
-                   boolean completed, @Nullable String serviceTier) {
+                   boolean completed, @Nullable String serviceTier, long webSearchCalls) {
         static Reading of(ResponseMeter meter) {
             return new Reading(meter.usage(), meter.model(), meter.errorCode(), meter.streamedText(),
-                    meter.streamCompleted(), meter.serviceTier());
+                    meter.streamCompleted(), meter.serviceTier(), meter.webSearchCalls());
         }
     }
 
@@ -135,6 +135,39 @@ class ResponseMeterTest {
                 .getBytes(StandardCharsets.UTF_8)));
         json.onEnd();
         assertThat(json.serviceTier()).isEqualTo("priority");
+    }
+
+    @Test
+    void unitsOfJsonAnswersReadTheSameWhereverTheBodyIsCut() throws IOException {
+        // two web_search_call items in the recorded Responses answer; a transcription's duration; images' data items
+        assertCutInvariant("responses_gpt-5_cached_reasoning.json", Endpoint.RESPONSES, m -> m.webSearchCalls(), 2L);
+        byte[] whisper = ("{\"task\":\"transcribe\",\"language\":\"english\",\"duration\":8.470000267028809,"
+                + "\"text\":\"The beach.\",\"segments\":[{\"id\":0,\"type\":\"web_search_call\"}]}").getBytes(StandardCharsets.UTF_8);
+        assertCutInvariant(whisper, Endpoint.AUDIO_TRANSCRIPTIONS, ResponseMeter::audioSeconds,
+                new java.math.BigDecimal("8.470000267028809"));
+        byte[] images = "{\"created\":1,\"data\":[{\"url\":\"a{\"},{\"b64_json\":\"[{\"}],\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertCutInvariant(images, Endpoint.IMAGES_GENERATIONS, ResponseMeter::images, 2L);
+        // the same data array elsewhere is no image
+        ResponseMeter embeddings = ResponseMeter.create(Endpoint.EMBEDDINGS, 200, JSON, false);
+        embeddings.onBytes(ByteBuffer.wrap(images));
+        assertThat(embeddings.images()).isZero();
+    }
+
+    private static void assertCutInvariant(String fixture, Endpoint endpoint,
+                                           java.util.function.Function<ResponseMeter, Object> read, Object expected) {
+        assertCutInvariant(Fixtures.bytes(fixture), endpoint, read, expected);
+    }
+
+    private static void assertCutInvariant(byte[] body, Endpoint endpoint,
+                                           java.util.function.Function<ResponseMeter, Object> read, Object expected) {
+        for (int cut = 0; cut <= body.length; cut += body.length > 4096 ? 7 : 1) {
+            ResponseMeter m = ResponseMeter.create(endpoint, 200, JSON, false);
+            m.onBytes(ByteBuffer.wrap(body, 0, cut));
+            m.onBytes(ByteBuffer.wrap(body, cut, body.length - cut));
+            m.onEnd();
+            assertThat(read.apply(m)).as("cut at %d", cut).isEqualTo(expected);
+        }
     }
 
     private static @Nullable String tierOf(String fixture, Endpoint endpoint, String contentType) {
