@@ -92,6 +92,12 @@ public final class TollgateApp implements AutoCloseable {
         this.state = new AtomicReference<>(MeteringState.of(config, pricing, env));
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new TollgateMetrics(registry, config.metrics());
+        metrics.priceTableAge(() -> state.get().pricing(), clock);
+        String stale = pricing.staleWarning(LocalDate.now(clock));
+        if (stale != null) {
+            // once, at start-up: the table is built into the jar, so its age only grows with the running version
+            log.warn("{}", stale);
+        }
         try {
             java.nio.file.Files.createDirectories(config.log().dir());
         } catch (IOException e) {

@@ -185,6 +185,9 @@ public final class CallAccounting implements AutoCloseable {
             } else if (ResponseMeter.UNREADABLE_ENCODING.equals(record.error())) {
                 metrics.unreadableEncoding();
             }
+            if (r.unpricedTier()) {
+                metrics.unpricedTier(record.model());
+            }
             metrics.latency(req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
             settle(r.settlement());
             records.add(record);

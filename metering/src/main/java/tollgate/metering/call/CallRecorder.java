@@ -6,11 +6,15 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UsageUnits;
+import tollgate.metering.pricing.Billable;
 import tollgate.metering.pricing.CostCalculator;
 import tollgate.metering.pricing.PricedModel;
 import tollgate.metering.pricing.PricingTable;
+import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.RequestInfo;
 import tollgate.metering.usage.ResponseMeter;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.usage.Usage;
 
 /**
@@ -21,6 +25,7 @@ import tollgate.metering.usage.Usage;
 public final class CallRecorder {
     /** The error of a call whose upstream usage broke {@link #plausible}: it is recorded as an estimate. */
     public static final String USAGE_INVALID = "upstream_usage_invalid";
+    private static final String SEARCH_PREVIEW = "-search-preview";
 
     private final TokenEstimator estimator;
     private final long maxUsageTokens;
@@ -35,8 +40,12 @@ public final class CallRecorder {
         this.maxUsageTokens = maxUsageTokens;
     }
 
-    /** The one record of a finished call (null for a call that is not metered) and its settlement. */
-    public record Recorded(@Nullable UsageRecord record, Settlement settlement, BigDecimal costUsd) {}
+    /**
+     * The one record of a finished call (null for a call that is not metered) and its settlement.
+     *
+     * @param unpricedTier the response named a service tier its model has no price for: billed at standard prices
+     */
+    public record Recorded(@Nullable UsageRecord record, Settlement settlement, BigDecimal costUsd, boolean unpricedTier) {}
 
     /** The worst case of a call about to be forwarded (SPEC 7): the estimated prompt plus the output cap. */
     public record WorstCase(BigDecimal usd, long tokens) {}
@@ -45,7 +54,7 @@ public final class CallRecorder {
                            Instant endedAt, PricingTable pricing) {
         RequestInfo req = call.request();
         if (req == null) {
-            return new Recorded(null, Settlement.NONE, BigDecimal.ZERO);
+            return new Recorded(null, Settlement.NONE, BigDecimal.ZERO, false);
         }
         Outcome outcome = end.outcome();
         boolean success = meter != null && end.status() >= 200 && end.status() < 300;
@@ -55,10 +64,10 @@ public final class CallRecorder {
         if (invalid) {
             // the upstream's numbers are not believed (negative, fractional, absurd, parts above their whole):
             // the call is counted as tollgate would count it without them, and never reaches a ledger as sent
-            usage = estimate(req, meter);
+            usage = req.endpoint().isText() ? estimate(req, meter) : Usage.ZERO;
             estimated = true;
         } else if (usage == null || (outcome != Outcome.COMPLETE && !meter.streamCompleted())) {
-            if (success || (outcome.clientLeft() && end.forwarded())) {
+            if (req.endpoint().isText() && (success || (outcome.clientLeft() && end.forwarded()))) {
                 // no usage from the upstream, a stream cut short, or a client gone after the upstream had the
                 // request (it bills the prompt): count with the model's tokenizer (SPEC 5)
                 usage = estimate(req, meter);
@@ -73,15 +82,58 @@ public final class CallRecorder {
         if (priced == null && call.priceAs() != null) {
             priced = pricing.resolve(null, call.priceAs());
         }
-        BigDecimal cost = priced == null ? null : CostCalculator.cost(priced.price(), usage);
+        String tier = meter == null ? null : meter.serviceTier();
+        UnitCounts counts = counts(req, meter, model, usage, success);
+        BigDecimal cost = cost(req, priced, new Billable(usage, counts, tier, req.imageOption()), success);
+        boolean unpricedTier = priced != null && !CostCalculator.tierPriced(priced.price(), tier, usage.inputTokens());
         UsageRecord record = new UsageRecord(endedAt, requestId != null ? requestId : newRequestId(),
-                call.keyId(), req.endpoint().path(), model, priced == null ? null : priced.name(), req.stream(),
+                call.keyId(), endpoint(call), model, priced == null ? null : priced.name(), req.stream(),
                 end.status(), usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens(),
                 usage.reasoningTokens(), usage.totalTokens(), estimated, cost, end.durationNanos() / 1_000_000,
                 end.ttfbNanos() / 1_000_000, call.user(), call.tags(),
-                invalid && outcome == Outcome.COMPLETE ? USAGE_INVALID : errorOf(outcome, end.status(), meter));
+                invalid && outcome == Outcome.COMPLETE ? USAGE_INVALID : errorOf(outcome, end.status(), meter),
+                new UsageUnits(counts, tier, null, false));
         BigDecimal spent = cost == null ? BigDecimal.ZERO : cost;
-        return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent);
+        return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent, unpricedTier);
+    }
+
+    /**
+     * Moderations are free (OpenAI pricing: "free to use"); a call to any other API endpoint is unpriced, never
+     * guessed; every other call is priced by the one cost function. A
+     * successful call to a model priced per image, minute or character whose answer showed none of them and no
+     * tokens (a transcription asked for plain text: no duration) has no known price: null, never $0.
+     */
+    private static @Nullable BigDecimal cost(RequestInfo req, @Nullable PricedModel priced, Billable b, boolean success) {
+        if (req.endpoint() == Endpoint.MODERATIONS) {
+            return BigDecimal.ZERO;
+        }
+        if (priced == null || req.endpoint() == Endpoint.OTHER) {
+            return null;
+        }
+        UnitCounts n = b.units();
+        boolean measured = n.images() > 0 || n.audioSeconds().signum() > 0 || n.characters() > 0
+                || b.tokens().inputTokens() > 0 || b.tokens().outputTokens() > 0;
+        if (success && priced.price().units().perUnit() && priced.price().units().perCall() == null && !measured) {
+            return null;
+        }
+        return CostCalculator.cost(priced.price(), b);
+    }
+
+    /** SPEC 12's units of a call, from its usage, its answer and its request. */
+    private static UnitCounts counts(RequestInfo req, @Nullable ResponseMeter meter, @Nullable String model, Usage u,
+                                     boolean success) {
+        long searches = meter == null ? 0 : meter.webSearchCalls();
+        if (searches == 0 && success && req.endpoint() == Endpoint.CHAT_COMPLETIONS && model != null
+                && model.contains(SEARCH_PREVIEW)) {
+            // the Chat Completions search models search on every call, billed per call (OpenAI pricing, tool fees)
+            searches = 1;
+        }
+        BigDecimal seconds = meter == null || meter.audioSeconds() == null ? BigDecimal.ZERO : meter.audioSeconds();
+        long characters = success ? req.characters() : 0;
+        // an Images API usage without output details counts image tokens only (API reference, ImagesResponse.usage)
+        long imageOut = u.imageOutputTokens() == 0 && req.endpoint().isImages() ? u.outputTokens() : u.imageOutputTokens();
+        return new UnitCounts(u.cacheCreationInputTokens(), u.audioInputTokens(), u.audioOutputTokens(),
+                imageOut, searches, meter == null ? 0 : meter.images(), seconds, characters);
     }
 
     /**
@@ -92,7 +144,8 @@ public final class CallRecorder {
         long cap = req.maxOutputTokens() != null ? req.maxOutputTokens()
                 : priced != null && priced.price().maxOutputTokens() != null ? priced.price().maxOutputTokens() : 0L;
         long maxOut = saturatedMultiply(cap, req.choices());
-        BigDecimal usd = priced == null ? BigDecimal.ZERO : CostCalculator.worstCase(priced.price(), promptTokens, maxOut);
+        BigDecimal usd = priced == null ? BigDecimal.ZERO
+                : CostCalculator.worstCase(priced.price(), promptTokens, maxOut, req.serviceTier());
         return new WorstCase(usd, saturatedAdd(promptTokens, maxOut));
     }
 
@@ -103,7 +156,8 @@ public final class CallRecorder {
     boolean plausible(Usage u) {
         return u.inputTokens() <= maxUsageTokens && u.outputTokens() <= maxUsageTokens
                 && u.cacheCreationInputTokens() <= maxUsageTokens && u.cachedInputTokens() <= u.inputTokens()
-                && u.reasoningTokens() <= u.outputTokens();
+                && u.reasoningTokens() <= u.outputTokens() && u.audioInputTokens() <= maxUsageTokens
+                && u.audioOutputTokens() <= maxUsageTokens && u.imageOutputTokens() <= maxUsageTokens;
     }
 
     private static long saturatedMultiply(long a, long b) {
@@ -146,6 +200,16 @@ public final class CallRecorder {
             return code;
         }
         return code != null ? code : "http_" + status;
+    }
+
+    /** The record's endpoint: a metered endpoint's path, else the call's own path without its query. */
+    private static String endpoint(MeteredRequest call) {
+        Endpoint e = call.request() == null ? Endpoint.OTHER : call.request().endpoint();
+        if (e != Endpoint.OTHER) {
+            return e.path();
+        }
+        int q = call.path().indexOf('?');
+        return q < 0 ? call.path() : call.path().substring(0, q);
     }
 
     private static String newRequestId() {

@@ -6,6 +6,7 @@ import java.time.LocalDate;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * One usage-log line as {@link UsageLogReader} hands it over: a read-side view of a {@link UsageRecord}, reused
@@ -61,6 +62,17 @@ public final class UsageLine {
     @Nullable String user;
     Map<String, String> tags = Map.of();
     @Nullable String error;
+    long cacheWriteTokens;
+    long audioInputTokens;
+    long audioOutputTokens;
+    long imageOutputTokens;
+    long webSearchCalls;
+    long images;
+    BigDecimal audioSeconds = BigDecimal.ZERO;
+    long characters;
+    @Nullable String serviceTier;
+    @Nullable String provider;
+    boolean batch;
 
     UsageLine() {
     }
@@ -159,11 +171,26 @@ public final class UsageLine {
         return error;
     }
 
+    /** SPEC 12's units of the line (absent ones 0, null or false); a new object per call. */
+    public UsageUnits units() {
+        return new UsageUnits(counts(), serviceTier, provider, batch);
+    }
+
+    /** SPEC 12's unit counts of the line; {@link UnitCounts#ZERO} (no allocation) for a line without any. */
+    public UnitCounts counts() {
+        if (cacheWriteTokens == 0 && audioInputTokens == 0 && audioOutputTokens == 0 && imageOutputTokens == 0
+                && webSearchCalls == 0 && images == 0 && audioSeconds.signum() == 0 && characters == 0) {
+            return UnitCounts.ZERO;
+        }
+        return new UnitCounts(cacheWriteTokens, audioInputTokens, audioOutputTokens, imageOutputTokens, webSearchCalls,
+                images, audioSeconds, characters);
+    }
+
     /** A copy that outlives the callback; a line without {@code request_id} gets {@code ""}. */
     public UsageRecord toRecord() {
         return new UsageRecord(ts(), requestId == null ? "" : requestId, key(), endpoint(), model, pricedAs, stream,
                 status, inputTokens, cachedInputTokens, outputTokens, reasoningTokens, totalTokens, estimated,
-                costUsd, durationMs, ttfbMs, user, tags, error);
+                costUsd, durationMs, ttfbMs, user, tags, error, units());
     }
 
     void reset() {
@@ -186,6 +213,17 @@ public final class UsageLine {
         user = null;
         tags = Map.of();
         error = null;
+        cacheWriteTokens = 0;
+        audioInputTokens = 0;
+        audioOutputTokens = 0;
+        imageOutputTokens = 0;
+        webSearchCalls = 0;
+        images = 0;
+        audioSeconds = BigDecimal.ZERO;
+        characters = 0;
+        serviceTier = null;
+        provider = null;
+        batch = false;
     }
 
     private static String present(@Nullable String value) {

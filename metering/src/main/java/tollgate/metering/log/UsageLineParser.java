@@ -20,7 +20,10 @@ import org.jspecify.annotations.Nullable;
  * request_id}, {@code model}, {@code priced_as}, {@code user}, {@code error} are strings or null; token counts are
  * integers {@code >= 0}, with cached input at most input; {@code status}, {@code duration_ms} and {@code ttfb_ms}
  * integers; {@code stream} and {@code estimated} true or false; {@code cost_usd} a number
- * {@code >= 0} or null; {@code tags} an object of strings (null values dropped) or null. A missing optional field
+ * {@code >= 0} or null; {@code tags} an object of strings (null values dropped) or null; SPEC 12's unit counts
+ * integers {@code >= 0}, {@code audio_seconds} a number {@code >= 0}, {@code service_tier} and {@code provider}
+ * strings or null, {@code batch} and {@code unpriced} true or false ({@code unpriced} is {@code cost_usd} null, so
+ * it is checked, not kept). A missing optional field
  * reads as 0, false or null, a missing {@code total_tokens} as input + output; unknown fields are skipped (newer
  * writers add some).
  *
@@ -101,6 +104,18 @@ final class UsageLineParser {
                     case "user" -> l.user = fields.user() ? text(p, t, name) : skipText(p, t, name);
                     case "tags" -> l.tags = tags(p, t);
                     case "error" -> l.error = text(p, t, name);
+                    case "cache_write_tokens" -> l.cacheWriteTokens = count(p, t, name);
+                    case "audio_input_tokens" -> l.audioInputTokens = count(p, t, name);
+                    case "audio_output_tokens" -> l.audioOutputTokens = count(p, t, name);
+                    case "image_output_tokens" -> l.imageOutputTokens = count(p, t, name);
+                    case "web_search_calls" -> l.webSearchCalls = count(p, t, name);
+                    case "images" -> l.images = count(p, t, name);
+                    case "audio_seconds" -> l.audioSeconds = decimal(p, t, name);
+                    case "characters" -> l.characters = count(p, t, name);
+                    case "service_tier" -> l.serviceTier = text(p, t, name);
+                    case "provider" -> l.provider = text(p, t, name);
+                    case "batch" -> l.batch = bool(t, name);
+                    case "unpriced" -> bool(t, name);
                     default -> p.skipChildren();
                 }
             }
@@ -269,6 +284,17 @@ final class UsageLineParser {
         long v = integer(p, t, "status");
         // only a whole record keeps the status, so its range is no rule of the line: a line counts the same either way
         return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+    }
+
+    private static BigDecimal decimal(JsonParser p, JsonToken t, String field) throws IOException {
+        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+            throw wrongType(t, field, "a number >= 0");
+        }
+        BigDecimal v = p.getDecimalValue();
+        if (v.signum() < 0) {
+            throw new MalformedLineException(field + ": " + v.toPlainString() + " (expected: >= 0)");
+        }
+        return v;
     }
 
     private static @Nullable BigDecimal cost(JsonParser p, JsonToken t) throws IOException {

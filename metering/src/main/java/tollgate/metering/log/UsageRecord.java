@@ -3,6 +3,7 @@ package tollgate.metering.log;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -11,6 +12,7 @@ import org.jspecify.annotations.Nullable;
  * @param key the key id (configured name or {@code fp-} fingerprint), never a raw key
  * @param costUsd null when the model has no price
  * @param error null for a complete call; else the upstream's error code, {@code http_<status>} or tollgate's reason
+ * @param units the units of SPEC 12 besides text tokens, and how the call was billed
  */
 public record UsageRecord(
         Instant ts,
@@ -32,9 +34,26 @@ public record UsageRecord(
         long ttfbMs,
         @Nullable String user,
         Map<String, String> tags,
-        @Nullable String error) {
+        @Nullable String error,
+        UsageUnits units) {
 
     public UsageRecord {
         tags = Map.copyOf(tags);
+        Objects.requireNonNull(units, "units");
+    }
+
+    /** A text call without SPEC 12's units. */
+    public UsageRecord(Instant ts, String requestId, String key, String endpoint, @Nullable String model,
+                       @Nullable String pricedAs, boolean stream, int status, long inputTokens, long cachedInputTokens,
+                       long outputTokens, long reasoningTokens, long totalTokens, boolean estimated,
+                       @Nullable BigDecimal costUsd, long durationMs, long ttfbMs, @Nullable String user,
+                       Map<String, String> tags, @Nullable String error) {
+        this(ts, requestId, key, endpoint, model, pricedAs, stream, status, inputTokens, cachedInputTokens, outputTokens,
+                reasoningTokens, totalTokens, estimated, costUsd, durationMs, ttfbMs, user, tags, error, UsageUnits.NONE);
+    }
+
+    /** SPEC 12's {@code unpriced}: the call has no price (a model or an endpoint tollgate does not price). */
+    public boolean unpriced() {
+        return costUsd == null;
     }
 }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * Writes a {@link UsageRecord} as one usage-log line and reads it back, with SPEC 8's field names in SPEC 8's order.
@@ -47,6 +48,18 @@ public final class UsageRecordJson {
     private static final SerializedString F_USER = new SerializedString("user");
     private static final SerializedString F_TAGS = new SerializedString("tags");
     private static final SerializedString F_ERROR = new SerializedString("error");
+    private static final SerializedString F_CACHE_WRITE = new SerializedString("cache_write_tokens");
+    private static final SerializedString F_AUDIO_INPUT = new SerializedString("audio_input_tokens");
+    private static final SerializedString F_AUDIO_OUTPUT = new SerializedString("audio_output_tokens");
+    private static final SerializedString F_IMAGE_OUTPUT = new SerializedString("image_output_tokens");
+    private static final SerializedString F_WEB_SEARCH = new SerializedString("web_search_calls");
+    private static final SerializedString F_IMAGES = new SerializedString("images");
+    private static final SerializedString F_AUDIO_SECONDS = new SerializedString("audio_seconds");
+    private static final SerializedString F_CHARACTERS = new SerializedString("characters");
+    private static final SerializedString F_SERVICE_TIER = new SerializedString("service_tier");
+    private static final SerializedString F_PROVIDER = new SerializedString("provider");
+    private static final SerializedString F_BATCH = new SerializedString("batch");
+    private static final SerializedString F_UNPRICED = new SerializedString("unpriced");
 
     private UsageRecordJson() {
     }
@@ -100,6 +113,9 @@ public final class UsageRecordJson {
             g.writeEndObject();
             g.writeFieldName(F_ERROR);
             g.writeString(r.error());
+            writeUnits(g, r.units());
+            g.writeFieldName(F_UNPRICED);
+            g.writeBoolean(r.unpriced());
             g.writeEndObject();
         } catch (IOException e) {
             // a StringWriter does not fail; Jackson declares IOException for every target
@@ -108,11 +124,39 @@ public final class UsageRecordJson {
         return out.toString();
     }
 
+    /** SPEC 12's fields, after SPEC 8's. */
+    private static void writeUnits(JsonGenerator g, UsageUnits units) throws IOException {
+        UnitCounts u = units.counts();
+        g.writeFieldName(F_CACHE_WRITE);
+        g.writeNumber(u.cacheWriteTokens());
+        g.writeFieldName(F_AUDIO_INPUT);
+        g.writeNumber(u.audioInputTokens());
+        g.writeFieldName(F_AUDIO_OUTPUT);
+        g.writeNumber(u.audioOutputTokens());
+        g.writeFieldName(F_IMAGE_OUTPUT);
+        g.writeNumber(u.imageOutputTokens());
+        g.writeFieldName(F_WEB_SEARCH);
+        g.writeNumber(u.webSearchCalls());
+        g.writeFieldName(F_IMAGES);
+        g.writeNumber(u.images());
+        g.writeFieldName(F_AUDIO_SECONDS);
+        writeCost(g, u.audioSeconds());
+        g.writeFieldName(F_CHARACTERS);
+        g.writeNumber(u.characters());
+        g.writeFieldName(F_SERVICE_TIER);
+        g.writeString(units.serviceTier());
+        g.writeFieldName(F_PROVIDER);
+        g.writeString(units.provider());
+        g.writeFieldName(F_BATCH);
+        g.writeBoolean(units.batch());
+    }
+
     /** ISO-8601 UTC with exactly three fraction digits, as in the log's {@code ts}. */
     public static String formatTs(Instant ts) {
         return TS.format(ts);
     }
 
+    /** A decimal as a plain number without trailing zeros (cost and seconds), or null. */
     private static void writeCost(JsonGenerator g, @Nullable BigDecimal cost) throws IOException {
         if (cost == null) {
             g.writeNull();

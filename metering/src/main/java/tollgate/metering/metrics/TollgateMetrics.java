@@ -1,17 +1,24 @@
 package tollgate.metering.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageLogCounters;
 import tollgate.metering.log.UsageRecord;
-import tollgate.metering.usage.FieldCap;
+import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.FieldCap;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * The metrics of SPEC 9 on a {@link PrometheusMeterRegistry} passed in; safe to call from any event loop.
@@ -40,6 +47,8 @@ public final class TollgateMetrics {
     private final ConcurrentHashMap<L3, TokenCounters> tokens = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, CostSum> costs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> unpriced = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> unpricedTiers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L2, Counter> units = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, BudgetGauges> budgets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, Counter> rejections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, Counter> alerts = new ConcurrentHashMap<>();
@@ -103,15 +112,56 @@ public final class TollgateMetrics {
         TokenCounters t = cached(tokens, new L3(key, model, r.estimated() ? "true" : "false"),
                 l -> new TokenCounters(registry, Tags.of("key", l.a(), "model", l.b(), "estimated", l.c())));
         t.add(r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens());
+        units(model, r.units().counts());
         BigDecimal cost = r.costUsd();
         if (cost != null) {
             cached(costs, new L2(key, model), l -> CostSum.register(registry, l.a(), l.b())).add(cost);
-        } else if (r.model() != null) {
-            // SPEC 5: a model with no price gets cost_usd null and counts here
+        } else if (r.model() != null || r.error() == null) {
+            // SPEC 5: a model with no price gets cost_usd null and counts here; SPEC 12: so does a complete call to an
+            // endpoint tollgate does not price, under model "unknown" when it names none
             cached(unpriced, model, m -> Counter.builder("tollgate.unpriced.requests")
                     .description("Metered calls whose model has no price")
                     .tag("model", m).register(registry)).increment();
         }
+    }
+
+    /**
+     * {@code tollgate_price_table_age_days}: whole days since the built-in prices of the table in effect were taken,
+     * read at each scrape (a reload's table is seen at once).
+     */
+    public void priceTableAge(Supplier<PricingTable> table, Clock clock) {
+        Gauge.builder("tollgate.price.table.age.days", () -> table.get().ageDays(LocalDate.now(clock)))
+                .description("Days since the built-in price table was retrieved").register(registry);
+    }
+
+    /**
+     * A call whose response named a service tier its model has no price for (SPEC 12): it was billed at the
+     * standard prices, and counted here, never dropped.
+     */
+    public void unpricedTier(@Nullable String model) {
+        cached(unpricedTiers, modelLabel(model), m -> Counter.builder("tollgate.unpriced.tier")
+                .description("Calls at a service tier their model has no price for, billed at standard prices")
+                .tag("model", m).register(registry)).increment();
+    }
+
+    /** {@code tollgate_units_total{model, unit}}: SPEC 12's units besides text tokens; zero counts touch nothing. */
+    private void units(String model, UnitCounts u) {
+        if (u.isZero()) {
+            return;
+        }
+        List<Number> values = u.values();
+        for (int i = 0; i < values.size(); i++) {
+            double v = values.get(i).doubleValue();
+            if (v > 0) {
+                unitCounter(model, UnitCounts.NAMES.get(i)).increment(v);
+            }
+        }
+    }
+
+    private Counter unitCounter(String model, String unit) {
+        return cached(units, new L2(model, unit), l -> Counter.builder("tollgate.units")
+                .description("Units metered besides text tokens (SPEC 12), by unit")
+                .tags("model", l.a(), "unit", l.b()).register(registry));
     }
 
     /**

@@ -1,7 +1,9 @@
 package tollgate.metering.pricing;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.usage.Usage;
 
 /**
@@ -15,15 +17,85 @@ import tollgate.metering.usage.Usage;
  * at the tier's prices, as OpenAI and Anthropic bill it. A missing cached or cache-write price bills
  * those tokens at the input price. Cached and cache-written counts above the input count are
  * clamped to it, so a usage that breaks the convention is never billed below zero.
+ *
+ * <p>A response's {@code service_tier} (SPEC 12) selects the model's {@link TierPrice} for every token of the call;
+ * the standard tier, or a tier the model has no price for, bills the standard prices ({@link #tierPriced} tells
+ * the two apart, so the second can be counted).
+ *
+ * <p>SPEC 12's other units ({@link #cost(ModelPrice, Billable)}): audio input and output tokens at the audio prices,
+ * image input tokens at the image input price (each part of the input or output, and billed instead of it), plus
+ * web searches per 1,000 calls, images by their option, audio per minute (by the second), characters per 1,000, and
+ * a fee per call. A unit the model has no price for is never billed as $0: a web search without its fee, or an
+ * image, a minute or a character of a call without token usage, leaves the call unpriced (null).
  */
 public final class CostCalculator {
     private static final int PER_MILLION_DIGITS = 6;
+    private static final BigDecimal SECONDS_PER_MINUTE = BigDecimal.valueOf(60);
 
     private CostCalculator() {
     }
 
     public static BigDecimal cost(ModelPrice p, Usage u) {
         return cost(p, u, longContext(p, u.inputTokens()));
+    }
+
+    /** The cost of a call answered at {@code serviceTier} (the response's {@code service_tier}; null: standard). */
+    public static BigDecimal cost(ModelPrice p, Usage u, @Nullable String serviceTier) {
+        return cost(Rates.of(p, longContext(p, u.inputTokens()), serviceTier), u, p.units());
+    }
+
+    /** The cost of everything a call used; null when it used a unit its model has no price for. */
+    public static @Nullable BigDecimal cost(ModelPrice p, Billable b) {
+        UnitPrices up = p.units();
+        UnitCounts n = b.units();
+        Usage u = b.tokens();
+        boolean tokens = u.inputTokens() > 0 || u.outputTokens() > 0;
+        BigDecimal usd = cost(p, u, b.serviceTier());
+        if (up.perCall() != null) {
+            usd = usd.add(up.perCall());
+        }
+        if (n.webSearchCalls() > 0) {
+            if (up.webSearchPer1kCalls() == null) {
+                return null;
+            }
+            usd = usd.add(up.webSearchPer1kCalls().multiply(BigDecimal.valueOf(n.webSearchCalls())).movePointLeft(3));
+        }
+        if (n.images() > 0) {
+            BigDecimal each = up.image(b.imageOption());
+            if (each != null) {
+                usd = usd.add(each.multiply(BigDecimal.valueOf(n.images())));
+            } else if (!up.perImage().isEmpty() || !tokens) {
+                // a size or quality the table does not price, or images without their tokens: never guessed
+                return null;
+            }
+        }
+        if (n.audioSeconds().signum() > 0) {
+            if (up.perMinute() != null) {
+                usd = usd.add(up.perMinute().multiply(n.audioSeconds()).divide(SECONDS_PER_MINUTE, MathContext.DECIMAL128));
+            } else if (!tokens) {
+                return null;
+            }
+        }
+        if (n.characters() > 0) {
+            if (up.per1kCharacters() != null) {
+                usd = usd.add(up.per1kCharacters().multiply(BigDecimal.valueOf(n.characters())).movePointLeft(3));
+            } else if (!tokens) {
+                return null;
+            }
+        }
+        return ModelPrice.normalized(usd);
+    }
+
+    /**
+     * False when {@code serviceTier} names a tier other than standard that the model has no price for (or none for
+     * a call this long): such a call is billed at standard prices, and counted, never dropped.
+     */
+    public static boolean tierPriced(ModelPrice p, @Nullable String serviceTier, long inputTokens) {
+        if (ServiceTiers.key(serviceTier) == null) {
+            return true;
+        }
+        TierPrice t = p.tier(serviceTier);
+        return t != null && (!longContext(p, inputTokens) || t.longContext() != null);
     }
 
     /** Whether a call with this many input tokens is priced entirely at the model's long-context tier. */
@@ -37,15 +109,28 @@ public final class CostCalculator {
      * fall on one side of the model's long-context threshold (reports), whose sum says nothing about any call.
      */
     public static BigDecimal cost(ModelPrice p, Usage u, boolean longContext) {
-        Rates r = Rates.of(p, longContext);
+        return cost(Rates.of(p, longContext), u, p.units());
+    }
+
+    private static BigDecimal cost(Rates r, Usage u, UnitPrices up) {
         long cached = Math.min(u.cachedInputTokens(), u.inputTokens());
         long written = Math.min(u.cacheCreationInputTokens(), u.inputTokens() - cached);
-        long uncached = u.inputTokens() - cached - written;
+        long audioIn = Math.min(u.audioInputTokens(), u.inputTokens() - cached - written);
+        long imageIn = Math.min(u.imageInputTokens(), u.inputTokens() - cached - written - audioIn);
+        long uncached = u.inputTokens() - cached - written - audioIn - imageIn;
+        long audioOut = Math.min(u.audioOutputTokens(), u.outputTokens());
         BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(uncached))
                 .add(r.cachedInput.multiply(BigDecimal.valueOf(cached)))
                 .add(r.cacheWrite.multiply(BigDecimal.valueOf(written)))
-                .add(r.output.multiply(BigDecimal.valueOf(u.outputTokens())));
+                .add(orElse(up.audioInput(), r.input).multiply(BigDecimal.valueOf(audioIn)))
+                .add(orElse(up.imageInput(), r.input).multiply(BigDecimal.valueOf(imageIn)))
+                .add(r.output.multiply(BigDecimal.valueOf(u.outputTokens() - audioOut)))
+                .add(orElse(up.audioOutput(), r.output).multiply(BigDecimal.valueOf(audioOut)));
         return ModelPrice.normalized(perMillion.movePointLeft(PER_MILLION_DIGITS));
+    }
+
+    private static BigDecimal orElse(@Nullable BigDecimal v, BigDecimal fallback) {
+        return v != null ? v : fallback;
     }
 
     /**
@@ -57,7 +142,24 @@ public final class CostCalculator {
             throw new IllegalArgumentException("promptTokens, maxOutputTokens: " + promptTokens + ", " + maxOutputTokens
                     + " (expected: >= 0)");
         }
-        Rates r = Rates.of(p, longContext(p, promptTokens));
+        return worstCase(Rates.of(p, longContext(p, promptTokens)), promptTokens, maxOutputTokens);
+    }
+
+    /**
+     * {@link #worstCase(ModelPrice, long, long)} of a request that asks for {@code serviceTier}: the higher of the
+     * standard and that tier's prices, so a request for priority (Fast mode, twice the price) reserves what it may
+     * cost and a flex request reserves no less than standard (the answer may come at the standard tier).
+     */
+    public static BigDecimal worstCase(ModelPrice p, long promptTokens, long maxOutputTokens, @Nullable String serviceTier) {
+        BigDecimal standard = worstCase(p, promptTokens, maxOutputTokens);
+        if (p.tier(serviceTier) == null) {
+            return standard;
+        }
+        BigDecimal tier = worstCase(Rates.of(p, longContext(p, promptTokens), serviceTier), promptTokens, maxOutputTokens);
+        return tier.max(standard);
+    }
+
+    private static BigDecimal worstCase(Rates r, long promptTokens, long maxOutputTokens) {
         BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(promptTokens))
                 .add(r.output.multiply(BigDecimal.valueOf(maxOutputTokens)));
         return ModelPrice.normalized(perMillion.movePointLeft(PER_MILLION_DIGITS));
@@ -71,13 +173,25 @@ public final class CostCalculator {
         public static Rates of(ModelPrice p, boolean longContext) {
             LongContextTier t = p.longContext();
             if (longContext && t != null) {
-                return new Rates(t.input(), orElse(t.cachedInput(), t.input()), orElse(t.cacheWrite(), t.input()), t.output());
+                return of(t);
             }
             return new Rates(p.input(), orElse(p.cachedInput(), p.input()), orElse(p.cacheWrite(), p.input()), p.output());
         }
 
-        private static BigDecimal orElse(@Nullable BigDecimal v, BigDecimal fallback) {
-            return v != null ? v : fallback;
+        /** The rates of a call at a service tier; standard ones when the model has no price for it ({@link #tierPriced}). */
+        public static Rates of(ModelPrice p, boolean longContext, @Nullable String serviceTier) {
+            TierPrice t = p.tier(serviceTier);
+            if (t == null || (longContext && p.longContext() != null && t.longContext() == null)) {
+                return of(p, longContext);
+            }
+            if (longContext && t.longContext() != null) {
+                return of(t.longContext());
+            }
+            return new Rates(t.input(), orElse(t.cachedInput(), t.input()), orElse(t.cacheWrite(), t.input()), t.output());
+        }
+
+        private static Rates of(LongContextTier t) {
+            return new Rates(t.input(), orElse(t.cachedInput(), t.input()), orElse(t.cacheWrite(), t.input()), t.output());
         }
     }
 }

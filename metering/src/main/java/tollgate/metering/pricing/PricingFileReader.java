@@ -16,13 +16,19 @@ import org.jspecify.annotations.Nullable;
  * models:
  *   my-finetune: {input: 0.30, cached_input: 0.15, output: 1.20, cache_write: 0.375,
  *                 long_context: {above_input_tokens: 200000, input: 0.6, cached_input: 0.3, output: 2.4},
- *                 max_output_tokens: 16384, cheaper_alternative: gpt-4o-mini}
+ *                 max_output_tokens: 16384, cheaper_alternative: gpt-4o-mini,
+ *                 tiers: {flex: {multiplier: 0.5}, priority: {input: 0.6, cached_input: 0.3, output: 2.4}},
+ *                 audio_input: 40, audio_output: 80, image_input: 10, web_search_per_1k_calls: 10}
+ *   dall-e-3: {per_image: {standard/1024x1024: 0.04, hd/1024x1792: 0.12}}
+ *   whisper-1: {per_minute: 0.006}
+ *   tts-1: {per_1k_characters: 0.015}
  * aliases:
  *   prod-deployment: gpt-4o
  * </pre>
  * {@code source}, {@code retrieved}, {@code unit} and {@code override_file} may appear at the top, as
  * {@code tollgate pricing --format json} prints them, so that its output can be edited into a pricing file.
- * {@code notes} (a string or a list of strings) is a comment for people, e.g. what the built-in table
+ * A model priced only by {@code per_call}, {@code per_image}, {@code per_minute} or {@code per_1k_characters} may
+ * leave out {@code input} and {@code output} (0). {@code notes} (a string or a list of strings) is a comment for people, e.g. what the built-in table
  * leaves out; it is checked for shape and otherwise ignored.
  */
 final class PricingFileReader {
@@ -30,8 +36,11 @@ final class PricingFileReader {
     private static final Set<String> TOP = Set.of("models", "aliases", "source", "retrieved", "unit", "override_file",
             "notes");
     private static final Set<String> MODEL = Set.of("input", "cached_input", "output", "cache_write",
-            "long_context", "max_output_tokens", "cheaper_alternative");
+            "long_context", "max_output_tokens", "cheaper_alternative", "tiers", "audio_input", "audio_output",
+            "image_input", "per_call", "per_image", "per_minute", "per_1k_characters", "web_search_per_1k_calls");
     private static final Set<String> TIER = Set.of("above_input_tokens", "input", "cached_input", "output", "cache_write");
+    private static final Set<String> SERVICE_TIER = Set.of("multiplier", "input", "cached_input", "output", "cache_write",
+            "long_context");
     private static final int MAX_NAME_CHARS = 256;
 
     private final String origin;
@@ -105,9 +114,11 @@ final class PricingFileReader {
         }
         int before = errors.size();
         rejectUnknown(node, path, MODEL);
-        BigDecimal input = price(node, path, "input", true);
+        UnitPrices units = units(node, path);
+        boolean tokens = !units.perUnit();
+        BigDecimal input = orZero(price(node, path, "input", tokens), tokens);
         BigDecimal cached = price(node, path, "cached_input", false);
-        BigDecimal output = price(node, path, "output", true);
+        BigDecimal output = orZero(price(node, path, "output", tokens), tokens);
         BigDecimal cacheWrite = price(node, path, "cache_write", false);
         Long maxOutput = count(node, path, "max_output_tokens");
         String cheaper = text(node, path, "cheaper_alternative");
@@ -119,10 +130,104 @@ final class PricingFileReader {
         if (cheaper != null) {
             name(path + ".cheaper_alternative", cheaper);
         }
+        Map<String, TierPrice> tiers = Map.of();
+        JsonNode st = node.get("tiers");
+        if (st != null && !st.isNull() && input != null && output != null) {
+            tiers = serviceTiers(path + ".tiers", st, new ModelPrice(input, cached, output, cacheWrite, null, tier, null));
+        }
         if (input == null || output == null || errors.size() > before) {
             return null;
         }
-        return new ModelPrice(input, cached, output, cacheWrite, maxOutput, tier, cheaper);
+        return new ModelPrice(input, cached, output, cacheWrite, maxOutput, tier, cheaper, tiers, units);
+    }
+
+    private @Nullable BigDecimal orZero(@Nullable BigDecimal price, boolean required) {
+        return price == null && !required ? BigDecimal.ZERO : price;
+    }
+
+    /** SPEC 12's prices of what is not a text token. */
+    private UnitPrices units(JsonNode node, String path) {
+        Map<String, BigDecimal> perImage = new LinkedHashMap<>();
+        JsonNode images = node.get("per_image");
+        if (images != null && !images.isNull()) {
+            if (!images.isObject() || images.isEmpty()) {
+                error(path + ".per_image", images, "a mapping of quality/size or size to USD, such as {hd/1024x1792: 0.12}");
+            } else {
+                for (Iterator<String> it = images.fieldNames(); it.hasNext(); ) {
+                    String option = it.next();
+                    BigDecimal p = price(images, path + ".per_image", option, true);
+                    if (p != null) {
+                        perImage.put(option, p);
+                    }
+                }
+            }
+        }
+        return new UnitPrices(price(node, path, "audio_input", false), price(node, path, "audio_output", false),
+                price(node, path, "image_input", false), price(node, path, "per_call", false), perImage,
+                price(node, path, "per_minute", false), price(node, path, "per_1k_characters", false),
+                price(node, path, "web_search_per_1k_calls", false));
+    }
+
+    /** {@code tiers:}, each a {@code multiplier} of the standard prices or prices of its own (SPEC 12). */
+    private Map<String, TierPrice> serviceTiers(String path, JsonNode node, ModelPrice standard) {
+        Map<String, TierPrice> out = new LinkedHashMap<>();
+        if (!node.isObject()) {
+            error(path, node, "a mapping of service tier to prices, such as {flex: {multiplier: 0.5}}");
+            return out;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            String p = path + "." + clip(name);
+            if (!name.equals(ServiceTiers.key(name)) || name.length() > ServiceTiers.MAX_CHARS) {
+                errors.add(origin + ": " + p + ": unknown tier name (expected: a lowercase tier such as flex, priority,"
+                        + " ultrafast or batch; default is the model's own prices and fast is priority)");
+                continue;
+            }
+            TierPrice t = serviceTier(p, e.getValue(), standard);
+            if (t != null) {
+                out.put(name, t);
+            }
+        }
+        return out;
+    }
+
+    private @Nullable TierPrice serviceTier(String path, JsonNode node, ModelPrice standard) {
+        if (!node.isObject()) {
+            error(path, node, "a mapping such as {multiplier: 0.5} or {input: 0.625, cached_input: 0.0625, output: 5}");
+            return null;
+        }
+        int before = errors.size();
+        rejectUnknown(node, path, SERVICE_TIER);
+        if (node.has("multiplier")) {
+            BigDecimal m = price(node, path, "multiplier", true);
+            for (String k : SERVICE_TIER) {
+                if (!k.equals("multiplier") && node.has(k)) {
+                    errors.add(origin + ": " + path + "." + k + ": given with multiplier (expected: a multiplier or prices, not both)");
+                }
+            }
+            return m == null || errors.size() > before ? null : TierPrice.scaled(m, standard.input(), standard.cachedInput(),
+                    standard.output(), standard.cacheWrite(), standard.longContext());
+        }
+        BigDecimal input = price(node, path, "input", true);
+        BigDecimal cached = price(node, path, "cached_input", false);
+        BigDecimal output = price(node, path, "output", true);
+        BigDecimal cacheWrite = price(node, path, "cache_write", false);
+        LongContextTier lc = null;
+        JsonNode lcNode = node.get("long_context");
+        if (lcNode != null && !lcNode.isNull()) {
+            lc = tier(path + ".long_context", lcNode);
+            LongContextTier base = standard.longContext();
+            if (lc != null && (base == null || base.aboveInputTokens() != lc.aboveInputTokens())) {
+                errors.add(origin + ": " + path + ".long_context.above_input_tokens: " + lc.aboveInputTokens()
+                        + " (expected: the model's own long_context threshold, "
+                        + (base == null ? "none given" : base.aboveInputTokens()) + ")");
+            }
+        }
+        if (input == null || output == null || errors.size() > before) {
+            return null;
+        }
+        return new TierPrice(input, cached, output, cacheWrite, lc);
     }
 
     private @Nullable LongContextTier tier(String path, JsonNode node) {

@@ -14,6 +14,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,6 +37,8 @@ public final class PricingTable {
     private static final int CACHE_ENTRIES = 10_000;
     private static final int MAX_CACHED_NAME_CHARS = 256;
     private static final int MAX_ALIAS_HOPS = 8;
+    /** Providers change prices about monthly: a table two months old is due a look. */
+    public static final int STALE_AFTER_DAYS = 60;
     private static final ObjectMapper MAPPER = YAMLMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -74,15 +79,7 @@ public final class PricingTable {
             return base;
         }
         String origin = "pricing file " + overrideFile;
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(Files.readString(overrideFile, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            throw new PricingException(origin + ": not valid YAML or JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""));
-        } catch (IOException e) {
-            throw new PricingException(origin + ": cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
-        }
+        JsonNode root = readDocument(overrideFile, origin);
         List<String> errors = new ArrayList<>();
         PricingFile file = new PricingFileReader(origin, errors).read(root);
         SortedMap<String, ModelPrice> models = new TreeMap<>(base.models);
@@ -107,9 +104,60 @@ public final class PricingTable {
         return table;
     }
 
+    /**
+     * A pricing document or catalog as a tree, YAML or JSON, its numbers as exact decimals. Reads the file: off the
+     * event loop.
+     */
+    static JsonNode readDocument(Path file, String origin) throws PricingException {
+        try {
+            JsonNode root = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            return root == null ? MAPPER.nullNode() : root;
+        } catch (JsonProcessingException e) {
+            throw new PricingException(origin + ": not valid YAML or JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""));
+        } catch (IOException e) {
+            throw new PricingException(origin + ": cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+    }
+
+    /** The models of a pricing file as written, checked but not merged: what {@code tollgate pricing diff} compares. */
+    public static Map<String, ModelPrice> readFile(Path file) throws PricingException {
+        String origin = "pricing file " + file;
+        List<String> errors = new ArrayList<>();
+        PricingFile f = new PricingFileReader(origin, errors).read(readDocument(file, origin));
+        if (!errors.isEmpty()) {
+            throw new PricingException(errors);
+        }
+        return f.models();
+    }
+
     /** The date the built-in prices were retrieved (ISO-8601). */
     public String date() {
         return date;
+    }
+
+    /** The built-in table's date as a day; the epoch when it is not an ISO date (a hand-edited table). */
+    public LocalDate retrievedOn() {
+        try {
+            return LocalDate.parse(date);
+        } catch (DateTimeParseException e) {
+            return LocalDate.EPOCH;
+        }
+    }
+
+    /** Whole days from the built-in table's date to {@code today}: what {@code tollgate_price_table_age_days} shows. */
+    public long ageDays(LocalDate today) {
+        return ChronoUnit.DAYS.between(retrievedOn(), today);
+    }
+
+    /**
+     * The start-up warning when the built-in prices are older than {@value #STALE_AFTER_DAYS} days (providers change
+     * prices monthly); null while they are younger.
+     */
+    public @Nullable String staleWarning(LocalDate today) {
+        long age = ageDays(today);
+        return age <= STALE_AFTER_DAYS ? null : "the built-in prices are " + age + " days old (retrieved " + date
+                + "): check them with `tollgate pricing` and override what changed in pricing.file";
     }
 
     /** Where the built-in prices come from. */

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,9 +25,9 @@ public final class PricingTableFormatter {
             .build();
     private static final String ABSENT = "-";
     private static final String[] HEADER = {"MODEL", "INPUT", "CACHED", "OUTPUT", "CACHE WRITE",
-        "LONG CONTEXT (ABOVE: IN/CACHED/OUT)", "MAX OUTPUT", "CHEAPER ALTERNATIVE"};
+        "LONG CONTEXT (ABOVE: IN/CACHED/OUT)", "MAX OUTPUT", "CHEAPER ALTERNATIVE", "TIERS"};
     /** Columns printed flush right (numbers). */
-    private static final boolean[] RIGHT = {false, true, true, true, true, false, true, false};
+    private static final boolean[] RIGHT = {false, true, true, true, true, false, true, false, false};
 
     private PricingTableFormatter() {
     }
@@ -48,7 +50,8 @@ public final class PricingTableFormatter {
                 lc == null ? ABSENT : ">" + lc.aboveInputTokens() + ": " + num(lc.input()) + " / " + num(lc.cachedInput())
                         + " / " + num(lc.output()) + (lc.cacheWrite() == null ? "" : " (cache write " + num(lc.cacheWrite()) + ")"),
                 p.maxOutputTokens() == null ? ABSENT : p.maxOutputTokens().toString(),
-                p.cheaperAlternative() == null ? ABSENT : p.cheaperAlternative()});
+                p.cheaperAlternative() == null ? ABSENT : p.cheaperAlternative(),
+                p.tiers().isEmpty() ? ABSENT : String.join(",", p.tiers().keySet())});
         }
         columns(out, rows, RIGHT);
         if (!t.aliases().isEmpty()) {
@@ -72,34 +75,80 @@ public final class PricingTableFormatter {
         }
         ObjectNode models = root.putObject("models");
         for (PricedModel m : t.entries()) {
-            ModelPrice p = m.price();
-            ObjectNode n = models.putObject(m.name());
-            n.put("input", p.input());
-            putIfPresent(n, "cached_input", p.cachedInput());
-            n.put("output", p.output());
-            putIfPresent(n, "cache_write", p.cacheWrite());
-            LongContextTier lc = p.longContext();
-            if (lc != null) {
-                ObjectNode tier = n.putObject("long_context");
-                tier.put("above_input_tokens", lc.aboveInputTokens());
-                tier.put("input", lc.input());
-                putIfPresent(tier, "cached_input", lc.cachedInput());
-                tier.put("output", lc.output());
-                putIfPresent(tier, "cache_write", lc.cacheWrite());
-            }
-            if (p.maxOutputTokens() != null) {
-                n.put("max_output_tokens", p.maxOutputTokens());
-            }
-            if (p.cheaperAlternative() != null) {
-                n.put("cheaper_alternative", p.cheaperAlternative());
-            }
+            models.set(m.name(), node(m.price()));
         }
         ObjectNode aliases = root.putObject("aliases");
         t.aliases().forEach(aliases::put);
+        return write(root);
+    }
+
+    /** Prices as a pricing file ({@code tollgate pricing import}): {@code source, retrieved, unit, models}. */
+    public static String pricingFile(Map<String, ModelPrice> models, String source, String retrieved) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("source", source);
+        root.put("retrieved", retrieved);
+        root.put("unit", PricingFileReader.UNIT);
+        ObjectNode m = root.putObject("models");
+        new TreeMap<>(models).forEach((name, p) -> m.set(name, node(p)));
+        return write(root);
+    }
+
+    /** One model's prices in the pricing file's shape: what the JSON output, imports and diffs show. */
+    static ObjectNode node(ModelPrice p) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("input", p.input());
+        putIfPresent(n, "cached_input", p.cachedInput());
+        n.put("output", p.output());
+        putIfPresent(n, "cache_write", p.cacheWrite());
+        putLongContext(n, p.longContext());
+        if (p.maxOutputTokens() != null) {
+            n.put("max_output_tokens", p.maxOutputTokens());
+        }
+        if (p.cheaperAlternative() != null) {
+            n.put("cheaper_alternative", p.cheaperAlternative());
+        }
+        UnitPrices u = p.units();
+        putIfPresent(n, "audio_input", u.audioInput());
+        putIfPresent(n, "audio_output", u.audioOutput());
+        putIfPresent(n, "image_input", u.imageInput());
+        putIfPresent(n, "per_call", u.perCall());
+        if (!u.perImage().isEmpty()) {
+            ObjectNode images = n.putObject("per_image");
+            u.perImage().forEach(images::put);
+        }
+        putIfPresent(n, "per_minute", u.perMinute());
+        putIfPresent(n, "per_1k_characters", u.per1kCharacters());
+        putIfPresent(n, "web_search_per_1k_calls", u.webSearchPer1kCalls());
+        if (!p.tiers().isEmpty()) {
+            ObjectNode tiers = n.putObject("tiers");
+            p.tiers().forEach((name, tp) -> {
+                ObjectNode tn = tiers.putObject(name);
+                tn.put("input", tp.input());
+                putIfPresent(tn, "cached_input", tp.cachedInput());
+                tn.put("output", tp.output());
+                putIfPresent(tn, "cache_write", tp.cacheWrite());
+                putLongContext(tn, tp.longContext());
+            });
+        }
+        return n;
+    }
+
+    private static String write(ObjectNode root) {
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of strings and numbers always serialises", e);
+        }
+    }
+
+    private static void putLongContext(ObjectNode n, @Nullable LongContextTier lc) {
+        if (lc != null) {
+            ObjectNode tier = n.putObject("long_context");
+            tier.put("above_input_tokens", lc.aboveInputTokens());
+            tier.put("input", lc.input());
+            putIfPresent(tier, "cached_input", lc.cachedInput());
+            tier.put("output", lc.output());
+            putIfPresent(tier, "cache_write", lc.cacheWrite());
         }
     }
 

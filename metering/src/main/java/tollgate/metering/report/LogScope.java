@@ -104,7 +104,7 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
             }
             lastCells.computeIfAbsent(new CellKey(c.key(), c.endpoint(), c.model(), pricedAs, c.user(), c.tags(),
                     c.error()), k -> new Tally()).addCall(c.inputTokens(), c.cachedInputTokens(), c.outputTokens(),
-                    c.reasoningTokens(), c.totalTokens(), c.estimated(), c.costUsd());
+                    c.reasoningTokens(), c.totalTokens(), c.estimated(), c.costUsd(), c.counts());
         }
     }
 }

@@ -50,14 +50,14 @@ public final class StatsCalculator {
                 t.reasoningTokens(), t.totalTokens(), Amounts.plain(t.costUsd()),
                 Amounts.divide(BigDecimal.valueOf(t.totalTokens()), t.requests(), 2),
                 Amounts.divide(t.costUsd(), t.requests(), Amounts.DIVISION_SCALE),
-                t.estimatedRequests(), acc.errorRequests, t.unpricedRequests());
+                t.estimatedRequests(), acc.errorRequests, t.unpricedRequests(), t.units());
     }
 
     private static List<SeriesPoint> series(StatsAccumulator acc) {
         List<SeriesPoint> points = new ArrayList<>(acc.series.size());
         for (Map.Entry<LocalDate, Tally> e : acc.series.entrySet()) {
             Tally t = e.getValue();
-            points.add(new SeriesPoint(e.getKey(), t.requests(), t.totalTokens(), Amounts.plain(t.costUsd())));
+            points.add(new SeriesPoint(e.getKey(), t.requests(), t.totalTokens(), Amounts.plain(t.costUsd()), t.units()));
         }
         return points;
     }
@@ -85,7 +85,7 @@ public final class StatsCalculator {
 
     private static GroupRow row(String name, Tally t, BigDecimal total) {
         return new GroupRow(name, t.requests(), t.totalTokens(), Amounts.plain(t.costUsd()),
-                Amounts.share(t.costUsd(), total));
+                Amounts.share(t.costUsd(), total), t.units());
     }
 
     private static List<Suggestion> suggestions(StatsAccumulator acc, StatsContext context) {

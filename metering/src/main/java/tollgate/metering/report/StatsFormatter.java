@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import tollgate.metering.report.StatsReport.GroupRow;
 import tollgate.metering.report.StatsReport.SeriesPoint;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * Renders a {@link StatsReport}: JSON and YAML (the SPEC 8 tree), CSV (one row per group, or per series bucket
@@ -63,21 +64,25 @@ public final class StatsFormatter {
         return StatsTableFormatter.format(report);
     }
 
-    /** RFC 4180 CSV: {@code by,name,requests,total_tokens,total_cost_usd,cost_share}, else the series. */
+    /**
+     * RFC 4180 CSV: {@code by,name,requests,total_tokens,total_cost_usd,cost_share}, else the series; then SPEC 12's
+     * unit columns ({@link UnitCounts#NAMES}).
+     */
     public static String csv(StatsReport report) {
         StringBuilder out = new StringBuilder();
+        String unitColumns = "," + String.join(",", UnitCounts.NAMES) + "\r\n";
         if (report.groups().isEmpty()) {
-            out.append("start,requests,total_tokens,total_cost_usd\r\n");
+            out.append("start,requests,total_tokens,total_cost_usd").append(unitColumns);
             for (SeriesPoint p : report.series()) {
-                row(out, p.start().toString(), Long.toString(p.requests()), Long.toString(p.totalTokens()),
+                row(out, p.units(), p.start().toString(), Long.toString(p.requests()), Long.toString(p.totalTokens()),
                         plain(p.totalCostUsd()));
             }
             return out.toString();
         }
-        out.append("by,name,requests,total_tokens,total_cost_usd,cost_share\r\n");
+        out.append("by,name,requests,total_tokens,total_cost_usd,cost_share").append(unitColumns);
         for (Map.Entry<String, List<GroupRow>> e : report.groups().entrySet()) {
             for (GroupRow r : e.getValue()) {
-                row(out, e.getKey(), r.name(), Long.toString(r.requests()), Long.toString(r.totalTokens()),
+                row(out, r.units(), e.getKey(), r.name(), Long.toString(r.requests()), Long.toString(r.totalTokens()),
                         plain(r.totalCostUsd()), plain(r.costShare()));
             }
         }
@@ -88,7 +93,7 @@ public final class StatsFormatter {
         return v.toPlainString();
     }
 
-    private static void row(StringBuilder out, String... cells) {
+    private static void row(StringBuilder out, UnitCounts units, String... cells) {
         for (int i = 0; i < cells.length; i++) {
             if (i > 0) {
                 out.append(',');
@@ -99,6 +104,9 @@ public final class StatsFormatter {
             } else {
                 out.append(c);
             }
+        }
+        for (Number n : units.values()) {
+            out.append(',').append(n instanceof BigDecimal d ? d.toPlainString() : n.toString());
         }
         out.append("\r\n");
     }

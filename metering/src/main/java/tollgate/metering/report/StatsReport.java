@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * The {@code stats} tree of SPEC 8, computed once and rendered by {@link StatsFormatter} in any format.
@@ -30,15 +31,20 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
      * @param avgCostPerRequestUsd total cost / requests, to 10 decimals
      * @param errorRequests calls whose {@code error} is not null
      * @param unpricedRequests calls with {@code cost_usd: null} (no price for their model)
+     * @param units SPEC 12's units besides text tokens, summed
      */
     public record Summary(long requests, long inputTokens, long cachedInputTokens, long outputTokens,
                           long reasoningTokens, long totalTokens, BigDecimal totalCostUsd,
                           BigDecimal avgTokensPerRequest, BigDecimal avgCostPerRequestUsd,
-                          long estimatedRequests, long errorRequests, long unpricedRequests) {
+                          long estimatedRequests, long errorRequests, long unpricedRequests, UnitCounts units) {
     }
 
     /** One bucket of the series: a day, an ISO week from its Monday, or a calendar month from its 1st. */
-    public record SeriesPoint(LocalDate start, long requests, long totalTokens, BigDecimal totalCostUsd) {
+    public record SeriesPoint(LocalDate start, long requests, long totalTokens, BigDecimal totalCostUsd,
+                              UnitCounts units) {
+        public SeriesPoint(LocalDate start, long requests, long totalTokens, BigDecimal totalCostUsd) {
+            this(start, requests, totalTokens, totalCostUsd, UnitCounts.ZERO);
+        }
     }
 
     /**
@@ -47,7 +53,10 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
      * @param costShare this group's cost / the report's total cost, 0..1 to 4 decimals
      */
     public record GroupRow(String name, long requests, long totalTokens, BigDecimal totalCostUsd,
-                           BigDecimal costShare) {
+                           BigDecimal costShare, UnitCounts units) {
+        public GroupRow(String name, long requests, long totalTokens, BigDecimal totalCostUsd, BigDecimal costShare) {
+            this(name, requests, totalTokens, totalCostUsd, costShare, UnitCounts.ZERO);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package tollgate.metering.report;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,6 +10,7 @@ import tollgate.metering.report.StatsReport.Projection;
 import tollgate.metering.report.StatsReport.SeriesPoint;
 import tollgate.metering.report.StatsReport.Suggestion;
 import tollgate.metering.report.StatsReport.Summary;
+import tollgate.metering.usage.UnitCounts;
 
 /** Renders a report for a terminal: totals, then aligned columns with thousands separators and dollar amounts. */
 final class StatsTableFormatter {
@@ -67,6 +69,15 @@ final class StatsTableFormatter {
         rows.add(new String[] {"Output tokens", Amounts.count(s.outputTokens()),
                 "reasoning " + Amounts.count(s.reasoningTokens())});
         rows.add(new String[] {"Total tokens", Amounts.count(s.totalTokens()), ""});
+        List<Number> units = s.units().values();
+        for (int i = 0; i < units.size(); i++) {
+            // SPEC 12's units show only when a call had some: most logs are text only
+            Number n = units.get(i);
+            String shown = n instanceof BigDecimal d ? Amounts.count(d) : Amounts.count(n.longValue());
+            if (n instanceof BigDecimal d ? d.signum() != 0 : n.longValue() != 0) {
+                rows.add(new String[] {UnitCounts.NAMES.get(i).replace('_', ' '), shown, ""});
+            }
+        }
         rows.add(new String[] {"Cost", Amounts.usd(s.totalCostUsd()), ""});
         rows.add(new String[] {"Per request", Amounts.usd(s.avgCostPerRequestUsd()),
                 Amounts.count(s.avgTokensPerRequest()) + " tokens"});

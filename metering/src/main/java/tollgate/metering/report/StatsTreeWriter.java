@@ -11,6 +11,7 @@ import tollgate.metering.report.StatsReport.Projection;
 import tollgate.metering.report.StatsReport.SeriesPoint;
 import tollgate.metering.report.StatsReport.Suggestion;
 import tollgate.metering.report.StatsReport.Summary;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * Writes the SPEC 8 tree field by field to any Jackson generator (JSON or YAML), so both formats carry the
@@ -34,6 +35,7 @@ final class StatsTreeWriter {
             g.writeNumberField("requests", p.requests());
             g.writeNumberField("total_tokens", p.totalTokens());
             g.writeNumberField("total_cost_usd", p.totalCostUsd());
+            units(p.units(), g);
             g.writeEndObject();
         }
         g.writeEndArray();
@@ -47,6 +49,7 @@ final class StatsTreeWriter {
                 g.writeNumberField("total_tokens", row.totalTokens());
                 g.writeNumberField("total_cost_usd", row.totalCostUsd());
                 g.writeNumberField("cost_share", row.costShare());
+                units(row.units(), g);
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -82,7 +85,20 @@ final class StatsTreeWriter {
         g.writeNumberField("estimated_requests", s.estimatedRequests());
         g.writeNumberField("error_requests", s.errorRequests());
         g.writeNumberField("unpriced_requests", s.unpricedRequests());
+        units(s.units(), g);
         g.writeEndObject();
+    }
+
+    /** SPEC 12's unit sums, by their usage-log names, every one of them (0 when none). */
+    private static void units(UnitCounts u, JsonGenerator g) throws IOException {
+        List<Number> values = u.values();
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) instanceof BigDecimal d) {
+                g.writeNumberField(UnitCounts.NAMES.get(i), d);
+            } else {
+                g.writeNumberField(UnitCounts.NAMES.get(i), values.get(i).longValue());
+            }
+        }
     }
 
     private static void projection(Projection p, JsonGenerator g) throws IOException {

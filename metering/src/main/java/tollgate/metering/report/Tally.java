@@ -3,6 +3,7 @@ package tollgate.metering.report;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.usage.Usage;
 
 /**
@@ -35,15 +36,23 @@ public final class Tally {
     long cacheablePromptRequests;
     long cacheablePromptInputTokens;
     long cacheablePromptCachedTokens;
+    UnitCounts units = UnitCounts.ZERO;
     private long minInputTokens = Long.MAX_VALUE;
     private long maxInputTokens;
     /** Per edge: input, cached and output tokens of the calls whose input is above it; null until a call is. */
     private long @Nullable [] aboveEdges;
 
-    /** Adds one call. */
+    /** Adds one call without SPEC 12's units. */
     public void addCall(long input, long cached, long output, long reasoning, long total, boolean estimated,
                         @Nullable BigDecimal cost) {
+        addCall(input, cached, output, reasoning, total, estimated, cost, UnitCounts.ZERO);
+    }
+
+    /** Adds one call. */
+    public void addCall(long input, long cached, long output, long reasoning, long total, boolean estimated,
+                        @Nullable BigDecimal cost, UnitCounts callUnits) {
         requests++;
+        units = units.plus(callUnits);
         inputTokens += input;
         cachedInputTokens += cached;
         outputTokens += output;
@@ -89,6 +98,7 @@ public final class Tally {
         cacheablePromptRequests += other.cacheablePromptRequests;
         cacheablePromptInputTokens += other.cacheablePromptInputTokens;
         cacheablePromptCachedTokens += other.cacheablePromptCachedTokens;
+        units = units.plus(other.units);
         minInputTokens = Math.min(minInputTokens, other.minInputTokens);
         maxInputTokens = Math.max(maxInputTokens, other.maxInputTokens);
         if (other.aboveEdges != null) {
@@ -183,5 +193,10 @@ public final class Tally {
 
     public long cacheablePromptCachedTokens() {
         return cacheablePromptCachedTokens;
+    }
+
+    /** SPEC 12's units besides text tokens, summed. */
+    public UnitCounts units() {
+        return units;
     }
 }

@@ -96,7 +96,7 @@ public final class UsageAggregates implements CellSource {
         String pricedAs = r.costUsd() == null ? null : r.pricedAs();
         CellKey cell = place(day, new CellKey(r.key(), r.endpoint(), r.model(), pricedAs, r.user(), r.tags(), r.error()));
         cube.addCall(day, cell, r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(),
-                r.totalTokens(), r.estimated(), r.costUsd());
+                r.totalTokens(), r.estimated(), r.costUsd(), r.units().counts());
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * Calls summed per UTC day and per {@link CellKey}, plus the count of unreadable log lines per day; thread-safe.
@@ -28,10 +29,10 @@ public final class UsageCube implements CellSource {
     }
 
     public void addCall(LocalDate date, CellKey key, long input, long cached, long output, long reasoning, long total,
-                        boolean estimated, @Nullable BigDecimal cost) {
+                        boolean estimated, @Nullable BigDecimal cost, UnitCounts units) {
         Tally t = day(date).cells.computeIfAbsent(key, k -> new Tally());
         synchronized (t) {
-            t.addCall(input, cached, output, reasoning, total, estimated, cost);
+            t.addCall(input, cached, output, reasoning, total, estimated, cost, units);
         }
     }
 

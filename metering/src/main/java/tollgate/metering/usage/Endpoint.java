@@ -2,12 +2,20 @@ package tollgate.metering.usage;
 
 import org.jspecify.annotations.Nullable;
 
-/** The metered API endpoints (SPEC 5); every other path is forwarded and counted only. */
+/** The metered API endpoints (SPEC 5 and 12); every other path is forwarded and counted only. */
 public enum Endpoint {
     CHAT_COMPLETIONS("/v1/chat/completions"),
     COMPLETIONS("/v1/completions"),
     EMBEDDINGS("/v1/embeddings"),
-    RESPONSES("/v1/responses");
+    RESPONSES("/v1/responses"),
+    IMAGES_GENERATIONS("/v1/images/generations"),
+    IMAGES_EDITS("/v1/images/edits"),
+    AUDIO_SPEECH("/v1/audio/speech"),
+    AUDIO_TRANSCRIPTIONS("/v1/audio/transcriptions"),
+    AUDIO_TRANSLATIONS("/v1/audio/translations"),
+    MODERATIONS("/v1/moderations"),
+    /** Any other API call ({@link #ofApiPath}): forwarded and recorded unpriced, never guessed (SPEC 12). */
+    OTHER("");
 
     private final String path;
 
@@ -19,11 +27,32 @@ public enum Endpoint {
         return path;
     }
 
+    /** A text endpoint of SPEC 5: its usage may be estimated with the model's tokenizer when the answer has none. */
+    public boolean isText() {
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == RESPONSES;
+    }
+
+    /** The Images API: priced by image tokens (gpt-image-*) or per image (dall-e-*). */
+    public boolean isImages() {
+        return this == IMAGES_GENERATIONS || this == IMAGES_EDITS;
+    }
+
+    /** A body sent as {@code multipart/form-data} (an uploaded file): not read as JSON. */
+    public boolean isUpload() {
+        return this == IMAGES_EDITS || this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS;
+    }
+
+    /** The endpoint of an API call's path: a metered one, else {@link #OTHER} for any other {@code /v1/} path. */
+    public static @Nullable Endpoint ofApiPath(String path) {
+        Endpoint e = ofPath(path);
+        return e != null ? e : path.startsWith("/v1/") ? OTHER : null;
+    }
+
     /** The endpoint of a request path (query already removed), or null when it is not metered. */
     public static @Nullable Endpoint ofPath(String path) {
         String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         for (Endpoint e : values()) {
-            if (e.path.equals(p)) {
+            if (e != OTHER && e.path.equals(p)) {
                 return e;
             }
         }

@@ -4,14 +4,15 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Scans a JSON answer as its bytes arrive and keeps only the top-level {@code model} string and the {@code usage}
- * and {@code error} objects: never the whole body.
+ * Scans a JSON answer as its bytes arrive and keeps only the top-level {@code model} and {@code service_tier} strings
+ * and the {@code usage} and {@code error} objects: never the whole body.
  *
  * <p>A byte-level pass follows the top level of the object (keys, colons, commas) and skips every other value by
  * counting brackets and quotes, without decoding it: a 1 MiB {@code content} costs one pass over its bytes and no
@@ -37,8 +38,15 @@ final class JsonBodyScanner {
     private static final int MODEL = 1;
     private static final int USAGE = 2;
     private static final int ERROR = 3;
-    private static final byte[][] KEYS = {null, ascii("model"), ascii("usage"), ascii("error")};
-    private static final int MAX_KEY_BYTES = 8;
+    private static final int SERVICE_TIER = 4;
+    private static final int OUTPUT = 5;
+    private static final int DATA = 6;
+    private static final int DURATION = 7;
+    private static final byte[][] KEYS = {null, ascii("model"), ascii("usage"), ascii("error"), ascii("service_tier"),
+        ascii("output"), ascii("data"), ascii("duration")};
+    /** A Responses output item of one web search (billed per call, SPEC 12), as a string value of an item. */
+    private static final byte[] WEB_SEARCH_CALL = ascii("\"web_search_call\"");
+    private static final int MAX_KEY_BYTES = 12;
     // one capture scratch per thread, taken out while in use (as SseDecoder's): no array per answer
     private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
 
@@ -60,6 +68,12 @@ final class JsonBodyScanner {
     private @Nullable String model;
     private @Nullable Usage usage;
     private @Nullable JsonNode error;
+    private @Nullable String serviceTier;
+    private long webSearchCalls;
+    private long dataItems;
+    private @Nullable BigDecimal duration;
+    /** Inside the top-level {@code output} array: how much of a string at item level matches {@link #WEB_SEARCH_CALL}. */
+    private int itemStringMatched = -1;
 
     void feed(ByteBuffer buf) {
         if (state == DONE) {
@@ -106,6 +120,28 @@ final class JsonBodyScanner {
         return error;
     }
 
+    @Nullable String serviceTier() {
+        return serviceTier;
+    }
+
+    /**
+     * The {@code web_search_call} items of a Responses answer's {@code output}: string values {@code "web_search_call"}
+     * of its items (their {@code type}), counted without reading the items.
+     */
+    long webSearchCalls() {
+        return webSearchCalls;
+    }
+
+    /** The objects of the top-level {@code data} array (an Images API answer's images), counted without reading them. */
+    long dataItems() {
+        return dataItems;
+    }
+
+    /** The top-level {@code duration} number (a transcription's seconds, {@code verbose_json}), exact; null when none. */
+    @Nullable BigDecimal duration() {
+        return duration;
+    }
+
     /** Consumes bytes from {@code i} in the current state; returns the index of the first byte not consumed. */
     private int step(ByteBuffer b, int i, int to) {
         if (state == IN_STRING || state == IN_NESTED) {
@@ -124,7 +160,10 @@ final class JsonBodyScanner {
         }
         if (state == IN_SCALAR && c != ',' && c != '}') {
             if (isSpace(c)) {
+                scalarEnded();
                 state = AFTER_VALUE;
+            } else {
+                capture(b, i, i + 1);
             }
             return i + 1;
         }
@@ -147,7 +186,12 @@ final class JsonBodyScanner {
                 capture(b, i, i + 1);
             }
             // '}' ends the root object: what follows it is not read, as Jackson's readTree does
-            case IN_SCALAR, AFTER_VALUE -> state = c == ',' ? BEFORE_KEY : DONE;
+            case IN_SCALAR, AFTER_VALUE -> {
+                if (state == IN_SCALAR) {
+                    scalarEnded();
+                }
+                state = c == ',' ? BEFORE_KEY : DONE;
+            }
             default -> state = DONE;
         }
         return i + 1;
@@ -174,7 +218,7 @@ final class JsonBodyScanner {
         inString = false;
         capturing = false;
         if (c == '"') {
-            capturing = field == MODEL;
+            capturing = field == MODEL || field == SERVICE_TIER;
             inString = true;
             state = IN_STRING;
         } else if (c == '{' || c == '[') {
@@ -183,7 +227,22 @@ final class JsonBodyScanner {
             state = IN_NESTED;
         } else {
             state = c == ',' || c == '}' || c == ']' || c == ':' ? DONE : IN_SCALAR;
+            capturing = state == IN_SCALAR && field == DURATION;
         }
+    }
+
+    private void scalarEnded() {
+        byte[] c = captured;
+        if (capturing && c != null && field == DURATION) {
+            try {
+                BigDecimal d = new BigDecimal(new String(c, 0, capturedLength, StandardCharsets.US_ASCII));
+                duration = d.signum() >= 0 ? d : null;
+            } catch (NumberFormatException e) {
+                duration = null;
+            }
+        }
+        capturing = false;
+        capturedLength = 0;
     }
 
     private int value(ByteBuffer b, int i, int to) {
@@ -199,6 +258,9 @@ final class JsonBodyScanner {
     private int skipString(ByteBuffer b, int i, int to) {
         for (; i < to; i++) {
             byte c = b.get(i);
+            if (itemStringMatched >= 0) {
+                matchItemString(c);
+            }
             if (escaped) {
                 escaped = false;
             } else if (c == '\\') {
@@ -211,6 +273,20 @@ final class JsonBodyScanner {
         return i;
     }
 
+    /** Follows a string at item level of {@code output} byte by byte (opening quote already matched). */
+    private void matchItemString(byte c) {
+        int m = itemStringMatched;
+        if (m < WEB_SEARCH_CALL.length && c == WEB_SEARCH_CALL[m] && !escaped) {
+            itemStringMatched = m + 1;
+            if (m + 1 == WEB_SEARCH_CALL.length) {
+                webSearchCalls++;
+                itemStringMatched = -1;
+            }
+        } else {
+            itemStringMatched = -1;
+        }
+    }
+
     /** Skips the bytes of an object or array from {@code i} until {@code depth} returns to 0. */
     private int skipNested(ByteBuffer b, int i, int to) {
         while (i < to) {
@@ -221,8 +297,14 @@ final class JsonBodyScanner {
             byte c = b.get(i++);
             if (c == '"') {
                 inString = true;
+                if (field == OUTPUT && depth == 2) {
+                    itemStringMatched = 1;
+                }
             } else if (c == '{' || c == '[') {
                 depth++;
+                if (c == '{' && depth == 2 && field == DATA) {
+                    dataItems++;
+                }
             } else if ((c == '}' || c == ']') && --depth == 0) {
                 return i;
             }
@@ -266,6 +348,7 @@ final class JsonBodyScanner {
             case MODEL -> model = string(c, capturedLength);
             case USAGE -> usage = usage(c, capturedLength);
             case ERROR -> error = tree(c, capturedLength);
+            case SERVICE_TIER -> serviceTier = string(c, capturedLength);
             default -> {
             }
         }
@@ -313,7 +396,7 @@ final class JsonBodyScanner {
     }
 
     private static int field(byte[] key, int length) {
-        for (int f = MODEL; f <= ERROR; f++) {
+        for (int f = MODEL; f <= DURATION; f++) {
             if (Arrays.equals(key, 0, length, KEYS[f], 0, KEYS[f].length)) {
                 return f;
             }

@@ -12,6 +12,8 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +40,7 @@ public final class RequestInfo {
     private static final byte[] INCLUDE_USAGE_COMMA = ascii("\"include_usage\":true,");
     private static final byte[] OPTIONS_OBJECT = ascii("{\"include_usage\":true}");
     private static final byte[] TRUE = ascii("true");
+    private static final Set<String> UPLOAD_FIELDS = Set.of("model", "size", "quality");
 
     private final Endpoint endpoint;
     /** The body: {@code array[offset, offset + length)}, or else the buffers from position to limit. */
@@ -56,6 +59,10 @@ public final class RequestInfo {
     private long n = -1;
     private long bestOf = -1;
     private @Nullable String user;
+    private @Nullable String serviceTier;
+    private @Nullable String size;
+    private @Nullable String quality;
+    private long characters;
     // where include_usage goes, as byte offsets into the body; -1: unknown (not an object, or not UTF-8)
     private int objectStart = -1;
     private boolean objectEmpty;
@@ -148,6 +155,27 @@ public final class RequestInfo {
     /** The body's {@code user} field when it is a string, cut at 128 characters (SPEC 4). */
     public @Nullable String user() {
         return user;
+    }
+
+    /** The {@code service_tier} the request asks for (the answer names the one it got), cut at 128 characters. */
+    public @Nullable String serviceTier() {
+        return serviceTier;
+    }
+
+    /**
+     * The images asked for ({@code /v1/images/*}): {@code quality/size} ({@code hd/1024x1792}), or the size alone
+     * when the request names no quality; null when it names no size.
+     */
+    public @Nullable String imageOption() {
+        if (size == null) {
+            return null;
+        }
+        return quality == null ? size : quality + "/" + size;
+    }
+
+    /** The characters of the text to speak ({@code /v1/audio/speech} {@code input}, in code points); 0 otherwise. */
+    public long characters() {
+        return characters;
     }
 
     /**
@@ -261,6 +289,14 @@ public final class RequestInfo {
     }
 
     private void scan() {
+        if (endpoint.isUpload()) {
+            Map<String, String> fields = MultipartFields.read(array != null
+                    ? new ByteBuffer[] {ByteBuffer.wrap(array, offset, length)} : buffers(), UPLOAD_FIELDS);
+            model = fields.get("model");
+            size = fields.get("size");
+            quality = fields.get("quality");
+            return;
+        }
         try (JsonParser p = array != null
                 ? JsonMappers.REQUEST.createParser(array, offset, length)
                 : JsonMappers.REQUEST.createParser(new ByteBuffersInputStream(buffers()))) {
@@ -292,6 +328,16 @@ public final class RequestInfo {
                 case "n" -> n = cap(p, v);
                 case "best_of" -> bestOf = cap(p, v);
                 case "stream_options" -> streamOptions(p, v);
+                case "service_tier" -> serviceTier = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "size" -> size = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "quality" -> quality = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "input" -> {
+                    if (endpoint == Endpoint.AUDIO_SPEECH && v == JsonToken.VALUE_STRING) {
+                        characters = Character.codePointCount(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
                 default -> p.skipChildren();
             }
         }
@@ -365,6 +411,10 @@ public final class RequestInfo {
         object = false;
         model = null;
         user = null;
+        serviceTier = null;
+        size = null;
+        quality = null;
+        characters = 0;
         stream = false;
         includeUsage = false;
         maxCompletionTokens = maxTokens = maxOutputTokens = n = bestOf = -1;

@@ -1,6 +1,7 @@
 package tollgate.metering.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,9 +13,9 @@ import tollgate.metering.sse.SseDecoder;
  * Meters one upstream answer from its body bytes as they pass, holding no more of the body than one event.
  *
  * <pre>
- * upstream body ─onBytes()→ ResponseMeter ─→ usage(), model(), errorCode(), streamedText(), streamCompleted()
+ * upstream body ─onBytes()→ ResponseMeter ─→ usage(), model(), serviceTier(), errorCode(), streamedText(), streamCompleted()
  *                  text/event-stream: SseDecoder → StreamEventReader (each event's bytes, one streaming pass)
- *                  JSON:              JsonBodyScanner (top level followed byte by byte; model, usage and error only)
+ *                  JSON:              JsonBodyScanner (top level followed byte by byte; model, service_tier, usage, error)
  * </pre>
  *
  * <p>When tollgate added {@code stream_options.include_usage} to a streamed request ({@link #holdsBack()}),
@@ -150,6 +151,33 @@ public final class ResponseMeter {
 
     /** The error of a call whose body could not be decoded for reading. */
     public static final String UNREADABLE_ENCODING = "unreadable_encoding";
+
+    /** The answer's {@code service_tier} (the tier it was billed at; the last one a stream named), or null. */
+    public @Nullable String serviceTier() {
+        if (events != null) {
+            return events.serviceTier();
+        }
+        return json == null ? null : json.serviceTier();
+    }
+
+    /** The web searches the model ran: {@code web_search_call} items of a Responses answer or stream. */
+    public long webSearchCalls() {
+        if (events != null) {
+            return events.webSearchCalls();
+        }
+        return json == null ? 0 : json.webSearchCalls();
+    }
+
+    /** The images an Images API answer carries ({@code data} items); 0 for any other endpoint. */
+    public long images() {
+        return json == null || !endpoint.isImages() ? 0 : json.dataItems();
+    }
+
+    /** The seconds of a transcription's {@code verbose_json} answer ({@code duration}), exact; null for any other. */
+    public @Nullable BigDecimal audioSeconds() {
+        boolean transcription = endpoint == Endpoint.AUDIO_TRANSCRIPTIONS || endpoint == Endpoint.AUDIO_TRANSLATIONS;
+        return json == null || !transcription ? null : json.duration();
+    }
 
     /** The answer's {@code error.code}, else its {@code error.type}; null when the body carries no error object. */
     public @Nullable String errorCode() {

@@ -28,8 +28,12 @@ final class StreamEventReader {
     static final int MAX_TEXT_CHARS = 4 << 20;
 
     private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+    /** The Responses output item of one web search the model ran (billed per call, SPEC 12). */
+    static final String WEB_SEARCH_CALL = "web_search_call";
 
     private @Nullable String model;
+    private @Nullable String serviceTier;
+    private long webSearchCalls;
     private @Nullable Usage usage;
     private @Nullable String errorCode;
     private boolean completed;
@@ -41,6 +45,9 @@ final class StreamEventReader {
     private int type;
     private @Nullable String eventModel;
     private boolean sawModel;
+    private @Nullable String eventTier;
+    private @Nullable String responseTier;
+    private boolean webSearchItem;
     private @Nullable Usage eventUsage;
     private @Nullable JsonNode eventError;
     private int choices;
@@ -107,6 +114,9 @@ final class StreamEventReader {
         type = eventName == null ? EventType.CHUNK : EventType.of(eventName);
         eventModel = null;
         sawModel = false;
+        eventTier = null;
+        responseTier = null;
+        webSearchItem = false;
         eventUsage = null;
         eventError = null;
         choices = -1;
@@ -140,6 +150,7 @@ final class StreamEventReader {
                     }
                 }
                 case "usage" -> eventUsage = usage(p, v);
+                case "service_tier" -> eventTier = v == JsonToken.VALUE_STRING ? changed(p, serviceTier) : skipTier(p);
                 case "error" -> eventError = v == JsonToken.START_OBJECT ? JsonMappers.RESPONSE.readTree(p) : skip(p);
                 case "choices" -> {
                     if (v != JsonToken.START_ARRAY || (sawType && type != EventType.CHUNK)) {
@@ -168,9 +179,31 @@ final class StreamEventReader {
                         p.skipChildren();
                     }
                 }
+                case "item" -> {
+                    if (v == JsonToken.START_OBJECT) {
+                        webSearchItem = isWebSearchCall(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
                 default -> p.skipChildren();
             }
         }
+    }
+
+    /** Whether the output item at the parser ({@code START_OBJECT}) is a {@code web_search_call}; read to its end. */
+    private static boolean isWebSearchCall(JsonParser p) throws IOException {
+        boolean found = false;
+        for (JsonToken f = next(p); f == JsonToken.FIELD_NAME; f = next(p)) {
+            String name = p.currentName();
+            JsonToken v = next(p);
+            if (name.equals("type") && v == JsonToken.VALUE_STRING) {
+                found = EventType.equals(WEB_SEARCH_CALL, p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            } else {
+                p.skipChildren();
+            }
+        }
+        return found;
     }
 
     private int readChoices(JsonParser p) throws IOException {
@@ -263,6 +296,7 @@ final class StreamEventReader {
                     }
                 }
                 case "usage" -> responseUsage = usage(p, v);
+                case "service_tier" -> responseTier = v == JsonToken.VALUE_STRING ? changed(p, serviceTier) : skipTier(p);
                 case "error" -> responseError = v == JsonToken.START_OBJECT ? JsonMappers.RESPONSE.readTree(p) : skip(p);
                 default -> p.skipChildren();
             }
@@ -272,6 +306,9 @@ final class StreamEventReader {
     private boolean endEvent(byte[] data, int offset, int length) {
         if (type == EventType.CHUNK) {
             applyModel(eventModel, sawModel);
+            if (eventTier != null) {
+                serviceTier = eventTier;
+            }
             if (eventError != null) {
                 errorCode = ResponseMeter.errorCodeOf(eventError);
             }
@@ -289,8 +326,16 @@ final class StreamEventReader {
         if (EventType.isDelta(type) && laterDelta != null) {
             append(laterDelta);
         }
+        if (type == EventType.ITEM_DONE && webSearchItem) {
+            // each output item is done once; response.completed repeats them all, so only these are counted
+            webSearchCalls++;
+        }
         if (type == EventType.LIFECYCLE || type == EventType.TERMINAL) {
             applyModel(responseModel, sawResponseModel);
+            if (responseTier != null) {
+                // response.created echoes the request's tier ("auto"); response.completed names the one billed
+                serviceTier = responseTier;
+            }
             if (responseUsage != null) {
                 usage = responseUsage;
             }
@@ -333,6 +378,11 @@ final class StreamEventReader {
      * the same, so a stream makes its model String once.
      */
     private @Nullable String changedModel(JsonParser p) throws IOException {
+        return changed(p, model);
+    }
+
+    /** The current string, cut at 128 characters, when not empty and different from {@code kept}; else null. */
+    private static @Nullable String changed(JsonParser p, @Nullable String kept) throws IOException {
         int n = p.getTextLength();
         if (n == 0) {
             return null;
@@ -342,7 +392,7 @@ final class StreamEventReader {
         if (n > FieldCap.MAX_CHARS) {
             n = FieldCap.cut(CharBuffer.wrap(c), o);
         }
-        String m = model;
+        String m = kept;
         if (m != null && m.length() == n) {
             int i = 0;
             while (i < n && c[o + i] == m.charAt(i)) {
@@ -373,6 +423,11 @@ final class StreamEventReader {
     }
 
     private static @Nullable JsonNode skip(JsonParser p) throws IOException {
+        p.skipChildren();
+        return null;
+    }
+
+    private static @Nullable String skipTier(JsonParser p) throws IOException {
         p.skipChildren();
         return null;
     }
@@ -440,6 +495,14 @@ final class StreamEventReader {
         return usage;
     }
 
+    @Nullable String serviceTier() {
+        return serviceTier;
+    }
+
+    long webSearchCalls() {
+        return webSearchCalls;
+    }
+
     @Nullable String errorCode() {
         return errorCode;
     }
@@ -469,6 +532,7 @@ final class StreamEventReader {
         static final int TERMINAL = 3;
         static final int ERROR = 4;
         static final int OTHER_RESPONSES = 5;
+        static final int ITEM_DONE = 6;
 
         private static final String RESPONSE_PREFIX = "response.";
         private static final String[] NAMES = {
@@ -476,9 +540,10 @@ final class StreamEventReader {
             "response.custom_tool_call_input.delta", "response.reasoning_text.delta",
             "response.created", "response.in_progress", "response.queued",
             "response.completed", "response.incomplete", "response.failed",
-            "error"};
+            "error", "response.output_item.done"};
         private static final int[] TYPES = {
-            DELTA, DELTA, DELTA, DELTA, DELTA, LIFECYCLE, LIFECYCLE, LIFECYCLE, TERMINAL, TERMINAL, TERMINAL, ERROR};
+            DELTA, DELTA, DELTA, DELTA, DELTA, LIFECYCLE, LIFECYCLE, LIFECYCLE, TERMINAL, TERMINAL, TERMINAL, ERROR,
+            ITEM_DONE};
 
         private EventType() {
         }
@@ -509,7 +574,7 @@ final class StreamEventReader {
             return CHUNK;
         }
 
-        private static boolean equals(String s, char[] c, int offset, int length) {
+        static boolean equals(String s, char[] c, int offset, int length) {
             if (s.length() != length) {
                 return false;
             }

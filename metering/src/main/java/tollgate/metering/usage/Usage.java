@@ -1,19 +1,31 @@
 package tollgate.metering.usage;
 
 /**
- * Token counts of one call, in SPEC 5's terms whatever the API called them.
+ * Token counts of one call, in SPEC 5's terms whatever the API called them, with SPEC 12's kinds of token.
  *
  * @param outputTokens reasoning included, as billed
- * @param cacheCreationInputTokens Anthropic's cache writes; 0 for OpenAI
+ * @param cacheCreationInputTokens cache writes (Anthropic's {@code cache_creation_input_tokens}, OpenAI's
+ *     {@code input_tokens_details.cache_write_tokens}); part of the input tokens
+ * @param audioInputTokens audio tokens of the input; part of the input tokens
+ * @param audioOutputTokens audio tokens of the output; part of the output tokens
+ * @param imageInputTokens image tokens of the input (gpt-image-*); part of the input tokens
+ * @param imageOutputTokens image tokens of the output (gpt-image-*); part of the output tokens
  */
 public record Usage(long inputTokens, long cachedInputTokens, long outputTokens, long reasoningTokens,
-                    long cacheCreationInputTokens) {
+                    long cacheCreationInputTokens, long audioInputTokens, long audioOutputTokens,
+                    long imageInputTokens, long imageOutputTokens) {
     public static final Usage ZERO = new Usage(0, 0, 0, 0, 0);
 
     public Usage {
-        if (inputTokens < 0 || cachedInputTokens < 0 || outputTokens < 0 || reasoningTokens < 0 || cacheCreationInputTokens < 0) {
+        if (inputTokens < 0 || cachedInputTokens < 0 || outputTokens < 0 || reasoningTokens < 0 || cacheCreationInputTokens < 0
+                || audioInputTokens < 0 || audioOutputTokens < 0 || imageInputTokens < 0 || imageOutputTokens < 0) {
             throw new IllegalArgumentException("token counts: negative (expected: >= 0)");
         }
+    }
+
+    public Usage(long inputTokens, long cachedInputTokens, long outputTokens, long reasoningTokens,
+                 long cacheCreationInputTokens) {
+        this(inputTokens, cachedInputTokens, outputTokens, reasoningTokens, cacheCreationInputTokens, 0, 0, 0, 0);
     }
 
     public Usage(long inputTokens, long cachedInputTokens, long outputTokens, long reasoningTokens) {

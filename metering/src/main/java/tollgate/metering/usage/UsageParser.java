@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +15,11 @@ import org.jspecify.annotations.Nullable;
  * cached    ← prompt_tokens_details.cached_tokens | input_tokens_details.cached_tokens | cache_read_input_tokens
  * output    ← completion_tokens | output_tokens             (reasoning included, as billed)
  * reasoning ← completion_tokens_details.reasoning_tokens | output_tokens_details.reasoning_tokens
- * cache creation ← cache_creation_input_tokens
+ * cache creation ← cache_creation_input_tokens | input_tokens_details.cache_write_tokens
+ * audio in  ← prompt_tokens_details.audio_tokens | input_tokens_details.audio_tokens
+ * audio out ← completion_tokens_details.audio_tokens | output_tokens_details.audio_tokens
+ * image in  ← input_tokens_details.image_tokens            (gpt-image-*)
+ * image out ← output_tokens_details.image_tokens           (gpt-image-*)
  * </pre>
  *
  * <p>Read with a streaming parser, so a usage object in a stream or an answer costs no tree; a tree is read
@@ -34,10 +39,19 @@ public final class UsageParser {
     private boolean hasCacheRead;
     private boolean hasCacheCreation;
     private boolean inputDetails;
-    private long promptCached = ABSENT;
-    private long inputCached = ABSENT;
-    private long completionReasoning = ABSENT;
-    private long outputReasoning = ABSENT;
+    /** The counts of the four details objects, by {@link #DETAILS} index. */
+    private final long[] promptDetails = absent();
+    private final long[] inputDetailsCounts = absent();
+    private final long[] completionDetails = absent();
+    private final long[] outputDetails = absent();
+
+    private static final String[] DETAILS = {"cached_tokens", "reasoning_tokens", "cache_write_tokens", "audio_tokens",
+        "image_tokens"};
+    private static final int CACHED = 0;
+    private static final int REASONING = 1;
+    private static final int CACHE_WRITE = 2;
+    private static final int AUDIO = 3;
+    private static final int IMAGE = 4;
 
     private UsageParser() {
     }
@@ -87,13 +101,14 @@ public final class UsageParser {
                     hasCacheCreation = true;
                     cacheCreation = JsonMappers.count(p, v);
                 }
-                case "prompt_tokens_details" -> promptCached = detail(p, v, "cached_tokens");
-                case "input_tokens_details" -> {
+                case "prompt_tokens_details" -> details(p, v, promptDetails);
+                // the transcription API's usage says input_token_details (API reference, createTranscription)
+                case "input_tokens_details", "input_token_details" -> {
                     inputDetails = v == JsonToken.START_OBJECT;
-                    inputCached = detail(p, v, "cached_tokens");
+                    details(p, v, inputDetailsCounts);
                 }
-                case "completion_tokens_details" -> completionReasoning = detail(p, v, "reasoning_tokens");
-                case "output_tokens_details" -> outputReasoning = detail(p, v, "reasoning_tokens");
+                case "completion_tokens_details" -> details(p, v, completionDetails);
+                case "output_tokens_details" -> details(p, v, outputDetails);
                 default -> p.skipChildren();
             }
         }
@@ -104,7 +119,7 @@ public final class UsageParser {
             return total == ABSENT ? null : new Usage(total, 0, 0, 0, 0);
         }
         long read = orZero(cacheRead);
-        long creation = orZero(cacheCreation);
+        long creation = hasCacheCreation ? orZero(cacheCreation) : orZero(inputDetailsCounts[CACHE_WRITE]);
         long in = prompt != ABSENT ? prompt : orZero(input);
         if (prompt == ABSENT && input != ABSENT && !inputDetails && (hasCacheRead || hasCacheCreation)) {
             // Anthropic counts input_tokens apart from cache reads and writes: total input is the sum of the three
@@ -112,28 +127,47 @@ public final class UsageParser {
             in = input + read + creation;
         }
         long out = completion != ABSENT ? completion : orZero(output);
-        long cached = first(promptCached, inputCached, read);
-        long reasoning = first(completionReasoning, outputReasoning, 0L);
-        return new Usage(in, Math.min(cached, in), out, reasoning, creation);
+        long cached = first(promptDetails[CACHED], inputDetailsCounts[CACHED], read);
+        long reasoning = first(completionDetails[REASONING], outputDetails[REASONING], 0L);
+        long audioIn = first(promptDetails[AUDIO], inputDetailsCounts[AUDIO], 0L);
+        long audioOut = first(completionDetails[AUDIO], outputDetails[AUDIO], 0L);
+        // parts are clamped to their whole, so a usage that breaks the convention never bills below zero
+        return new Usage(in, Math.min(cached, in), out, reasoning, Math.min(creation, in), Math.min(audioIn, in),
+                Math.min(audioOut, out), Math.min(orZero(inputDetailsCounts[IMAGE]), in),
+                Math.min(orZero(outputDetails[IMAGE]), out));
     }
 
-    /** The count {@code field} of a details object, or absent. */
-    private static long detail(JsonParser p, JsonToken v, String field) throws IOException {
+    private static long[] absent() {
+        long[] a = new long[DETAILS.length];
+        Arrays.fill(a, ABSENT);
+        return a;
+    }
+
+    /** The counts of a details object named in {@link #DETAILS}; the others are skipped. */
+    private static void details(JsonParser p, JsonToken v, long[] into) throws IOException {
         if (v != JsonToken.START_OBJECT) {
             p.skipChildren();
-            return ABSENT;
+            return;
         }
-        long found = ABSENT;
         for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
-            if (name.equals(field)) {
-                found = JsonMappers.count(p, value);
+            int i = indexOf(name);
+            if (i >= 0) {
+                into[i] = JsonMappers.count(p, value);
             } else {
                 p.skipChildren();
             }
         }
-        return found;
+    }
+
+    private static int indexOf(String name) {
+        for (int i = 0; i < DETAILS.length; i++) {
+            if (DETAILS[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static long first(long a, long b, long otherwise) {

@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import tollgate.metering.usage.UnitCounts;
 
 class UsageRecordJsonTest {
 
@@ -18,6 +19,38 @@ class UsageRecordJsonTest {
     @Test
     void readsSpecExampleBackToTheSameRecord() {
         assertThat(UsageRecordJson.parse(TestRecords.SPEC_EXAMPLE_LINE)).isEqualTo(TestRecords.specExample());
+    }
+
+    @Test
+    void readsLinesWrittenBeforeSpec12sFieldsAsWithoutUnits() {
+        assertThat(UsageRecordJson.parse(TestRecords.SPEC8_LINE)).isEqualTo(TestRecords.specExample());
+    }
+
+    @Test
+    void spec12UnitsRoundTrip() {
+        UsageUnits units = new UsageUnits(new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("8.470000267028809"), 67),
+                "flex", "openai", true);
+        UsageRecord base = TestRecords.specExample();
+        UsageRecord r = new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(),
+                base.pricedAs(), base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(),
+                base.outputTokens(), base.reasoningTokens(), base.totalTokens(), base.estimated(), null, base.durationMs(),
+                base.ttfbMs(), base.user(), base.tags(), base.error(), units);
+        String line = UsageRecordJson.toJson(r);
+        assertThat(line).endsWith("\"error\":null,\"cache_write_tokens\":4012,\"audio_input_tokens\":30,"
+                + "\"audio_output_tokens\":40,\"image_output_tokens\":4160,\"web_search_calls\":2,\"images\":1,"
+                + "\"audio_seconds\":8.470000267028809,\"characters\":67,\"service_tier\":\"flex\",\"provider\":\"openai\","
+                + "\"batch\":true,\"unpriced\":true}");
+        assertThat(UsageRecordJson.parse(line)).isEqualTo(r);
+    }
+
+    @Test
+    void badUnitsBreakTheLine() {
+        String line = TestRecords.SPEC8_LINE.replace("\"error\":null}", "\"error\":null,\"images\":-1}");
+        assertThatThrownBy(() -> UsageRecordJson.parse(line)).isInstanceOf(MalformedLineException.class)
+                .hasMessageContaining("images: -1");
+        String seconds = TestRecords.SPEC8_LINE.replace("\"error\":null}", "\"error\":null,\"audio_seconds\":\"8\"}");
+        assertThatThrownBy(() -> UsageRecordJson.parse(seconds)).isInstanceOf(MalformedLineException.class)
+                .hasMessageContaining("audio_seconds");
     }
 
     @Test
@@ -36,7 +69,8 @@ class UsageRecordJsonTest {
         String line = UsageRecordJson.toJson(r);
         assertThat(line).contains("\"model\":null,\"priced_as\":null,")
                 .contains("\"cost_usd\":null,")
-                .contains("\"user\":null,\"tags\":{},\"error\":\"upstream_unavailable\"}");
+                .contains("\"user\":null,\"tags\":{},\"error\":\"upstream_unavailable\",")
+                .contains("\"service_tier\":null,\"provider\":null,\"batch\":false,\"unpriced\":true}");
         assertThat(UsageRecordJson.parse(line)).isEqualTo(r);
     }
 

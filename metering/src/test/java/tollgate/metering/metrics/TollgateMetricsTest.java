@@ -8,6 +8,9 @@ import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.TestRecords;
+import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UsageUnits;
+import tollgate.metering.usage.UnitCounts;
 
 class TollgateMetricsTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -51,6 +54,25 @@ class TollgateMetricsTest {
                 "tollgate_usage_log_failures_total 1.0",
                 "tollgate_backpressure_pauses_total 1.0",
                 "tollgate_budget_store_failures_total 1.0");
+    }
+
+    @Test
+    void unitsAndUnpricedTiersAreCounted() {
+        TollgateMetrics m = metrics;
+        UsageRecord base = TestRecords.of("storybot", "gpt-4o-audio-preview", false, 100, 0, 50, 0, new BigDecimal("0.01"));
+        UsageUnits units = new UsageUnits(new UnitCounts(0, 30, 40, 0, 2, 0, new BigDecimal("1.5"), 0), "flex", null, false);
+        m.usage(new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(), base.pricedAs(),
+                base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(), base.outputTokens(),
+                base.reasoningTokens(), base.totalTokens(), base.estimated(), base.costUsd(), base.durationMs(),
+                base.ttfbMs(), base.user(), base.tags(), base.error(), units));
+        m.unpricedTier("gpt-5");
+        assertThat(m.scrape(null)).contains(
+                "tollgate_units_total{model=\"gpt-4o-audio-preview\",unit=\"audio_input_tokens\"} 30.0",
+                "tollgate_units_total{model=\"gpt-4o-audio-preview\",unit=\"audio_output_tokens\"} 40.0",
+                "tollgate_units_total{model=\"gpt-4o-audio-preview\",unit=\"web_search_calls\"} 2.0",
+                "tollgate_units_total{model=\"gpt-4o-audio-preview\",unit=\"audio_seconds\"} 1.5",
+                "tollgate_unpriced_tier_total{model=\"gpt-5\"} 1.0")
+                .doesNotContain("unit=\"images\"");
     }
 
     @Test

@@ -114,8 +114,9 @@ class PricingFileTest {
                 at + "models.a.input: '-1' (expected: a decimal number >= 0, USD per 1M tokens)",
                 at + "models.b.input: 'cheap' (expected: a decimal number >= 0, USD per 1M tokens)",
                 at + "models.c.output: missing (expected: a decimal number >= 0, USD per 1M tokens)",
-                at + "models.d.colour: unknown key (expected one of: cache_write, cached_input, cheaper_alternative, "
-                        + "input, long_context, max_output_tokens, output)",
+                at + "models.d.colour: unknown key (expected one of: audio_input, audio_output, cache_write, "
+                        + "cached_input, cheaper_alternative, image_input, input, long_context, max_output_tokens, output, "
+                        + "per_1k_characters, per_call, per_image, per_minute, tiers, web_search_per_1k_calls)",
                 at + "models.e.max_output_tokens: '0' (expected: a whole number > 0)",
                 at + "models.f.long_context.above_input_tokens: missing (expected: a whole number > 0)",
                 at + "models.g.cheaper_alternative: 'nothing-like-it' (expected: a priced model or alias)",

@@ -35,7 +35,7 @@ class PricingTableFormatterTest {
         assertThat(nano.substring(0, inputEnd)).endsWith(" 0.1");
         assertThat(gpt4o.substring(0, outputEnd)).endsWith(" 10");
         assertThat(nano.substring(0, outputEnd)).endsWith(" 0.4");
-        assertThat(gpt4o).endsWith("16384  gpt-4o-mini");
+        assertThat(gpt4o).endsWith("16384  gpt-4o-mini          batch,priority");
     }
 
     @Test
@@ -46,8 +46,8 @@ class PricingTableFormatterTest {
         assertThat(row(lines, "gpt-4").substring(0, cachedEnd)).endsWith(" -");
         assertThat(row(lines, "gpt-5.4")).contains(">272000: 5 / 0.5 / 22.5");
         assertThat(row(lines, "claude-sonnet-4-5")).contains(">200000: 6 / 0.6 / 22.5 (cache write 7.5)");
-        assertThat(row(lines, "gpt-6.2-sol")).matches("gpt-6\\.2-sol +2 +0\\.1 +10 +2\\.5 +>272000: 4 / 0\\.2 / 15 \\(cache write 5\\) +- +gpt-6\\.1-terra");
-        assertThat(row(lines, "gpt-6.2-astra")).matches("gpt-6\\.2-astra +8 +0\\.4 +40 +- +- +- +gpt-6\\.2-sol");
+        assertThat(row(lines, "gpt-6.2-sol")).matches("gpt-6\\.2-sol +2 +0\\.1 +10 +2\\.5 +>272000: 4 / 0\\.2 / 15 \\(cache write 5\\) +- +gpt-6\\.1-terra +batch,priority,ultrafast");
+        assertThat(row(lines, "gpt-6.2-astra")).matches("gpt-6\\.2-astra +8 +0\\.4 +40 +- +- +- +gpt-6\\.2-sol +-");
     }
 
     @Test
@@ -63,7 +63,7 @@ class PricingTableFormatterTest {
         Path file = Files.writeString(dir.resolve("p.yaml"), "models:\n  mine: {input: 1, output: 2}\n");
         List<String> lines = lines(PricingTableFormatter.table(PricingTable.load(file)));
         assertThat(lines.get(2)).isEqualTo("Overrides: " + file);
-        assertThat(row(lines, "mine")).matches("mine +1 +- +2 +- +- +- +-");
+        assertThat(row(lines, "mine")).matches("mine +1 +- +2 +- +- +- +- +-");
     }
 
     @Test

@@ -3,6 +3,7 @@ package tollgate.metering.pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -82,7 +83,7 @@ class PricingTableTest {
     void miniAndNanoKeepTheirOwnPrices() {
         assertThat(TABLE.resolve("gpt-4o-mini-2031-01-02").price().input()).isEqualByComparingTo("0.15");
         assertThat(TABLE.resolve("gpt-4.1-nano-2031-01-02").price().input()).isEqualByComparingTo("0.1");
-        assertThat(TABLE.resolve("gpt-4o-2024-05-13").price()).isEqualTo(ModelPrice.of("5", null, "15")
+        assertThat(TABLE.resolve("gpt-4o-2024-05-13").price().withTiers(Map.of()).withUnits(UnitPrices.NONE)).isEqualTo(ModelPrice.of("5", null, "15")
                 .withMaxOutputTokens(4096L).withCheaperAlternative("gpt-4o"));
     }
 
@@ -115,8 +116,8 @@ class PricingTableTest {
     void builtInNotesSayWhatTheFormatCannotExpressYet() throws Exception {
         try (var in = PricingTable.class.getResourceAsStream("/tollgate/pricing/builtin-prices.json")) {
             String notes = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).get("notes").toString();
-            assertThat(notes).contains("Batch", "Flex", "Fast", "Ultrafast", "12-hour cache writes", "1-hour cache writes",
-                    "web-search", "scheduled", "gpt-5.4-pro", "claude-mythos-5-2");
+            assertThat(notes).contains("12-hour cache writes", "1-hour cache writes", "web-search", "scheduled",
+                    "gpt-5.4-pro", "claude-mythos-5-2", "Anthropic tiers");
         }
     }
 
@@ -157,7 +158,8 @@ class PricingTableTest {
                 lcInput == null ? null : new LongContextTier(272_000, new BigDecimal(lcInput), decimal(lcCached),
                         new BigDecimal(lcOutput), decimal(lcCacheWrite)),
                 alternative);
-        assertThat(p.price()).isEqualTo(expected);
+        // tiers: ServiceTierPricingTest
+        assertThat(p.price().withTiers(Map.of()).withUnits(UnitPrices.NONE)).isEqualTo(expected);
     }
 
     @Test
@@ -238,7 +240,7 @@ class PricingTableTest {
 
     @Test
     void builtInPricesAreThoseOfTheReference() {
-        assertThat(TABLE.get("gpt-4o").price()).isEqualTo(new ModelPrice(new BigDecimal("2.5"), new BigDecimal("1.25"),
+        assertThat(TABLE.get("gpt-4o").price().withTiers(Map.of()).withUnits(UnitPrices.NONE)).isEqualTo(new ModelPrice(new BigDecimal("2.5"), new BigDecimal("1.25"),
                 new BigDecimal("10"), null, 16384L, null, "gpt-4o-mini"));
         assertThat(TABLE.get("gpt-5.4").price().longContext()).isEqualTo(new LongContextTier(272_000,
                 new BigDecimal("5"), new BigDecimal("0.5"), new BigDecimal("22.5"), null));
@@ -246,7 +248,7 @@ class PricingTableTest {
         assertThat(sonnet.cacheWrite()).isEqualByComparingTo("3.75");
         assertThat(sonnet.longContext()).isEqualTo(new LongContextTier(200_000, new BigDecimal("6"), new BigDecimal("0.6"),
                 new BigDecimal("22.5"), new BigDecimal("7.5")));
-        assertThat(TABLE.get("text-embedding-3-small").price()).isEqualTo(ModelPrice.of("0.02", null, "0"));
+        assertThat(TABLE.get("text-embedding-3-small").price().withTiers(Map.of()).withUnits(UnitPrices.NONE)).isEqualTo(ModelPrice.of("0.02", null, "0"));
         assertThat(TABLE.get("gpt-4").price().cachedInput()).isNull();
     }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tollgate.metering.usage.UnitCounts;
 
 class StatsFormatterTest {
     private static final ObjectMapper JSON =
@@ -40,12 +41,28 @@ class StatsFormatterTest {
                 "avg_cost_per_request_usd", "estimated_requests", "error_requests");
         assertThat(n.get("from").asText()).isEqualTo("2026-11-19");
         assertThat(n.at("/summary/total_cost_usd").decimalValue()).isEqualByComparingTo("33.3477775");
-        assertThat(fieldNames(n.at("/series/0"))).containsExactly("start", "requests", "total_tokens", "total_cost_usd");
-        assertThat(fieldNames(n.at("/groups/model/0"))).containsExactly("name", "requests", "total_tokens",
-                "total_cost_usd", "cost_share");
+        assertThat(fieldNames(n.at("/series/0"))).containsExactly(with("start", "requests", "total_tokens", "total_cost_usd"));
+        assertThat(fieldNames(n.at("/groups/model/0"))).containsExactly(with("name", "requests", "total_tokens",
+                "total_cost_usd", "cost_share"));
+        assertThat(fieldNames(n.get("summary"))).endsWith(UnitCounts.NAMES.toArray(String[]::new));
+        assertThat(n.at("/summary/web_search_calls").asLong()).isZero();
         assertThat(fieldNames(n.get("projection"))).startsWith("daily_average_usd", "month_end_usd");
         assertThat(fieldNames(n.at("/suggestions/0"))).contains("title", "detail", "potential_savings_usd", "action");
         assertThat(n.get("skipped_lines").asLong()).isEqualTo(2);
+    }
+
+    /** The columns followed by SPEC 12's unit columns. */
+    static String[] with(String... columns) {
+        List<String> all = new java.util.ArrayList<>(List.of(columns));
+        all.addAll(UnitCounts.NAMES);
+        return all.toArray(String[]::new);
+    }
+
+    /** The cells followed by a 0 for each of SPEC 12's units. */
+    static String[] zeros(String... cells) {
+        List<String> all = new java.util.ArrayList<>(List.of(cells));
+        UnitCounts.NAMES.forEach(n -> all.add("0"));
+        return all.toArray(String[]::new);
     }
 
     @Test
@@ -72,9 +89,9 @@ class StatsFormatterTest {
         String csv = StatsFormatter.csv(report(List.of(GroupBy.of(Dimension.KEY), GroupBy.of(Dimension.ENDPOINT))));
 
         List<List<String>> rows = parseCsv(csv);
-        assertThat(rows.get(0)).containsExactly("by", "name", "requests", "total_tokens", "total_cost_usd", "cost_share");
+        assertThat(rows.get(0)).containsExactly(with("by", "name", "requests", "total_tokens", "total_cost_usd", "cost_share"));
         assertThat(rows).hasSize(1 + 2 + 2);
-        assertThat(rows.get(1)).containsExactly("key", "storybot", "7", "13301510", "31.9077775", "0.9568");
+        assertThat(rows.get(1)).containsExactly(zeros("key", "storybot", "7", "13301510", "31.9077775", "0.9568"));
         assertThat(rows.get(3).get(0)).isEqualTo("endpoint");
     }
 
@@ -83,8 +100,8 @@ class StatsFormatterTest {
         List<List<String>> rows = parseCsv(StatsFormatter.csv(report(List.of())));
 
         assertThat(rows).hasSize(5);
-        assertThat(rows.get(0)).containsExactly("start", "requests", "total_tokens", "total_cost_usd");
-        assertThat(rows.get(4)).containsExactly("2026-11-22", "2", "1101400", "3.5002775");
+        assertThat(rows.get(0)).containsExactly(with("start", "requests", "total_tokens", "total_cost_usd"));
+        assertThat(rows.get(4)).containsExactly(zeros("2026-11-22", "2", "1101400", "3.5002775"));
     }
 
     @Test
@@ -94,7 +111,7 @@ class StatsFormatterTest {
                         "Doe, \"J\"", 1, 2, java.math.BigDecimal.ONE, java.math.BigDecimal.ONE))),
                 report(List.of()).projection(), List.of(), 0);
 
-        assertThat(parseCsv(StatsFormatter.csv(r)).get(1)).containsExactly("user", "Doe, \"J\"", "1", "2", "1", "1");
+        assertThat(parseCsv(StatsFormatter.csv(r)).get(1)).containsExactly(zeros("user", "Doe, \"J\"", "1", "2", "1", "1"));
     }
 
     @Test

@@ -37,10 +37,10 @@ class ResponseMeterTest {
 
     /** What a meter read; equal for every way of cutting the same bytes. */
     record Reading(@Nullable Usage usage, @Nullable String model, @Nullable String errorCode, String text,
-                   boolean completed) {
+                   boolean completed, @Nullable String serviceTier, long webSearchCalls) {
         static Reading of(ResponseMeter meter) {
             return new Reading(meter.usage(), meter.model(), meter.errorCode(), meter.streamedText(),
-                    meter.streamCompleted());
+                    meter.streamCompleted(), meter.serviceTier(), meter.webSearchCalls());
         }
     }
 
@@ -84,9 +84,9 @@ class ResponseMeterTest {
                         new Usage(14, 0, 50, 0), "gpt-4o-mini-2024-07-18", false, "", null),
                 new Case("responses_gpt-5_cached_reasoning.json", Endpoint.RESPONSES, 200, JSON,
                         new Usage(12594, 3200, 1150, 1088), "gpt-5-2025-08-07", false, "", null),
-                // cache_write_tokens is not a SPEC 5 field: the writes stay plain input tokens
+                // SPEC 12: input_tokens_details.cache_write_tokens are cache writes, part of the input
                 new Case("responses_gpt-5.6-sol_cache_write.json", Endpoint.RESPONSES, 200, JSON,
-                        new Usage(4020, 0, 5, 0), "gpt-5.6-sol", false, "", null),
+                        new Usage(4020, 0, 5, 0, 4012), "gpt-5.6-sol", false, "", null),
                 new Case("error_404_model_not_found.json", Endpoint.EMBEDDINGS, 404, "application/json; charset=utf-8",
                         null, null, false, "", "model_not_found"),
                 new Case("error_400_code_null.json", Endpoint.CHAT_COMPLETIONS, 400, JSON,
@@ -119,6 +119,61 @@ class ResponseMeterTest {
         assertThat(meter.unreadableEvents()).isZero();
         assertThat(meter.holdsBack()).isFalse();
         assertThat(forwarded).isEqualTo(body);
+    }
+
+    @Test
+    void serviceTierIsTheLastOneTheAnswerNames() {
+        // the flex call: every lifecycle event says "flex"; the web-search stream echoes "auto" until its
+        // response.completed says "default"; chat chunks repeat theirs
+        assertThat(tierOf("responses_stream_gpt-5_function_call.sse", Endpoint.RESPONSES, SSE)).isEqualTo("flex");
+        assertThat(tierOf("responses_stream_gpt-5_web_search.sse", Endpoint.RESPONSES, SSE)).isEqualTo("default");
+        assertThat(tierOf("chat_stream_gpt-4o-mini_usage_null.sse", Endpoint.CHAT_COMPLETIONS, SSE)).isEqualTo("default");
+        assertThat(tierOf("responses_gpt-5_cached_reasoning.json", Endpoint.RESPONSES, JSON)).isEqualTo("default");
+        assertThat(tierOf("chat_gpt-4o.json", Endpoint.CHAT_COMPLETIONS, JSON)).isNull();
+        ResponseMeter json = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+        json.onBytes(ByteBuffer.wrap("{\"service_tier\":\"priority\",\"service_tiers\":\"x\",\"model\":\"m\"}"
+                .getBytes(StandardCharsets.UTF_8)));
+        json.onEnd();
+        assertThat(json.serviceTier()).isEqualTo("priority");
+    }
+
+    @Test
+    void unitsOfJsonAnswersReadTheSameWhereverTheBodyIsCut() throws IOException {
+        // two web_search_call items in the recorded Responses answer; a transcription's duration; images' data items
+        assertCutInvariant("responses_gpt-5_cached_reasoning.json", Endpoint.RESPONSES, m -> m.webSearchCalls(), 2L);
+        byte[] whisper = ("{\"task\":\"transcribe\",\"language\":\"english\",\"duration\":8.470000267028809,"
+                + "\"text\":\"The beach.\",\"segments\":[{\"id\":0,\"type\":\"web_search_call\"}]}").getBytes(StandardCharsets.UTF_8);
+        assertCutInvariant(whisper, Endpoint.AUDIO_TRANSCRIPTIONS, ResponseMeter::audioSeconds,
+                new java.math.BigDecimal("8.470000267028809"));
+        byte[] images = "{\"created\":1,\"data\":[{\"url\":\"a{\"},{\"b64_json\":\"[{\"}],\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertCutInvariant(images, Endpoint.IMAGES_GENERATIONS, ResponseMeter::images, 2L);
+        // the same data array elsewhere is no image
+        ResponseMeter embeddings = ResponseMeter.create(Endpoint.EMBEDDINGS, 200, JSON, false);
+        embeddings.onBytes(ByteBuffer.wrap(images));
+        assertThat(embeddings.images()).isZero();
+    }
+
+    private static void assertCutInvariant(String fixture, Endpoint endpoint,
+                                           java.util.function.Function<ResponseMeter, Object> read, Object expected) {
+        assertCutInvariant(Fixtures.bytes(fixture), endpoint, read, expected);
+    }
+
+    private static void assertCutInvariant(byte[] body, Endpoint endpoint,
+                                           java.util.function.Function<ResponseMeter, Object> read, Object expected) {
+        for (int cut = 0; cut <= body.length; cut += body.length > 4096 ? 7 : 1) {
+            ResponseMeter m = ResponseMeter.create(endpoint, 200, JSON, false);
+            m.onBytes(ByteBuffer.wrap(body, 0, cut));
+            m.onBytes(ByteBuffer.wrap(body, cut, body.length - cut));
+            m.onEnd();
+            assertThat(read.apply(m)).as("cut at %d", cut).isEqualTo(expected);
+        }
+    }
+
+    private static @Nullable String tierOf(String fixture, Endpoint endpoint, String contentType) {
+        ResponseMeter meter = ResponseMeter.create(endpoint, 200, contentType, false);
+        RelaySimulation.run(meter, Fixtures.bytes(fixture), new int[0], false);
+        return meter.serviceTier();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -76,12 +76,14 @@ public final class MeteringGate implements CallGate {
         String upstreamKey = s.keys().upstreamKey(id);
         String upstreamAuth = upstreamKey == null ? null : "Bearer " + upstreamKey;
         Map<String, String> tags = tags(h);
-        Endpoint endpoint = Endpoint.ofPath(call.path());
-        if (endpoint == null || !HttpMethod.POST.name().equals(call.method())) {
+        // a POST to any /v1/ path is recorded (SPEC 12: other endpoints unpriced); everything else is counted only
+        Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofApiPath(call.path()) : null;
+        if (endpoint == null) {
             MeteredCall tap = new MeteredCall(accounting, MeteredRequest.unmetered(id.id(), call.path(), tags));
             // another method on a metered path (GET /v1/chat/completions) is not metered, so it never carries
             // a virtual key's real upstream key: the caller's own key goes, as sent
-            return done(new Admission.Forward(tap, null, endpoint == null ? upstreamAuth : null, null, false));
+            boolean meteredPath = Endpoint.ofPath(call.path()) != null;
+            return done(new Admission.Forward(tap, null, meteredPath ? null : upstreamAuth, null, false));
         }
         // the body's own buffers, scanned in place for its top-level fields (no copy, no tree)
         RequestInfo req = RequestInfo.parse(endpoint, call.body());

@@ -85,4 +85,29 @@ class CliTest {
         Run j = inProcess("pricing", "--format", "json");
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out()).toString()).contains("gpt-4o-mini").contains("gpt-6.2-sol");
     }
+
+    @Test
+    void pricingImportWritesAPricingFileAndDiffShowsWhatItChanges() throws Exception {
+        Path catalog = Files.writeString(dir.resolve("catalog.json"), """
+                {"gpt-5": {"litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 8e-06,
+                           "cache_read_input_token_cost": 1e-07},
+                 "my-new-model": {"litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06},
+                 "gemini-2.5-pro": {"litellm_provider": "gemini", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06}}
+                """);
+        Path out = dir.resolve("prices.json");
+        Run imported = inProcess("pricing", "import", catalog.toString(), "--format", "litellm", "--out", out.toString());
+        assertThat(imported.code()).isEqualTo(0);
+        assertThat(imported.err()).contains("2 models imported, 1 catalog entries left out");
+        assertThat(Files.readString(out)).contains("\"my-new-model\"", "\"input\" : 1,");
+
+        Run diff = inProcess("pricing", "diff", out.toString());
+        assertThat(diff.code()).isEqualTo(0);
+        assertThat(diff.out()).contains("changed gpt-5: ", "input 1.25 → 1", "added   my-new-model: input 1, output 2",
+                "removed gpt-6.2-sol");
+        Run catalogDiff = inProcess("pricing", "diff", catalog.toString(), "--format", "litellm");
+        assertThat(catalogDiff.out()).contains("changed gpt-5: ");
+        Run bad = inProcess("pricing", "import", catalog.toString(), "--format", "openrouter");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("expected: litellm or genai-prices");
+    }
 }

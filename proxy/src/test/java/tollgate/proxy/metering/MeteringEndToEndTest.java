@@ -204,6 +204,50 @@ class MeteringEndToEndTest {
     }
 
     @Test
+    void spec12UnitsAndEndpointsAreRecordedThroughTheProxy() throws Exception {
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+                .body(fixture("responses_stream_gpt-5_function_call.sse")).build());
+        enqueueJson(fixture("responses_gpt-5_cached_reasoning.json"));
+        enqueueJson("{\"id\":\"modr-1\",\"model\":\"omni-moderation-latest\",\"results\":[{\"flagged\":false}]}");
+        enqueueJson("{\"text\":\"hello\"}");
+        enqueueJson("{\"id\":\"batch_abc123\",\"object\":\"batch\",\"status\":\"validating\"}");
+        post("/v1/responses", "{\"model\":\"gpt-5\",\"input\":\"weather?\",\"stream\":true,\"service_tier\":\"flex\"}");
+        post("/v1/responses", "{\"model\":\"gpt-5\",\"input\":\"news\",\"tools\":[{\"type\":\"web_search\"}]}");
+        post("/v1/moderations", "{\"model\":\"omni-moderation-latest\",\"input\":\"hi\"}");
+        String boundary = "tg0123456789";
+        String form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n"
+                + "ID3audio\r\n--" + boundary + "--\r\n";
+        post("/v1/audio/transcriptions", form, "Content-Type", "multipart/form-data; boundary=" + boundary);
+        post("/v1/batches", "{\"input_file_id\":\"file-abc\",\"endpoint\":\"/v1/chat/completions\"}");
+
+        List<JsonNode> rs = records(5);
+        JsonNode flex = rs.stream().filter(r -> "flex".equals(r.get("service_tier").asText())).findFirst().orElseThrow();
+        // 53 × 0.625 + 469 × 5 per 1M: the recorded flex call at half the standard price
+        assertThat(flex.get("cost_usd").decimalValue()).isEqualByComparingTo("0.002378125");
+        JsonNode search = rs.stream().filter(r -> r.get("web_search_calls").asLong() == 2).findFirst().orElseThrow();
+        assertThat(search.get("cost_usd").decimalValue()).isEqualByComparingTo("0.0436425");
+        JsonNode moderation = byEndpoint(rs, "/v1/moderations");
+        assertThat(moderation.get("cost_usd").decimalValue()).isEqualByComparingTo("0");
+        assertThat(moderation.get("unpriced").asBoolean()).isFalse();
+        JsonNode transcription = byEndpoint(rs, "/v1/audio/transcriptions");
+        assertThat(transcription.get("model").asText()).isEqualTo("whisper-1");
+        assertThat(transcription.get("cost_usd").isNull()).isTrue();
+        JsonNode batches = byEndpoint(rs, "/v1/batches");
+        assertThat(batches.get("unpriced").asBoolean()).isTrue();
+        assertThat(batches.get("estimated").asBoolean()).isFalse();
+        // the upload reached the upstream byte for byte
+        upstream.takeRequest();
+        upstream.takeRequest();
+        upstream.takeRequest();
+        assertThat(upstream.takeRequest().getBody().utf8()).isEqualTo(form);
+    }
+
+    static JsonNode byEndpoint(List<JsonNode> rs, String endpoint) {
+        return rs.stream().filter(r -> endpoint.equals(r.get("endpoint").asText())).findFirst().orElseThrow();
+    }
+
+    @Test
     void upstreamErrorIsRecordedWithItsCode() throws Exception {
         upstream.enqueue(new MockResponse.Builder().code(404).addHeader("Content-Type", "application/json")
                 .body(fixture("error_404_model_not_found.json")).build());
