@@ -53,13 +53,16 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
     /**
      * Where spend is heading: {@code month_end = month_to_date + daily_average × days_left_in_month}.
      *
-     * @param dailyAverageUsd the range's cost / {@code days_counted} (the range's days up to today)
+     * @param dailyAverageUsd the cost of the range's days up to today / {@code days_with_data}
+     * @param daysCounted the range's days up to today
      * @param monthToDateUsd the cost on the range's days that fall in today's month, today included
      * @param daysLeftInMonth the days after today until the end of today's month
      * @param detail the formula with its numbers
+     * @param daysWithData the days of the range up to today that have calls: the average's divisor
+     * @param basis which days the average is over, in words
      */
     public record Projection(BigDecimal dailyAverageUsd, BigDecimal monthEndUsd, BigDecimal monthToDateUsd,
-                             long daysCounted, long daysLeftInMonth, String detail) {
+                             long daysCounted, long daysLeftInMonth, String detail, long daysWithData, String basis) {
     }
 
     /**

@@ -70,10 +70,10 @@ final class StatsTableFormatter {
         rows.add(new String[] {"Cost", Amounts.usd(s.totalCostUsd()), ""});
         rows.add(new String[] {"Per request", Amounts.usd(s.avgCostPerRequestUsd()),
                 Amounts.count(s.avgTokensPerRequest()) + " tokens"});
-        rows.add(new String[] {"Daily average", Amounts.usd(p.dailyAverageUsd()),
-                "over " + p.daysCounted() + (p.daysCounted() == 1 ? " day" : " days")});
+        rows.add(new String[] {"Daily average", Amounts.usd(p.dailyAverageUsd()), "over " + p.basis()});
         rows.add(new String[] {"Month-end", Amounts.usd(p.monthEndUsd()), "projected: "
-                + Amounts.usd(p.monthToDateUsd()) + " so far + daily average × " + p.daysLeftInMonth() + " days left"});
+                + Amounts.usd(p.monthToDateUsd()) + " so far this month + " + Amounts.usd(p.dailyAverageUsd())
+                + " × " + p.daysLeftInMonth() + " days left"});
         if (skipped > 0) {
             rows.add(new String[] {"Skipped lines", Amounts.count(skipped), "unreadable log lines"});
         }

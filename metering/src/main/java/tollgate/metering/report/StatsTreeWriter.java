@@ -93,6 +93,8 @@ final class StatsTreeWriter {
         g.writeNumberField("days_counted", p.daysCounted());
         g.writeNumberField("days_left_in_month", p.daysLeftInMonth());
         g.writeStringField("detail", p.detail());
+        g.writeNumberField("days_with_data", p.daysWithData());
+        g.writeStringField("basis", p.basis());
         g.writeEndObject();
     }
 
