@@ -102,9 +102,11 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
                 lastDay = day;
                 lastCells = days.computeIfAbsent(day, d -> new HashMap<>());
             }
-            lastCells.computeIfAbsent(new CellKey(c.key(), c.endpoint(), c.model(), pricedAs, c.user(), c.tags(),
-                    c.error()), k -> new Tally()).addCall(c.inputTokens(), c.cachedInputTokens(), c.outputTokens(),
-                    c.reasoningTokens(), c.totalTokens(), c.estimated(), c.costUsd());
+            Tally t = lastCells.computeIfAbsent(new CellKey(c.key(), c.endpoint(), c.model(), pricedAs, c.user(),
+                    c.tags(), c.error()), k -> new Tally());
+            t.addCall(c.inputTokens(), c.cachedInputTokens(), c.outputTokens(), c.reasoningTokens(), c.totalTokens(),
+                    c.estimated(), c.costUsd());
+            t.addTiming(c.epochMilli(), c.durationMs());
         }
     }
 }

@@ -22,7 +22,7 @@ public enum ReportPeriod {
         };
     }
 
-    /** The first day of the bucket after the one starting at {@code start}. */
+    /** The first day of the bucket after the one starting at {@code start} (a bucket's first day). */
     public LocalDate next(LocalDate start) {
         return switch (this) {
             case DAY -> start.plusDays(1);

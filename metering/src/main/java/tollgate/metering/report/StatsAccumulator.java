@@ -20,10 +20,16 @@ final class StatsAccumulator implements CellSource.CellVisitor {
     /** An estimated call without an error: the upstream finished but reported no usage (SPEC 5). */
     static final String NO_USAGE_REPORTED = "no usage reported";
 
-    /** A group's totals and, for the prompt-heavy rule, its tokens per priced model. */
+    /** A group's totals, its failed calls and, for the prompt-heavy rule, its tokens per priced model. */
     static final class GroupTally {
         final Tally total = new Tally();
+        long errorRequests;
         final Map<String, Tally> byPricedAs = new TreeMap<>();
+
+        void add(GroupTally other) {
+            total.add(other.total);
+            errorRequests += other.errorRequests;
+        }
     }
 
     final StatsQuery query;
@@ -49,9 +55,15 @@ final class StatsAccumulator implements CellSource.CellVisitor {
             groups.put(by, new HashMap<>());
         }
         ReportPeriod period = query.period();
-        for (LocalDate start = period.start(query.from()); !start.isAfter(query.to()); start = period.next(start)) {
+        for (LocalDate start = query.from(); !start.isAfter(query.to()); start = period.next(period.start(start))) {
             series.put(start, new Tally());
         }
+    }
+
+    /** The series bucket of {@code day}: its period's, clipped to the range (a week does not start before it). */
+    private LocalDate bucket(LocalDate day) {
+        LocalDate start = query.period().start(day);
+        return start.isBefore(query.from()) ? query.from() : start;
     }
 
     @Override
@@ -60,7 +72,7 @@ final class StatsAccumulator implements CellSource.CellVisitor {
             return;
         }
         summary.add(tally);
-        series.get(query.period().start(day)).add(tally);
+        series.get(bucket(day)).add(tally);
         costByDay.merge(day, tally.costUsd(), BigDecimal::add);
         if (key.error() != null) {
             errorRequests += tally.requests();
@@ -81,6 +93,9 @@ final class StatsAccumulator implements CellSource.CellVisitor {
             }
             GroupTally group = named.computeIfAbsent(name, n -> new GroupTally());
             group.total.add(tally);
+            if (key.error() != null) {
+                group.errorRequests += tally.requests();
+            }
             if (key.pricedAs() != null) {
                 group.byPricedAs.computeIfAbsent(key.pricedAs(), m -> new Tally()).add(tally);
             }

@@ -64,18 +64,18 @@ public final class StatsCalculator {
 
     private static List<GroupRow> rows(Map<String, GroupTally> named, BigDecimal total) {
         List<GroupRow> rows = new ArrayList<>(named.size());
-        named.forEach((name, g) -> rows.add(row(name, g.total, total)));
+        named.forEach((name, g) -> rows.add(row(name, g, total)));
         rows.sort(BY_COST);
         if (rows.size() <= MAX_GROUP_ROWS) {
             return rows;
         }
-        Tally rest = new Tally();
+        GroupTally rest = new GroupTally();
         List<GroupRow> kept = new ArrayList<>(MAX_GROUP_ROWS);
         for (GroupRow r : rows) {
             if (kept.size() < MAX_GROUP_ROWS - 1 && !r.name().equals(StatsAccumulator.OTHER)) {
                 kept.add(r);
             } else {
-                rest.add(named.get(r.name()).total);
+                rest.add(named.get(r.name()));
             }
         }
         kept.add(row(StatsAccumulator.OTHER, rest, total));
@@ -83,9 +83,13 @@ public final class StatsCalculator {
         return kept;
     }
 
-    private static GroupRow row(String name, Tally t, BigDecimal total) {
+    private static GroupRow row(String name, GroupTally g, BigDecimal total) {
+        Tally t = g.total;
         return new GroupRow(name, t.requests(), t.totalTokens(), Amounts.plain(t.costUsd()),
-                Amounts.share(t.costUsd(), total));
+                Amounts.share(t.costUsd(), total), t.inputTokens(), t.outputTokens(),
+                Amounts.divide(BigDecimal.valueOf(t.totalTokens()), t.requests(), 2), g.errorRequests,
+                t.requests() - g.errorRequests, t.durationPercentileMs(0.5), t.durationPercentileMs(0.95),
+                Amounts.share(t.cachedInputTokens(), t.inputTokens()), t.firstTs(), t.lastTs());
     }
 
     private static List<Suggestion> suggestions(StatsAccumulator acc, StatsContext context) {

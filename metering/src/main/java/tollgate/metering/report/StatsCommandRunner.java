@@ -61,6 +61,9 @@ public final class StatsCommandRunner {
         try {
             UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
             report = StatsCalculator.compute(query, cube, context);
+            if (o.by().isEmpty()) {
+                report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
+            }
         } catch (UncheckedIOException e) {
             return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + ": " + e.getCause() + "\n");
         }
@@ -98,7 +101,11 @@ public final class StatsCommandRunner {
         put(params, "key", o.key());
         put(params, "model", o.model());
         put(params, "user", o.user());
-        params.put("by", new ArrayList<>(o.by()));
+        List<String> by = new ArrayList<>(o.by());
+        if (by.isEmpty()) {
+            StatsQuery.DEFAULT_BY.forEach(g -> by.add(g.name()));
+        }
+        params.put("by", by);
         params.put("tag", new ArrayList<>(o.tags()));
         put(params, "suggestions", Boolean.toString(o.suggestions()));
         try {

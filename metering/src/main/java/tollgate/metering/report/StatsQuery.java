@@ -16,6 +16,13 @@ public record StatsQuery(LocalDate from, LocalDate to, ReportPeriod period, List
                          boolean suggestions) {
     /** The range when none is given: the last 30 days, today included. */
     public static final int DEFAULT_DAYS = 30;
+    /**
+     * The CLI's groupings when {@code --by} is not given: where the money went by model (priced name), by key and
+     * by the {@code operation} tag (dropped from the report when no call in range carries it).
+     */
+    public static final GroupBy BY_OPERATION = new GroupBy(Dimension.TAG, "operation");
+    public static final List<GroupBy> DEFAULT_BY = List.of(GroupBy.of(Dimension.MODEL), GroupBy.of(Dimension.KEY),
+            BY_OPERATION);
     /** Ten years: a bound on the series' length and on the work one request can ask for. */
     public static final int MAX_DAYS = 3660;
 

@@ -1,6 +1,7 @@
 package tollgate.metering.report;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,6 +24,17 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
         suggestions = List.copyOf(suggestions);
     }
 
+    /** This report without the grouping {@code name} when all its calls fall in {@link GroupBy#NONE}. */
+    public StatsReport withoutUnusedGroup(String name) {
+        List<GroupRow> rows = groups.get(name);
+        if (rows == null || !rows.stream().allMatch(r -> r.name().equals(GroupBy.NONE))) {
+            return this;
+        }
+        Map<String, List<GroupRow>> kept = new LinkedHashMap<>(groups);
+        kept.remove(name);
+        return new StatsReport(from, to, period, summary, series, kept, projection, suggestions, skippedLines);
+    }
+
     /**
      * Totals of the calls in range.
      *
@@ -37,7 +49,10 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
                           long estimatedRequests, long errorRequests, long unpricedRequests) {
     }
 
-    /** One bucket of the series: a day, an ISO week from its Monday, or a calendar month from its 1st. */
+    /**
+     * One bucket of the series: a day, an ISO week from its Monday, or a calendar month from its 1st; the first
+     * bucket starts at the range's first day and the last ends with the range, so no bucket counts days outside it.
+     */
     public record SeriesPoint(LocalDate start, long requests, long totalTokens, BigDecimal totalCostUsd) {
     }
 
@@ -45,9 +60,17 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
      * One group of a grouping.
      *
      * @param costShare this group's cost / the report's total cost, 0..1 to 4 decimals
+     * @param avgTokensPerRequest total tokens / requests, to 2 decimals
+     * @param errorRequests calls whose {@code error} is not null; {@code successRequests} the others
+     * @param p50DurationMs the bucket bound ({@link Durations}) at or under which half the calls took
+     * @param p95DurationMs the same for 95 % of the calls
+     * @param cacheHitRate cached input tokens / input tokens, 0..1 to 4 decimals
+     * @param firstTs the first call's {@code ts} (to the millisecond); null for the {@code other} row of no calls
      */
     public record GroupRow(String name, long requests, long totalTokens, BigDecimal totalCostUsd,
-                           BigDecimal costShare) {
+                           BigDecimal costShare, long inputTokens, long outputTokens, BigDecimal avgTokensPerRequest,
+                           long errorRequests, long successRequests, long p50DurationMs, long p95DurationMs,
+                           BigDecimal cacheHitRate, @Nullable Instant firstTs, @Nullable Instant lastTs) {
     }
 
     /**

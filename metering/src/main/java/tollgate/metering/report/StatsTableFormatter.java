@@ -1,5 +1,6 @@
 package tollgate.metering.report;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +15,8 @@ import tollgate.metering.report.StatsReport.Summary;
 final class StatsTableFormatter {
     private static final int WRAP = 100;
     private static final String INDENT = "  ";
+    /** Group rows shown per grouping; the rest are summed on one line (every row is in JSON, YAML and CSV). */
+    static final int MAX_TABLE_ROWS = 10;
 
     private StatsTableFormatter() {
     }
@@ -24,23 +27,33 @@ final class StatsTableFormatter {
                 .append(r.period().id()).append("\n\n");
         summary(out, r.summary(), r.projection(), r.skippedLines());
 
-        List<String[]> series = new ArrayList<>();
-        for (SeriesPoint p : r.series()) {
-            series.add(new String[] {p.start().toString(), Amounts.count(p.requests()), Amounts.count(p.totalTokens()),
-                    Amounts.usd(p.totalCostUsd())});
-        }
         out.append('\n');
-        columns(out, new String[] {r.period().id().toUpperCase(Locale.ROOT), "REQUESTS", "TOKENS", "COST"}, series);
+        columns(out, new String[] {r.period().id().toUpperCase(Locale.ROOT), "REQUESTS", "TOKENS", "COST"},
+                series(r));
 
         for (Map.Entry<String, List<GroupRow>> e : r.groups().entrySet()) {
             List<String[]> rows = new ArrayList<>();
-            for (GroupRow g : e.getValue()) {
-                rows.add(new String[] {g.name(), Amounts.count(g.requests()), Amounts.count(g.totalTokens()),
-                        Amounts.usd(g.totalCostUsd()), Amounts.percent(g.costShare())});
+            List<GroupRow> all = e.getValue();
+            for (GroupRow g : all.subList(0, Math.min(all.size(), MAX_TABLE_ROWS))) {
+                rows.add(new String[] {g.name(), Amounts.count(g.requests()), Amounts.count(g.inputTokens()),
+                        Amounts.count(g.outputTokens()), Amounts.usd(g.totalCostUsd()), Amounts.percent(g.costShare()),
+                        Amounts.count(g.avgTokensPerRequest()), Amounts.count(g.errorRequests()),
+                        millis(g.p50DurationMs()), millis(g.p95DurationMs()), Amounts.percent(g.cacheHitRate())});
             }
             out.append('\n');
-            columns(out, new String[] {"BY " + e.getKey().toUpperCase(Locale.ROOT), "REQUESTS", "TOKENS", "COST",
-                    "SHARE"}, rows);
+            columns(out, new String[] {"BY " + e.getKey().toUpperCase(Locale.ROOT), "REQUESTS", "IN", "OUT", "COST",
+                    "SHARE", "TOK/CALL", "ERRORS", "P50", "P95", "CACHED"}, rows);
+            if (all.size() > MAX_TABLE_ROWS) {
+                List<GroupRow> rest = all.subList(MAX_TABLE_ROWS, all.size());
+                long calls = 0;
+                BigDecimal cost = BigDecimal.ZERO;
+                for (GroupRow g : rest) {
+                    calls += g.requests();
+                    cost = cost.add(g.totalCostUsd());
+                }
+                out.append(INDENT).append("… ").append(rest.size()).append(" more: ").append(Amounts.calls(calls))
+                        .append(", ").append(Amounts.usd(cost)).append(" (all rows in --format json, yaml or csv)\n");
+            }
         }
         if (!r.suggestions().isEmpty()) {
             out.append("\n").append(INDENT).append("SUGGESTIONS\n");
@@ -90,19 +103,56 @@ final class StatsTableFormatter {
         }
     }
 
+    /** The series rows, each run of buckets without calls folded into one line. */
+    private static List<String[]> series(StatsReport r) {
+        List<String[]> rows = new ArrayList<>();
+        int empty = 0;
+        for (SeriesPoint p : r.series()) {
+            if (p.requests() == 0) {
+                empty++;
+                continue;
+            }
+            fold(rows, empty, r.period());
+            empty = 0;
+            rows.add(new String[] {p.start().toString(), Amounts.count(p.requests()), Amounts.count(p.totalTokens()),
+                    Amounts.usd(p.totalCostUsd())});
+        }
+        fold(rows, empty, r.period());
+        return rows;
+    }
+
+    private static void fold(List<String[]> rows, int empty, ReportPeriod period) {
+        if (empty > 0) {
+            rows.add(new String[] {"… " + empty + " " + period.id() + (empty == 1 ? "" : "s") + " without calls …"});
+        }
+    }
+
+    /** {@code 840 ms}, {@code 1.5 s}: a duration bucket's bound; blank for none. */
+    private static String millis(long ms) {
+        if (ms == 0) {
+            return "-";
+        }
+        return ms < 1000 ? ms + " ms" : Amounts.count(BigDecimal.valueOf(ms, 3)) + " s";
+    }
+
     private static void columns(StringBuilder out, String[] header, List<String[]> rows) {
         int[] width = new int[header.length];
         for (int i = 0; i < header.length; i++) {
             width[i] = header[i].length();
         }
         for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
+            for (int i = 0; row.length > 1 && i < row.length; i++) {
                 width[i] = Math.max(width[i], row[i].length());
             }
         }
         line(out, header, width);
         for (String[] row : rows) {
-            line(out, row, width);
+            if (row.length == 1) {
+                // a note across the columns (folded empty buckets) does not widen the first one
+                out.append(INDENT).append(row[0]).append('\n');
+            } else {
+                line(out, row, width);
+            }
         }
     }
 

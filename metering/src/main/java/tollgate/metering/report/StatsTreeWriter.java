@@ -3,6 +3,7 @@ package tollgate.metering.report;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +48,16 @@ final class StatsTreeWriter {
                 g.writeNumberField("total_tokens", row.totalTokens());
                 g.writeNumberField("total_cost_usd", row.totalCostUsd());
                 g.writeNumberField("cost_share", row.costShare());
+                g.writeNumberField("input_tokens", row.inputTokens());
+                g.writeNumberField("output_tokens", row.outputTokens());
+                g.writeNumberField("avg_tokens_per_request", row.avgTokensPerRequest());
+                g.writeNumberField("success_requests", row.successRequests());
+                g.writeNumberField("error_requests", row.errorRequests());
+                g.writeNumberField("p50_duration_ms", row.p50DurationMs());
+                g.writeNumberField("p95_duration_ms", row.p95DurationMs());
+                g.writeNumberField("cache_hit_rate", row.cacheHitRate());
+                instant(g, "first_ts", row.firstTs());
+                instant(g, "last_ts", row.lastTs());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -96,6 +107,14 @@ final class StatsTreeWriter {
         g.writeNumberField("days_with_data", p.daysWithData());
         g.writeStringField("basis", p.basis());
         g.writeEndObject();
+    }
+
+    private static void instant(JsonGenerator g, String name, @Nullable Instant v) throws IOException {
+        if (v == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeStringField(name, v.toString());
+        }
     }
 
     private static void money(JsonGenerator g, String name, @Nullable BigDecimal v) throws IOException {
