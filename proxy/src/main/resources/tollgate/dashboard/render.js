@@ -78,7 +78,8 @@
         datasets: [
           { type: 'bar', label: 'cost (USD)', data: cost, yAxisID: 'usd', backgroundColor: css('--accent'), borderRadius: 3 },
           { type: 'line', label: 'tokens', data: tokens, yAxisID: 'tokens', borderColor: css('--second'),
-            backgroundColor: css('--second'), pointRadius: 2, cubicInterpolationMode: 'monotone' },
+            // straight segments: a smoothed line swings between days and shows values that never were
+            backgroundColor: css('--second'), pointRadius: 2, tension: 0 },
         ],
       },
       options: {

@@ -42,7 +42,7 @@ class StatsCommandRunnerTest {
         Outcome o = runner.run(options(4, null, null, null, List.of("key")));
 
         assertThat(o.exitCode()).isZero();
-        assertThat(o.stdout()).contains("BY KEY", "$33.3477775").doesNotContain("SUGGESTIONS");
+        assertThat(o.stdout()).contains("BY KEY", "$33.35").doesNotContain("SUGGESTIONS");
         assertThat(o.stderr()).contains("skipped 2 malformed");
     }
 

@@ -106,7 +106,7 @@ class StatsFormatterTest {
     void tableIsAlignedWithThousandsSeparatorsAndDollars() {
         String table = StatsFormatter.table(report(List.of(GroupBy.of(Dimension.KEY))));
 
-        assertThat(table).contains("74,301,510", "$33.3477775", "$31.9077775", "95.7%", "2026-11-21", "BY KEY",
+        assertThat(table).contains("74,301,510", "$33.35", "$31.91", "95.7%", "2026-11-21", "BY KEY",
                 "SUGGESTIONS", "Skipped lines");
         List<String> keyLines = table.substring(0, table.indexOf("SUGGESTIONS")).lines()
                 .filter(l -> l.contains("storybot") || l.contains("searcher") || l.contains("BY KEY")).toList();
