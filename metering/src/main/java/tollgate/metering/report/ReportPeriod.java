@@ -31,12 +31,18 @@ public enum ReportPeriod {
         };
     }
 
+    /** Parses {@code day|week|month}, or the seed apps' {@code daily|weekly|monthly}. */
     public static ReportPeriod parse(String value) {
         for (ReportPeriod p : values()) {
-            if (p.id().equals(value)) {
+            if (p.id().equals(value) || p.adverb().equals(value)) {
                 return p;
             }
         }
-        throw new IllegalArgumentException("period: '" + value + "' (expected: day, week or month)");
+        throw new IllegalArgumentException("period: '" + value + "' (expected: day, week or month; or daily, weekly, "
+                + "monthly)");
+    }
+
+    private String adverb() {
+        return this == DAY ? "daily" : id() + "ly";
     }
 }

@@ -35,6 +35,22 @@ public record StatsFilter(@Nullable String key, @Nullable String model, @Nullabl
         return new StatsFilter(onlyKey, model, user, tags);
     }
 
+    /** {@code key storybot, model gpt-4o, tag operation=rag_answer}, or {@code all calls}. */
+    public String describe() {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        if (key != null) {
+            parts.add("key " + key);
+        }
+        if (model != null) {
+            parts.add("model " + model);
+        }
+        if (user != null) {
+            parts.add("user " + user);
+        }
+        new TreeMap<>(tags).forEach((name, value) -> parts.add("tag " + name + "=" + value));
+        return parts.isEmpty() ? "all calls" : String.join(", ", parts);
+    }
+
     public boolean isEmpty() {
         return key == null && model == null && user == null && tags.isEmpty();
     }

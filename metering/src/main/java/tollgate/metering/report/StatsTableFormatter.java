@@ -24,7 +24,7 @@ final class StatsTableFormatter {
     static String format(StatsReport r) {
         StringBuilder out = new StringBuilder();
         out.append("Usage ").append(r.from()).append(" to ").append(r.to()).append(" (UTC), by ")
-                .append(r.period().id()).append("\n\n");
+                .append(r.period().id()).append("; ").append(r.filters().describe()).append("\n\n");
         summary(out, r.summary(), r.projection(), r.skippedLines());
 
         out.append('\n');

@@ -27,6 +27,7 @@ final class StatsTreeWriter {
         g.writeStringField("from", r.from().toString());
         g.writeStringField("to", r.to().toString());
         g.writeStringField("period", r.period().id());
+        filters(r.filters(), g);
         summary(r.summary(), g);
         g.writeArrayFieldStart("series");
         for (SeriesPoint p : r.series()) {
@@ -77,6 +78,28 @@ final class StatsTreeWriter {
         g.writeEndArray();
         g.writeNumberField("skipped_lines", r.skippedLines());
         g.writeEndObject();
+    }
+
+    /** Every filter, null when not set, so a reader sees what the figures cover without knowing the defaults. */
+    private static void filters(StatsFilter f, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("filters");
+        text(g, "key", f.key());
+        text(g, "model", f.model());
+        text(g, "user", f.user());
+        g.writeObjectFieldStart("tags");
+        for (Map.Entry<String, String> t : new java.util.TreeMap<>(f.tags()).entrySet()) {
+            g.writeStringField(t.getKey(), t.getValue());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static void text(JsonGenerator g, String name, @Nullable String v) throws IOException {
+        if (v == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeStringField(name, v);
+        }
     }
 
     private static void summary(Summary s, JsonGenerator g) throws IOException {

@@ -70,6 +70,65 @@ class StatsCommandRunnerTest {
     }
 
     @Test
+    void theHeaderAndTheTreeSayWhichFiltersApplied() throws Exception {
+        StatsOptions o = new StatsOptions(StatsFixtures.logDir(), 4, null, null, null, List.of(), "storybot", "gpt-4o",
+                null, List.of("operation=rag_answer"), null, null, false, null);
+
+        assertThat(runner.run(o).stdout().lines().findFirst().orElseThrow()).isEqualTo("Usage 2026-11-19 to 2026-11-22 "
+                + "(UTC), by day; key storybot, model gpt-4o, tag operation=rag_answer");
+        JsonNode filters = new ObjectMapper().readTree(runner.run(new StatsOptions(StatsFixtures.logDir(), 4, null,
+                null, null, List.of(), null, "gpt-4o", null, List.of(), "json", null, false, null)).stdout()).get("filters");
+        assertThat(filters.get("model").asText()).isEqualTo("gpt-4o");
+        assertThat(filters.get("key").isNull()).isTrue();
+        assertThat(filters.get("tags").size()).isZero();
+        assertThat(runner.run(options(4, null, null, null, List.of())).stdout()).contains("(UTC), by day; all calls");
+    }
+
+    @Test
+    void anExtensionThatContradictsFormatIsRefused(@TempDir Path dir) {
+        Outcome o = runner.run(options(4, "json", dir.resolve("r.yaml"), null, List.of()));
+
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertThat(o.stderr()).isEqualTo("tollgate stats: --export: " + dir.resolve("r.yaml")
+                + " (expected: a file whose extension matches --format json, or no --format)\n");
+        assertThat(dir.resolve("r.yaml")).doesNotExist();
+    }
+
+    @Test
+    void anUnwritableExportIsOneLineNamingTheFlagNotAStackTrace(@TempDir Path dir) {
+        Path missing = dir.resolve("no-such-folder").resolve("r.json");
+        Outcome o = runner.run(options(4, null, missing, null, List.of()));
+
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertThat(o.stderr()).isEqualTo("tollgate stats: --export: " + missing + " (expected: a file that can be "
+                + "written; its folder " + missing.getParent() + " does not exist)\n");
+        assertThat(runner.run(options(4, "json", dir, null, List.of())).stderr()).contains("it is a folder")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void anEmptyFolderGetsAHintNotAnAllZeroReport(@TempDir Path dir) {
+        Outcome table = runner.run(new StatsOptions(dir, null, null, null, null, List.of(), null, null, null,
+                List.of(), null, null, false, null));
+
+        assertThat(table.exitCode()).isZero();
+        assertThat(table.stdout()).startsWith("No usage log in " + dir).doesNotContain("Requests");
+        Outcome json = runner.run(new StatsOptions(dir, null, null, null, null, List.of(), null, null, null,
+                List.of(), "json", null, false, null));
+        assertThat(json.stdout()).contains("\"requests\" : 0");
+        assertThat(json.stderr()).contains("no usage-YYYY-MM-DD.jsonl files in " + dir);
+    }
+
+    @Test
+    void aRangeWithoutCallsSaysWhatTheLogHolds() {
+        StatsOptions o = new StatsOptions(StatsFixtures.logDir(), null, "2025-01-01", "2025-01-31", null, List.of(),
+                null, null, null, List.of(), null, null, false, null);
+
+        assertThat(runner.run(o).stderr()).contains("no calls from 2025-01-01 to 2025-01-31; the log holds 2026-10-01 "
+                + "to 2026-11-22");
+    }
+
+    @Test
     void exportTakesItsFormatFromTheExtension(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("usage.yaml");
         Outcome o = runner.run(options(4, null, file, null, List.of("model,key")));

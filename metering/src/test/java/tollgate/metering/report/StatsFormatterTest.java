@@ -33,7 +33,7 @@ class StatsFormatterTest {
     void jsonHasTheSpecTreeAndParsesBackWithExactMoney() throws Exception {
         JsonNode n = JSON.readTree(StatsFormatter.json(report(List.of(GroupBy.of(Dimension.MODEL)))));
 
-        assertThat(fieldNames(n)).containsExactly("from", "to", "period", "summary", "series", "groups", "projection",
+        assertThat(fieldNames(n)).containsExactly("from", "to", "period", "filters", "summary", "series", "groups", "projection",
                 "suggestions", "skipped_lines");
         assertThat(fieldNames(n.get("summary"))).startsWith("requests", "input_tokens", "cached_input_tokens",
                 "output_tokens", "reasoning_tokens", "total_tokens", "total_cost_usd", "avg_tokens_per_request",
@@ -96,7 +96,7 @@ class StatsFormatterTest {
                         "Doe, \"J\"", 1, 2, java.math.BigDecimal.ONE, java.math.BigDecimal.ONE, 1, 1,
                         java.math.BigDecimal.valueOf(2), 1, 0, 700, 1500, java.math.BigDecimal.ZERO,
                         java.time.Instant.parse("2026-11-22T10:00:00Z"), java.time.Instant.parse("2026-11-22T10:00:00Z")))),
-                report(List.of()).projection(), List.of(), 0);
+                report(List.of()).projection(), List.of(), 0, StatsFilter.NONE);
 
         assertThat(parseCsv(StatsFormatter.csv(r)).get(1)).containsExactly("user", "Doe, \"J\"", "1", "2", "1", "1",
                 "1", "1", "2", "0", "1", "700", "1500", "0", "2026-11-22T10:00:00Z", "2026-11-22T10:00:00Z");

@@ -18,6 +18,7 @@ import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.report.StatsCommandRunner;
 import tollgate.metering.report.StatsContext;
 import tollgate.metering.report.StatsOptions;
+import tollgate.metering.report.StatsQuery;
 
 /** {@code tollgate stats}: totals, series, groups, projection and suggestions from the usage log (SPEC 8). */
 @Command(name = "stats", mixinStandardHelpOptions = true, sortOptions = false,
@@ -29,7 +30,7 @@ final class StatsCommand implements Callable<Integer> {
             + "default ./logs)")
     String logDir;
 
-    @Option(names = "--days", description = "the last N days, today included (default 30)")
+    @Option(names = {"--days", "-d"}, description = "the last N days, today included (default 30)")
     Integer days;
 
     @Option(names = "--since", description = "first day, YYYY-MM-DD (UTC, inclusive)")
@@ -38,10 +39,12 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--until", description = "last day, YYYY-MM-DD (UTC, inclusive; default today)")
     String until;
 
-    @Option(names = "--period", description = "series buckets: day, week (ISO) or month (default day)")
+    @Option(names = "--period", description = "series buckets: day, week (ISO) or month (default day); daily, weekly, "
+            + "monthly also work")
     String period;
 
-    @Option(names = "--by", description = "group by key, model, endpoint, user or tag:NAME (repeatable)")
+    @Option(names = "--by", description = "group by key, model (priced name), model:raw (exact name), endpoint, user or "
+            + "tag:NAME (repeatable; default: model, key and tag:operation)")
     List<String> by = new ArrayList<>();
 
     @Option(names = "--key", description = "only this key id")
@@ -55,6 +58,9 @@ final class StatsCommand implements Callable<Integer> {
 
     @Option(names = "--tag", description = "only calls with this tag, NAME=VALUE (repeatable)")
     List<String> tags = new ArrayList<>();
+
+    @Option(names = "--operation", description = "only calls with this operation tag (= --tag operation=X)")
+    String operation;
 
     @Option(names = "--format", description = "table, json, yaml or csv (default: from --export's extension, else table)")
     String format;
@@ -98,7 +104,11 @@ final class StatsCommand implements Callable<Integer> {
             e.errors().forEach(err -> System.err.println("tollgate stats: pricing.file: " + err));
             return 2;
         }
-        StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, key, model, user, tags,
+        List<String> allTags = new ArrayList<>(tags);
+        if (operation != null) {
+            allTags.add(StatsQuery.BY_OPERATION.tagName() + "=" + operation);
+        }
+        StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, key, model, user, allTags,
                 format, export, suggestions, failAboveUsd);
         StatsCommandRunner.Outcome out = new StatsCommandRunner(StatsContext.of(table, Clock.systemUTC()),
                 Runtime.getRuntime().availableProcessors()).run(o);
