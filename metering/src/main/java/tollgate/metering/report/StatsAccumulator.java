@@ -20,7 +20,10 @@ final class StatsAccumulator implements CellSource.CellVisitor {
     /** An estimated call without an error: the upstream finished but reported no usage (SPEC 5). */
     static final String NO_USAGE_REPORTED = "no usage reported";
 
-    /** A group's totals, its failed calls and, for the prompt-heavy rule, its tokens per priced model. */
+    /**
+     * A group's totals, its failed calls and, for the prompt-heavy rule, the tokens per priced model of its calls
+     * to endpoints that generate from a prompt ({@link #generatesFromPrompt}).
+     */
     static final class GroupTally {
         final Tally total = new Tally();
         long errorRequests;
@@ -43,6 +46,15 @@ final class StatsAccumulator implements CellSource.CellVisitor {
     final Map<String, Tally> byError = new TreeMap<>();
     final Map<String, Long> estimatedByReason = new TreeMap<>();
     final TreeMap<LocalDate, BigDecimal> costByDay = new TreeMap<>();
+
+    /**
+     * Whether advice about prompts and generated text fits the endpoint's calls: chat, responses, completions and
+     * messages do; an embedding is all input by nature, and "send fewer chunks" is no advice for it (issue 18).
+     */
+    static boolean generatesFromPrompt(String endpoint) {
+        return endpoint.endsWith("/chat/completions") || endpoint.endsWith("/responses")
+                || endpoint.endsWith("/completions") || endpoint.endsWith("/messages");
+    }
 
     StatsAccumulator(StatsQuery query) {
         this.query = query;
@@ -96,7 +108,7 @@ final class StatsAccumulator implements CellSource.CellVisitor {
             if (key.error() != null) {
                 group.errorRequests += tally.requests();
             }
-            if (key.pricedAs() != null) {
+            if (key.pricedAs() != null && generatesFromPrompt(key.endpoint())) {
                 group.byPricedAs.computeIfAbsent(key.pricedAs(), m -> new Tally()).add(tally);
             }
         }

@@ -100,6 +100,8 @@ public final class StatsCalculator {
         all.addAll(SpendSuggestions.estimatedUsage(acc));
         all.addAll(SpendSuggestions.failedCalls(acc));
         all.addAll(BudgetPaceSuggestions.find(acc.query.filter(), context));
+        BigDecimal min = acc.query.minSavingsUsd();
+        all.removeIf(s -> s.potentialSavingsUsd() != null && s.potentialSavingsUsd().compareTo(min) < 0);
         // biggest savings first; rules without a dollar figure keep their order after them (the sort is stable)
         all.sort(Comparator.comparing(Suggestion::potentialSavingsUsd,
                 Comparator.nullsLast(Comparator.reverseOrder())));

@@ -52,6 +52,13 @@ public final class StatsCommandRunner {
                 throw new IllegalArgumentException("--fail-above-usd: " + o.failAboveUsd().toPlainString()
                         + " (expected: >= 0)");
             }
+            if (o.minSavingsUsd() != null) {
+                if (o.minSavingsUsd().signum() < 0) {
+                    throw new IllegalArgumentException("--min-savings: " + o.minSavingsUsd().toPlainString()
+                            + " (expected: an amount in USD, >= 0)");
+                }
+                query = query.withMinSavings(o.minSavingsUsd());
+            }
             if (o.export() != null) {
                 checkWritable(o.export());
             }

@@ -1,5 +1,6 @@
 package tollgate.metering.report;
 
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -13,7 +14,10 @@ import java.util.Map;
  * <p>Built by the CLI from its options, or by {@link #parse} from {@code /admin/usage}'s query string.
  */
 public record StatsQuery(LocalDate from, LocalDate to, ReportPeriod period, List<GroupBy> by, StatsFilter filter,
-                         boolean suggestions) {
+                         boolean suggestions, BigDecimal minSavingsUsd) {
+    /** Suggestions saving less than this over the period are not shown: a cent is not worth a reader's time. */
+    public static final BigDecimal DEFAULT_MIN_SAVINGS_USD = new BigDecimal("0.01");
+
     /** The range when none is given: the last 30 days, today included. */
     public static final int DEFAULT_DAYS = 30;
     /**
@@ -38,6 +42,15 @@ public record StatsQuery(LocalDate from, LocalDate to, ReportPeriod period, List
         if (new HashSet<>(by).size() != by.size()) {
             throw new IllegalArgumentException("by: " + by + " (expected: each grouping once)");
         }
+        if (minSavingsUsd.signum() < 0) {
+            throw new IllegalArgumentException("min-savings: " + minSavingsUsd.toPlainString() + " (expected: >= 0)");
+        }
+    }
+
+    /** A query hiding suggestions below {@link #DEFAULT_MIN_SAVINGS_USD}. */
+    public StatsQuery(LocalDate from, LocalDate to, ReportPeriod period, List<GroupBy> by, StatsFilter filter,
+                      boolean suggestions) {
+        this(from, to, period, by, filter, suggestions, DEFAULT_MIN_SAVINGS_USD);
     }
 
     /** The last {@code days} days up to and including {@code today}, by day, no groups, no filter. */
@@ -48,7 +61,7 @@ public record StatsQuery(LocalDate from, LocalDate to, ReportPeriod period, List
 
     /**
      * Parses {@code /admin/usage}'s parameters: {@code days, since, until, key, model, user, tag (NAME=VALUE),
-     * by (comma-separated), period, suggestions (default true)}. Unknown parameters are ignored.
+     * by (comma-separated), period, suggestions (default true), min_savings (USD, default 0.01)}. Unknown parameters are ignored.
      *
      * @throws IllegalArgumentException naming the parameter, the value and what is accepted (answer 400)
      */
@@ -66,11 +79,15 @@ public record StatsQuery(LocalDate from, LocalDate to, ReportPeriod period, List
 
     /** The same query restricted to one key: {@code /tollgate/v1/usage} answers a caller about itself only. */
     public StatsQuery onlyKey(String key) {
-        return new StatsQuery(from, to, period, by, filter.withKey(key), suggestions);
+        return new StatsQuery(from, to, period, by, filter.withKey(key), suggestions, minSavingsUsd);
+    }
+
+    public StatsQuery withMinSavings(BigDecimal usd) {
+        return new StatsQuery(from, to, period, by, filter, suggestions, usd);
     }
 
     public StatsQuery withSuggestions(boolean on) {
-        return new StatsQuery(from, to, period, by, filter, on);
+        return new StatsQuery(from, to, period, by, filter, on, minSavingsUsd);
     }
 
     public long days() {

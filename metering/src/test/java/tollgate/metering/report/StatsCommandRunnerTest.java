@@ -156,6 +156,8 @@ class StatsCommandRunnerTest {
         });
         assertThat(runner.run(options(4, null, null, null, List.of("color"))).stderr()).contains("--by: 'color'");
         assertThat(runner.run(options(0, null, null, null, List.of())).stderr()).contains("--days: 0");
+        assertThat(runner.run(options(4, null, null, null, List.of()).withMinSavings(new BigDecimal("-1"))).stderr())
+                .isEqualTo("tollgate stats: --min-savings: -1 (expected: an amount in USD, >= 0)\n");
         assertThat(runner.run(options(4, null, dir.resolve("out.pdf"), null, List.of())).exitCode()).isEqualTo(2);
         StatsOptions both = new StatsOptions(StatsFixtures.logDir(), 3, "2026-11-01", null, null, List.of(), null, null,
                 null, List.of(), null, null, false, null);

@@ -71,6 +71,10 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--suggestions", description = "add savings suggestions, each with its arithmetic")
     boolean suggestions;
 
+    @Option(names = "--min-savings", description = "hide suggestions saving less than this many USD over the period "
+            + "(default 0.01)")
+    BigDecimal minSavings;
+
     @Option(names = "--fail-above-usd", description = "exit 3 when the total cost is above this (CI gate)")
     BigDecimal failAboveUsd;
 
@@ -109,7 +113,7 @@ final class StatsCommand implements Callable<Integer> {
             allTags.add(StatsQuery.BY_OPERATION.tagName() + "=" + operation);
         }
         StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, key, model, user, allTags,
-                format, export, suggestions, failAboveUsd);
+                format, export, suggestions, failAboveUsd).withMinSavings(minSavings);
         StatsCommandRunner.Outcome out = new StatsCommandRunner(StatsContext.of(table, Clock.systemUTC()),
                 Runtime.getRuntime().availableProcessors()).run(o);
         System.out.print(out.stdout());
