@@ -43,6 +43,8 @@ final class StatsAccumulator implements CellSource.CellVisitor {
     final TreeMap<LocalDate, Tally> series = new TreeMap<>();
     final Map<GroupBy, Map<String, GroupTally>> groups = new LinkedHashMap<>();
     final Map<String, Tally> byPricedAs = new TreeMap<>();
+    /** Calls without a price in the log, by their model's own name: a what-if pricing file may price them. */
+    final Map<String, Tally> unpricedByModel = new TreeMap<>();
     final Map<String, Tally> byError = new TreeMap<>();
     final Map<String, Long> estimatedByReason = new TreeMap<>();
     final TreeMap<LocalDate, BigDecimal> costByDay = new TreeMap<>();
@@ -72,6 +74,14 @@ final class StatsAccumulator implements CellSource.CellVisitor {
         }
     }
 
+    /** Every call with a model, by its priced name, or its own when it had no price: what a pricing file re-prices. */
+    Map<String, Tally> byModelForRepricing() {
+        Map<String, Tally> all = new TreeMap<>();
+        byPricedAs.forEach((m, t) -> all.put(m, t.copy()));
+        unpricedByModel.forEach((m, t) -> all.computeIfAbsent(m, x -> new Tally()).add(t));
+        return all;
+    }
+
     /** The series bucket of {@code day}: its period's, clipped to the range (a week does not start before it). */
     private LocalDate bucket(LocalDate day) {
         LocalDate start = query.period().start(day);
@@ -96,6 +106,8 @@ final class StatsAccumulator implements CellSource.CellVisitor {
         }
         if (key.pricedAs() != null) {
             byPricedAs.computeIfAbsent(key.pricedAs(), m -> new Tally()).add(tally);
+        } else if (key.model() != null) {
+            unpricedByModel.computeIfAbsent(key.model(), m -> new Tally()).add(tally);
         }
         for (Map.Entry<GroupBy, Map<String, GroupTally>> e : groups.entrySet()) {
             Map<String, GroupTally> named = e.getValue();

@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.log.UsageLogFiles;
+import tollgate.metering.pricing.PricedModel;
+import tollgate.metering.pricing.PricingException;
+import tollgate.metering.pricing.PricingTable;
 
 /**
  * Runs {@code tollgate stats} from already-parsed options: reads the log, computes the report, renders it to
@@ -81,10 +84,16 @@ public final class StatsCommandRunner {
                     + "Is it the folder serve writes to (--log-dir, TOLLGATE_LOG_DIR, log.dir)? Calls through the proxy "
                     + "appear there as they end.\n", "");
         }
+        WhatIf whatIf;
+        try {
+            whatIf = whatIf(o);
+        } catch (IllegalArgumentException e) {
+            return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
+        }
         StatsReport report;
         try {
             UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
-            report = StatsCalculator.compute(query, cube, context);
+            report = StatsCalculator.compute(query, cube, context.withWhatIf(whatIf));
             if (o.by().isEmpty()) {
                 report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
             }
@@ -173,6 +182,33 @@ public final class StatsCommandRunner {
                     + " (expected: a .json, .yaml, .yml, .csv or .txt file, or --format)");
         }
         return f;
+    }
+
+    private WhatIf whatIf(StatsOptions o) {
+        List<PricedModel> models = new ArrayList<>();
+        for (String spec : o.compareModels()) {
+            for (String name : spec.split(",")) {
+                if (name.isBlank()) {
+                    continue;
+                }
+                PricedModel m = context.prices().resolve(name.trim());
+                if (m == null) {
+                    throw new IllegalArgumentException("--compare-models: '" + name.trim() + "' (expected: a model of "
+                            + "the price table, see tollgate pricing)");
+                }
+                models.add(new PricedModel(name.trim(), m.price()));
+            }
+        }
+        PricingTable pricing = null;
+        if (o.pricingFile() != null) {
+            try {
+                pricing = PricingTable.load(o.pricingFile());
+            } catch (PricingException e) {
+                throw new IllegalArgumentException("--pricing: " + String.join("; ", e.errors())
+                        + " (expected: a pricing file as pricing.file takes)", e);
+            }
+        }
+        return new WhatIf(models, pricing, o.pricingFile());
     }
 
     /** Refuses, before the log is read, a path that cannot be written: a folder, or one whose parent is missing. */

@@ -15,10 +15,12 @@ import org.jspecify.annotations.Nullable;
  * @param groups by grouping name ({@code model}, {@code tag:operation}) in the query's order
  * @param skippedLines log lines in the range that were not a readable usage record
  * @param filters which calls the report counts (the query's filter)
+ * @param whatIf the period re-priced ({@link WhatIf}); null when not asked
  */
 public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Summary summary,
                           List<SeriesPoint> series, Map<String, List<GroupRow>> groups, Projection projection,
-                          List<Suggestion> suggestions, long skippedLines, StatsFilter filters) {
+                          List<Suggestion> suggestions, long skippedLines, StatsFilter filters,
+                          WhatIf.@Nullable Result whatIf) {
     public StatsReport {
         series = List.copyOf(series);
         groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
@@ -33,7 +35,8 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
         }
         Map<String, List<GroupRow>> kept = new LinkedHashMap<>(groups);
         kept.remove(name);
-        return new StatsReport(from, to, period, summary, series, kept, projection, suggestions, skippedLines, filters);
+        return new StatsReport(from, to, period, summary, series, kept, projection, suggestions, skippedLines, filters,
+                whatIf);
     }
 
     /**

@@ -55,6 +55,9 @@ final class StatsTableFormatter {
                         .append(", ").append(Amounts.usd(cost)).append(" (all rows in --format json, yaml or csv)\n");
             }
         }
+        if (r.whatIf() != null) {
+            whatIf(out, r.whatIf());
+        }
         if (!r.suggestions().isEmpty()) {
             out.append("\n").append(INDENT).append("SUGGESTIONS\n");
             int n = 1;
@@ -101,6 +104,41 @@ final class StatsTableFormatter {
                     + (row[2].isEmpty() ? "" : "   " + row[2]);
             out.append(line).append('\n');
         }
+    }
+
+    private static void whatIf(StringBuilder out, WhatIf.Result w) {
+        out.append('\n').append(INDENT).append("WHAT IF: ").append(Amounts.calls(w.requests())).append(" with a price, ")
+                .append(Amounts.count(w.inputTokens())).append(" input tokens (")
+                .append(Amounts.count(w.cachedInputTokens())).append(" cached), ")
+                .append(Amounts.count(w.outputTokens())).append(" output, logged at ")
+                .append(Amounts.usd(w.loggedCostUsd())).append('\n');
+        List<String[]> rows = new ArrayList<>();
+        for (WhatIf.Row row : w.models()) {
+            rows.add(whatIfCells(row));
+        }
+        if (!rows.isEmpty()) {
+            columns(out, new String[] {"AT MODEL", "COST", "DIFFERENCE"}, rows);
+        }
+        if (w.repriced() != null) {
+            WhatIf.Repriced p = w.repriced();
+            rows = new ArrayList<>();
+            for (WhatIf.Row row : p.models()) {
+                rows.add(whatIfCells(row));
+            }
+            rows.add(new String[] {"total", Amounts.usd(p.costUsd()), signed(p.differenceUsd())});
+            out.append(INDENT).append("With ").append(p.file()).append(p.unpricedRequests() == 0 ? ""
+                    : " (" + Amounts.calls(p.unpricedRequests()) + " still unpriced)").append(":\n");
+            columns(out, new String[] {"MODEL", "COST", "DIFFERENCE"}, rows);
+        }
+    }
+
+    private static String[] whatIfCells(WhatIf.Row row) {
+        return new String[] {row.model(), row.costUsd() == null ? "cannot tell" : Amounts.usd(row.costUsd()),
+                row.differenceUsd() == null ? "" : signed(row.differenceUsd())};
+    }
+
+    private static String signed(BigDecimal v) {
+        return v.signum() > 0 ? "+" + Amounts.usd(v) : Amounts.usd(v);
     }
 
     /** The series rows, each run of buckets without calls folded into one line. */

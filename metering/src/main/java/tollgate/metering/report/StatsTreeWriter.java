@@ -77,6 +77,47 @@ final class StatsTreeWriter {
         }
         g.writeEndArray();
         g.writeNumberField("skipped_lines", r.skippedLines());
+        if (r.whatIf() != null) {
+            whatIf(r.whatIf(), g);
+        }
+        g.writeEndObject();
+    }
+
+    private static void whatIf(WhatIf.Result w, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("what_if");
+        g.writeNumberField("requests", w.requests());
+        g.writeNumberField("input_tokens", w.inputTokens());
+        g.writeNumberField("cached_input_tokens", w.cachedInputTokens());
+        g.writeNumberField("output_tokens", w.outputTokens());
+        g.writeNumberField("logged_cost_usd", w.loggedCostUsd());
+        g.writeArrayFieldStart("compare_models");
+        for (WhatIf.Row row : w.models()) {
+            whatIfRow(row, g);
+        }
+        g.writeEndArray();
+        if (w.repriced() != null) {
+            WhatIf.Repriced p = w.repriced();
+            g.writeObjectFieldStart("pricing_file");
+            g.writeStringField("file", p.file());
+            g.writeNumberField("cost_usd", p.costUsd());
+            g.writeNumberField("difference_usd", p.differenceUsd());
+            g.writeNumberField("unpriced_requests", p.unpricedRequests());
+            g.writeArrayFieldStart("models");
+            for (WhatIf.Row row : p.models()) {
+                whatIfRow(row, g);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+    }
+
+    private static void whatIfRow(WhatIf.Row row, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("model", row.model());
+        money(g, "cost_usd", row.costUsd());
+        money(g, "difference_usd", row.differenceUsd());
+        g.writeStringField("detail", row.detail());
         g.writeEndObject();
     }
 

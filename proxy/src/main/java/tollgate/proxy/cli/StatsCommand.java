@@ -75,6 +75,14 @@ final class StatsCommand implements Callable<Integer> {
             + "(default 0.01)")
     BigDecimal minSavings;
 
+    @Option(names = "--compare-models", description = "what the period's calls would have cost at each of these "
+            + "models' prices, e.g. gpt-4.1-mini,gpt-4o-mini (repeatable)")
+    List<String> compareModels = new ArrayList<>();
+
+    @Option(names = "--pricing", description = "what the period's calls would have cost with this pricing file "
+            + "(the built-in prices with the file's on top, as pricing.file)")
+    Path pricing;
+
     @Option(names = "--fail-above-usd", description = "exit 3 when the total cost is above this (CI gate)")
     BigDecimal failAboveUsd;
 
@@ -113,7 +121,7 @@ final class StatsCommand implements Callable<Integer> {
             allTags.add(StatsQuery.BY_OPERATION.tagName() + "=" + operation);
         }
         StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, key, model, user, allTags,
-                format, export, suggestions, failAboveUsd).withMinSavings(minSavings);
+                format, export, suggestions, failAboveUsd).withMinSavings(minSavings).withWhatIf(compareModels, pricing);
         StatsCommandRunner.Outcome out = new StatsCommandRunner(StatsContext.of(table, Clock.systemUTC()),
                 Runtime.getRuntime().availableProcessors()).run(o);
         System.out.print(out.stdout());
