@@ -173,7 +173,7 @@ final class StatsTableFormatter {
         return ms < 1000 ? ms + " ms" : Amounts.count(BigDecimal.valueOf(ms, 3)) + " s";
     }
 
-    private static void columns(StringBuilder out, String[] header, List<String[]> rows) {
+    static void columns(StringBuilder out, String[] header, List<String[]> rows) {
         int[] width = new int[header.length];
         for (int i = 0; i < header.length; i++) {
             width[i] = header[i].length();
