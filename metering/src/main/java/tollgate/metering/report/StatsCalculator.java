@@ -41,7 +41,8 @@ public final class StatsCalculator {
         List<Suggestion> suggestions = query.suggestions() ? suggestions(acc, context) : List.of();
         return new StatsReport(query.from(), query.to(), query.period(), summary(acc), series(acc), groups,
                 ProjectionCalculator.project(acc, context.today()), suggestions,
-                source.skippedLines(query.from(), query.to()), query.filter(), WhatIfPricing.answer(acc, context.whatIf()));
+                source.skippedLines(query.from(), query.to()), query.filter(), WhatIfPricing.answer(acc, context.whatIf()),
+                null);
     }
 
     private static Summary summary(StatsAccumulator acc) {

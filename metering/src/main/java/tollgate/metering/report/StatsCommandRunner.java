@@ -97,8 +97,13 @@ public final class StatsCommandRunner {
             if (o.by().isEmpty()) {
                 report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
             }
+            if (o.warnings()) {
+                report = report.withWarnings(SpendWarnings.scan(o.logDir(), query, report.summary().requests()));
+            }
         } catch (UncheckedIOException e) {
             return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + ": " + e.getCause() + "\n");
+        } catch (IOException e) {
+            return new Outcome(IO_FAILURE, "", "tollgate stats: reading " + o.logDir() + " for --warnings: " + e + "\n");
         }
         String rendered = StatsFormatter.format(report, format);
         String stdout = rendered;

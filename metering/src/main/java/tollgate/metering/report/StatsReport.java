@@ -16,15 +16,22 @@ import org.jspecify.annotations.Nullable;
  * @param skippedLines log lines in the range that were not a readable usage record
  * @param filters which calls the report counts (the query's filter)
  * @param whatIf the period re-priced ({@link WhatIf}); null when not asked
+ * @param warnings unusual patterns ({@code --warnings}); null when not asked
  */
 public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Summary summary,
                           List<SeriesPoint> series, Map<String, List<GroupRow>> groups, Projection projection,
                           List<Suggestion> suggestions, long skippedLines, StatsFilter filters,
-                          WhatIf.@Nullable Result whatIf) {
+                          WhatIf.@Nullable Result whatIf, @Nullable List<Warning> warnings) {
     public StatsReport {
         series = List.copyOf(series);
         groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
         suggestions = List.copyOf(suggestions);
+        warnings = warnings == null ? null : List.copyOf(warnings);
+    }
+
+    public StatsReport withWarnings(List<Warning> found) {
+        return new StatsReport(from, to, period, summary, series, groups, projection, suggestions, skippedLines,
+                filters, whatIf, found);
     }
 
     /** This report without the grouping {@code name} when all its calls fall in {@link GroupBy#NONE}. */
@@ -36,7 +43,7 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
         Map<String, List<GroupRow>> kept = new LinkedHashMap<>(groups);
         kept.remove(name);
         return new StatsReport(from, to, period, summary, series, kept, projection, suggestions, skippedLines, filters,
-                whatIf);
+                whatIf, warnings);
     }
 
     /**
@@ -90,6 +97,16 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
      */
     public record Projection(BigDecimal dailyAverageUsd, BigDecimal monthEndUsd, BigDecimal monthToDateUsd,
                              long daysCounted, long daysLeftInMonth, String detail, long daysWithData, String basis) {
+    }
+
+    /**
+     * One unusual pattern and the numbers behind it.
+     *
+     * @param rule {@code day_spend_spike, token_outlier, error_rate}
+     * @param value what was seen: a day's spend, the biggest call's tokens, an error rate
+     * @param threshold what it is over: 3 × the median day, the top 0.1 %'s smallest tokens, 0.05
+     */
+    public record Warning(String rule, String title, String detail, BigDecimal value, BigDecimal threshold) {
     }
 
     /**

@@ -58,6 +58,14 @@ final class StatsTableFormatter {
         if (r.whatIf() != null) {
             whatIf(out, r.whatIf());
         }
+        if (r.warnings() != null) {
+            out.append('\n').append(INDENT).append("WARNINGS").append(r.warnings().isEmpty() ? ": none\n" : "\n");
+            int n = 1;
+            for (StatsReport.Warning w : r.warnings()) {
+                out.append(INDENT).append(n++).append(". ").append(w.title()).append('\n');
+                wrap(out, w.detail(), INDENT + "   ");
+            }
+        }
         if (!r.suggestions().isEmpty()) {
             out.append("\n").append(INDENT).append("SUGGESTIONS\n");
             int n = 1;

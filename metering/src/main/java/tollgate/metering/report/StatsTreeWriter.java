@@ -80,6 +80,19 @@ final class StatsTreeWriter {
         if (r.whatIf() != null) {
             whatIf(r.whatIf(), g);
         }
+        if (r.warnings() != null) {
+            g.writeArrayFieldStart("warnings");
+            for (StatsReport.Warning w : r.warnings()) {
+                g.writeStartObject();
+                g.writeStringField("rule", w.rule());
+                g.writeStringField("title", w.title());
+                g.writeStringField("detail", w.detail());
+                g.writeNumberField("value", w.value());
+                g.writeNumberField("threshold", w.threshold());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
         g.writeEndObject();
     }
 

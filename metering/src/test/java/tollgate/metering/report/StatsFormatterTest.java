@@ -96,7 +96,7 @@ class StatsFormatterTest {
                         "Doe, \"J\"", 1, 2, java.math.BigDecimal.ONE, java.math.BigDecimal.ONE, 1, 1,
                         java.math.BigDecimal.valueOf(2), 1, 0, 700, 1500, java.math.BigDecimal.ZERO,
                         java.time.Instant.parse("2026-11-22T10:00:00Z"), java.time.Instant.parse("2026-11-22T10:00:00Z")))),
-                report(List.of()).projection(), List.of(), 0, StatsFilter.NONE, null);
+                report(List.of()).projection(), List.of(), 0, StatsFilter.NONE, null, null);
 
         assertThat(parseCsv(StatsFormatter.csv(r)).get(1)).containsExactly("user", "Doe, \"J\"", "1", "2", "1", "1",
                 "1", "1", "2", "0", "1", "700", "1500", "0", "2026-11-22T10:00:00Z", "2026-11-22T10:00:00Z");

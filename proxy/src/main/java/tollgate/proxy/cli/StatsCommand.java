@@ -83,6 +83,10 @@ final class StatsCommand implements Callable<Integer> {
             + "(the built-in prices with the file's on top, as pricing.file)")
     Path pricing;
 
+    @Option(names = "--warnings", description = "add warnings: a key's or user's day over 3x its median day of the "
+            + "week before, the top 0.1% of calls by tokens, models failing over 5% of calls")
+    boolean warnings;
+
     @Option(names = "--fail-above-usd", description = "exit 3 when the total cost is above this (CI gate)")
     BigDecimal failAboveUsd;
 
@@ -121,7 +125,8 @@ final class StatsCommand implements Callable<Integer> {
             allTags.add(StatsQuery.BY_OPERATION.tagName() + "=" + operation);
         }
         StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, key, model, user, allTags,
-                format, export, suggestions, failAboveUsd).withMinSavings(minSavings).withWhatIf(compareModels, pricing);
+                format, export, suggestions, failAboveUsd).withMinSavings(minSavings).withWhatIf(compareModels, pricing)
+                .withWarnings(warnings);
         StatsCommandRunner.Outcome out = new StatsCommandRunner(StatsContext.of(table, Clock.systemUTC()),
                 Runtime.getRuntime().availableProcessors()).run(o);
         System.out.print(out.stdout());
