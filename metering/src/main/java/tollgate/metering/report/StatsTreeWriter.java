@@ -3,7 +3,6 @@ package tollgate.metering.report;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -57,8 +56,8 @@ final class StatsTreeWriter {
                 g.writeNumberField("p50_duration_ms", row.p50DurationMs());
                 g.writeNumberField("p95_duration_ms", row.p95DurationMs());
                 g.writeNumberField("cache_hit_rate", row.cacheHitRate());
-                instant(g, "first_ts", row.firstTs());
-                instant(g, "last_ts", row.lastTs());
+                text(g, "first_ts", row.firstTs() == null ? null : row.firstTs().toString());
+                text(g, "last_ts", row.lastTs() == null ? null : row.lastTs().toString());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -184,14 +183,6 @@ final class StatsTreeWriter {
         g.writeNumberField("days_with_data", p.daysWithData());
         g.writeStringField("basis", p.basis());
         g.writeEndObject();
-    }
-
-    private static void instant(JsonGenerator g, String name, @Nullable Instant v) throws IOException {
-        if (v == null) {
-            g.writeNullField(name);
-        } else {
-            g.writeStringField(name, v.toString());
-        }
     }
 
     private static void money(JsonGenerator g, String name, @Nullable BigDecimal v) throws IOException {

@@ -3,16 +3,14 @@ package tollgate.proxy.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import tollgate.config.CliOverrides;
 import tollgate.config.ConfigException;
-import tollgate.config.ConfigLoader;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.report.RecentCalls;
 import tollgate.metering.report.StatsFilter;
@@ -25,30 +23,14 @@ final class RecentCommand implements Callable<Integer> {
 
     private final Map<String, String> env;
 
-    @Option(names = "--log-dir", description = "usage log folder (env TOLLGATE_LOG_DIR, else the config's log.dir, "
-            + "default ./logs)")
-    String logDir;
+    @Mixin
+    LogOptions log = new LogOptions();
 
     @Option(names = "--limit", description = "how many calls (default 20, at most 10000)")
     int limit = 20;
 
-    @Option(names = "--key", description = "only this key id")
-    String key;
-
-    @Option(names = "--user", description = "only this user")
-    String user;
-
-    @Option(names = "--tag", description = "only calls with this tag, NAME=VALUE (repeatable)")
-    List<String> tags = new ArrayList<>();
-
-    @Option(names = "--model", description = "only this model (its priced name matches its dated ones)")
-    String model;
-
     @Option(names = "--format", description = "table or json (default: table)")
     Format format = Format.table;
-
-    @Option(names = "--config", description = "config file whose log.dir is used (env TOLLGATE_CONFIG)")
-    Path config;
 
     RecentCommand() {
         this(System.getenv());
@@ -63,13 +45,13 @@ final class RecentCommand implements Callable<Integer> {
         Path dir;
         StatsFilter filter;
         try {
-            dir = new ConfigLoader(env).load(config, new CliOverrides(null, null, logDir)).log().dir();
+            dir = log.settings(env).log().dir();
             Map<String, String> byTag = new LinkedHashMap<>();
-            for (String t : tags) {
+            for (String t : log.tags) {
                 Map.Entry<String, String> e = StatsFilter.parseTag(t);
                 byTag.put(e.getKey(), e.getValue());
             }
-            filter = new StatsFilter(key, model, user, byTag);
+            filter = new StatsFilter(log.key, log.model, log.user, byTag);
             if (limit < 1 || limit > RecentCalls.MAX_LIMIT) {
                 throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + RecentCalls.MAX_LIMIT + ")");
             }

@@ -8,10 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import tollgate.config.CliOverrides;
 import tollgate.config.ConfigException;
-import tollgate.config.ConfigLoader;
 import tollgate.config.TollgateConfig;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
@@ -26,9 +25,8 @@ import tollgate.metering.report.StatsQuery;
 final class StatsCommand implements Callable<Integer> {
     private final Map<String, String> env;
 
-    @Option(names = "--log-dir", description = "usage log folder (env TOLLGATE_LOG_DIR, else the config's log.dir, "
-            + "default ./logs)")
-    String logDir;
+    @Mixin
+    LogOptions log = new LogOptions();
 
     @Option(names = {"--days", "-d"}, description = "the last N days, today included (default 30)")
     Integer days;
@@ -46,18 +44,6 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--by", description = "group by key, model (priced name), model:raw (exact name), endpoint, user or "
             + "tag:NAME (repeatable; default: model, key and tag:operation)")
     List<String> by = new ArrayList<>();
-
-    @Option(names = "--key", description = "only this key id")
-    String key;
-
-    @Option(names = "--model", description = "only this model")
-    String model;
-
-    @Option(names = "--user", description = "only this user")
-    String user;
-
-    @Option(names = "--tag", description = "only calls with this tag, NAME=VALUE (repeatable)")
-    List<String> tags = new ArrayList<>();
 
     @Option(names = "--operation", description = "only calls with this operation tag (= --tag operation=X)")
     String operation;
@@ -90,9 +76,6 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--fail-above-usd", description = "exit 3 when the total cost is above this (CI gate)")
     BigDecimal failAboveUsd;
 
-    @Option(names = "--config", description = "config file whose log.dir and pricing.file are used (env TOLLGATE_CONFIG)")
-    Path config;
-
     StatsCommand() {
         this(System.getenv());
     }
@@ -103,7 +86,7 @@ final class StatsCommand implements Callable<Integer> {
 
     /** The settings as {@code serve} resolves them (SPEC 1): --log-dir > TOLLGATE_LOG_DIR > the file's log.dir > ./logs. */
     TollgateConfig settings() throws ConfigException {
-        return new ConfigLoader(env).load(config, new CliOverrides(null, null, logDir));
+        return log.settings(env);
     }
 
     @Override
@@ -120,11 +103,11 @@ final class StatsCommand implements Callable<Integer> {
             e.errors().forEach(err -> System.err.println("tollgate stats: pricing.file: " + err));
             return 2;
         }
-        List<String> allTags = new ArrayList<>(tags);
+        List<String> allTags = new ArrayList<>(log.tags);
         if (operation != null) {
             allTags.add(StatsQuery.BY_OPERATION.tagName() + "=" + operation);
         }
-        StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, key, model, user, allTags,
+        StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, log.key, log.model, log.user, allTags,
                 format, export, suggestions, failAboveUsd).withMinSavings(minSavings).withWhatIf(compareModels, pricing)
                 .withWarnings(warnings);
         StatsCommandRunner.Outcome out = new StatsCommandRunner(StatsContext.of(table, Clock.systemUTC()),
