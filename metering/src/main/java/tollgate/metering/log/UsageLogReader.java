@@ -18,7 +18,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -107,8 +109,10 @@ public final class UsageLogReader {
     public Summary read(LocalDate from, LocalDate to, Consumer<UsageLine> sink) throws IOException {
         Tally total = new Tally();
         UsageLineParser parser = new UsageLineParser(fields);
-        for (DayFile f : UsageLogFiles.list(dir, from, to)) {
-            total.add(readFile(f, parser, sink));
+        List<DayFile> files = UsageLogFiles.list(dir, from, to);
+        Set<Path> claimed = claimed(files);
+        for (DayFile f : files) {
+            total.add(readFile(f, parser, sink, claimed));
         }
         return total.summary();
     }
@@ -134,10 +138,11 @@ public final class UsageLogReader {
             return t;
         });
         ThreadLocal<UsageLineParser> parsers = ThreadLocal.withInitial(() -> new UsageLineParser(fields));
+        Set<Path> claimed = claimed(files);
         try {
             List<CompletableFuture<Tally>> parts = new ArrayList<>(files.size());
             for (DayFile f : files) {
-                parts.add(CompletableFuture.supplyAsync(() -> readFile(f, parsers.get(), sinkFor.apply(f)), pool));
+                parts.add(CompletableFuture.supplyAsync(() -> readFile(f, parsers.get(), sinkFor.apply(f), claimed), pool));
             }
             for (CompletableFuture<Tally> part : parts) {
                 total.add(part.join());
@@ -181,7 +186,7 @@ public final class UsageLogReader {
                         }
                         last.addLast(line.toRecord());
                     }
-                });
+                }, claimed(files));
                 last.descendingIterator().forEachRemaining(out::add);
             } else {
                 readBackwards(f.path(), parser, line -> {
@@ -245,14 +250,33 @@ public final class UsageLogReader {
         return sink.test(parser.line());
     }
 
-    private static Tally readFile(DayFile file, UsageLineParser parser, Consumer<UsageLine> sink) {
+    /** The listed files, as a set more can join: a gzipped copy found after the listing is read once. */
+    private static Set<Path> claimed(List<DayFile> listed) {
+        Set<Path> s = ConcurrentHashMap.newKeySet();
+        listed.forEach(f -> s.add(f.path()));
+        return s;
+    }
+
+    private static Tally readFile(DayFile file, UsageLineParser parser, Consumer<UsageLine> sink, Set<Path> claimed) {
         Tally t = new Tally();
         FileSink lines = new FileSink(parser, sink);
         InputStream raw;
         try {
             raw = Files.newInputStream(file.path());
         } catch (NoSuchFileException e) {
-            return t; // compressed and deleted by a rotation job since the listing
+            // compressed and deleted by retention (or a rotation job) since the listing: read its new gzipped copy
+            if (!file.gzip()) {
+                try {
+                    for (DayFile copy : UsageLogFiles.list(file.path().getParent(), file.date(), file.date())) {
+                        if (copy.gzip() && claimed.add(copy.path())) {
+                            t.add(readFile(copy, parser, sink, claimed));
+                        }
+                    }
+                } catch (IOException listing) {
+                    log.warn("usage log: {} vanished and its folder cannot be listed: {}", file.path(), listing.toString());
+                }
+            }
+            return t;
         } catch (IOException e) {
             log.warn("usage log: cannot read {}: {}", file.path(), e.toString());
             t.files = 1;

@@ -91,4 +91,18 @@ class UsageLogRetentionTest {
         assertThat(requestIds()).containsExactly("kept");
         assertThat(dir.resolve("notes.txt")).exists();
     }
+
+    @Test
+    void aReadThatListedADayBeforeItWasCompressedReadsItsGzippedCopyOnce() throws IOException {
+        day("usage-2026-11-20.jsonl", "a", "b");
+        List<String> ids = new ArrayList<>();
+
+        // the day is compressed between the reader's listing and its opening of the file
+        new UsageLogReader(dir).readEachFile(LocalDate.MIN, LocalDate.MAX, f -> {
+            run(1, 0);
+            return l -> ids.add(l.requestId());
+        });
+        assertThat(dir.resolve("usage-2026-11-20.jsonl")).doesNotExist();
+        assertThat(ids).containsExactly("a", "b");
+    }
 }
