@@ -239,6 +239,25 @@ class UsageLogReaderTest {
                 .containsExactly("r2", "r1");
     }
 
+    @Test
+    void newestOnAGigabyteLogReadsOnlyItsTail() throws IOException {
+        // a sparse 1 GiB day file (no disk used) with 20 calls at its end: a forward read would scan a gigabyte
+        Path big = dir.resolve("usage-2026-11-22.jsonl");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(1L << 30);
+            f.seek(f.length());
+            StringBuilder tail = new StringBuilder("\n");
+            for (int i = 0; i < 20; i++) {
+                tail.append(line("2026-11-22T10:00:00Z", "r" + i)).append('\n');
+            }
+            f.write(tail.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        List<UsageRecord> newest = org.junit.jupiter.api.Assertions.assertTimeout(java.time.Duration.ofSeconds(1),
+                () -> new UsageLogReader(dir).newest(20, l -> true));
+        assertThat(newest).extracting(UsageRecord::requestId).startsWith("r19", "r18").hasSize(20);
+    }
+
     private static String line(String ts, String requestId) {
         return UsageRecordJson.toJson(TestRecords.at(Instant.parse(ts), requestId));
     }
