@@ -2,11 +2,8 @@ package tollgate.metering.report;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.StringJoiner;
 import java.util.TreeMap;
 import tollgate.metering.log.UsageLine;
@@ -21,8 +18,6 @@ import tollgate.metering.log.UsageRecordJson;
 public final class RecentCalls {
     /** The most a caller can ask for at once. */
     public static final int MAX_LIMIT = 10_000;
-    private static final DateTimeFormatter TIME =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private RecentCalls() {
     }
@@ -55,7 +50,7 @@ public final class RecentCalls {
         for (UsageRecord r : calls) {
             StringJoiner tags = new StringJoiner(",");
             new TreeMap<>(r.tags()).forEach((name, value) -> tags.add(name + "=" + value));
-            rows.add(new String[] {TIME.format(r.ts()), r.key(), r.user() == null ? "-" : r.user(),
+            rows.add(new String[] {StatsTableFormatter.TIME.format(r.ts()), r.key(), r.user() == null ? "-" : r.user(),
                     r.model() == null ? "-" : r.model(), r.endpoint(), Amounts.count(r.inputTokens()),
                     Amounts.count(r.outputTokens()), r.costUsd() == null ? "unpriced" : Amounts.usd(r.costUsd()),
                     Amounts.count(r.durationMs()) + " ms", r.error() == null ? Integer.toString(r.status()) : r.error(),

@@ -1,6 +1,9 @@
 package tollgate.metering.report;
 
 import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +18,9 @@ import tollgate.metering.report.StatsReport.Summary;
 final class StatsTableFormatter {
     private static final int WRAP = 100;
     private static final String INDENT = "  ";
+    /** A UTC time to the second, as tables show {@code ts}. */
+    static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
     /** Group rows shown per grouping; the rest are summed on one line (every row is in JSON, YAML and CSV). */
     static final int MAX_TABLE_ROWS = 10;
 
@@ -34,15 +40,27 @@ final class StatsTableFormatter {
         for (Map.Entry<String, List<GroupRow>> e : r.groups().entrySet()) {
             List<String[]> rows = new ArrayList<>();
             List<GroupRow> all = e.getValue();
+            // a tag (a session, a job) reads as a run: when it began and how long it lasted
+            boolean sessions = e.getKey().startsWith("tag:");
             for (GroupRow g : all.subList(0, Math.min(all.size(), MAX_TABLE_ROWS))) {
-                rows.add(new String[] {g.name(), Amounts.count(g.requests()), Amounts.count(g.inputTokens()),
-                        Amounts.count(g.outputTokens()), Amounts.usd(g.totalCostUsd()), Amounts.percent(g.costShare()),
-                        Amounts.count(g.avgTokensPerRequest()), Amounts.count(g.errorRequests()),
-                        millis(g.p50DurationMs()), millis(g.p95DurationMs()), Amounts.percent(g.cacheHitRate())});
+                List<String> cells = new ArrayList<>(List.of(g.name(), Amounts.count(g.requests()),
+                        Amounts.count(g.inputTokens()), Amounts.count(g.outputTokens()), Amounts.usd(g.totalCostUsd()),
+                        Amounts.percent(g.costShare()), Amounts.count(g.avgTokensPerRequest()),
+                        Amounts.count(g.errorRequests()), millis(g.p50DurationMs()), millis(g.p95DurationMs()),
+                        Amounts.percent(g.cacheHitRate())));
+                if (sessions) {
+                    cells.add(g.firstTs() == null ? "-" : TIME.format(g.firstTs()));
+                    cells.add(g.firstTs() == null ? "-" : span(Duration.between(g.firstTs(), g.lastTs())));
+                }
+                rows.add(cells.toArray(String[]::new));
             }
             out.append('\n');
-            columns(out, new String[] {"BY " + e.getKey().toUpperCase(Locale.ROOT), "REQUESTS", "IN", "OUT", "COST",
-                    "SHARE", "TOK/CALL", "ERRORS", "P50", "P95", "CACHED"}, rows);
+            List<String> header = new ArrayList<>(List.of("BY " + e.getKey().toUpperCase(Locale.ROOT), "REQUESTS", "IN",
+                    "OUT", "COST", "SHARE", "TOK/CALL", "ERRORS", "P50", "P95", "CACHED"));
+            if (sessions) {
+                header.addAll(List.of("FIRST (UTC)", "SPAN"));
+            }
+            columns(out, header.toArray(String[]::new), rows);
             if (all.size() > MAX_TABLE_ROWS) {
                 List<GroupRow> rest = all.subList(MAX_TABLE_ROWS, all.size());
                 long calls = 0;
@@ -171,6 +189,15 @@ final class StatsTableFormatter {
         if (empty > 0) {
             rows.add(new String[] {"… " + empty + " " + period.id() + (empty == 1 ? "" : "s") + " without calls …"});
         }
+    }
+
+    /** {@code 2h 05m}, {@code 3m 20s}, {@code 12s}: first call to last. */
+    private static String span(Duration d) {
+        long s = d.toSeconds();
+        if (s >= 3600) {
+            return String.format(Locale.ROOT, "%dh %02dm", s / 3600, s % 3600 / 60);
+        }
+        return s >= 60 ? String.format(Locale.ROOT, "%dm %02ds", s / 60, s % 60) : s + "s";
     }
 
     /** {@code 840 ms}, {@code 1.5 s}: a duration bucket's bound; blank for none. */

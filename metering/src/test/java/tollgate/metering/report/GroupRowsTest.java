@@ -109,4 +109,19 @@ class GroupRowsTest {
         assertThat(table).contains("2026-11-01", "… 12 days without calls …", "2026-11-14", "… 1 day without calls …")
                 .doesNotContain("2026-11-02");
     }
+
+    @Test
+    void aTagBreakdownReadsAsASessionReportInTheTable(@TempDir Path dir) {
+        String session = "\"tags\":{\"session\":\"s-1\"}";
+        writeDay(dir, "2026-11-20",
+                line("2026-11-20T09:00:00Z", "app", "gpt-4o", 1, 1, "1", 100, null).replace("\"tags\":{}", session),
+                line("2026-11-20T11:05:30Z", "app", "gpt-4o", 1, 1, "1", 100, "upstream_cut").replace("\"tags\":{}", session));
+
+        StatsReport r = report(dir, DAY, DAY, ReportPeriod.DAY, List.of(GroupBy.parse("tag:session")));
+        GroupRow s1 = r.groups().get("tag:session").get(0);
+        assertThat(s1.successRequests()).isEqualTo(1);
+        assertThat(s1.errorRequests()).isEqualTo(1);
+        assertThat(StatsFormatter.table(r)).contains("FIRST (UTC)", "SPAN")
+                .containsPattern("s-1 .* 2026-11-20 09:00:00  2h 05m");
+    }
 }
