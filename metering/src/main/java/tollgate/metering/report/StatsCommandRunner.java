@@ -48,6 +48,7 @@ public final class StatsCommandRunner {
     public Outcome run(StatsOptions o) {
         StatsQuery query;
         ReportFormat format;
+        WhatIf whatIf;
         try {
             query = query(o);
             format = format(o);
@@ -65,6 +66,7 @@ public final class StatsCommandRunner {
             if (o.export() != null) {
                 checkWritable(o.export());
             }
+            whatIf = whatIf(o);
         } catch (IllegalArgumentException e) {
             return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
         }
@@ -83,12 +85,6 @@ public final class StatsCommandRunner {
             return new Outcome(OK, "No usage log in " + o.logDir() + " yet: no usage-YYYY-MM-DD.jsonl files. "
                     + "Is it the folder serve writes to (--log-dir, TOLLGATE_LOG_DIR, log.dir)? Calls through the proxy "
                     + "appear there as they end.\n", "");
-        }
-        WhatIf whatIf;
-        try {
-            whatIf = whatIf(o);
-        } catch (IllegalArgumentException e) {
-            return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
         }
         StatsReport report;
         try {
