@@ -36,14 +36,17 @@ final class Durations {
         int i = Arrays.binarySearch(BOUNDS, durationMs);
         int bucket = i >= 0 ? i : -i - 1;
         grow(bucket + 1);
-        counts[bucket]++;
+        if (counts[bucket] < Integer.MAX_VALUE) {
+            counts[bucket]++;
+        }
         calls++;
     }
 
     void add(Durations other) {
         grow(other.counts.length);
         for (int i = 0; i < other.counts.length; i++) {
-            counts[i] += other.counts[i];
+            // int keeps a cell small; a report of over 2^31 calls in one bucket saturates rather than wraps
+            counts[i] = (int) Math.min(Integer.MAX_VALUE, (long) counts[i] + other.counts[i]);
         }
         calls += other.calls;
     }
