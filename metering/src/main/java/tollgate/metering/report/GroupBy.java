@@ -52,13 +52,18 @@ public record GroupBy(Dimension dimension, @Nullable String tagName) {
     public String groupOf(CellKey cell) {
         @Nullable String v = switch (dimension) {
             case KEY -> cell.key();
-            case MODEL -> cell.pricedAs() != null ? cell.pricedAs() : cell.model();
+            case MODEL -> pricedModel(cell.pricedAs(), cell.model());
             case MODEL_RAW -> cell.model();
             case ENDPOINT -> cell.endpoint();
             case USER -> cell.user();
             case TAG -> cell.tags().get(tagName);
         };
         return v == null ? NONE : v;
+    }
+
+    /** A call's model under {@code --by model}: its priced name, else its own, else {@link #NONE}. */
+    static String pricedModel(@Nullable String pricedAs, @Nullable String model) {
+        return pricedAs != null ? pricedAs : model != null ? model : NONE;
     }
 
     @Override

@@ -90,9 +90,8 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
             if (day.isBefore(from) || day.isAfter(to)) {
                 return;
             }
-            // a call without a price is in no model's priced sums (SPEC 5: cost_usd null)
-            String pricedAs = c.costUsd() == null ? null : c.pricedAs();
-            if (!filter.matches(c.key(), c.model(), pricedAs, c.user(), c.tags())) {
+            String pricedAs = CellKey.pricedAs(c.costUsd(), c.pricedAs());
+            if (!filter.matches(c)) {
                 return;
             }
             if (before != null && !c.ts().isBefore(before)) {

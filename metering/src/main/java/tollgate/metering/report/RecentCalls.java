@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 import java.util.TreeMap;
-import tollgate.metering.log.UsageLine;
 import tollgate.metering.log.UsageLogReader;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.log.UsageRecordJson;
@@ -30,8 +29,7 @@ public final class RecentCalls {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_LIMIT + ")");
         }
-        return new UsageLogReader(dir).newest(limit, (UsageLine l) -> filter.matches(l.key(), l.model(), l.pricedAs(),
-                l.user(), l.tags()));
+        return new UsageLogReader(dir).newest(limit, filter::matches);
     }
 
     /** A JSON array of the records as log lines (SPEC 8's fields), newest first. */

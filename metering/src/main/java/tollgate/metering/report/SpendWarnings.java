@@ -77,8 +77,8 @@ final class SpendWarnings {
             if (day.isBefore(q.from().minusDays(TRAILING_DAYS)) || day.isAfter(q.to())) {
                 return;
             }
-            String pricedAs = l.costUsd() == null ? null : l.pricedAs();
-            if (!q.filter().matches(l.key(), l.model(), pricedAs, l.user(), l.tags())) {
+            String pricedAs = CellKey.pricedAs(l.costUsd(), l.pricedAs());
+            if (!q.filter().matches(l)) {
                 return;
             }
             BigDecimal cost = l.costUsd() == null ? BigDecimal.ZERO : l.costUsd();
@@ -90,7 +90,7 @@ final class SpendWarnings {
                 return;
             }
             calls++;
-            String model = pricedAs != null ? pricedAs : l.model() == null ? GroupBy.NONE : l.model();
+            String model = GroupBy.pricedModel(pricedAs, l.model());
             long[] ce = callsAndErrorsByModel.computeIfAbsent(model, m -> new long[2]);
             ce[0]++;
             if (l.error() != null) {

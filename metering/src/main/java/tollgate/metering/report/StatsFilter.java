@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.log.UsageLine;
 
 /**
  * Which calls a report counts: every non-null field must match.
@@ -53,6 +54,11 @@ public record StatsFilter(@Nullable String key, @Nullable String model, @Nullabl
 
     public boolean isEmpty() {
         return key == null && model == null && user == null && tags.isEmpty();
+    }
+
+    /** Whether a log line's call counts, its model matched under the name it is priced as ({@link CellKey#pricedAs}). */
+    public boolean matches(UsageLine l) {
+        return matches(l.key(), l.model(), CellKey.pricedAs(l.costUsd(), l.pricedAs()), l.user(), l.tags());
     }
 
     public boolean matches(CellKey cell) {

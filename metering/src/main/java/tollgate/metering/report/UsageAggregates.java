@@ -93,8 +93,7 @@ public final class UsageAggregates implements CellSource {
         if (!retain(day)) {
             return;
         }
-        // a call without a price is in no model's priced sums (SPEC 5: cost_usd null)
-        String pricedAs = r.costUsd() == null ? null : r.pricedAs();
+        String pricedAs = CellKey.pricedAs(r.costUsd(), r.pricedAs());
         CellKey cell = place(day, new CellKey(r.key(), r.endpoint(), r.model(), pricedAs, r.user(), r.tags(), r.error()));
         cube.addCall(day, cell, r);
     }
