@@ -117,8 +117,12 @@ public final class ConfigLoader {
         Path logDir = layered("log.dir", flags.logDir(), ENV_LOG_DIR, lg, "dir", Path::of, LogConfig.DEFAULT_DIR, errors);
         FsyncMode fsync = lg.value("fsync", s -> parseEnum(FsyncMode.class, s, "batch, always or never"), FsyncMode.BATCH);
         Long queue = lg.longValue("queue_capacity");
+        Long compressAfter = lg.longValue("compress_after_days");
+        Long retain = lg.longValue("retain_days");
         LogConfig log = section(errors, "log", () -> new LogConfig(logDir, fsync,
-                queue == null ? LogConfig.defaults().queueCapacity() : clampInt(queue)), LogConfig.defaults());
+                queue == null ? LogConfig.defaults().queueCapacity() : clampInt(queue),
+                compressAfter == null ? 0 : clampInt(compressAfter), retain == null ? 0 : clampInt(retain)),
+                LogConfig.defaults());
         lg.rejectUnknown();
 
         ConfigNode pr = top.child("pricing");
@@ -147,6 +151,7 @@ public final class ConfigLoader {
         if (admin != null && admin.isBlank()) {
             admin = null;
         }
+        retentionKeepsBudgets(log, budgets, keys, errors);
         if (errors.isEmpty()) {
             try {
                 return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, grace,
@@ -157,6 +162,39 @@ public final class ConfigLoader {
             }
         }
         throw new ConfigException(errors);
+    }
+
+    /**
+     * With the in-process budget store, open windows are rebuilt from the usage log at start (SPEC 7): retention
+     * must keep every day a window can reach back to, or a restart forgets spend.
+     */
+    private static void retentionKeepsBudgets(LogConfig log, BudgetsConfig budgets, List<KeyConfig> keys,
+                                              List<String> errors) {
+        if (log.retainDays() == 0 || budgets.redisUri() != null) {
+            return;
+        }
+        List<BudgetLimit> all = new ArrayList<>(budgets.defaults());
+        keys.forEach(k -> {
+            if (k.budgets() != null) {
+                all.addAll(k.budgets());
+            }
+        });
+        for (BudgetLimit b : all) {
+            // a window in the budget time zone can straddle one more UTC day than it lasts
+            int needed = switch (b.window()) {
+                case HOURLY, DAILY -> 2;
+                case WEEKLY -> 8;
+                case MONTHLY -> 32;
+                case TOTAL -> Integer.MAX_VALUE;
+            };
+            if (log.retainDays() < needed) {
+                errors.add("log.retain_days: " + log.retainDays() + " (expected: " + (needed == Integer.MAX_VALUE
+                        ? "0 while a total budget is set: its spend is rebuilt from every day of the log"
+                        : ">= " + needed + " while a " + b.window().id() + " budget is set: it is rebuilt from the log at start")
+                        + ")");
+                return;
+            }
+        }
     }
 
     private static ServerConfig server(ConfigNode s, List<String> errors) {

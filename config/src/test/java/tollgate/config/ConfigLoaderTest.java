@@ -156,4 +156,30 @@ class ConfigLoaderTest {
             assertThat(changed.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         }
     }
+
+    @Test
+    void retentionIsReadAndValidated() throws Exception {
+        LogConfig log = new ConfigLoader(Map.of()).load(file("log: {compress_after_days: 1, retain_days: 90}\n"),
+                CliOverrides.NONE).log();
+        assertThat(log.compressAfterDays()).isEqualTo(1);
+        assertThat(log.retainDays()).isEqualTo(90);
+        assertThat(LogConfig.defaults().retains()).isFalse();
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("log: {compress_after_days: -1}\n"), CliOverrides.NONE))
+                .hasMessageContaining("log.compress_after_days: -1 (expected: >= 1, or 0 to keep days uncompressed)");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("log: {compress_after_days: 7, retain_days: 7}\n"),
+                CliOverrides.NONE)).hasMessageContaining("log.compress_after_days: 7 (expected: less than log.retain_days 7, or 0)");
+    }
+
+    @Test
+    void retentionKeepsEveryDayABudgetIsRebuiltFrom() throws Exception {
+        String monthly = "budgets:\n  default:\n    - {window: monthly, usd: 50}\n";
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file(monthly + "log: {retain_days: 30}\n"),
+                CliOverrides.NONE)).isInstanceOf(ConfigException.class).hasMessageContaining(
+                "log.retain_days: 30 (expected: >= 32 while a monthly budget is set: it is rebuilt from the log at start)");
+        assertThat(new ConfigLoader(Map.of()).load(file(monthly + "log: {retain_days: 32}\n"), CliOverrides.NONE)
+                .log().retainDays()).isEqualTo(32);
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("budgets:\n  default:\n    - {window: total, usd: 5}\n"
+                + "log: {retain_days: 400}\n"), CliOverrides.NONE)).hasMessageContaining("0 while a total budget is set");
+    }
 }

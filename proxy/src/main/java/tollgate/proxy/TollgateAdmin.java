@@ -19,6 +19,8 @@ import tollgate.metering.budget.BudgetRow;
 import tollgate.metering.key.ApiKeys;
 import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.log.WrittenRecord;
+import tollgate.metering.report.RecentCalls;
+import tollgate.metering.report.StatsFilter;
 import tollgate.proxy.admin.AdminRoutes;
 import tollgate.proxy.admin.DashboardPage;
 import tollgate.proxy.admin.UsageFeed;
@@ -79,15 +81,39 @@ final class TollgateAdmin implements AdminRoutes.Backend {
                 .thenApplyAsync(rows -> usage.json(params, null, rows), work);
     }
 
+    /** The caller's key as the proxy reads it (SPEC 3); null without one, or with one refused. */
+    private static @Nullable KeyIdentity caller(MeteringState s, HttpHeaders headers) {
+        String raw = ApiKeys.fromHeaders(headers::get);
+        if (raw == null) {
+            return null;
+        }
+        KeyIdentity id = s.keys().identify(raw);
+        return s.config().keysRequired() && !id.known() ? null : id;
+    }
+
+    @Override
+    public CompletionStage<@Nullable String> selfRecentJson(HttpHeaders headers, int limit) {
+        MeteringState s = state.get();
+        KeyIdentity id = caller(s, headers);
+        if (id == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // the log's tail, off the event loop: the caller's calls whether or not they are among the newest in memory
+        StatsFilter own = StatsFilter.NONE.withKey(id.id());
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return RecentCalls.json(RecentCalls.read(s.config().log().dir(), limit, own));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, work);
+    }
+
     @Override
     public CompletionStage<@Nullable String> selfUsageJson(HttpHeaders headers, Map<String, String> params) {
         MeteringState s = state.get();
-        String raw = ApiKeys.fromHeaders(headers::get);
-        if (raw == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        KeyIdentity id = s.keys().identify(raw);
-        if (s.config().keysRequired() && !id.known()) {
+        KeyIdentity id = caller(s, headers);
+        if (id == null) {
             return CompletableFuture.completedFuture(null);
         }
         Map<String, String> own = new java.util.LinkedHashMap<>(params);

@@ -27,6 +27,7 @@ import tollgate.metering.budget.BudgetStore;
 import tollgate.metering.budget.LedgerRebuild;
 import tollgate.metering.budget.LocalBudgetStore;
 import tollgate.metering.estimate.TokenEstimator;
+import tollgate.metering.log.UsageLogRetention;
 import tollgate.metering.log.UsageLogWriter;
 import tollgate.metering.metrics.TollgateMetrics;
 import tollgate.metering.pricing.PricingException;
@@ -47,6 +48,7 @@ import tollgate.metering.call.CallRecorder;
 import tollgate.config.ServerConfig;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import tollgate.proxy.relay.MeteringGate;
 import tollgate.proxy.relay.MeteringState;
@@ -74,6 +76,7 @@ public final class TollgateApp implements AutoCloseable {
     private final ExecutorService adminWork;
     private final ExecutorService offload;
     private final @Nullable ConfigWatcher watcher;
+    private final @Nullable ScheduledExecutorService retention;
     private final TollgateServer server;
     private volatile boolean stopped;
 
@@ -143,6 +146,8 @@ public final class TollgateApp implements AutoCloseable {
             closeMetering();
             throw e;
         }
+        // after the start-up reads of the log (aggregates, budget rebuild): they must not see a day half compressed
+        this.retention = retention(config.log(), clock);
         inFlight.set(server.inFlight());
         server.inFlight().onPause(metrics::backpressurePause);
         server.inFlight().onHeldBackOverflow(metrics::heldBackOverflow);
@@ -154,6 +159,28 @@ public final class TollgateApp implements AutoCloseable {
                     }
                 })
                 : null;
+    }
+
+    /** Hourly log retention on a thread of its own, off the request path; null when the config asks for none. */
+    private static @Nullable ScheduledExecutorService retention(tollgate.config.LogConfig usageLog, Clock clock) {
+        if (!usageLog.retains()) {
+            return null;
+        }
+        UsageLogRetention job = new UsageLogRetention(usageLog);
+        ScheduledExecutorService s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tollgate-log-retention");
+            t.setDaemon(true);
+            return t;
+        });
+        s.scheduleWithFixedDelay(() -> {
+            try {
+                job.run(clock.instant());
+            } catch (RuntimeException e) {
+                // a failed run is logged; the next hour tries again
+                log.warn("usage log retention failed: {}", e.toString());
+            }
+        }, 0, 1, TimeUnit.HOURS);
+        return s;
     }
 
     /** A fixed pool of daemon threads with a bounded queue; {@code full} says what happens past it. */
@@ -312,6 +339,9 @@ public final class TollgateApp implements AutoCloseable {
     private void closeMetering() {
         if (watcher != null) {
             watcher.close();
+        }
+        if (retention != null) {
+            retention.shutdownNow();
         }
         adminWork.shutdownNow();
         accounting.close();

@@ -105,7 +105,8 @@
 
   function matches(v, rec) {
     if (v.key && rec.key !== v.key) return false;
-    if (v.model && rec.model !== v.model) return false;
+    // as stats' --model: the exact name or the priced one (gpt-4o-mini finds gpt-4o-mini-2024-07-18)
+    if (v.model && rec.model !== v.model && rec.priced_as !== v.model) return false;
     if (v.user && rec.user !== v.user) return false;
     if (v.tag && v.tag.includes('=')) {
       const name = v.tag.slice(0, v.tag.indexOf('=')).trim().toLowerCase();
@@ -197,7 +198,9 @@
 
   function learnRecord(rec) {
     if (rec.key && known.key.size < 1000) known.key.add(rec.key);
-    if (rec.model && known.model.size < 1000) known.model.add(rec.model);
+    // the model breakdown and its filter list use the priced name
+    const model = rec.priced_as || rec.model;
+    if (model && known.model.size < 1000) known.model.add(model);
     if (rec.user && known.user.size < 1000) known.user.add(rec.user);
     if (rec.tags) Object.keys(rec.tags).forEach((t) => { if (known.tags.size < 50) known.tags.add(t); });
   }

@@ -57,11 +57,31 @@
     return (negative ? '-' : '') + int + (frac ? '.' + frac : '');
   }
 
-  /** US dollars as written by tollgate: 0.0002775 → $0.0002775, 1234.5 → $1,234.50; null (unpriced) → —. */
+  /**
+   * US dollars as `tollgate stats` tables write them (Amounts.usd): cents from $1 up (2436.13301 → $2,436.13),
+   * four significant digits below (0.00043921 → $0.0004392, 0.5 → $0.50), rounded half up on the decimal text;
+   * null (unpriced) → —. The exact value stays in the element's data-value.
+   */
   function usd(value) {
     if (value === null || value === undefined) return '—';
-    const n = number(value, 2);
-    return n[0] === '-' ? '-$' + n.slice(1) : '$' + n;
+    const d = digits(value, 0);
+    const int = d.int.replace(/^0+(?=\d)/, '');
+    let keep;
+    if (int !== '0') {
+      keep = 2;
+    } else {
+      const first = d.frac.search(/[1-9]/);
+      keep = first < 0 ? 2 : Math.max(2, first + 4);
+    }
+    const all = int + d.frac.padEnd(keep + 1, '0');
+    let n = BigInt(all.slice(0, int.length + keep));
+    if (all[int.length + keep] >= '5') n += 1n;
+    const text = n.toString().padStart(keep + 1, '0');
+    let frac = text.slice(text.length - keep);
+    if (keep > 2) frac = frac.replace(/0+$/, '').padEnd(2, '0');
+    const rounded = number(text.slice(0, text.length - keep) + '.' + frac, 2);
+    const zero = !/[1-9]/.test(rounded);
+    return (d.sign === '-' && !zero ? '-$' : '$') + rounded;
   }
 
   /** A 0..1 share as a percentage by moving the decimal point (0.4567 → 45.67%). */

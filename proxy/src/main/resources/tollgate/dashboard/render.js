@@ -78,7 +78,8 @@
         datasets: [
           { type: 'bar', label: 'cost (USD)', data: cost, yAxisID: 'usd', backgroundColor: css('--accent'), borderRadius: 3 },
           { type: 'line', label: 'tokens', data: tokens, yAxisID: 'tokens', borderColor: css('--second'),
-            backgroundColor: css('--second'), pointRadius: 2, cubicInterpolationMode: 'monotone' },
+            // straight segments: a smoothed line swings between days and shows values that never were
+            backgroundColor: css('--second'), pointRadius: 2, tension: 0 },
         ],
       },
       options: {
@@ -205,6 +206,7 @@
     const ts = new Date(String(rec.ts));
     cell(tr, ts.toLocaleTimeString(), 'time').title = String(rec.ts);
     cell(tr, rec.key, 'key');
+    cell(tr, rec.user || '—', 'user').dataset.field = 'user';
     cell(tr, rec.model || '—', 'model');
     cell(tr, rec.endpoint, 'endpoint');
     cell(tr, F.int(rec.input_tokens), 'num', rec.input_tokens);
@@ -212,10 +214,12 @@
     cell(tr, F.int(rec.output_tokens), 'num', rec.output_tokens);
     cell(tr, F.int(rec.reasoning_tokens), 'num', rec.reasoning_tokens);
     cell(tr, F.usd(rec.cost_usd), 'num', rec.cost_usd).dataset.field = 'cost_usd';
-    cell(tr, F.int(rec.duration_ms), 'num');
+    cell(tr, F.int(rec.duration_ms) + ' ms', 'num', rec.duration_ms).dataset.field = 'duration_ms';
     const status = cell(tr, null, 'status');
     status.appendChild(el('span', rec.error ? 'badge error' : 'ok', rec.error ? String(rec.error) : String(rec.status)));
     if (rec.estimated) status.appendChild(el('span', 'badge est', 'estimated'));
+    const tags = Object.entries(rec.tags || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    cell(tr, tags.map(([n, v]) => n + '=' + v).join(' '), 'tags').dataset.field = 'tags';
     return tr;
   }
 

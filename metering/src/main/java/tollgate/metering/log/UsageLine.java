@@ -22,7 +22,7 @@ public final class UsageLine {
      * The optional text fields a read materializes; the others are still checked, so a line counts the same either way.
      *
      * @param details keep what only a whole record needs: {@code request_id}, {@code stream}, {@code status},
-     *                {@code duration_ms}, {@code ttfb_ms} (else they read as null, false and 0)
+     *                {@code ttfb_ms} (else they read as null, false and 0); {@code duration_ms} is always kept
      * @param user keep {@code user}
      * @param tags the tag names to keep; null keeps all
      */
@@ -86,6 +86,11 @@ public final class UsageLine {
         return Instant.ofEpochSecond(epochSecond, nano);
     }
 
+    /** {@code ts} in milliseconds since the epoch, without an {@link Instant} per line. */
+    public long epochMilli() {
+        return epochSecond * 1000 + nano / 1_000_000;
+    }
+
     /** Null when absent, or when not kept ({@link Fields#details}). */
     public @Nullable String requestId() {
         return requestId;
@@ -147,7 +152,6 @@ public final class UsageLine {
         return costUsd;
     }
 
-    /** 0 when not kept ({@link Fields#details}). */
     public long durationMs() {
         return durationMs;
     }

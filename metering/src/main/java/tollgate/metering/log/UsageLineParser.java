@@ -99,7 +99,7 @@ final class UsageLineParser {
                     case "total_tokens" -> l.totalTokens = count(p, t, name);
                     case "estimated" -> l.estimated = bool(t, name);
                     case "cost_usd" -> l.costUsd = cost(p, t);
-                    case "duration_ms" -> l.durationMs = fields.details() ? integer(p, t, name) : checkInteger(t, name);
+                    case "duration_ms" -> l.durationMs = integer(p, t, name);
                     case "ttfb_ms" -> l.ttfbMs = fields.details() ? integer(p, t, name) : checkInteger(t, name);
                     case "user" -> l.user = fields.user() ? text(p, t, name) : skipText(p, t, name);
                     case "tags" -> l.tags = tags(p, t);

@@ -1,6 +1,12 @@
 package tollgate.metering.log;
 
 import java.io.BufferedInputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.function.Predicate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,7 +18,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +45,9 @@ import tollgate.metering.log.UsageLogFiles.DayFile;
  * that breaks a rule of {@link UsageLineParser} is skipped and counted, never fatal; blank lines are neither. A
  * file that fails part way (a truncated {@code .gz}) keeps the lines read before the damage, and the damaged rest
  * counts as one skipped line. The callback gets one reused {@link UsageLine} per file, valid only during the call.
+ *
+ * <p>{@link #newest} reads the other way, for the latest calls: from the end of the newest files backwards, through
+ * the same parser and line rules, so its cost is the tail's, not the log's.
  *
  * <p>Blocking file I/O: call it at start-up, from the {@code stats} command or from an executor, never from an
  * event loop.
@@ -98,8 +109,10 @@ public final class UsageLogReader {
     public Summary read(LocalDate from, LocalDate to, Consumer<UsageLine> sink) throws IOException {
         Tally total = new Tally();
         UsageLineParser parser = new UsageLineParser(fields);
-        for (DayFile f : UsageLogFiles.list(dir, from, to)) {
-            total.add(readFile(f, parser, sink));
+        List<DayFile> files = UsageLogFiles.list(dir, from, to);
+        Set<Path> claimed = claimed(files);
+        for (DayFile f : files) {
+            total.add(readFile(f, parser, sink, claimed));
         }
         return total.summary();
     }
@@ -125,10 +138,11 @@ public final class UsageLogReader {
             return t;
         });
         ThreadLocal<UsageLineParser> parsers = ThreadLocal.withInitial(() -> new UsageLineParser(fields));
+        Set<Path> claimed = claimed(files);
         try {
             List<CompletableFuture<Tally>> parts = new ArrayList<>(files.size());
             for (DayFile f : files) {
-                parts.add(CompletableFuture.supplyAsync(() -> readFile(f, parsers.get(), sinkFor.apply(f)), pool));
+                parts.add(CompletableFuture.supplyAsync(() -> readFile(f, parsers.get(), sinkFor.apply(f), claimed), pool));
             }
             for (CompletableFuture<Tally> part : parts) {
                 total.add(part.join());
@@ -144,14 +158,125 @@ public final class UsageLogReader {
         return total.summary();
     }
 
-    private static Tally readFile(DayFile file, UsageLineParser parser, Consumer<UsageLine> sink) {
+    /**
+     * The newest {@code limit} records that pass {@code filter}, newest first: the newest files first, a plain file
+     * read backwards from its end in 64 KiB blocks, so a 1 GB log costs its tail; a gzipped day (compressed after it
+     * closed) cannot be read backwards and streams through, keeping only its last matches. Within a file, lines are
+     * newest last, as the writer appends them. Malformed lines are skipped, as in a forward read.
+     */
+    public List<UsageRecord> newest(int limit, Predicate<UsageLine> filter) throws IOException {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: >= 1)");
+        }
+        List<DayFile> files = new ArrayList<>(UsageLogFiles.list(dir, LocalDate.MIN, LocalDate.MAX));
+        Collections.reverse(files);
+        List<UsageRecord> out = new ArrayList<>(Math.min(limit, 1024));
+        UsageLineParser parser = new UsageLineParser(fields);
+        for (DayFile f : files) {
+            if (out.size() >= limit) {
+                break;
+            }
+            int want = limit - out.size();
+            if (f.gzip()) {
+                ArrayDeque<UsageRecord> last = new ArrayDeque<>(Math.min(want, 1024));
+                readFile(f, parser, line -> {
+                    if (filter.test(line)) {
+                        if (last.size() == want) {
+                            last.removeFirst();
+                        }
+                        last.addLast(line.toRecord());
+                    }
+                }, claimed(files));
+                last.descendingIterator().forEachRemaining(out::add);
+            } else {
+                readBackwards(f.path(), parser, line -> {
+                    if (filter.test(line)) {
+                        out.add(line.toRecord());
+                    }
+                    return out.size() < limit;
+                });
+            }
+        }
+        return out;
+    }
+
+    /** Hands the lines of a plain file to {@code sink}, last first, until it answers false. */
+    private static void readBackwards(Path path, UsageLineParser parser, Predicate<UsageLine> sink) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long end = ch.size();
+            byte[] carry = new byte[0];
+            boolean skipping = false;
+            while (end > 0) {
+                long start = Math.max(0, end - BUFFER_BYTES);
+                byte[] data = new byte[(int) (end - start) + carry.length];
+                ByteBuffer block = ByteBuffer.wrap(data, 0, (int) (end - start));
+                while (block.hasRemaining() && ch.read(block, start + block.position()) >= 0) {
+                    // positional reads: the channel's own position is never moved
+                }
+                System.arraycopy(carry, 0, data, (int) (end - start), carry.length);
+                int lineEnd = data.length;
+                for (int i = data.length - 1; i >= 0; i--) {
+                    if (data[i] != '\n') {
+                        continue;
+                    }
+                    if (skipping) {
+                        skipping = false;
+                    } else if (!backwardLine(data, i + 1, lineEnd - i - 1, parser, sink)) {
+                        return;
+                    }
+                    lineEnd = i;
+                }
+                if (start == 0) {
+                    if (!skipping) {
+                        backwardLine(data, 0, lineEnd, parser, sink);
+                    }
+                    return;
+                }
+                // the start of a line that began in an earlier block; an over-long one is dropped, as forward
+                skipping |= lineEnd > MAX_LINE_BYTES;
+                carry = skipping ? new byte[0] : Arrays.copyOf(data, lineEnd);
+                end = start;
+            }
+        } catch (NoSuchFileException e) {
+            // compressed and deleted by retention since the listing: its gzipped copy is read in its turn
+        }
+    }
+
+    private static boolean backwardLine(byte[] buf, int off, int len, UsageLineParser parser,
+                                        Predicate<UsageLine> sink) {
+        if (FileSink.blank(buf, off, len) || !parser.parse(buf, off, len)) {
+            return true;
+        }
+        return sink.test(parser.line());
+    }
+
+    /** The listed files, as a set more can join: a gzipped copy found after the listing is read once. */
+    private static Set<Path> claimed(List<DayFile> listed) {
+        Set<Path> s = ConcurrentHashMap.newKeySet();
+        listed.forEach(f -> s.add(f.path()));
+        return s;
+    }
+
+    private static Tally readFile(DayFile file, UsageLineParser parser, Consumer<UsageLine> sink, Set<Path> claimed) {
         Tally t = new Tally();
         FileSink lines = new FileSink(parser, sink);
         InputStream raw;
         try {
             raw = Files.newInputStream(file.path());
         } catch (NoSuchFileException e) {
-            return t; // compressed and deleted by a rotation job since the listing
+            // compressed and deleted by retention (or a rotation job) since the listing: read its new gzipped copy
+            if (!file.gzip()) {
+                try {
+                    for (DayFile copy : UsageLogFiles.list(file.path().getParent(), file.date(), file.date())) {
+                        if (copy.gzip() && claimed.add(copy.path())) {
+                            t.add(readFile(copy, parser, sink, claimed));
+                        }
+                    }
+                } catch (IOException listing) {
+                    log.warn("usage log: {} vanished and its folder cannot be listed: {}", file.path(), listing.toString());
+                }
+            }
+            return t;
         } catch (IOException e) {
             log.warn("usage log: cannot read {}: {}", file.path(), e.toString());
             t.files = 1;

@@ -1,13 +1,14 @@
 package tollgate.metering.report;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.util.Locale;
 
 /** Exact-decimal arithmetic and the text forms of money, counts and shares used in reports. */
-final class Amounts {
+public final class Amounts {
     /** Averages and rates are the only divisions; ten decimals keep them far below a cent. */
     static final int DIVISION_SCALE = 10;
 
@@ -38,12 +39,25 @@ final class Amounts {
         return share(BigDecimal.valueOf(part), BigDecimal.valueOf(whole));
     }
 
-    /** {@code $1,234.56}; sub-cent amounts keep up to 7 decimals ({@code $0.0002775}) so no cent is lost to rounding. */
-    static String usd(BigDecimal v) {
-        DecimalFormat f = new DecimalFormat("#,##0.00#####", DecimalFormatSymbols.getInstance(Locale.ROOT));
-        f.setRoundingMode(RoundingMode.HALF_EVEN);
-        String s = f.format(v.abs());
-        return (v.signum() < 0 ? "-$" : "$") + s;
+    /**
+     * Money for people (tables, {@code watch}): cents from $1 up ({@code $2,436.13}), four significant digits below
+     * ({@code $0.0004392}, at least two decimals: {@code $0.50}), rounded half up. JSON, YAML and CSV keep the exact
+     * value; the dashboard's {@code format.js} writes the same rule.
+     */
+    public static String usd(BigDecimal v) {
+        BigDecimal a = v.abs();
+        BigDecimal shown;
+        if (a.compareTo(BigDecimal.ONE) >= 0) {
+            shown = a.setScale(2, RoundingMode.HALF_UP);
+        } else {
+            shown = a.round(new MathContext(4, RoundingMode.HALF_UP)).stripTrailingZeros();
+            if (shown.scale() < 2) {
+                shown = shown.setScale(2, RoundingMode.UNNECESSARY);
+            }
+        }
+        DecimalFormat f = new DecimalFormat("#,##0.00", DecimalFormatSymbols.getInstance(Locale.ROOT));
+        f.setMaximumFractionDigits(shown.scale());
+        return (v.signum() < 0 && shown.signum() != 0 ? "-$" : "$") + f.format(shown);
     }
 
     /** {@code 1,234,567}. */

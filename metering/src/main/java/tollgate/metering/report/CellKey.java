@@ -1,5 +1,6 @@
 package tollgate.metering.report;
 
+import java.math.BigDecimal;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -20,5 +21,10 @@ public record CellKey(
 
     public CellKey {
         tags = Map.copyOf(tags);
+    }
+
+    /** The priced name a call counts under: none without a price, so its tokens are in no model's priced sums (SPEC 5). */
+    static @Nullable String pricedAs(@Nullable BigDecimal costUsd, @Nullable String pricedAs) {
+        return costUsd == null ? null : pricedAs;
     }
 }

@@ -1,12 +1,22 @@
 package tollgate.metering.report;
 
-import java.util.Locale;
-
-/** A dimension a report can group by ({@code --by}); {@link #TAG} needs a tag name. */
+/**
+ * A dimension a report can group by ({@code --by}); {@link #TAG} needs a tag name.
+ *
+ * <p>{@link #MODEL} groups by the priced name ({@code priced_as}: {@code gpt-4o-mini} holds
+ * {@code gpt-4o-mini-2024-07-18}, as {@code --model gpt-4o-mini} matches both), an unpriced call by its own name;
+ * {@link #MODEL_RAW} by the exact name the upstream answered with.
+ */
 public enum Dimension {
-    KEY, MODEL, ENDPOINT, USER, TAG;
+    KEY("key"), MODEL("model"), MODEL_RAW("model:raw"), ENDPOINT("endpoint"), USER("user"), TAG("tag");
+
+    private final String id;
+
+    Dimension(String id) {
+        this.id = id;
+    }
 
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return id;
     }
 }

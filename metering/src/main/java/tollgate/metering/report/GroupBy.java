@@ -29,7 +29,7 @@ public record GroupBy(Dimension dimension, @Nullable String tagName) {
         return new GroupBy(dimension, null);
     }
 
-    /** Parses {@code key|model|endpoint|user|tag:NAME}. */
+    /** Parses {@code key|model|model:raw|endpoint|user|tag:NAME}. */
     public static GroupBy parse(String value) {
         String v = value.trim();
         if (v.startsWith("tag:")) {
@@ -40,7 +40,7 @@ public record GroupBy(Dimension dimension, @Nullable String tagName) {
                 return of(d);
             }
         }
-        throw new IllegalArgumentException("by: '" + value + "' (expected: key, model, endpoint, user or tag:NAME)");
+        throw new IllegalArgumentException("by: '" + value + "' (expected: key, model, model:raw, endpoint, user or tag:NAME)");
     }
 
     /** The name used in the report's {@code groups} object: {@code model}, {@code tag:operation}. */
@@ -52,12 +52,18 @@ public record GroupBy(Dimension dimension, @Nullable String tagName) {
     public String groupOf(CellKey cell) {
         @Nullable String v = switch (dimension) {
             case KEY -> cell.key();
-            case MODEL -> cell.model();
+            case MODEL -> pricedModel(cell.pricedAs(), cell.model());
+            case MODEL_RAW -> cell.model();
             case ENDPOINT -> cell.endpoint();
             case USER -> cell.user();
             case TAG -> cell.tags().get(tagName);
         };
         return v == null ? NONE : v;
+    }
+
+    /** A call's model under {@code --by model}: its priced name, else its own, else {@link #NONE}. */
+    static String pricedModel(@Nullable String pricedAs, @Nullable String model) {
+        return pricedAs != null ? pricedAs : model != null ? model : NONE;
     }
 
     @Override

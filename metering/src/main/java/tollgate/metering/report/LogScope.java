@@ -90,9 +90,8 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
             if (day.isBefore(from) || day.isAfter(to)) {
                 return;
             }
-            // a call without a price is in no model's priced sums (SPEC 5: cost_usd null)
-            String pricedAs = c.costUsd() == null ? null : c.pricedAs();
-            if (!filter.matches(c.key(), c.model(), pricedAs, c.user(), c.tags())) {
+            String pricedAs = CellKey.pricedAs(c.costUsd(), c.pricedAs());
+            if (!filter.matches(c)) {
                 return;
             }
             if (before != null && !c.ts().isBefore(before)) {
@@ -102,9 +101,11 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
                 lastDay = day;
                 lastCells = days.computeIfAbsent(day, d -> new HashMap<>());
             }
-            lastCells.computeIfAbsent(new CellKey(c.key(), c.endpoint(), c.model(), pricedAs, c.user(), c.tags(),
-                    c.error()), k -> new Tally()).addCall(c.inputTokens(), c.cachedInputTokens(), c.outputTokens(),
-                    c.reasoningTokens(), c.totalTokens(), c.estimated(), c.costUsd(), c.counts());
+            Tally t = lastCells.computeIfAbsent(new CellKey(c.key(), c.endpoint(), c.model(), pricedAs, c.user(),
+                    c.tags(), c.error()), k -> new Tally());
+            t.addCall(c.inputTokens(), c.cachedInputTokens(), c.outputTokens(), c.reasoningTokens(), c.totalTokens(),
+                    c.estimated(), c.costUsd(), c.counts());
+            t.addTiming(c.epochMilli(), c.durationMs());
         }
     }
 }

@@ -22,7 +22,7 @@ public enum ReportPeriod {
         };
     }
 
-    /** The first day of the bucket after the one starting at {@code start}. */
+    /** The first day of the bucket after the one starting at {@code start} (a bucket's first day). */
     public LocalDate next(LocalDate start) {
         return switch (this) {
             case DAY -> start.plusDays(1);
@@ -31,12 +31,18 @@ public enum ReportPeriod {
         };
     }
 
+    /** Parses {@code day|week|month}, or the seed apps' {@code daily|weekly|monthly}. */
     public static ReportPeriod parse(String value) {
         for (ReportPeriod p : values()) {
-            if (p.id().equals(value)) {
+            if (p.id().equals(value) || p.adverb().equals(value)) {
                 return p;
             }
         }
-        throw new IllegalArgumentException("period: '" + value + "' (expected: day, week or month)");
+        throw new IllegalArgumentException("period: '" + value + "' (expected: day, week or month; or daily, weekly, "
+                + "monthly)");
+    }
+
+    private String adverb() {
+        return this == DAY ? "daily" : id() + "ly";
     }
 }

@@ -4,7 +4,9 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.StringJoiner;
 import org.jspecify.annotations.Nullable;
@@ -31,15 +33,19 @@ final class SpendSuggestions {
 
     /**
      * Groups of the query's groupings (the keys when it has none) whose input tokens are over 80% of their
-     * cost, both sides priced through the table for each model the group used, long-context tier included.
+     * cost, both sides priced through the table for each model the group used, long-context tier included; only
+     * their calls to endpoints that generate from a prompt count. A group of the same calls as one already named
+     * under an earlier grouping (one key, one model, one operation) is the same finding and is not repeated; a
+     * group whose whole input cost is under {@code min_savings} is not worth the advice.
      */
     static List<Suggestion> promptHeavyGroups(StatsAccumulator acc, PricingTable prices) {
         List<Suggestion> out = new ArrayList<>();
+        Set<List<Object>> named = new HashSet<>();
         for (Map.Entry<GroupBy, Map<String, GroupTally>> grouping : acc.groups.entrySet()) {
             List<Heavy> heavy = new ArrayList<>();
             grouping.getValue().forEach((name, g) -> {
-                Heavy h = heavy(grouping.getKey().name(), name, g, prices);
-                if (h != null) {
+                Heavy h = name.equals(GroupBy.NONE) ? null : heavy(grouping.getKey().name(), name, g, prices);
+                if (h != null && h.input().compareTo(acc.query.minSavingsUsd()) >= 0 && named.add(sameCalls(g))) {
                     heavy.add(h);
                 }
             });
@@ -56,6 +62,14 @@ final class SpendSuggestions {
             }
         }
         return out;
+    }
+
+    /** What tells two groups of the same calls apart from two groups of different ones, as far as sums can. */
+    private static List<Object> sameCalls(GroupTally g) {
+        List<Object> sums = new ArrayList<>();
+        g.byPricedAs.forEach((model, t) -> sums.addAll(List.of(model, t.requests(), t.inputTokens(),
+                t.cachedInputTokens(), t.outputTokens(), t.costUsd().stripTrailingZeros())));
+        return sums;
     }
 
     private static @Nullable Heavy heavy(String grouping, String name, GroupTally g, PricingTable prices) {

@@ -20,10 +20,19 @@ final class StatsAccumulator implements CellSource.CellVisitor {
     /** An estimated call without an error: the upstream finished but reported no usage (SPEC 5). */
     static final String NO_USAGE_REPORTED = "no usage reported";
 
-    /** A group's totals and, for the prompt-heavy rule, its tokens per priced model. */
+    /**
+     * A group's totals, its failed calls and, for the prompt-heavy rule, the tokens per priced model of its calls
+     * to endpoints that generate from a prompt ({@link #generatesFromPrompt}).
+     */
     static final class GroupTally {
         final Tally total = new Tally();
+        long errorRequests;
         final Map<String, Tally> byPricedAs = new TreeMap<>();
+
+        void add(GroupTally other) {
+            total.add(other.total);
+            errorRequests += other.errorRequests;
+        }
     }
 
     final StatsQuery query;
@@ -34,9 +43,20 @@ final class StatsAccumulator implements CellSource.CellVisitor {
     final TreeMap<LocalDate, Tally> series = new TreeMap<>();
     final Map<GroupBy, Map<String, GroupTally>> groups = new LinkedHashMap<>();
     final Map<String, Tally> byPricedAs = new TreeMap<>();
+    /** Calls without a price in the log, by their model's own name: a what-if pricing file may price them. */
+    final Map<String, Tally> unpricedByModel = new TreeMap<>();
     final Map<String, Tally> byError = new TreeMap<>();
     final Map<String, Long> estimatedByReason = new TreeMap<>();
     final TreeMap<LocalDate, BigDecimal> costByDay = new TreeMap<>();
+
+    /**
+     * Whether advice about prompts and generated text fits the endpoint's calls: chat, responses, completions and
+     * messages do; an embedding is all input by nature, and "send fewer chunks" is no advice for it (issue 18).
+     */
+    static boolean generatesFromPrompt(String endpoint) {
+        return endpoint.endsWith("/chat/completions") || endpoint.endsWith("/responses")
+                || endpoint.endsWith("/completions") || endpoint.endsWith("/messages");
+    }
 
     StatsAccumulator(StatsQuery query) {
         this.query = query;
@@ -49,9 +69,23 @@ final class StatsAccumulator implements CellSource.CellVisitor {
             groups.put(by, new HashMap<>());
         }
         ReportPeriod period = query.period();
-        for (LocalDate start = period.start(query.from()); !start.isAfter(query.to()); start = period.next(start)) {
+        for (LocalDate start = query.from(); !start.isAfter(query.to()); start = period.next(period.start(start))) {
             series.put(start, new Tally());
         }
+    }
+
+    /** Every call with a model, by its priced name, or its own when it had no price: what a pricing file re-prices. */
+    Map<String, Tally> byModelForRepricing() {
+        Map<String, Tally> all = new TreeMap<>();
+        byPricedAs.forEach((m, t) -> all.put(m, t.copy()));
+        unpricedByModel.forEach((m, t) -> all.computeIfAbsent(m, x -> new Tally()).add(t));
+        return all;
+    }
+
+    /** The series bucket of {@code day}: its period's, clipped to the range (a week does not start before it). */
+    private LocalDate bucket(LocalDate day) {
+        LocalDate start = query.period().start(day);
+        return start.isBefore(query.from()) ? query.from() : start;
     }
 
     @Override
@@ -60,7 +94,7 @@ final class StatsAccumulator implements CellSource.CellVisitor {
             return;
         }
         summary.add(tally);
-        series.get(query.period().start(day)).add(tally);
+        series.get(bucket(day)).add(tally);
         costByDay.merge(day, tally.costUsd(), BigDecimal::add);
         if (key.error() != null) {
             errorRequests += tally.requests();
@@ -72,6 +106,8 @@ final class StatsAccumulator implements CellSource.CellVisitor {
         }
         if (key.pricedAs() != null) {
             byPricedAs.computeIfAbsent(key.pricedAs(), m -> new Tally()).add(tally);
+        } else if (key.model() != null) {
+            unpricedByModel.computeIfAbsent(key.model(), m -> new Tally()).add(tally);
         }
         for (Map.Entry<GroupBy, Map<String, GroupTally>> e : groups.entrySet()) {
             Map<String, GroupTally> named = e.getValue();
@@ -81,7 +117,10 @@ final class StatsAccumulator implements CellSource.CellVisitor {
             }
             GroupTally group = named.computeIfAbsent(name, n -> new GroupTally());
             group.total.add(tally);
-            if (key.pricedAs() != null) {
+            if (key.error() != null) {
+                group.errorRequests += tally.requests();
+            }
+            if (key.pricedAs() != null && generatesFromPrompt(key.endpoint())) {
                 group.byPricedAs.computeIfAbsent(key.pricedAs(), m -> new Tally()).add(tally);
             }
         }

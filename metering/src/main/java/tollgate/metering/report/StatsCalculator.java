@@ -41,7 +41,8 @@ public final class StatsCalculator {
         List<Suggestion> suggestions = query.suggestions() ? suggestions(acc, context) : List.of();
         return new StatsReport(query.from(), query.to(), query.period(), summary(acc), series(acc), groups,
                 ProjectionCalculator.project(acc, context.today()), suggestions,
-                source.skippedLines(query.from(), query.to()));
+                source.skippedLines(query.from(), query.to()), query.filter(), WhatIfPricing.answer(acc, context.whatIf()),
+                null);
     }
 
     private static Summary summary(StatsAccumulator acc) {
@@ -64,18 +65,18 @@ public final class StatsCalculator {
 
     private static List<GroupRow> rows(Map<String, GroupTally> named, BigDecimal total) {
         List<GroupRow> rows = new ArrayList<>(named.size());
-        named.forEach((name, g) -> rows.add(row(name, g.total, total)));
+        named.forEach((name, g) -> rows.add(row(name, g, total)));
         rows.sort(BY_COST);
         if (rows.size() <= MAX_GROUP_ROWS) {
             return rows;
         }
-        Tally rest = new Tally();
+        GroupTally rest = new GroupTally();
         List<GroupRow> kept = new ArrayList<>(MAX_GROUP_ROWS);
         for (GroupRow r : rows) {
             if (kept.size() < MAX_GROUP_ROWS - 1 && !r.name().equals(StatsAccumulator.OTHER)) {
                 kept.add(r);
             } else {
-                rest.add(named.get(r.name()).total);
+                rest.add(named.get(r.name()));
             }
         }
         kept.add(row(StatsAccumulator.OTHER, rest, total));
@@ -83,9 +84,13 @@ public final class StatsCalculator {
         return kept;
     }
 
-    private static GroupRow row(String name, Tally t, BigDecimal total) {
+    private static GroupRow row(String name, GroupTally g, BigDecimal total) {
+        Tally t = g.total;
         return new GroupRow(name, t.requests(), t.totalTokens(), Amounts.plain(t.costUsd()),
-                Amounts.share(t.costUsd(), total), t.units());
+                Amounts.share(t.costUsd(), total), t.inputTokens(), t.outputTokens(),
+                Amounts.divide(BigDecimal.valueOf(t.totalTokens()), t.requests(), 2), g.errorRequests,
+                t.requests() - g.errorRequests, t.durationPercentileMs(0.5), t.durationPercentileMs(0.95),
+                Amounts.share(t.cachedInputTokens(), t.inputTokens()), t.firstTs(), t.lastTs(), t.units());
     }
 
     private static List<Suggestion> suggestions(StatsAccumulator acc, StatsContext context) {
@@ -96,6 +101,8 @@ public final class StatsCalculator {
         all.addAll(SpendSuggestions.estimatedUsage(acc));
         all.addAll(SpendSuggestions.failedCalls(acc));
         all.addAll(BudgetPaceSuggestions.find(acc.query.filter(), context));
+        BigDecimal min = acc.query.minSavingsUsd();
+        all.removeIf(s -> s.potentialSavingsUsd() != null && s.potentialSavingsUsd().compareTo(min) < 0);
         // biggest savings first; rules without a dollar figure keep their order after them (the sort is stable)
         all.sort(Comparator.comparing(Suggestion::potentialSavingsUsd,
                 Comparator.nullsLast(Comparator.reverseOrder())));

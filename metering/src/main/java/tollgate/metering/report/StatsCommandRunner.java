@@ -5,11 +5,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.log.UsageLogFiles;
+import tollgate.metering.pricing.PricedModel;
+import tollgate.metering.pricing.PricingException;
+import tollgate.metering.pricing.PricingTable;
 
 /**
  * Runs {@code tollgate stats} from already-parsed options: reads the log, computes the report, renders it to
@@ -43,6 +48,7 @@ public final class StatsCommandRunner {
     public Outcome run(StatsOptions o) {
         StatsQuery query;
         ReportFormat format;
+        WhatIf whatIf;
         try {
             query = query(o);
             format = format(o);
@@ -50,6 +56,17 @@ public final class StatsCommandRunner {
                 throw new IllegalArgumentException("--fail-above-usd: " + o.failAboveUsd().toPlainString()
                         + " (expected: >= 0)");
             }
+            if (o.minSavingsUsd() != null) {
+                if (o.minSavingsUsd().signum() < 0) {
+                    throw new IllegalArgumentException("--min-savings: " + o.minSavingsUsd().toPlainString()
+                            + " (expected: an amount in USD, >= 0)");
+                }
+                query = query.withMinSavings(o.minSavingsUsd());
+            }
+            if (o.export() != null) {
+                checkWritable(o.export());
+            }
+            whatIf = whatIf(o);
         } catch (IllegalArgumentException e) {
             return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
         }
@@ -57,16 +74,44 @@ public final class StatsCommandRunner {
             return new Outcome(BAD_USAGE, "", "tollgate stats: --log-dir (or TOLLGATE_LOG_DIR, log.dir): " + o.logDir()
                     + " (expected: the folder holding usage-YYYY-MM-DD.jsonl files)\n");
         }
+        List<UsageLogFiles.DayFile> logged;
+        try {
+            logged = UsageLogFiles.list(o.logDir(), LocalDate.MIN, LocalDate.MAX);
+        } catch (IOException e) {
+            return new Outcome(IO_FAILURE, "", "tollgate stats: --log-dir: " + o.logDir() + ": " + e + "\n");
+        }
+        if (logged.isEmpty() && format == ReportFormat.TABLE) {
+            // an all-zero table would read as "nothing was spent"; the likelier story is the wrong folder
+            return new Outcome(OK, "No usage log in " + o.logDir() + " yet: no usage-YYYY-MM-DD.jsonl files. "
+                    + "Is it the folder serve writes to (--log-dir, TOLLGATE_LOG_DIR, log.dir)? Calls through the proxy "
+                    + "appear there as they end.\n", "");
+        }
         StatsReport report;
         try {
             UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
-            report = StatsCalculator.compute(query, cube, context);
+            report = StatsCalculator.compute(query, cube, context.withWhatIf(whatIf));
+            if (o.by().isEmpty()) {
+                report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
+            }
+            if (o.warnings()) {
+                report = report.withWarnings(SpendWarnings.scan(o.logDir(), query, report.summary().requests()));
+            }
         } catch (UncheckedIOException e) {
             return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + ": " + e.getCause() + "\n");
+        } catch (IOException e) {
+            return new Outcome(IO_FAILURE, "", "tollgate stats: reading " + o.logDir() + " for --warnings: " + e + "\n");
         }
         String rendered = StatsFormatter.format(report, format);
         String stdout = rendered;
         StringBuilder stderr = new StringBuilder();
+        if (logged.isEmpty()) {
+            stderr.append("tollgate stats: no usage-YYYY-MM-DD.jsonl files in ").append(o.logDir()).append('\n');
+        } else if (report.summary().requests() == 0) {
+            stderr.append("tollgate stats: no calls from ").append(query.from()).append(" to ").append(query.to())
+                    .append(query.filter().isEmpty() ? "" : " for " + query.filter().describe())
+                    .append("; the log holds ").append(logged.get(0).date()).append(" to ")
+                    .append(logged.get(logged.size() - 1).date()).append('\n');
+        }
         if (report.skippedLines() > 0) {
             stderr.append("tollgate stats: skipped ").append(report.skippedLines())
                     .append(" malformed log line(s)\n");
@@ -75,7 +120,7 @@ public final class StatsCommandRunner {
             try {
                 Files.writeString(o.export(), rendered, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                return new Outcome(IO_FAILURE, "", "tollgate stats: --export: " + o.export() + ": " + e + "\n");
+                return new Outcome(BAD_USAGE, "", "tollgate stats: " + unwritable(o.export(), e) + "\n");
             }
             stdout = "wrote " + format.id() + " report (" + report.summary().requests() + " requests, "
                     + Amounts.usd(report.summary().totalCostUsd()) + ") to " + o.export() + "\n";
@@ -98,7 +143,11 @@ public final class StatsCommandRunner {
         put(params, "key", o.key());
         put(params, "model", o.model());
         put(params, "user", o.user());
-        params.put("by", new ArrayList<>(o.by()));
+        List<String> by = new ArrayList<>(o.by());
+        if (by.isEmpty()) {
+            StatsQuery.DEFAULT_BY.forEach(g -> by.add(g.name()));
+        }
+        params.put("by", by);
         params.put("tag", new ArrayList<>(o.tags()));
         put(params, "suggestions", Boolean.toString(o.suggestions()));
         try {
@@ -110,11 +159,20 @@ public final class StatsCommandRunner {
 
     private static ReportFormat format(StatsOptions o) {
         if (o.format() != null) {
+            ReportFormat f;
             try {
-                return ReportFormat.parse(o.format());
+                f = ReportFormat.parse(o.format());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--" + e.getMessage(), e);
             }
+            ReportFormat implied = o.export() == null ? null : ReportFormat.ofFileName(o.export());
+            // a .txt file takes any format: every one is text
+            if (implied != null && implied != ReportFormat.TABLE && implied != f) {
+                // --format json --export r.yaml would write JSON into a file every reader takes for YAML
+                throw new IllegalArgumentException("--export: " + o.export() + " (expected: a file whose extension "
+                        + "matches --format " + f.id() + ", or no --format)");
+            }
+            return f;
         }
         if (o.export() == null) {
             return ReportFormat.TABLE;
@@ -125,6 +183,55 @@ public final class StatsCommandRunner {
                     + " (expected: a .json, .yaml, .yml, .csv or .txt file, or --format)");
         }
         return f;
+    }
+
+    private WhatIf whatIf(StatsOptions o) {
+        List<PricedModel> models = new ArrayList<>();
+        for (String spec : o.compareModels()) {
+            for (String name : spec.split(",")) {
+                if (name.isBlank()) {
+                    continue;
+                }
+                PricedModel m = context.prices().resolve(name.trim());
+                if (m == null) {
+                    throw new IllegalArgumentException("--compare-models: '" + name.trim() + "' (expected: a model of "
+                            + "the price table, see tollgate pricing)");
+                }
+                models.add(new PricedModel(name.trim(), m.price()));
+            }
+        }
+        PricingTable pricing = null;
+        if (o.pricingFile() != null) {
+            try {
+                pricing = PricingTable.load(o.pricingFile());
+            } catch (PricingException e) {
+                throw new IllegalArgumentException("--pricing: " + String.join("; ", e.errors())
+                        + " (expected: a pricing file as pricing.file takes)", e);
+            }
+        }
+        return new WhatIf(models, pricing, o.pricingFile());
+    }
+
+    /** Refuses, before the log is read, a path that cannot be written: a folder, or one whose parent is missing. */
+    private static void checkWritable(Path export) {
+        Path parent = export.toAbsolutePath().getParent();
+        String why = null;
+        if (Files.isDirectory(export)) {
+            why = "it is a folder";
+        } else if (parent == null || !Files.isDirectory(parent)) {
+            why = "its folder " + parent + " does not exist";
+        } else if (Files.exists(export) ? !Files.isWritable(export) : !Files.isWritable(parent)) {
+            why = "no permission to write it";
+        }
+        if (why != null) {
+            throw new IllegalArgumentException("--export: " + export + " (expected: a file that can be written; "
+                    + why + ")");
+        }
+    }
+
+    private static String unwritable(Path export, IOException e) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return "--export: " + export + " (expected: a file that can be written; " + reason + ")";
     }
 
     private static void put(Map<String, List<String>> params, String name, @Nullable String value) {

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.log.UsageLine;
 
 /**
  * Which calls a report counts: every non-null field must match.
@@ -35,8 +36,29 @@ public record StatsFilter(@Nullable String key, @Nullable String model, @Nullabl
         return new StatsFilter(onlyKey, model, user, tags);
     }
 
+    /** {@code key storybot, model gpt-4o, tag operation=rag_answer}, or {@code all calls}. */
+    public String describe() {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        if (key != null) {
+            parts.add("key " + key);
+        }
+        if (model != null) {
+            parts.add("model " + model);
+        }
+        if (user != null) {
+            parts.add("user " + user);
+        }
+        new TreeMap<>(tags).forEach((name, value) -> parts.add("tag " + name + "=" + value));
+        return parts.isEmpty() ? "all calls" : String.join(", ", parts);
+    }
+
     public boolean isEmpty() {
         return key == null && model == null && user == null && tags.isEmpty();
+    }
+
+    /** Whether a log line's call counts, its model matched under the name it is priced as ({@link CellKey#pricedAs}). */
+    public boolean matches(UsageLine l) {
+        return matches(l.key(), l.model(), CellKey.pricedAs(l.costUsd(), l.pricedAs()), l.user(), l.tags());
     }
 
     public boolean matches(CellKey cell) {

@@ -65,8 +65,8 @@ public final class StatsFormatter {
     }
 
     /**
-     * RFC 4180 CSV: {@code by,name,requests,total_tokens,total_cost_usd,cost_share}, else the series; then SPEC 12's
-     * unit columns ({@link UnitCounts#NAMES}).
+     * RFC 4180 CSV: one row per group ({@code by,name,requests,…}, SPEC 8's fields and the row's others), else the
+     * series; then SPEC 12's unit columns ({@link UnitCounts#NAMES}).
      */
     public static String csv(StatsReport report) {
         StringBuilder out = new StringBuilder();
@@ -79,11 +79,17 @@ public final class StatsFormatter {
             }
             return out.toString();
         }
-        out.append("by,name,requests,total_tokens,total_cost_usd,cost_share").append(unitColumns);
+        out.append("by,name,requests,total_tokens,total_cost_usd,cost_share,input_tokens,output_tokens,"
+                + "avg_tokens_per_request,success_requests,error_requests,p50_duration_ms,p95_duration_ms,"
+                + "cache_hit_rate,first_ts,last_ts").append(unitColumns);
         for (Map.Entry<String, List<GroupRow>> e : report.groups().entrySet()) {
             for (GroupRow r : e.getValue()) {
                 row(out, r.units(), e.getKey(), r.name(), Long.toString(r.requests()), Long.toString(r.totalTokens()),
-                        plain(r.totalCostUsd()), plain(r.costShare()));
+                        plain(r.totalCostUsd()), plain(r.costShare()), Long.toString(r.inputTokens()),
+                        Long.toString(r.outputTokens()), plain(r.avgTokensPerRequest()),
+                        Long.toString(r.successRequests()), Long.toString(r.errorRequests()),
+                        Long.toString(r.p50DurationMs()), Long.toString(r.p95DurationMs()), plain(r.cacheHitRate()),
+                        r.firstTs() == null ? "" : r.firstTs().toString(), r.lastTs() == null ? "" : r.lastTs().toString());
             }
         }
         return out.toString();

@@ -1,5 +1,6 @@
 package tollgate.metering.report;
 
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -44,8 +45,10 @@ final class StatsQueryParser {
         StatsFilter filter = new StatsFilter(blankToNull(last(params, "key")), blankToNull(last(params, "model")),
                 blankToNull(last(params, "user")), tags);
         @Nullable String suggestions = last(params, "suggestions");
+        @Nullable String minSavings = last(params, "min_savings");
         return new StatsQuery(range.from(), range.to(), period == null ? ReportPeriod.DAY : ReportPeriod.parse(period),
-                by, filter, suggestions == null || parseBoolean(suggestions));
+                by, filter, suggestions == null || parseBoolean(suggestions),
+                minSavings == null ? StatsQuery.DEFAULT_MIN_SAVINGS_USD : parseUsd("min_savings", minSavings));
     }
 
     /**
@@ -88,6 +91,14 @@ final class StatsQueryParser {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("days: '" + value + "' (expected: 1.." + StatsQuery.MAX_DAYS + ")", e);
+        }
+    }
+
+    private static BigDecimal parseUsd(String name, String value) {
+        try {
+            return new BigDecimal(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": '" + value + "' (expected: an amount in USD, >= 0)", e);
         }
     }
 

@@ -1,6 +1,9 @@
 package tollgate.metering.report;
 
 import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +19,11 @@ import tollgate.metering.usage.UnitCounts;
 final class StatsTableFormatter {
     private static final int WRAP = 100;
     private static final String INDENT = "  ";
+    /** A UTC time to the second, as tables show {@code ts}. */
+    static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
+    /** Group rows shown per grouping; the rest are summed on one line (every row is in JSON, YAML and CSV). */
+    static final int MAX_TABLE_ROWS = 10;
 
     private StatsTableFormatter() {
     }
@@ -23,26 +31,59 @@ final class StatsTableFormatter {
     static String format(StatsReport r) {
         StringBuilder out = new StringBuilder();
         out.append("Usage ").append(r.from()).append(" to ").append(r.to()).append(" (UTC), by ")
-                .append(r.period().id()).append("\n\n");
+                .append(r.period().id()).append("; ").append(r.filters().describe()).append("\n\n");
         summary(out, r.summary(), r.projection(), r.skippedLines());
 
-        List<String[]> series = new ArrayList<>();
-        for (SeriesPoint p : r.series()) {
-            series.add(new String[] {p.start().toString(), Amounts.count(p.requests()), Amounts.count(p.totalTokens()),
-                    Amounts.usd(p.totalCostUsd())});
-        }
         out.append('\n');
-        columns(out, new String[] {r.period().id().toUpperCase(Locale.ROOT), "REQUESTS", "TOKENS", "COST"}, series);
+        columns(out, new String[] {r.period().id().toUpperCase(Locale.ROOT), "REQUESTS", "TOKENS", "COST"},
+                series(r));
 
         for (Map.Entry<String, List<GroupRow>> e : r.groups().entrySet()) {
             List<String[]> rows = new ArrayList<>();
-            for (GroupRow g : e.getValue()) {
-                rows.add(new String[] {g.name(), Amounts.count(g.requests()), Amounts.count(g.totalTokens()),
-                        Amounts.usd(g.totalCostUsd()), Amounts.percent(g.costShare())});
+            List<GroupRow> all = e.getValue();
+            // a tag (a session, a job) reads as a run: when it began and how long it lasted
+            boolean sessions = e.getKey().startsWith("tag:");
+            for (GroupRow g : all.subList(0, Math.min(all.size(), MAX_TABLE_ROWS))) {
+                List<String> cells = new ArrayList<>(List.of(g.name(), Amounts.count(g.requests()),
+                        Amounts.count(g.inputTokens()), Amounts.count(g.outputTokens()), Amounts.usd(g.totalCostUsd()),
+                        Amounts.percent(g.costShare()), Amounts.count(g.avgTokensPerRequest()),
+                        Amounts.count(g.errorRequests()), millis(g.p50DurationMs()), millis(g.p95DurationMs()),
+                        Amounts.percent(g.cacheHitRate())));
+                if (sessions) {
+                    cells.add(g.firstTs() == null ? "-" : TIME.format(g.firstTs()));
+                    cells.add(g.firstTs() == null ? "-" : span(Duration.between(g.firstTs(), g.lastTs())));
+                }
+                rows.add(cells.toArray(String[]::new));
             }
             out.append('\n');
-            columns(out, new String[] {"BY " + e.getKey().toUpperCase(Locale.ROOT), "REQUESTS", "TOKENS", "COST",
-                    "SHARE"}, rows);
+            List<String> header = new ArrayList<>(List.of("BY " + e.getKey().toUpperCase(Locale.ROOT), "REQUESTS", "IN",
+                    "OUT", "COST", "SHARE", "TOK/CALL", "ERRORS", "P50", "P95", "CACHED"));
+            if (sessions) {
+                header.addAll(List.of("FIRST (UTC)", "SPAN"));
+            }
+            columns(out, header.toArray(String[]::new), rows);
+            if (all.size() > MAX_TABLE_ROWS) {
+                List<GroupRow> rest = all.subList(MAX_TABLE_ROWS, all.size());
+                long calls = 0;
+                BigDecimal cost = BigDecimal.ZERO;
+                for (GroupRow g : rest) {
+                    calls += g.requests();
+                    cost = cost.add(g.totalCostUsd());
+                }
+                out.append(INDENT).append("… ").append(rest.size()).append(" more: ").append(Amounts.calls(calls))
+                        .append(", ").append(Amounts.usd(cost)).append(" (all rows in --format json, yaml or csv)\n");
+            }
+        }
+        if (r.whatIf() != null) {
+            whatIf(out, r.whatIf());
+        }
+        if (r.warnings() != null) {
+            out.append('\n').append(INDENT).append("WARNINGS").append(r.warnings().isEmpty() ? ": none\n" : "\n");
+            int n = 1;
+            for (StatsReport.Warning w : r.warnings()) {
+                out.append(INDENT).append(n++).append(". ").append(w.title()).append('\n');
+                wrap(out, w.detail(), INDENT + "   ");
+            }
         }
         if (!r.suggestions().isEmpty()) {
             out.append("\n").append(INDENT).append("SUGGESTIONS\n");
@@ -81,10 +122,10 @@ final class StatsTableFormatter {
         rows.add(new String[] {"Cost", Amounts.usd(s.totalCostUsd()), ""});
         rows.add(new String[] {"Per request", Amounts.usd(s.avgCostPerRequestUsd()),
                 Amounts.count(s.avgTokensPerRequest()) + " tokens"});
-        rows.add(new String[] {"Daily average", Amounts.usd(p.dailyAverageUsd()),
-                "over " + p.daysCounted() + (p.daysCounted() == 1 ? " day" : " days")});
+        rows.add(new String[] {"Daily average", Amounts.usd(p.dailyAverageUsd()), "over " + p.basis()});
         rows.add(new String[] {"Month-end", Amounts.usd(p.monthEndUsd()), "projected: "
-                + Amounts.usd(p.monthToDateUsd()) + " so far + daily average × " + p.daysLeftInMonth() + " days left"});
+                + Amounts.usd(p.monthToDateUsd()) + " so far this month + " + Amounts.usd(p.dailyAverageUsd())
+                + " × " + p.daysLeftInMonth() + " days left"});
         if (skipped > 0) {
             rows.add(new String[] {"Skipped lines", Amounts.count(skipped), "unreadable log lines"});
         }
@@ -101,19 +142,100 @@ final class StatsTableFormatter {
         }
     }
 
-    private static void columns(StringBuilder out, String[] header, List<String[]> rows) {
+    private static void whatIf(StringBuilder out, WhatIf.Result w) {
+        out.append('\n').append(INDENT).append("WHAT IF: ").append(Amounts.calls(w.requests())).append(" with a price, ")
+                .append(Amounts.count(w.inputTokens())).append(" input tokens (")
+                .append(Amounts.count(w.cachedInputTokens())).append(" cached), ")
+                .append(Amounts.count(w.outputTokens())).append(" output, logged at ")
+                .append(Amounts.usd(w.loggedCostUsd())).append('\n');
+        List<String[]> rows = new ArrayList<>();
+        for (WhatIf.Row row : w.models()) {
+            rows.add(whatIfCells(row));
+        }
+        if (!rows.isEmpty()) {
+            columns(out, new String[] {"AT MODEL", "COST", "DIFFERENCE"}, rows);
+        }
+        if (w.repriced() != null) {
+            WhatIf.Repriced p = w.repriced();
+            rows = new ArrayList<>();
+            for (WhatIf.Row row : p.models()) {
+                rows.add(whatIfCells(row));
+            }
+            rows.add(new String[] {"total", Amounts.usd(p.costUsd()), signed(p.differenceUsd())});
+            out.append(INDENT).append("With ").append(p.file()).append(p.unpricedRequests() == 0 ? ""
+                    : " (" + Amounts.calls(p.unpricedRequests()) + " still unpriced)").append(":\n");
+            columns(out, new String[] {"MODEL", "COST", "DIFFERENCE"}, rows);
+        }
+    }
+
+    private static String[] whatIfCells(WhatIf.Row row) {
+        return new String[] {row.model(), row.costUsd() == null ? "cannot tell" : Amounts.usd(row.costUsd()),
+                row.differenceUsd() == null ? "" : signed(row.differenceUsd())};
+    }
+
+    private static String signed(BigDecimal v) {
+        return v.signum() > 0 ? "+" + Amounts.usd(v) : Amounts.usd(v);
+    }
+
+    /** The series rows, each run of buckets without calls folded into one line. */
+    private static List<String[]> series(StatsReport r) {
+        List<String[]> rows = new ArrayList<>();
+        int empty = 0;
+        for (SeriesPoint p : r.series()) {
+            if (p.requests() == 0) {
+                empty++;
+                continue;
+            }
+            fold(rows, empty, r.period());
+            empty = 0;
+            rows.add(new String[] {p.start().toString(), Amounts.count(p.requests()), Amounts.count(p.totalTokens()),
+                    Amounts.usd(p.totalCostUsd())});
+        }
+        fold(rows, empty, r.period());
+        return rows;
+    }
+
+    private static void fold(List<String[]> rows, int empty, ReportPeriod period) {
+        if (empty > 0) {
+            rows.add(new String[] {"… " + empty + " " + period.id() + (empty == 1 ? "" : "s") + " without calls …"});
+        }
+    }
+
+    /** {@code 2h 05m}, {@code 3m 20s}, {@code 12s}: first call to last. */
+    private static String span(Duration d) {
+        long s = d.toSeconds();
+        if (s >= 3600) {
+            return String.format(Locale.ROOT, "%dh %02dm", s / 3600, s % 3600 / 60);
+        }
+        return s >= 60 ? String.format(Locale.ROOT, "%dm %02ds", s / 60, s % 60) : s + "s";
+    }
+
+    /** {@code 840 ms}, {@code 1.5 s}: a duration bucket's bound; blank for none. */
+    private static String millis(long ms) {
+        if (ms == 0) {
+            return "-";
+        }
+        return ms < 1000 ? ms + " ms" : Amounts.count(BigDecimal.valueOf(ms, 3)) + " s";
+    }
+
+    static void columns(StringBuilder out, String[] header, List<String[]> rows) {
         int[] width = new int[header.length];
         for (int i = 0; i < header.length; i++) {
             width[i] = header[i].length();
         }
         for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
+            for (int i = 0; row.length > 1 && i < row.length; i++) {
                 width[i] = Math.max(width[i], row[i].length());
             }
         }
         line(out, header, width);
         for (String[] row : rows) {
-            line(out, row, width);
+            if (row.length == 1) {
+                // a note across the columns (folded empty buckets) does not widen the first one
+                out.append(INDENT).append(row[0]).append('\n');
+            } else {
+                line(out, row, width);
+            }
         }
     }
 

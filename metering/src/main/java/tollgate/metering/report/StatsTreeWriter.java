@@ -27,6 +27,7 @@ final class StatsTreeWriter {
         g.writeStringField("from", r.from().toString());
         g.writeStringField("to", r.to().toString());
         g.writeStringField("period", r.period().id());
+        filters(r.filters(), g);
         summary(r.summary(), g);
         g.writeArrayFieldStart("series");
         for (SeriesPoint p : r.series()) {
@@ -49,6 +50,16 @@ final class StatsTreeWriter {
                 g.writeNumberField("total_tokens", row.totalTokens());
                 g.writeNumberField("total_cost_usd", row.totalCostUsd());
                 g.writeNumberField("cost_share", row.costShare());
+                g.writeNumberField("input_tokens", row.inputTokens());
+                g.writeNumberField("output_tokens", row.outputTokens());
+                g.writeNumberField("avg_tokens_per_request", row.avgTokensPerRequest());
+                g.writeNumberField("success_requests", row.successRequests());
+                g.writeNumberField("error_requests", row.errorRequests());
+                g.writeNumberField("p50_duration_ms", row.p50DurationMs());
+                g.writeNumberField("p95_duration_ms", row.p95DurationMs());
+                g.writeNumberField("cache_hit_rate", row.cacheHitRate());
+                text(g, "first_ts", row.firstTs() == null ? null : row.firstTs().toString());
+                text(g, "last_ts", row.lastTs() == null ? null : row.lastTs().toString());
                 units(row.units(), g);
                 g.writeEndObject();
             }
@@ -68,7 +79,83 @@ final class StatsTreeWriter {
         }
         g.writeEndArray();
         g.writeNumberField("skipped_lines", r.skippedLines());
+        if (r.whatIf() != null) {
+            whatIf(r.whatIf(), g);
+        }
+        if (r.warnings() != null) {
+            g.writeArrayFieldStart("warnings");
+            for (StatsReport.Warning w : r.warnings()) {
+                g.writeStartObject();
+                g.writeStringField("rule", w.rule());
+                g.writeStringField("title", w.title());
+                g.writeStringField("detail", w.detail());
+                g.writeNumberField("value", w.value());
+                g.writeNumberField("threshold", w.threshold());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
         g.writeEndObject();
+    }
+
+    private static void whatIf(WhatIf.Result w, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("what_if");
+        g.writeNumberField("requests", w.requests());
+        g.writeNumberField("input_tokens", w.inputTokens());
+        g.writeNumberField("cached_input_tokens", w.cachedInputTokens());
+        g.writeNumberField("output_tokens", w.outputTokens());
+        g.writeNumberField("logged_cost_usd", w.loggedCostUsd());
+        g.writeArrayFieldStart("compare_models");
+        for (WhatIf.Row row : w.models()) {
+            whatIfRow(row, g);
+        }
+        g.writeEndArray();
+        if (w.repriced() != null) {
+            WhatIf.Repriced p = w.repriced();
+            g.writeObjectFieldStart("pricing_file");
+            g.writeStringField("file", p.file());
+            g.writeNumberField("cost_usd", p.costUsd());
+            g.writeNumberField("difference_usd", p.differenceUsd());
+            g.writeNumberField("unpriced_requests", p.unpricedRequests());
+            g.writeArrayFieldStart("models");
+            for (WhatIf.Row row : p.models()) {
+                whatIfRow(row, g);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+    }
+
+    private static void whatIfRow(WhatIf.Row row, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("model", row.model());
+        money(g, "cost_usd", row.costUsd());
+        money(g, "difference_usd", row.differenceUsd());
+        g.writeStringField("detail", row.detail());
+        g.writeEndObject();
+    }
+
+    /** Every filter, null when not set, so a reader sees what the figures cover without knowing the defaults. */
+    private static void filters(StatsFilter f, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("filters");
+        text(g, "key", f.key());
+        text(g, "model", f.model());
+        text(g, "user", f.user());
+        g.writeObjectFieldStart("tags");
+        for (Map.Entry<String, String> t : new java.util.TreeMap<>(f.tags()).entrySet()) {
+            g.writeStringField(t.getKey(), t.getValue());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static void text(JsonGenerator g, String name, @Nullable String v) throws IOException {
+        if (v == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeStringField(name, v);
+        }
     }
 
     private static void summary(Summary s, JsonGenerator g) throws IOException {
@@ -109,6 +196,8 @@ final class StatsTreeWriter {
         g.writeNumberField("days_counted", p.daysCounted());
         g.writeNumberField("days_left_in_month", p.daysLeftInMonth());
         g.writeStringField("detail", p.detail());
+        g.writeNumberField("days_with_data", p.daysWithData());
+        g.writeStringField("basis", p.basis());
         g.writeEndObject();
     }
 

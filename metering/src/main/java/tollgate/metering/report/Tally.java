@@ -1,6 +1,7 @@
 package tollgate.metering.report;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.usage.UnitCounts;
@@ -41,6 +42,9 @@ public final class Tally {
     private long maxInputTokens;
     /** Per edge: input, cached and output tokens of the calls whose input is above it; null until a call is. */
     private long @Nullable [] aboveEdges;
+    private @Nullable Durations durations;
+    private long firstEpochMilli = Long.MAX_VALUE;
+    private long lastEpochMilli = Long.MIN_VALUE;
 
     /** Adds one call without SPEC 12's units. */
     public void addCall(long input, long cached, long output, long reasoning, long total, boolean estimated,
@@ -84,6 +88,13 @@ public final class Tally {
         }
     }
 
+    /** Adds when a call was logged and how long it took; called once per {@link #addCall}. */
+    public void addTiming(long epochMilli, long durationMs) {
+        firstEpochMilli = Math.min(firstEpochMilli, epochMilli);
+        lastEpochMilli = Math.max(lastEpochMilli, epochMilli);
+        durations().add(durationMs);
+    }
+
     public void add(Tally other) {
         requests += other.requests;
         inputTokens += other.inputTokens;
@@ -107,6 +118,35 @@ public final class Tally {
                 a[i] += other.aboveEdges[i];
             }
         }
+        if (other.durations != null) {
+            durations().add(other.durations);
+        }
+        firstEpochMilli = Math.min(firstEpochMilli, other.firstEpochMilli);
+        lastEpochMilli = Math.max(lastEpochMilli, other.lastEpochMilli);
+    }
+
+    private Durations durations() {
+        Durations d = durations;
+        if (d == null) {
+            d = new Durations();
+            durations = d;
+        }
+        return d;
+    }
+
+    /** The duration's bucket bound at {@code fraction} of the timed calls ({@link Durations}); 0 with none. */
+    long durationPercentileMs(double fraction) {
+        return durations == null ? 0 : durations.percentileMs(fraction);
+    }
+
+    /** When the first timed call was logged; null with none. */
+    @Nullable Instant firstTs() {
+        return firstEpochMilli == Long.MAX_VALUE ? null : Instant.ofEpochMilli(firstEpochMilli);
+    }
+
+    /** When the last timed call was logged; null with none. */
+    @Nullable Instant lastTs() {
+        return lastEpochMilli == Long.MIN_VALUE ? null : Instant.ofEpochMilli(lastEpochMilli);
     }
 
     private long[] aboveEdges() {

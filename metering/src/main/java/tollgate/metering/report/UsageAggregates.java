@@ -26,8 +26,9 @@ public final class UsageAggregates implements CellSource {
      * The bounds.
      *
      * @param maxCellsPerDay distinct (key, model, endpoint, user, tags, error) combinations kept per day, plus one
-     *                       {@code other} cell; a cell is about 300 bytes, so the defaults bound the whole structure
-     *                       near 366 × 2,001 × 300 B ≈ 220 MB in the worst case (a few MB for typical traffic)
+     *                       {@code other} cell; a cell is about 300 bytes plus its duration histogram (about 100 bytes
+     *                       for calls under 10 s, at most 250), so the defaults bound the whole structure near
+     *                       366 × 2,001 × 550 B ≈ 400 MB in the worst case (a few MB for typical traffic)
      * @param maxDays days kept, today included
      */
     public record Caps(int maxKeys, int maxModels, int maxUsers, int maxTagValues, int maxCellsPerDay, int maxDays) {
@@ -92,11 +93,9 @@ public final class UsageAggregates implements CellSource {
         if (!retain(day)) {
             return;
         }
-        // a call without a price is in no model's priced sums (SPEC 5: cost_usd null)
-        String pricedAs = r.costUsd() == null ? null : r.pricedAs();
+        String pricedAs = CellKey.pricedAs(r.costUsd(), r.pricedAs());
         CellKey cell = place(day, new CellKey(r.key(), r.endpoint(), r.model(), pricedAs, r.user(), r.tags(), r.error()));
-        cube.addCall(day, cell, r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(),
-                r.totalTokens(), r.estimated(), r.costUsd(), r.units().counts());
+        cube.addCall(day, cell, r);
     }
 
     /**

@@ -1,14 +1,12 @@
 package tollgate.metering.report;
 
-import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
-import tollgate.metering.usage.UnitCounts;
+import tollgate.metering.log.UsageRecord;
 
 /**
  * Calls summed per UTC day and per {@link CellKey}, plus the count of unreadable log lines per day; thread-safe.
@@ -28,11 +26,13 @@ public final class UsageCube implements CellSource {
         return days.computeIfAbsent(date, d -> new Day());
     }
 
-    public void addCall(LocalDate date, CellKey key, long input, long cached, long output, long reasoning, long total,
-                        boolean estimated, @Nullable BigDecimal cost, UnitCounts units) {
+    /** Adds one call to the cell {@code key} of {@code date}. */
+    public void addCall(LocalDate date, CellKey key, UsageRecord r) {
         Tally t = day(date).cells.computeIfAbsent(key, k -> new Tally());
         synchronized (t) {
-            t.addCall(input, cached, output, reasoning, total, estimated, cost, units);
+            t.addCall(r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(), r.totalTokens(),
+                    r.estimated(), r.costUsd(), r.units().counts());
+            t.addTiming(r.ts().toEpochMilli(), r.durationMs());
         }
     }
 

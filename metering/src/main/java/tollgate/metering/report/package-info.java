@@ -5,7 +5,10 @@
  * <pre>
  *   usage-*.jsonl(.gz) ─ log.UsageLogReader ─ LogScope ─┐
  *                                                       ├─ UsageCube (day → cell → Tally) ─ StatsCalculator ─ StatsReport ─ StatsFormatter
- *   UsageRecord ─ UsageAggregates ──────────────────────┘
+ *   UsageRecord ─ UsageAggregates ──────────────────────┘        (+ WhatIfPricing: the period re-priced)
+ *
+ *   usage-*.jsonl(.gz) ─ log.UsageLogReader ─ SpendWarnings (stats --warnings: one more read, range + 7 days)
+ *   usage-*.jsonl, newest first ─ log.UsageLogReader.newest ─ RecentCalls (tollgate recent, /tollgate/v1/usage/recent)
  * </pre>
  */
 @NullMarked

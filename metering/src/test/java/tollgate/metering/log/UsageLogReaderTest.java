@@ -204,6 +204,60 @@ class UsageLogReaderTest {
         assertThat(tooLong[0]).isEqualTo(1);
     }
 
+    @Test
+    void newestReadsBackwardsAcrossBlocksAndFilesAndAgreesWithAForwardRead() throws IOException {
+        // 3,000 lines of ~400 bytes: plain files well over one 64 KiB block, so lines straddle block edges
+        List<String> nov21 = new ArrayList<>();
+        List<String> nov22 = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            nov21.add(line("2026-11-21T10:00:00Z", "a" + i));
+            nov22.add(line("2026-11-22T10:00:00Z", "b" + i));
+        }
+        gzip("usage-2026-11-20.jsonl.gz", line("2026-11-20T10:00:00Z", "old-1"), line("2026-11-20T11:00:00Z", "old-2"));
+        write("usage-2026-11-21.jsonl", nov21.toArray(String[]::new));
+        write("usage-2026-11-22.jsonl", nov22.toArray(String[]::new));
+
+        UsageLogReader reader = new UsageLogReader(dir);
+        assertThat(reader.newest(3, l -> true)).extracting(UsageRecord::requestId).containsExactly("b2999", "b2998",
+                "b2997");
+        List<String> forward = new ArrayList<>();
+        reader.read(LocalDate.MIN, LocalDate.MAX, l -> forward.add(l.requestId()));
+        Collections.reverse(forward);
+        assertThat(reader.newest(10_000, l -> true)).extracting(UsageRecord::requestId).isEqualTo(forward);
+        // the oldest two sit in a gzipped day: read forward, handed back newest first
+        assertThat(reader.newest(6001, l -> true)).extracting(UsageRecord::requestId).endsWith("a0", "old-2");
+        assertThat(reader.newest(2, l -> l.requestId().startsWith("a1"))).extracting(UsageRecord::requestId)
+                .containsExactly("a1999", "a1998");
+    }
+
+    @Test
+    void newestSkipsATornLastLineAndMalformedOnes() throws IOException {
+        Files.writeString(dir.resolve("usage-2026-11-22.jsonl"), line("2026-11-22T10:00:00Z", "r1") + "\n[1,2]\n\n"
+                + line("2026-11-22T10:00:01Z", "r2") + "\n{\"ts\":\"2026-11-22T10:00:02Z\",\"key");
+
+        assertThat(new UsageLogReader(dir).newest(5, l -> true)).extracting(UsageRecord::requestId)
+                .containsExactly("r2", "r1");
+    }
+
+    @Test
+    void newestOnAGigabyteLogReadsOnlyItsTail() throws IOException {
+        // a sparse 1 GiB day file (no disk used) with 20 calls at its end: a forward read would scan a gigabyte
+        Path big = dir.resolve("usage-2026-11-22.jsonl");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(1L << 30);
+            f.seek(f.length());
+            StringBuilder tail = new StringBuilder("\n");
+            for (int i = 0; i < 20; i++) {
+                tail.append(line("2026-11-22T10:00:00Z", "r" + i)).append('\n');
+            }
+            f.write(tail.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        List<UsageRecord> newest = org.junit.jupiter.api.Assertions.assertTimeout(java.time.Duration.ofSeconds(1),
+                () -> new UsageLogReader(dir).newest(20, l -> true));
+        assertThat(newest).extracting(UsageRecord::requestId).startsWith("r19", "r18").hasSize(20);
+    }
+
     private static String line(String ts, String requestId) {
         return UsageRecordJson.toJson(TestRecords.at(Instant.parse(ts), requestId));
     }

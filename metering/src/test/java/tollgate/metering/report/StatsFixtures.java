@@ -62,6 +62,28 @@ final class StatsFixtures {
         return out;
     }
 
+    /** Writes {@code lines} (SPEC 8 log lines) to {@code dir/usage-DAY.jsonl}, appending. */
+    static void writeDay(Path dir, String day, String... lines) {
+        try {
+            java.nio.file.Files.writeString(dir.resolve("usage-" + day + ".jsonl"), String.join("\n", lines) + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** One chat call's log line with the given time, key, priced model, tokens, cost, duration and error. */
+    static String line(String ts, String key, String model, long input, long output, String cost, long durationMs,
+                       String error) {
+        return "{\"ts\":\"" + ts + "\",\"request_id\":\"r\",\"key\":\"" + key
+                + "\",\"endpoint\":\"/v1/chat/completions\",\"model\":\"" + model + "\",\"priced_as\":\"" + model
+                + "\",\"stream\":false,\"status\":200,\"input_tokens\":" + input + ",\"cached_input_tokens\":0,"
+                + "\"output_tokens\":" + output + ",\"reasoning_tokens\":0,\"total_tokens\":" + (input + output)
+                + ",\"estimated\":false,\"cost_usd\":" + cost + ",\"duration_ms\":" + durationMs
+                + ",\"ttfb_ms\":1,\"user\":null,\"tags\":{},\"error\":" + (error == null ? "null" : "\"" + error + "\"")
+                + "}";
+    }
+
     /** A record with the given tokens and cost; everything else plain. */
     static UsageRecord call(String ts, String key, String model, long input, long cached, long output,
                             String cost, boolean estimated, String error) {

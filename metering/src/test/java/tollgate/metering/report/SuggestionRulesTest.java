@@ -35,8 +35,9 @@ class SuggestionRulesTest {
     void fixtureLogTriggersTheRulesItsNumbersSupportBiggestSavingFirst() {
         List<Suggestion> s = fromLog(query(List.of(), StatsFilter.NONE, true)).suggestions();
 
+        // no prompt_heavy: searcher's input-heavy spend is embeddings, and its chat calls are half output
         assertThat(s).extracting(Suggestion::rule).containsExactly("cheaper_model", "failed_calls", "prompt_caching",
-                "prompt_heavy", "estimated_usage");
+                "estimated_usage");
     }
 
     @Test
@@ -80,24 +81,74 @@ class SuggestionRulesTest {
         assertThat(rule(suggestions(List.of(), List.of(), shortPrompt, embedding), "prompt_caching")).isEmpty();
     }
 
+    /** A chat call with the given input and output tokens of gpt-4o, priced as the table does. */
+    private static UsageRecord gpt4o(String key, String operation, long input, long output) {
+        BigDecimal cost = new BigDecimal("2.50").multiply(BigDecimal.valueOf(input))
+                .add(new BigDecimal("10.00").multiply(BigDecimal.valueOf(output))).movePointLeft(6);
+        return new UsageRecord(java.time.Instant.parse("2026-11-22T01:00:00Z"), "r", key, "/v1/chat/completions",
+                "gpt-4o-2024-08-06", "gpt-4o", false, 200, input, 0, output, 0, input + output, false, cost, 10, 5,
+                null, Map.of("operation", operation), null);
+    }
+
+    private static UsageRecord embedding(String key, long input) {
+        return new UsageRecord(java.time.Instant.parse("2026-11-22T01:00:00Z"), "r", key, "/v1/embeddings",
+                "text-embedding-3-small", "text-embedding-3-small", false, 200, input, 0, 0, 0, input, false,
+                new BigDecimal("0.02").multiply(BigDecimal.valueOf(input)).movePointLeft(6), 10, 5, null, Map.of(),
+                null);
+    }
+
     @Test
     void promptHeavyNamesGroupsWhoseInputIsOverEightyPercentOfCost() {
-        List<Suggestion> s = rule(fromLog(query(List.of(), StatsFilter.NONE, true)).suggestions(), "prompt_heavy");
+        // rag: 1M input × $2.50 = $2.50 of $2.60 (10k output × $10 = $0.10) → 96.2%; chat: $0.25 of $1.25 → 20%
+        List<Suggestion> s = rule(suggestions(List.of(GroupBy.parse("tag:operation")), List.of(),
+                gpt4o("app", "rag", 1_000_000, 10_000), gpt4o("app", "chat", 100_000, 100_000)), "prompt_heavy");
 
-        // searcher: input 60M × 0.02 + 800k × 0.15 = $1.32 of $1.44 → 91.7%; storybot: 15.64 of 31.91 → 49%
         assertThat(s).singleElement().satisfies(h -> {
-            assertThat(h.title()).contains("key searcher", "91.7%");
-            assertThat(h.detail()).contains("$1.32", "$1.44");
+            assertThat(h.title()).contains("tag:operation rag", "96.2%");
+            assertThat(h.detail()).contains("$2.50 of $2.60");
             assertThat(h.potentialSavingsUsd()).isNull();
         });
     }
 
     @Test
-    void promptHeavyFollowsTheRequestedGrouping() {
-        List<Suggestion> s = rule(fromLog(query(List.of(GroupBy.of(Dimension.MODEL)), StatsFilter.NONE, true))
-                .suggestions(), "prompt_heavy");
+    void oneFindingIsNamedOnceThoughSeveralGroupingsHoldTheSameCalls() {
+        // one key, one model, one operation: the same calls under three names
+        List<Suggestion> s = rule(suggestions(List.of(GroupBy.parse("model"), GroupBy.parse("key"),
+                GroupBy.parse("tag:operation")), List.of(), gpt4o("app", "rag", 1_000_000, 10_000)), "prompt_heavy");
 
-        assertThat(s).extracting(Suggestion::title).singleElement().asString().contains("model text-embedding-3-small");
+        assertThat(s).extracting(Suggestion::title).singleElement().asString().contains("model gpt-4o");
+    }
+
+    @Test
+    void embeddingsGetNoAdviceAboutPrompts() {
+        // all input by nature: "send fewer chunks" is no advice for an embedding
+        List<Suggestion> s = suggestions(List.of(GroupBy.parse("key"), GroupBy.parse("model")), List.of(),
+                embedding("indexer", 50_000_000), embedding("indexer", 10_000_000));
+
+        assertThat(rule(s, "prompt_heavy")).isEmpty();
+        assertThat(s).allSatisfy(x -> assertThat(x.action()).doesNotContain("retrieved chunks"));
+    }
+
+    @Test
+    void suggestionsSavingLessThanTheFloorAreHidden() {
+        // gpt-4o → gpt-4o-mini on 1,000 input tokens: $0.0025 − $0.00015 = $0.00235, under the default $0.01
+        UsageRecord tiny = call("2026-11-22T01:00:00Z", "k", "gpt-4o", 1000, 0, 0, "0.0025", false, null);
+        assertThat(rule(suggestions(List.of(), List.of(), tiny), "cheaper_model")).isEmpty();
+
+        UsageAggregates agg = new UsageAggregates(UsageAggregates.Caps.DEFAULT, CLOCK);
+        agg.add(tiny);
+        StatsQuery noFloor = query(List.of(), StatsFilter.NONE, true).withMinSavings(BigDecimal.ZERO);
+        assertThat(rule(agg.query(noFloor, new StatsContext(PRICES, List.of(), CLOCK)).suggestions(), "cheaper_model"))
+                .singleElement().satisfies(c -> assertThat(c.potentialSavingsUsd()).isEqualByComparingTo("0.00235"));
+    }
+
+    @Test
+    void suggestionsAreRankedBySavings() {
+        List<Suggestion> s = fromLog(query(List.of(), StatsFilter.NONE, true)).suggestions();
+
+        List<BigDecimal> savings = s.stream().map(Suggestion::potentialSavingsUsd).filter(java.util.Objects::nonNull)
+                .toList();
+        assertThat(savings).isSortedAccordingTo(java.util.Comparator.reverseOrder());
     }
 
     @Test

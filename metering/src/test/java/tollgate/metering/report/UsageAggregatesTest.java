@@ -52,7 +52,7 @@ class UsageAggregatesTest {
             assertThat(fromLog.skippedLines()).isEqualTo(2);
             StatsReport logWithoutSkips = new StatsReport(fromLog.from(), fromLog.to(), fromLog.period(),
                     fromLog.summary(), fromLog.series(), fromLog.groups(), fromLog.projection(), fromLog.suggestions(),
-                    0);
+                    0, fromLog.filters(), null, null);
             assertThat(StatsFormatter.json(fromMemory)).isEqualTo(StatsFormatter.json(logWithoutSkips));
         }
     }

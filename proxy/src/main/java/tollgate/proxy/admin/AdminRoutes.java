@@ -47,6 +47,9 @@ public final class AdminRoutes implements LocalRoutes {
         /** {@code /tollgate/v1/usage}: the caller's key's stats plus its budgets, or null when the key is refused. */
         CompletionStage<@Nullable String> selfUsageJson(io.netty.handler.codec.http.HttpHeaders headers, Map<String, String> params);
 
+        /** {@code /tollgate/v1/usage/recent}: the caller's key's newest records, newest first, or null when refused. */
+        CompletionStage<@Nullable String> selfRecentJson(io.netty.handler.codec.http.HttpHeaders headers, int limit);
+
         /** {@code /admin/usage/recent}: the newest records, newest first, as a JSON array. */
         String recentJson(int limit, Map<String, String> params);
 
@@ -129,10 +132,15 @@ public final class AdminRoutes implements LocalRoutes {
         }
         Backend b = backend;
         if (path.startsWith("/tollgate/")) {
-            if (b == null || !path.equals("/tollgate/v1/usage")) {
+            CompletionStage<@Nullable String> own;
+            if (b != null && path.equals("/tollgate/v1/usage")) {
+                own = b.selfUsageJson(req.headers(), params);
+            } else if (b != null && path.equals("/tollgate/v1/usage/recent")) {
+                own = b.selfRecentJson(req.headers(), intParam(params, "limit", 20, 1, UsageFeed.RECENT_CAPACITY));
+            } else {
                 return now(notFound(ctx, path));
             }
-            return b.selfUsageJson(req.headers(), params).thenApply(json -> json == null
+            return own.thenApply(json -> json == null
                     ? ErrorResponses.invalidApiKey(ctx.alloc(), "a known API key is required (Authorization: Bearer <key>)")
                     : Responses.json(ctx, HttpResponseStatus.OK, json));
         }

@@ -8,16 +8,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import tollgate.config.CliOverrides;
 import tollgate.config.ConfigException;
-import tollgate.config.ConfigLoader;
 import tollgate.config.TollgateConfig;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.report.StatsCommandRunner;
 import tollgate.metering.report.StatsContext;
 import tollgate.metering.report.StatsOptions;
+import tollgate.metering.report.StatsQuery;
 
 /** {@code tollgate stats}: totals, series, groups, projection and suggestions from the usage log (SPEC 8). */
 @Command(name = "stats", mixinStandardHelpOptions = true, sortOptions = false,
@@ -25,11 +25,10 @@ import tollgate.metering.report.StatsOptions;
 final class StatsCommand implements Callable<Integer> {
     private final Map<String, String> env;
 
-    @Option(names = "--log-dir", description = "usage log folder (env TOLLGATE_LOG_DIR, else the config's log.dir, "
-            + "default ./logs)")
-    String logDir;
+    @Mixin
+    LogOptions log = new LogOptions();
 
-    @Option(names = "--days", description = "the last N days, today included (default 30)")
+    @Option(names = {"--days", "-d"}, description = "the last N days, today included (default 30)")
     Integer days;
 
     @Option(names = "--since", description = "first day, YYYY-MM-DD (UTC, inclusive)")
@@ -38,23 +37,16 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--until", description = "last day, YYYY-MM-DD (UTC, inclusive; default today)")
     String until;
 
-    @Option(names = "--period", description = "series buckets: day, week (ISO) or month (default day)")
+    @Option(names = "--period", description = "series buckets: day, week (ISO) or month (default day); daily, weekly, "
+            + "monthly also work")
     String period;
 
-    @Option(names = "--by", description = "group by key, model, endpoint, user or tag:NAME (repeatable)")
+    @Option(names = "--by", description = "group by key, model (priced name), model:raw (exact name), endpoint, user or "
+            + "tag:NAME (repeatable; default: model, key and tag:operation)")
     List<String> by = new ArrayList<>();
 
-    @Option(names = "--key", description = "only this key id")
-    String key;
-
-    @Option(names = "--model", description = "only this model")
-    String model;
-
-    @Option(names = "--user", description = "only this user")
-    String user;
-
-    @Option(names = "--tag", description = "only calls with this tag, NAME=VALUE (repeatable)")
-    List<String> tags = new ArrayList<>();
+    @Option(names = "--operation", description = "only calls with this operation tag (= --tag operation=X)")
+    String operation;
 
     @Option(names = "--format", description = "table, json, yaml or csv (default: from --export's extension, else table)")
     String format;
@@ -65,11 +57,24 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--suggestions", description = "add savings suggestions, each with its arithmetic")
     boolean suggestions;
 
+    @Option(names = "--min-savings", description = "hide suggestions saving less than this many USD over the period "
+            + "(default 0.01)")
+    BigDecimal minSavings;
+
+    @Option(names = "--compare-models", description = "what the period's calls would have cost at each of these "
+            + "models' prices, e.g. gpt-4.1-mini,gpt-4o-mini (repeatable)")
+    List<String> compareModels = new ArrayList<>();
+
+    @Option(names = "--pricing", description = "what the period's calls would have cost with this pricing file "
+            + "(the built-in prices with the file's on top, as pricing.file)")
+    Path pricing;
+
+    @Option(names = "--warnings", description = "add warnings: a key's or user's day over 3x its median day of the "
+            + "week before, the top 0.1% of calls by tokens, models failing over 5% of calls")
+    boolean warnings;
+
     @Option(names = "--fail-above-usd", description = "exit 3 when the total cost is above this (CI gate)")
     BigDecimal failAboveUsd;
-
-    @Option(names = "--config", description = "config file whose log.dir and pricing.file are used (env TOLLGATE_CONFIG)")
-    Path config;
 
     StatsCommand() {
         this(System.getenv());
@@ -81,7 +86,7 @@ final class StatsCommand implements Callable<Integer> {
 
     /** The settings as {@code serve} resolves them (SPEC 1): --log-dir > TOLLGATE_LOG_DIR > the file's log.dir > ./logs. */
     TollgateConfig settings() throws ConfigException {
-        return new ConfigLoader(env).load(config, new CliOverrides(null, null, logDir));
+        return log.settings(env);
     }
 
     @Override
@@ -98,8 +103,13 @@ final class StatsCommand implements Callable<Integer> {
             e.errors().forEach(err -> System.err.println("tollgate stats: pricing.file: " + err));
             return 2;
         }
-        StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, key, model, user, tags,
-                format, export, suggestions, failAboveUsd);
+        List<String> allTags = new ArrayList<>(log.tags);
+        if (operation != null) {
+            allTags.add(StatsQuery.BY_OPERATION.tagName() + "=" + operation);
+        }
+        StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, log.key, log.model, log.user, allTags,
+                format, export, suggestions, failAboveUsd).withMinSavings(minSavings).withWhatIf(compareModels, pricing)
+                .withWarnings(warnings);
         StatsCommandRunner.Outcome out = new StatsCommandRunner(StatsContext.of(table, Clock.systemUTC()),
                 Runtime.getRuntime().availableProcessors()).run(o);
         System.out.print(out.stdout());

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The jar's main: {@code serve} and the report and helper commands of SPEC 1. */
 @Command(name = "tollgate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A reverse proxy that meters LLM traffic: exact tokens and cost per call, budgets, usage log.",
-        subcommands = {ServeCommand.class, StatsCommand.class, PricingCommand.class, CheckConfigCommand.class, KeyIdCommand.class, WatchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, StatsCommand.class, RecentCommand.class, PricingCommand.class, CheckConfigCommand.class, KeyIdCommand.class, WatchCommand.class, CommandLine.HelpCommand.class})
 public final class TollgateCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -2,6 +2,7 @@ package tollgate.proxy.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
+import tollgate.metering.report.Amounts;
 import java.math.MathContext;
 import java.math.RoundingMode;
 import java.text.DecimalFormat;
@@ -182,12 +183,9 @@ final class WatchBoard {
         return spent.divide(limit.decimalValue(), MathContext.DECIMAL64);
     }
 
-    /** {@code $1,234.50}, {@code $0.0002775}: every decimal tollgate wrote, at least two. */
+    /** As the stats table writes money ({@link Amounts#usd}): {@code $1,234.50}, {@code $0.0002775}. */
     static String usd(JsonNode n) {
-        BigDecimal v = n.decimalValue().stripTrailingZeros();
-        DecimalFormat f = new DecimalFormat("#,##0.00", DecimalFormatSymbols.getInstance(Locale.ROOT));
-        f.setMaximumFractionDigits(Math.max(2, v.scale()));
-        return (v.signum() < 0 ? "-$" : "$") + f.format(v.abs());
+        return Amounts.usd(n.decimalValue());
     }
 
     static String count(JsonNode n) {

@@ -119,6 +119,23 @@ class UsageReportsTest {
 
             String[] gate = stats("stats", "--log-dir", tg.logDir.toString(), "--days", "1", "--fail-above-usd", "0.0001");
             assertThat(gate[0]).isEqualTo("3");
+
+            // the latest calls of the caller's own key, from the log's tail; nobody else's, no raw key
+            HttpResponse<String> recent = get(tg, "/tollgate/v1/usage/recent?limit=2", BudgetEnforcementTest.KEY);
+            assertThat(recent.statusCode()).isEqualTo(200);
+            JsonNode mineRecent = JSON.readTree(recent.body());
+            assertThat(mineRecent).hasSize(2).allSatisfy(r -> assertThat(r.get("key").asText()).isEqualTo("storybot"));
+            assertThat(mineRecent.get(0).get("ts").asText()).isGreaterThanOrEqualTo(mineRecent.get(1).get("ts").asText());
+            assertThat(recent.body()).doesNotContain("bob").doesNotContain(BudgetEnforcementTest.KEY);
+            assertThat(get(tg, "/tollgate/v1/usage/recent", null).statusCode()).isEqualTo(401);
+            assertThat(get(tg, "/tollgate/v1/usage/recent?limit=0", BudgetEnforcementTest.KEY).statusCode()).isEqualTo(400);
+
+            String[] all = stats("recent", "--log-dir", tg.logDir.toString(), "--format", "json");
+            assertThat(all[0]).isEqualTo("0");
+            assertThat(JSON.readTree(all[1])).hasSize(5);
+            String[] bob = stats("recent", "--log-dir", tg.logDir.toString(), "--user", "bob", "--limit", "1");
+            assertThat(bob[1].lines()).hasSize(2);
+            assertThat(bob[1]).contains("bob").contains("TIME (UTC)").doesNotContain("alice");
         }
     }
 }

@@ -66,6 +66,22 @@ class StatsCommandTest {
         assertThat(out).contains("\"requests\" : 1").contains("\"total_tokens\" : 42");
     }
 
+    @Test
+    void theSeedAppsSpellingsAreAliases() throws Exception {
+        Files.createDirectories(tmp.resolve("logs"));
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        String call = "{\"ts\":\"" + today + "T00:00:00Z\",\"key\":\"k\",\"endpoint\":\"/v1/embeddings\","
+                + "\"total_tokens\":%d,\"tags\":{\"operation\":\"%s\"}}\n";
+        Files.writeString(tmp.resolve("logs").resolve("usage-" + today + ".jsonl"),
+                String.format(call, 42, "rag") + String.format(call, 8, "chat"));
+
+        String out = run(new StatsCommand(Map.of()), "--log-dir", tmp.resolve("logs").toString(), "-d", "1",
+                "--period", "weekly", "--operation", "rag", "--format", "json");
+
+        assertThat(out).contains("\"period\" : \"week\"", "\"total_tokens\" : 42", "\"operation\" : \"rag\"")
+                .doesNotContain("\"total_tokens\" : 50");
+    }
+
     private String[] args(String given, Map<String, String> env) throws IOException {
         Path file = tmp.resolve("tollgate.yaml");
         Files.writeString(file, "log:\n  dir: " + tmp.resolve("config") + "\n");

@@ -50,8 +50,9 @@ final class Figures {
         return f.format(s);
     }
 
+    /** Money as the stats table writes it (cents from $1, four significant digits below). */
     static String usd(JsonNode n) {
-        return "$" + number(n.decimalValue(), 2);
+        return tollgate.metering.report.Amounts.usd(n.decimalValue());
     }
 
     static String count(JsonNode n) {
