@@ -244,6 +244,9 @@ public final class SseDecoder {
                 processLine(line, 0, lineLength);
             }
             lineTooLong = false;
+        } else if (end - start > maxEventBytes) {
+            // the same cap as a line that spans two feeds (appendLine): where the bytes were cut changes nothing
+            oversized = true;
         } else {
             processLine(a, start, end);
         }

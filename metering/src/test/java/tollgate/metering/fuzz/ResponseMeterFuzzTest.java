@@ -1,0 +1,55 @@
+package tollgate.metering.fuzz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.ByteBuffer;
+import tollgate.metering.usage.Endpoint;
+import tollgate.metering.usage.ResponseMeter;
+
+/**
+ * Fuzz target (issue 17): the usage scanners of every metered endpoint (chat, completions, embeddings, responses,
+ * and Anthropic-shaped usage through them), JSON answers and SSE streams, on any bytes cut anywhere: no exception,
+ * and the same usage, model and error as from the whole body. Seeds: the recorded answers of {@code fixtures/}.
+ */
+class ResponseMeterFuzzTest {
+    static final Endpoint[] ENDPOINTS = {Endpoint.CHAT_COMPLETIONS, Endpoint.COMPLETIONS, Endpoint.EMBEDDINGS,
+            Endpoint.RESPONSES};
+
+    static ResponseMeter meter(Endpoint e, boolean stream, byte[] body, int[] cuts) {
+        ResponseMeter m = ResponseMeter.create(e, 200, stream ? "text/event-stream" : "application/json", false);
+        int from = 0;
+        for (int cut : cuts) {
+            int to = Math.max(from, Math.min(body.length, cut));
+            m.onBytes(ByteBuffer.wrap(body, from, to - from));
+            from = to;
+        }
+        m.onBytes(ByteBuffer.wrap(body, from, body.length - from));
+        m.onEnd();
+        return m;
+    }
+
+    @FuzzTest(maxDuration = "20s")
+    void anyAnswerCutAnywhereMetersTheSameAsWhole(FuzzedDataProvider in) {
+        Endpoint e = ENDPOINTS[in.consumeInt(0, ENDPOINTS.length - 1)];
+        boolean stream = in.consumeBoolean();
+        int[] cuts = new int[in.consumeInt(0, 6)];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = in.consumeInt(0, 1 << 14);
+        }
+        java.util.Arrays.sort(cuts);
+        byte[] body = in.consumeRemainingAsBytes();
+        ResponseMeter whole = meter(e, stream, body, new int[0]);
+        ResponseMeter cut = meter(e, stream, body, cuts);
+        assertThat(cut.usage()).isEqualTo(whole.usage());
+        assertThat(cut.model()).isEqualTo(whole.model());
+        assertThat(cut.errorCode()).isEqualTo(whole.errorCode());
+        assertThat(cut.streamedText()).isEqualTo(whole.streamedText());
+        if (whole.usage() != null) {
+            // counts a ledger could take: whole numbers, never negative (absurd ones are the recorder's to refuse)
+            assertThat(whole.usage().inputTokens()).isNotNegative();
+            assertThat(whole.usage().outputTokens()).isNotNegative();
+        }
+    }
+}
