@@ -145,8 +145,28 @@ public final class CallRecorder {
                 : priced != null && priced.price().maxOutputTokens() != null ? priced.price().maxOutputTokens() : 0L;
         long maxOut = saturatedMultiply(cap, req.choices());
         BigDecimal usd = priced == null ? BigDecimal.ZERO
-                : CostCalculator.worstCase(priced.price(), promptTokens, maxOut, req.serviceTier());
+                : CostCalculator.worstCase(priced.price(), promptTokens, maxOut, req.serviceTier())
+                        .add(unitWorstCase(req, priced));
         return new WorstCase(usd, saturatedAdd(promptTokens, maxOut));
+    }
+
+    /**
+     * What a call's own units may cost beyond its tokens, priced by the one cost function: a per-call price, the
+     * {@code n} images an Images call asks for (at the size and quality asked, else the model's dearest image), the
+     * characters a speech call sends. (A transcription's minutes are not known before the upload is read.)
+     */
+    static BigDecimal unitWorstCase(RequestInfo req, PricedModel priced) {
+        long images = req.endpoint().isImages() ? req.choices() : 0;
+        long characters = req.endpoint() == Endpoint.AUDIO_SPEECH ? req.characters() : 0;
+        UnitCounts units = new UnitCounts(0, 0, 0, 0, 0, images, BigDecimal.ZERO, characters);
+        BigDecimal usd = CostCalculator.cost(priced.price(), new Billable(Usage.ZERO, units, null, req.imageOption()));
+        if (usd != null) {
+            return usd;
+        }
+        // an image size or quality the table does not price: the dearest image it does, for every image asked
+        BigDecimal dearest = priced.price().units().perImage().values().stream().max(BigDecimal::compareTo)
+                .orElse(BigDecimal.ZERO);
+        return dearest.multiply(BigDecimal.valueOf(images));
     }
 
     /**

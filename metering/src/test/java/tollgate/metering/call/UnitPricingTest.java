@@ -49,6 +49,21 @@ class UnitPricingTest {
     }
 
     @Test
+    void theWorstCaseCountsImagesAndSpeechCharactersAtTheirPrices() {
+        // dall-e-3, n = 3 hd 1024x1792: 3 × 0.12; a size the table does not price reserves its dearest image (0.12)
+        RequestInfo hd = RequestInfo.parse(Endpoint.IMAGES_GENERATIONS,
+                "{\"model\":\"dall-e-3\",\"n\":3,\"size\":\"1024x1792\",\"quality\":\"hd\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(CallRecorder.worstCase(hd, UNITS.resolve(null, "dall-e-3"), 0).usd()).isEqualByComparingTo("0.36");
+        RequestInfo odd = RequestInfo.parse(Endpoint.IMAGES_GENERATIONS,
+                "{\"model\":\"dall-e-3\",\"n\":2,\"size\":\"640x480\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(CallRecorder.worstCase(odd, UNITS.resolve(null, "dall-e-3"), 0).usd()).isEqualByComparingTo("0.24");
+        // tts-1: 2,000 characters × $0.015 / 1K = 0.03
+        RequestInfo speech = RequestInfo.parse(Endpoint.AUDIO_SPEECH,
+                ("{\"model\":\"tts-1\",\"voice\":\"alloy\",\"input\":\"" + "x".repeat(2000) + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(CallRecorder.worstCase(speech, UNITS.resolve(null, "tts-1"), 0).usd()).isEqualByComparingTo("0.03");
+    }
+
+    @Test
     void dallE3ImagesArePricedPerImageByQualityAndSize() throws Exception {
         String request = "{\"model\":\"dall-e-3\",\"prompt\":\"otter\",\"n\":2,\"size\":\"1024x1792\",\"quality\":\"hd\"}";
         UsageRecord r = record(Endpoint.IMAGES_GENERATIONS, request, fixture("/units/images_dall-e-3.json"),
