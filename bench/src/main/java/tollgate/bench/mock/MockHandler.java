@@ -155,6 +155,12 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 next = 1;
             }
             while (next <= o.chunks()) {
+                if (o.cutAfter() > 0 && next > o.cutAfter()) {
+                    // an upstream that fails mid-stream: what was sent is sent, then the connection goes
+                    ctx.flush();
+                    ctx.close();
+                    return;
+                }
                 long due = firstNanos + next * delayNanos;
                 long wait = due - System.nanoTime();
                 if (wait > 0) {
