@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import java.nio.ByteBuffer;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.ResponseMeter;
 
@@ -19,13 +18,7 @@ class ResponseMeterFuzzTest {
 
     static ResponseMeter meter(Endpoint e, boolean stream, byte[] body, int[] cuts) {
         ResponseMeter m = ResponseMeter.create(e, 200, stream ? "text/event-stream" : "application/json", false);
-        int from = 0;
-        for (int cut : cuts) {
-            int to = Math.max(from, Math.min(body.length, cut));
-            m.onBytes(ByteBuffer.wrap(body, from, to - from));
-            from = to;
-        }
-        m.onBytes(ByteBuffer.wrap(body, from, body.length - from));
+        Cuts.feed(body, cuts, m::onBytes);
         m.onEnd();
         return m;
     }
@@ -34,11 +27,7 @@ class ResponseMeterFuzzTest {
     void anyAnswerCutAnywhereMetersTheSameAsWhole(FuzzedDataProvider in) {
         Endpoint e = ENDPOINTS[in.consumeInt(0, ENDPOINTS.length - 1)];
         boolean stream = in.consumeBoolean();
-        int[] cuts = new int[in.consumeInt(0, 6)];
-        for (int i = 0; i < cuts.length; i++) {
-            cuts[i] = in.consumeInt(0, 1 << 14);
-        }
-        java.util.Arrays.sort(cuts);
+        int[] cuts = Cuts.draw(in, 6, 1 << 14);
         byte[] body = in.consumeRemainingAsBytes();
         ResponseMeter whole = meter(e, stream, body, new int[0]);
         ResponseMeter cut = meter(e, stream, body, cuts);

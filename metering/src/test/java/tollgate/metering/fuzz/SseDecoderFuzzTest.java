@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import tollgate.metering.sse.SseDecoder;
@@ -19,13 +18,7 @@ class SseDecoderFuzzTest {
     static List<Event> decode(byte[] body, int[] cuts, int maxEventBytes) {
         List<Event> out = new ArrayList<>();
         SseDecoder d = new SseDecoder((name, data, start, end) -> out.add(new Event(name, data, start, end)), maxEventBytes);
-        int from = 0;
-        for (int cut : cuts) {
-            int to = Math.max(from, Math.min(body.length, cut));
-            d.feed(ByteBuffer.wrap(body, from, to - from));
-            from = to;
-        }
-        d.feed(ByteBuffer.wrap(body, from, body.length - from));
+        Cuts.feed(body, cuts, d::feed);
         d.end();
         return out;
     }
@@ -33,11 +26,7 @@ class SseDecoderFuzzTest {
     @FuzzTest(maxDuration = "20s")
     void anyCutDecodesTheSameEventsAsTheWhole(FuzzedDataProvider in) {
         int maxEventBytes = in.consumeInt(64, 1 << 16);
-        int[] cuts = new int[in.consumeInt(0, 8)];
-        for (int i = 0; i < cuts.length; i++) {
-            cuts[i] = in.consumeInt(0, 1 << 16);
-        }
-        java.util.Arrays.sort(cuts);
+        int[] cuts = Cuts.draw(in, 8, 1 << 16);
         byte[] body = in.consumeRemainingAsBytes();
         assertThat(decode(body, cuts, maxEventBytes)).isEqualTo(decode(body, new int[0], maxEventBytes));
     }
