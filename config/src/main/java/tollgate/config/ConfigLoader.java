@@ -127,6 +127,7 @@ public final class ConfigLoader {
 
         ConfigNode pr = top.child("pricing");
         Path pricingFile = pr.value("file", s -> resolveExisting(baseDir, s));
+        PricingSync sync = pricingSync(pr, errors);
         pr.rejectUnknown();
 
         ConfigNode m = top.child("metrics");
@@ -156,7 +157,7 @@ public final class ConfigLoader {
             try {
                 return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, grace,
                         inject == null || inject, log, pricingFile, metrics, budgets,
-                        keysRequired != null && keysRequired, keys, webhook, admin, source);
+                        keysRequired != null && keysRequired, keys, webhook, admin, source, sync);
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }
@@ -226,6 +227,30 @@ public final class ConfigLoader {
         UnpricedPolicy unpriced = unpriced(b);
         b.rejectUnknown();
         return new BudgetsConfig(mode, zone, redis, policy, defaults == null ? List.of() : defaults, unpriced);
+    }
+
+    /** {@code pricing.sync: {url, format, every}}, or null when absent. */
+    private static @Nullable PricingSync pricingSync(ConfigNode pr, List<String> errors) {
+        if (pr.raw("sync") == null) {
+            return null;
+        }
+        ConfigNode sy = pr.child("sync");
+        String url = sy.string("url");
+        String format = sy.string("format");
+        Duration every = sy.value("every", Durations::parse, PricingSync.DEFAULT_EVERY);
+        sy.rejectUnknown();
+        if (url == null || format == null) {
+            errors.add("pricing.sync: url and format are required (format: litellm or genai-prices)");
+            return null;
+        }
+        try {
+            return new PricingSync(new URI(url), format, every);
+        } catch (URISyntaxException e) {
+            errors.add("pricing.sync.url: '" + url + "' (expected: an http or https URL)");
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+        }
+        return null;
     }
 
     /** {@code budgets.unpriced}: {@code deny} (default), {@code allow}, or {@code {price_as: MODEL}}. */

@@ -36,11 +36,21 @@ public record TollgateConfig(
         List<KeyConfig> keys,
         @Nullable URI alertWebhookUrl,
         @Nullable String adminToken,
-        @Nullable Path source) {
+        @Nullable Path source,
+        @Nullable PricingSync pricingSync) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
     public static final URI DEFAULT_UPSTREAM = URI.create("https://api.openai.com");
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    public TollgateConfig(HostPort listen, URI upstream, @Nullable Path caFile, Timeouts timeouts, Limits limits,
+                          ServerConfig server, Duration shutdownGrace, boolean injectStreamUsage, LogConfig log,
+                          @Nullable Path pricingFile, MetricsConfig metrics, BudgetsConfig budgets, boolean keysRequired,
+                          List<KeyConfig> keys, @Nullable URI alertWebhookUrl, @Nullable String adminToken,
+                          @Nullable Path source) {
+        this(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log, pricingFile,
+                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, null);
+    }
 
     public TollgateConfig {
         keys = List.copyOf(keys);

@@ -32,6 +32,8 @@ import tollgate.metering.log.UsageLogWriter;
 import tollgate.metering.metrics.TollgateMetrics;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
+import tollgate.metering.pricing.CatalogImport;
+import tollgate.metering.pricing.CatalogSync;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -79,6 +81,9 @@ public final class TollgateApp implements AutoCloseable {
     private final @Nullable ScheduledExecutorService retention;
     private final TollgateServer server;
     private volatile boolean stopped;
+    private final @Nullable CatalogSync catalogSync;
+    /** The last catalog pricing.sync applied; read and replaced under this object's lock. */
+    private CatalogImport.@Nullable Result catalog;
 
     private TollgateApp(TollgateConfig config, @Nullable ConfigSource source, Map<String, String> env, Clock clock)
             throws IOException, InterruptedException {
@@ -87,8 +92,12 @@ public final class TollgateApp implements AutoCloseable {
         this.env = env;
         this.clock = clock;
         PricingTable pricing;
+        // pricing.sync: the last good catalog applies from the start (a restart needs no network), under pricing.file
+        this.catalogSync = config.pricingSync() == null ? null : new CatalogSync(config.pricingSync(), config.log().dir(),
+                clock, this::applyCatalog, this::pricingSyncFailed);
+        this.catalog = catalogSync == null ? null : catalogSync.cached();
         try {
-            pricing = PricingTable.load(config.pricingFile());
+            pricing = PricingTable.load(catalog, config.pricingFile());
         } catch (PricingException e) {
             throw new IOException("pricing.file: " + String.join("; ", e.errors()), e);
         }
@@ -159,6 +168,9 @@ public final class TollgateApp implements AutoCloseable {
                     }
                 })
                 : null;
+        if (catalogSync != null) {
+            catalogSync.start();
+        }
     }
 
     /** Hourly log retention on a thread of its own, off the request path; null when the config asks for none. */
@@ -224,7 +236,7 @@ public final class TollgateApp implements AutoCloseable {
         PricingTable pricing;
         try {
             next = source.load();
-            pricing = PricingTable.load(next.pricingFile());
+            pricing = PricingTable.load(catalog, next.pricingFile());
         } catch (ConfigException e) {
             return e.errors();
         } catch (PricingException e) {
@@ -336,7 +348,27 @@ public final class TollgateApp implements AutoCloseable {
         log.info("tollgate stopped");
     }
 
+    private void pricingSyncFailed() {
+        metrics.pricingSyncFailure();
+    }
+
+    /** A catalog pricing.sync fetched and checked: the table in effect becomes built-in + catalog + pricing.file. */
+    private synchronized void applyCatalog(CatalogImport.Result fetched) {
+        MeteringState s = state.get();
+        try {
+            PricingTable pricing = PricingTable.load(fetched, s.config().pricingFile());
+            catalog = fetched;
+            state.set(MeteringState.of(s.config(), pricing, env));
+        } catch (PricingException e) {
+            pricingSyncFailed();
+            log.warn("pricing.sync: not applied, the pricing file no longer loads: {}", String.join("; ", e.errors()));
+        }
+    }
+
     private void closeMetering() {
+        if (catalogSync != null) {
+            catalogSync.close();
+        }
         if (watcher != null) {
             watcher.close();
         }

@@ -59,6 +59,7 @@ public final class TollgateMetrics {
     private final Counter heldBackOverflows;
     private final Counter usageInvalid;
     private final Counter unreadableEncodings;
+    private final Counter pricingSyncFailures;
     private final Counter budgetStoreFailures;
     private final UsageLogCounters usageLogCounters;
 
@@ -80,6 +81,9 @@ public final class TollgateMetrics {
                 .register(registry);
         this.unreadableEncodings = Counter.builder("tollgate.unreadable.encodings")
                 .description("Answers in a content coding tollgate cannot read (recorded as estimated, unreadable_encoding)")
+                .register(registry);
+        this.pricingSyncFailures = Counter.builder("tollgate.pricing.sync.failures")
+                .description("pricing.sync fetches or catalogs that were not applied (the prices in effect stayed)")
                 .register(registry);
         this.budgetStoreFailures = Counter.builder("tollgate.budget.store.failures")
                 .description("Budget store operations that failed (on_store_failure applied)").register(registry);
@@ -212,6 +216,10 @@ public final class TollgateMetrics {
 
     public void unreadableEncoding() {
         unreadableEncodings.increment();
+    }
+
+    public void pricingSyncFailure() {
+        pricingSyncFailures.increment();
     }
 
     public void budgetStoreFailure() {

@@ -74,7 +74,28 @@ public final class PricingTable {
      * @throws PricingException listing every problem of the file, each naming the file, key path and value
      */
     public static PricingTable load(@Nullable Path overrideFile) throws PricingException {
+        return load(null, overrideFile);
+    }
+
+    /**
+     * {@link #load(Path)} over the built-in table with a synced catalog's models laid on it first
+     * ({@code pricing.sync}): the built-in table, then the catalog, then the pricing file, each later entry replacing
+     * an earlier one of the same name, so {@code pricing.file} still wins.
+     *
+     * @param catalog the models a catalog import gave ({@link CatalogImport#read}), or null
+     */
+    public static PricingTable load(CatalogImport.@Nullable Result catalog, @Nullable Path overrideFile)
+            throws PricingException {
         PricingTable base = builtIn();
+        if (catalog != null && !catalog.models().isEmpty()) {
+            SortedMap<String, ModelPrice> models = new TreeMap<>(base.models);
+            SortedMap<String, String> aliases = new TreeMap<>(base.aliases);
+            for (Map.Entry<String, ModelPrice> e : catalog.models().entrySet()) {
+                models.put(e.getKey(), e.getValue());
+                aliases.remove(e.getKey());
+            }
+            base = new PricingTable(models, aliases, base.date, base.source + " + pricing.sync catalog", null);
+        }
         if (overrideFile == null) {
             return base;
         }
