@@ -16,13 +16,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,34 +92,10 @@ class RedisBudgetStoreTest {
     void twoLedgersOnOneRedisShareOneBudget() throws Exception {
         BudgetLedger a = ledger(connectedStore(), BudgetMode.RESERVE, StoreFailurePolicy.DENY);
         BudgetLedger b = ledger(connectedStore(), BudgetMode.RESERVE, StoreFailurePolicy.DENY);
-        AtomicInteger allowed = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(16);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<CompletableFuture<Void>> calls = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                BudgetLedger ledger = i % 2 == 0 ? a : b;
-                calls.add(CompletableFuture.runAsync(() -> {
-                    try {
-                        start.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    BudgetDecision d = await(ledger.reserve("k", oneDollar, usd("0.10"), 0));
-                    if (d.allowed()) {
-                        allowed.incrementAndGet();
-                        await(ledger.settle(d.reservation(), usd("0.10"), 0));
-                    }
-                }, pool));
-            }
-            start.countDown();
-            await(CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)));
-        } finally {
-            pool.shutdownNow();
-        }
+        KeyBudget budget = KeyBudget.of(oneDollar);
+        int allowed = ScopedBudgetsTest.race(50, i -> CallBudgets.ofKey("k", budget), i -> i % 2 == 0 ? a : b);
 
-        assertThat(allowed.get()).isEqualTo(10);
+        assertThat(allowed).isEqualTo(10);
         assertThat(await(a.states("k", KeyBudget.of(oneDollar))).get(0).spentUsd()).isEqualByComparingTo("1.00");
         assertThat(await(b.states("k", KeyBudget.of(oneDollar))).get(0).reservedUsd()).isEqualByComparingTo("0");
         assertThat(events.storeFailures).isEmpty();
@@ -187,12 +158,10 @@ class RedisBudgetStoreTest {
         BudgetScopes scopes = new BudgetScopes(ScopedBudgetsTest.scoped(List.of(usdLimit(BudgetWindow.DAILY, "100")),
                 ScopedBudgetsTest.monthly("1.30"), java.util.Map.of(), java.util.Map.of()));
         KeyBudget key = KeyBudget.of(List.of(usdLimit(BudgetWindow.DAILY, "100")));
-        AtomicInteger allowed = new AtomicInteger();
+        int allowed = ScopedBudgetsTest.race(40, i -> scopes.of("key-" + (i % 5), key, "u 123", java.util.Map.of(),
+                null), i -> i % 2 == 0 ? a : b);
 
-        ScopedBudgetsTest.race(40, i -> scopes.of("key-" + (i % 5), key, "u 123", java.util.Map.of(), null),
-                i -> i % 2 == 0 ? a : b, allowed, Executors.newFixedThreadPool(16));
-
-        assertThat(allowed.get()).isEqualTo(13);
+        assertThat(allowed).isEqualTo(13);
         KeyBudget user = KeyBudget.of(List.of(usdLimit(BudgetWindow.MONTHLY, "1.30")));
         WindowState u = await(b.states(BudgetScope.user("u 123").account(), user)).get(0);
         assertThat(u.spentUsd()).isEqualByComparingTo("1.30");

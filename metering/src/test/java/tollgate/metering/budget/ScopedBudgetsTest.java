@@ -7,14 +7,11 @@ import static tollgate.metering.budget.LedgerFixtures.usd;
 import static tollgate.metering.budget.LedgerFixtures.usdLimit;
 
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import tollgate.config.BudgetLimit;
 import tollgate.config.BudgetMode;
@@ -44,11 +41,10 @@ class ScopedBudgetsTest {
     @Test
     void fortyCallsByFiveKeysOfOneUserWhoseBudgetAffordsThirteenPassThirteenTimes() throws Exception {
         BudgetScopes scopes = new BudgetScopes(scoped(List.of(), monthly("1.30"), Map.of(), Map.of()));
-        AtomicInteger allowed = new AtomicInteger();
-        race(40, i -> scopes.of("key-" + (i % 5), KeyBudget.of(List.of(usdLimit(BudgetWindow.DAILY, "100"))), "123",
-                Map.of(), "gpt-4o"), ledger, allowed);
+        int allowed = race(40, i -> scopes.of("key-" + (i % 5), KeyBudget.of(List.of(usdLimit(BudgetWindow.DAILY,
+                "100"))), "123", Map.of(), "gpt-4o"), i -> ledger);
 
-        assertThat(allowed.get()).isEqualTo(13);
+        assertThat(allowed).isEqualTo(13);
         KeyBudget user = KeyBudget.of(List.of(usdLimit(BudgetWindow.MONTHLY, "1.30")));
         WindowState s = await(ledger.states(BudgetScope.user("123").account(), user)).get(0);
         assertThat(s.spentUsd()).isEqualByComparingTo("1.30");
@@ -147,39 +143,11 @@ class ScopedBudgetsTest {
         assertThat(BudgetScope.key("storybot").account()).isEqualTo("storybot");
     }
 
-    interface Budgets {
-        CallBudgets of(int call);
-    }
-
-    static void race(int calls, Budgets budgets, BudgetLedger ledger, AtomicInteger allowed) {
-        race(calls, budgets, i -> ledger, allowed, Executors.newFixedThreadPool(16));
-    }
-
-    /** Each call reserves $0.10 and, if allowed, settles $0.10; all start together. */
-    static void race(int calls, Budgets budgets, java.util.function.IntFunction<BudgetLedger> ledgers,
-            AtomicInteger allowed, ExecutorService pool) {
+    /** Calls of $0.10 (worst case and cost) on {@code ledgers}, budgets per call; how many were allowed. */
+    static int race(int calls, IntFunction<CallBudgets> budgets, IntFunction<BudgetLedger> ledgers) {
+        ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<CompletableFuture<Void>> done = new ArrayList<>();
-            for (int i = 0; i < calls; i++) {
-                CallBudgets b = budgets.of(i);
-                BudgetLedger ledger = ledgers.apply(i);
-                done.add(CompletableFuture.runAsync(() -> {
-                    try {
-                        start.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    BudgetDecision d = await(ledger.reserve(b, usd("0.10"), 0));
-                    if (d.allowed()) {
-                        allowed.incrementAndGet();
-                        await(ledger.settle(d.reservation(), usd("0.10"), 0));
-                    }
-                }, pool));
-            }
-            start.countDown();
-            await(CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)));
+            return LedgerConcurrencyTest.race(calls, ledgers, budgets, usd("0.10"), usd("0.10"), pool).allowed.get();
         } finally {
             pool.shutdownNow();
         }
