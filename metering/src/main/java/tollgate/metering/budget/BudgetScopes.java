@@ -27,6 +27,7 @@ public final class BudgetScopes {
     private final Map<String, Members> tags;
     private final Map<String, KeyBudget> models;
     private final KeyBudget global;
+    private final boolean any;
 
     public BudgetScopes(BudgetsConfig config) {
         this.users = new Members(config.users());
@@ -38,6 +39,7 @@ public final class BudgetScopes {
         config.models().forEach((name, limits) -> m.put(name, KeyBudget.of(limits)));
         this.models = Map.copyOf(m);
         this.global = KeyBudget.of(config.global());
+        this.any = !users.isEmpty() || !tags.isEmpty() || !models.isEmpty() || !global.isEmpty();
     }
 
     /**
@@ -48,6 +50,10 @@ public final class BudgetScopes {
      */
     public CallBudgets of(String keyId, KeyBudget key, @Nullable String user, Map<String, String> callTags,
             @Nullable String pricedModel) {
+        if (!any) {
+            // no scope but keys configured: no look-ups, the key alone as before scopes
+            return key.isEmpty() ? CallBudgets.NONE : CallBudgets.ofKey(keyId, key);
+        }
         List<CallBudgets.Scoped> scopes = new ArrayList<>(2);
         if (!key.isEmpty()) {
             scopes.add(new CallBudgets.Scoped(BudgetScope.key(keyId), key));
@@ -67,7 +73,7 @@ public final class BudgetScopes {
 
     /** True when some scope other than keys is configured (the rebuild then reads users, tags and models too). */
     public boolean any() {
-        return !users.isEmpty() || !tags.isEmpty() || !models.isEmpty() || !global.isEmpty();
+        return any;
     }
 
     /** Whether the rebuild must keep the {@code user} of each line. */
