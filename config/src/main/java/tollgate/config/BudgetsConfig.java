@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -37,10 +38,10 @@ public record BudgetsConfig(
     public BudgetsConfig {
         defaults = List.copyOf(defaults);
         global = List.copyOf(global);
-        tags = java.util.Collections.unmodifiableMap(new TreeMap<>(tags));
+        tags = Collections.unmodifiableMap(new TreeMap<>(tags));
         TreeMap<String, List<BudgetLimit>> m = new TreeMap<>();
         models.forEach((name, limits) -> m.put(name, List.copyOf(limits)));
-        models = java.util.Collections.unmodifiableMap(m);
+        models = Collections.unmodifiableMap(m);
     }
 
     public BudgetsConfig(BudgetMode mode, ZoneId timezone, @Nullable URI redisUri, StoreFailurePolicy onStoreFailure,

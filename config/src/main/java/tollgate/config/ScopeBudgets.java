@@ -1,5 +1,6 @@
 package tollgate.config;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,7 +25,7 @@ public record ScopeBudgets(List<BudgetLimit> defaults, Map<String, List<BudgetLi
             }
             sorted.put(name, List.copyOf(limits));
         });
-        overrides = java.util.Collections.unmodifiableMap(sorted);
+        overrides = Collections.unmodifiableMap(sorted);
     }
 
     /** The limits of one member: its override, else the defaults. */

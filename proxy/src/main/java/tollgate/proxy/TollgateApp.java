@@ -1,6 +1,5 @@
 package tollgate.proxy;
 
-import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.log.ReservationJournal;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

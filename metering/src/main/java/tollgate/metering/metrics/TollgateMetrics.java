@@ -1,6 +1,7 @@
 package tollgate.metering.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -10,6 +11,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
@@ -138,8 +140,8 @@ public final class TollgateMetrics {
      * {@code tollgate_budget_evictions_total}: scope members (keys, users, tag values) whose in-process budget
      * counters were dropped to stay within the store's bound (SPEC 11: bounded), read at each scrape.
      */
-    public void budgetEvictions(java.util.function.LongSupplier evicted) {
-        io.micrometer.core.instrument.FunctionCounter.builder("tollgate.budget.evictions", evicted,
+    public void budgetEvictions(LongSupplier evicted) {
+        FunctionCounter.builder("tollgate.budget.evictions", evicted,
                         e -> e.getAsLong())
                 .description("Budget accounts dropped from the in-process store at its bound").register(registry);
     }

@@ -134,6 +134,17 @@ class ScopedBudgetsTest {
     }
 
     @Test
+    void theInProcessStoreKeepsABoundedNumberOfAccountsAndCountsWhatItDrops() {
+        LocalBudgetStore small = new LocalBudgetStore(100);
+        WindowSlot day = BudgetWindows.slot(BudgetWindow.DAILY, clock.instant(), ZoneOffset.UTC);
+        for (int i = 0; i < 10_000; i++) {
+            small.load(BudgetScope.user("u" + i).account(), day, usd("0.01"), 1);
+        }
+
+        assertThat(small.evicted()).isGreaterThanOrEqualTo(10_000 - 100);
+    }
+
+    @Test
     void emptyUsersAndTagValuesAreNoMemberAndStrangeOnesAreEscapedInTheAccount() {
         BudgetScopes scopes = new BudgetScopes(scoped(List.of(), monthly("1"), Map.of("team", monthly("1")),
                 Map.of()));

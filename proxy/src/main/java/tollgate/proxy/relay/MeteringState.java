@@ -3,10 +3,10 @@ package tollgate.proxy.relay;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetLimit;
 import tollgate.config.KeyConfig;
 import tollgate.config.TollgateConfig;
-import org.jspecify.annotations.Nullable;
 import tollgate.metering.budget.BudgetScopes;
 import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.budget.KeyBudget;
@@ -15,7 +15,7 @@ import tollgate.metering.key.KeyRegistry;
 import tollgate.metering.pricing.PricingTable;
 
 /**
- * Everything a call is metered against that a reload may replace (keys, budgets, prices), swapped as one
+ * Everything a call is metered against that a reload may replace (keys, budgets of every scope, prices), swapped as one
  * immutable value so a call sees one consistent version.
  */
 public record MeteringState(TollgateConfig config, KeyRegistry keys, PricingTable pricing, Map<String, KeyBudget> budgets,
