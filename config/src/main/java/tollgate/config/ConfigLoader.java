@@ -15,6 +15,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -174,7 +175,7 @@ public final class ConfigLoader {
         if (log.retainDays() == 0 || budgets.redisUri() != null) {
             return;
         }
-        List<BudgetLimit> all = new ArrayList<>(budgets.defaults());
+        List<BudgetLimit> all = new ArrayList<>(budgets.allLimits());
         keys.forEach(k -> {
             if (k.budgets() != null) {
                 all.addAll(k.budgets());
@@ -225,8 +226,42 @@ public final class ConfigLoader {
         StoreFailurePolicy policy = b.value("on_store_failure", s -> parseEnum(StoreFailurePolicy.class, s, "allow or deny"), StoreFailurePolicy.ALLOW);
         List<BudgetLimit> defaults = limits(b, "default");
         UnpricedPolicy unpriced = unpriced(b);
+        List<BudgetLimit> global = limits(b, "global");
+        ScopeBudgets users = scopeBudgets(b.child("users"));
+        Map<String, ScopeBudgets> tags = new LinkedHashMap<>();
+        ConfigNode t = b.child("tags");
+        for (String name : t.names()) {
+            if (!name.equals(name.toLowerCase(Locale.ROOT)) || name.isBlank()) {
+                t.error(name, "tag name '" + name + "' (expected: a lower-case tag name, as X-Tollgate-Tag-<name> is recorded)");
+            }
+            tags.put(name.toLowerCase(Locale.ROOT), scopeBudgets(t.child(name)));
+        }
+        ConfigNode m = b.child("models");
+        Map<String, List<BudgetLimit>> models = new LinkedHashMap<>();
+        for (String name : m.names()) {
+            List<BudgetLimit> limits = limits(m, name);
+            models.put(name, limits == null ? List.of() : limits);
+        }
         b.rejectUnknown();
-        return new BudgetsConfig(mode, zone, redis, policy, defaults == null ? List.of() : defaults, unpriced);
+        return new BudgetsConfig(mode, zone, redis, policy, defaults == null ? List.of() : defaults, unpriced,
+                global == null ? List.of() : global, users, tags, models);
+    }
+
+    /** {@code budgets.users} or one tag of {@code budgets.tags}: {@code default} and {@code overrides}. */
+    private static ScopeBudgets scopeBudgets(ConfigNode s) {
+        List<BudgetLimit> defaults = limits(s, "default");
+        ConfigNode o = s.child("overrides");
+        Map<String, List<BudgetLimit>> overrides = new LinkedHashMap<>();
+        for (String name : o.names()) {
+            if (name.isEmpty()) {
+                o.error(name, "an empty name (expected: a user id or tag value)");
+                continue;
+            }
+            List<BudgetLimit> limits = limits(o, name);
+            overrides.put(name, limits == null ? List.of() : limits);
+        }
+        s.rejectUnknown();
+        return new ScopeBudgets(defaults == null ? List.of() : defaults, overrides);
     }
 
     /** {@code pricing.sync: {url, format, every}}, or null when absent. */

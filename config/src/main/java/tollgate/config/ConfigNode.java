@@ -161,6 +161,15 @@ final class ConfigNode {
         return out;
     }
 
+    /** The keys of this mapping, in file order (empty when absent or not a mapping). */
+    List<String> names() {
+        List<String> out = new ArrayList<>();
+        if (node != null && node.isObject()) {
+            node.fieldNames().forEachRemaining(out::add);
+        }
+        return out;
+    }
+
     /** Reports every key of this mapping that no reader asked for. */
     void rejectUnknown() {
         if (node == null || !node.isObject()) {

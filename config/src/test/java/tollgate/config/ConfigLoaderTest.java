@@ -57,6 +57,46 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void budgetsOfEveryScopeParseAsSpec11ShowsThem() throws Exception {
+        TollgateConfig c = new ConfigLoader(Map.of()).load(file("""
+                budgets:
+                  global:
+                    - {window: daily, usd: 10}
+                  users:
+                    default: [{window: monthly, usd: 50}]
+                    overrides: {"123": [{window: monthly, usd: 200}]}
+                  tags:
+                    team: {default: [{window: monthly, usd: 500}], overrides: {search: [{window: monthly, usd: 2000}]}}
+                  models:
+                    gpt-4o: [{window: daily, usd: 100}]
+                """), CliOverrides.NONE);
+        BudgetsConfig b = c.budgets();
+        assertThat(b.global()).containsExactly(new BudgetLimit(BudgetWindow.DAILY, new BigDecimal("10"), null));
+        assertThat(b.users().of("7")).containsExactly(new BudgetLimit(BudgetWindow.MONTHLY, new BigDecimal("50"), null));
+        assertThat(b.users().of("123")).containsExactly(new BudgetLimit(BudgetWindow.MONTHLY, new BigDecimal("200"), null));
+        assertThat(b.tags().get("team").of("search"))
+                .containsExactly(new BudgetLimit(BudgetWindow.MONTHLY, new BigDecimal("2000"), null));
+        assertThat(b.models().get("gpt-4o")).containsExactly(new BudgetLimit(BudgetWindow.DAILY, new BigDecimal("100"), null));
+    }
+
+    @Test
+    void scopeErrorsNameTheSettingAndWhatIsExpected() throws Exception {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("""
+                budgets:
+                  teams: {}
+                  global: [{window: daily, usd: -1}]
+                  users: {default: [{window: fortnightly, usd: 1}], extra: 1}
+                  tags: {Team: {default: [{window: monthly, usd: 5}]}}
+                """), CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).contains(
+                        "budgets.teams: unknown key",
+                        "budgets.users.extra: unknown key")
+                        .anyMatch(m -> m.startsWith("budgets.global[0]") && m.contains("usd: -1 (expected: >= 0)"))
+                        .anyMatch(m -> m.startsWith("budgets.users.default[0].window"))
+                        .anyMatch(m -> m.startsWith("budgets.tags.Team: tag name 'Team' (expected: a lower-case")));
+    }
+
+    @Test
     void flagBeatsEnvBeatsFileBeatsDefault() throws Exception {
         Path f = file("listen: 127.0.0.1:7001\nupstream: http://file.example\nlog: {dir: /file/logs}\n");
         Map<String, String> env = Map.of("TOLLGATE_LISTEN", "127.0.0.1:7002", "TOLLGATE_UPSTREAM", "http://env.example/v1/");

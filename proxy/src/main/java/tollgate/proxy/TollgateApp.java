@@ -1,6 +1,5 @@
 package tollgate.proxy;
 
-import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.log.ReservationJournal;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +22,8 @@ import tollgate.metering.budget.BudgetAlert;
 import tollgate.metering.budget.BudgetAlertWebhook;
 import tollgate.metering.budget.BudgetEvents;
 import tollgate.metering.budget.BudgetLedger;
+import tollgate.metering.budget.BudgetScope;
+import tollgate.metering.budget.BudgetScopes;
 import tollgate.metering.budget.BudgetStore;
 import tollgate.metering.budget.LedgerRebuild;
 import tollgate.metering.budget.LocalBudgetStore;
@@ -122,6 +123,9 @@ public final class TollgateApp implements AutoCloseable {
                     + "(error {})", restarted.size(), ReservationJournal.RESTARTED);
         }
         this.store = openStore(config);
+        if (store instanceof LocalBudgetStore local) {
+            metrics.budgetEvictions(local::evicted);
+        }
         this.writer = UsageLogWriter.start(config.log(), metrics.usageLogCounters());
         this.aggregates = new UsageAggregates(UsageAggregates.Caps.of(config.metrics()), clock);
         // per-day aggregates answer /admin/usage without re-reading files (SPEC 10); built once, then fed live
@@ -133,7 +137,7 @@ public final class TollgateApp implements AutoCloseable {
         if (!(store instanceof LocalBudgetStore)) {
             // a shared store is not rebuilt from this replica's log: charge it what the journal recovered
             for (ReservationJournal.Hold h : restarted) {
-                ledger.get().record(h.key(), state.get().budgetOf(new KeyIdentity(h.key(), null, false)), h.usd(), h.tokens());
+                ledger.get().record(state.get().budgetsOf(h.key(), h.user(), h.tags(), h.pricedAs()), h.usd(), h.tokens());
             }
         }
         ServerConfig sc = config.server();
@@ -264,7 +268,8 @@ public final class TollgateApp implements AutoCloseable {
         }
         // spend survives a restart: the open windows are rebuilt from the usage log (SPEC 7)
         LedgerRebuild.Result r = new LedgerRebuild(config.log().dir(), config.budgets().timezone(), clock)
-                .loadInto(local, LedgerRebuild.windowsIn(config), LocalBudgetStore.DEFAULT_MAX_KEYS);
+                .loadInto(local, LedgerRebuild.windowsIn(config), LocalBudgetStore.DEFAULT_MAX_KEYS,
+                        new BudgetScopes(config.budgets()));
         if (r.records() > 0 || r.malformed() > 0) {
             log.info("budget ledger rebuilt from {} usage records in {} files ({} malformed lines skipped)",
                     r.records(), r.files(), r.malformed());
@@ -275,14 +280,16 @@ public final class TollgateApp implements AutoCloseable {
     private BudgetEvents budgetEvents() {
         return new BudgetEvents() {
             @Override
-            public void onRejection(String keyId, BudgetWindow window) {
-                metrics.budgetRejection(keyId, window.id());
+            public void onRejection(String keyId, BudgetScope scope, BudgetWindow window) {
+                metrics.budgetRejection(keyId, scope.kind().id(), window.id());
             }
 
             @Override
             public void onAlert(BudgetAlert alert) {
                 log.warn("{}", alert.describe());
-                metrics.budgetAlert(alert.keyId(), alert.window().id());
+                BudgetScope scope = alert.scope();
+                metrics.budgetAlert(scope.kind() == BudgetScope.Kind.KEY ? scope.name() : "", scope.kind().id(),
+                        alert.window().id());
             }
 
             @Override

@@ -21,7 +21,7 @@ final class AlertDetector {
     /**
      * @param after the window's counter after the charge of {@code usd} and {@code tokens}
      */
-    static List<BudgetAlert> crossed(String keyId, BudgetLimit limit, List<BigDecimal> fractions,
+    static List<BudgetAlert> crossed(BudgetScope scope, BudgetLimit limit, List<BigDecimal> fractions,
             WindowCounter after, BigDecimal usd, long tokens, Instant now) {
         if (fractions.isEmpty() || (usd.signum() == 0 && tokens == 0)) {
             return List.of();
@@ -35,7 +35,7 @@ final class AlertDetector {
             boolean wasBelow = below(spentBefore, tokensBefore, limit, f);
             boolean isBelow = below(spentAfter, tokensAfter, limit, f);
             if (wasBelow && !isBelow) {
-                out.add(new BudgetAlert(keyId, limit.window(), f, limit.usd(), Money.plain(spentAfter),
+                out.add(new BudgetAlert(scope, limit.window(), f, limit.usd(), Money.plain(spentAfter),
                         limit.tokens(), tokensAfter, after.slot().end(), now));
             }
         }

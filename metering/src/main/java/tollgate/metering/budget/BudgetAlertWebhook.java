@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * logged and dropped. {@link #offer} never blocks and never sends on the caller's thread.
  *
  * <pre>
- * {"key":"storybot","window":"daily","fraction":0.8,"limit_usd":5,"spent_usd":4.02,
+ * {"key":"storybot","scope":"key","name":"storybot","window":"daily","fraction":0.8,"limit_usd":5,"spent_usd":4.02,
  *  "resets_at":"2026-11-23T00:00:00Z","ts":"2026-11-22T17:03:11.520Z"}
  * </pre>
- * ({@code limit_tokens} and {@code spent_tokens} are added for windows with a token limit.)
+ * ({@code limit_tokens} and {@code spent_tokens} are added for windows with a token limit; {@code key} is there
+ * for a key's alert only, {@code name} for every scope but {@code global}: SPEC 11.)
  */
 public final class BudgetAlertWebhook implements AutoCloseable {
 
@@ -138,7 +139,13 @@ public final class BudgetAlertWebhook implements AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("key", alert.keyId());
+            if (alert.scope().kind() == BudgetScope.Kind.KEY) {
+                g.writeStringField("key", alert.keyId());
+            }
+            g.writeStringField("scope", alert.scope().kind().id());
+            if (alert.scope().kind() != BudgetScope.Kind.GLOBAL) {
+                g.writeStringField("name", alert.scope().name());
+            }
             g.writeStringField("window", alert.window().id());
             g.writeFieldName("fraction");
             g.writeNumber(Money.plain(alert.fraction()).toPlainString());

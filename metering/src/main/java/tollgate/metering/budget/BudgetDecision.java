@@ -20,7 +20,8 @@ public final class BudgetDecision {
     static final long STORE_RETRY_SECONDS = 5;
 
     private final @Nullable Reservation reservation;
-    private final List<WindowState> windows;
+    private final List<ScopeWindow> windows;
+    private final @Nullable ScopeWindow focusScope;
     private final @Nullable WindowState focus;
     private final @Nullable String unavailableStore;
     private final boolean degraded;
@@ -28,12 +29,13 @@ public final class BudgetDecision {
     private final long worstCaseTokens;
     private final boolean hold;
 
-    private BudgetDecision(@Nullable Reservation reservation, List<WindowState> windows, @Nullable WindowState focus,
+    private BudgetDecision(@Nullable Reservation reservation, List<ScopeWindow> windows, @Nullable ScopeWindow focus,
             @Nullable String unavailableStore, boolean degraded, BigDecimal worstCaseUsd, long worstCaseTokens,
             boolean hold) {
         this.reservation = reservation;
         this.windows = List.copyOf(windows);
-        this.focus = focus;
+        this.focusScope = focus;
+        this.focus = focus == null ? null : focus.state();
         this.unavailableStore = unavailableStore;
         this.degraded = degraded;
         this.worstCaseUsd = worstCaseUsd;
@@ -41,19 +43,24 @@ public final class BudgetDecision {
         this.hold = hold;
     }
 
-    static BudgetDecision allowed(Reservation reservation, List<WindowState> windows, boolean degraded) {
-        WindowState tightest = windows.stream().filter(w -> w.remainingUsd() != null)
-                .min(Comparator.comparing(WindowState::remainingUsd)).orElse(null);
+    /** @param windows as counted before this call's hold: what the caller had when it asked */
+    static BudgetDecision allowed(Reservation reservation, List<ScopeWindow> windows, boolean degraded) {
+        ScopeWindow tightest = windows.stream().filter(w -> w.state().remainingUsd() != null)
+                .min(Comparator.comparing(w -> w.state().remainingUsd())).orElse(null);
         return new BudgetDecision(reservation, windows, tightest, null, degraded, reservation.worstCaseUsd(),
                 reservation.worstCaseTokens(), reservation.held());
     }
 
-    /** Refused by a limit: of the windows that refuse, the one a wait cannot cure, else the one that resets last. */
-    static BudgetDecision refused(List<WindowState> windows, BigDecimal worstCaseUsd, long worstCaseTokens,
+    /**
+     * Refused by a limit: of the windows (of any scope) that refuse, the one a wait cannot cure, else the one that
+     * resets last.
+     */
+    static BudgetDecision refused(List<ScopeWindow> windows, BigDecimal worstCaseUsd, long worstCaseTokens,
             boolean hold) {
-        WindowState blocking = windows.stream().filter(w -> !w.admits(worstCaseUsd, worstCaseTokens, hold))
-                .max(Comparator.<WindowState, Boolean>comparing(w -> hold && w.neverFits(worstCaseUsd, worstCaseTokens))
-                        .thenComparing(w -> w.resetsAt() == null ? Instant.MAX : w.resetsAt()))
+        ScopeWindow blocking = windows.stream().filter(w -> !w.state().admits(worstCaseUsd, worstCaseTokens, hold))
+                .max(Comparator.<ScopeWindow, Boolean>comparing(
+                                w -> hold && w.state().neverFits(worstCaseUsd, worstCaseTokens))
+                        .thenComparing(w -> w.state().resetsAt() == null ? Instant.MAX : w.state().resetsAt()))
                 .orElseThrow(() -> new IllegalArgumentException("windows: none refuses the call (expected: one)"));
         return new BudgetDecision(null, windows, blocking, null, false, worstCaseUsd, worstCaseTokens, hold);
     }
@@ -71,9 +78,17 @@ public final class BudgetDecision {
         return reservation;
     }
 
-    /** Every window of the key as the store counted it for this decision (empty when the store failed). */
-    public List<WindowState> windows() {
+    /**
+     * Every window of every scope as the store counted it for this decision (empty when the store failed); for an
+     * allowed call, without its own hold.
+     */
+    public List<ScopeWindow> windows() {
         return windows;
+    }
+
+    /** The scope of {@link #tightest()}: the one that refused, or for an allowed call the one with least USD left. */
+    public @Nullable BudgetScope scope() {
+        return focusScope == null ? null : focusScope.scope();
     }
 
     /** The refusing window, or for an allowed call the one with the least USD left; null if none applies. */
@@ -97,7 +112,7 @@ public final class BudgetDecision {
         return focus == null ? null : focus.reservedUsd();
     }
 
-    /** USD left in {@link #tightest()} (after this call's reservation when allowed); null without a USD limit. */
+    /** USD left in {@link #tightest()} (before this call's reservation when allowed); null without a USD limit. */
     public @Nullable BigDecimal remainingUsd() {
         BigDecimal r = focus == null ? null : focus.remainingUsd();
         return r == null ? null : Money.plain(r);
@@ -144,14 +159,18 @@ public final class BudgetDecision {
         return Math.max(1, seconds);
     }
 
-    /** The error message of the 429 body: names the key id, the window, the limit and the reset time. */
+    /**
+     * The error message of the 429 body: names the scope that refused (the key id for a store failure), the window,
+     * the limit and the reset time.
+     */
     public String message(String keyId) {
         return RefusalMessage.of(this, keyId, worstCaseUsd, worstCaseTokens, hold, unavailableStore);
     }
 
     @Override
     public String toString() {
-        return "BudgetDecision[" + (allowed() ? "allowed" : "refused") + ", window=" + window() + ", remaining="
+        return "BudgetDecision[" + (allowed() ? "allowed" : "refused") + ", scope=" + (focusScope == null ? null
+                : focusScope.scope().kind().id()) + ", window=" + window() + ", remaining="
                 + remainingUsd() + (unavailableStore != null ? ", store unavailable" : "")
                 + (degraded ? ", degraded" : "") + "]";
     }

@@ -13,11 +13,11 @@ public interface BudgetEvents {
     BudgetEvents NONE = new BudgetEvents() {
     };
 
-    /** A call was refused because of this window's limit. */
-    default void onRejection(String keyId, BudgetWindow window) {
+    /** A call of key {@code keyId} was refused because of this window's limit of this scope. */
+    default void onRejection(String keyId, BudgetScope scope, BudgetWindow window) {
     }
 
-    /** A window's spend crossed one of the key's alert fractions; once per window instance and fraction. */
+    /** A window's spend crossed one of the scope's alert fractions; once per window instance and fraction. */
     default void onAlert(BudgetAlert alert) {
     }
 

@@ -17,14 +17,15 @@ import tollgate.config.BudgetsConfig;
 import tollgate.config.StoreFailurePolicy;
 
 /**
- * Enforces per-key budgets (SPEC 7): reserves a call's worst case before it is forwarded, settles it to the real
- * cost when it ends, and raises alerts as spend crosses the key's fractions. Every method returns at once with a
+ * Enforces budgets of every scope (SPEC 7, 11: key, user, tag value, model, global): reserves a call's worst case
+ * in all the scopes it must fit before it is forwarded, settles it to the real cost when it ends, and raises
+ * alerts as spend crosses each scope's fractions. Every method returns at once with a
  * future (complete already for the local store), so it may be called from an event loop; limits come with each
  * call, so a config reload loses nothing.
  *
  * <pre>
- * reserve(key, budget, worst) ──allowed──▶ forward ──▶ settle(reservation, cost) | release(reservation)
- *                             └─refused──▶ 429 budget_exceeded (message, Retry-After, x-tollgate-budget-*)
+ * reserve(budgets, worst) ──allowed──▶ forward ──▶ settle(reservation, cost) | release(reservation)
+ *                          └─refused──▶ 429 budget_exceeded (scope, message, Retry-After, x-tollgate-budget-*)
  * </pre>
  *
  * <p>Futures complete on the thread that completed the store's operation: the caller's for the local store, a
@@ -84,57 +85,68 @@ public final class BudgetLedger {
         return reserve(keyId, KeyBudget.of(limits), worstCaseUsd, worstCaseTokens);
     }
 
-    /**
-     * Decides whether a call may go ahead. Mode {@code reserve}: refused if spent + reserved + the worst case would
-     * pass any window's USD or token limit, else the worst case is reserved in every window at once. Mode
-     * {@code after}: refused once spent has reached a limit; nothing is reserved.
-     */
+    /** {@link #reserve(CallBudgets, BigDecimal, long)} of a key's budget alone. */
     public CompletableFuture<BudgetDecision> reserve(String keyId, KeyBudget budget, BigDecimal worstCaseUsd,
+            long worstCaseTokens) {
+        return reserve(CallBudgets.ofKey(keyId, budget), worstCaseUsd, worstCaseTokens);
+    }
+
+    /**
+     * Decides whether a call may go ahead under every scope's budget at once (SPEC 11). Mode {@code reserve}:
+     * refused if spent + reserved + the worst case would pass any window's USD or token limit of any scope, else
+     * the worst case is reserved in every window of every scope, in one store operation. Mode {@code after}:
+     * refused once spent has reached a limit; nothing is reserved.
+     */
+    public CompletableFuture<BudgetDecision> reserve(CallBudgets budgets, BigDecimal worstCaseUsd,
             long worstCaseTokens) {
         boolean hold = settings.mode() == BudgetMode.RESERVE;
         String id = shared.nextId();
-        if (budget.isEmpty()) {
-            Reservation free = new Reservation(id, keyId, budget, worstCaseUsd, worstCaseTokens, false);
+        if (budgets.isEmpty()) {
+            Reservation free = new Reservation(id, budgets, worstCaseUsd, worstCaseTokens, false);
             return CompletableFuture.completedFuture(BudgetDecision.allowed(free, List.of(), false));
         }
-        memory.seen(keyId, budget);
+        seen(budgets);
         Instant now = settings.clock().instant();
-        List<BudgetStore.SlotLimit> slots = new ArrayList<>(budget.limits().size());
-        for (BudgetLimit limit : budget.limits()) {
-            slots.add(new BudgetStore.SlotLimit(settings.slot(limit.window(), now), limit));
+        List<BudgetStore.SlotLimit> slots = new ArrayList<>();
+        for (CallBudgets.Scoped s : budgets.scopes()) {
+            for (BudgetLimit limit : s.budget().limits()) {
+                slots.add(new BudgetStore.SlotLimit(s.scope().account(), settings.slot(limit.window(), now), limit));
+            }
         }
-        BudgetStore.ReserveCall call = new BudgetStore.ReserveCall(keyId, slots, worstCaseUsd, worstCaseTokens, hold,
-                id, now, now.plus(settings.holdTtl()));
+        BudgetStore.ReserveCall call = new BudgetStore.ReserveCall(budgets.anchor(), slots, worstCaseUsd,
+                worstCaseTokens, hold, id, now, now.plus(settings.holdTtl()));
         return store.reserve(call).handle((reply, failure) -> {
             if (failure != null) {
-                return onReserveFailure(keyId, budget, id, worstCaseUsd, worstCaseTokens, failure);
+                return onReserveFailure(budgets, id, worstCaseUsd, worstCaseTokens, failure);
             }
-            List<WindowState> states = states(keyId, budget, reply.counters());
+            List<ScopeWindow> states = states(budgets, reply.counters());
             if (reply.granted()) {
-                Reservation r = new Reservation(id, keyId, budget, worstCaseUsd, worstCaseTokens, hold);
-                return BudgetDecision.allowed(r, states, false);
+                Reservation r = new Reservation(id, budgets, worstCaseUsd, worstCaseTokens, hold);
+                // what the caller had when it asked: the counters without this call's own hold
+                return BudgetDecision.allowed(r, hold ? withoutHold(states, worstCaseUsd, worstCaseTokens) : states,
+                        false);
             }
             BudgetDecision refused = BudgetDecision.refused(states, worstCaseUsd, worstCaseTokens, hold);
             BudgetWindow window = refused.window();
-            if (window != null) {
-                notify(() -> events.onRejection(keyId, window));
+            BudgetScope scope = refused.scope();
+            if (window != null && scope != null) {
+                notify(() -> events.onRejection(budgets.keyId(), scope, window));
             }
             return refused;
         });
     }
 
     /**
-     * Ends an allowed call with its real cost: drops its hold and charges the cost in each of its windows (in the
-     * window instance current now). Store failures are logged and reported, and the future still completes
-     * normally: there is nothing left for the caller to do.
+     * Ends an allowed call with its real cost: drops its hold and charges the cost in each window of each of its
+     * scopes (in the window instance current now). Store failures are logged and reported, and the future still
+     * completes normally: there is nothing left for the caller to do.
      */
     public CompletableFuture<Void> settle(Reservation reservation, BigDecimal actualUsd, long actualTokens) {
         if (!reservation.end()) {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "reservation: " + reservation.id() + " already settled or released (expected: end it once)"));
         }
-        return charge(reservation.keyId(), reservation.budget(), reservation.held() ? reservation.id() : null,
-                actualUsd, actualTokens);
+        return charge(reservation.budgets(), reservation.held() ? reservation.id() : null, actualUsd, actualTokens);
     }
 
     /** Ends an allowed call that cost nothing (failed before the upstream billed it): drops its hold. */
@@ -146,8 +158,8 @@ public final class BudgetLedger {
         if (!reservation.held()) {
             return CompletableFuture.completedFuture(null);
         }
-        BudgetStore.SettleCall call = new BudgetStore.SettleCall(reservation.keyId(), reservation.id(), List.of(),
-                BigDecimal.ZERO, 0, settings.clock().instant());
+        BudgetStore.SettleCall call = new BudgetStore.SettleCall(reservation.budgets().anchor(), reservation.id(),
+                List.of(), BigDecimal.ZERO, 0, settings.clock().instant());
         return store.settle(call).handle((counters, failure) -> {
             if (failure != null) {
                 reportFailure("release", failure);
@@ -163,7 +175,12 @@ public final class BudgetLedger {
 
     /** Charges a cost with no reservation, e.g. a call that was not checked first. */
     public CompletableFuture<Void> record(String keyId, KeyBudget budget, BigDecimal usd, long tokens) {
-        return charge(keyId, budget, null, usd, tokens);
+        return record(CallBudgets.ofKey(keyId, budget), usd, tokens);
+    }
+
+    /** Charges a cost with no reservation to every scope of {@code budgets} (mode {@code after}, a recovered hold). */
+    public CompletableFuture<Void> record(CallBudgets budgets, BigDecimal usd, long tokens) {
+        return charge(budgets, null, usd, tokens);
     }
 
     /** Rows of {@code GET /admin/budgets} for every key the ledger has seen (bounded), in key then window order. */
@@ -186,7 +203,13 @@ public final class BudgetLedger {
         for (BudgetLimit limit : budget.limits()) {
             slots.add(settings.slot(limit.window(), now));
         }
-        return store.read(keyId, slots, now).thenApply(counters -> states(keyId, budget, counters));
+        return store.read(keyId, slots, now).thenApply(counters -> {
+            List<WindowState> out = new ArrayList<>(counters.size());
+            for (ScopeWindow w : states(CallBudgets.ofKey(keyId, budget), counters)) {
+                out.add(w.state());
+            }
+            return out;
+        });
     }
 
     /**
@@ -199,31 +222,36 @@ public final class BudgetLedger {
         return s == null || !s.slot().endedBy(now) ? s : s.rolledOver(now, settings.zone());
     }
 
-    private CompletableFuture<Void> charge(String keyId, KeyBudget budget, @Nullable String holdId, BigDecimal usd,
+    private CompletableFuture<Void> charge(CallBudgets budgets, @Nullable String holdId, BigDecimal usd,
             long tokens) {
-        if (budget.isEmpty()) {
+        if (budgets.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        memory.seen(keyId, budget);
+        seen(budgets);
         Instant now = settings.clock().instant();
-        List<WindowSlot> slots = new ArrayList<>(budget.limits().size());
-        for (BudgetLimit limit : budget.limits()) {
-            slots.add(settings.slot(limit.window(), now));
+        List<BudgetStore.AccountSlot> slots = new ArrayList<>();
+        for (CallBudgets.Scoped s : budgets.scopes()) {
+            for (BudgetLimit limit : s.budget().limits()) {
+                slots.add(new BudgetStore.AccountSlot(s.scope().account(), settings.slot(limit.window(), now)));
+            }
         }
-        BudgetStore.SettleCall call = new BudgetStore.SettleCall(keyId, holdId, slots, usd, tokens, now);
+        BudgetStore.SettleCall call = new BudgetStore.SettleCall(budgets.anchor(), holdId, slots, usd, tokens, now);
         return store.settle(call).handle((counters, failure) -> {
             if (failure != null) {
                 reportFailure("settle", failure);
                 return null;
             }
-            states(keyId, budget, counters);
-            for (int i = 0; i < counters.size(); i++) {
-                for (BudgetAlert alert : AlertDetector.crossed(keyId, budget.limits().get(i), budget.alerts(),
-                        counters.get(i), usd, tokens, now)) {
-                    notify(() -> events.onAlert(alert));
-                    BudgetAlertWebhook webhook = shared.webhook();
-                    if (webhook != null) {
-                        webhook.offer(alert);
+            states(budgets, counters);
+            int i = 0;
+            for (CallBudgets.Scoped s : budgets.scopes()) {
+                for (BudgetLimit limit : s.budget().limits()) {
+                    for (BudgetAlert alert : AlertDetector.crossed(s.scope(), limit, s.budget().alerts(),
+                            counters.get(i++), usd, tokens, now)) {
+                        notify(() -> events.onAlert(alert));
+                        BudgetAlertWebhook webhook = shared.webhook();
+                        if (webhook != null) {
+                            webhook.offer(alert);
+                        }
                     }
                 }
             }
@@ -231,24 +259,47 @@ public final class BudgetLedger {
         });
     }
 
-    private BudgetDecision onReserveFailure(String keyId, KeyBudget budget, String id, BigDecimal worstUsd,
-            long worstTokens, Throwable failure) {
+    private BudgetDecision onReserveFailure(CallBudgets budgets, String id, BigDecimal worstUsd, long worstTokens,
+            Throwable failure) {
         reportFailure("reserve", failure);
         if (settings.onStoreFailure() == StoreFailurePolicy.DENY) {
             return BudgetDecision.storeUnavailable(store.name(), worstUsd, worstTokens);
         }
-        return BudgetDecision.allowed(new Reservation(id, keyId, budget, worstUsd, worstTokens, false), List.of(),
-                true);
+        return BudgetDecision.allowed(new Reservation(id, budgets, worstUsd, worstTokens, false), List.of(), true);
     }
 
-    private List<WindowState> states(String keyId, KeyBudget budget, List<WindowCounter> counters) {
-        List<WindowState> states = new ArrayList<>(counters.size());
-        for (int i = 0; i < counters.size(); i++) {
-            WindowState s = new WindowState(budget.limits().get(i), counters.get(i));
-            states.add(s);
-            memory.remember(keyId, s);
+    /** The store's counters (in slot order: scope by scope, window by window) as each scope's windows. */
+    private List<ScopeWindow> states(CallBudgets budgets, List<WindowCounter> counters) {
+        List<ScopeWindow> states = new ArrayList<>(counters.size());
+        int i = 0;
+        for (CallBudgets.Scoped s : budgets.scopes()) {
+            for (BudgetLimit limit : s.budget().limits()) {
+                WindowState st = new WindowState(limit, counters.get(i++));
+                states.add(new ScopeWindow(s.scope(), st));
+                if (s.scope().kind() == BudgetScope.Kind.KEY) {
+                    // gauges are per key (SPEC 9): users and tag values must not crowd keys out of the bound
+                    memory.remember(s.scope().name(), st);
+                }
+            }
         }
         return states;
+    }
+
+    private static List<ScopeWindow> withoutHold(List<ScopeWindow> states, BigDecimal usd, long tokens) {
+        List<ScopeWindow> out = new ArrayList<>(states.size());
+        for (ScopeWindow w : states) {
+            out.add(new ScopeWindow(w.scope(), new WindowState(w.state().limit(), w.state().counter().less(usd, tokens))));
+        }
+        return out;
+    }
+
+    /** Keys are remembered for the admin rows; other scopes only by their last counted windows (bounded alike). */
+    private void seen(CallBudgets budgets) {
+        for (CallBudgets.Scoped s : budgets.scopes()) {
+            if (s.scope().kind() == BudgetScope.Kind.KEY) {
+                memory.seen(s.scope().name(), s.budget());
+            }
+        }
     }
 
     private void reportFailure(String operation, Throwable failure) {

@@ -11,7 +11,8 @@ import tollgate.config.BudgetsConfig;
 
 /**
  * Where budget counters live: in this process ({@link LocalBudgetStore}) or in Redis, shared by every replica
- * ({@link RedisBudgetStore}). Each operation is atomic across all the windows it names, so concurrent calls can
+ * ({@link RedisBudgetStore}). Each operation is atomic across all the windows of all the scopes it names (a key,
+ * a user, a tag value, a model, global: SPEC 11), so concurrent calls can
  * never both take the last of a budget. Futures complete off the caller's thread or at once; a store that cannot
  * answer completes them exceptionally and the ledger applies {@code on_store_failure}.
  */
@@ -54,8 +55,12 @@ public interface BudgetStore extends AutoCloseable {
     @Override
     void close();
 
-    /** A limit applied to one slot. */
-    record SlotLimit(WindowSlot slot, BudgetLimit limit) {
+    /** One scope's counter of one window instance: {@link BudgetScope#account()} and the slot. */
+    record AccountSlot(String account, WindowSlot slot) {
+    }
+
+    /** A limit applied to one scope's slot. */
+    record SlotLimit(String account, WindowSlot slot, BudgetLimit limit) {
         public SlotLimit {
             if (slot.window() != limit.window()) {
                 throw new IllegalArgumentException("slot: " + slot.window().id() + " (expected: " + limit.window().id()
@@ -65,8 +70,10 @@ public interface BudgetStore extends AutoCloseable {
     }
 
     /**
-     * A check, and in mode {@code reserve} a hold, of one call's worst case.
+     * A check, and in mode {@code reserve} a hold, of one call's worst case, in the slots of every scope it must fit
+     * at once.
      *
+     * @param keyId the account that keeps the hold (the call's first scope; a key id when the key has a budget)
      * @param hold true to reserve (mode {@code reserve}); false only to check spent against limits (mode {@code after})
      * @param holdId names the hold for {@link SettleCall#holdId()}; unique across replicas
      * @param holdUntil when a hold that was never settled (a crashed replica) is released by the store
@@ -94,9 +101,10 @@ public interface BudgetStore extends AutoCloseable {
     /**
      * Ends a call: releases its hold (null when nothing was held) and charges its real cost.
      *
-     * @param charge the slots to charge: those of the call's windows current at its end
+     * @param keyId the account that keeps the hold (as it was reserved)
+     * @param charge the slots to charge: those of the call's scopes' windows current at its end
      */
-    record SettleCall(String keyId, @Nullable String holdId, List<WindowSlot> charge, BigDecimal usd, long tokens,
+    record SettleCall(String keyId, @Nullable String holdId, List<AccountSlot> charge, BigDecimal usd, long tokens,
             Instant now) {
         public SettleCall {
             charge = List.copyOf(charge);

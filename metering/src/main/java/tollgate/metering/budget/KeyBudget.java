@@ -13,7 +13,8 @@ import tollgate.config.BudgetsConfig;
 import tollgate.config.KeyConfig;
 
 /**
- * The budgets one key is held to and the fractions of them that raise alerts, as the configuration in effect says.
+ * The budgets one key (or one other scope: a user, a tag value, a model, global) is held to and the fractions of
+ * them that raise alerts, as the configuration in effect says.
  * Passed with every call, so a reload takes effect on the next request and no spend is lost.
  *
  * <p>Two limits on the same window are merged into one (the smaller of each), because they share one counter.

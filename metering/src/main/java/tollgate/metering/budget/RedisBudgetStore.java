@@ -27,8 +27,11 @@ import tollgate.config.BudgetLimit;
 
 /**
  * Budget counters in Redis ({@code store: redis://host:6379}), so any number of replicas enforce one budget
- * (SPEC 7). Each reserve and settle is one Lua script ({@link RedisScripts}), run by EVALSHA with a fallback to
- * EVAL when Redis has not cached it. Counters are hashes {@code tollgate:budget:{key}:<window>:<start epoch s>}
+ * (SPEC 7). Each reserve and settle is one Lua script ({@link RedisScripts}) over the counters of every scope the
+ * call must fit (SPEC 11), run by EVALSHA with a fallback to
+ * EVAL when Redis has not cached it. Counters are hashes {@code tollgate:budget:{account}:<window>:<start epoch s>}
+ * ({@link BudgetScope#account()}: the key id for a key, {@code #user:…}, {@code #tag:…}, {@code #model:…},
+ * {@code #global})
  * in whole nano-USD (a cost is rounded up to the next nano-USD: at most 10^-9 USD per call, never under-counted),
  * expiring an hour after their window ends; holds expire after the ledger's hold TTL even if their replica died.
  *
@@ -89,7 +92,7 @@ public final class RedisBudgetStore implements BudgetStore {
                 millis(call.holdUntil()), nano(call.usd()), Long.toString(call.tokens()),
                 millis(call.holdUntil().plus(COUNTER_MARGIN))));
         for (SlotLimit s : call.slots()) {
-            keys.add(counterKey(call.keyId(), s.slot()));
+            keys.add(counterKey(s.account(), s.slot()));
             BudgetLimit limit = s.limit();
             args.add(limit.usd() == null ? "-1" : Long.toString(Money.toNanoFloor(limit.usd())));
             args.add(limit.tokens() == null ? "-1" : Long.toString(limit.tokens()));
@@ -117,9 +120,9 @@ public final class RedisBudgetStore implements BudgetStore {
         String holdId = call.holdId();
         List<String> args = new ArrayList<>(List.of(holdId == null ? "" : holdId, nano(call.usd()),
                 Long.toString(call.tokens())));
-        for (WindowSlot slot : call.charge()) {
-            keys.add(counterKey(call.keyId(), slot));
-            args.add(expireAt(slot));
+        for (AccountSlot at : call.charge()) {
+            keys.add(counterKey(at.account(), at.slot()));
+            args.add(expireAt(at.slot()));
         }
         return this.<List<Object>>run(RedisScripts.SETTLE, keys, args).handle((reply, failure) -> {
             if (failure != null) {
@@ -127,7 +130,7 @@ public final class RedisBudgetStore implements BudgetStore {
             }
             List<WindowCounter> counters = new ArrayList<>(call.charge().size());
             for (int i = 0; i < call.charge().size(); i++) {
-                counters.add(counter(call.charge().get(i), reply, 4 * i));
+                counters.add(counter(call.charge().get(i).slot(), reply, 4 * i));
             }
             return counters;
         });
@@ -231,13 +234,13 @@ public final class RedisBudgetStore implements BudgetStore {
         return c;
     }
 
-    private static List<String> holdKeys(String keyId) {
-        String prefix = "tollgate:budget:{" + keyId + "}:";
+    private static List<String> holdKeys(String account) {
+        String prefix = "tollgate:budget:{" + account + "}:";
         return new ArrayList<>(List.of(prefix + "holds", prefix + "hold"));
     }
 
-    static String counterKey(String keyId, WindowSlot slot) {
-        return "tollgate:budget:{" + keyId + "}:" + slot.window().id() + ":" + slot.start().getEpochSecond();
+    static String counterKey(String account, WindowSlot slot) {
+        return "tollgate:budget:{" + account + "}:" + slot.window().id() + ":" + slot.start().getEpochSecond();
     }
 
     private static WindowCounter counter(WindowSlot slot, List<Object> values, int offset) {

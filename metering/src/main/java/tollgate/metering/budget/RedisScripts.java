@@ -11,11 +11,13 @@ import java.util.HexFormat;
  *
  * <p>Amounts are whole nano-USD and tokens, passed as strings and added with HINCRBY, which counts in exact
  * 64-bit integers; Lua numbers (doubles) are used only to compare, where they are exact up to 2^53 nano-USD
- * (about 9 million USD per counter). Every key of one budget key shares the hash tag {@code {keyId}}, so a script
- * never spans two Redis Cluster slots.
+ * (about 9 million USD per counter). A call's script names the counters of all its scopes (key, user, tag values,
+ * model, global), each account under its own hash tag {@code {account}}: one script, one atomic unit, on a single
+ * Redis (the store's client is not a Cluster client, so scripts over several slots are never sent to a Cluster).
  *
  * <p>A hold is a field of the key's hold hash, {@code "<usd> <tokens> <counter key> ..."}, and a member of its
- * hold sorted set scored by the time it expires; each reserve releases up to 100 expired holds of its key first.
+ * hold sorted set scored by the time it expires; each reserve releases up to 100 expired holds of its account first.
+ * A hold lives in the hash of the call's first scope and lists every counter it reserved in, whatever its scope.
  */
 final class RedisScripts {
 

@@ -5,7 +5,7 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Words for a refusal, shown to the caller in the OpenAI error shape: which key, which window, its limit, how much
+ * Words for a refusal, shown to the caller in the OpenAI error shape: which scope (SPEC 11), which window, its limit, how much
  * is used and when it resets, and what to change when waiting would not help.
  */
 final class RefusalMessage {
@@ -21,10 +21,11 @@ final class RefusalMessage {
                     + " answers again.";
         }
         WindowState w = d.tightest();
-        if (d.allowed() || w == null) {
+        BudgetScope scope = d.scope();
+        if (d.allowed() || w == null || scope == null) {
             return "Budget allows the request for key '" + keyId + "'.";
         }
-        StringBuilder sb = new StringBuilder("Budget exceeded for key '").append(keyId).append("': ");
+        StringBuilder sb = new StringBuilder("Budget exceeded for ").append(scope.describe()).append(": ");
         String window = "the " + w.window().id() + " budget";
         boolean onUsd = w.usdBlocks(worstUsd, hold);
         BigDecimal limitUsd = w.limitUsd();

@@ -4,25 +4,22 @@ import java.math.BigDecimal;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * An allowed call's claim on its budgets, to be ended exactly once with {@link BudgetLedger#settle} (the real cost)
+ * An allowed call's claim on the budgets of all its scopes (one id, one hold over all of them), to be ended exactly once with {@link BudgetLedger#settle} (the real cost)
  * or {@link BudgetLedger#release} (no cost). In mode {@code after}, or when the store could not be reached and
  * {@code on_store_failure: allow} let the call through, nothing is held and settling only charges the cost.
  */
 public final class Reservation {
 
     private final String id;
-    private final String keyId;
-    private final KeyBudget budget;
+    private final CallBudgets budgets;
     private final BigDecimal worstCaseUsd;
     private final long worstCaseTokens;
     private final boolean held;
     private final AtomicBoolean ended = new AtomicBoolean();
 
-    Reservation(String id, String keyId, KeyBudget budget, BigDecimal worstCaseUsd, long worstCaseTokens,
-            boolean held) {
+    Reservation(String id, CallBudgets budgets, BigDecimal worstCaseUsd, long worstCaseTokens, boolean held) {
         this.id = id;
-        this.keyId = keyId;
-        this.budget = budget;
+        this.budgets = budgets;
         this.worstCaseUsd = worstCaseUsd;
         this.worstCaseTokens = worstCaseTokens;
         this.held = held;
@@ -33,13 +30,9 @@ public final class Reservation {
         return id;
     }
 
-    public String keyId() {
-        return keyId;
-    }
-
-    /** The budgets in effect when the call was allowed; the settlement is checked against these. */
-    public KeyBudget budget() {
-        return budget;
+    /** The budgets of every scope in effect when the call was allowed; the settlement charges these. */
+    public CallBudgets budgets() {
+        return budgets;
     }
 
     public BigDecimal worstCaseUsd() {
@@ -67,7 +60,7 @@ public final class Reservation {
 
     @Override
     public String toString() {
-        return "Reservation[" + id + ", key=" + keyId + ", worst=" + worstCaseUsd.toPlainString() + " USD/"
+        return "Reservation[" + id + ", scopes=" + budgets.scopes().size() + ", worst=" + worstCaseUsd.toPlainString() + " USD/"
                 + worstCaseTokens + " tokens, held=" + held + ", ended=" + ended.get() + "]";
     }
 }

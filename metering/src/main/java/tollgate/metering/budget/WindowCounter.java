@@ -21,6 +21,12 @@ public record WindowCounter(WindowSlot slot, BigDecimal spentUsd, BigDecimal res
         }
     }
 
+    /** These counters without one hold of {@code usd} and {@code tokens} (as they were before it was taken). */
+    public WindowCounter less(BigDecimal usd, long tokens) {
+        return new WindowCounter(slot, spentUsd, reservedUsd.subtract(usd).max(BigDecimal.ZERO), spentTokens,
+                Math.max(0, reservedTokens - tokens));
+    }
+
     public static WindowCounter empty(WindowSlot slot) {
         return new WindowCounter(slot, BigDecimal.ZERO, BigDecimal.ZERO, 0, 0);
     }

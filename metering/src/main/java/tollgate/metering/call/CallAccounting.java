@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tollgate.config.BudgetLimit;
 import tollgate.metering.budget.BudgetLedger;
-import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.budget.BudgetScope;
+import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.budget.Reservation;
 import tollgate.metering.budget.WindowState;
 import tollgate.metering.log.UsageLogWriter;
@@ -201,22 +202,30 @@ public final class CallAccounting implements AutoCloseable {
     private void settle(Settlement s) {
         BudgetLedger l = ledger.get();
         if (s instanceof Settlement.Release r) {
-            l.release(r.reservation()).thenRun(() -> gauges(l, r.reservation().keyId(), r.reservation().budget()));
+            l.release(r.reservation()).thenRun(() -> gauges(l, r.reservation().budgets()));
         } else if (s instanceof Settlement.Settle st) {
-            l.settle(st.reservation(), st.usd(), st.tokens())
-                    .thenRun(() -> gauges(l, st.reservation().keyId(), st.reservation().budget()));
+            l.settle(st.reservation(), st.usd(), st.tokens()).thenRun(() -> gauges(l, st.reservation().budgets()));
         } else if (s instanceof Settlement.Record rec) {
-            l.record(rec.keyId(), rec.budget(), rec.usd(), rec.tokens()).thenRun(() -> gauges(l, rec.keyId(), rec.budget()));
+            l.record(rec.budgets(), rec.usd(), rec.tokens()).thenRun(() -> gauges(l, rec.budgets()));
         }
     }
 
-    /** Budget gauges of SPEC 9 from what the ledger last saw; no store round trip. */
-    private void gauges(BudgetLedger l, String keyId, KeyBudget budget) {
-        for (BudgetLimit limit : budget.limits()) {
-            WindowState st = l.lastKnown(keyId, limit.window());
-            BigDecimal lim = st == null ? null : st.limitUsd();
-            if (lim != null && st.remainingUsd() != null) {
-                metrics.budget(keyId, limit.window().id(), lim, st.spentUsd(), st.remainingUsd());
+    /**
+     * Budget gauges of SPEC 9 from what the ledger last saw; no store round trip. Keys only: a user or tag value
+     * must not become a label (SPEC 11, bounded cardinality).
+     */
+    private void gauges(BudgetLedger l, CallBudgets budgets) {
+        for (CallBudgets.Scoped s : budgets.scopes()) {
+            if (s.scope().kind() != BudgetScope.Kind.KEY) {
+                continue;
+            }
+            String keyId = s.scope().name();
+            for (BudgetLimit limit : s.budget().limits()) {
+                WindowState st = l.lastKnown(keyId, limit.window());
+                BigDecimal lim = st == null ? null : st.limitUsd();
+                if (lim != null && st.remainingUsd() != null) {
+                    metrics.budget(keyId, limit.window().id(), lim, st.spentUsd(), st.remainingUsd());
+                }
             }
         }
     }

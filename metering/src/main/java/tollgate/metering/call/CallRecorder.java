@@ -200,7 +200,7 @@ public final class CallRecorder {
             return usd.signum() == 0 && tokens == 0 ? new Settlement.Release(call.reservation())
                     : new Settlement.Settle(call.reservation(), usd, tokens);
         }
-        return new Settlement.Record(call.keyId(), call.budget(), usd, tokens);
+        return new Settlement.Record(call.budget(), usd, tokens);
     }
 
     private Usage estimate(RequestInfo req, @Nullable ResponseMeter meter) {

@@ -2,13 +2,13 @@ package tollgate.metering.call;
 
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.budget.Reservation;
 import tollgate.metering.usage.RequestInfo;
 
 /**
  * What a request said, as metering needs it when the call ends: who pays, what was asked, and the budget it
- * was admitted against. Immutable, so it can be handed to the accounting thread.
+ * was admitted against (every scope's: SPEC 11). Immutable, so it can be handed to the accounting thread.
  *
  * @param request null for a call that is forwarded but not metered (SPEC 5: counted in requests only)
  * @param reservation the worst case held in {@code reserve} mode, null otherwise
@@ -22,24 +22,24 @@ public record MeteredRequest(
         boolean usageInjected,
         @Nullable String user,
         Map<String, String> tags,
-        KeyBudget budget,
+        CallBudgets budget,
         @Nullable Reservation reservation,
         @Nullable String priceAs) {
 
     public MeteredRequest(String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
-                          @Nullable String user, Map<String, String> tags, KeyBudget budget,
+                          @Nullable String user, Map<String, String> tags, CallBudgets budget,
                           @Nullable Reservation reservation) {
         this(keyId, path, request, usageInjected, user, tags, budget, reservation, null);
     }
 
     /** A forwarded call that is not metered (another endpoint or method). */
     public static MeteredRequest unmetered(String keyId, String path, Map<String, String> tags) {
-        return new MeteredRequest(keyId, path, null, false, null, tags, KeyBudget.NONE, null);
+        return new MeteredRequest(keyId, path, null, false, null, tags, CallBudgets.NONE, null);
     }
 
     /** The same request without budget effects (the record of a refusal must not settle anything). */
     public MeteredRequest withoutBudget() {
-        return new MeteredRequest(keyId, path, request, false, user, tags, KeyBudget.NONE, null, null);
+        return new MeteredRequest(keyId, path, request, false, user, tags, CallBudgets.NONE, null, null);
     }
 
     /** The same request admitted with {@code reservation}. */

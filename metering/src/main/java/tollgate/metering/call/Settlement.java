@@ -1,7 +1,7 @@
 package tollgate.metering.call;
 
 import java.math.BigDecimal;
-import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.budget.Reservation;
 
 /** What a finished call does to its budgets (SPEC 7). */
@@ -17,6 +17,6 @@ public sealed interface Settlement {
     /** The reservation is replaced by what the call really cost. */
     record Settle(Reservation reservation, BigDecimal usd, long tokens) implements Settlement {}
 
-    /** {@code after} mode: the cost is added to the key's windows. */
-    record Record(String keyId, KeyBudget budget, BigDecimal usd, long tokens) implements Settlement {}
+    /** {@code after} mode: the cost is added to the windows of every scope of the call. */
+    record Record(CallBudgets budgets, BigDecimal usd, long tokens) implements Settlement {}
 }

@@ -1,6 +1,7 @@
 package tollgate.metering.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -10,6 +11,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
@@ -50,8 +52,8 @@ public final class TollgateMetrics {
     private final ConcurrentHashMap<String, Counter> unpricedTiers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, Counter> units = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, BudgetGauges> budgets = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<L2, Counter> rejections = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<L2, Counter> alerts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L3, Counter> rejections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L3, Counter> alerts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, LatencyTimers> latencies = new ConcurrentHashMap<>();
     private final Counter logRecords;
     private final Counter logFailures;
@@ -139,6 +141,16 @@ public final class TollgateMetrics {
     }
 
     /**
+     * {@code tollgate_budget_evictions_total}: scope members (keys, users, tag values) whose in-process budget
+     * counters were dropped to stay within the store's bound (SPEC 11: bounded), read at each scrape.
+     */
+    public void budgetEvictions(LongSupplier evicted) {
+        FunctionCounter.builder("tollgate.budget.evictions", evicted,
+                        e -> e.getAsLong())
+                .description("Budget accounts dropped from the in-process store at its bound").register(registry);
+    }
+
+    /**
      * A call whose response named a service tier its model has no price for (SPEC 12): it was billed at the
      * standard prices, and counted here, never dropped.
      */
@@ -193,13 +205,19 @@ public final class TollgateMetrics {
         }
     }
 
-    public void budgetRejection(String key, String window) {
-        keyWindowCounter(rejections, "tollgate.budget.rejections", "Calls refused with 429 budget_exceeded", key, window)
-                .increment();
+    /**
+     * A call of {@code key} refused by a {@code scope} budget ({@code key}, {@code user}, {@code tag}, {@code model},
+     * {@code global}: SPEC 11); the scope's member (a user id, a tag value) is never a label.
+     */
+    public void budgetRejection(String key, String scope, String window) {
+        keyWindowCounter(rejections, "tollgate.budget.rejections", "Calls refused with 429 budget_exceeded", key, scope,
+                window).increment();
     }
 
-    public void budgetAlert(String key, String window) {
-        keyWindowCounter(alerts, "tollgate.budget.alerts", "Budget alert fractions crossed", key, window).increment();
+    /** An alert fraction crossed; {@code key} is the key id for a key's budget, empty for the other scopes. */
+    public void budgetAlert(String key, String scope, String window) {
+        keyWindowCounter(alerts, "tollgate.budget.alerts", "Budget alert fractions crossed", key, scope, window)
+                .increment();
     }
 
     public void backpressurePause() {
@@ -262,10 +280,10 @@ public final class TollgateMetrics {
         return status >= 0 && status < STATUS.length ? STATUS[status] : LabelCap.OTHER;
     }
 
-    private Counter keyWindowCounter(ConcurrentHashMap<L2, Counter> map, String name, String description,
-                                     String key, String window) {
-        return cached(map, new L2(keys.admit(key), window), l -> Counter.builder(name).description(description)
-                .tags("key", l.a(), "window", l.b()).register(registry));
+    private Counter keyWindowCounter(ConcurrentHashMap<L3, Counter> map, String name, String description,
+                                     String key, String scope, String window) {
+        return cached(map, new L3(key.isEmpty() ? key : keys.admit(key), scope, window), l -> Counter.builder(name)
+                .description(description).tags("key", l.a(), "scope", l.b(), "window", l.c()).register(registry));
     }
 
     // get() first: computeIfAbsent may lock the bin even when the meter exists, and this is every call

@@ -32,7 +32,8 @@ class BudgetLedgerTest {
     void reserveHoldsTheWorstCaseAndSettleReplacesItWithTheRealCost() {
         BudgetDecision d = await(ledger.reserve("storybot", dailyFive, usd("1.50"), 2000));
         assertThat(d.allowed()).isTrue();
-        assertThat(d.remainingUsd()).isEqualByComparingTo("3.50");
+        // what the caller had when it asked, not less the hold (a spend that did not happen: issue 16)
+        assertThat(d.remainingUsd()).isEqualByComparingTo("5");
         assertThat(await(ledger.states("storybot", KeyBudget.of(dailyFive))).get(0).reservedUsd())
                 .isEqualByComparingTo("1.50");
 
@@ -289,7 +290,7 @@ class BudgetLedgerTest {
         BudgetDecision d = await(ledger.reserve("k", limits, usd("1"), 0));
 
         assertThat(d.window()).isEqualTo(BudgetWindow.MONTHLY);
-        assertThat(d.remainingUsd()).isEqualByComparingTo("1");
+        assertThat(d.remainingUsd()).isEqualByComparingTo("2");
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tollgate.config.BudgetLimit;
@@ -83,13 +84,23 @@ class LedgerConcurrencyTest {
     }
 
     /** Each call reserves the worst case and, if allowed, settles the actual cost; the ledger may differ per call. */
-    Outcome race(int calls, Function<Integer, BudgetLedger> ledgerFor, BigDecimal worst, BigDecimal actual)
-            throws InterruptedException {
+    Outcome race(int calls, Function<Integer, BudgetLedger> ledgerFor, BigDecimal worst, BigDecimal actual) {
+        KeyBudget budget = KeyBudget.of(ONE_DOLLAR);
+        return race(calls, ledgerFor::apply, i -> CallBudgets.ofKey("k", budget), worst, actual, pool);
+    }
+
+    /**
+     * {@code calls} reserve-then-settle calls started together on {@code pool}, each with its own ledger (a
+     * replica) and budgets (its key, user, ...).
+     */
+    static Outcome race(int calls, IntFunction<BudgetLedger> ledgerFor, IntFunction<CallBudgets> budgetsFor,
+            BigDecimal worst, BigDecimal actual, ExecutorService pool) {
         Outcome o = new Outcome();
         CountDownLatch start = new CountDownLatch(1);
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (int i = 0; i < calls; i++) {
             BudgetLedger ledger = ledgerFor.apply(i);
+            CallBudgets budgets = budgetsFor.apply(i);
             done.add(CompletableFuture.runAsync(() -> {
                 try {
                     start.await();
@@ -99,7 +110,7 @@ class LedgerConcurrencyTest {
                 }
                 // in flight from the moment it asks until it settled: the after-mode bound counts these
                 o.maxInFlight.accumulateAndGet(o.inFlight.incrementAndGet(), Math::max);
-                BudgetDecision d = await(ledger.reserve("k", ONE_DOLLAR, worst, 0));
+                BudgetDecision d = await(ledger.reserve(budgets, worst, 0));
                 if (d.allowed()) {
                     o.allowed.incrementAndGet();
                     await(ledger.settle(d.reservation(), actual, 0));

@@ -54,6 +54,45 @@ class LedgerRebuildTest {
         return await(ledger.states(key, KeyBudget.of(limits))).get(window);
     }
 
+    private static String scopedLine(String ts, String key, String cost, String user, String team, String pricedAs) {
+        return "{\"ts\":\"" + ts + "\",\"request_id\":\"r\",\"key\":\"" + key + "\","
+                + "\"endpoint\":\"/v1/chat/completions\",\"model\":\"" + pricedAs + "-2024-08-06\",\"priced_as\":\""
+                + pricedAs + "\",\"stream\":false,\"status\":200,\"input_tokens\":1,\"total_tokens\":3,"
+                + "\"estimated\":false,\"cost_usd\":" + cost + ",\"user\":\"" + user + "\","
+                + "\"tags\":{\"team\":\"" + team + "\",\"operation\":\"rag\"},\"error\":null}";
+    }
+
+    @Test
+    void userTagModelAndGlobalSpendIsRebuiltFromTheLog() throws IOException {
+        write("2026-11-21", scopedLine("2026-11-21T12:00:00Z", "a", "2", "123", "search", "gpt-4o"));
+        write("2026-11-22",
+                scopedLine("2026-11-22T08:00:00Z", "b", "1.5", "123", "ads", "gpt-4o-mini"),
+                scopedLine("2026-11-22T09:00:00Z", "a", "0.25", "456", "search", "gpt-4o"));
+        BudgetsConfig config = ScopedBudgetsTest.scoped(List.of(usdLimit(BudgetWindow.DAILY, "10")),
+                ScopedBudgetsTest.monthly("50"), java.util.Map.of("team", ScopedBudgetsTest.monthly("500")),
+                java.util.Map.of("gpt-4o", List.of(usdLimit(BudgetWindow.MONTHLY, "100"))));
+
+        LedgerRebuild.Result r = new LedgerRebuild(logDir, ZoneOffset.UTC, clock).loadInto(store,
+                EnumSet.of(BudgetWindow.DAILY, BudgetWindow.MONTHLY), 1000, new BudgetScopes(config));
+
+        assertThat(r.records()).isEqualTo(3);
+        KeyBudget monthly = KeyBudget.of(List.of(usdLimit(BudgetWindow.MONTHLY, "1")));
+        KeyBudget daily = KeyBudget.of(List.of(usdLimit(BudgetWindow.DAILY, "1")));
+        assertThat(spent(BudgetScope.user("123"), monthly)).isEqualByComparingTo("3.5");
+        assertThat(spent(BudgetScope.user("456"), monthly)).isEqualByComparingTo("0.25");
+        assertThat(spent(BudgetScope.tag("team", "search"), monthly)).isEqualByComparingTo("2.25");
+        assertThat(spent(BudgetScope.tag("team", "ads"), monthly)).isEqualByComparingTo("1.5");
+        assertThat(spent(BudgetScope.model("gpt-4o"), monthly)).isEqualByComparingTo("2.25");
+        assertThat(spent(BudgetScope.model("gpt-4o-mini"), monthly)).isEqualByComparingTo("0");
+        assertThat(spent(BudgetScope.GLOBAL, daily)).isEqualByComparingTo("1.75");
+        assertThat(spent(BudgetScope.GLOBAL, monthly)).isEqualByComparingTo("3.75");
+        assertThat(spent(BudgetScope.tag("operation", "rag"), monthly)).isEqualByComparingTo("0");
+    }
+
+    private java.math.BigDecimal spent(BudgetScope scope, KeyBudget budget) {
+        return await(ledger.states(scope.account(), budget)).get(0).spentUsd();
+    }
+
     @Test
     void spendOfTheOpenWindowsIsLoadedFromTheUsageLog() throws IOException {
         write("2026-10-31", line("2026-10-31T23:00:00Z", "storybot", "9", 1)); // last month: no window open

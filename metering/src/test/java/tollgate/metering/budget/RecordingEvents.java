@@ -12,8 +12,9 @@ final class RecordingEvents implements BudgetEvents {
     final List<Throwable> storeFailures = new CopyOnWriteArrayList<>();
 
     @Override
-    public void onRejection(String keyId, BudgetWindow window) {
-        rejections.add(keyId + "/" + window.id());
+    public void onRejection(String keyId, BudgetScope scope, BudgetWindow window) {
+        rejections.add((scope.kind() == BudgetScope.Kind.KEY ? "" : scope.kind().id() + ":") + scope.name() + "/"
+                + window.id());
     }
 
     @Override

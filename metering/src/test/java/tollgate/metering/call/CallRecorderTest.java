@@ -18,6 +18,7 @@ import tollgate.config.BudgetsConfig;
 import tollgate.metering.budget.BudgetDecision;
 import tollgate.metering.budget.BudgetEvents;
 import tollgate.metering.budget.BudgetLedger;
+import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.budget.KeyBudget;
 import tollgate.metering.budget.LocalBudgetStore;
 import tollgate.metering.estimate.TokenEstimator;
@@ -37,7 +38,8 @@ class CallRecorderTest {
 
     static MeteredRequest request(String body, KeyBudget budget, tollgate.metering.budget.Reservation reservation) {
         RequestInfo req = RequestInfo.parse(Endpoint.ofPath("/v1/chat/completions"), body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return new MeteredRequest("storybot", "/v1/chat/completions", req, false, "u1", Map.of("team", "search"), budget, reservation);
+        return new MeteredRequest("storybot", "/v1/chat/completions", req, false, "u1", Map.of("team", "search"),
+                CallBudgets.ofKey("storybot", budget), reservation);
     }
 
     static ResponseMeter meter(String fixture, String contentType, int status, int keepBytes) throws IOException {

@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.RequestInfo;
@@ -57,7 +57,7 @@ class ServiceTierRecordTest {
 
     private static CallRecorder.Recorded record(byte[] body, String contentType) {
         RequestInfo req = RequestInfo.parse(Endpoint.RESPONSES, RESPONSES.getBytes(StandardCharsets.UTF_8));
-        MeteredRequest call = new MeteredRequest("storybot", "/v1/responses", req, false, null, Map.of(), KeyBudget.NONE, null);
+        MeteredRequest call = new MeteredRequest("storybot", "/v1/responses", req, false, null, Map.of(), CallBudgets.NONE, null);
         ResponseMeter m = ResponseMeter.create(Endpoint.RESPONSES, 200, contentType, false);
         m.onBytes(ByteBuffer.wrap(body));
         m.onEnd();

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
-import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.usage.Endpoint;
@@ -143,7 +143,7 @@ class UnitPricingTest {
     private static UsageRecord record(Endpoint endpoint, byte[] request, byte[] answer, String contentType,
                                       PricingTable prices) {
         RequestInfo req = RequestInfo.parse(endpoint, request);
-        MeteredRequest call = new MeteredRequest("storybot", endpoint.path(), req, false, null, Map.of(), KeyBudget.NONE,
+        MeteredRequest call = new MeteredRequest("storybot", endpoint.path(), req, false, null, Map.of(), CallBudgets.NONE,
                 null);
         ResponseMeter m = ResponseMeter.create(endpoint, 200, contentType, false);
         m.onBytes(ByteBuffer.wrap(answer));

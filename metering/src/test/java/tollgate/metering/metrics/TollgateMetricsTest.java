@@ -23,8 +23,10 @@ class TollgateMetricsTest {
         metrics.usage(TestRecords.of("storybot", "my-finetune", false, 10, 0, 5, 0, null));
         metrics.latency("/v1/chat/completions", true, 2_000_000_000L, 300_000_000L, 120_000L);
         metrics.budget("storybot", "daily", new BigDecimal("5"), new BigDecimal("1.25"), new BigDecimal("3.75"));
-        metrics.budgetRejection("storybot", "daily");
-        metrics.budgetAlert("storybot", "monthly");
+        metrics.budgetRejection("storybot", "key", "daily");
+        metrics.budgetRejection("storybot", "user", "daily");
+        metrics.budgetAlert("storybot", "key", "monthly");
+        metrics.budgetAlert("", "global", "daily");
         metrics.usageLogCounters().recordWritten();
         metrics.usageLogCounters().failure();
         metrics.backpressurePause();
@@ -40,8 +42,10 @@ class TollgateMetricsTest {
                 "tollgate_budget_limit_usd{key=\"storybot\",window=\"daily\"} 5.0",
                 "tollgate_budget_spent_usd{key=\"storybot\",window=\"daily\"} 1.25",
                 "tollgate_budget_remaining_usd{key=\"storybot\",window=\"daily\"} 3.75",
-                "tollgate_budget_rejections_total{key=\"storybot\",window=\"daily\"} 1.0",
-                "tollgate_budget_alerts_total{key=\"storybot\",window=\"monthly\"} 1.0",
+                "tollgate_budget_rejections_total{key=\"storybot\",scope=\"key\",window=\"daily\"} 1.0",
+                "tollgate_budget_rejections_total{key=\"storybot\",scope=\"user\",window=\"daily\"} 1.0",
+                "tollgate_budget_alerts_total{key=\"storybot\",scope=\"key\",window=\"monthly\"} 1.0",
+                "tollgate_budget_alerts_total{key=\"\",scope=\"global\",window=\"daily\"} 1.0",
                 "# TYPE tollgate_request_duration_seconds histogram",
                 "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"2.5\"} 1",
                 "# TYPE tollgate_upstream_ttfb_seconds histogram",

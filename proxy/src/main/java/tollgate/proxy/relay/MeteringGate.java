@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.budget.BudgetDecision;
 import tollgate.metering.budget.BudgetLedger;
-import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.budget.BudgetScope;
+import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.key.ApiKeys;
 import tollgate.metering.key.KeyIdentity;
@@ -36,8 +37,9 @@ import tollgate.proxy.server.ErrorResponses;
 /**
  * Admits each call: identifies the key (SPEC 3), refuses unknown keys under {@code keys_required}, reads the
  * request once (SPEC 4–5), adds {@code stream_options.include_usage} (SPEC 2), swaps in a virtual key's
- * upstream credential, and reserves the worst case against the key's budgets (SPEC 7) before anything is
- * forwarded. Answers 401 {@code invalid_api_key} and 429 {@code budget_exceeded} itself.
+ * upstream credential, and reserves the worst case against the budgets of every scope the call falls in (SPEC 7,
+ * 11: key, user, tag values, model, global; one reservation) before anything is forwarded. Answers 401
+ * {@code invalid_api_key} and 429 {@code budget_exceeded} (naming the scope) itself.
  */
 public final class MeteringGate implements CallGate {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MeteringGate.class);
@@ -90,14 +92,14 @@ public final class MeteringGate implements CallGate {
         boolean inject = s.config().injectStreamUsage() && req.needsUsageInjection();
         BodySplice body = inject ? req.usageSplice() : null;
         String user = req.user() != null ? req.user() : FieldCap.cap(h.get("x-tollgate-user"));
-        KeyBudget budget = s.budgetOf(id);
+        PricedModel resolved = s.pricing().resolve(null, req.model());
+        CallBudgets budgets = s.budgetsOf(id.id(), user, tags, resolved == null ? null : resolved.name());
         BudgetLedger l = ledger.get();
-        MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budget, null);
-        if (budget.isEmpty()) {
+        MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budgets, null);
+        if (budgets.isEmpty()) {
             return done(new Admission.Forward(new MeteredCall(accounting, metered, call.holdBody().retain()), body,
                     upstreamAuth, null, true));
         }
-        PricedModel resolved = s.pricing().resolve(null, req.model());
         MeteredRequest admitted = metered;
         if (resolved == null) {
             // a budgeted call that would reserve and add $0: budgets.unpriced decides (issue 17, item 3)
@@ -114,7 +116,7 @@ public final class MeteringGate implements CallGate {
         MeteredRequest toReserve = admitted;
         return estimator.promptTokensAsync(req.model(), req).thenCompose(prompt -> {
             CallRecorder.WorstCase worst = CallRecorder.worstCase(req, priced, prompt);
-            return l.reserve(id.id(), budget, worst.usd(), worst.tokens()).thenCompose(decision -> {
+            return l.reserve(budgets, worst.usd(), worst.tokens()).thenCompose(decision -> {
                 if (!decision.allowed()) {
                     // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
                     return done(refuse429(id.id(), decision, new MeteredCall(accounting, metered.withoutBudget())));
@@ -149,6 +151,10 @@ public final class MeteringGate implements CallGate {
             headers.put("retry-after", Long.toString(retryAfter));
         }
         headers.put("x-should-retry", "false");
+        BudgetScope scope = d.scope();
+        if (scope != null) {
+            headers.put("x-tollgate-budget-scope", scope.kind().id());
+        }
         if (d.limitUsd() != null) {
             headers.put("x-tollgate-budget-limit-usd", usd(d.limitUsd()));
         }

@@ -3,31 +3,50 @@ package tollgate.proxy.relay;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetLimit;
 import tollgate.config.KeyConfig;
 import tollgate.config.TollgateConfig;
+import tollgate.metering.budget.BudgetScopes;
+import tollgate.metering.budget.CallBudgets;
 import tollgate.metering.budget.KeyBudget;
 import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.key.KeyRegistry;
 import tollgate.metering.pricing.PricingTable;
 
 /**
- * Everything a call is metered against that a reload may replace (keys, budgets, prices), swapped as one
+ * Everything a call is metered against that a reload may replace (keys, budgets of every scope, prices), swapped as one
  * immutable value so a call sees one consistent version.
  */
-public record MeteringState(TollgateConfig config, KeyRegistry keys, PricingTable pricing, Map<String, KeyBudget> budgets) {
+public record MeteringState(TollgateConfig config, KeyRegistry keys, PricingTable pricing, Map<String, KeyBudget> budgets,
+                            BudgetScopes scopes) {
 
     public static MeteringState of(TollgateConfig config, PricingTable pricing, Map<String, String> env) {
         Map<String, KeyBudget> budgets = new HashMap<>();
         for (KeyConfig k : config.keys()) {
             budgets.put(k.name(), KeyBudget.of(k, config.budgets()));
         }
-        return new MeteringState(config, new KeyRegistry(config.keys(), env), pricing, Map.copyOf(budgets));
+        return new MeteringState(config, new KeyRegistry(config.keys(), env), pricing, Map.copyOf(budgets),
+                new BudgetScopes(config.budgets()));
+    }
+
+    /**
+     * Every budget a call must fit (SPEC 11): its key's, its user's, its tag values', its model's, the global one.
+     *
+     * @param pricedModel the priced name of the call's model, null when unpriced
+     */
+    public CallBudgets budgetsOf(String keyId, @Nullable String user, Map<String, String> tags,
+                                 @Nullable String pricedModel) {
+        return scopes.of(keyId, budgetOf(keyId), user, tags, pricedModel);
     }
 
     /** The budget of a key: its own, else {@code budgets.default}. */
     public KeyBudget budgetOf(KeyIdentity id) {
-        KeyBudget own = budgets.get(id.id());
+        return budgetOf(id.id());
+    }
+
+    private KeyBudget budgetOf(String keyId) {
+        KeyBudget own = budgets.get(keyId);
         if (own != null) {
             return own;
         }

@@ -180,7 +180,7 @@ public class BudgetEnforcementTest {
             String metrics = http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             // one refusal by curl-like client, one by the SDK (x-should-retry: false stops its retries)
-            assertThat(metrics).contains("tollgate_budget_rejections_total{key=\"storybot\",window=\"daily\"} 2.0");
+            assertThat(metrics).contains("tollgate_budget_rejections_total{key=\"storybot\",scope=\"key\",window=\"daily\"} 2.0");
         }
     }
 

@@ -93,6 +93,36 @@ class SharedBudgetRedisTest {
         }
     }
 
+    @Test
+    void fortyConcurrentCallsByFiveKeysOfOneUserOnTwoReplicasNeverPassTheUsersBudget() throws Exception {
+        BigDecimal limit = BudgetEnforcementTest.PER_CALL.multiply(BigDecimal.valueOf(13));
+        String cfg = "budgets:\n  store: redis://127.0.0.1:" + redisPort + "\n  on_store_failure: deny\n"
+                + "  users:\n    default: [{window: monthly, usd: " + limit.toPlainString() + "}]\n";
+        HttpClient h1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (TestTollgate a = TestTollgate.start(upstream.url("/").toString(), dir.resolve("a"), cfg);
+             TestTollgate b = TestTollgate.start(upstream.url("/").toString(), dir.resolve("b"), cfg)) {
+            java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> fs = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                TestTollgate tg = i % 2 == 0 ? a : b;
+                fs.add(h1.sendAsync(HttpRequest.newBuilder(URI.create(tg.base() + "/v1/chat/completions"))
+                        .header("Authorization", "Bearer sk-user-key-" + (i % 5)).header("X-Tollgate-User", "123")
+                        .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request())).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            int ok = 0;
+            for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : fs) {
+                HttpResponse<String> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                if (r.statusCode() == 200) {
+                    ok++;
+                } else {
+                    assertThat(r.statusCode()).isEqualTo(429);
+                    assertThat(r.headers().firstValue("x-tollgate-budget-scope")).hasValue("user");
+                }
+            }
+            assertThat(ok).isBetween(1, 13);
+        }
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

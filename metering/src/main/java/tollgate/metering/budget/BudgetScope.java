@@ -1,0 +1,79 @@
+package tollgate.metering.budget;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Who a budget belongs to (SPEC 11): a key, an end user, one value of a tag, a priced model, or all traffic.
+ *
+ * @param name the key id, user id, {@code tag=value}, priced model name; empty for {@code global}
+ */
+public record BudgetScope(Kind kind, String name) {
+
+    public enum Kind {
+        KEY, USER, TAG, MODEL, GLOBAL;
+
+        /** As in the {@code scope} metric label and the {@code x-tollgate-budget-scope} header. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final BudgetScope GLOBAL = new BudgetScope(Kind.GLOBAL, "");
+
+    public static BudgetScope key(String keyId) {
+        return new BudgetScope(Kind.KEY, keyId);
+    }
+
+    public static BudgetScope user(String user) {
+        return new BudgetScope(Kind.USER, user);
+    }
+
+    public static BudgetScope tag(String name, String value) {
+        return new BudgetScope(Kind.TAG, name + "=" + value);
+    }
+
+    public static BudgetScope model(String pricedName) {
+        return new BudgetScope(Kind.MODEL, pricedName);
+    }
+
+    /**
+     * The id a store counts this scope under. A key's is its key id, as before scopes existed (so Redis counters of
+     * a running fleet carry over); the others start with {@code #}, which no key id can (config names start with a
+     * letter or digit, fingerprints with {@code fp-}), and escape every byte outside a safe set as {@code %XX}, so
+     * a user id with spaces or braces can neither break a Redis hold list nor a hash tag.
+     */
+    public String account() {
+        return switch (kind) {
+            case KEY -> name;
+            case GLOBAL -> "#global";
+            default -> "#" + kind.id() + ":" + escape(name);
+        };
+    }
+
+    /** For messages: {@code key 'storybot'}, {@code user '123'}, {@code tag team=search}, {@code global}. */
+    public String describe() {
+        return switch (kind) {
+            case KEY -> "key '" + name + "'";
+            case USER -> "user '" + name + "'";
+            case TAG -> "tag " + name;
+            case MODEL -> "model " + name;
+            case GLOBAL -> "global";
+        };
+    }
+
+    private static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                    || c == '-' || c == '=' || c == ':') {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,140 @@
+package tollgate.metering.budget;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.BudgetsConfig;
+import tollgate.config.ScopeBudgets;
+
+/**
+ * Which budgets beyond its key's a call must fit (SPEC 11), from {@code budgets.users}, {@code budgets.tags},
+ * {@code budgets.models} and {@code budgets.global}: one rule for the gate, the ledger rebuild and the recovery of
+ * journaled holds. Budgets are built once per config, so a call allocates only its list of scopes.
+ *
+ * <p>A user or tag value seen for the first time gets its default budget at once; an empty user or tag value is
+ * no user or value (SPEC 11, bad input).
+ */
+public final class BudgetScopes {
+
+    public static final BudgetScopes NONE = new BudgetScopes(BudgetsConfig.DEFAULT);
+
+    private final Members users;
+    private final Map<String, Members> tags;
+    private final Map<String, KeyBudget> models;
+    private final KeyBudget global;
+    private final boolean any;
+
+    public BudgetScopes(BudgetsConfig config) {
+        this.users = new Members(config.users());
+        // sorted by tag name, so every call lists its tag scopes in one order
+        TreeMap<String, Members> t = new TreeMap<>();
+        config.tags().forEach((name, budgets) -> t.put(name, new Members(budgets)));
+        this.tags = Collections.unmodifiableSortedMap(t);
+        Map<String, KeyBudget> m = new HashMap<>();
+        config.models().forEach((name, limits) -> m.put(name, KeyBudget.of(limits)));
+        this.models = Map.copyOf(m);
+        this.global = KeyBudget.of(config.global());
+        this.any = !users.isEmpty() || !tags.isEmpty() || !models.isEmpty() || !global.isEmpty();
+    }
+
+    /**
+     * The budgets of a call: its key's first (the hold lives there, as before scopes), then its user's, its tag
+     * values', its model's and the global one; scopes without limits are left out.
+     *
+     * @param pricedModel the priced name of the call's model (null when unpriced)
+     */
+    public CallBudgets of(String keyId, KeyBudget key, @Nullable String user, Map<String, String> callTags,
+            @Nullable String pricedModel) {
+        if (!any) {
+            // no scope but keys configured: no look-ups, the key alone as before scopes
+            return key.isEmpty() ? CallBudgets.NONE : CallBudgets.ofKey(keyId, key);
+        }
+        List<CallBudgets.Scoped> scopes = new ArrayList<>(2);
+        if (!key.isEmpty()) {
+            scopes.add(new CallBudgets.Scoped(BudgetScope.key(keyId), key));
+        }
+        others(user, callTags, pricedModel, scopes);
+        return new CallBudgets(keyId, scopes);
+    }
+
+    /** The scopes other than the key's that limit a call like this one (for the rebuild from the log). */
+    public List<BudgetScope> others(@Nullable String user, Map<String, String> callTags, @Nullable String pricedModel) {
+        List<CallBudgets.Scoped> scopes = new ArrayList<>(2);
+        others(user, callTags, pricedModel, scopes);
+        List<BudgetScope> out = new ArrayList<>(scopes.size());
+        scopes.forEach(s -> out.add(s.scope()));
+        return out;
+    }
+
+    /** True when some scope other than keys is configured (the rebuild then reads users, tags and models too). */
+    public boolean any() {
+        return any;
+    }
+
+    /** Whether the rebuild must keep the {@code user} of each line. */
+    public boolean limitsUsers() {
+        return !users.isEmpty();
+    }
+
+    /** The tag names whose values have budgets. */
+    public Set<String> tagNames() {
+        return tags.keySet();
+    }
+
+    private void others(@Nullable String user, Map<String, String> callTags, @Nullable String pricedModel,
+            List<CallBudgets.Scoped> out) {
+        if (user != null && !user.isEmpty()) {
+            KeyBudget b = users.of(user);
+            if (!b.isEmpty()) {
+                out.add(new CallBudgets.Scoped(BudgetScope.user(user), b));
+            }
+        }
+        if (!tags.isEmpty() && !callTags.isEmpty()) {
+            for (Map.Entry<String, Members> t : tags.entrySet()) {
+                String value = callTags.get(t.getKey());
+                if (value != null && !value.isEmpty()) {
+                    KeyBudget b = t.getValue().of(value);
+                    if (!b.isEmpty()) {
+                        out.add(new CallBudgets.Scoped(BudgetScope.tag(t.getKey(), value), b));
+                    }
+                }
+            }
+        }
+        if (pricedModel != null) {
+            KeyBudget b = models.get(pricedModel);
+            if (b != null && !b.isEmpty()) {
+                out.add(new CallBudgets.Scoped(BudgetScope.model(pricedModel), b));
+            }
+        }
+        if (!global.isEmpty()) {
+            out.add(new CallBudgets.Scoped(BudgetScope.GLOBAL, global));
+        }
+    }
+
+    /** Default and overridden budgets of one kind of member, built once. */
+    private static final class Members {
+        private final KeyBudget defaults;
+        private final Map<String, KeyBudget> overrides;
+
+        Members(ScopeBudgets config) {
+            this.defaults = KeyBudget.of(config.defaults());
+            Map<String, KeyBudget> o = new HashMap<>();
+            config.overrides().forEach((name, limits) -> o.put(name, KeyBudget.of(limits)));
+            this.overrides = Map.copyOf(o);
+        }
+
+        KeyBudget of(String member) {
+            KeyBudget own = overrides.get(member);
+            return own != null ? own : defaults;
+        }
+
+        boolean isEmpty() {
+            return defaults.isEmpty() && overrides.isEmpty();
+        }
+    }
+}
