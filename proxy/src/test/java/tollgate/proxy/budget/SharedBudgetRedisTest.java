@@ -101,6 +101,18 @@ class SharedBudgetRedisTest {
         HttpClient h1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try (TestTollgate a = TestTollgate.start(upstream.url("/").toString(), dir.resolve("a"), cfg);
              TestTollgate b = TestTollgate.start(upstream.url("/").toString(), dir.resolve("b"), cfg)) {
+            // each replica's Redis connection comes up in the background; with on_store_failure: deny a call before it
+            // is refused for the store, not the budget: another user's call, until it passes, says it is up
+            for (TestTollgate tg : java.util.List.of(a, b)) {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (h1.send(HttpRequest.newBuilder(URI.create(tg.base() + "/v1/chat/completions"))
+                        .header("Authorization", "Bearer sk-user-key-warmup").header("X-Tollgate-User", "warmup")
+                        .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request())).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() != 200) {
+                    assertThat(System.nanoTime()).as("the store connected within 10 s").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+            }
             java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> fs = new java.util.ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 TestTollgate tg = i % 2 == 0 ? a : b;
