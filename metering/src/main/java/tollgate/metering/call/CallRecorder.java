@@ -150,23 +150,54 @@ public final class CallRecorder {
         return new WorstCase(usd, saturatedAdd(promptTokens, maxOut));
     }
 
+    /** Web searches a Responses call with a web search tool is assumed to make when it sets no {@code max_tool_calls}. */
+    static final long DEFAULT_WEB_SEARCHES = 10;
+    /** The fewest bytes a second of uploaded audio takes (8 kbit/s): a transcription lasts at most its bytes / this. */
+    static final long MIN_AUDIO_BYTES_PER_SECOND = 1_000;
+
     /**
-     * What a call's own units may cost beyond its tokens, priced by the one cost function: a per-call price, the
-     * {@code n} images an Images call asks for (at the size and quality asked, else the model's dearest image), the
-     * characters a speech call sends. (A transcription's minutes are not known before the upload is read.)
+     * What a call's own units may cost beyond its tokens, each priced by the one cost function: a per-call price;
+     * the {@code n} images an Images call asks for (at the size and quality asked, else the model's dearest image);
+     * a speech call's characters; the minutes an uploaded file can hold at 8 kbit/s; the web searches a call may run
+     * (one for a {@code -search-preview} chat model; {@code max_tool_calls}, else {@value #DEFAULT_WEB_SEARCHES}, for
+     * a request offering a web search tool). A unit the model has no price for adds nothing here.
      */
     static BigDecimal unitWorstCase(RequestInfo req, PricedModel priced) {
-        long images = req.endpoint().isImages() ? req.choices() : 0;
-        long characters = req.endpoint() == Endpoint.AUDIO_SPEECH ? req.characters() : 0;
-        UnitCounts units = new UnitCounts(0, 0, 0, 0, 0, images, BigDecimal.ZERO, characters);
-        BigDecimal usd = CostCalculator.cost(priced.price(), new Billable(Usage.ZERO, units, null, req.imageOption()));
-        if (usd != null) {
-            return usd;
+        Endpoint e = req.endpoint();
+        long images = e.isImages() ? req.choices() : 0;
+        long characters = e == Endpoint.AUDIO_SPEECH ? req.characters() : 0;
+        BigDecimal seconds = e == Endpoint.AUDIO_TRANSCRIPTIONS || e == Endpoint.AUDIO_TRANSLATIONS
+                ? BigDecimal.valueOf((req.bodyBytes() + MIN_AUDIO_BYTES_PER_SECOND - 1) / MIN_AUDIO_BYTES_PER_SECOND)
+                : BigDecimal.ZERO;
+        long searches = 0;
+        if (req.webSearchTool()) {
+            searches = req.maxToolCalls() != null ? req.maxToolCalls() : DEFAULT_WEB_SEARCHES;
+        } else if (e == Endpoint.CHAT_COMPLETIONS && req.model() != null && req.model().contains(SEARCH_PREVIEW)) {
+            searches = 1;
         }
-        // an image size or quality the table does not price: the dearest image it does, for every image asked
-        BigDecimal dearest = priced.price().units().perImage().values().stream().max(BigDecimal::compareTo)
-                .orElse(BigDecimal.ZERO);
-        return dearest.multiply(BigDecimal.valueOf(images));
+        BigDecimal perCall = priced.price().units().perCall() == null ? BigDecimal.ZERO : priced.price().units().perCall();
+        BigDecimal usd = perCall;
+        UnitCounts[] each = {
+            new UnitCounts(0, 0, 0, 0, 0, images, BigDecimal.ZERO, 0),
+            new UnitCounts(0, 0, 0, 0, 0, 0, BigDecimal.ZERO, characters),
+            new UnitCounts(0, 0, 0, 0, 0, 0, seconds, 0),
+            new UnitCounts(0, 0, 0, 0, searches, 0, BigDecimal.ZERO, 0),
+        };
+        for (UnitCounts units : each) {
+            if (units.equals(UnitCounts.ZERO)) {
+                continue;
+            }
+            BigDecimal c = CostCalculator.cost(priced.price(), new Billable(Usage.ZERO, units, null, req.imageOption()));
+            if (c != null) {
+                usd = usd.add(c.subtract(perCall));
+            } else if (units.images() > 0) {
+                // an image size or quality the table does not price: the dearest image it does, for every image asked
+                BigDecimal dearest = priced.price().units().perImage().values().stream().max(BigDecimal::compareTo)
+                        .orElse(BigDecimal.ZERO);
+                usd = usd.add(dearest.multiply(BigDecimal.valueOf(units.images())));
+            }
+        }
+        return usd;
     }
 
     /**

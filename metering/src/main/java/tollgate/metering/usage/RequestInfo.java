@@ -63,6 +63,8 @@ public final class RequestInfo {
     private @Nullable String size;
     private @Nullable String quality;
     private long characters;
+    private long maxToolCalls = -1;
+    private boolean webSearchTool;
     // where include_usage goes, as byte offsets into the body; -1: unknown (not an object, or not UTF-8)
     private int objectStart = -1;
     private boolean objectEmpty;
@@ -171,6 +173,46 @@ public final class RequestInfo {
             return null;
         }
         return quality == null ? size : quality + "/" + size;
+    }
+
+    /** The request offers the model a web search tool ({@code tools} has an item whose {@code type} starts with {@code web_search}). */
+    public boolean webSearchTool() {
+        return webSearchTool;
+    }
+
+    /** {@code max_tool_calls} (Responses: the most built-in tool calls a response may make), or null. */
+    public @Nullable Long maxToolCalls() {
+        return maxToolCalls >= 0 ? maxToolCalls : null;
+    }
+
+    /** The body's length in bytes: for an upload, the most its file can hold. */
+    public long bodyBytes() {
+        return length;
+    }
+
+    /** Whether a {@code tools} array names a web search tool; reads the array to its end. */
+    private static boolean tools(JsonParser p, JsonToken v) throws IOException {
+        if (v != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return false;
+        }
+        boolean search = false;
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY && t != null; t = p.nextToken()) {
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            for (JsonToken f = p.nextToken(); f == JsonToken.FIELD_NAME; f = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("type") && value == JsonToken.VALUE_STRING && p.getText().startsWith("web_search")) {
+                    search = true;
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return search;
     }
 
     /** The characters of the text to speak ({@code /v1/audio/speech} {@code input}, in code points); 0 otherwise. */
@@ -331,6 +373,8 @@ public final class RequestInfo {
                 case "service_tier" -> serviceTier = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "size" -> size = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "quality" -> quality = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "max_tool_calls" -> maxToolCalls = cap(p, v);
+                case "tools" -> webSearchTool = tools(p, v);
                 case "input" -> {
                     if (endpoint == Endpoint.AUDIO_SPEECH && v == JsonToken.VALUE_STRING) {
                         characters = Character.codePointCount(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
@@ -415,6 +459,8 @@ public final class RequestInfo {
         size = null;
         quality = null;
         characters = 0;
+        maxToolCalls = -1;
+        webSearchTool = false;
         stream = false;
         includeUsage = false;
         maxCompletionTokens = maxTokens = maxOutputTokens = n = bestOf = -1;

@@ -64,6 +64,26 @@ class UnitPricingTest {
     }
 
     @Test
+    void theWorstCaseCountsTranscriptionMinutesAndWebSearches() {
+        // whisper-1 at $0.006 a minute: a 120,000-byte upload holds at most 120 s at 8 kbit/s: 2 × 0.006
+        byte[] upload = new byte[120_000];
+        RequestInfo transcription = RequestInfo.parse(Endpoint.AUDIO_TRANSCRIPTIONS, java.nio.ByteBuffer.wrap(upload));
+        assertThat(CallRecorder.unitWorstCase(transcription, UNITS.resolve(null, "whisper-1"))).isEqualByComparingTo("0.012");
+        // gpt-5 with a web search tool: max_tool_calls searches at $10 / 1K, else 10 of them
+        RequestInfo three = RequestInfo.parse(Endpoint.RESPONSES, ("{\"model\":\"gpt-5\",\"max_output_tokens\":0,"
+                + "\"max_tool_calls\":3,\"tools\":[{\"type\":\"function\",\"name\":\"f\"},{\"type\":\"web_search\"}]}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(three.webSearchTool()).isTrue();
+        assertThat(CallRecorder.worstCase(three, BUILT_IN.resolve(null, "gpt-5"), 0).usd()).isEqualByComparingTo("0.03");
+        RequestInfo unbounded = RequestInfo.parse(Endpoint.RESPONSES, ("{\"model\":\"gpt-5\",\"max_output_tokens\":0,"
+                + "\"tools\":[{\"type\":\"web_search_preview\"}]}").getBytes(StandardCharsets.UTF_8));
+        assertThat(CallRecorder.worstCase(unbounded, BUILT_IN.resolve(null, "gpt-5"), 0).usd()).isEqualByComparingTo("0.1");
+        RequestInfo none = RequestInfo.parse(Endpoint.RESPONSES, "{\"model\":\"gpt-5\",\"max_output_tokens\":0,\"tools\":[]}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(CallRecorder.worstCase(none, BUILT_IN.resolve(null, "gpt-5"), 0).usd()).isEqualByComparingTo("0");
+    }
+
+    @Test
     void dallE3ImagesArePricedPerImageByQualityAndSize() throws Exception {
         String request = "{\"model\":\"dall-e-3\",\"prompt\":\"otter\",\"n\":2,\"size\":\"1024x1792\",\"quality\":\"hd\"}";
         UsageRecord r = record(Endpoint.IMAGES_GENERATIONS, request, fixture("/units/images_dall-e-3.json"),
