@@ -14,6 +14,8 @@ public enum Endpoint {
     AUDIO_TRANSCRIPTIONS("/v1/audio/transcriptions"),
     AUDIO_TRANSLATIONS("/v1/audio/translations"),
     MODERATIONS("/v1/moderations"),
+    /** Anthropic's Messages API (SPEC 13), metered natively: {@code x-api-key}, its own usage and stream events. */
+    MESSAGES("/v1/messages"),
     /** Any other API call ({@link #ofApiPath}): forwarded and recorded unpriced, never guessed (SPEC 12). */
     OTHER("");
 
@@ -29,7 +31,8 @@ public enum Endpoint {
 
     /** A text endpoint of SPEC 5: its usage may be estimated with the model's tokenizer when the answer has none. */
     public boolean isText() {
-        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == RESPONSES;
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == RESPONSES
+                || this == MESSAGES;
     }
 
     /** The Images API: priced by image tokens (gpt-image-*) or per image (dall-e-*). */
@@ -42,11 +45,20 @@ public enum Endpoint {
         return this == IMAGES_EDITS || this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS;
     }
 
-    /** The endpoint of an API call's path: a metered one, else {@link #OTHER} for any other {@code /v1/} path. */
+    /**
+     * The endpoint of an API call's path: a metered one, else {@link #OTHER} for any other {@code /v1/} path; null
+     * for Anthropic's token counting ({@code /v1/messages/count_tokens}), which is free and passed through unmetered.
+     */
     public static @Nullable Endpoint ofApiPath(String path) {
         Endpoint e = ofPath(path);
-        return e != null ? e : path.startsWith("/v1/") ? OTHER : null;
+        if (e != null) {
+            return e;
+        }
+        return path.startsWith("/v1/") && !path.startsWith(COUNT_TOKENS) ? OTHER : null;
     }
+
+    /** Anthropic's free token counting endpoint: forwarded, counted in the request metrics only (SPEC 13). */
+    private static final String COUNT_TOKENS = "/v1/messages/count_tokens";
 
     /** The endpoint of a request path (query already removed), or null when it is not metered. */
     public static @Nullable Endpoint ofPath(String path) {

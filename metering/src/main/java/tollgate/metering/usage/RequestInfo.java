@@ -152,7 +152,7 @@ public final class RequestInfo {
         return c == JsonMappers.INVALID_COUNT ? -1 : c;
     }
 
-    /** The body's {@code user} field when it is a string, cut at 128 characters (SPEC 4). */
+    /** The body's {@code user} field (Anthropic: {@code metadata.user_id}) when it is a string, cut at 128 characters (SPEC 4). */
     public @Nullable String user() {
         return user;
     }
@@ -321,6 +321,14 @@ public final class RequestInfo {
             switch (name) {
                 case "model" -> model = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "user" -> user = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                // Anthropic names the end user in metadata.user_id (Messages API reference)
+                case "metadata" -> {
+                    if (endpoint == Endpoint.MESSAGES && v == JsonToken.START_OBJECT) {
+                        metadataUser(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
                 case "stream" -> stream = v == JsonToken.VALUE_TRUE;
                 case "max_completion_tokens" -> maxCompletionTokens = cap(p, v);
                 case "max_tokens" -> maxTokens = cap(p, v);
@@ -347,6 +355,18 @@ public final class RequestInfo {
         object = true;
         if (objectStart < 0) {
             clearOffsets();
+        }
+    }
+
+    private void metadataUser(JsonParser p) throws IOException {
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("user_id") && v == JsonToken.VALUE_STRING) {
+                user = capped(p);
+            } else {
+                p.skipChildren();
+            }
         }
     }
 

@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * but measured 2.5 times the CPU per chunk, as it decodes every string it passes. Only the rare parts are trees: an
  * {@code error} object, and {@code error} events.
  */
-final class StreamEventReader {
+final class StreamEventReader implements EventReader {
     /** Enough text for any estimate (4M chars is some 1M tokens); past it only a flag is kept. */
     static final int MAX_TEXT_CHARS = 4 << 20;
 
@@ -66,7 +66,8 @@ final class StreamEventReader {
      *
      * @return true when the event is a usage-only chunk: {@code "choices":[]} with a usage object
      */
-    boolean read(@Nullable String eventName, byte[] data, int offset, int length) {
+    @Override
+    public boolean read(@Nullable String eventName, byte[] data, int offset, int length) {
         if (isDone(data, offset, length)) {
             // the terminator of Chat Completions and Completions streams (API reference, "stream")
             completed = true;
@@ -382,7 +383,7 @@ final class StreamEventReader {
     }
 
     /** The current string, cut at 128 characters, when not empty and different from {@code kept}; else null. */
-    private static @Nullable String changed(JsonParser p, @Nullable String kept) throws IOException {
+    static @Nullable String changed(JsonParser p, @Nullable String kept) throws IOException {
         int n = p.getTextLength();
         if (n == 0) {
             return null;
@@ -406,7 +407,7 @@ final class StreamEventReader {
     }
 
     /** The next token; the whole event was fed, so running out of input means it was cut short. */
-    private static JsonToken next(JsonParser p) throws IOException {
+    static JsonToken next(JsonParser p) throws IOException {
         JsonToken t = p.nextToken();
         if (t == null || t == JsonToken.NOT_AVAILABLE) {
             throw new JsonEOFException(p, t, "event data ends inside a JSON value");
@@ -487,40 +488,49 @@ final class StreamEventReader {
         textTruncated = truncatedMark;
     }
 
-    @Nullable String model() {
+    @Override
+    public @Nullable String model() {
         return model;
     }
 
-    @Nullable Usage usage() {
+    @Override
+    public @Nullable Usage usage() {
         return usage;
     }
 
-    @Nullable String serviceTier() {
+    @Override
+    public @Nullable String serviceTier() {
         return serviceTier;
     }
 
-    long webSearchCalls() {
+    @Override
+    public long webSearchCalls() {
         return webSearchCalls;
     }
 
-    @Nullable String errorCode() {
+    @Override
+    public @Nullable String errorCode() {
         return errorCode;
     }
 
-    boolean completed() {
+    @Override
+    public boolean completed() {
         return completed;
     }
 
-    String streamedText() {
+    @Override
+    public String streamedText() {
         StringBuilder sb = streamed;
         return sb == null ? "" : sb.toString();
     }
 
-    boolean textTruncated() {
+    @Override
+    public boolean textTruncated() {
         return textTruncated;
     }
 
-    long malformedEvents() {
+    @Override
+    public long malformedEvents() {
         return malformedEvents;
     }
 
