@@ -29,6 +29,7 @@ import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tollgate.metering.key.ApiKeys;
 import tollgate.metering.usage.BodySplice;
 import tollgate.proxy.relay.Admission;
 import tollgate.proxy.relay.CallGate;
@@ -111,7 +112,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (current == null) {
                 admitting = false;
                 ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                        "api_error", "internal_error", "tollgate failed to forward the call"));
+                        "api_error", "internal_error", "tollgate failed to forward the call",
+                        ErrorResponses.Shape.ofPath(pathAndQuery)));
                 done(ctx);
             }
         }
@@ -132,13 +134,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             log.error("admission failed", error);
             req.release();
             ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "api_error", "internal_error", "tollgate could not admit the call"));
+                    "api_error", "internal_error", "tollgate could not admit the call",
+                    ErrorResponses.Shape.ofPath(pathAndQuery)));
             done(ctx);
             return;
         }
         if (admission instanceof Admission.Refuse r) {
             req.release();
-            Exchange.refused(ctx, refusal(ctx, r), r.tap(), r.outcome(), received);
+            Exchange.refused(ctx, refusal(ctx, r, ErrorResponses.Shape.ofPath(pathAndQuery)), r.tap(), r.outcome(),
+                    received);
             done(ctx);
             return;
         }
@@ -151,6 +155,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             done(ctx);
         });
         ex.budgetRemainingHeader(f.budgetRemainingUsd());
+        ex.errorShape(ErrorResponses.Shape.ofPath(pathAndQuery));
         current = ex;
         ex.start();
     }
@@ -184,9 +189,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         h.remove(HttpHeaderNames.EXPECT);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         if (f.upstreamAuthorization() != null) {
-            h.remove("api-key");
-            h.remove("x-api-key");
-            h.set(HttpHeaderNames.AUTHORIZATION, f.upstreamAuthorization());
+            replaceCredential(h, f.upstreamAuthorization(), pathAndQuery);
         }
         if (f.identityEncoding()) {
             // metering reads the body: ask for it uncompressed (clients accept identity by definition)
@@ -205,6 +208,32 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 EmptyHttpHeaders.INSTANCE);
     }
 
+    /**
+     * A virtual key's upstream credential (SPEC 3) in the header its API reads: {@code x-api-key} on Anthropic's
+     * Messages API (SPEC 13), {@code api-key} when the caller sent one (Azure OpenAI), else {@code Authorization}.
+     * Every other credential header of the caller is removed, so its key never reaches the upstream.
+     */
+    static void replaceCredential(HttpHeaders h, String bearer, String pathAndQuery) {
+        String key = bearer.startsWith(BEARER_PREFIX) ? bearer.substring(BEARER_PREFIX.length()) : bearer;
+        boolean anthropic = ErrorResponses.Shape.ofPath(pathAndQuery) == ErrorResponses.Shape.ANTHROPIC;
+        boolean azure = !anthropic && ApiKeys.bearerToken(h.get(HttpHeaderNames.AUTHORIZATION)) == null
+                && h.contains(API_KEY);
+        h.remove(HttpHeaderNames.AUTHORIZATION);
+        h.remove(API_KEY);
+        h.remove(X_API_KEY);
+        if (anthropic) {
+            h.set(X_API_KEY, key);
+        } else if (azure) {
+            h.set(API_KEY, key);
+        } else {
+            h.set(HttpHeaderNames.AUTHORIZATION, bearer);
+        }
+    }
+
+    private static final String BEARER_PREFIX = "Bearer ";
+    private static final AsciiString API_KEY = AsciiString.cached("api-key");
+    private static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
+
     /** {@code X-Tollgate-*} headers are consumed (SPEC 2); one pass, no String per header. */
     private static void removeTollgateHeaders(HttpHeaders h) {
         List<CharSequence> consumed = null;
@@ -222,9 +251,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static FullHttpResponse refusal(ChannelHandlerContext ctx, Admission.Refuse r) {
+    private static FullHttpResponse refusal(ChannelHandlerContext ctx, Admission.Refuse r, ErrorResponses.Shape shape) {
         ByteBuf body = ctx.alloc().buffer();
-        body.writeCharSequence(r.jsonBody(), StandardCharsets.UTF_8);
+        body.writeCharSequence(shape == ErrorResponses.Shape.ANTHROPIC
+                ? ErrorResponses.anthropicJson(r.status(), r.jsonBody()) : r.jsonBody(), StandardCharsets.UTF_8);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(), body);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())

@@ -45,6 +45,7 @@ import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.Outcome;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.ResponseMeter;
+import tollgate.proxy.server.ErrorResponses;
 import tollgate.proxy.upstream.UpstreamConnections;
 import tollgate.proxy.upstream.UpstreamHandler;
 import tollgate.proxy.upstream.UpstreamPool;
@@ -71,6 +72,7 @@ class ExchangeRelayTest {
     private final List<Exchange> done = new ArrayList<>();
     private @Nullable RecordingTap tap;
     private @Nullable Exchange exchange;
+    private ErrorResponses.Shape shape = ErrorResponses.Shape.OPENAI;
 
     @AfterEach
     void closeChannels() {
@@ -295,6 +297,21 @@ class ExchangeRelayTest {
     }
 
     @Test
+    void onAnthropicsMessagesApiTheOwn502IsInAnthropicsShape() {
+        shape = ErrorResponses.Shape.ANTHROPIC;
+        start(false, 64 * 1024);
+
+        upstream.close();
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.BAD_GATEWAY));
+        assertThat(new String(got.body, UTF_8))
+                .startsWith("{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"upstream_unavailable: ");
+        assertEndedOnce(Outcome.UNAVAILABLE, 502);
+        assertAllReleased();
+    }
+
+    @Test
     void clientGoneWhileConnectingReleasesTheRequestAndGivesTheConnectionBack() {
         pool.deferAcquire = true;
         tap = new RecordingTap(true);
@@ -372,6 +389,7 @@ class ExchangeRelayTest {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, req.content().readableBytes());
         RelayContext relay = new RelayContext(pool, timeouts, maxHeldBytes, events);
         exchange = new Exchange(clientContext(), req, relay, tap, System.nanoTime(), done::add);
+        exchange.errorShape(shape);
         exchange.start();
 
         assertThat(pool.acquired).isEqualTo(1);
