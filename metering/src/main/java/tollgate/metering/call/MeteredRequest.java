@@ -14,6 +14,7 @@ import tollgate.metering.usage.RequestInfo;
  * @param reservation the worst case held in {@code reserve} mode, null otherwise
  * @param priceAs the model whose prices apply when neither the response's nor the request's model is priced
  *     ({@code budgets.unpriced: {price_as: MODEL}}), null otherwise
+ * @param provider the route's provider (SPEC 13), recorded with the call; null without routes
  */
 public record MeteredRequest(
         String keyId,
@@ -24,7 +25,14 @@ public record MeteredRequest(
         Map<String, String> tags,
         KeyBudget budget,
         @Nullable Reservation reservation,
-        @Nullable String priceAs) {
+        @Nullable String priceAs,
+        @Nullable String provider) {
+
+    public MeteredRequest(String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
+                          @Nullable String user, Map<String, String> tags, KeyBudget budget,
+                          @Nullable Reservation reservation, @Nullable String priceAs) {
+        this(keyId, path, request, usageInjected, user, tags, budget, reservation, priceAs, null);
+    }
 
     public MeteredRequest(String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
                           @Nullable String user, Map<String, String> tags, KeyBudget budget,
@@ -39,16 +47,21 @@ public record MeteredRequest(
 
     /** The same request without budget effects (the record of a refusal must not settle anything). */
     public MeteredRequest withoutBudget() {
-        return new MeteredRequest(keyId, path, request, false, user, tags, KeyBudget.NONE, null, null);
+        return new MeteredRequest(keyId, path, request, false, user, tags, KeyBudget.NONE, null, null, provider);
     }
 
     /** The same request admitted with {@code reservation}. */
     public MeteredRequest withReservation(@Nullable Reservation r) {
-        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, r, priceAs);
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, r, priceAs, provider);
     }
 
     /** The same request priced as {@code model} when its own models are not priced. */
     public MeteredRequest pricedAs(@Nullable String model) {
-        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, model);
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, model, provider);
+    }
+
+    /** The same request sent through the route of {@code name} (SPEC 13). */
+    public MeteredRequest withProvider(@Nullable String name) {
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, priceAs, name);
     }
 }

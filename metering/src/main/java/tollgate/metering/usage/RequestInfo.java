@@ -93,6 +93,29 @@ public final class RequestInfo {
      * Reads a request body given as the bytes of {@code body} from each buffer's position to its limit, in order
      * (one buffer, or a composite body's {@code nioBuffers()}). The buffers' positions and limits are not changed.
      */
+    /**
+     * The body's top-level {@code model} (cut at 128 characters), read up to that field and no further, for choosing a
+     * route (SPEC 13); null when the body names none or is not a JSON object. The buffers' positions move: pass views.
+     */
+    public static @Nullable String peekModel(ByteBuffer... body) {
+        try (JsonParser p = JsonMappers.REQUEST.createParser(new ByteBuffersInputStream(body))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("model")) {
+                    return v == JsonToken.VALUE_STRING ? FieldCap.cap(p.getText()) : null;
+                }
+                p.skipChildren();
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
     public static RequestInfo parse(Endpoint endpoint, ByteBuffer... body) {
         RequestInfo info;
         if (body.length == 1 && body[0].hasArray()) {

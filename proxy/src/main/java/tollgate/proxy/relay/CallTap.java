@@ -50,6 +50,9 @@ public interface CallTap {
      */
     default void stopHoldingBack() {}
 
+    /** The call goes through a route of this provider (SPEC 13): its record says so. Before the call starts. */
+    default void provider(String name) {}
+
     /** Called once when the exchange ends, whatever the outcome. */
     void onFinish(CallEnd end);
 }

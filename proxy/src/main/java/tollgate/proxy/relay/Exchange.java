@@ -85,10 +85,16 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
 
     public Exchange(ChannelHandlerContext client, FullHttpRequest request, RelayContext relay, CallTap tap,
                     long receivedNanos, Consumer<Exchange> onDone) {
+        this(client, request, relay, relay.pool(), tap, receivedNanos, onDone);
+    }
+
+    /** @param pool the connections of the upstream this call goes to (a route's, SPEC 13) */
+    public Exchange(ChannelHandlerContext client, FullHttpRequest request, RelayContext relay, UpstreamConnections pool,
+                    CallTap tap, long receivedNanos, Consumer<Exchange> onDone) {
         this.client = client;
         this.request = request;
         this.relay = relay;
-        this.pool = relay.pool();
+        this.pool = pool;
         this.timeouts = relay.timeouts();
         this.tap = tap;
         this.receivedNanos = receivedNanos;
