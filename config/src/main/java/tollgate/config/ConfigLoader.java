@@ -269,6 +269,7 @@ public final class ConfigLoader {
             URI upstream = r.value("upstream", ConfigLoader::parseUpstream);
             String provider = r.string("provider");
             String keyEnv = r.string("key_env");
+            Boolean trustCost = r.bool("trust_provider_cost");
             Map<String, String> headers = new java.util.LinkedHashMap<>();
             JsonNode rawHeaders = r.raw("headers");
             if (rawHeaders != null && !rawHeaders.isNull()) {
@@ -292,7 +293,8 @@ public final class ConfigLoader {
                 continue;
             }
             try {
-                out.add(new RouteConfig(models, prefix, upstream, provider, keyEnv, headers));
+                out.add(new RouteConfig(models, prefix, upstream, provider, keyEnv, headers,
+                        trustCost != null && trustCost));
             } catch (IllegalArgumentException e) {
                 errors.add(r.path(null) + "." + e.getMessage());
             }

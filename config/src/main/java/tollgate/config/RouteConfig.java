@@ -16,9 +16,11 @@ import org.jspecify.annotations.Nullable;
  * @param pathPrefix {@code /azure}: a request path starting with it (then {@code /} or its end); null for a model route
  * @param keyEnv the environment variable whose key replaces the caller's, as a virtual key does (null: the caller's)
  * @param headers sent to this upstream on every call (an API version, an organisation), replacing the caller's
+ * @param trustProviderCost a cost the provider reports in its usage ({@code usage.cost}, as OpenRouter does) is the
+ *     call's cost, instead of tollgate's price of its tokens
  */
 public record RouteConfig(List<String> models, @Nullable String pathPrefix, URI upstream, String provider,
-                          @Nullable String keyEnv, Map<String, String> headers) {
+                          @Nullable String keyEnv, Map<String, String> headers, boolean trustProviderCost) {
     private static final Pattern PROVIDER = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,31}");
     private static final Pattern PREFIX = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
     private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");
@@ -58,6 +60,11 @@ public record RouteConfig(List<String> models, @Nullable String pathPrefix, URI 
                 throw new IllegalArgumentException("headers." + h.getKey() + ": (expected: a value of at most 1024 printable characters)");
             }
         }
+    }
+
+    public RouteConfig(List<String> models, @Nullable String pathPrefix, URI upstream, String provider,
+                       @Nullable String keyEnv, Map<String, String> headers) {
+        this(models, pathPrefix, upstream, provider, keyEnv, headers, false);
     }
 
     /** True when the model matches one of this route's globs. */

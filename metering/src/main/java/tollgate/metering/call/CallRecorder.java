@@ -89,6 +89,11 @@ public final class CallRecorder {
         String tier = meter == null ? null : meter.serviceTier();
         UnitCounts counts = counts(req, meter, model, usage, success);
         BigDecimal cost = cost(req, priced, new Billable(usage, counts, tier, req.imageOption()), success);
+        if (call.trustProviderCost() && !estimated && usage.providerCostUsd() != null) {
+            // the route trusts its provider's own bill (OpenRouter's usage.cost, SPEC 13): it is the call's cost
+            BigDecimal billed = usage.providerCostUsd().stripTrailingZeros();
+            cost = billed.scale() < 0 ? billed.setScale(0) : billed;
+        }
         boolean unpricedTier = priced != null && !CostCalculator.tierPriced(priced.price(), tier, usage.inputTokens());
         UsageRecord record = new UsageRecord(endedAt, requestId != null ? requestId : newRequestId(),
                 call.keyId(), endpoint(call), model, priced == null ? null : priced.name(), req.stream(),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * reasoning ← completion_tokens_details.reasoning_tokens | output_tokens_details.reasoning_tokens
  * cache creation ← cache_creation_input_tokens | input_tokens_details.cache_write_tokens
  *   of which 1 h ← cache_creation.ephemeral_1h_input_tokens   (Anthropic; the rest are 5-minute writes)
+ * provider cost ← cost                                       (OpenRouter: USD the call cost, as the provider billed it)
  * audio in  ← prompt_tokens_details.audio_tokens | input_tokens_details.audio_tokens
  * audio out ← completion_tokens_details.audio_tokens | output_tokens_details.audio_tokens
  * image in  ← input_tokens_details.image_tokens            (gpt-image-*)
@@ -40,6 +42,7 @@ public final class UsageParser {
     private boolean hasCacheRead;
     private boolean hasCacheCreation;
     private long cacheWrite1h = ABSENT;
+    private @Nullable BigDecimal cost;
     private boolean inputDetails;
     /** The counts of the four details objects, by {@link #DETAILS} index. */
     private final long[] promptDetails = absent();
@@ -104,6 +107,7 @@ public final class UsageParser {
                     cacheCreation = JsonMappers.count(p, v);
                 }
                 case "cache_creation" -> cacheWrite1h = oneHourWrites(p, v);
+                case "cost" -> cost = cost(p, v);
                 case "prompt_tokens_details" -> details(p, v, promptDetails);
                 // the transcription API's usage says input_token_details (API reference, createTranscription)
                 case "input_tokens_details", "input_token_details" -> {
@@ -138,8 +142,20 @@ public final class UsageParser {
         long written = Math.min(creation, in);
         return new Usage(in, Math.min(cached, in), out, reasoning, written, Math.min(audioIn, in),
                 Math.min(audioOut, out), Math.min(orZero(inputDetailsCounts[IMAGE]), in),
-                Math.min(orZero(outputDetails[IMAGE]), out), Math.min(orZero(cacheWrite1h), written));
+                Math.min(orZero(outputDetails[IMAGE]), out), Math.min(orZero(cacheWrite1h), written), cost);
     }
+
+    /** A non-negative decimal USD amount below $1M for one call; anything else is not believed (null). */
+    private static @Nullable BigDecimal cost(JsonParser p, JsonToken v) throws IOException {
+        if (!v.isNumeric()) {
+            p.skipChildren();
+            return null;
+        }
+        BigDecimal usd = p.getDecimalValue();
+        return usd.signum() < 0 || usd.compareTo(MAX_CALL_COST_USD) >= 0 ? null : usd;
+    }
+
+    private static final BigDecimal MAX_CALL_COST_USD = BigDecimal.valueOf(1_000_000);
 
     /**
      * Anthropic's split of the cache writes by lifetime ({@code cache_creation}: {@code ephemeral_5m_input_tokens},

@@ -36,8 +36,8 @@ public final class MeteredCall implements CallTap {
     }
 
     @Override
-    public void provider(String name) {
-        request = request.withProvider(name);
+    public void provider(String name, boolean trustCost) {
+        request = request.withProvider(name, trustCost);
     }
 
     @Override

@@ -184,7 +184,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         Admission.Forward f = (Admission.Forward) admission;
         FullHttpRequest upstreamReq = upstreamRequest(ctx, req, pathAndQuery, f, route);
         if (route != null) {
-            f.tap().provider(route.provider());
+            f.tap().provider(route.provider(), route.trustProviderCost());
         }
         Exchange ex = new Exchange(ctx, upstreamReq, relay, route == null ? relay.pool() : route.pool(), f.tap(),
                 received, e -> {

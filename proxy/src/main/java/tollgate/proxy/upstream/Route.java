@@ -37,6 +37,11 @@ public final class Route {
         return authorization;
     }
 
+    /** {@code trust_provider_cost}: the provider's own {@code usage.cost} is the call's cost. */
+    public boolean trustProviderCost() {
+        return config.trustProviderCost();
+    }
+
     public Map<String, String> headers() {
         return config.headers();
     }
