@@ -54,8 +54,37 @@ public enum Endpoint {
         if (e != null) {
             return e;
         }
+        if (path.startsWith(AZURE_DEPLOYMENTS)) {
+            return ofAzurePath(path);
+        }
         return path.startsWith("/v1/") && !path.startsWith(COUNT_TOKENS) ? OTHER : null;
     }
+
+    /**
+     * Azure OpenAI's deployment paths (SPEC 13): {@code /openai/deployments/{deployment}/chat/completions},
+     * {@code …/completions}, {@code …/embeddings} and {@code …/responses}, metered as the OpenAI endpoint of the same
+     * name; any other path under a deployment is recorded unpriced, like any other API call.
+     */
+    static Endpoint ofAzurePath(String path) {
+        int slash = path.indexOf('/', AZURE_DEPLOYMENTS.length());
+        if (slash < 0) {
+            return OTHER;
+        }
+        Endpoint e = ofPath("/v1" + path.substring(slash));
+        return e == CHAT_COMPLETIONS || e == COMPLETIONS || e == EMBEDDINGS || e == RESPONSES ? e : OTHER;
+    }
+
+    /** The deployment of an Azure OpenAI path ({@code /openai/deployments/{deployment}/…}), else null. */
+    public static @Nullable String azureDeployment(String path) {
+        if (!path.startsWith(AZURE_DEPLOYMENTS)) {
+            return null;
+        }
+        int slash = path.indexOf('/', AZURE_DEPLOYMENTS.length());
+        String d = path.substring(AZURE_DEPLOYMENTS.length(), slash < 0 ? path.length() : slash);
+        return d.isEmpty() ? null : FieldCap.cap(d);
+    }
+
+    private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
 
     /** Anthropic's free token counting endpoint: forwarded, counted in the request metrics only (SPEC 13). */
     private static final String COUNT_TOKENS = "/v1/messages/count_tokens";

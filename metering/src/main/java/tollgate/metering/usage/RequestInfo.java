@@ -94,6 +94,17 @@ public final class RequestInfo {
      * (one buffer, or a composite body's {@code nioBuffers()}). The buffers' positions and limits are not changed.
      */
     /**
+     * An Azure OpenAI call names its model by the deployment in its path, not in its body (SPEC 13): the deployment
+     * stands for the model when the body names none, so that {@code pricing.aliases} can price it.
+     */
+    public RequestInfo withDeploymentModel(@Nullable String deployment) {
+        if (model == null && deployment != null) {
+            model = deployment;
+        }
+        return this;
+    }
+
+    /**
      * The body's top-level {@code model} (cut at 128 characters), read up to that field and no further, for choosing a
      * route (SPEC 13); null when the body names none or is not a JSON object. The buffers' positions move: pass views.
      */

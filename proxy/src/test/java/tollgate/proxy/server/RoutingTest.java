@@ -38,7 +38,8 @@ class RoutingTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final Map<String, String> ENV = Map.of("ANTHROPIC_KEY", "sk-ant-route-key-0000000000000000",
-            "OPENAI_KEY", "sk-openai-route-key-000000000000", "GROQ_KEY", "gsk-route-key-0000000000000000");
+            "OPENAI_KEY", "sk-openai-route-key-000000000000", "GROQ_KEY", "gsk-route-key-0000000000000000",
+            "AZURE_KEY", "azure-route-key-00000000000000000");
 
     @TempDir
     Path dir;
@@ -46,6 +47,7 @@ class RoutingTest {
     MockWebServer anthropic;
     MockWebServer openai;
     MockWebServer groq;
+    MockWebServer azure;
     TestTollgate tollgate;
     OpenAIClient client;
 
@@ -54,14 +56,20 @@ class RoutingTest {
         anthropic = new MockWebServer();
         openai = new MockWebServer();
         groq = new MockWebServer();
+        azure = new MockWebServer();
+        azure.start();
         anthropic.start();
         openai.start();
         groq.start();
-        String yaml = "routes:\n"
+        java.nio.file.Files.writeString(dir.resolve("prices.yaml"), "aliases:\n  prod-4o: gpt-4o\n");
+        String yaml = "pricing: {file: prices.yaml}\nroutes:\n"
+                + "  - {path_prefix: /azure, upstream: \"" + base(azure) + "\", provider: azure, key_env: AZURE_KEY}\n"
                 + "  - {models: [\"claude-*\"], upstream: \"" + base(anthropic) + "\", provider: anthropic, key_env: ANTHROPIC_KEY}\n"
                 + "  - {path_prefix: /groq, upstream: \"" + base(groq) + "/openai\", provider: groq, key_env: GROQ_KEY,"
                 + " headers: {x-team: search}}\n"
-                + "  - {models: [\"gpt-*\", \"o?-mini\"], upstream: \"" + base(openai) + "\", provider: openai, key_env: OPENAI_KEY}\n";
+                + "  - {models: [\"gpt-*\", \"o?-mini\"], upstream: \"" + base(openai) + "\", provider: openai, key_env: OPENAI_KEY}\n"
+                + "  - {models: [\"google/*\"], upstream: \"" + base(groq) + "/api\", provider: openrouter,"
+                + " trust_provider_cost: true}\n";
         // the single upstream of SPEC 1 is a closed port: no call may fall through to it
         tollgate = TestTollgate.start("http://127.0.0.1:9", dir, yaml, ENV);
         client = OpenAIOkHttpClient.builder().apiKey("sk-caller-key-000000000000000000").baseUrl(tollgate.base() + "/v1")
@@ -75,6 +83,7 @@ class RoutingTest {
         anthropic.close();
         openai.close();
         groq.close();
+        azure.close();
     }
 
     static String base(MockWebServer s) {
@@ -145,6 +154,71 @@ class RoutingTest {
     }
 
     @Test
+    void aRouteThatTrustsItsProviderRecordsTheProvidersOwnCost() throws Exception {
+        // an OpenRouter usage as a review log recorded it: the model is in no price table, its cost is in the usage
+        groq.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .body("{\"id\":\"gen-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"google/gemma-4-26b-a4b-it\","
+                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
+                        + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":64266,\"completion_tokens\":1391,"
+                        + "\"total_tokens\":65657,\"cost\":0.0104745,\"is_byok\":false}}").build());
+        assertThat(chat("google/gemma-4-26b-a4b-it").model()).isEqualTo("google/gemma-4-26b-a4b-it");
+        RecordedRequest got = groq.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(got.getTarget()).isEqualTo("/api/v1/chat/completions");
+        // no key_env: the caller's own key goes on
+        assertThat(got.getHeaders().get("Authorization")).isEqualTo("Bearer sk-caller-key-000000000000000000");
+        JsonNode r = JSON.readTree(tollgate.awaitRecords(1).get(0));
+        assertThat(r.get("provider").asText()).isEqualTo("openrouter");
+        assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo("0.0104745");
+    }
+
+    @Test
+    void azureDeploymentsAreMeteredByTheResponsesModelElseTheDeploymentsAlias() throws Exception {
+        azure.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .body("{\"id\":\"chatcmpl-A\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o-2024-11-20\","
+                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
+                        + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":10,"
+                        + "\"total_tokens\":30}}").build());
+        azure.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .body("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.1]}],"
+                        + "\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}").build());
+        String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        assertThat(azurePost("/azure/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21", chat)
+                .statusCode()).isEqualTo(200);
+        assertThat(azurePost("/azure/openai/deployments/prod-4o/embeddings?api-version=2024-10-21",
+                "{\"input\":\"hello\"}").statusCode()).isEqualTo(200);
+
+        RecordedRequest got = azure.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(got.getTarget()).isEqualTo("/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21");
+        assertThat(got.getHeaders().get("api-key")).isEqualTo(ENV.get("AZURE_KEY"));
+        assertThat(got.getHeaders().get("Authorization")).isNull();
+        List<String> lines = tollgate.awaitRecords(2);
+        JsonNode byResponse = JSON.readTree(lines.get(0));
+        JsonNode byAlias = JSON.readTree(lines.get(1));
+        if (byResponse.get("endpoint").asText().equals("/v1/embeddings")) {
+            JsonNode t = byResponse;
+            byResponse = byAlias;
+            byAlias = t;
+        }
+        assertThat(byResponse.get("endpoint").asText()).isEqualTo("/v1/chat/completions");
+        assertThat(byResponse.get("provider").asText()).isEqualTo("azure");
+        assertThat(byResponse.get("model").asText()).isEqualTo("gpt-4o-2024-11-20");
+        assertThat(byResponse.get("priced_as").asText()).isEqualTo("gpt-4o");
+        assertThat(byResponse.get("input_tokens").asLong()).isEqualTo(20);
+        // the embeddings answer names no model: the deployment, through pricing.aliases, is priced as gpt-4o
+        assertThat(byAlias.get("endpoint").asText()).isEqualTo("/v1/embeddings");
+        assertThat(byAlias.get("model").asText()).isEqualTo("prod-4o");
+        assertThat(byAlias.get("priced_as").asText()).isEqualTo("gpt-4o");
+        assertThat(byAlias.get("cost_usd").isNull()).isFalse();
+    }
+
+    HttpResponse<String> azurePost(String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(tollgate.base() + path))
+                .header("api-key", "sk-caller-key-000000000000000000")
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aModelNoRouteTakesIsA404NamingItAndGoesNowhere() throws Exception {
         HttpResponse<String> res = post("/v1/chat/completions",
                 "{\"model\":\"gemini-2.5-pro\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
@@ -152,7 +226,8 @@ class RoutingTest {
         JsonNode error = JSON.readTree(res.body()).get("error");
         assertThat(error.get("code").asText()).isEqualTo("no_route");
         assertThat(error.get("message").asText()).contains("'gemini-2.5-pro'");
-        assertThat(openai.getRequestCount() + anthropic.getRequestCount() + groq.getRequestCount()).isZero();
+        assertThat(openai.getRequestCount() + anthropic.getRequestCount() + groq.getRequestCount()
+                + azure.getRequestCount()).isZero();
         // the connection goes on: the next call on it is routed
         answer(openai, "o4-mini-2025-04-16", 3, 4);
         assertThat(chat("o4-mini").model()).isEqualTo("o4-mini-2025-04-16");
