@@ -46,20 +46,15 @@ final class MessageEventReader implements EventReader {
     private @Nullable String errorCode;
     private @Nullable String eventError;
     private boolean completed;
-    private @Nullable StringBuilder streamed;
-    private boolean textTruncated;
+    private final StreamedText text = new StreamedText();
     private long malformedEvents;
-    private int textMark;
-    private boolean truncatedMark;
 
     @Override
     public boolean read(@Nullable String eventName, byte[] data, int offset, int length) {
         Arrays.fill(eventCounts, ABSENT);
         eventModel = null;
         eventError = null;
-        StringBuilder sb = streamed;
-        textMark = sb == null ? 0 : sb.length();
-        truncatedMark = textTruncated;
+        text.mark();
         int kind = OTHER;
         try (JsonParser p = JsonMappers.RESPONSE.getFactory().createParser(data, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -69,11 +64,11 @@ final class MessageEventReader implements EventReader {
             kind = readEvent(p);
         } catch (IOException e) {
             // malformed, or cut short: nothing of it counts
-            rollBackText();
+            text.rollBack();
             malformedEvents++;
             return false;
         } catch (RuntimeException e) {
-            rollBackText();
+            text.rollBack();
             throw e;
         }
         switch (kind) {
@@ -195,7 +190,7 @@ final class MessageEventReader implements EventReader {
             JsonToken v = StreamEventReader.next(p);
             if (v == JsonToken.VALUE_STRING
                     && (name.equals("text") || name.equals("partial_json") || name.equals("thinking"))) {
-                append(p);
+                text.append(p);
             } else {
                 p.skipChildren();
             }
@@ -224,28 +219,6 @@ final class MessageEventReader implements EventReader {
     private static @Nullable String skipText(JsonParser p) throws IOException {
         p.skipChildren();
         return null;
-    }
-
-    private void append(JsonParser p) throws IOException {
-        int n = p.getTextLength();
-        if (n == 0 || textTruncated) {
-            return;
-        }
-        StringBuilder sb = streamed;
-        if (sb == null) {
-            sb = streamed = new StringBuilder(256);
-        }
-        int room = StreamEventReader.MAX_TEXT_CHARS - sb.length();
-        sb.append(p.getTextCharacters(), p.getTextOffset(), Math.min(n, room));
-        textTruncated = n > room;
-    }
-
-    private void rollBackText() {
-        StringBuilder sb = streamed;
-        if (sb != null && sb.length() > textMark) {
-            sb.setLength(textMark);
-        }
-        textTruncated = truncatedMark;
     }
 
     private static long[] absent() {
@@ -312,13 +285,12 @@ final class MessageEventReader implements EventReader {
 
     @Override
     public String streamedText() {
-        StringBuilder sb = streamed;
-        return sb == null ? "" : sb.toString();
+        return text.toString();
     }
 
     @Override
     public boolean textTruncated() {
-        return textTruncated;
+        return text.truncated();
     }
 
     @Override

@@ -37,8 +37,7 @@ final class StreamEventReader implements EventReader {
     private @Nullable Usage usage;
     private @Nullable String errorCode;
     private boolean completed;
-    private @Nullable StringBuilder streamed;
-    private boolean textTruncated;
+    private final StreamedText text = new StreamedText();
     private long malformedEvents;
 
     // what one event said, applied once its kind is known (a "type" may follow the fields it governs)
@@ -56,8 +55,6 @@ final class StreamEventReader implements EventReader {
     private boolean sawResponseModel;
     private @Nullable Usage responseUsage;
     private @Nullable JsonNode responseError;
-    private int textMark;
-    private boolean truncatedMark;
     private int choicesTextFrom;
     private int choicesTextTo;
 
@@ -83,11 +80,11 @@ final class StreamEventReader implements EventReader {
         } catch (IOException e) {
             // malformed, or cut short: the tree reading below tells which, as it always did
         } catch (RuntimeException e) {
-            rollBackText();
+            text.rollBack();
             throw e;
         }
         if (!done) {
-            rollBackText();
+            text.rollBack();
             return readTree(data, offset, length);
         }
         return endEvent(data, offset, length);
@@ -127,9 +124,7 @@ final class StreamEventReader implements EventReader {
         sawResponseModel = false;
         responseUsage = null;
         responseError = null;
-        StringBuilder sb = streamed;
-        textMark = sb == null ? 0 : sb.length();
-        truncatedMark = textTruncated;
+        text.mark();
     }
 
     private void readEvent(JsonParser p) throws IOException {
@@ -157,9 +152,9 @@ final class StreamEventReader implements EventReader {
                     if (v != JsonToken.START_ARRAY || (sawType && type != EventType.CHUNK)) {
                         choices = skipCount(p);
                     } else {
-                        choicesTextFrom = textLength();
+                        choicesTextFrom = text.length();
                         choices = readChoices(p);
-                        choicesTextTo = textLength();
+                        choicesTextTo = text.length();
                     }
                 }
                 case "delta" -> {
@@ -167,7 +162,7 @@ final class StreamEventReader implements EventReader {
                         p.skipChildren();
                     } else if (sawType) {
                         if (EventType.isDelta(type)) {
-                            append(p);
+                            text.append(p);
                         }
                     } else {
                         laterDelta = p.getText();
@@ -321,11 +316,10 @@ final class StreamEventReader implements EventReader {
         }
         if (choicesTextTo > choicesTextFrom) {
             // a Responses event whose type came after a choices array: those are not its text
-            builder().delete(choicesTextFrom, choicesTextTo);
-            textTruncated = truncatedMark;
+            text.delete(choicesTextFrom, choicesTextTo);
         }
         if (EventType.isDelta(type) && laterDelta != null) {
-            append(laterDelta);
+            text.append(laterDelta);
         }
         if (type == EventType.ITEM_DONE && webSearchItem) {
             // each output item is done once; response.completed repeats them all, so only these are counted
@@ -440,52 +434,10 @@ final class StreamEventReader implements EventReader {
 
     private void appendIfText(JsonParser p, JsonToken v) throws IOException {
         if (v == JsonToken.VALUE_STRING) {
-            append(p);
+            text.append(p);
         } else {
             p.skipChildren();
         }
-    }
-
-    private void append(JsonParser p) throws IOException {
-        int n = p.getTextLength();
-        if (n == 0 || textTruncated) {
-            return;
-        }
-        StringBuilder sb = builder();
-        int room = MAX_TEXT_CHARS - sb.length();
-        sb.append(p.getTextCharacters(), p.getTextOffset(), Math.min(n, room));
-        textTruncated = n > room;
-    }
-
-    private void append(String s) {
-        if (s.isEmpty() || textTruncated) {
-            return;
-        }
-        StringBuilder sb = builder();
-        int room = MAX_TEXT_CHARS - sb.length();
-        sb.append(s, 0, Math.min(s.length(), room));
-        textTruncated = s.length() > room;
-    }
-
-    private int textLength() {
-        StringBuilder sb = streamed;
-        return sb == null ? 0 : sb.length();
-    }
-
-    private StringBuilder builder() {
-        StringBuilder sb = streamed;
-        if (sb == null) {
-            sb = streamed = new StringBuilder(256);
-        }
-        return sb;
-    }
-
-    private void rollBackText() {
-        StringBuilder sb = streamed;
-        if (sb != null && sb.length() > textMark) {
-            sb.setLength(textMark);
-        }
-        textTruncated = truncatedMark;
     }
 
     @Override
@@ -520,13 +472,12 @@ final class StreamEventReader implements EventReader {
 
     @Override
     public String streamedText() {
-        StringBuilder sb = streamed;
-        return sb == null ? "" : sb.toString();
+        return text.toString();
     }
 
     @Override
     public boolean textTruncated() {
-        return textTruncated;
+        return text.truncated();
     }
 
     @Override
