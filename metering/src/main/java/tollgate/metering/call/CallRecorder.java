@@ -82,7 +82,7 @@ public final class CallRecorder {
         }
         String responseModel = meter == null ? null : meter.model();
         String model = responseModel != null ? responseModel : req.model();
-        PricedModel priced = pricing.resolve(responseModel, req.model());
+        PricedModel priced = pricing.resolve(call.provider(), responseModel, req.model());
         if (priced == null && call.priceAs() != null) {
             priced = pricing.resolve(null, call.priceAs());
         }

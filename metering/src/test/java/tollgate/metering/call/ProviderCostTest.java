@@ -50,6 +50,30 @@ class ProviderCostTest {
     }
 
     @Test
+    void aProvidersOwnPriceForAModelComesBeforeTheModelsPrice(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("prices.yaml");
+        java.nio.file.Files.writeString(file, "models:\n  azure/gpt-4o: {input: 5, output: 20}\n");
+        PricingTable table = PricingTable.load(file);
+        String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        String answer = "{\"model\":\"gpt-4o-2024-11-20\",\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":100}}";
+        java.util.function.Function<String, UsageRecord> through = provider -> {
+            RequestInfo req = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, body.getBytes(StandardCharsets.UTF_8));
+            MeteredRequest call = new MeteredRequest("k", "/v1/chat/completions", req, false, null, Map.of(),
+                    KeyBudget.NONE, null).withProvider(provider, false);
+            ResponseMeter m = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, "application/json", false);
+            m.onBytes(ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)));
+            m.onEnd();
+            return RECORDER.record(call, m, null, new CallEnd(Outcome.COMPLETE, 200, 1, 2, 3, 0, 9), NOW, table).record();
+        };
+        UsageRecord azure = through.apply("azure");
+        assertThat(azure.pricedAs()).isEqualTo("azure/gpt-4o");
+        assertThat(azure.costUsd()).isEqualByComparingTo("0.007"); // 1000 × $5 + 100 × $20, per 1M
+        UsageRecord openai = through.apply("openai");
+        assertThat(openai.pricedAs()).isEqualTo("gpt-4o");
+    }
+
+    @Test
     void withoutTrustTheTableDecidesAndAnUnknownModelStaysUnpriced() {
         UsageRecord r = record("google/gemma-4-26b-a4b-it", false);
         assertThat(r.costUsd()).isNull();
