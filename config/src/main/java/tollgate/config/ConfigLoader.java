@@ -142,6 +142,7 @@ public final class ConfigLoader {
         BudgetsConfig budgets = budgets(top.child("budgets"), errors);
         Boolean keysRequired = top.bool("keys_required");
         List<KeyConfig> keys = keys(top, errors);
+        List<RouteConfig> routes = routes(top, errors);
 
         ConfigNode al = top.child("alerts");
         URI webhook = al.value("webhook_url", ConfigLoader::parseHttpUri);
@@ -158,7 +159,7 @@ public final class ConfigLoader {
             try {
                 return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, grace,
                         inject == null || inject, log, pricingFile, metrics, budgets,
-                        keysRequired != null && keysRequired, keys, webhook, admin, source, sync);
+                        keysRequired != null && keysRequired, keys, webhook, admin, source, routes, sync);
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }
@@ -313,6 +314,52 @@ public final class ConfigLoader {
         }
         b.error("unpriced", "'" + s + "' (expected: deny, allow or {price_as: MODEL})");
         return UnpricedPolicy.DENY;
+    }
+
+    /** SPEC 13's {@code routes}: each names its upstream and provider, and models or a path prefix. */
+    private List<RouteConfig> routes(ConfigNode top, List<String> errors) {
+        List<RouteConfig> out = new ArrayList<>();
+        for (ConfigNode r : top.list("routes")) {
+            List<String> models = new ArrayList<>();
+            List<JsonNode> rawModels = r.scalars("models");
+            if (rawModels != null) {
+                rawModels.forEach(m -> models.add(m.asText()));
+            }
+            String prefix = r.string("path_prefix");
+            URI upstream = r.value("upstream", ConfigLoader::parseUpstream);
+            String provider = r.string("provider");
+            String keyEnv = r.string("key_env");
+            Boolean trustCost = r.bool("trust_provider_cost");
+            Map<String, String> headers = new java.util.LinkedHashMap<>();
+            JsonNode rawHeaders = r.raw("headers");
+            if (rawHeaders != null && !rawHeaders.isNull()) {
+                if (!rawHeaders.isObject()) {
+                    r.error("headers", "(expected: a mapping of header name to value)");
+                } else {
+                    rawHeaders.fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
+                }
+            }
+            r.rejectUnknown();
+            if (upstream == null) {
+                r.error("upstream", "missing (expected: the base URL this route's calls go to)");
+                continue;
+            }
+            if (provider == null) {
+                r.error("provider", "missing (expected: the name records carry, such as anthropic)");
+                continue;
+            }
+            if (keyEnv != null && (env.get(keyEnv) == null || env.get(keyEnv).isEmpty())) {
+                r.error("key_env", "environment variable " + keyEnv + " is not set (expected: this route's upstream key in it)");
+                continue;
+            }
+            try {
+                out.add(new RouteConfig(models, prefix, upstream, provider, keyEnv, headers,
+                        trustCost != null && trustCost));
+            } catch (IllegalArgumentException e) {
+                errors.add(r.path(null) + "." + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private List<KeyConfig> keys(ConfigNode top, List<String> errors) {

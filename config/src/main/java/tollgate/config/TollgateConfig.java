@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param adminToken null: the admin API and dashboard answer 404
  * @param alertWebhookUrl where budget alert events are POSTed (null: none)
  * @param source the file this came from, if any (watched for changes)
+ * @param routes SPEC 13's upstreams, first match wins; empty: every call goes to {@code upstream}
  */
 public record TollgateConfig(
         HostPort listen,
@@ -37,23 +38,26 @@ public record TollgateConfig(
         @Nullable URI alertWebhookUrl,
         @Nullable String adminToken,
         @Nullable Path source,
+        List<RouteConfig> routes,
         @Nullable PricingSync pricingSync) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
     public static final URI DEFAULT_UPSTREAM = URI.create("https://api.openai.com");
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
+    /** Without {@code pricing.sync}. */
     public TollgateConfig(HostPort listen, URI upstream, @Nullable Path caFile, Timeouts timeouts, Limits limits,
                           ServerConfig server, Duration shutdownGrace, boolean injectStreamUsage, LogConfig log,
                           @Nullable Path pricingFile, MetricsConfig metrics, BudgetsConfig budgets, boolean keysRequired,
                           List<KeyConfig> keys, @Nullable URI alertWebhookUrl, @Nullable String adminToken,
-                          @Nullable Path source) {
+                          @Nullable Path source, List<RouteConfig> routes) {
         this(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log, pricingFile,
-                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, null);
+                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes, null);
     }
 
     public TollgateConfig {
         keys = List.copyOf(keys);
+        routes = List.copyOf(routes);
         Set<String> names = new HashSet<>();
         Set<String> hashes = new HashSet<>();
         for (KeyConfig k : keys) {
@@ -67,11 +71,28 @@ public record TollgateConfig(
         Durations.requirePositive("shutdown.grace", shutdownGrace);
     }
 
+    /** Without routes: every call goes to {@code upstream} (SPEC 1). */
+    public TollgateConfig(HostPort listen, URI upstream, @Nullable Path caFile, Timeouts timeouts, Limits limits,
+                          ServerConfig server, Duration shutdownGrace, boolean injectStreamUsage, LogConfig log,
+                          @Nullable Path pricingFile, MetricsConfig metrics, BudgetsConfig budgets, boolean keysRequired,
+                          List<KeyConfig> keys, @Nullable URI alertWebhookUrl, @Nullable String adminToken,
+                          @Nullable Path source) {
+        this(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log, pricingFile,
+                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, List.of());
+    }
+
+    /** This configuration with other routes (tests, and a reload that keeps everything else). */
+    public TollgateConfig withRoutes(List<RouteConfig> newRoutes) {
+        return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
+                pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, newRoutes,
+                pricingSync);
+    }
+
     /** Built-in defaults of SPEC 1, with no file. */
     public static TollgateConfig defaults() {
         return new TollgateConfig(DEFAULT_LISTEN, DEFAULT_UPSTREAM, null, Timeouts.DEFAULT, Limits.DEFAULT,
                 ServerConfig.DEFAULT,                 DEFAULT_SHUTDOWN_GRACE, true, LogConfig.defaults(), null, MetricsConfig.DEFAULT, BudgetsConfig.DEFAULT,
-                false, List.of(), null, null, null);
+                false, List.of(), null, null, null, List.of());
     }
 
     public boolean adminEnabled() {

@@ -154,7 +154,7 @@ public final class TollgateApp implements AutoCloseable {
         AdminRoutes routes = new AdminRoutes(inFlight::get, accept -> new String[] {
                 TollgateMetrics.contentType(accept), metrics.scrape(accept)}, config.adminToken(), admin);
         try {
-            this.server = TollgateServer.start(config, gate, routes);
+            this.server = TollgateServer.start(config, gate, routes, env);
         } catch (IOException | InterruptedException | RuntimeException e) {
             closeMetering();
             throw e;
@@ -230,7 +230,7 @@ public final class TollgateApp implements AutoCloseable {
     /**
      * Reads the config again (SIGHUP, {@code POST /admin/reload}, file change) and applies keys, budgets and
      * prices; a config that does not load is refused with its reasons and the running one stays. Settings that
-     * need a new socket or store (listen, upstream, log dir, budget store) are reported as needing a restart.
+     * need a new socket or store (listen, upstream, routes, log dir, budget store) are reported as needing a restart.
      */
     public synchronized List<String> reload() {
         if (source == null) {
@@ -253,6 +253,7 @@ public final class TollgateApp implements AutoCloseable {
         TollgateConfig was = old.config();
         if (!was.listen().equals(next.listen())) restart.add("listen");
         if (!was.upstream().equals(next.upstream())) restart.add("upstream");
+        if (!was.routes().equals(next.routes())) restart.add("routes");
         if (!was.log().equals(next.log())) restart.add("log");
         if (!java.util.Objects.equals(was.budgets().redisUri(), next.budgets().redisUri())) restart.add("budgets.store");
         if (!was.timeouts().equals(next.timeouts()) || !was.limits().equals(next.limits())) restart.add("timeouts/limits");

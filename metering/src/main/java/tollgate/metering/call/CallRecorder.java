@@ -61,12 +61,16 @@ public final class CallRecorder {
         Usage usage = meter == null ? null : meter.usage();
         boolean estimated = false;
         boolean invalid = usage != null && !plausible(usage);
+        // an Anthropic stream is whole only with its message_stop (streaming docs): one that ends without it, and
+        // without an error event, was cut, whatever the HTTP framing said (SPEC 13, issue 19 "Bad input")
+        boolean messagesCut = success && req.endpoint() == Endpoint.MESSAGES && meter.isStream()
+                && !meter.streamCompleted();
         if (invalid) {
             // the upstream's numbers are not believed (negative, fractional, absurd, parts above their whole):
             // the call is counted as tollgate would count it without them, and never reaches a ledger as sent
             usage = req.endpoint().isText() ? estimate(req, meter) : Usage.ZERO;
             estimated = true;
-        } else if (usage == null || (outcome != Outcome.COMPLETE && !meter.streamCompleted())) {
+        } else if (usage == null || messagesCut || (outcome != Outcome.COMPLETE && !meter.streamCompleted())) {
             if (req.endpoint().isText() && (success || (outcome.clientLeft() && end.forwarded()))) {
                 // no usage from the upstream, a stream cut short, or a client gone after the upstream had the
                 // request (it bills the prompt): count with the model's tokenizer (SPEC 5)
@@ -78,21 +82,28 @@ public final class CallRecorder {
         }
         String responseModel = meter == null ? null : meter.model();
         String model = responseModel != null ? responseModel : req.model();
-        PricedModel priced = pricing.resolve(responseModel, req.model());
+        PricedModel priced = pricing.resolve(call.provider(), responseModel, req.model());
         if (priced == null && call.priceAs() != null) {
             priced = pricing.resolve(null, call.priceAs());
         }
         String tier = meter == null ? null : meter.serviceTier();
         UnitCounts counts = counts(req, meter, model, usage, success);
         BigDecimal cost = cost(req, priced, new Billable(usage, counts, tier, req.imageOption()), success);
+        if (call.trustProviderCost() && !estimated && usage.providerCostUsd() != null) {
+            // the route trusts its provider's own bill (OpenRouter's usage.cost, SPEC 13): it is the call's cost
+            BigDecimal billed = usage.providerCostUsd().stripTrailingZeros();
+            cost = billed.scale() < 0 ? billed.setScale(0) : billed;
+        }
         boolean unpricedTier = priced != null && !CostCalculator.tierPriced(priced.price(), tier, usage.inputTokens());
         UsageRecord record = new UsageRecord(endedAt, requestId != null ? requestId : newRequestId(),
                 call.keyId(), endpoint(call), model, priced == null ? null : priced.name(), req.stream(),
                 end.status(), usage.inputTokens(), usage.cachedInputTokens(), usage.outputTokens(),
                 usage.reasoningTokens(), usage.totalTokens(), estimated, cost, end.durationNanos() / 1_000_000,
                 end.ttfbNanos() / 1_000_000, call.user(), call.tags(),
-                invalid && outcome == Outcome.COMPLETE ? USAGE_INVALID : errorOf(outcome, end.status(), meter),
-                new UsageUnits(counts, tier, null, false));
+                invalid && outcome == Outcome.COMPLETE ? USAGE_INVALID
+                        : messagesCut && outcome == Outcome.COMPLETE && meter.errorCode() == null
+                        ? Outcome.UPSTREAM_CUT.errorCode() : errorOf(outcome, end.status(), meter),
+                new UsageUnits(counts, tier, call.provider(), false));
         BigDecimal spent = cost == null ? BigDecimal.ZERO : cost;
         return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent, unpricedTier);
     }
@@ -234,7 +245,20 @@ public final class CallRecorder {
         return new Settlement.Record(call.budget(), usd, tokens);
     }
 
+    /**
+     * Counts made by tollgate. An Anthropic stream reports its exact input, cache reads and cache writes in
+     * {@code message_start}, before any text: those are kept, and only the output is estimated, from the text
+     * streamed (with OpenAI's o200k_base tokenizer, as Claude's is not public: an approximation), never below the last
+     * cumulative {@code output_tokens} the stream reported.
+     */
     private Usage estimate(RequestInfo req, @Nullable ResponseMeter meter) {
+        Usage reported = meter == null ? null : meter.usage();
+        if (req.endpoint() == Endpoint.MESSAGES && reported != null && plausible(reported)) {
+            String model = meter.model() != null ? meter.model() : req.model();
+            long out = Math.max(meter.reportedOutputTokens(), estimator.countText(model, meter.streamedText()));
+            return new Usage(reported.inputTokens(), reported.cachedInputTokens(), out, 0,
+                    reported.cacheCreationInputTokens(), 0, 0, 0, 0, reported.cacheWrite1hTokens());
+        }
         long prompt = estimator.promptTokens(req.model(), req.endpoint(), req.body());
         long output = meter == null ? 0
                 : estimator.countText(meter.model() != null ? meter.model() : req.model(), meter.streamedText());

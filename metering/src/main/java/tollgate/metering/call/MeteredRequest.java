@@ -14,6 +14,9 @@ import tollgate.metering.usage.RequestInfo;
  * @param reservation the worst case held in {@code reserve} mode, null otherwise
  * @param priceAs the model whose prices apply when neither the response's nor the request's model is priced
  *     ({@code budgets.unpriced: {price_as: MODEL}}), null otherwise
+ * @param provider the route's provider (SPEC 13), recorded with the call; null without routes
+ * @param trustProviderCost the route says {@code trust_provider_cost: true}: a cost the provider reports in its usage
+ *     is the call's cost
  */
 public record MeteredRequest(
         String keyId,
@@ -24,7 +27,15 @@ public record MeteredRequest(
         Map<String, String> tags,
         CallBudgets budget,
         @Nullable Reservation reservation,
-        @Nullable String priceAs) {
+        @Nullable String priceAs,
+        @Nullable String provider,
+        boolean trustProviderCost) {
+
+    public MeteredRequest(String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
+                          @Nullable String user, Map<String, String> tags, CallBudgets budget,
+                          @Nullable Reservation reservation, @Nullable String priceAs) {
+        this(keyId, path, request, usageInjected, user, tags, budget, reservation, priceAs, null, false);
+    }
 
     public MeteredRequest(String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
                           @Nullable String user, Map<String, String> tags, CallBudgets budget,
@@ -39,16 +50,23 @@ public record MeteredRequest(
 
     /** The same request without budget effects (the record of a refusal must not settle anything). */
     public MeteredRequest withoutBudget() {
-        return new MeteredRequest(keyId, path, request, false, user, tags, CallBudgets.NONE, null, null);
+        return new MeteredRequest(keyId, path, request, false, user, tags, CallBudgets.NONE, null, null, provider,
+                trustProviderCost);
     }
 
     /** The same request admitted with {@code reservation}. */
     public MeteredRequest withReservation(@Nullable Reservation r) {
-        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, r, priceAs);
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, r, priceAs, provider, trustProviderCost);
     }
 
     /** The same request priced as {@code model} when its own models are not priced. */
     public MeteredRequest pricedAs(@Nullable String model) {
-        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, model);
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, model, provider, trustProviderCost);
+    }
+
+    /** The same request sent through the route of provider {@code name} (SPEC 13). */
+    public MeteredRequest withProvider(@Nullable String name, boolean trustCost) {
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, priceAs, name,
+                trustCost);
     }
 }

@@ -17,6 +17,13 @@ import tollgate.metering.usage.Endpoint;
  * {@code instructions} as a system message, a string {@code input} as one user message, items with a
  * role as messages, function calls and their outputs by their text. Completions' {@code prompt} and
  * embeddings' {@code input} count their text, or their length when given as token arrays.
+ *
+ * <p>Anthropic's Messages API ({@code /v1/messages}) is counted with the same rules and OpenAI's tokenizer, as Claude's
+ * tokenizer is not public: an approximation, only ever used for a budget's worst case (the stream's
+ * {@code message_start} reports the exact input before any text). {@code system} (a string or text blocks) counts
+ * as a system message; content blocks count their {@code text}, a {@code tool_use} its name and input, a
+ * {@code tool_result} its content, an image or a document {@value #IMAGE_TOKENS}; each tool its name,
+ * description and input schema as text.
  */
 final class PromptReader {
     static final int IMAGE_TOKENS = 85;
@@ -68,6 +75,32 @@ final class PromptReader {
                 textsOrTokens(body.path("suffix"), out);
             }
             case EMBEDDINGS -> textsOrTokens(body.path("input"), out);
+            case MESSAGES -> {
+                JsonNode system = body.path("system");
+                if (system.isTextual() || system.isArray()) {
+                    out.tokens(PER_MESSAGE);
+                    out.text("system");
+                    blocks(system, out);
+                }
+                for (JsonNode m : body.path("messages")) {
+                    if (m.isObject()) {
+                        out.tokens(PER_MESSAGE);
+                        out.text(m.path("role").asText(""));
+                        blocks(m.path("content"), out);
+                    }
+                }
+                out.tokens(REPLY_PRIMING);
+                for (JsonNode tool : body.path("tools")) {
+                    out.text(tool.path("name").asText(""));
+                    out.text(tool.path("description").asText(""));
+                    JsonNode schema = tool.path("input_schema");
+                    if (schema.isObject()) {
+                        out.text(schema.toString());
+                    }
+                }
+            }
+            default -> {
+            }
         }
         return out;
     }
@@ -112,6 +145,26 @@ final class PromptReader {
         if (f.isObject()) {
             out.text(f.path("name").asText(""));
             out.text(f.path("arguments").asText(""));
+        }
+    }
+
+    /** Anthropic content: a string, or blocks of text, tool use and results, images and documents. */
+    private static void blocks(JsonNode content, PromptParts out) {
+        if (content.isTextual()) {
+            out.text(content.asText());
+            return;
+        }
+        for (JsonNode block : content) {
+            String type = block.path("type").asText("");
+            switch (type) {
+                case "image", "document" -> out.tokens(IMAGE_TOKENS);
+                case "tool_use", "server_tool_use" -> {
+                    out.text(block.path("name").asText(""));
+                    out.text(block.path("input").toString());
+                }
+                case "tool_result" -> blocks(block.path("content"), out);
+                default -> out.text(block.path("text").asText(""));
+            }
         }
     }
 

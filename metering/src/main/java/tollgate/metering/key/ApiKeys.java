@@ -29,7 +29,7 @@ public final class ApiKeys {
     }
 
     /** The token of a {@code Bearer} credential, or null for another scheme or an empty token. */
-    static @Nullable String bearerToken(@Nullable String authorization) {
+    public static @Nullable String bearerToken(@Nullable String authorization) {
         if (authorization == null) {
             return null;
         }

@@ -175,6 +175,11 @@ public final class UsageLine {
         return error;
     }
 
+    /** The provider of the route the call went through (SPEC 13), or null. */
+    public @Nullable String provider() {
+        return provider;
+    }
+
     /** SPEC 12's units of the line (absent ones 0, null or false); a new object per call. */
     public UsageUnits units() {
         return new UsageUnits(counts(), serviceTier, provider, batch);

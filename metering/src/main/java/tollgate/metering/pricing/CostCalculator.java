@@ -18,6 +18,10 @@ import tollgate.metering.usage.Usage;
  * those tokens at the input price. Cached and cache-written counts above the input count are
  * clamped to it, so a usage that breaks the convention is never billed below zero.
  *
+ * <p>Anthropic's 1-hour cache writes ({@link Usage#cacheWrite1hTokens()}, part of the cache writes) are billed at
+ * {@link UnitPrices#cacheWrite1h()} at standard rates; in a long-context or service tier, and for a model without that
+ * price, at 2 × the call's input rate, Anthropic's rule for 1-hour writes (pricing docs, "Prompt caching").
+ *
  * <p>A response's {@code service_tier} (SPEC 12) selects the model's {@link TierPrice} for every token of the call;
  * the standard tier, or a tier the model has no price for, bills the standard prices ({@link #tierPriced} tells
  * the two apart, so the second can be counted).
@@ -31,6 +35,8 @@ import tollgate.metering.usage.Usage;
 public final class CostCalculator {
     private static final int PER_MILLION_DIGITS = 6;
     private static final BigDecimal SECONDS_PER_MINUTE = BigDecimal.valueOf(60);
+    /** Anthropic: "1-hour cache write tokens are 2 times the base input tokens price" (pricing docs). */
+    private static final BigDecimal ONE_HOUR_WRITE_MULTIPLIER = BigDecimal.valueOf(2);
 
     private CostCalculator() {
     }
@@ -41,7 +47,10 @@ public final class CostCalculator {
 
     /** The cost of a call answered at {@code serviceTier} (the response's {@code service_tier}; null: standard). */
     public static BigDecimal cost(ModelPrice p, Usage u, @Nullable String serviceTier) {
-        return cost(Rates.of(p, longContext(p, u.inputTokens()), serviceTier), u, p.units());
+        boolean longContext = longContext(p, u.inputTokens());
+        Rates r = Rates.of(p, longContext, serviceTier);
+        boolean standard = !longContext && p.tier(serviceTier) == null;
+        return cost(r, u, p.units(), oneHourWrite(r, p.units(), standard));
     }
 
     /** The cost of everything a call used; null when it used a unit its model has no price for. */
@@ -109,19 +118,27 @@ public final class CostCalculator {
      * fall on one side of the model's long-context threshold (reports), whose sum says nothing about any call.
      */
     public static BigDecimal cost(ModelPrice p, Usage u, boolean longContext) {
-        return cost(Rates.of(p, longContext), u, p.units());
+        Rates r = Rates.of(p, longContext);
+        return cost(r, u, p.units(), oneHourWrite(r, p.units(), !longContext));
     }
 
-    private static BigDecimal cost(Rates r, Usage u, UnitPrices up) {
+    private static BigDecimal oneHourWrite(Rates r, UnitPrices up, boolean standard) {
+        BigDecimal listed = up.cacheWrite1h();
+        return standard && listed != null ? listed : r.input.multiply(ONE_HOUR_WRITE_MULTIPLIER);
+    }
+
+    private static BigDecimal cost(Rates r, Usage u, UnitPrices up, BigDecimal oneHourWrite) {
         long cached = Math.min(u.cachedInputTokens(), u.inputTokens());
         long written = Math.min(u.cacheCreationInputTokens(), u.inputTokens() - cached);
+        long written1h = Math.min(u.cacheWrite1hTokens(), written);
         long audioIn = Math.min(u.audioInputTokens(), u.inputTokens() - cached - written);
         long imageIn = Math.min(u.imageInputTokens(), u.inputTokens() - cached - written - audioIn);
         long uncached = u.inputTokens() - cached - written - audioIn - imageIn;
         long audioOut = Math.min(u.audioOutputTokens(), u.outputTokens());
         BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(uncached))
                 .add(r.cachedInput.multiply(BigDecimal.valueOf(cached)))
-                .add(r.cacheWrite.multiply(BigDecimal.valueOf(written)))
+                .add(r.cacheWrite.multiply(BigDecimal.valueOf(written - written1h)))
+                .add(oneHourWrite.multiply(BigDecimal.valueOf(written1h)))
                 .add(orElse(up.audioInput(), r.input).multiply(BigDecimal.valueOf(audioIn)))
                 .add(orElse(up.imageInput(), r.input).multiply(BigDecimal.valueOf(imageIn)))
                 .add(r.output.multiply(BigDecimal.valueOf(u.outputTokens() - audioOut)))

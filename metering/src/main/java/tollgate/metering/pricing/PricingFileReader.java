@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  *   dall-e-3: {per_image: {standard/1024x1024: 0.04, hd/1024x1792: 0.12}}
  *   whisper-1: {per_minute: 0.006}
  *   tts-1: {per_1k_characters: 0.015}
+ *   claude-sonnet-4-6: {input: 3, cached_input: 0.3, output: 15, cache_write: 3.75, cache_write_1h: 6}
  * aliases:
  *   prod-deployment: gpt-4o
  * </pre>
@@ -37,7 +38,8 @@ final class PricingFileReader {
             "notes");
     private static final Set<String> MODEL = Set.of("input", "cached_input", "output", "cache_write",
             "long_context", "max_output_tokens", "cheaper_alternative", "tiers", "audio_input", "audio_output",
-            "image_input", "per_call", "per_image", "per_minute", "per_1k_characters", "web_search_per_1k_calls");
+            "image_input", "per_call", "per_image", "per_minute", "per_1k_characters", "web_search_per_1k_calls",
+            "cache_write_1h");
     private static final Set<String> TIER = Set.of("above_input_tokens", "input", "cached_input", "output", "cache_write");
     private static final Set<String> SERVICE_TIER = Set.of("multiplier", "input", "cached_input", "output", "cache_write",
             "long_context");
@@ -165,7 +167,7 @@ final class PricingFileReader {
         return new UnitPrices(price(node, path, "audio_input", false), price(node, path, "audio_output", false),
                 price(node, path, "image_input", false), price(node, path, "per_call", false), perImage,
                 price(node, path, "per_minute", false), price(node, path, "per_1k_characters", false),
-                price(node, path, "web_search_per_1k_calls", false));
+                price(node, path, "web_search_per_1k_calls", false), price(node, path, "cache_write_1h", false));
     }
 
     /** {@code tiers:}, each a {@code multiplier} of the standard prices or prices of its own (SPEC 12). */

@@ -221,6 +221,25 @@ public final class PricingTable {
         return p != null ? p : resolve(requestModel);
     }
 
+    /**
+     * The prices of a call through a route of {@code provider} (SPEC 13): {@code provider/model} first (a provider's
+     * own price for a model, e.g. {@code azure/gpt-4o}), then the model as without routes.
+     */
+    public @Nullable PricedModel resolve(@Nullable String provider, @Nullable String responseModel,
+                                         @Nullable String requestModel) {
+        if (provider != null) {
+            PricedModel own = resolve(prefixed(provider, responseModel), prefixed(provider, requestModel));
+            if (own != null) {
+                return own;
+            }
+        }
+        return resolve(responseModel, requestModel);
+    }
+
+    private static @Nullable String prefixed(String provider, @Nullable String model) {
+        return model == null || model.isEmpty() ? null : provider + "/" + model;
+    }
+
     /** Exact name, then alias, then the longest priced name followed by a date suffix ({@link VersionSuffix}). */
     public @Nullable PricedModel resolve(@Nullable String model) {
         if (model == null || model.isEmpty()) {

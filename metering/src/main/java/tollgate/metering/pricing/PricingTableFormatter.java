@@ -100,6 +100,7 @@ public final class PricingTableFormatter {
         putIfPresent(n, "cached_input", p.cachedInput());
         n.put("output", p.output());
         putIfPresent(n, "cache_write", p.cacheWrite());
+        putIfPresent(n, "cache_write_1h", p.units().cacheWrite1h());
         putLongContext(n, p.longContext());
         if (p.maxOutputTokens() != null) {
             n.put("max_output_tokens", p.maxOutputTokens());

@@ -19,12 +19,14 @@ import org.jspecify.annotations.Nullable;
  * @param perMinute USD per minute of transcribed audio (whisper-1), billed by the second
  * @param per1kCharacters USD per 1,000 characters turned into speech (tts-1, tts-1-hd)
  * @param webSearchPer1kCalls USD per 1,000 web searches the model ran
+ * @param cacheWrite1h Anthropic's 1-hour cache writes, per 1M tokens; absent: 2 × the input price, Anthropic's rule
+ *     (pricing docs, "Prompt caching": 1-hour writes cost twice the base input price)
  */
 public record UnitPrices(@Nullable BigDecimal audioInput, @Nullable BigDecimal audioOutput,
                          @Nullable BigDecimal imageInput, @Nullable BigDecimal perCall, Map<String, BigDecimal> perImage,
                          @Nullable BigDecimal perMinute, @Nullable BigDecimal per1kCharacters,
-                         @Nullable BigDecimal webSearchPer1kCalls) {
-    public static final UnitPrices NONE = new UnitPrices(null, null, null, null, Map.of(), null, null, null);
+                         @Nullable BigDecimal webSearchPer1kCalls, @Nullable BigDecimal cacheWrite1h) {
+    public static final UnitPrices NONE = new UnitPrices(null, null, null, null, Map.of(), null, null, null, null);
 
     public UnitPrices {
         audioInput = checked("audio_input", audioInput);
@@ -37,6 +39,14 @@ public record UnitPrices(@Nullable BigDecimal audioInput, @Nullable BigDecimal a
         perMinute = checked("per_minute", perMinute);
         per1kCharacters = checked("per_1k_characters", per1kCharacters);
         webSearchPer1kCalls = checked("web_search_per_1k_calls", webSearchPer1kCalls);
+        cacheWrite1h = checked("cache_write_1h", cacheWrite1h);
+    }
+
+    public UnitPrices(@Nullable BigDecimal audioInput, @Nullable BigDecimal audioOutput, @Nullable BigDecimal imageInput,
+                      @Nullable BigDecimal perCall, Map<String, BigDecimal> perImage, @Nullable BigDecimal perMinute,
+                      @Nullable BigDecimal per1kCharacters, @Nullable BigDecimal webSearchPer1kCalls) {
+        this(audioInput, audioOutput, imageInput, perCall, perImage, perMinute, per1kCharacters, webSearchPer1kCalls,
+                null);
     }
 
     /** True when the model is priced by something other than tokens (an image, a minute, characters, a call). */

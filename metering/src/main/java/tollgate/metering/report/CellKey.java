@@ -17,10 +17,17 @@ public record CellKey(
         @Nullable String pricedAs,
         @Nullable String user,
         Map<String, String> tags,
-        @Nullable String error) {
+        @Nullable String error,
+        @Nullable String provider) {
 
     public CellKey {
         tags = Map.copyOf(tags);
+    }
+
+    /** A cell of calls sent to the one upstream (no route, no provider). */
+    public CellKey(String key, String endpoint, @Nullable String model, @Nullable String pricedAs,
+                   @Nullable String user, Map<String, String> tags, @Nullable String error) {
+        this(key, endpoint, model, pricedAs, user, tags, error, null);
     }
 
     /** The priced name a call counts under: none without a price, so its tokens are in no model's priced sums (SPEC 5). */

@@ -8,7 +8,9 @@ package tollgate.metering.report;
  * {@link #MODEL_RAW} by the exact name the upstream answered with.
  */
 public enum Dimension {
-    KEY("key"), MODEL("model"), MODEL_RAW("model:raw"), ENDPOINT("endpoint"), USER("user"), TAG("tag");
+    KEY("key"), MODEL("model"), MODEL_RAW("model:raw"), ENDPOINT("endpoint"), USER("user"), TAG("tag"),
+    /** The route's provider (SPEC 13); calls to the one upstream are {@code (none)}. */
+    PROVIDER("provider");
 
     private final String id;
 

@@ -29,7 +29,7 @@ public record GroupBy(Dimension dimension, @Nullable String tagName) {
         return new GroupBy(dimension, null);
     }
 
-    /** Parses {@code key|model|model:raw|endpoint|user|tag:NAME}. */
+    /** Parses {@code key|model|model:raw|endpoint|user|provider|tag:NAME}. */
     public static GroupBy parse(String value) {
         String v = value.trim();
         if (v.startsWith("tag:")) {
@@ -40,7 +40,8 @@ public record GroupBy(Dimension dimension, @Nullable String tagName) {
                 return of(d);
             }
         }
-        throw new IllegalArgumentException("by: '" + value + "' (expected: key, model, model:raw, endpoint, user or tag:NAME)");
+        throw new IllegalArgumentException("by: '" + value
+                + "' (expected: key, model, model:raw, endpoint, user, provider or tag:NAME)");
     }
 
     /** The name used in the report's {@code groups} object: {@code model}, {@code tag:operation}. */
@@ -57,6 +58,7 @@ public record GroupBy(Dimension dimension, @Nullable String tagName) {
             case ENDPOINT -> cell.endpoint();
             case USER -> cell.user();
             case TAG -> cell.tags().get(tagName);
+            case PROVIDER -> cell.provider();
         };
         return v == null ? NONE : v;
     }

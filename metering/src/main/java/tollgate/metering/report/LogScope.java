@@ -102,7 +102,7 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
                 lastCells = days.computeIfAbsent(day, d -> new HashMap<>());
             }
             Tally t = lastCells.computeIfAbsent(new CellKey(c.key(), c.endpoint(), c.model(), pricedAs, c.user(),
-                    c.tags(), c.error()), k -> new Tally());
+                    c.tags(), c.error(), c.provider()), k -> new Tally());
             t.addCall(c.inputTokens(), c.cachedInputTokens(), c.outputTokens(), c.reasoningTokens(), c.totalTokens(),
                     c.estimated(), c.costUsd(), c.counts());
             t.addTiming(c.epochMilli(), c.durationMs());

@@ -73,6 +73,7 @@ public final class UsageAggregates implements CellSource {
     private final LabelCap tagValues;
     private final LabelCap endpoints = new LabelCap(MAX_ENDPOINTS);
     private final LabelCap errors = new LabelCap(MAX_ERRORS);
+    private final LabelCap providers = new LabelCap(MAX_ERRORS);
     private volatile LocalDate firstKept;
 
     /** Create it before the server accepts calls: {@link #loadAsync} reads only the calls logged before this. */
@@ -94,7 +95,8 @@ public final class UsageAggregates implements CellSource {
             return;
         }
         String pricedAs = CellKey.pricedAs(r.costUsd(), r.pricedAs());
-        CellKey cell = place(day, new CellKey(r.key(), r.endpoint(), r.model(), pricedAs, r.user(), r.tags(), r.error()));
+        CellKey cell = place(day, new CellKey(r.key(), r.endpoint(), r.model(), pricedAs, r.user(), r.tags(), r.error(),
+                r.units().provider()));
         cube.addCall(day, cell, r);
     }
 
@@ -165,7 +167,7 @@ public final class UsageAggregates implements CellSource {
     private CellKey place(LocalDate day, CellKey raw) {
         CellKey cell = new CellKey(keys.admit(raw.key()), endpoints.admit(raw.endpoint()),
                 models.fold(raw.model()), models.fold(raw.pricedAs()), users.fold(raw.user()), tags(raw.tags()),
-                errors.fold(raw.error()));
+                errors.fold(raw.error()), providers.fold(raw.provider()));
         int cells = cube.cellCount(day);
         // three quarters of a day's cells for full detail, the rest for calls whose user and tags are folded
         if (cube.contains(day, cell) || cells < Math.max(1, caps.maxCellsPerDay() / 4 * 3)) {
@@ -174,7 +176,7 @@ public final class UsageAggregates implements CellSource {
         Map<String, String> otherTags = new HashMap<>();
         cell.tags().keySet().forEach(name -> otherTags.put(name, OTHER));
         CellKey coarse = new CellKey(cell.key(), cell.endpoint(), cell.model(), cell.pricedAs(),
-                cell.user() == null ? null : OTHER, otherTags, cell.error());
+                cell.user() == null ? null : OTHER, otherTags, cell.error(), cell.provider());
         if (cube.contains(day, coarse) || cells < caps.maxCellsPerDay()) {
             return coarse;
         }

@@ -95,6 +95,40 @@ public final class RequestInfo {
      * Reads a request body given as the bytes of {@code body} from each buffer's position to its limit, in order
      * (one buffer, or a composite body's {@code nioBuffers()}). The buffers' positions and limits are not changed.
      */
+    /**
+     * An Azure OpenAI call names its model by the deployment in its path, not in its body (SPEC 13): the deployment
+     * stands for the model when the body names none, so that {@code pricing.aliases} can price it.
+     */
+    public RequestInfo withDeploymentModel(@Nullable String deployment) {
+        if (model == null && deployment != null) {
+            model = deployment;
+        }
+        return this;
+    }
+
+    /**
+     * The body's top-level {@code model} (cut at 128 characters), read up to that field and no further, for choosing a
+     * route (SPEC 13); null when the body names none or is not a JSON object. The buffers' positions move: pass views.
+     */
+    public static @Nullable String peekModel(ByteBuffer... body) {
+        try (JsonParser p = JsonMappers.REQUEST.createParser(new ByteBuffersInputStream(body))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("model")) {
+                    return v == JsonToken.VALUE_STRING ? FieldCap.cap(p.getText()) : null;
+                }
+                p.skipChildren();
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
     public static RequestInfo parse(Endpoint endpoint, ByteBuffer... body) {
         RequestInfo info;
         if (body.length == 1 && body[0].hasArray()) {
@@ -154,7 +188,7 @@ public final class RequestInfo {
         return c == JsonMappers.INVALID_COUNT ? -1 : c;
     }
 
-    /** The body's {@code user} field when it is a string, cut at 128 characters (SPEC 4). */
+    /** The body's {@code user} field (Anthropic: {@code metadata.user_id}) when it is a string, cut at 128 characters (SPEC 4). */
     public @Nullable String user() {
         return user;
     }
@@ -363,6 +397,14 @@ public final class RequestInfo {
             switch (name) {
                 case "model" -> model = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 case "user" -> user = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                // Anthropic names the end user in metadata.user_id (Messages API reference)
+                case "metadata" -> {
+                    if (endpoint == Endpoint.MESSAGES && v == JsonToken.START_OBJECT) {
+                        metadataUser(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
                 case "stream" -> stream = v == JsonToken.VALUE_TRUE;
                 case "max_completion_tokens" -> maxCompletionTokens = cap(p, v);
                 case "max_tokens" -> maxTokens = cap(p, v);
@@ -391,6 +433,18 @@ public final class RequestInfo {
         object = true;
         if (objectStart < 0) {
             clearOffsets();
+        }
+    }
+
+    private void metadataUser(JsonParser p) throws IOException {
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("user_id") && v == JsonToken.VALUE_STRING) {
+                user = capped(p);
+            } else {
+                p.skipChildren();
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import tollgate.metering.sse.SseDecoder;
  * <pre>
  * upstream body ─onBytes()→ ResponseMeter ─→ usage(), model(), serviceTier(), errorCode(), streamedText(), streamCompleted()
  *                  text/event-stream: SseDecoder → StreamEventReader (each event's bytes, one streaming pass)
+ *                                     or MessageEventReader (Anthropic's /v1/messages events)
  *                  JSON:              JsonBodyScanner (top level followed byte by byte; model, service_tier, usage, error)
  * </pre>
  *
@@ -36,7 +37,7 @@ public final class ResponseMeter {
     private final int status;
     private final boolean holdsBack;
     private final @Nullable SseDecoder decoder;
-    private final @Nullable StreamEventReader events;
+    private final @Nullable EventReader events;
     private final @Nullable JsonBodyScanner json;
     private @Nullable List<long[]> dropped;
     private boolean droppedUsageChunk;
@@ -50,7 +51,7 @@ public final class ResponseMeter {
         this.status = status;
         String type = contentType == null ? "" : contentType.strip().toLowerCase(Locale.ROOT);
         if (type.startsWith("text/event-stream")) {
-            events = new StreamEventReader();
+            events = endpoint == Endpoint.MESSAGES ? new MessageEventReader() : new StreamEventReader();
             decoder = new SseDecoder((SseDecoder.DataListener) this::onEvent);
             json = null;
         } else {
@@ -201,7 +202,15 @@ public final class ResponseMeter {
         return events != null && events.textTruncated();
     }
 
-    /** True when the stream reached its end marker: {@code [DONE]} or a Responses terminal event. */
+    /**
+     * The output tokens an Anthropic stream last reported (its counts are cumulative, so a cut stream's last
+     * {@code message_delta} is a floor of what was generated); 0 for any other answer.
+     */
+    public long reportedOutputTokens() {
+        return events instanceof MessageEventReader m ? m.reportedOutputTokens() : 0;
+    }
+
+    /** True when the stream reached its end marker: {@code [DONE]}, a Responses terminal event or {@code message_stop}. */
     public boolean streamCompleted() {
         return events != null && events.completed();
     }
@@ -235,7 +244,7 @@ public final class ResponseMeter {
     }
 
     private void onEvent(@Nullable String eventName, byte[] data, int offset, int length, long start, long end) {
-        StreamEventReader reader = events;
+        EventReader reader = events;
         if (reader == null) {
             return;
         }

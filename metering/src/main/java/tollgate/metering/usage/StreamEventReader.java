@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * but measured 2.5 times the CPU per chunk, as it decodes every string it passes. Only the rare parts are trees: an
  * {@code error} object, and {@code error} events.
  */
-final class StreamEventReader {
+final class StreamEventReader implements EventReader {
     /** Enough text for any estimate (4M chars is some 1M tokens); past it only a flag is kept. */
     static final int MAX_TEXT_CHARS = 4 << 20;
 
@@ -37,8 +37,7 @@ final class StreamEventReader {
     private @Nullable Usage usage;
     private @Nullable String errorCode;
     private boolean completed;
-    private @Nullable StringBuilder streamed;
-    private boolean textTruncated;
+    private final StreamedText text = new StreamedText();
     private long malformedEvents;
 
     // what one event said, applied once its kind is known (a "type" may follow the fields it governs)
@@ -56,8 +55,6 @@ final class StreamEventReader {
     private boolean sawResponseModel;
     private @Nullable Usage responseUsage;
     private @Nullable JsonNode responseError;
-    private int textMark;
-    private boolean truncatedMark;
     private int choicesTextFrom;
     private int choicesTextTo;
 
@@ -66,7 +63,8 @@ final class StreamEventReader {
      *
      * @return true when the event is a usage-only chunk: {@code "choices":[]} with a usage object
      */
-    boolean read(@Nullable String eventName, byte[] data, int offset, int length) {
+    @Override
+    public boolean read(@Nullable String eventName, byte[] data, int offset, int length) {
         if (isDone(data, offset, length)) {
             // the terminator of Chat Completions and Completions streams (API reference, "stream")
             completed = true;
@@ -82,11 +80,11 @@ final class StreamEventReader {
         } catch (IOException e) {
             // malformed, or cut short: the tree reading below tells which, as it always did
         } catch (RuntimeException e) {
-            rollBackText();
+            text.rollBack();
             throw e;
         }
         if (!done) {
-            rollBackText();
+            text.rollBack();
             return readTree(data, offset, length);
         }
         return endEvent(data, offset, length);
@@ -126,9 +124,7 @@ final class StreamEventReader {
         sawResponseModel = false;
         responseUsage = null;
         responseError = null;
-        StringBuilder sb = streamed;
-        textMark = sb == null ? 0 : sb.length();
-        truncatedMark = textTruncated;
+        text.mark();
     }
 
     private void readEvent(JsonParser p) throws IOException {
@@ -156,9 +152,9 @@ final class StreamEventReader {
                     if (v != JsonToken.START_ARRAY || (sawType && type != EventType.CHUNK)) {
                         choices = skipCount(p);
                     } else {
-                        choicesTextFrom = textLength();
+                        choicesTextFrom = text.length();
                         choices = readChoices(p);
-                        choicesTextTo = textLength();
+                        choicesTextTo = text.length();
                     }
                 }
                 case "delta" -> {
@@ -166,7 +162,7 @@ final class StreamEventReader {
                         p.skipChildren();
                     } else if (sawType) {
                         if (EventType.isDelta(type)) {
-                            append(p);
+                            text.append(p);
                         }
                     } else {
                         laterDelta = p.getText();
@@ -320,11 +316,10 @@ final class StreamEventReader {
         }
         if (choicesTextTo > choicesTextFrom) {
             // a Responses event whose type came after a choices array: those are not its text
-            builder().delete(choicesTextFrom, choicesTextTo);
-            textTruncated = truncatedMark;
+            text.delete(choicesTextFrom, choicesTextTo);
         }
         if (EventType.isDelta(type) && laterDelta != null) {
-            append(laterDelta);
+            text.append(laterDelta);
         }
         if (type == EventType.ITEM_DONE && webSearchItem) {
             // each output item is done once; response.completed repeats them all, so only these are counted
@@ -382,7 +377,7 @@ final class StreamEventReader {
     }
 
     /** The current string, cut at 128 characters, when not empty and different from {@code kept}; else null. */
-    private static @Nullable String changed(JsonParser p, @Nullable String kept) throws IOException {
+    static @Nullable String changed(JsonParser p, @Nullable String kept) throws IOException {
         int n = p.getTextLength();
         if (n == 0) {
             return null;
@@ -406,7 +401,7 @@ final class StreamEventReader {
     }
 
     /** The next token; the whole event was fed, so running out of input means it was cut short. */
-    private static JsonToken next(JsonParser p) throws IOException {
+    static JsonToken next(JsonParser p) throws IOException {
         JsonToken t = p.nextToken();
         if (t == null || t == JsonToken.NOT_AVAILABLE) {
             throw new JsonEOFException(p, t, "event data ends inside a JSON value");
@@ -439,88 +434,54 @@ final class StreamEventReader {
 
     private void appendIfText(JsonParser p, JsonToken v) throws IOException {
         if (v == JsonToken.VALUE_STRING) {
-            append(p);
+            text.append(p);
         } else {
             p.skipChildren();
         }
     }
 
-    private void append(JsonParser p) throws IOException {
-        int n = p.getTextLength();
-        if (n == 0 || textTruncated) {
-            return;
-        }
-        StringBuilder sb = builder();
-        int room = MAX_TEXT_CHARS - sb.length();
-        sb.append(p.getTextCharacters(), p.getTextOffset(), Math.min(n, room));
-        textTruncated = n > room;
-    }
-
-    private void append(String s) {
-        if (s.isEmpty() || textTruncated) {
-            return;
-        }
-        StringBuilder sb = builder();
-        int room = MAX_TEXT_CHARS - sb.length();
-        sb.append(s, 0, Math.min(s.length(), room));
-        textTruncated = s.length() > room;
-    }
-
-    private int textLength() {
-        StringBuilder sb = streamed;
-        return sb == null ? 0 : sb.length();
-    }
-
-    private StringBuilder builder() {
-        StringBuilder sb = streamed;
-        if (sb == null) {
-            sb = streamed = new StringBuilder(256);
-        }
-        return sb;
-    }
-
-    private void rollBackText() {
-        StringBuilder sb = streamed;
-        if (sb != null && sb.length() > textMark) {
-            sb.setLength(textMark);
-        }
-        textTruncated = truncatedMark;
-    }
-
-    @Nullable String model() {
+    @Override
+    public @Nullable String model() {
         return model;
     }
 
-    @Nullable Usage usage() {
+    @Override
+    public @Nullable Usage usage() {
         return usage;
     }
 
-    @Nullable String serviceTier() {
+    @Override
+    public @Nullable String serviceTier() {
         return serviceTier;
     }
 
-    long webSearchCalls() {
+    @Override
+    public long webSearchCalls() {
         return webSearchCalls;
     }
 
-    @Nullable String errorCode() {
+    @Override
+    public @Nullable String errorCode() {
         return errorCode;
     }
 
-    boolean completed() {
+    @Override
+    public boolean completed() {
         return completed;
     }
 
-    String streamedText() {
-        StringBuilder sb = streamed;
-        return sb == null ? "" : sb.toString();
+    @Override
+    public String streamedText() {
+        return text.toString();
     }
 
-    boolean textTruncated() {
-        return textTruncated;
+    @Override
+    public boolean textTruncated() {
+        return text.truncated();
     }
 
-    long malformedEvents() {
+    @Override
+    public long malformedEvents() {
         return malformedEvents;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
@@ -16,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * output    ← completion_tokens | output_tokens             (reasoning included, as billed)
  * reasoning ← completion_tokens_details.reasoning_tokens | output_tokens_details.reasoning_tokens
  * cache creation ← cache_creation_input_tokens | input_tokens_details.cache_write_tokens
+ *   of which 1 h ← cache_creation.ephemeral_1h_input_tokens   (Anthropic; the rest are 5-minute writes)
+ * provider cost ← cost                                       (OpenRouter: USD the call cost, as the provider billed it)
  * audio in  ← prompt_tokens_details.audio_tokens | input_tokens_details.audio_tokens
  * audio out ← completion_tokens_details.audio_tokens | output_tokens_details.audio_tokens
  * image in  ← input_tokens_details.image_tokens            (gpt-image-*)
@@ -38,6 +41,8 @@ public final class UsageParser {
     private long cacheCreation = ABSENT;
     private boolean hasCacheRead;
     private boolean hasCacheCreation;
+    private long cacheWrite1h = ABSENT;
+    private @Nullable BigDecimal cost;
     private boolean inputDetails;
     /** The counts of the four details objects, by {@link #DETAILS} index. */
     private final long[] promptDetails = absent();
@@ -101,6 +106,8 @@ public final class UsageParser {
                     hasCacheCreation = true;
                     cacheCreation = JsonMappers.count(p, v);
                 }
+                case "cache_creation" -> cacheWrite1h = oneHourWrites(p, v);
+                case "cost" -> cost = cost(p, v);
                 case "prompt_tokens_details" -> details(p, v, promptDetails);
                 // the transcription API's usage says input_token_details (API reference, createTranscription)
                 case "input_tokens_details", "input_token_details" -> {
@@ -132,9 +139,45 @@ public final class UsageParser {
         long audioIn = first(promptDetails[AUDIO], inputDetailsCounts[AUDIO], 0L);
         long audioOut = first(completionDetails[AUDIO], outputDetails[AUDIO], 0L);
         // parts are clamped to their whole, so a usage that breaks the convention never bills below zero
-        return new Usage(in, Math.min(cached, in), out, reasoning, Math.min(creation, in), Math.min(audioIn, in),
+        long written = Math.min(creation, in);
+        return new Usage(in, Math.min(cached, in), out, reasoning, written, Math.min(audioIn, in),
                 Math.min(audioOut, out), Math.min(orZero(inputDetailsCounts[IMAGE]), in),
-                Math.min(orZero(outputDetails[IMAGE]), out));
+                Math.min(orZero(outputDetails[IMAGE]), out), Math.min(orZero(cacheWrite1h), written), cost);
+    }
+
+    /** A non-negative decimal USD amount below $1M for one call; anything else is not believed (null). */
+    private static @Nullable BigDecimal cost(JsonParser p, JsonToken v) throws IOException {
+        if (!v.isNumeric()) {
+            p.skipChildren();
+            return null;
+        }
+        BigDecimal usd = p.getDecimalValue();
+        return usd.signum() < 0 || usd.compareTo(MAX_CALL_COST_USD) >= 0 ? null : usd;
+    }
+
+    private static final BigDecimal MAX_CALL_COST_USD = BigDecimal.valueOf(1_000_000);
+
+    /**
+     * Anthropic's split of the cache writes by lifetime ({@code cache_creation}: {@code ephemeral_5m_input_tokens},
+     * {@code ephemeral_1h_input_tokens}; prompt caching docs, "1-hour cache duration"): the 1-hour count, the one
+     * billed apart.
+     */
+    private static long oneHourWrites(JsonParser p, JsonToken v) throws IOException {
+        if (v != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return ABSENT;
+        }
+        long oneHour = ABSENT;
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (name.equals("ephemeral_1h_input_tokens")) {
+                oneHour = JsonMappers.count(p, value);
+            } else {
+                p.skipChildren();
+            }
+        }
+        return oneHour;
     }
 
     private static long[] absent() {

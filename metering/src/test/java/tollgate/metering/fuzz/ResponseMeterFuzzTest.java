@@ -9,12 +9,12 @@ import tollgate.metering.usage.ResponseMeter;
 
 /**
  * Fuzz target (issue 17): the usage scanners of every metered endpoint (chat, completions, embeddings, responses,
- * and Anthropic-shaped usage through them), JSON answers and SSE streams, on any bytes cut anywhere: no exception,
+ * Anthropic's messages), JSON answers and SSE streams, on any bytes cut anywhere: no exception,
  * and the same usage, model and error as from the whole body. Seeds: the recorded answers of {@code fixtures/}.
  */
 class ResponseMeterFuzzTest {
     static final Endpoint[] ENDPOINTS = {Endpoint.CHAT_COMPLETIONS, Endpoint.COMPLETIONS, Endpoint.EMBEDDINGS,
-            Endpoint.RESPONSES};
+            Endpoint.RESPONSES, Endpoint.MESSAGES};
 
     static ResponseMeter meter(Endpoint e, boolean stream, byte[] body, int[] cuts) {
         ResponseMeter m = ResponseMeter.create(e, 200, stream ? "text/event-stream" : "application/json", false);

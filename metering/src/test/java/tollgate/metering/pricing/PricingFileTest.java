@@ -114,7 +114,7 @@ class PricingFileTest {
                 at + "models.a.input: '-1' (expected: a decimal number >= 0, USD per 1M tokens)",
                 at + "models.b.input: 'cheap' (expected: a decimal number >= 0, USD per 1M tokens)",
                 at + "models.c.output: missing (expected: a decimal number >= 0, USD per 1M tokens)",
-                at + "models.d.colour: unknown key (expected one of: audio_input, audio_output, cache_write, "
+                at + "models.d.colour: unknown key (expected one of: audio_input, audio_output, cache_write, cache_write_1h, "
                         + "cached_input, cheaper_alternative, image_input, input, long_context, max_output_tokens, output, "
                         + "per_1k_characters, per_call, per_image, per_minute, tiers, web_search_per_1k_calls)",
                 at + "models.e.max_output_tokens: '0' (expected: a whole number > 0)",

@@ -116,7 +116,7 @@ class PricingTableTest {
     void builtInNotesSayWhatTheFormatCannotExpressYet() throws Exception {
         try (var in = PricingTable.class.getResourceAsStream("/tollgate/pricing/builtin-prices.json")) {
             String notes = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).get("notes").toString();
-            assertThat(notes).contains("12-hour cache writes", "1-hour cache writes", "web-search", "scheduled",
+            assertThat(notes).contains("12-hour cache writes", "cache_write_1h", "web-search", "scheduled",
                     "gpt-5.4-pro", "claude-mythos-5-2", "Anthropic tiers");
         }
     }

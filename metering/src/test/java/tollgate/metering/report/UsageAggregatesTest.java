@@ -173,6 +173,38 @@ class UsageAggregatesTest {
         assertThat(r.summary().totalCostUsd()).isEqualByComparingTo("4.2");
     }
 
+    @Test
+    void spendSplitsByProviderFromMemoryAndFromTheLogAlike(@TempDir Path dir) throws Exception {
+        UsageRecord[] calls = {
+            routed(call("2026-11-22T01:00:00Z", "k", "claude-sonnet-4-6", 1000, 0, 100, "0.0045", false, null), "anthropic"),
+            routed(call("2026-11-22T02:00:00Z", "k", "gpt-4o", 1000, 0, 100, "0.0035", false, null), "openai"),
+            routed(call("2026-11-22T03:00:00Z", "k", "gpt-4o", 1000, 0, 100, "0.0035", false, null), "openai"),
+            call("2026-11-22T04:00:00Z", "k", "gpt-4o", 1000, 0, 100, "0.0035", false, null)};
+        UsageAggregates agg = new UsageAggregates(UsageAggregates.Caps.DEFAULT, CLOCK);
+        StringBuilder log = new StringBuilder();
+        for (UsageRecord r : calls) {
+            agg.add(r);
+            log.append(tollgate.metering.log.UsageRecordJson.toJson(r)).append('\n');
+        }
+        Files.writeString(dir.resolve("usage-2026-11-22.jsonl"), log);
+        StatsQuery q = query(List.of(GroupBy.parse("provider")), StatsFilter.NONE, false);
+
+        StatsReport fromMemory = agg.query(q, CONTEXT);
+        StatsReport fromFiles = StatsCalculator.compute(q, LogScope.of(q).read(dir, 1), CONTEXT);
+        assertThat(StatsFormatter.json(fromMemory)).isEqualTo(StatsFormatter.json(fromFiles));
+        assertThat(fromMemory.groups().get("provider")).extracting(GroupRow::name, GroupRow::requests)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("openai", 2L),
+                        org.assertj.core.groups.Tuple.tuple("anthropic", 1L),
+                        org.assertj.core.groups.Tuple.tuple(GroupBy.NONE, 1L));
+    }
+
+    private static UsageRecord routed(UsageRecord r, String provider) {
+        return new UsageRecord(r.ts(), r.requestId(), r.key(), r.endpoint(), r.model(), r.pricedAs(), r.stream(),
+                r.status(), r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(),
+                r.totalTokens(), r.estimated(), r.costUsd(), r.durationMs(), r.ttfbMs(), r.user(), r.tags(), r.error(),
+                new tollgate.metering.log.UsageUnits(r.units().counts(), null, provider, false));
+    }
+
     private static String line(UsageRecord r) {
         return "{\"ts\":\"" + r.ts() + "\",\"request_id\":\"r\",\"key\":\"" + r.key() + "\",\"endpoint\":\""
                 + r.endpoint() + "\",\"model\":\"" + r.model() + "\",\"priced_as\":\"" + r.pricedAs()

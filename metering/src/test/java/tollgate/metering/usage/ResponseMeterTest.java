@@ -90,7 +90,17 @@ class ResponseMeterTest {
                 new Case("error_404_model_not_found.json", Endpoint.EMBEDDINGS, 404, "application/json; charset=utf-8",
                         null, null, false, "", "model_not_found"),
                 new Case("error_400_code_null.json", Endpoint.CHAT_COMPLETIONS, 400, JSON,
-                        null, null, false, "", "invalid_request_error"));
+                        null, null, false, "", "invalid_request_error"),
+                // Anthropic's Messages API (SPEC 13): input counts cache reads and writes too; text, tool input
+                // and thinking are text, a thinking signature is not
+                new Case("messages_stream_claude-3-opus_text.sse", Endpoint.MESSAGES, 200, SSE,
+                        new Usage(11, 0, 6, 0), "claude-3-opus-latest", true, "Hello there!", null),
+                new Case("messages_stream_claude-sonnet-4_tool_use.sse", Endpoint.MESSAGES, 200, SSE,
+                        new Usage(377, 0, 65, 0), "claude-sonnet-4-20250514", true,
+                        "I'll check the current weather in Paris for you.{\"location\": \"Paris\"}", null),
+                new Case("messages_stream_claude-sonnet-4-6_cache_1h.sse", Endpoint.MESSAGES, 200, SSE,
+                        new Usage(12207 + 15866, 0, 157, 0, 15866, 0, 0, 0, 0, 15866), "claude-sonnet-4-6", true,
+                        "{\"query\": \"select:mcp__plugin_helioy-tools_cm__cx_browse\", \"max_results\": 1}", null));
     }
 
     static Stream<Case> recordedStreams() {
@@ -98,7 +108,7 @@ class ResponseMeterTest {
     }
 
     static Stream<Case> injectableStreams() {
-        return recordedStreams().filter(c -> c.endpoint() != Endpoint.RESPONSES);
+        return recordedStreams().filter(c -> c.endpoint() != Endpoint.RESPONSES && c.endpoint() != Endpoint.MESSAGES);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -41,7 +41,7 @@ final class StatsCommand implements Callable<Integer> {
             + "monthly also work")
     String period;
 
-    @Option(names = "--by", description = "group by key, model (priced name), model:raw (exact name), endpoint, user or "
+    @Option(names = "--by", description = "group by key, model (priced name), model:raw (exact name), endpoint, user, provider or "
             + "tag:NAME (repeatable; default: model, key and tag:operation)")
     List<String> by = new ArrayList<>();
 

@@ -50,6 +50,12 @@ public interface CallTap {
      */
     default void stopHoldingBack() {}
 
+    /**
+     * The call goes through a route of this provider (SPEC 13): its record says so, and with {@code trustCost} a cost
+     * the provider reports is the call's cost. Called before the call starts.
+     */
+    default void provider(String name, boolean trustCost) {}
+
     /** Called once when the exchange ends, whatever the outcome. */
     void onFinish(CallEnd end);
 }

@@ -44,7 +44,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  *   client ── ProxyHandler ──▶ Exchange ──▶ upstream (pooled channel, UpstreamHandler)
  *                     ◀── response head / chunks, each flushed as it arrives ◀──
  * </pre>
- * Its own answers: 502 {@code upstream_unavailable}, 504 {@code upstream_timeout}. A client that reads nothing
+ * Its own answers: 502 {@code upstream_unavailable}, 504 {@code upstream_timeout} (in Anthropic's error shape on
+ * its Messages API: {@link #errorShape}). A client that reads nothing
  * for {@code timeouts.idle} is closed with its upstream call ({@link Outcome#CLIENT_IDLE}). All methods run on
  * the client's event loop.
  */
@@ -75,6 +76,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     private long pausedSinceTick;
     private long pauses;
     private @Nullable String budgetRemainingHeader;
+    private ErrorResponses.Shape errorShape = ErrorResponses.Shape.OPENAI;
 
     // held-back bytes while the tap decides (injected usage chunk removal); absolute offset of held's first byte
     private final java.util.ArrayDeque<ByteBuf> held = new java.util.ArrayDeque<>(4);
@@ -83,10 +85,16 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
 
     public Exchange(ChannelHandlerContext client, FullHttpRequest request, RelayContext relay, CallTap tap,
                     long receivedNanos, Consumer<Exchange> onDone) {
+        this(client, request, relay, relay.pool(), tap, receivedNanos, onDone);
+    }
+
+    /** @param pool the connections of the upstream this call goes to (a route's, SPEC 13) */
+    public Exchange(ChannelHandlerContext client, FullHttpRequest request, RelayContext relay, UpstreamConnections pool,
+                    CallTap tap, long receivedNanos, Consumer<Exchange> onDone) {
         this.client = client;
         this.request = request;
         this.relay = relay;
-        this.pool = relay.pool();
+        this.pool = pool;
         this.timeouts = relay.timeouts();
         this.tap = tap;
         this.receivedNanos = receivedNanos;
@@ -119,6 +127,11 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         this.budgetRemainingHeader = value;
     }
 
+    /** The shape of the errors this exchange answers itself (Anthropic's on its Messages API, SPEC 13). */
+    public void errorShape(ErrorResponses.Shape shape) {
+        this.errorShape = shape;
+    }
+
     public void start() {
         pool.acquire(client.channel().eventLoop(), this);
     }
@@ -126,7 +139,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     @Override
     public void onFailed(Throwable cause) {
         log.debug("upstream connection failed: {}", cause.toString());
-        failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(cause)));
+        failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(cause), errorShape));
     }
 
     @Override
@@ -146,7 +159,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         lastReadTick = sentTick;
         ch.writeAndFlush(req).addListener((ChannelFutureListener) w -> {
             if (!w.isSuccess() && !finished) {
-                failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(w.cause())));
+                failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(w.cause()), errorShape));
             }
         });
         armTimer(Math.min(timeouts.firstByte().toNanos(), timeouts.idle().toNanos()));
@@ -166,7 +179,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             } else {
                 failBeforeHead(Outcome.UPSTREAM_INVALID, ErrorResponses.upstreamInvalid(client.alloc(),
                         o.decoderResult().isFailure() ? describe(o.decoderResult().cause())
-                                : "both Content-Length and Transfer-Encoding"));
+                                : "both Content-Length and Transfer-Encoding", errorShape));
             }
             return;
         }
@@ -339,7 +352,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             return;
         }
         if (!headSent) {
-            failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), "the connection closed before a response"));
+            failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), "the connection closed before a response", errorShape));
         } else {
             cutClient(Outcome.UPSTREAM_CUT);
         }
@@ -352,7 +365,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         }
         log.debug("upstream error: {}", cause.toString());
         if (!headSent) {
-            failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(cause)));
+            failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(cause), errorShape));
         } else {
             cutClient(Outcome.UPSTREAM_CUT);
         }
@@ -385,7 +398,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             long left = sentTick + timeouts.firstByte().toNanos() - now;
             if (left <= 0) {
                 failBeforeHead(Outcome.TIMEOUT, ErrorResponses.upstreamTimeout(client.alloc(),
-                        "no response headers within timeouts.first_byte " + timeouts.firstByte().toSeconds() + "s"));
+                        "no response headers within timeouts.first_byte " + timeouts.firstByte().toSeconds() + "s", errorShape));
             } else {
                 armTimer(Math.min(left, idle));
             }

@@ -17,7 +17,7 @@ import tollgate.metering.usage.ResponseMeter;
  */
 public final class MeteredCall implements CallTap {
     private final CallAccounting accounting;
-    private final MeteredRequest request;
+    private MeteredRequest request;
     private final Runnable releaseBody;
     private @Nullable ResponseMeter meter;
     private @Nullable String requestId;
@@ -33,6 +33,11 @@ public final class MeteredCall implements CallTap {
         this.accounting = accounting;
         this.request = request;
         this.releaseBody = releaseBody;
+    }
+
+    @Override
+    public void provider(String name, boolean trustCost) {
+        request = request.withProvider(name, trustCost);
     }
 
     @Override

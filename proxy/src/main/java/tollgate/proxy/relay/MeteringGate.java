@@ -88,7 +88,8 @@ public final class MeteringGate implements CallGate {
             return done(new Admission.Forward(tap, null, meteredPath ? null : upstreamAuth, null, false));
         }
         // the body's own buffers, scanned in place for its top-level fields (no copy, no tree)
-        RequestInfo req = RequestInfo.parse(endpoint, call.body());
+        // Azure OpenAI names the model by its deployment in the path (SPEC 13): it stands in when the body names none
+        RequestInfo req = RequestInfo.parse(endpoint, call.body()).withDeploymentModel(Endpoint.azureDeployment(call.path()));
         boolean inject = s.config().injectStreamUsage() && req.needsUsageInjection();
         BodySplice body = inject ? req.usageSplice() : null;
         String user = req.user() != null ? req.user() : FieldCap.cap(h.get("x-tollgate-user"));

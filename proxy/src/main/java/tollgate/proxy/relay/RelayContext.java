@@ -1,15 +1,21 @@
 package tollgate.proxy.relay;
 
 import tollgate.config.Timeouts;
+import tollgate.proxy.upstream.Routes;
 import tollgate.proxy.upstream.UpstreamConnections;
 
 /**
- * What every exchange of a server shares: the upstream pool, the timeouts, the bound on held-back bytes, and
- * where the relay reports its events (metrics).
+ * What every exchange of a server shares: the upstream pool, the routes to other upstreams (SPEC 13), the timeouts,
+ * the bound on held-back bytes, and where the relay reports its events (metrics).
  *
+ * @param pool the one upstream of SPEC 1, used when there are no routes
  * @param maxHeldBytes most undecided response bytes one call holds back before it passes bytes through as they are
  */
-public record RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxHeldBytes, Events events) {
+public record RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxHeldBytes, Events events, Routes routes) {
+    public RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxHeldBytes, Events events) {
+        this(pool, timeouts, maxHeldBytes, events, Routes.NONE);
+    }
+
     /** What the relay counts. Called on event loops: must be cheap and thread-safe. */
     public interface Events {
         /** A slow client made the relay stop reading an upstream (backpressure). */

@@ -11,12 +11,14 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tollgate.config.TollgateConfig;
 import tollgate.proxy.relay.CallGate;
 import tollgate.proxy.relay.RelayContext;
+import tollgate.proxy.upstream.Routes;
 import tollgate.proxy.upstream.UpstreamPool;
 import tollgate.proxy.upstream.UpstreamTarget;
 
@@ -29,11 +31,13 @@ public final class TollgateServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final UpstreamPool pool;
+    private final Routes routes;
     private final InFlight inFlight = new InFlight();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
 
-    private TollgateServer(TollgateConfig config, CallGate gate, LocalRoutes routes) throws IOException, InterruptedException {
+    private TollgateServer(TollgateConfig config, CallGate gate, LocalRoutes localRoutes, Map<String, String> env)
+            throws IOException, InterruptedException {
         this.config = config;
         try {
             this.transport = Transport.of(config.server().transport());
@@ -44,8 +48,10 @@ public final class TollgateServer implements AutoCloseable {
         this.workers = transport.newGroup(config.server().ioThreadsInEffect());
         UpstreamTarget target = UpstreamTarget.of(config.upstream(), config.caFile());
         this.pool = new UpstreamPool(target, transport.clientChannel(), config.limits(), config.timeouts());
-        RelayContext relay = new RelayContext(pool, config.timeouts(), config.limits().maxHeldBytes(), inFlight);
-        ServerInitializer init = new ServerInitializer(relay, config.limits(), gate, inFlight, routes);
+        this.routes = Routes.of(config.routes(), env, config.caFile(), transport.clientChannel(), config.limits(),
+                config.timeouts());
+        RelayContext relay = new RelayContext(pool, config.timeouts(), config.limits().maxHeldBytes(), inFlight, routes);
+        ServerInitializer init = new ServerInitializer(relay, config.limits(), gate, inFlight, localRoutes);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
@@ -69,7 +75,13 @@ public final class TollgateServer implements AutoCloseable {
     }
 
     public static TollgateServer start(TollgateConfig config, CallGate gate, LocalRoutes routes) throws IOException, InterruptedException {
-        return new TollgateServer(config, gate, routes);
+        return new TollgateServer(config, gate, routes, Map.of());
+    }
+
+    /** @param env where routes' {@code key_env} keys are read (SPEC 13) */
+    public static TollgateServer start(TollgateConfig config, CallGate gate, LocalRoutes routes, Map<String, String> env)
+            throws IOException, InterruptedException {
+        return new TollgateServer(config, gate, routes, env);
     }
 
     public InetSocketAddress address() {
@@ -113,6 +125,7 @@ public final class TollgateServer implements AutoCloseable {
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         pool.close();
+        routes.close();
         shutdownGroups();
     }
 

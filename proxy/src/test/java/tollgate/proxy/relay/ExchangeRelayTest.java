@@ -45,6 +45,7 @@ import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.Outcome;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.ResponseMeter;
+import tollgate.proxy.server.ErrorResponses;
 import tollgate.proxy.upstream.UpstreamConnections;
 import tollgate.proxy.upstream.UpstreamHandler;
 import tollgate.proxy.upstream.UpstreamPool;
@@ -71,6 +72,9 @@ class ExchangeRelayTest {
     private final List<Exchange> done = new ArrayList<>();
     private @Nullable RecordingTap tap;
     private @Nullable Exchange exchange;
+    private ErrorResponses.Shape shape = ErrorResponses.Shape.OPENAI;
+    /** The one upstream of the relay context when the call goes to a route's pool ({@link #pool}) instead. */
+    private @Nullable ScriptedConnections oneUpstream;
 
     @AfterEach
     void closeChannels() {
@@ -295,6 +299,41 @@ class ExchangeRelayTest {
     }
 
     @Test
+    void aRoutedCallUsesItsRoutesConnectionsAndGivesThemBack() throws IOException {
+        EmbeddedChannel unused = new EmbeddedChannel(new UpstreamHandler());
+        oneUpstream = new ScriptedConnections(unused);
+        start(false, 64 * 1024);
+        byte[] json = fixture("chat_gpt-4o.json");
+        HttpResponse head = head("application/json");
+        head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+
+        upstream.writeInbound(head, last(json));
+
+        assertThat(drainClient().body).isEqualTo(json);
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertThat(pool.released).containsExactly(upstream);
+        assertThat(oneUpstream.acquired).isZero();
+        assertThat((Object) unused.readOutbound()).isNull();
+        unused.finishAndReleaseAll();
+        assertAllReleased();
+    }
+
+    @Test
+    void onAnthropicsMessagesApiTheOwn502IsInAnthropicsShape() {
+        shape = ErrorResponses.Shape.ANTHROPIC;
+        start(false, 64 * 1024);
+
+        upstream.close();
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.BAD_GATEWAY));
+        assertThat(new String(got.body, UTF_8))
+                .startsWith("{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"upstream_unavailable: ");
+        assertEndedOnce(Outcome.UNAVAILABLE, 502);
+        assertAllReleased();
+    }
+
+    @Test
     void clientGoneWhileConnectingReleasesTheRequestAndGivesTheConnectionBack() {
         pool.deferAcquire = true;
         tap = new RecordingTap(true);
@@ -370,8 +409,11 @@ class ExchangeRelayTest {
                 track(Unpooled.copiedBuffer(REQUEST_BODY, UTF_8)));
         req.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, req.content().readableBytes());
-        RelayContext relay = new RelayContext(pool, timeouts, maxHeldBytes, events);
-        exchange = new Exchange(clientContext(), req, relay, tap, System.nanoTime(), done::add);
+        RelayContext relay = new RelayContext(oneUpstream != null ? oneUpstream : pool, timeouts, maxHeldBytes, events);
+        exchange = oneUpstream != null
+                ? new Exchange(clientContext(), req, relay, pool, tap, System.nanoTime(), done::add)
+                : new Exchange(clientContext(), req, relay, tap, System.nanoTime(), done::add);
+        exchange.errorShape(shape);
         exchange.start();
 
         assertThat(pool.acquired).isEqualTo(1);

@@ -1,0 +1,92 @@
+package tollgate.proxy.upstream;
+
+import io.netty.channel.Channel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.Limits;
+import tollgate.config.RouteConfig;
+import tollgate.config.Timeouts;
+
+/**
+ * SPEC 13's routes in their order: the first whose path prefix starts the request's path, or whose model globs match
+ * the body's {@code model}, takes the call. No routes: every call goes to the one upstream of SPEC 1, as before.
+ */
+public final class Routes implements AutoCloseable {
+    public static final Routes NONE = new Routes(List.of());
+
+    private final List<Route> routes;
+    private final boolean byModel;
+
+    private Routes(List<Route> routes) {
+        this.routes = List.copyOf(routes);
+        this.byModel = routes.stream().anyMatch(r -> r.pathPrefix() == null);
+    }
+
+    /**
+     * A pool per route, each with the TLS context of its own host ({@code caFile} trusted in addition to none, as for
+     * the single upstream); a route's key is read from {@code env} by its {@code key_env}.
+     */
+    public static Routes of(List<RouteConfig> configs, Map<String, String> env, @Nullable Path caFile,
+                            Class<? extends Channel> channelType, Limits limits, Timeouts timeouts) throws IOException {
+        if (configs.isEmpty()) {
+            return NONE;
+        }
+        List<Route> out = new ArrayList<>(configs.size());
+        for (RouteConfig c : configs) {
+            UpstreamPool pool = new UpstreamPool(UpstreamTarget.of(c.upstream(), caFile), channelType, limits, timeouts);
+            out.add(new Route(c, pool, c.keyEnv() == null ? null : env.get(c.keyEnv())));
+        }
+        return new Routes(out);
+    }
+
+    public boolean isEmpty() {
+        return routes.isEmpty();
+    }
+
+    /**
+     * The route of a call, or null when none matches; {@code model} is asked for (the body read up to its
+     * {@code model}) only when a model route is reached.
+     */
+    public @Nullable Route select(String pathAndQuery, Supplier<@Nullable String> model) {
+        String m = null;
+        boolean read = false;
+        for (Route r : routes) {
+            RouteConfig c = r.config();
+            if (c.pathPrefix() != null) {
+                if (c.matchesPath(pathAndQuery)) {
+                    return r;
+                }
+                continue;
+            }
+            if (!read) {
+                m = model.get();
+                read = true;
+            }
+            // a catch-all "*" also takes calls that name no model (GET /v1/models, files)
+            if (m != null ? c.matchesModel(m) : c.models().contains("*")) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** True when some route is chosen by the body's model. */
+    public boolean byModel() {
+        return byModel;
+    }
+
+    @Override
+    public void close() {
+        routes.forEach(r -> r.pool().close());
+    }
+
+    @Override
+    public String toString() {
+        return routes.toString();
+    }
+}

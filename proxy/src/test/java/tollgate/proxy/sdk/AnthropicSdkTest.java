@@ -1,0 +1,298 @@
+package tollgate.proxy.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.AnthropicServiceException;
+import com.anthropic.errors.InternalServerException;
+import com.anthropic.errors.RateLimitException;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCountTokensParams;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.MessageTokensCount;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.proxy.TestTollgate;
+
+/**
+ * The official anthropic-java SDK, pointed at tollgate as {@code ANTHROPIC_BASE_URL} would point it, talks to a
+ * recorded Anthropic upstream through it (SPEC 13): plain, streamed, prompt caching, tool use; every record exact;
+ * tollgate's own errors in Anthropic's shape.
+ */
+class AnthropicSdkTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String CALLER_KEY = "sk-ant-test-caller-key-000000000000";
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @TempDir
+    Path dir;
+
+    MockWebServer upstream;
+    TestTollgate tollgate;
+    AnthropicClient client;
+
+    void start(String yaml, Map<String, String> env) throws Exception {
+        upstream = new MockWebServer();
+        upstream.start();
+        tollgate = TestTollgate.start(upstream.url("/").toString(), dir, yaml, env);
+        client = AnthropicOkHttpClient.builder().apiKey(CALLER_KEY).baseUrl(tollgate.base()).maxRetries(0).build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (tollgate != null) {
+            tollgate.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    /** A recorded stream of metering's fixtures (metering/src/test/resources/fixtures/README.md says whence). */
+    static String fixture(String name) throws IOException {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path f = d.resolve("metering/src/test/resources/fixtures").resolve(name);
+            if (Files.exists(f)) {
+                return Files.readString(f);
+            }
+        }
+        throw new IOException("fixture not found: " + name);
+    }
+
+    static String message(String model, String usage) {
+        // the shape of Anthropic's API reference "Create a Message" example answer
+        return "{\"id\":\"msg_013Zva2CMHLNnXjNJJKqJ2EF\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + model
+                + "\",\"content\":[{\"type\":\"text\",\"text\":\"Hi! My name is Claude.\"}],\"stop_reason\":\"end_turn\","
+                + "\"stop_sequence\":null,\"usage\":" + usage + "}";
+    }
+
+    void answerJson(String body) {
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .addHeader("request-id", "req_018EeWyXxfu5pfWkrYcMdjWG").body(body).build());
+    }
+
+    void answerStream(String body) {
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream; charset=utf-8")
+                .body(body).build());
+    }
+
+    static MessageCreateParams params(String model) {
+        return MessageCreateParams.builder().model(model).maxTokens(1024).addUserMessage("Hello, Claude").build();
+    }
+
+    List<JsonNode> records(int n) throws Exception {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (String line : tollgate.awaitRecords(n)) {
+            out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+
+    @Test
+    void aPlainMessageIsForwardedWithItsHeadersAndRecordedExactly() throws Exception {
+        start("{}", Map.of());
+        answerJson(message("claude-sonnet-4-6", "{\"input_tokens\":12,\"cache_creation_input_tokens\":0,"
+                + "\"cache_read_input_tokens\":0,\"output_tokens\":9,\"service_tier\":\"standard\"}"));
+
+        Message m = client.messages().create(params("claude-sonnet-4-6"));
+
+        assertThat(m.content().get(0).asText().text()).isEqualTo("Hi! My name is Claude.");
+        assertThat(m.usage().inputTokens()).isEqualTo(12);
+        RecordedRequest rec = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(rec.getTarget()).isEqualTo("/v1/messages");
+        // the SDK's credential and API version reach Anthropic as it sent them (3.16.0 sends the key as a Bearer)
+        assertThat(rec.getHeaders().get("Authorization")).isEqualTo("Bearer " + CALLER_KEY);
+        assertThat(rec.getHeaders().get("anthropic-version")).isNotBlank();
+        // curl, Claude Code and older SDKs send x-api-key: forwarded as it is, and it names the payer the same way
+        answerJson(message("claude-sonnet-4-6", "{\"input_tokens\":12,\"output_tokens\":9}"));
+        assertThat(post("/v1/messages", "{\"model\":\"claude-sonnet-4-6\",\"max_tokens\":64,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello, Claude\"}]}").statusCode()).isEqualTo(200);
+        RecordedRequest raw = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(raw.getHeaders().get("x-api-key")).isEqualTo(CALLER_KEY);
+        assertThat(raw.getHeaders().get("anthropic-version")).isEqualTo("2023-06-01");
+        assertThat(raw.getHeaders().get("Authorization")).isNull();
+        List<JsonNode> both = records(2);
+        assertThat(both.get(1).get("key").asText()).isEqualTo(both.get(0).get("key").asText());
+        JsonNode r = both.get(0);
+        assertThat(r.get("endpoint").asText()).isEqualTo("/v1/messages");
+        assertThat(r.get("key").asText()).startsWith("fp-");
+        assertThat(r.get("model").asText()).isEqualTo("claude-sonnet-4-6");
+        assertThat(r.get("input_tokens").asLong()).isEqualTo(12);
+        assertThat(r.get("output_tokens").asLong()).isEqualTo(9);
+        assertThat(r.get("estimated").asBoolean()).isFalse();
+        assertThat(r.get("error").isNull()).isTrue();
+        assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo("0.000171"); // 12×3 + 9×15, per 1M
+        assertThat(tollgate.awaitRecords(1).get(0)).doesNotContain(CALLER_KEY);
+    }
+
+    @Test
+    void aStreamedToolUseIsRelayedEventByEventAndRecordedExactly() throws Exception {
+        start("{}", Map.of());
+        answerStream(fixture("messages_stream_claude-sonnet-4_tool_use.sse"));
+
+        List<RawMessageStreamEvent> events;
+        try (StreamResponse<RawMessageStreamEvent> s = client.messages().createStreaming(params("claude-sonnet-4-20250514"))) {
+            events = s.stream().collect(Collectors.toList());
+        }
+        String json = events.stream().flatMap(e -> e.contentBlockDelta().stream())
+                .flatMap(d -> d.delta().inputJson().stream()).map(j -> j.partialJson()).collect(Collectors.joining());
+        assertThat(json).isEqualTo("{\"location\": \"Paris\"}");
+        assertThat(events.get(events.size() - 1).isMessageStop()).isTrue();
+
+        JsonNode r = records(1).get(0);
+        assertThat(r.get("stream").asBoolean()).isTrue();
+        assertThat(r.get("model").asText()).isEqualTo("claude-sonnet-4-20250514");
+        assertThat(r.get("priced_as").asText()).isEqualTo("claude-sonnet-4");
+        assertThat(r.get("input_tokens").asLong()).isEqualTo(377);
+        assertThat(r.get("output_tokens").asLong()).isEqualTo(65);
+        assertThat(r.get("estimated").asBoolean()).isFalse();
+        assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo("0.002106"); // 377×3 + 65×15, per 1M
+    }
+
+    @Test
+    void aCacheWriteThenACacheReadArePricedAtTheirOwnRates() throws Exception {
+        start("{}", Map.of());
+        // the two usages of Anthropic's prompt caching docs example (claude-opus-4-1, "Pride and Prejudice")
+        answerJson(message("claude-opus-4-1-20250805", "{\"cache_creation_input_tokens\":188086,"
+                + "\"cache_read_input_tokens\":0,\"input_tokens\":21,\"output_tokens\":393}"));
+        answerJson(message("claude-opus-4-1-20250805", "{\"cache_creation_input_tokens\":0,"
+                + "\"cache_read_input_tokens\":188086,\"input_tokens\":21,\"output_tokens\":393}"));
+
+        Message write = client.messages().create(params("claude-opus-4-1"));
+        Message read = client.messages().create(params("claude-opus-4-1"));
+        assertThat(write.usage().cacheCreationInputTokens()).hasValue(188086L);
+        assertThat(read.usage().cacheReadInputTokens()).hasValue(188086L);
+
+        List<JsonNode> r = records(2);
+        assertThat(r.get(0).get("input_tokens").asLong()).isEqualTo(188107);
+        assertThat(r.get(0).get("cache_write_tokens").asLong()).isEqualTo(188086);
+        assertThat(r.get(0).get("cost_usd").decimalValue()).isEqualByComparingTo("3.5564025");
+        assertThat(r.get(1).get("cached_input_tokens").asLong()).isEqualTo(188086);
+        assertThat(r.get(1).get("cost_usd").decimalValue()).isEqualByComparingTo("0.311919");
+    }
+
+    @Test
+    void aStreamWithOneHourCacheWritesIsPricedAtTheOneHourRate() throws Exception {
+        start("{}", Map.of());
+        answerStream(fixture("messages_stream_claude-sonnet-4-6_cache_1h.sse"));
+        try (StreamResponse<RawMessageStreamEvent> s = client.messages().createStreaming(params("claude-sonnet-4-6"))) {
+            List<RawMessageStreamEvent> events = s.stream().collect(Collectors.toList());
+            assertThat(events.get(events.size() - 1).isMessageStop()).isTrue();
+        }
+        JsonNode r = records(1).get(0);
+        assertThat(r.get("input_tokens").asLong()).isEqualTo(28073);
+        assertThat(r.get("cache_write_tokens").asLong()).isEqualTo(15866);
+        assertThat(r.get("output_tokens").asLong()).isEqualTo(157);
+        assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo("0.134172");
+    }
+
+    @Test
+    void aVirtualKeyIsSentAsXApiKeyAndTheCallerStillPays() throws Exception {
+        start("keys:\n  - name: coder\n    key_env: CODER_KEY\n    upstream_key_env: REAL_ANTHROPIC_KEY\n",
+                Map.of("CODER_KEY", CALLER_KEY, "REAL_ANTHROPIC_KEY", "sk-ant-real-upstream-key-1111111111"));
+        answerJson(message("claude-haiku-4-5", "{\"input_tokens\":5,\"output_tokens\":2}"));
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .body("{\"input_tokens\":14}").build());
+
+        client.messages().create(params("claude-haiku-4-5"));
+        answerJson(message("claude-haiku-4-5", "{\"input_tokens\":5,\"output_tokens\":2}"));
+        MessageTokensCount count = client.messages().countTokens(MessageCountTokensParams.builder()
+                .model("claude-haiku-4-5").addUserMessage("Hello, Claude").build());
+        assertThat(count.inputTokens()).isEqualTo(14);
+        client.messages().create(params("claude-haiku-4-5"));
+
+        RecordedRequest create = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(create.getHeaders().get("x-api-key")).isEqualTo("sk-ant-real-upstream-key-1111111111");
+        assertThat(create.getHeaders().get("Authorization")).isNull();
+        RecordedRequest counted = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(counted.getTarget()).isEqualTo("/v1/messages/count_tokens");
+        assertThat(counted.getHeaders().get("x-api-key")).isEqualTo("sk-ant-real-upstream-key-1111111111");
+        // token counting is free and not metered: the records are the two messages', paid by the caller's key
+        List<JsonNode> r = records(2);
+        assertThat(r).hasSize(2);
+        assertThat(r).allSatisfy(line -> {
+            assertThat(line.get("key").asText()).isEqualTo("coder");
+            assertThat(line.get("endpoint").asText()).isEqualTo("/v1/messages");
+        });
+    }
+
+    @Test
+    void aBudgetRefusalIsAnAnthropicRateLimitErrorThatSaysNotToRetry() throws Exception {
+        start("keys:\n  - name: coder\n    key_env: CODER_KEY\n    budgets:\n      - {window: daily, usd: 0.000001}\n",
+                Map.of("CODER_KEY", CALLER_KEY));
+
+        assertThatThrownBy(() -> client.messages().create(params("claude-opus-4-1")))
+                .isInstanceOf(RateLimitException.class);
+        assertThat(upstream.getRequestCount()).isZero();
+
+        HttpResponse<String> raw = post("/v1/messages", "{\"model\":\"claude-opus-4-1\",\"max_tokens\":1024,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        assertThat(raw.statusCode()).isEqualTo(429);
+        assertThat(raw.headers().firstValue("x-should-retry")).hasValue("false");
+        JsonNode body = JSON.readTree(raw.body());
+        assertThat(body.get("type").asText()).isEqualTo("error");
+        assertThat(body.get("error").get("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(body.get("error").get("message").asText()).startsWith("budget_exceeded: ").contains("coder");
+        assertThat(body.has("code")).isFalse();
+    }
+
+    @Test
+    void anUnknownKeyIsAnAnthropicAuthenticationError() throws Exception {
+        start("keys_required: true\nkeys:\n  - name: coder\n    key_env: CODER_KEY\n",
+                Map.of("CODER_KEY", "sk-ant-some-other-key-22222222222"));
+        assertThatThrownBy(() -> client.messages().create(params("claude-haiku-4-5")))
+                .isInstanceOfSatisfying(AnthropicServiceException.class, e -> assertThat(e.statusCode()).isEqualTo(401));
+        HttpResponse<String> raw = post("/v1/messages", "{}");
+        assertThat(JSON.readTree(raw.body()).get("error").get("type").asText()).isEqualTo("authentication_error");
+        assertThat(raw.body()).doesNotContain(CALLER_KEY);
+    }
+
+    @Test
+    void anUpstreamThatIsDownIsAnAnthropicApiError() throws Exception {
+        start("{}", Map.of());
+        upstream.close();
+        upstream = null;
+
+        assertThatThrownBy(() -> client.messages().create(params("claude-haiku-4-5")))
+                .isInstanceOfSatisfying(InternalServerException.class, e -> assertThat(e.statusCode()).isEqualTo(502));
+        HttpResponse<String> raw = post("/v1/messages", "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":1}");
+        JsonNode error = JSON.readTree(raw.body());
+        assertThat(error.get("type").asText()).isEqualTo("error");
+        assertThat(error.get("error").get("type").asText()).isEqualTo("api_error");
+        assertThat(error.get("error").get("message").asText()).startsWith("upstream_unavailable: ");
+        // an OpenAI path keeps OpenAI's shape
+        HttpResponse<String> openai = post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
+        assertThat(JSON.readTree(openai.body()).get("error").get("code").asText()).isEqualTo("upstream_unavailable");
+    }
+
+    HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(tollgate.base() + path))
+                .header("x-api-key", CALLER_KEY).header("anthropic-version", "2023-06-01")
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
