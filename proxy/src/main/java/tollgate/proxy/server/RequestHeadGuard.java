@@ -1,17 +1,18 @@
 package tollgate.proxy.server;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,31 +25,54 @@ import org.jspecify.annotations.Nullable;
  *   <li>the target is replaced by its canonical path and query ({@link RequestTarget}), or refused with 400, so the
  *       handlers after this one read {@code uri()} as a canonical origin-form path.</li>
  * </ul>
- * A refused request is answered and its connection closed.
+ * A refused request is answered and its connection closed, lingering so the answer is not lost to a reset.
  * <pre>
  *   HttpServerCodec → … → RequestHeadGuard → RequestAggregator
  * </pre>
  */
 final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
-    private boolean refusing;
+    /** How long a refused connection reads and drops what its client still sends before it is closed. */
+    static final long LINGER_MILLIS = 2_000;
+
+    /** A request was refused: the connection is closing, and nothing more it sends is read as a request. */
+    private boolean refused;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest req) {
-            FullHttpResponse refusal = check(ctx, req);
-            if (refusal != null) {
-                refusing = true;
-                ReferenceCountUtil.release(msg);
-                refusal.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                ctx.writeAndFlush(refusal).addListener(ChannelFutureListener.CLOSE);
-                return;
-            }
-            refusing = false;
-        } else if (refusing && msg instanceof HttpContent) {
+        if (refused) {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (msg instanceof HttpRequest req) {
+            FullHttpResponse refusal = check(ctx, req);
+            if (refusal != null) {
+                refused = true;
+                ReferenceCountUtil.release(msg);
+                refusal.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                // written past HttpServerKeepAliveHandler, which would close at once on Connection: close
+                ChannelHandlerContext out = ctx.pipeline().context(HttpServerKeepAliveHandler.class);
+                (out != null ? out : ctx).writeAndFlush(refusal).addListener(f -> lingeringClose(ctx));
+                return;
+            }
+        }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * Closes after a refusal without losing the answer: once it is sent, the sending side is shut (FIN) and what the
+     * client still sends of its request is read and dropped, until it closes or for {@link #LINGER_MILLIS}. Closing
+     * with unread bytes would make the kernel reset the connection, and a client still writing its body would see
+     * the reset instead of the answer.
+     */
+    private static void lingeringClose(ChannelHandlerContext ctx) {
+        if (ctx.channel() instanceof DuplexChannel d && d.isActive()) {
+            d.shutdownOutput();
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+            ctx.close();
+        }
     }
 
     private static @Nullable FullHttpResponse check(ChannelHandlerContext ctx, HttpRequest req) {
