@@ -146,6 +146,7 @@ public final class ConfigLoader {
 
         ConfigNode al = top.child("alerts");
         URI webhook = al.value("webhook_url", ConfigLoader::parseHttpUri);
+        Boolean warnings = al.bool("warnings");
         al.rejectUnknown();
 
         top.rejectUnknown();
@@ -159,7 +160,8 @@ public final class ConfigLoader {
             try {
                 return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, grace,
                         inject == null || inject, log, pricingFile, metrics, budgets,
-                        keysRequired != null && keysRequired, keys, webhook, admin, source, routes, sync);
+                        keysRequired != null && keysRequired, keys, webhook, admin, source, routes, sync,
+                        warnings != null && warnings);
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }

@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param server threads, transport and queue sizes
  * @param adminToken null: the admin API and dashboard answer 404
  * @param alertWebhookUrl where budget alert events are POSTed (null: none)
+ * @param alertWarnings {@code alerts.warnings}: also POST the spend warnings of {@code stats --warnings} there
  * @param source the file this came from, if any (watched for changes)
  * @param routes SPEC 13's upstreams, first match wins; empty: every call goes to {@code upstream}
  */
@@ -39,11 +40,22 @@ public record TollgateConfig(
         @Nullable String adminToken,
         @Nullable Path source,
         List<RouteConfig> routes,
-        @Nullable PricingSync pricingSync) {
+        @Nullable PricingSync pricingSync,
+        boolean alertWarnings) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
     public static final URI DEFAULT_UPSTREAM = URI.create("https://api.openai.com");
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    /** Without {@code alerts.warnings}. */
+    public TollgateConfig(HostPort listen, URI upstream, @Nullable Path caFile, Timeouts timeouts, Limits limits,
+                          ServerConfig server, Duration shutdownGrace, boolean injectStreamUsage, LogConfig log,
+                          @Nullable Path pricingFile, MetricsConfig metrics, BudgetsConfig budgets, boolean keysRequired,
+                          List<KeyConfig> keys, @Nullable URI alertWebhookUrl, @Nullable String adminToken,
+                          @Nullable Path source, List<RouteConfig> routes, @Nullable PricingSync pricingSync) {
+        this(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log, pricingFile,
+                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes, pricingSync, false);
+    }
 
     /** Without {@code pricing.sync}. */
     public TollgateConfig(HostPort listen, URI upstream, @Nullable Path caFile, Timeouts timeouts, Limits limits,
@@ -69,6 +81,9 @@ public record TollgateConfig(
             }
         }
         Durations.requirePositive("shutdown.grace", shutdownGrace);
+        if (alertWarnings && alertWebhookUrl == null) {
+            throw new IllegalArgumentException("alerts.warnings: true (expected: with alerts.webhook_url, where they are sent)");
+        }
     }
 
     /** Without routes: every call goes to {@code upstream} (SPEC 1). */
@@ -85,7 +100,7 @@ public record TollgateConfig(
     public TollgateConfig withRoutes(List<RouteConfig> newRoutes) {
         return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
                 pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, newRoutes,
-                pricingSync);
+                pricingSync, alertWarnings);
     }
 
     /** Built-in defaults of SPEC 1, with no file. */

@@ -178,6 +178,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void alertWarningsNeedTheWebhookTheyAreSentTo() throws Exception {
+        assertThat(new ConfigLoader(Map.of()).load(null, CliOverrides.NONE).alertWarnings()).isFalse();
+        TollgateConfig c = new ConfigLoader(Map.of()).load(
+                file("alerts: {webhook_url: 'https://hooks.example/t', warnings: true}\n"), CliOverrides.NONE);
+        assertThat(c.alertWarnings()).isTrue();
+        assertThat(c.alertWebhookUrl()).hasToString("https://hooks.example/t");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("alerts: {warnings: true}\n"), CliOverrides.NONE))
+                .hasMessageContaining("alerts.warnings: true (expected: with alerts.webhook_url");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(
+                file("alerts: {webhook_url: 'https://hooks.example/t', warnings: often}\n"), CliOverrides.NONE))
+                .hasMessageContaining("alerts.warnings");
+    }
+
+    @Test
     void durationsAcceptUnits() {
         assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
         assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
