@@ -140,7 +140,7 @@ final class TollgateAdmin implements AdminRoutes.Backend {
         ArrayNode out = JSON.createArrayNode();
         for (WrittenRecord r : feed.recent(limit, filter)) {
             try {
-                out.add((ObjectNode) JSON.readTree(r.line()));
+                out.add((ObjectNode) JSON.readTree(feed.shown(r)));
             } catch (JsonProcessingException e) {
                 // a line we wrote ourselves always parses
             }

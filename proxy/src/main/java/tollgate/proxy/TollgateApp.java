@@ -40,10 +40,14 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import tollgate.metering.budget.BudgetRow;
 import tollgate.metering.report.BudgetStatus;
+import tollgate.metering.report.CallCostSplit;
 import tollgate.metering.report.StatsContext;
 import tollgate.metering.report.StatsFormatter;
 import tollgate.metering.report.StatsQuery;
+import tollgate.metering.report.StatsReport;
 import tollgate.metering.report.UsageAggregates;
+import tollgate.metering.report.WarningEvents;
+import tollgate.metering.report.WarningsCache;
 import tollgate.proxy.admin.AdminRoutes;
 import tollgate.proxy.admin.UsageFeed;
 import tollgate.metering.call.CallAccounting;
@@ -61,6 +65,8 @@ import tollgate.proxy.server.TollgateServer;
 /** A running tollgate: the server and the metering parts behind it, started and stopped together. */
 public final class TollgateApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TollgateApp.class);
+    /** How often {@code alerts.warnings} looks at today's calls. */
+    static final Duration WARNINGS_EVERY = Duration.ofMinutes(5);
 
     private final TollgateConfig config;
     private final @Nullable ConfigSource source;
@@ -74,12 +80,15 @@ public final class TollgateApp implements AutoCloseable {
     private final @Nullable BudgetAlertWebhook webhook;
     private final AtomicReference<BudgetLedger> ledger = new AtomicReference<>();
     private final CallAccounting accounting;
-    private final UsageFeed feed = new UsageFeed();
+    private final UsageFeed feed;
     private final UsageAggregates aggregates;
     private final ExecutorService adminWork;
     private final ExecutorService offload;
     private final @Nullable ConfigWatcher watcher;
     private final @Nullable ScheduledExecutorService retention;
+    private final WarningsCache warnings;
+    /** {@code alerts.warnings}: today's spend warnings to the webhook; null when not asked. */
+    private final @Nullable ScheduledExecutorService warningEvents;
     private final TollgateServer server;
     private volatile boolean stopped;
     private final @Nullable CatalogSync catalogSync;
@@ -103,6 +112,8 @@ public final class TollgateApp implements AutoCloseable {
             throw new IOException("pricing.file: " + String.join("; ", e.errors()), e);
         }
         this.state = new AtomicReference<>(MeteringState.of(config, pricing, env));
+        // latest calls with their input/output cost split, at the prices in effect when shown
+        this.feed = new UsageFeed(w -> CallCostSplit.line(w.record(), w.line(), state.get().pricing()));
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new TollgateMetrics(registry, config.metrics());
         metrics.priceTableAge(() -> state.get().pricing(), clock);
@@ -131,6 +142,7 @@ public final class TollgateApp implements AutoCloseable {
         // per-day aggregates answer /admin/usage without re-reading files (SPEC 10); built once, then fed live
         aggregates.load(config.log().dir());
         writer.addListener(w -> aggregates.add(w.record()));
+        this.warnings = new WarningsCache(config.log().dir(), clock);
         writer.addListener(feed);
         this.webhook = config.alertWebhookUrl() == null ? null : new BudgetAlertWebhook(config.alertWebhookUrl());
         this.ledger.set(BudgetLedger.create(store, config.budgets(), clock, budgetEvents(), webhook));
@@ -161,6 +173,8 @@ public final class TollgateApp implements AutoCloseable {
         }
         // after the start-up reads of the log (aggregates, budget rebuild): they must not see a day half compressed
         this.retention = retention(config.log(), clock);
+        this.warningEvents = config.alertWarnings() && webhook != null
+                ? warningEvents(new WarningEvents(config.log().dir(), aggregates, webhook::offer, clock)) : null;
         inFlight.set(server.inFlight());
         server.inFlight().onPause(metrics::backpressurePause);
         server.inFlight().onHeldBackOverflow(metrics::heldBackOverflow);
@@ -183,11 +197,7 @@ public final class TollgateApp implements AutoCloseable {
             return null;
         }
         UsageLogRetention job = new UsageLogRetention(usageLog);
-        ScheduledExecutorService s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tollgate-log-retention");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService s = scheduler("tollgate-log-retention");
         s.scheduleWithFixedDelay(() -> {
             try {
                 job.run(clock.instant());
@@ -197,6 +207,32 @@ public final class TollgateApp implements AutoCloseable {
             }
         }, 0, 1, TimeUnit.HOURS);
         return s;
+    }
+
+    /**
+     * Today's spend warnings, every {@link #WARNINGS_EVERY} on a thread of its own (it reads today's log and the
+     * week before it), each new one POSTed to {@code alerts.webhook_url} through the budget alerts' sender.
+     */
+    private static ScheduledExecutorService warningEvents(WarningEvents events) {
+        ScheduledExecutorService s = scheduler("tollgate-spend-warnings");
+        s.scheduleWithFixedDelay(() -> {
+            try {
+                events.run();
+            } catch (RuntimeException e) {
+                // a failed scan is logged; the next one tries again
+                log.warn("spend warnings for the webhook failed: {}", e.toString());
+            }
+        }, WARNINGS_EVERY.toSeconds(), WARNINGS_EVERY.toSeconds(), TimeUnit.SECONDS);
+        return s;
+    }
+
+    /** A single daemon thread for a scheduled job. */
+    private static ScheduledExecutorService scheduler(String name) {
+        return java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** A fixed pool of daemon threads with a bounded queue; {@code full} says what happens past it. */
@@ -223,7 +259,12 @@ public final class TollgateApp implements AutoCloseable {
                             r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
                 }
             }
-            return StatsFormatter.json(aggregates.query(q, new StatsContext(s.pricing(), statuses, clock)));
+            StatsReport report = aggregates.query(q, new StatsContext(s.pricing(), statuses, clock));
+            if (StatsQuery.warningsAsked(params)) {
+                // the same scan as stats --warnings, of the log, on this admin thread (cached a minute)
+                report = report.withWarnings(warnings.warnings(q, report.summary().requests()));
+            }
+            return StatsFormatter.json(report);
         };
     }
 
@@ -382,6 +423,9 @@ public final class TollgateApp implements AutoCloseable {
         }
         if (retention != null) {
             retention.shutdownNow();
+        }
+        if (warningEvents != null) {
+            warningEvents.shutdownNow();
         }
         adminWork.shutdownNow();
         accounting.close();

@@ -93,9 +93,11 @@
     }
     p.set('period', v.period);
     for (const f of FILTERS) if (v[f]) p.set(f, v[f]);
-    for (const b of ['model', 'key', 'endpoint', 'user']) p.append('by', b);
+    // provider last: drawn only when the calls went to more than one (render.js)
+    for (const b of ['model', 'key', 'endpoint', 'user', 'provider']) p.append('by', b);
     for (const t of tagNames(v)) p.append('by', 'tag:' + t);
     p.set('suggestions', 'true');
+    p.set('warnings', 'true');
     return p.toString();
   }
 
@@ -169,6 +171,7 @@
       R.groups($('groups'), usage.groups, filterBy);
       R.budgets($('budgets'), budgets.filter((b) => !v.key || b.key === v.key));
       R.suggestions($('suggestions'), usage.suggestions);
+      R.warnings($('warnings'), usage.warnings || []);
       $('range-label').textContent = usage.from === usage.to ? usage.from + ' UTC' : usage.from + ' – ' + usage.to + ' UTC';
       message('');
       document.body.dataset.view = location.hash.slice(1);

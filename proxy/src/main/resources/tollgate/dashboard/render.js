@@ -4,7 +4,11 @@
   const F = global.TollgateFormat;
   const ALERT_FRACTION = 0.8;
   const MAX_CALLS = 200;
-  const GROUP_TITLES = { model: 'by model', key: 'by key', endpoint: 'by endpoint', user: 'by user' };
+  const GROUP_TITLES = { model: 'by model', key: 'by key', endpoint: 'by endpoint', user: 'by user', provider: 'by provider' };
+  /** Groupings drawn only when they tell calls apart: one provider (or none) is no breakdown. */
+  const ONLY_WHEN_SEVERAL = ['provider'];
+  /** How each warning's numbers are written: a day's spend, a call's tokens, a share of failed calls. */
+  const WARNING_UNITS = { day_spend_spike: 'usd', token_outlier: 'int', error_rate: 'percent' };
   let chart = null;
 
   function el(tag, className, text) {
@@ -104,6 +108,7 @@
   function groups(box, all, onPick) {
     const tables = [];
     for (const [dim, rows] of Object.entries(all)) {
+      if (ONLY_WHEN_SEVERAL.includes(dim) && rows.length < 2) continue;
       const wrap = el('div', 'group');
       wrap.appendChild(el('h3', null, GROUP_TITLES[dim] || 'by ' + dim));
       const scroll = el('div', 'scroll short');
@@ -200,6 +205,28 @@
     }));
   }
 
+  function warnings(list, items) {
+    if (items.length === 0) {
+      list.replaceChildren(el('li', 'empty', 'No warnings for this range.'));
+      return;
+    }
+    list.replaceChildren(...items.map((w) => {
+      const li = el('li', 'warning');
+      li.dataset.rule = w.rule;
+      li.dataset.subject = w.subject;
+      const head = li.appendChild(el('div', 'warning-head'));
+      head.appendChild(el('span', 'badge', w.rule.replace(/_/g, ' ')));
+      head.appendChild(el('strong', null, w.title));
+      const unit = WARNING_UNITS[w.rule];
+      const fmt = unit === 'usd' ? F.usd : unit === 'percent' ? F.percent : F.int;
+      const numbers = head.appendChild(el('span', 'numbers', fmt(w.value) + ' against ' + fmt(w.threshold)));
+      numbers.dataset.value = String(w.value);
+      numbers.dataset.threshold = String(w.threshold);
+      li.appendChild(el('p', 'detail', w.detail));
+      return li;
+    }));
+  }
+
   function callRow(rec, fresh) {
     const tr = el('tr', fresh ? 'fresh' : null);
     tr.dataset.requestId = rec.request_id;
@@ -213,6 +240,8 @@
     cell(tr, F.int(rec.cached_input_tokens), 'num', rec.cached_input_tokens);
     cell(tr, F.int(rec.output_tokens), 'num', rec.output_tokens);
     cell(tr, F.int(rec.reasoning_tokens), 'num', rec.reasoning_tokens);
+    cell(tr, F.usd(rec.input_cost_usd), 'num', rec.input_cost_usd).dataset.field = 'input_cost_usd';
+    cell(tr, F.usd(rec.output_cost_usd), 'num', rec.output_cost_usd).dataset.field = 'output_cost_usd';
     cell(tr, F.usd(rec.cost_usd), 'num', rec.cost_usd).dataset.field = 'cost_usd';
     cell(tr, F.int(rec.duration_ms) + ' ms', 'num', rec.duration_ms).dataset.field = 'duration_ms';
     const status = cell(tr, null, 'status');
@@ -233,5 +262,5 @@
     while (body.rows.length > MAX_CALLS) body.deleteRow(-1);
   }
 
-  global.TollgateRender = { options, datalist, summary, series, groups, budgets, suggestions, calls, prependCall };
+  global.TollgateRender = { options, datalist, summary, series, groups, budgets, suggestions, warnings, calls, prependCall };
 })(window);

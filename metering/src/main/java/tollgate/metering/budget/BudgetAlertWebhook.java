@@ -74,16 +74,24 @@ public final class BudgetAlertWebhook implements AutoCloseable {
 
     /** Queues the alert for delivery; false (and logged) when too many are already waiting or after close. */
     public boolean offer(BudgetAlert alert) {
+        return offer(body(alert), "alert for key '" + alert.keyId() + "' " + alert.window().id() + " "
+                + alert.fraction().toPlainString());
+    }
+
+    /**
+     * Queues any other event (a spend warning) for the same delivery: same queue, retries and counters.
+     *
+     * @param about what the event is, for the log line when it is dropped; never a key or a URL
+     */
+    public boolean offer(byte[] body, String about) {
         if (pending.incrementAndGet() > capacity || sender.isShutdown()) {
             pending.decrementAndGet();
             dropped.incrementAndGet();
-            log.warn("budget alert webhook: {} events already waiting; dropped alert for key '{}' {} {}", capacity,
-                    alert.keyId(), alert.window().id(), alert.fraction().toPlainString());
+            log.warn("alert webhook: {} events already waiting; dropped {}", capacity, about);
             return false;
         }
-        byte[] body = body(alert);
         try {
-            sender.execute(() -> attempt(alert, body, 1));
+            sender.execute(() -> attempt(about, body, 1));
         } catch (RuntimeException rejected) {
             pending.decrementAndGet();
             dropped.incrementAndGet();
@@ -107,7 +115,7 @@ public final class BudgetAlertWebhook implements AutoCloseable {
         sender.shutdownNow();
     }
 
-    private void attempt(BudgetAlert alert, byte[] body, int attempt) {
+    private void attempt(String about, byte[] body, int attempt) {
         HttpRequest request = HttpRequest.newBuilder(url).timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", "application/json").header("User-Agent", "tollgate")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
@@ -121,7 +129,7 @@ public final class BudgetAlertWebhook implements AutoCloseable {
             if (attempt < maxAttempts && !sender.isShutdown()) {
                 long delayMillis = firstBackoff.toMillis() << (attempt - 1);
                 try {
-                    sender.schedule(() -> attempt(alert, body, attempt + 1), delayMillis, TimeUnit.MILLISECONDS);
+                    sender.schedule(() -> attempt(about, body, attempt + 1), delayMillis, TimeUnit.MILLISECONDS);
                     return;
                 } catch (RuntimeException shutDown) {
                     why = why + "; sender stopped";
@@ -130,8 +138,7 @@ public final class BudgetAlertWebhook implements AutoCloseable {
             pending.decrementAndGet();
             dropped.incrementAndGet();
             // the URL may carry a secret token in its path: only the host is logged
-            log.warn("budget alert webhook to {} failed {} times ({}); dropped alert for key '{}' {} {}",
-                    url.getHost(), attempt, why, alert.keyId(), alert.window().id(), alert.fraction().toPlainString());
+            log.warn("alert webhook to {} failed {} times ({}); dropped {}", url.getHost(), attempt, why, about);
         }, sender);
     }
 

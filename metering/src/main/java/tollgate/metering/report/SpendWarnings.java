@@ -28,7 +28,7 @@ import tollgate.metering.report.StatsReport.Warning;
  * </ul>
  * One more read of the log, with every field, over the range and the 7 days before it: only when asked.
  */
-final class SpendWarnings {
+public final class SpendWarnings {
     static final int SPIKE_FACTOR = 3;
     static final int TRAILING_DAYS = 7;
     static final BigDecimal MAX_ERROR_RATE = new BigDecimal("0.05");
@@ -42,8 +42,13 @@ final class SpendWarnings {
     private SpendWarnings() {
     }
 
-    /** @param calls the calls in range that pass the filter, as the report counted them: the top 0.1 % is of these */
-    static List<Warning> scan(Path dir, StatsQuery q, long calls) throws IOException {
+    /**
+     * The warnings of a query's range, from the log: the CLI's {@code --warnings}, {@code /admin/usage?warnings=true}
+     * and the webhook's {@link WarningEvents} all call this. Blocks on file IO: never on an event loop.
+     *
+     * @param calls the calls in range that pass the filter, as the report counted them: the top 0.1 % is of these
+     */
+    public static List<Warning> scan(Path dir, StatsQuery q, long calls) throws IOException {
         Scan s = new Scan(q, (int) Math.min(Integer.MAX_VALUE, calls / CALLS_PER_OUTLIER));
         new UsageLogReader(dir).read(q.from().minusDays(TRAILING_DAYS), q.to().plusDays(1), s);
         List<Warning> out = new ArrayList<>();
@@ -129,7 +134,8 @@ final class SpendWarnings {
                         what + " " + name + ": " + Amounts.usd(spent) + " on " + d.getKey() + " > " + SPIKE_FACTOR
                                 + " × the median " + Amounts.usd(median) + " of the " + TRAILING_DAYS
                                 + " days before (" + String.join(", ", shown) + ")",
-                        Amounts.plain(spent), Amounts.plain(median.multiply(BigDecimal.valueOf(SPIKE_FACTOR)))));
+                        Amounts.plain(spent), Amounts.plain(median.multiply(BigDecimal.valueOf(SPIKE_FACTOR))),
+                        what, name, d.getKey()));
             }
         });
     }
@@ -155,7 +161,8 @@ final class SpendWarnings {
             detail.append("; and ").append(top.size() - OUTLIERS_SHOWN).append(" more");
         }
         out.add(new Warning("token_outlier", Amounts.calls(top.size()) + " in the top 0.1 % by tokens",
-                detail.toString(), BigDecimal.valueOf(top.get(0).totalTokens()), BigDecimal.valueOf(threshold)));
+                detail.toString(), BigDecimal.valueOf(top.get(0).totalTokens()), BigDecimal.valueOf(threshold),
+                "key", top.get(0).key(), null));
     }
 
     private static void errorRates(List<Warning> out, Scan s) {
@@ -169,7 +176,7 @@ final class SpendWarnings {
             out.add(new Warning("error_rate", model + ": " + Amounts.percent(rate) + " of calls failed",
                     model + ": " + ce[1] + " of " + Amounts.calls(ce[0]) + " failed (" + Amounts.percent(rate) + " > "
                             + Amounts.percent(MAX_ERROR_RATE) + "): " + String.join(", ", reasons),
-                    rate, MAX_ERROR_RATE));
+                    rate, MAX_ERROR_RATE, "model", model, null));
         });
     }
 }

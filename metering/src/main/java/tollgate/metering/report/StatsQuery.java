@@ -72,6 +72,17 @@ public record StatsQuery(LocalDate from, LocalDate to, ReportPeriod period, List
         }, today);
     }
 
+    /**
+     * {@code /admin/usage}'s {@code warnings} parameter (default false): add {@link SpendWarnings}' {@code warnings}
+     * array to the answer, as {@code stats --warnings} does.
+     *
+     * @throws IllegalArgumentException for a value other than true or false (answer 400)
+     */
+    public static boolean warningsAsked(Map<String, String> params) {
+        String v = params.get("warnings");
+        return v != null && StatsQueryParser.parseBoolean("warnings", v);
+    }
+
     /** As {@link #parse}, for decoders that keep repeated parameters ({@code by=key&by=model}). */
     public static StatsQuery parseMulti(Map<String, List<String>> params, LocalDate today) {
         return StatsQueryParser.parse(key -> params.getOrDefault(key, List.of()), today);

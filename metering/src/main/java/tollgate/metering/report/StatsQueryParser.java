@@ -47,7 +47,7 @@ final class StatsQueryParser {
         @Nullable String suggestions = last(params, "suggestions");
         @Nullable String minSavings = last(params, "min_savings");
         return new StatsQuery(range.from(), range.to(), period == null ? ReportPeriod.DAY : ReportPeriod.parse(period),
-                by, filter, suggestions == null || parseBoolean(suggestions),
+                by, filter, suggestions == null || parseBoolean("suggestions", suggestions),
                 minSavings == null ? StatsQuery.DEFAULT_MIN_SAVINGS_USD : parseUsd("min_savings", minSavings));
     }
 
@@ -102,11 +102,11 @@ final class StatsQueryParser {
         }
     }
 
-    private static boolean parseBoolean(String value) {
+    static boolean parseBoolean(String name, String value) {
         return switch (value.trim()) {
             case "true", "1", "yes", "" -> true;
             case "false", "0", "no" -> false;
-            default -> throw new IllegalArgumentException("suggestions: '" + value + "' (expected: true or false)");
+            default -> throw new IllegalArgumentException(name + ": '" + value + "' (expected: true or false)");
         };
     }
 

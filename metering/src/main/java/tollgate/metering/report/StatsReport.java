@@ -120,8 +120,12 @@ public record StatsReport(LocalDate from, LocalDate to, ReportPeriod period, Sum
      * @param rule {@code day_spend_spike, token_outlier, error_rate}
      * @param value what was seen: a day's spend, the biggest call's tokens, an error rate
      * @param threshold what it is over: 3 × the median day, the top 0.1 %'s smallest tokens, 0.05
+     * @param scope what {@code subject} names: {@code key} (a key id, never a key), {@code user} or {@code model}
+     * @param subject the key id or user that spent, the key id of the biggest call, the model that failed
+     * @param day the day spent on ({@code day_spend_spike}); null for the others, which cover the report's range
      */
-    public record Warning(String rule, String title, String detail, BigDecimal value, BigDecimal threshold) {
+    public record Warning(String rule, String title, String detail, BigDecimal value, BigDecimal threshold,
+                          String scope, String subject, @Nullable LocalDate day) {
     }
 
     /**

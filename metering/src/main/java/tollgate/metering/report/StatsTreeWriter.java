@@ -91,6 +91,9 @@ final class StatsTreeWriter {
                 g.writeStringField("detail", w.detail());
                 g.writeNumberField("value", w.value());
                 g.writeNumberField("threshold", w.threshold());
+                g.writeStringField("scope", w.scope());
+                g.writeStringField("subject", w.subject());
+                g.writeStringField("day", w.day() == null ? null : w.day().toString());
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import tollgate.metering.log.WrittenRecord;
 
 /**
@@ -26,6 +27,22 @@ public final class UsageFeed implements Consumer<WrittenRecord> {
 
     private final ArrayDeque<WrittenRecord> recent = new ArrayDeque<>(RECENT_CAPACITY);
     private final Set<Channel> subscribers = ConcurrentHashMap.newKeySet();
+    private final Function<WrittenRecord, String> shown;
+
+    /** Records shown as logged. */
+    public UsageFeed() {
+        this(WrittenRecord::line);
+    }
+
+    /** @param shown a record as the admin API serves it (its log line with the input/output cost split added) */
+    public UsageFeed(Function<WrittenRecord, String> shown) {
+        this.shown = shown;
+    }
+
+    /** A record as {@code /admin/usage/recent} and {@code /admin/usage/stream} serve it. */
+    public String shown(WrittenRecord r) {
+        return shown.apply(r);
+    }
 
     @Override
     public void accept(WrittenRecord r) {
@@ -38,7 +55,7 @@ public final class UsageFeed implements Consumer<WrittenRecord> {
         if (subscribers.isEmpty()) {
             return;
         }
-        byte[] event = ("event: usage\ndata: " + r.line() + "\n\n").getBytes(StandardCharsets.UTF_8);
+        byte[] event = ("event: usage\ndata: " + shown(r) + "\n\n").getBytes(StandardCharsets.UTF_8);
         for (Iterator<Channel> it = subscribers.iterator(); it.hasNext(); ) {
             Channel ch = it.next();
             if (!ch.isActive()) {

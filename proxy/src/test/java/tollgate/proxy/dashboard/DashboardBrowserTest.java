@@ -93,9 +93,11 @@ class DashboardBrowserTest {
         browser.get(tg.base() + "/dashboard#days=7&bytag=operation");
         signIn(ADMIN);
         awaitView("days=7&bytag=operation");
-        JsonNode week = Figures.stats(tg.logDir, "--days", "7", "--by", "model", "--by", "tag:operation");
+        JsonNode week = Figures.stats(tg.logDir, "--days", "7", "--by", "model", "--by", "tag:operation",
+                "--by", "provider", "--warnings");
         assertThat(week.at("/summary/total_cost_usd").decimalValue()).isGreaterThan(new BigDecimal("1000"));
-        assertPageShows(week, "model", "tag:operation");
+        assertPageShows(week, "model", "tag:operation", "provider");
+        assertWarningsShown(week);
 
         // the model breakdown lists priced names; picking one filters its dated names too, as --model does
         new Select(browser.findElement(By.id("f-model"))).selectByValue("gpt-4o");
@@ -120,6 +122,9 @@ class DashboardBrowserTest {
         assertThat(row.findElement(By.cssSelector("[data-field=user]")).getText()).isEqualTo("alice");
         assertThat(row.findElement(By.cssSelector("[data-field=tags]")).getText()).isEqualTo("operation=live_check");
         assertThat(row.findElement(By.cssSelector("[data-field=duration_ms]")).getText()).endsWith(" ms");
+        // what its input and its output cost: 10 × $0.15/1M and 116 × $0.60/1M
+        assertThat(row.findElement(By.cssSelector("[data-field=input_cost_usd]")).getText()).isEqualTo("$0.0000015");
+        assertThat(row.findElement(By.cssSelector("[data-field=output_cost_usd]")).getText()).isEqualTo("$0.0000696");
         // the totals follow: the page refreshes them from /admin/usage after a live call
         tg.awaitRecords(1);
         JsonNode after = Figures.stats(tg.logDir, "--days", "7", "--by", "model", "--by", "tag:operation");
@@ -217,6 +222,27 @@ class DashboardBrowserTest {
                 assertThat(new BigDecimal(tr.findElement(By.cssSelector("[data-field=cost_share]")).getDomAttribute("data-value")))
                         .isEqualByComparingTo(r.get("cost_share").decimalValue());
             }
+        }
+    }
+
+    /** The warnings panel lists the report's warnings, in its order, each with its title, detail and numbers. */
+    private void assertWarningsShown(JsonNode report) {
+        JsonNode expected = report.get("warnings");
+        // the seeded week's: storybot's and alice's day, o3-mini's failures (see SeededWeek)
+        assertThat(expected).extracting(w -> w.get("rule").asText() + " " + w.get("subject").asText())
+                .contains("day_spend_spike storybot", "day_spend_spike alice", "error_rate o3-mini");
+        List<WebElement> shown = browser.findElements(By.cssSelector("#warnings li.warning"));
+        assertThat(shown).hasSize(expected.size());
+        for (int i = 0; i < expected.size(); i++) {
+            JsonNode w = expected.get(i);
+            WebElement li = shown.get(i);
+            assertThat(li.getDomAttribute("data-rule")).isEqualTo(w.get("rule").asText());
+            assertThat(li.getDomAttribute("data-subject")).isEqualTo(w.get("subject").asText());
+            assertThat(li.findElement(By.cssSelector("strong")).getText()).isEqualTo(w.get("title").asText());
+            assertThat(li.findElement(By.cssSelector(".detail")).getText()).isEqualTo(w.get("detail").asText());
+            WebElement numbers = li.findElement(By.cssSelector(".numbers"));
+            assertThat(new BigDecimal(numbers.getDomAttribute("data-value"))).isEqualByComparingTo(w.get("value").decimalValue());
+            assertThat(new BigDecimal(numbers.getDomAttribute("data-threshold"))).isEqualByComparingTo(w.get("threshold").decimalValue());
         }
     }
 

@@ -13,16 +13,21 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.log.UsageRecordJson;
+import tollgate.metering.log.UsageUnits;
+import tollgate.metering.usage.UnitCounts;
 
 /**
  * A week of usage logs written before tollgate starts (its in-memory aggregates load them): three models, a
  * configured key and a fingerprinted one, users, tags, an estimated and a failed call, a cost past a thousand
- * dollars, and today's {@code storybot} spend at 84% of its $5 daily budget.
+ * dollars, and today's {@code storybot} spend at 84% of its $5 daily budget. The fingerprinted key's calls went
+ * through an {@code azure} route (two providers to break down). Its warnings ({@code stats --warnings}): today's
+ * spend of {@code storybot} and of {@code alice} over 3× their median day, and {@code o3-mini}'s failed call.
  */
 final class SeededWeek {
     static final String MINI = "gpt-4o-mini-2024-07-18";
     static final String FOUR_O = "gpt-4o-2024-08-06";
     static final String O3 = "o3-mini";
+    static final String AZURE = "azure";
 
     private SeededWeek() {
     }
@@ -58,6 +63,7 @@ final class SeededWeek {
         return UsageRecordJson.toJson(new UsageRecord(day.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(n),
                 "seed-" + day + "-" + n, key, endpoint, model, pricedAs, false, error == null ? 200 : 499,
                 input, cached, output, reasoning, input + output, estimated, new BigDecimal(cost), 800, 200,
-                user, Map.of("operation", operation), error));
+                user, Map.of("operation", operation), error,
+                new UsageUnits(UnitCounts.ZERO, null, key.startsWith("fp-") ? AZURE : null, false)));
     }
 }
