@@ -38,6 +38,8 @@ public final class SpendWarnings {
     static final int OUTLIERS_SHOWN = 10;
     /** Users followed per day; past it, further users are not judged (user ids come from client headers). */
     static final int MAX_USERS = 10_000;
+    /** Keys followed; past it, further keys are not judged (without keys_required, any key is logged by fingerprint). */
+    static final int MAX_KEYS = 10_000;
 
     private SpendWarnings() {
     }
@@ -87,7 +89,9 @@ public final class SpendWarnings {
                 return;
             }
             BigDecimal cost = l.costUsd() == null ? BigDecimal.ZERO : l.costUsd();
-            keyDays.computeIfAbsent(l.key(), k -> new TreeMap<>()).merge(day, cost, BigDecimal::add);
+            if (keyDays.containsKey(l.key()) || keyDays.size() < MAX_KEYS) {
+                keyDays.computeIfAbsent(l.key(), k -> new TreeMap<>()).merge(day, cost, BigDecimal::add);
+            }
             if (l.user() != null && (userDays.containsKey(l.user()) || userDays.size() < MAX_USERS)) {
                 userDays.computeIfAbsent(l.user(), u -> new TreeMap<>()).merge(day, cost, BigDecimal::add);
             }

@@ -24,7 +24,12 @@ final class Figures {
 
     /** {@code stats --log-dir DIR --format json ARGS…}, parsed. */
     static JsonNode stats(java.nio.file.Path logDir, String... args) throws IOException {
-        List<String> all = new ArrayList<>(List.of("stats", "--log-dir", logDir.toString(), "--format", "json"));
+        return JSON.readTree(printed(logDir, "json", args));
+    }
+
+    /** {@code stats --log-dir DIR --format FORMAT ARGS…}, as printed. */
+    static String printed(java.nio.file.Path logDir, String format, String... args) {
+        List<String> all = new ArrayList<>(List.of("stats", "--log-dir", logDir.toString(), "--format", format));
         all.addAll(List.of(args));
         PrintStream out = System.out;
         ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -38,7 +43,7 @@ final class Figures {
         if (code != 0) {
             throw new AssertionError("stats exited " + code + ": " + o.toString(StandardCharsets.UTF_8));
         }
-        return JSON.readTree(o.toString(StandardCharsets.UTF_8));
+        return o.toString(StandardCharsets.UTF_8);
     }
 
     /** Every decimal as written, grouped by thousands: {@code 1234.5678901 → 1,234.5678901}, at least minFrac decimals. */
