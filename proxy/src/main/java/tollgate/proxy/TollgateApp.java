@@ -298,6 +298,7 @@ public final class TollgateApp implements AutoCloseable {
         if (!was.log().equals(next.log())) restart.add("log");
         if (!java.util.Objects.equals(was.budgets().redisUri(), next.budgets().redisUri())) restart.add("budgets.store");
         if (!was.timeouts().equals(next.timeouts()) || !was.limits().equals(next.limits())) restart.add("timeouts/limits");
+        if (!java.util.Objects.equals(was.alertWebhookUrl(), next.alertWebhookUrl()) || was.alertWarnings() != next.alertWarnings()) restart.add("alerts");
         log.info("config reloaded: {} keys, {} priced models{}", next.keys().size(), pricing.entries().size(),
                 restart.isEmpty() ? "" : "; changes to " + String.join(", ", restart) + " apply after a restart");
         return List.of();

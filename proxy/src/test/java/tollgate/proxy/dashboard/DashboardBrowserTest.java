@@ -98,6 +98,10 @@ class DashboardBrowserTest {
         assertThat(week.at("/summary/total_cost_usd").decimalValue()).isGreaterThan(new BigDecimal("1000"));
         assertPageShows(week, "model", "tag:operation", "provider");
         assertWarningsShown(week);
+        // the token line joins the days with straight segments: a smoothed curve shows values that never were
+        assertThat(browser.executeScript("const c = Chart.getChart(document.getElementById('series'));"
+                + " return c.data.datasets.map((d) => d.type + ':' + (d.tension === undefined ? c.options.elements.line.tension : d.tension))"))
+                .asString().contains("line:0");
 
         // the model breakdown lists priced names; picking one filters its dated names too, as --model does
         new Select(browser.findElement(By.id("f-model"))).selectByValue("gpt-4o");

@@ -75,6 +75,11 @@ class SameTotalsTest {
             assertThat(admin.get(part)).as(part).isEqualTo(json.get(part));
         }
         assertThat(json.get("warnings")).isNotEmpty();
+        HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(tg.base()
+                        + "/admin/usage?days=7&warnings=maybe"))
+                .header("Authorization", "Bearer " + DashboardBrowserTest.ADMIN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("warnings: 'maybe' (expected: true or false)");
 
         // YAML: the same tree
         JsonNode yaml = YAML.readTree(Figures.printed(tg.logDir, "yaml", QUERY));
