@@ -24,16 +24,8 @@ if [ ! -f "$FILE" ]; then
 fi
 echo "log: $(du -h "$FILE" | cut -f1) in $FILE, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 
-best() {  # best wall time in seconds of RUNS runs of "$@"
-  local best=""
-  for _ in $(seq $RUNS); do
-    local s e t
-    s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc)
-    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
-  done
-  printf '%.2f' "$best"
-}
+# shellcheck source=bench/timing.sh
+. bench/timing.sh
 
 RECENT=(java -jar "$JAR" recent --log-dir "$DIR" --limit 20 --format json)
 echo "newest: $("${RECENT[@]}" | grep -o '"request_id":"[^"]*"' | head -1)"

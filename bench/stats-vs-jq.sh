@@ -60,16 +60,8 @@ JAVA
   RECENT=(java -cp "$WORK:$CP" StatsRun recent "$DIR")
 fi
 
-best() {  # best wall time in seconds of RUNS runs of "$@"
-  local best=""
-  for _ in $(seq $RUNS); do
-    local s e t
-    s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc)
-    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
-  done
-  printf '%.2f' "$best"
-}
+# shellcheck source=bench/timing.sh
+. bench/timing.sh
 
 echo "jq total_tokens:    $(jq -n 'reduce inputs as $r (0; . + $r.total_tokens)' "$DIR"/usage-*.jsonl)"
 echo "stats total_tokens: $("${STATS[@]}" | grep -m1 '"total_tokens"' | tr -dc '0-9')"

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -64,16 +62,8 @@ class RecentOnAGigabyteTest {
     private JsonNode recent(String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of("recent", "--log-dir", logDir.toString(), "--format", "json"));
         all.addAll(List.of(args));
-        PrintStream out = System.out;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            code = TollgateCli.run(all.toArray(String[]::new));
-        } finally {
-            System.setOut(out);
-        }
-        assertThat(code).as(o.toString(StandardCharsets.UTF_8)).isZero();
-        return new ObjectMapper().readTree(o.toString(StandardCharsets.UTF_8));
+        CliTest.Run run = CliTest.inProcess(all.toArray(String[]::new));
+        assertThat(run.code()).as(run.err()).isZero();
+        return new ObjectMapper().readTree(run.out());
     }
 }

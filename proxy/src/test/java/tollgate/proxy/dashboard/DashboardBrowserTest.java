@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import mockwebserver3.Dispatcher;
@@ -69,9 +67,7 @@ class DashboardBrowserTest {
         });
         upstream.start();
         SeededWeek.write(dir.resolve("logs"));
-        Map<String, String> env = new HashMap<>(BudgetEnforcementTest.ENV);
-        env.put("TOLLGATE_ADMIN_TOKEN", ADMIN);
-        tg = TestTollgate.start(upstream.url("/").toString(), dir, BudgetEnforcementTest.config("reserve", "5"), env);
+        tg = Figures.withAdmin(upstream.url("/").toString(), dir, ADMIN);
         browser = Chromium.start(dir.resolve("profile"), 1400, 2100);
     }
 

@@ -22,6 +22,13 @@ final class Figures {
     private Figures() {
     }
 
+    /** A tollgate on {@code upstream} with {@code storybot}'s $5 daily budget and the admin API opened by {@code adminToken}. */
+    static tollgate.proxy.TestTollgate withAdmin(String upstream, java.nio.file.Path dir, String adminToken) throws Exception {
+        java.util.Map<String, String> env = new java.util.HashMap<>(tollgate.proxy.budget.BudgetEnforcementTest.ENV);
+        env.put("TOLLGATE_ADMIN_TOKEN", adminToken);
+        return tollgate.proxy.TestTollgate.start(upstream, dir, tollgate.proxy.budget.BudgetEnforcementTest.config("reserve", "5"), env);
+    }
+
     /** {@code stats --log-dir DIR --format json ARGS…}, parsed. */
     static JsonNode stats(java.nio.file.Path logDir, String... args) throws IOException {
         return JSON.readTree(printed(logDir, "json", args));

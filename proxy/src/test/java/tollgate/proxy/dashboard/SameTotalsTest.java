@@ -12,9 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,9 +42,7 @@ class SameTotalsTest {
     void start() throws Exception {
         upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER);
         SeededWeek.write(dir.resolve("logs"));
-        Map<String, String> env = new HashMap<>(BudgetEnforcementTest.ENV);
-        env.put("TOLLGATE_ADMIN_TOKEN", DashboardBrowserTest.ADMIN);
-        tg = TestTollgate.start(upstream.url("/").toString(), dir, BudgetEnforcementTest.config("reserve", "5"), env);
+        tg = Figures.withAdmin(upstream.url("/").toString(), dir, DashboardBrowserTest.ADMIN);
     }
 
     @AfterEach

@@ -10,8 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -54,9 +52,7 @@ class WatchCommandTest {
             }
         });
         upstream.start();
-        Map<String, String> env = new HashMap<>(BudgetEnforcementTest.ENV);
-        env.put("TOLLGATE_ADMIN_TOKEN", ADMIN);
-        tg = TestTollgate.start(upstream.url("/").toString(), dir, BudgetEnforcementTest.config("reserve", "5"), env);
+        tg = Figures.withAdmin(upstream.url("/").toString(), dir, ADMIN);
     }
 
     @AfterEach
