@@ -8,6 +8,9 @@
  *   UsageRecord ─ UsageAggregates ──────────────────────┘        (+ WhatIfPricing: the period re-priced)
  *
  *   usage-*.jsonl(.gz) ─ log.UsageLogReader ─ SpendWarnings (stats --warnings: one more read, range + 7 days)
+ *                                                 ├─ WarningsCache (/admin/usage?warnings=true, the dashboard; a minute)
+ *                                                 └─ WarningEvents (alerts.warnings: today's, to the alert webhook)
+ *   UsageRecord + PricingTable ─ CallCostSplit (input/output cost of a call: the dashboard's latest calls)
  *   usage-*.jsonl, newest first ─ log.UsageLogReader.newest ─ RecentCalls (tollgate recent, /tollgate/v1/usage/recent)
  * </pre>
  */
