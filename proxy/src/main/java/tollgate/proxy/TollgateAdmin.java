@@ -118,6 +118,8 @@ final class TollgateAdmin implements AdminRoutes.Backend {
         }
         Map<String, String> own = new java.util.LinkedHashMap<>(params);
         own.remove("key");
+        // warnings read the log: the admin's to ask for, not any key holder's
+        own.remove("warnings");
         return ledger.get().snapshot(s.budgets()).thenApplyAsync(rows -> {
             List<BudgetRow> mine = rows.stream().filter(r -> r.key().equals(id.id())).toList();
             // the key's own stats plus its budget rows (SPEC 10)

@@ -109,6 +109,10 @@ class UsageReportsTest {
             assertThat(self.at("/summary/requests").asLong()).isEqualTo(3);
             assertThat(self.at("/budgets/0/key").asText()).isEqualTo("storybot");
             assertThat(mine.body()).doesNotContain("bob").doesNotContain(BudgetEnforcementTest.KEY).doesNotContain("fp-");
+            // warnings read the log: not a key holder's to ask for
+            assertThat(JSON.readTree(get(tg, "/tollgate/v1/usage?days=1&warnings=true", BudgetEnforcementTest.KEY).body())
+                    .has("warnings")).isFalse();
+            assertThat(JSON.readTree(get(tg, "/admin/usage?days=1&warnings=true", ADMIN).body()).get("warnings").isArray()).isTrue();
             // asking for another key's data does not widen the view
             assertThat(JSON.readTree(get(tg, "/tollgate/v1/usage?days=1&key=fp-x", BudgetEnforcementTest.KEY).body())
                     .at("/summary/requests").asLong()).isEqualTo(3);
