@@ -87,7 +87,8 @@ public final class TollgateApp implements AutoCloseable {
     private final @Nullable ConfigWatcher watcher;
     private final @Nullable ScheduledExecutorService retention;
     private final WarningsCache warnings;
-    /** {@code alerts.warnings}: today's spend warnings to the webhook; null when not asked. */
+    /** {@code alerts.warnings}: today's spend warnings to the webhook, and their schedule; null when not asked. */
+    private final @Nullable WarningEvents warningCheck;
     private final @Nullable ScheduledExecutorService warningEvents;
     private final TollgateServer server;
     private volatile boolean stopped;
@@ -173,8 +174,9 @@ public final class TollgateApp implements AutoCloseable {
         }
         // after the start-up reads of the log (aggregates, budget rebuild): they must not see a day half compressed
         this.retention = retention(config.log(), clock);
-        this.warningEvents = config.alertWarnings() && webhook != null
-                ? warningEvents(new WarningEvents(config.log().dir(), aggregates, webhook::offer, clock)) : null;
+        this.warningCheck = config.alertWarnings() && webhook != null
+                ? new WarningEvents(config.log().dir(), aggregates, webhook::offer, clock) : null;
+        this.warningEvents = warningCheck == null ? null : warningEvents(warningCheck);
         inFlight.set(server.inFlight());
         server.inFlight().onPause(metrics::backpressurePause);
         server.inFlight().onHeldBackOverflow(metrics::heldBackOverflow);
@@ -224,6 +226,14 @@ public final class TollgateApp implements AutoCloseable {
             }
         }, WARNINGS_EVERY.toSeconds(), WARNINGS_EVERY.toSeconds(), TimeUnit.SECONDS);
         return s;
+    }
+
+    /**
+     * Runs {@code alerts.warnings}' check on the calling thread now, as its schedule does every
+     * {@link #WARNINGS_EVERY}; returns the events offered to the webhook, -1 when the config does not ask for them.
+     */
+    public int checkWarningsNow() {
+        return warningCheck == null ? -1 : warningCheck.run();
     }
 
     /** A single daemon thread for a scheduled job. */

@@ -30,6 +30,8 @@ import tollgate.metering.log.UsageRecord;
 import tollgate.metering.log.UsageRecordJson;
 import tollgate.metering.report.UsageAggregates;
 import tollgate.metering.report.WarningEvents;
+import tollgate.proxy.TestTollgate;
+import tollgate.proxy.budget.BudgetEnforcementTest;
 
 /**
  * {@code alerts.warnings}: today's spend warnings reach a real HTTP receiver through the budget alerts' webhook
@@ -37,10 +39,11 @@ import tollgate.metering.report.WarningEvents;
  */
 class WarningWebhookTest {
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private static final LocalDate TODAY = LocalDate.of(2026, 12, 3);
-
     @TempDir
+    Path dir;
+
     Path logDir;
+    LocalDate today = LocalDate.of(2026, 12, 3);
 
     MockWebServer receiver;
     BudgetAlertWebhook webhook;
@@ -49,6 +52,8 @@ class WarningWebhookTest {
 
     @BeforeEach
     void start() throws Exception {
+        logDir = dir.resolve("logs");
+        Files.createDirectories(logDir);
         receiver = new MockWebServer();
         receiver.enqueue(new MockResponse.Builder().code(204).build());
         receiver.enqueue(new MockResponse.Builder().code(204).build());
@@ -63,12 +68,12 @@ class WarningWebhookTest {
         receiver.close();
     }
 
-    /** $1 a day for the 7 days before today, then {@code today} dollars today (one call each). */
-    private void aWeekThen(String key, String today) throws Exception {
+    /** $1 a day for the 7 days before today, then {@code usdToday} dollars today (one call each). */
+    private void aWeekThen(String key, String usdToday) throws Exception {
         for (int d = 7; d >= 1; d--) {
-            log(call(TODAY.minusDays(d), key, "1"));
+            log(call(today.minusDays(d), key, "1"));
         }
-        aggregates(call(TODAY, key, today));
+        aggregates(call(today, key, usdToday));
     }
 
     private UsageRecord call(LocalDate day, String key, String usd) {
@@ -117,7 +122,7 @@ class WarningWebhookTest {
         assertThat(event.get("ts").asText()).isEqualTo("2026-12-03T15:00:00Z");
 
         // the same warning, still true (and bigger) a scan later: not sent again
-        aggregates(call(TODAY, "storybot", "2"));
+        aggregates(call(today, "storybot", "2"));
         assertThat(events.run()).isZero();
 
         // another key's spike is its own event; the receiver gets it next, with no repeat of storybot's between
@@ -130,5 +135,27 @@ class WarningWebhookTest {
                 .containsExactly("day_spend_spike", "mailer");
         assertThat(events.run()).isZero();
         assertThat(receiver.getRequestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void alertsWarningsInTheConfigSendTodaysWarningsThroughTheAlertWebhook() throws Exception {
+        today = LocalDate.now(ZoneOffset.UTC);
+        aWeekThen("storybot", "5");
+        String yaml = BudgetEnforcementTest.config("reserve", "50") + "alerts:\n  webhook_url: '"
+                + receiver.url("/hooks/tollgate") + "'\n  warnings: true\n";
+        try (TestTollgate tg = TestTollgate.start("http://127.0.0.1:9", dir, yaml, BudgetEnforcementTest.ENV)) {
+            assertThat(tg.app.checkWarningsNow()).isEqualTo(1);
+            RecordedRequest got = receiver.takeRequest(10, TimeUnit.SECONDS);
+            assertThat(got).isNotNull();
+            JsonNode event = JSON.readTree(got.getBody().utf8());
+            assertThat(List.of(event.get("type").asText(), event.get("kind").asText(), event.get("subject").asText(),
+                    event.get("day").asText())).containsExactly("spend_warning", "day_spend_spike", "storybot", today.toString());
+            assertThat(got.getBody().utf8()).doesNotContain(BudgetEnforcementTest.KEY);
+            assertThat(tg.app.checkWarningsNow()).isZero();
+        }
+        try (TestTollgate without = TestTollgate.start("http://127.0.0.1:9", dir.resolve("other"),
+                BudgetEnforcementTest.config("reserve", "50"), BudgetEnforcementTest.ENV)) {
+            assertThat(without.app.checkWarningsNow()).as("not asked for").isEqualTo(-1);
+        }
     }
 }
