@@ -164,6 +164,7 @@ public final class TollgateApp implements AutoCloseable {
         inFlight.set(server.inFlight());
         server.inFlight().onPause(metrics::backpressurePause);
         server.inFlight().onHeldBackOverflow(metrics::heldBackOverflow);
+        server.inFlight().onUpstreamConnectFailed(metrics::upstreamConnectError);
         this.watcher = source != null && config.source() != null
                 ? new ConfigWatcher(config.source(), Duration.ofSeconds(2), () -> {
                     List<String> errors = reload();

@@ -1,5 +1,6 @@
 package tollgate.proxy.relay;
 
+import org.jspecify.annotations.Nullable;
 import tollgate.config.Timeouts;
 import tollgate.proxy.upstream.Routes;
 import tollgate.proxy.upstream.UpstreamConnections;
@@ -23,5 +24,8 @@ public record RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxH
 
         /** A call held back more than {@code maxHeldBytes} and now passes its bytes through unedited. */
         void heldBackOverflow();
+
+        /** A connection to an upstream could not be opened: a route's ({@code provider}), else the one upstream (null). */
+        default void upstreamConnectFailed(@Nullable String provider) {}
     }
 }

@@ -47,9 +47,10 @@ public final class TollgateServer implements AutoCloseable {
         this.boss = transport.newGroup(1);
         this.workers = transport.newGroup(config.server().ioThreadsInEffect());
         UpstreamTarget target = UpstreamTarget.of(config.upstream(), config.caFile());
-        this.pool = new UpstreamPool(target, transport.clientChannel(), config.limits(), config.timeouts());
+        this.pool = new UpstreamPool(target, transport.clientChannel(), config.limits(), config.timeouts(),
+                () -> inFlight.upstreamConnectFailed(null));
         this.routes = Routes.of(config.routes(), env, config.caFile(), transport.clientChannel(), config.limits(),
-                config.timeouts());
+                config.timeouts(), inFlight::upstreamConnectFailed);
         RelayContext relay = new RelayContext(pool, config.timeouts(), config.limits().maxHeldBytes(), inFlight, routes);
         ServerInitializer init = new ServerInitializer(relay, config.limits(), gate, inFlight, localRoutes);
         ServerBootstrap b = new ServerBootstrap()

@@ -43,10 +43,18 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
     private final Limits limits;
     private final Timeouts timeouts;
     private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
+    private final Runnable connectFailed;
     private volatile boolean closed;
 
     public UpstreamPool(UpstreamTarget target, Class<? extends Channel> channelType, Limits limits, Timeouts timeouts) {
+        this(target, channelType, limits, timeouts, () -> { });
+    }
+
+    /** @param connectFailed told of each connection to the upstream that could not be opened (a health metric) */
+    public UpstreamPool(UpstreamTarget target, Class<? extends Channel> channelType, Limits limits, Timeouts timeouts,
+                        Runnable connectFailed) {
         this.target = target;
+        this.connectFailed = connectFailed;
         this.limits = limits;
         this.timeouts = timeouts;
         this.template = new Bootstrap()
@@ -205,6 +213,7 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
             f.addListener((ChannelFutureListener) done -> {
                 if (!done.isSuccess()) {
                     onClosed(ch);
+                    connectFailed.run();
                     waiter.onFailed(done.cause());
                 } else if (closed) {
                     ch.close();
