@@ -52,10 +52,12 @@ class AnthropicSdkTest {
     TestTollgate tollgate;
     AnthropicClient client;
 
+    /** {@code {upstream}} in {@code yaml} stands for the recorded upstream's base URL (a route's upstream). */
     void start(String yaml, Map<String, String> env) throws Exception {
         upstream = new MockWebServer();
         upstream.start();
-        tollgate = TestTollgate.start(upstream.url("/").toString(), dir, yaml, env);
+        String base = upstream.url("/").toString();
+        tollgate = TestTollgate.start(base, dir, yaml.replace("{upstream}", base.substring(0, base.length() - 1)), env);
         client = AnthropicOkHttpClient.builder().apiKey(CALLER_KEY).baseUrl(tollgate.base()).maxRetries(0).build();
     }
 
@@ -258,6 +260,35 @@ class AnthropicSdkTest {
         assertThat(body.get("error").get("type").asText()).isEqualTo("rate_limit_error");
         assertThat(body.get("error").get("message").asText()).startsWith("budget_exceeded: ").contains("coder");
         assertThat(body.has("code")).isFalse();
+    }
+
+    @Test
+    void aRoutedCallReservesAndIsBilledAtItsProvidersOwnPrice() throws Exception {
+        // SPEC 13: provider/model first, then model; a route's budget hold must use the price its bill will use
+        Files.writeString(dir.resolve("prices.yaml"), "models:\n  claude-x: {input: 1, output: 1}\n"
+                + "  anthropic/claude-x: {input: 1000, output: 1000}\n");
+        start("pricing: {file: prices.yaml}\nbudgets: {mode: reserve}\n"
+                + "routes:\n  - {models: [\"claude-*\"], upstream: \"{upstream}\", provider: anthropic}\n"
+                + "keys:\n  - name: coder\n    key_env: CODER_KEY\n    budgets:\n      - {window: daily, usd: 0.5}\n",
+                Map.of("CODER_KEY", CALLER_KEY));
+
+        // answered if it went through: a hold priced at claude-x's $1/M would let the first call go
+        answerJson(message("claude-x", "{\"input_tokens\":10,\"output_tokens\":20}"));
+        // max_tokens 1024 at $1000/M holds over $1: refused (at claude-x's $1/M it would hold $0.001 and go)
+        assertThatThrownBy(() -> client.messages().create(params("claude-x")))
+                .isInstanceOf(RateLimitException.class);
+        assertThat(upstream.getRequestCount()).isZero();
+        // max_tokens 100 holds about $0.11: it goes, and is billed at the same provider's price
+        client.messages().create(MessageCreateParams.builder().model("claude-x").maxTokens(100)
+                .addUserMessage("Hello, Claude").build());
+
+        List<JsonNode> r = records(2);
+        JsonNode refused = r.get(0).get("error").asText().equals("budget_exceeded") ? r.get(0) : r.get(1);
+        JsonNode billed = refused == r.get(0) ? r.get(1) : r.get(0);
+        assertThat(refused.get("provider").asText()).isEqualTo("anthropic");
+        assertThat(billed.get("provider").asText()).isEqualTo("anthropic");
+        assertThat(billed.get("priced_as").asText()).isEqualTo("anthropic/claude-x");
+        assertThat(billed.get("cost_usd").decimalValue()).isEqualByComparingTo("0.03");
     }
 
     @Test
