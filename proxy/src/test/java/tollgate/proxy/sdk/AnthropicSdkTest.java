@@ -192,6 +192,7 @@ class AnthropicSdkTest {
         List<JsonNode> r = records(2);
         assertThat(r.get(0).get("input_tokens").asLong()).isEqualTo(188107);
         assertThat(r.get(0).get("cache_write_tokens").asLong()).isEqualTo(188086);
+        assertThat(r.get(0).get("cache_write_1h_tokens").asLong()).isZero();
         assertThat(r.get(0).get("cost_usd").decimalValue()).isEqualByComparingTo("3.5564025");
         assertThat(r.get(1).get("cached_input_tokens").asLong()).isEqualTo(188086);
         assertThat(r.get(1).get("cost_usd").decimalValue()).isEqualByComparingTo("0.311919");
@@ -208,6 +209,8 @@ class AnthropicSdkTest {
         JsonNode r = records(1).get(0);
         assertThat(r.get("input_tokens").asLong()).isEqualTo(28073);
         assertThat(r.get("cache_write_tokens").asLong()).isEqualTo(15866);
+        // the split is kept: every write of this capture was a 1-hour one (cache_creation.ephemeral_1h_input_tokens)
+        assertThat(r.get("cache_write_1h_tokens").asLong()).isEqualTo(15866);
         assertThat(r.get("output_tokens").asLong()).isEqualTo(157);
         assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo("0.134172");
     }
