@@ -7,7 +7,11 @@ import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
+import com.anthropic.errors.ContentTooLargeException;
 import com.anthropic.errors.InternalServerException;
+import com.anthropic.errors.NotFoundException;
+import com.anthropic.errors.UnauthorizedException;
+import com.anthropic.models.ErrorType;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCountTokensParams;
@@ -251,7 +255,10 @@ class AnthropicSdkTest {
                 Map.of("CODER_KEY", CALLER_KEY));
 
         assertThatThrownBy(() -> client.messages().create(params("claude-opus-4-1")))
-                .isInstanceOf(RateLimitException.class);
+                .isInstanceOfSatisfying(RateLimitException.class, e -> {
+                    assertThat(e.errorType()).hasValue(ErrorType.RATE_LIMIT_ERROR);
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("budget_exceeded: "));
+                });
         assertThat(upstream.getRequestCount()).isZero();
 
         HttpResponse<String> raw = post("/v1/messages", "{\"model\":\"claude-opus-4-1\",\"max_tokens\":1024,"
@@ -299,7 +306,10 @@ class AnthropicSdkTest {
         start("keys_required: true\nkeys:\n  - name: coder\n    key_env: CODER_KEY\n",
                 Map.of("CODER_KEY", "sk-ant-some-other-key-22222222222"));
         assertThatThrownBy(() -> client.messages().create(params("claude-haiku-4-5")))
-                .isInstanceOfSatisfying(AnthropicServiceException.class, e -> assertThat(e.statusCode()).isEqualTo(401));
+                .isInstanceOfSatisfying(UnauthorizedException.class, e -> {
+                    assertThat(e.errorType()).hasValue(ErrorType.AUTHENTICATION_ERROR);
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("invalid_api_key: "));
+                });
         HttpResponse<String> raw = post("/v1/messages", "{}");
         assertThat(JSON.readTree(raw.body()).get("error").get("type").asText()).isEqualTo("authentication_error");
         assertThat(raw.body()).doesNotContain(CALLER_KEY);
@@ -312,7 +322,11 @@ class AnthropicSdkTest {
         upstream = null;
 
         assertThatThrownBy(() -> client.messages().create(params("claude-haiku-4-5")))
-                .isInstanceOfSatisfying(InternalServerException.class, e -> assertThat(e.statusCode()).isEqualTo(502));
+                .isInstanceOfSatisfying(InternalServerException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(502);
+                    assertThat(e.errorType()).hasValue(ErrorType.API_ERROR);
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("upstream_unavailable: "));
+                });
         HttpResponse<String> raw = post("/v1/messages", "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":1}");
         JsonNode error = JSON.readTree(raw.body());
         assertThat(error.get("type").asText()).isEqualTo("error");
@@ -321,6 +335,29 @@ class AnthropicSdkTest {
         // an OpenAI path keeps OpenAI's shape
         HttpResponse<String> openai = post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
         assertThat(JSON.readTree(openai.body()).get("error").get("code").asText()).isEqualTo("upstream_unavailable");
+    }
+
+    @Test
+    void aTooLargeBodyAndAModelNoRouteTakesAreAnthropicErrorsItsSdkRenders() throws Exception {
+        start("limits: {max_request_bytes: 2048}\n"
+                + "routes:\n  - {models: [\"gpt-*\"], upstream: \"{upstream}\", provider: openai}\n", Map.of());
+
+        MessageCreateParams large = MessageCreateParams.builder().model("claude-haiku-4-5").maxTokens(16)
+                .addUserMessage("x".repeat(4096)).build();
+        assertThatThrownBy(() -> client.messages().create(large))
+                .isInstanceOfSatisfying(ContentTooLargeException.class, e -> {
+                    assertThat(e.errorType()).hasValue(ErrorType.of("request_too_large"));
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m)
+                            .startsWith("request_too_large: ").contains("limits.max_request_bytes"));
+                });
+        assertThatThrownBy(() -> client.messages().create(params("claude-haiku-4-5")))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> {
+                    assertThat(e.errorType()).hasValue(ErrorType.NOT_FOUND_ERROR);
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m)
+                            .startsWith("no_route: ").contains("'claude-haiku-4-5'"));
+                    assertThat(e.headers().values("x-should-retry")).containsExactly("false");
+                });
+        assertThat(upstream.getRequestCount()).isZero();
     }
 
     HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
