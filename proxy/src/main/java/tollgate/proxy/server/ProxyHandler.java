@@ -85,7 +85,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         inFlight.begin();
         ByteBuf content = req.content();
         Route route = null;
-        Routes routes = relay.routes();
+        Routes routes = relay.routes().get();
         if (!routes.isEmpty()) {
             route = routes.select(uri, () -> RequestInfo.peekModel(content.nioBuffers()));
             if (route == null) {

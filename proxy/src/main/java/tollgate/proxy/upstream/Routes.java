@@ -90,6 +90,11 @@ public final class Routes implements AutoCloseable {
         return byModel;
     }
 
+    /** Lets the calls in progress on these routes finish, keeping no connection after them (replaced by a reload). */
+    public void drain() {
+        routes.forEach(r -> r.pool().drain());
+    }
+
     @Override
     public void close() {
         routes.forEach(r -> r.pool().close());

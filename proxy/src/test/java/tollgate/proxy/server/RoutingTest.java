@@ -275,6 +275,51 @@ class RoutingTest {
     }
 
     @Test
+    void aReloadAppliesChangedRoutesWhileACallOnAReplacedRouteFinishes() throws Exception {
+        // a call in flight on the anthropic route: its answer's body comes 3 s after its head
+        anthropic.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .bodyDelay(3, TimeUnit.SECONDS).body("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","
+                        + "\"created\":1,\"model\":\"claude-haiku-4-5\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,"
+                        + "\"completion_tokens\":3,\"total_tokens\":10}}").build());
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = HTTP.sendAsync(
+                HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/chat/completions"))
+                        .header("Authorization", "Bearer sk-caller-key-000000000000000000")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-haiku-4-5\",\"messages\":[]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anthropic.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+
+        // claude-* now goes to another upstream, and gemini-* (no route before) to a new one
+        java.nio.file.Files.writeString(tollgate.configFile, "pricing: {file: prices.yaml}\nroutes:\n"
+                + "  - {models: [\"claude-*\"], upstream: \"" + base(openai) + "\", provider: anthropic-next, key_env: ANTHROPIC_KEY}\n"
+                + "  - {models: [\"gemini-*\"], upstream: \"" + base(groq) + "/v1beta/openai\", provider: gemini, key_env: GROQ_KEY}\n");
+        assertThat(tollgate.app.reload()).isEmpty();
+        assertThat(inFlight).isNotDone();
+
+        answer(openai, "claude-haiku-4-5", 5, 6);
+        answer(groq, "gemini-2.5-pro", 8, 9);
+        assertThat(chat("claude-haiku-4-5").model()).isEqualTo("claude-haiku-4-5");
+        assertThat(chat("gemini-2.5-pro").model()).isEqualTo("gemini-2.5-pro");
+        assertThat(openai.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("Authorization"))
+                .isEqualTo("Bearer " + ENV.get("ANTHROPIC_KEY"));
+        assertThat(groq.takeRequest(5, TimeUnit.SECONDS).getTarget()).isEqualTo("/v1beta/openai/v1/chat/completions");
+        assertThat(anthropic.getRequestCount()).isEqualTo(1);
+        // a model only a removed route took is now a 404
+        assertThat(post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}").statusCode()).isEqualTo(404);
+
+        // the call that started on the replaced route was not cut: it finishes and is recorded as it went
+        HttpResponse<String> finished = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(finished.statusCode()).isEqualTo(200);
+        assertThat(finished.body()).contains("\"completion_tokens\":3");
+        Map<Long, String> providerByOutput = new HashMap<>();
+        for (String line : tollgate.awaitRecords(3)) {
+            JsonNode r = JSON.readTree(line);
+            providerByOutput.put(r.get("output_tokens").asLong(), r.get("provider").asText());
+        }
+        assertThat(providerByOutput).containsExactlyInAnyOrderEntriesOf(
+                Map.of(3L, "anthropic", 6L, "anthropic-next", 9L, "gemini"));
+    }
+
+    @Test
     void aRouteWhoseKeyEnvIsUnsetRefusesToStartAndSaysWhich() throws Exception {
         ConfigLoader loader = new ConfigLoader(Map.of());
         Path file = dir.resolve("routes.json");
