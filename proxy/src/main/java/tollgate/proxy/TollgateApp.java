@@ -180,6 +180,7 @@ public final class TollgateApp implements AutoCloseable {
         inFlight.set(server.inFlight());
         server.inFlight().onPause(metrics::backpressurePause);
         server.inFlight().onHeldBackOverflow(metrics::heldBackOverflow);
+        server.inFlight().onUpstreamConnectFailed(metrics::upstreamConnectError);
         this.watcher = source != null && config.source() != null
                 ? new ConfigWatcher(config.source(), Duration.ofSeconds(2), () -> {
                     List<String> errors = reload();
@@ -279,9 +280,10 @@ public final class TollgateApp implements AutoCloseable {
     }
 
     /**
-     * Reads the config again (SIGHUP, {@code POST /admin/reload}, file change) and applies keys, budgets and
-     * prices; a config that does not load is refused with its reasons and the running one stays. Settings that
-     * need a new socket or store (listen, upstream, routes, log dir, budget store) are reported as needing a restart.
+     * Reads the config again (SIGHUP, {@code POST /admin/reload}, file change) and applies keys, budgets, prices
+     * and routes (new upstream pools; the replaced ones drain); a config that does not load is refused with its
+     * reasons and the running one stays. Settings that need a new socket or store (listen, upstream, log dir, budget
+     * store) are reported as needing a restart.
      */
     public synchronized List<String> reload() {
         if (source == null) {
@@ -298,13 +300,20 @@ public final class TollgateApp implements AutoCloseable {
             return e.errors().stream().map(m -> "pricing.file: " + m).toList();
         }
         MeteringState old = state.get();
+        if (!old.config().routes().equals(next.routes())) {
+            // before anything else changes: routes whose upstream cannot be set up refuse the whole reload
+            try {
+                server.replaceRoutes(next.routes(), env, next.caFile());
+            } catch (IOException | RuntimeException e) {
+                return List.of("routes: " + e.getMessage() + " (the routes in effect stay)");
+            }
+        }
         state.set(MeteringState.of(next, pricing, env));
         ledger.set(ledger.get().withConfig(next.budgets()));
         List<String> restart = new java.util.ArrayList<>();
         TollgateConfig was = old.config();
         if (!was.listen().equals(next.listen())) restart.add("listen");
         if (!was.upstream().equals(next.upstream())) restart.add("upstream");
-        if (!was.routes().equals(next.routes())) restart.add("routes");
         if (!was.log().equals(next.log())) restart.add("log");
         if (!java.util.Objects.equals(was.budgets().redisUri(), next.budgets().redisUri())) restart.add("budgets.store");
         if (!was.timeouts().equals(next.timeouts()) || !was.limits().equals(next.limits())) restart.add("timeouts/limits");

@@ -174,12 +174,12 @@ public final class CallAccounting implements AutoCloseable {
             CallRecorder.Recorded r = recorder.record(req, call.meter(), call.requestId(), end, now, prices);
             UsageRecord record = r.record();
             if (record == null) {
-                metrics.request(req.keyId(), null, req.path(), end.status());
+                metrics.request(req.keyId(), null, req.provider(), req.path(), end.status());
                 return;
             }
             // metrics and settlement first: once a record is visible in the log, its call is in /metrics and
             // (with the local store) in the budget too
-            metrics.request(req.keyId(), record.model(), req.path(), end.status());
+            metrics.request(req.keyId(), record.model(), req.provider(), req.path(), end.status());
             metrics.usage(record);
             if (CallRecorder.USAGE_INVALID.equals(record.error())) {
                 metrics.upstreamUsageInvalid();
@@ -189,7 +189,7 @@ public final class CallAccounting implements AutoCloseable {
             if (r.unpricedTier()) {
                 metrics.unpricedTier(record.model());
             }
-            metrics.latency(req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
+            metrics.latency(req.provider(), req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
             settle(r.settlement());
             records.add(record);
         } catch (RuntimeException e) {

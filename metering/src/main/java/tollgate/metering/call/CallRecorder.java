@@ -144,7 +144,7 @@ public final class CallRecorder {
         // an Images API usage without output details counts image tokens only (API reference, ImagesResponse.usage)
         long imageOut = u.imageOutputTokens() == 0 && req.endpoint().isImages() ? u.outputTokens() : u.imageOutputTokens();
         return new UnitCounts(u.cacheCreationInputTokens(), u.audioInputTokens(), u.audioOutputTokens(),
-                imageOut, searches, meter == null ? 0 : meter.images(), seconds, characters);
+                imageOut, searches, meter == null ? 0 : meter.images(), seconds, characters, u.cacheWrite1hTokens());
     }
 
     /**

@@ -63,6 +63,7 @@ public final class UsageLine {
     Map<String, String> tags = Map.of();
     @Nullable String error;
     long cacheWriteTokens;
+    long cacheWrite1hTokens;
     long audioInputTokens;
     long audioOutputTokens;
     long imageOutputTokens;
@@ -188,11 +189,12 @@ public final class UsageLine {
     /** SPEC 12's unit counts of the line; {@link UnitCounts#ZERO} (no allocation) for a line without any. */
     public UnitCounts counts() {
         if (cacheWriteTokens == 0 && audioInputTokens == 0 && audioOutputTokens == 0 && imageOutputTokens == 0
-                && webSearchCalls == 0 && images == 0 && audioSeconds.signum() == 0 && characters == 0) {
+                && webSearchCalls == 0 && images == 0 && audioSeconds.signum() == 0 && characters == 0
+                && cacheWrite1hTokens == 0) {
             return UnitCounts.ZERO;
         }
         return new UnitCounts(cacheWriteTokens, audioInputTokens, audioOutputTokens, imageOutputTokens, webSearchCalls,
-                images, audioSeconds, characters);
+                images, audioSeconds, characters, cacheWrite1hTokens);
     }
 
     /** A copy that outlives the callback; a line without {@code request_id} gets {@code ""}. */
@@ -223,6 +225,7 @@ public final class UsageLine {
         tags = Map.of();
         error = null;
         cacheWriteTokens = 0;
+        cacheWrite1hTokens = 0;
         audioInputTokens = 0;
         audioOutputTokens = 0;
         imageOutputTokens = 0;

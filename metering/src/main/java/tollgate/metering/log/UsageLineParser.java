@@ -105,6 +105,7 @@ final class UsageLineParser {
                     case "tags" -> l.tags = tags(p, t);
                     case "error" -> l.error = text(p, t, name);
                     case "cache_write_tokens" -> l.cacheWriteTokens = count(p, t, name);
+                    case "cache_write_1h_tokens" -> l.cacheWrite1hTokens = count(p, t, name);
                     case "audio_input_tokens" -> l.audioInputTokens = count(p, t, name);
                     case "audio_output_tokens" -> l.audioOutputTokens = count(p, t, name);
                     case "image_output_tokens" -> l.imageOutputTokens = count(p, t, name);

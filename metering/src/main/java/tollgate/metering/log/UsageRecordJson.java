@@ -49,6 +49,7 @@ public final class UsageRecordJson {
     private static final SerializedString F_TAGS = new SerializedString("tags");
     private static final SerializedString F_ERROR = new SerializedString("error");
     private static final SerializedString F_CACHE_WRITE = new SerializedString("cache_write_tokens");
+    private static final SerializedString F_CACHE_WRITE_1H = new SerializedString("cache_write_1h_tokens");
     private static final SerializedString F_AUDIO_INPUT = new SerializedString("audio_input_tokens");
     private static final SerializedString F_AUDIO_OUTPUT = new SerializedString("audio_output_tokens");
     private static final SerializedString F_IMAGE_OUTPUT = new SerializedString("image_output_tokens");
@@ -129,6 +130,8 @@ public final class UsageRecordJson {
         UnitCounts u = units.counts();
         g.writeFieldName(F_CACHE_WRITE);
         g.writeNumber(u.cacheWriteTokens());
+        g.writeFieldName(F_CACHE_WRITE_1H);
+        g.writeNumber(u.cacheWrite1hTokens());
         g.writeFieldName(F_AUDIO_INPUT);
         g.writeNumber(u.audioInputTokens());
         g.writeFieldName(F_AUDIO_OUTPUT);

@@ -8,11 +8,11 @@ import java.math.BigDecimal;
 final class CostSum {
     private BigDecimal sum = BigDecimal.ZERO;
 
-    static CostSum register(PrometheusMeterRegistry registry, String key, String model) {
+    static CostSum register(PrometheusMeterRegistry registry, String key, String model, String provider) {
         CostSum s = new CostSum();
         FunctionCounter.builder("tollgate.cost.usd", s, CostSum::value)
                 .description("Cost in USD of metered calls")
-                .tags("key", key, "model", model)
+                .tags("key", key, "model", model, "provider", provider)
                 .register(registry);
         return s;
     }

@@ -27,13 +27,19 @@ import tollgate.metering.usage.UnitCounts;
  *
  * <p>Meter names are given without the suffixes Micrometer's Prometheus naming adds itself ({@code _total} on
  * counters, {@code _seconds} on timers), so the scraped names are exactly SPEC 9's. Keys and models past
- * {@link MetricsConfig}'s caps, and endpoints that are not metered, report as {@code other}.
+ * {@link MetricsConfig}'s caps, and endpoints that are not metered, report as {@code other}. The {@code provider}
+ * label is a route's provider (SPEC 13), names from the config and so few, capped all the same at
+ * {@value #MAX_PROVIDERS}; it is empty for calls to the one upstream of a config without routes.
  */
 public final class TollgateMetrics {
     /** Prometheus text exposition format 0.0.4. */
     public static final String CONTENT_TYPE_PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     public static final String CONTENT_TYPE_OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     static final String UNKNOWN_MODEL = "unknown";
+    /** Distinct {@code provider} label values kept; a config names its routes' providers, so this is never reached. */
+    static final int MAX_PROVIDERS = 64;
+    /** The {@code provider} label of a call to the one upstream of a config without routes. */
+    static final String NO_PROVIDER = "";
     private static final String[] STATUS = new String[1000];
 
     static {
@@ -45,16 +51,18 @@ public final class TollgateMetrics {
     private final PrometheusMeterRegistry registry;
     private final LabelCap keys;
     private final LabelCap models;
-    private final ConcurrentHashMap<L4, Counter> requests = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<L3, TokenCounters> tokens = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<L2, CostSum> costs = new ConcurrentHashMap<>();
+    private final LabelCap providers = new LabelCap(MAX_PROVIDERS, 32);
+    private final ConcurrentHashMap<L5, Counter> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L4, TokenCounters> tokens = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L3, CostSum> costs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> unpriced = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> unpricedTiers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, Counter> units = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, BudgetGauges> budgets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L3, Counter> rejections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L3, Counter> alerts = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<L2, LatencyTimers> latencies = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L3, LatencyTimers> latencies = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> connectErrors = new ConcurrentHashMap<>();
     private final Counter logRecords;
     private final Counter logFailures;
     private final Counter backpressurePauses;
@@ -102,12 +110,16 @@ public final class TollgateMetrics {
         };
     }
 
-    /** One forwarded call, metered or not; {@code path} is the request path (non-metered paths count as {@code other}). */
-    public void request(String key, @Nullable String model, String path, int status) {
-        L4 labels = new L4(keys.admit(key), modelLabel(model), endpointLabel(path), statusLabel(status));
+    /**
+     * One forwarded call, metered or not; {@code path} is the request path (non-metered paths count as {@code other});
+     * {@code provider} the route's (null without routes).
+     */
+    public void request(String key, @Nullable String model, @Nullable String provider, String path, int status) {
+        L5 labels = new L5(keys.admit(key), modelLabel(model), endpointLabel(path), statusLabel(status),
+                providerLabel(provider));
         cached(requests, labels, l -> Counter.builder("tollgate.requests")
                 .description("Calls forwarded to the upstream")
-                .tags("key", l.a(), "model", l.b(), "endpoint", l.c(), "status", l.d())
+                .tags("key", l.a(), "model", l.b(), "endpoint", l.c(), "status", l.d(), "provider", l.e())
                 .register(registry)).increment();
     }
 
@@ -115,13 +127,15 @@ public final class TollgateMetrics {
     public void usage(UsageRecord r) {
         String key = keys.admit(r.key());
         String model = modelLabel(r.model());
-        TokenCounters t = cached(tokens, new L3(key, model, r.estimated() ? "true" : "false"),
-                l -> new TokenCounters(registry, Tags.of("key", l.a(), "model", l.b(), "estimated", l.c())));
+        String provider = providerLabel(r.units().provider());
+        TokenCounters t = cached(tokens, new L4(key, model, r.estimated() ? "true" : "false", provider),
+                l -> new TokenCounters(registry, Tags.of("key", l.a(), "model", l.b(), "estimated", l.c(),
+                        "provider", l.d())));
         t.add(r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens());
         units(model, r.units().counts());
         BigDecimal cost = r.costUsd();
         if (cost != null) {
-            cached(costs, new L2(key, model), l -> CostSum.register(registry, l.a(), l.b())).add(cost);
+            cached(costs, new L3(key, model, provider), l -> CostSum.register(registry, l.a(), l.b(), l.c())).add(cost);
         } else if (r.model() != null || r.error() == null) {
             // SPEC 5: a model with no price gets cost_usd null and counts here; SPEC 12: so does a complete call to an
             // endpoint tollgate does not price, under model "unknown" when it names none
@@ -181,14 +195,26 @@ public final class TollgateMetrics {
     }
 
     /**
-     * Timings of one call; a negative value (e.g. no first byte) is not recorded.
+     * Timings of one call, by the upstream it went to ({@code provider}: the route's, null without routes); a
+     * negative value (e.g. no first byte) is not recorded.
      *
      * @param overheadNanos the time tollgate itself added: total minus the time spent waiting on the upstream
      */
-    public void latency(String path, boolean stream, long totalNanos, long ttfbNanos, long overheadNanos) {
-        cached(latencies, new L2(endpointLabel(path), stream ? "true" : "false"),
-                l -> new LatencyTimers(registry, Tags.of("endpoint", l.a(), "stream", l.b())))
+    public void latency(@Nullable String provider, String path, boolean stream, long totalNanos, long ttfbNanos,
+                        long overheadNanos) {
+        cached(latencies, new L3(endpointLabel(path), stream ? "true" : "false", providerLabel(provider)),
+                l -> new LatencyTimers(registry, Tags.of("endpoint", l.a(), "stream", l.b(), "provider", l.c())))
                 .record(totalNanos, ttfbNanos, overheadNanos);
+    }
+
+    /**
+     * {@code tollgate_upstream_connect_errors_total{provider}}: a connection to an upstream (a route's, or the one
+     * upstream: {@code provider} null) that could not be opened; the call it was for was answered 502.
+     */
+    public void upstreamConnectError(@Nullable String provider) {
+        cached(connectErrors, providerLabel(provider), p -> Counter.builder("tollgate.upstream.connect.errors")
+                .description("Connections to an upstream that could not be opened, by the route's provider")
+                .tag("provider", p).register(registry)).increment();
     }
 
     /** Sets the budget gauges of a key's window ({@code window} as in config: {@code daily}, {@code monthly}, ...). */
@@ -276,6 +302,10 @@ public final class TollgateMetrics {
         return model == null || model.isEmpty() ? UNKNOWN_MODEL : models.admit(model);
     }
 
+    private String providerLabel(@Nullable String provider) {
+        return provider == null || provider.isEmpty() ? NO_PROVIDER : providers.admit(provider);
+    }
+
     private static String statusLabel(int status) {
         return status >= 0 && status < STATUS.length ? STATUS[status] : LabelCap.OTHER;
     }
@@ -299,6 +329,9 @@ public final class TollgateMetrics {
     }
 
     private record L4(String a, String b, String c, String d) {
+    }
+
+    private record L5(String a, String b, String c, String d, String e) {
     }
 
     /** {@code tollgate_tokens_total} of one key, model and estimated flag, one counter per token type. */

@@ -65,6 +65,7 @@ class MessagesRecordTest {
         assertThat(rec.cachedInputTokens()).isZero();
         assertThat(rec.outputTokens()).isEqualTo(157);
         assertThat(rec.units().counts().cacheWriteTokens()).isEqualTo(15866);
+        assertThat(rec.units().counts().cacheWrite1hTokens()).isEqualTo(15866);
         // Sonnet 4.6: $3 input, $6 one-hour write, $15 output per 1M tokens
         BigDecimal expected = new BigDecimal("3").multiply(BigDecimal.valueOf(12207))
                 .add(new BigDecimal("6").multiply(BigDecimal.valueOf(15866)))
@@ -109,6 +110,12 @@ class MessagesRecordTest {
         UsageRecord rec = RECORDER.record(request(body), m, null, complete(), NOW, PRICES).record();
         // Haiku 4.5: $1 input, $0.10 read, $1.25 5-minute write, $2 1-hour write, $5 output
         assertThat(rec.costUsd()).isEqualByComparingTo("0.010135"); // 10 + 5000 + 625 + 3000 + 1500, per 1M
+        // the record keeps the split, through the log and back
+        assertThat(rec.units().counts().cacheWriteTokens()).isEqualTo(2000);
+        assertThat(rec.units().counts().cacheWrite1hTokens()).isEqualTo(1500);
+        String line = tollgate.metering.log.UsageRecordJson.toJson(rec);
+        assertThat(line).contains("\"cache_write_tokens\":2000,\"cache_write_1h_tokens\":1500,");
+        assertThat(tollgate.metering.log.UsageRecordJson.parse(line).units().counts().cacheWrite1hTokens()).isEqualTo(1500);
     }
 
     @Test

@@ -16,7 +16,7 @@ public final class TestRecords {
             + "\"tags\":{\"operation\":\"rag_answer\"},\"error\":null}";
     /** SPEC 8's example with SPEC 12's fields after it, as the writer writes it. */
     public static final String SPEC_EXAMPLE_LINE = SPEC8_LINE.substring(0, SPEC8_LINE.length() - 1)
-            + ",\"cache_write_tokens\":0,\"audio_input_tokens\":0,\"audio_output_tokens\":0,\"image_output_tokens\":0,"
+            + ",\"cache_write_tokens\":0,\"cache_write_1h_tokens\":0,\"audio_input_tokens\":0,\"audio_output_tokens\":0,\"image_output_tokens\":0,"
             + "\"web_search_calls\":0,\"images\":0,\"audio_seconds\":0,\"characters\":0,\"service_tier\":null,"
             + "\"provider\":null,\"batch\":false,\"unpriced\":false}";
 

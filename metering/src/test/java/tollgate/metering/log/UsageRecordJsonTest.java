@@ -28,7 +28,7 @@ class UsageRecordJsonTest {
 
     @Test
     void spec12UnitsRoundTrip() {
-        UsageUnits units = new UsageUnits(new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("8.470000267028809"), 67),
+        UsageUnits units = new UsageUnits(new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("8.470000267028809"), 67, 3000),
                 "flex", "openai", true);
         UsageRecord base = TestRecords.specExample();
         UsageRecord r = new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(),
@@ -36,7 +36,7 @@ class UsageRecordJsonTest {
                 base.outputTokens(), base.reasoningTokens(), base.totalTokens(), base.estimated(), null, base.durationMs(),
                 base.ttfbMs(), base.user(), base.tags(), base.error(), units);
         String line = UsageRecordJson.toJson(r);
-        assertThat(line).endsWith("\"error\":null,\"cache_write_tokens\":4012,\"audio_input_tokens\":30,"
+        assertThat(line).endsWith("\"error\":null,\"cache_write_tokens\":4012,\"cache_write_1h_tokens\":3000,\"audio_input_tokens\":30,"
                 + "\"audio_output_tokens\":40,\"image_output_tokens\":4160,\"web_search_calls\":2,\"images\":1,"
                 + "\"audio_seconds\":8.470000267028809,\"characters\":67,\"service_tier\":\"flex\",\"provider\":\"openai\","
                 + "\"batch\":true,\"unpriced\":true}");

@@ -18,10 +18,10 @@ class TollgateMetricsTest {
 
     @Test
     void scrapeHasSpecNamesAndLabelsExactly() {
-        metrics.request("storybot", "gpt-4o", "/v1/chat/completions", 200);
+        metrics.request("storybot", "gpt-4o", null, "/v1/chat/completions", 200);
         metrics.usage(TestRecords.of("storybot", "gpt-4o-mini", true, 1250, 200, 150, 64, new BigDecimal("0.0002775")));
         metrics.usage(TestRecords.of("storybot", "my-finetune", false, 10, 0, 5, 0, null));
-        metrics.latency("/v1/chat/completions", true, 2_000_000_000L, 300_000_000L, 120_000L);
+        metrics.latency(null, "/v1/chat/completions", true, 2_000_000_000L, 300_000_000L, 120_000L);
         metrics.budget("storybot", "daily", new BigDecimal("5"), new BigDecimal("1.25"), new BigDecimal("3.75"));
         metrics.budgetRejection("storybot", "key", "daily");
         metrics.budgetRejection("storybot", "user", "daily");
@@ -33,12 +33,12 @@ class TollgateMetricsTest {
         metrics.budgetStoreFailure();
 
         assertThat(metrics.scrape(null)).contains(
-                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"storybot\",model=\"gpt-4o\",status=\"200\"} 1.0",
-                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"input\"} 1250.0",
-                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"cached_input\"} 200.0",
-                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"output\"} 150.0",
-                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"reasoning\"} 64.0",
-                "tollgate_cost_usd_total{key=\"storybot\",model=\"gpt-4o-mini\"} 2.775E-4",
+                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"storybot\",model=\"gpt-4o\",provider=\"\",status=\"200\"} 1.0",
+                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",provider=\"\",type=\"input\"} 1250.0",
+                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",provider=\"\",type=\"cached_input\"} 200.0",
+                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",provider=\"\",type=\"output\"} 150.0",
+                "tollgate_tokens_total{estimated=\"true\",key=\"storybot\",model=\"gpt-4o-mini\",provider=\"\",type=\"reasoning\"} 64.0",
+                "tollgate_cost_usd_total{key=\"storybot\",model=\"gpt-4o-mini\",provider=\"\"} 2.775E-4",
                 "tollgate_budget_limit_usd{key=\"storybot\",window=\"daily\"} 5.0",
                 "tollgate_budget_spent_usd{key=\"storybot\",window=\"daily\"} 1.25",
                 "tollgate_budget_remaining_usd{key=\"storybot\",window=\"daily\"} 3.75",
@@ -47,12 +47,12 @@ class TollgateMetricsTest {
                 "tollgate_budget_alerts_total{key=\"storybot\",scope=\"key\",window=\"monthly\"} 1.0",
                 "tollgate_budget_alerts_total{key=\"\",scope=\"global\",window=\"daily\"} 1.0",
                 "# TYPE tollgate_request_duration_seconds histogram",
-                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"2.5\"} 1",
+                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/chat/completions\",provider=\"\",stream=\"true\",le=\"2.5\"} 1",
                 "# TYPE tollgate_upstream_ttfb_seconds histogram",
-                "tollgate_upstream_ttfb_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"0.5\"} 1",
+                "tollgate_upstream_ttfb_seconds_bucket{endpoint=\"/v1/chat/completions\",provider=\"\",stream=\"true\",le=\"0.5\"} 1",
                 "# TYPE tollgate_overhead_seconds histogram",
-                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"2.5E-4\"} 1",
-                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/chat/completions\",stream=\"true\",le=\"1.0E-4\"} 0",
+                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/chat/completions\",provider=\"\",stream=\"true\",le=\"2.5E-4\"} 1",
+                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/chat/completions\",provider=\"\",stream=\"true\",le=\"1.0E-4\"} 0",
                 "tollgate_unpriced_requests_total{model=\"my-finetune\"} 1.0",
                 "tollgate_usage_log_records_total 1.0",
                 "tollgate_usage_log_failures_total 1.0",
@@ -80,21 +80,55 @@ class TollgateMetricsTest {
     }
 
     @Test
+    void callsThroughRoutesCarryTheirProvider() {
+        UsageRecord base = TestRecords.of("k", "claude-sonnet-4-5", false, 100, 0, 50, 0, new BigDecimal("0.25"));
+        UsageRecord routed = new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(),
+                base.pricedAs(), base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(),
+                base.outputTokens(), base.reasoningTokens(), base.totalTokens(), base.estimated(), base.costUsd(),
+                base.durationMs(), base.ttfbMs(), base.user(), base.tags(), base.error(),
+                new UsageUnits(UnitCounts.ZERO, null, "anthropic", false));
+        metrics.request("k", "claude-sonnet-4-5", "anthropic", "/v1/messages", 200);
+        metrics.usage(routed);
+        metrics.latency("anthropic", "/v1/messages", true, 2_000_000_000L, 300_000_000L, 120_000L);
+        metrics.upstreamConnectError("gemini");
+        metrics.upstreamConnectError("gemini");
+        metrics.upstreamConnectError(null);
+
+        assertThat(metrics.scrape(null)).contains(
+                "tollgate_requests_total{endpoint=\"/v1/messages\",key=\"k\",model=\"claude-sonnet-4-5\",provider=\"anthropic\",status=\"200\"} 1.0",
+                "tollgate_tokens_total{estimated=\"false\",key=\"k\",model=\"claude-sonnet-4-5\",provider=\"anthropic\",type=\"output\"} 50.0",
+                "tollgate_cost_usd_total{key=\"k\",model=\"claude-sonnet-4-5\",provider=\"anthropic\"} 0.25",
+                "tollgate_upstream_ttfb_seconds_count{endpoint=\"/v1/messages\",provider=\"anthropic\",stream=\"true\"} 1",
+                "tollgate_upstream_connect_errors_total{provider=\"gemini\"} 2.0",
+                "tollgate_upstream_connect_errors_total{provider=\"\"} 1.0");
+    }
+
+    @Test
+    void providersPastTheirCapReportAsOther() {
+        for (int i = 0; i < TollgateMetrics.MAX_PROVIDERS + 5; i++) {
+            metrics.upstreamConnectError("p" + i);
+        }
+        String text = metrics.scrape(null);
+        assertThat(text).contains("tollgate_upstream_connect_errors_total{provider=\"other\"} 5.0")
+                .doesNotContain("provider=\"p" + TollgateMetrics.MAX_PROVIDERS + "\"");
+    }
+
+    @Test
     void histogramsSpanSubMillisecondOverheadAndTenMinuteCalls() {
-        metrics.latency("/v1/responses", false, 599_000_000_000L, 1_000_000L, 20_000L);
+        metrics.latency(null, "/v1/responses", false, 599_000_000_000L, 1_000_000L, 20_000L);
         String text = metrics.scrape(null);
         assertThat(text).contains(
-                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/responses\",stream=\"false\",le=\"2.5E-5\"} 1",
-                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/responses\",stream=\"false\",le=\"300.0\"} 0",
-                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/responses\",stream=\"false\",le=\"600.0\"} 1");
+                "tollgate_overhead_seconds_bucket{endpoint=\"/v1/responses\",provider=\"\",stream=\"false\",le=\"2.5E-5\"} 1",
+                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/responses\",provider=\"\",stream=\"false\",le=\"300.0\"} 0",
+                "tollgate_request_duration_seconds_bucket{endpoint=\"/v1/responses\",provider=\"\",stream=\"false\",le=\"600.0\"} 1");
     }
 
     @Test
     void negativeTimingIsNotRecorded() {
-        metrics.latency("/v1/embeddings", false, 5_000_000L, -1, 10_000L);
+        metrics.latency(null, "/v1/embeddings", false, 5_000_000L, -1, 10_000L);
         assertThat(metrics.scrape(null))
-                .contains("tollgate_request_duration_seconds_count{endpoint=\"/v1/embeddings\",stream=\"false\"} 1")
-                .contains("tollgate_upstream_ttfb_seconds_count{endpoint=\"/v1/embeddings\",stream=\"false\"} 0");
+                .contains("tollgate_request_duration_seconds_count{endpoint=\"/v1/embeddings\",provider=\"\",stream=\"false\"} 1")
+                .contains("tollgate_upstream_ttfb_seconds_count{endpoint=\"/v1/embeddings\",provider=\"\",stream=\"false\"} 0");
     }
 
     @Test
@@ -105,45 +139,45 @@ class TollgateMetricsTest {
             drifting += 0.1;
         }
         assertThat(drifting).isNotEqualTo(1.0);
-        assertThat(metrics.scrape(null)).contains("tollgate_cost_usd_total{key=\"k\",model=\"m\"} 1.0\n");
+        assertThat(metrics.scrape(null)).contains("tollgate_cost_usd_total{key=\"k\",model=\"m\",provider=\"\"} 1.0\n");
     }
 
     @Test
     void keysAndModelsPastTheCapReportAsOther() {
         TollgateMetrics capped = new TollgateMetrics(registry, new MetricsConfig(2, 1));
-        capped.request("a", "m1", "/v1/chat/completions", 200);
-        capped.request("b", "m2", "/v1/chat/completions", 200);
-        capped.request("c", "m1", "/v1/chat/completions", 200);
-        capped.request("a", "m1", "/v1/chat/completions", 200);
+        capped.request("a", "m1", null, "/v1/chat/completions", 200);
+        capped.request("b", "m2", null, "/v1/chat/completions", 200);
+        capped.request("c", "m1", null, "/v1/chat/completions", 200);
+        capped.request("a", "m1", null, "/v1/chat/completions", 200);
 
         assertThat(capped.scrape(null)).contains(
-                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"a\",model=\"m1\",status=\"200\"} 2.0",
-                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"b\",model=\"other\",status=\"200\"} 1.0",
-                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"other\",model=\"m1\",status=\"200\"} 1.0")
+                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"a\",model=\"m1\",provider=\"\",status=\"200\"} 2.0",
+                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"b\",model=\"other\",provider=\"\",status=\"200\"} 1.0",
+                "tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"other\",model=\"m1\",provider=\"\",status=\"200\"} 1.0")
                 .doesNotContain("key=\"c\"", "model=\"m2\"");
     }
 
     @Test
     void pathsOtherThanMeteredEndpointsReportAsOther() {
-        metrics.request("k", null, "/v1/files/file-abc123", 200);
-        metrics.request("k", null, "/v1/chat/completions/?x=1", 200);
+        metrics.request("k", null, null, "/v1/files/file-abc123", 200);
+        metrics.request("k", null, null, "/v1/chat/completions/?x=1", 200);
         assertThat(metrics.scrape(null))
-                .contains("tollgate_requests_total{endpoint=\"other\",key=\"k\",model=\"unknown\",status=\"200\"} 1.0")
-                .contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"k\",model=\"unknown\",status=\"200\"} 1.0")
+                .contains("tollgate_requests_total{endpoint=\"other\",key=\"k\",model=\"unknown\",provider=\"\",status=\"200\"} 1.0")
+                .contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"k\",model=\"unknown\",provider=\"\",status=\"200\"} 1.0")
                 .doesNotContain("file-abc123");
     }
 
     @Test
     void metersAreRegisteredOncePerLabelSet() {
-        metrics.request("k", "m", "/v1/chat/completions", 200);
+        metrics.request("k", "m", null, "/v1/chat/completions", 200);
         metrics.usage(TestRecords.of("k", "m", false, 1, 0, 1, 0, BigDecimal.ONE));
         int meters = registry.getMeters().size();
         for (int i = 0; i < 100; i++) {
-            metrics.request("k", "m", "/v1/chat/completions", 200);
+            metrics.request("k", "m", null, "/v1/chat/completions", 200);
             metrics.usage(TestRecords.of("k", "m", false, 1, 0, 1, 0, BigDecimal.ONE));
         }
         assertThat(registry.getMeters()).hasSize(meters);
-        assertThat(metrics.scrape(null)).contains("tollgate_cost_usd_total{key=\"k\",model=\"m\"} 101.0");
+        assertThat(metrics.scrape(null)).contains("tollgate_cost_usd_total{key=\"k\",model=\"m\",provider=\"\"} 101.0");
     }
 
     @Test
@@ -155,7 +189,7 @@ class TollgateMetricsTest {
 
     @Test
     void openMetricsWhenAskedForElsePrometheusText() {
-        metrics.request("k", "m", "/v1/embeddings", 200);
+        metrics.request("k", "m", null, "/v1/embeddings", 200);
         String accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
         assertThat(TollgateMetrics.contentType(accept)).startsWith("application/openmetrics-text; version=1.0.0");

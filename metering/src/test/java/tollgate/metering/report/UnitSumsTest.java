@@ -25,7 +25,7 @@ class UnitSumsTest {
         UsageRecord speech = withUnits(new UnitCounts(0, 0, 0, 0, 0, 0, BigDecimal.ZERO, 67), "2026-11-22T10:00:00Z");
         UsageRecord whisper = withUnits(new UnitCounts(0, 0, 0, 0, 0, 0, new BigDecimal("8.470000267028809"), 0),
                 "2026-11-22T11:00:00Z");
-        UsageRecord search = withUnits(new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("1.53"), 0),
+        UsageRecord search = withUnits(new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("1.53"), 0, 1000),
                 "2026-11-21T11:00:00Z");
         Files.writeString(dir.resolve("usage-2026-11-22.jsonl"),
                 UsageRecordJson.toJson(speech) + "\n" + UsageRecordJson.toJson(whisper) + "\n");
@@ -36,15 +36,15 @@ class UnitSumsTest {
         StatsReport r = StatsCalculator.compute(q, LogScope.of(q).read(dir, 1), StatsFixtures.CONTEXT);
 
         // 8.470000267028809 + 1.53, exactly
-        UnitCounts expected = new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("10.000000267028809"), 67);
+        UnitCounts expected = new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("10.000000267028809"), 67, 1000);
         assertThat(r.summary().units()).isEqualTo(expected);
         assertThat(r.summary().requests()).isEqualTo(4);
         assertThat(r.series()).extracting(StatsReport.SeriesPoint::units).contains(UnitCounts.ZERO,
-                new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("1.53"), 0));
+                new UnitCounts(4012, 30, 40, 4160, 2, 1, new BigDecimal("1.53"), 0, 1000));
         assertThat(StatsFormatter.json(r)).contains("\"web_search_calls\":2,\"images\":1,"
                 + "\"audio_seconds\":10.000000267028809,\"characters\":67}");
         assertThat(StatsFormatter.csv(r).lines().skip(1).findFirst().orElseThrow())
-                .endsWith(",4012,30,40,4160,2,1,10.000000267028809,67");
+                .endsWith(",4012,1000,30,40,4160,2,1,10.000000267028809,67");
         String table = StatsFormatter.table(r);
         assertThat(table).contains("web search calls", "audio seconds", "10", "characters").doesNotContain("images  0");
         // a text-only report shows none of them

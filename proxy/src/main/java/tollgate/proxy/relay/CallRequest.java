@@ -2,6 +2,7 @@ package tollgate.proxy.relay;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A received call as metering sees it: method, path (no query), headers and the aggregated body's bytes (one
@@ -10,9 +11,11 @@ import java.nio.ByteBuffer;
  *
  * @param holdBody keeps the body's bytes alive past forwarding and returns what lets go of them (metering reads
  *     the prompt when a call ends without usage)
+ * @param provider the provider of the route the call goes through (SPEC 13), null without routes: its prices
+ *     ({@code provider/model}, then {@code model}) are those the budget reserves at, as billing prices the call
  */
 public record CallRequest(String method, String path, HttpHeaders headers, ByteBuffer[] body, BodyHold holdBody,
-                          long receivedNanos) {
+                          long receivedNanos, @Nullable String provider) {
     /** Retains the request body; the returned action releases it (once). */
     @FunctionalInterface
     public interface BodyHold {

@@ -93,7 +93,8 @@ public final class MeteringGate implements CallGate {
         boolean inject = s.config().injectStreamUsage() && req.needsUsageInjection();
         BodySplice body = inject ? req.usageSplice() : null;
         String user = req.user() != null ? req.user() : FieldCap.cap(h.get("x-tollgate-user"));
-        PricedModel resolved = s.pricing().resolve(null, req.model());
+        // the route's provider prices first (anthropic/claude-x before claude-x), as CallRecorder bills the call
+        PricedModel resolved = s.pricing().resolve(call.provider(), null, req.model());
         CallBudgets budgets = s.budgetsOf(id.id(), user, tags, resolved == null ? null : resolved.name());
         BudgetLedger l = ledger.get();
         MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budgets, null);

@@ -1,5 +1,7 @@
 package tollgate.proxy.relay;
 
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import tollgate.config.Timeouts;
 import tollgate.proxy.upstream.Routes;
 import tollgate.proxy.upstream.UpstreamConnections;
@@ -10,10 +12,12 @@ import tollgate.proxy.upstream.UpstreamConnections;
  *
  * @param pool the one upstream of SPEC 1, used when there are no routes
  * @param maxHeldBytes most undecided response bytes one call holds back before it passes bytes through as they are
+ * @param routes the routes in effect, read once per call (a reload replaces them)
  */
-public record RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxHeldBytes, Events events, Routes routes) {
+public record RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxHeldBytes, Events events,
+                           Supplier<Routes> routes) {
     public RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxHeldBytes, Events events) {
-        this(pool, timeouts, maxHeldBytes, events, Routes.NONE);
+        this(pool, timeouts, maxHeldBytes, events, () -> Routes.NONE);
     }
 
     /** What the relay counts. Called on event loops: must be cheap and thread-safe. */
@@ -23,5 +27,8 @@ public record RelayContext(UpstreamConnections pool, Timeouts timeouts, int maxH
 
         /** A call held back more than {@code maxHeldBytes} and now passes its bytes through unedited. */
         void heldBackOverflow();
+
+        /** A connection to an upstream could not be opened: a route's ({@code provider}), else the one upstream (null). */
+        default void upstreamConnectFailed(@Nullable String provider) {}
     }
 }

@@ -92,6 +92,7 @@ public final class ErrorResponses {
             case 404 -> "not_found_error";
             case 413 -> "request_too_large";
             case 429 -> "rate_limit_error";
+            case 503, 529 -> "overloaded_error";
             case 504 -> "timeout_error";
             default -> status >= 500 ? "api_error" : "invalid_request_error";
         };
@@ -148,7 +149,11 @@ public final class ErrorResponses {
     }
 
     public static FullHttpResponse badRequest(ByteBufAllocator alloc, String message) {
-        return of(alloc, HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "bad_request", message);
+        return badRequest(alloc, message, Shape.OPENAI);
+    }
+
+    public static FullHttpResponse badRequest(ByteBufAllocator alloc, String message, Shape shape) {
+        return of(alloc, HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "bad_request", message, shape);
     }
 
     private static String escape(String s) {

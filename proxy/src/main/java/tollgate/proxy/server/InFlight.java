@@ -1,10 +1,11 @@
 package tollgate.proxy.server;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Counts calls in progress, so a graceful stop can wait for them (SPEC 8: SIGTERM drains in-flight calls), and
- * what the relay reports: backpressure pauses and held-back overflows.
+ * what the relay reports: backpressure pauses, held-back overflows and upstream connections that failed.
  */
 public final class InFlight implements tollgate.proxy.relay.RelayContext.Events {
     private final AtomicInteger count = new AtomicInteger();
@@ -13,6 +14,17 @@ public final class InFlight implements tollgate.proxy.relay.RelayContext.Events 
 
     private volatile Runnable pauseListener = () -> { };
     private volatile Runnable overflowListener = () -> { };
+    private volatile java.util.function.Consumer<@Nullable String> connectFailedListener = p -> { };
+
+    @Override
+    public void upstreamConnectFailed(@Nullable String provider) {
+        connectFailedListener.accept(provider);
+    }
+
+    /** Tell {@code listener} of each upstream connection that could not be opened, by provider (the metrics counter). */
+    public void onUpstreamConnectFailed(java.util.function.Consumer<@Nullable String> listener) {
+        this.connectFailedListener = listener;
+    }
 
     @Override
     public void heldBackOverflow() {

@@ -85,7 +85,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         inFlight.begin();
         ByteBuf content = req.content();
         Route route = null;
-        Routes routes = relay.routes();
+        Routes routes = relay.routes().get();
         if (!routes.isEmpty()) {
             route = routes.select(uri, () -> RequestInfo.peekModel(content.nioBuffers()));
             if (route == null) {
@@ -100,7 +100,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 content.nioBuffers(), () -> {
                     ByteBuf held = content.retain();
                     return held::release;
-                }, received);
+                }, received, route == null ? null : route.provider());
         CompletionStage<Admission> stage;
         try {
             stage = gate.admit(call);
@@ -176,6 +176,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         if (admission instanceof Admission.Refuse r) {
             req.release();
+            if (route != null) {
+                // a refusal's record names the route its call would have taken
+                r.tap().provider(route.provider(), route.trustProviderCost());
+            }
             Exchange.refused(ctx, refusal(ctx, r, ErrorResponses.Shape.ofPath(pathAndQuery)), r.tap(), r.outcome(),
                     received);
             done(ctx);

@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>the target is replaced by its canonical path and query ({@link RequestTarget}), or refused with 400, so the
  *       handlers after this one read {@code uri()} as a canonical origin-form path.</li>
  * </ul>
- * A refused request is answered and its connection closed, lingering so the answer is not lost to a reset.
+ * A refused request is answered (in Anthropic's error shape on {@code /v1/messages}, else OpenAI's) and its
+ * connection closed, lingering so the answer is not lost to a reset.
  * <pre>
  *   HttpServerCodec → … → RequestHeadGuard → RequestAggregator
  * </pre>
@@ -76,30 +77,32 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     }
 
     private static @Nullable FullHttpResponse check(ChannelHandlerContext ctx, HttpRequest req) {
+        // refused on Anthropic's Messages API, the answer is in its shape (SPEC 13), so its SDKs render it
+        ErrorResponses.Shape shape = ErrorResponses.Shape.ofPath(req.uri());
         if (req.decoderResult().isFailure()) {
-            return ErrorResponses.badRequest(ctx.alloc(), "malformed HTTP request");
+            return ErrorResponses.badRequest(ctx.alloc(), "malformed HTTP request", shape);
         }
         HttpVersion v = req.protocolVersion();
         if (!v.equals(HttpVersion.HTTP_1_1) && !v.equals(HttpVersion.HTTP_1_0)) {
             return ErrorResponses.of(ctx.alloc(), HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "invalid_request_error",
-                    "http_version_not_supported", "tollgate speaks HTTP/1.1 (and HTTP/1.0)");
+                    "http_version_not_supported", "tollgate speaks HTTP/1.1 (and HTTP/1.0)", shape);
         }
         if (req.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && req.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-            return ErrorResponses.badRequest(ctx.alloc(), "request has both Content-Length and Transfer-Encoding");
+            return ErrorResponses.badRequest(ctx.alloc(), "request has both Content-Length and Transfer-Encoding", shape);
         }
         if (v.equals(HttpVersion.HTTP_1_1)) {
             Iterator<? extends CharSequence> hosts = req.headers().valueCharSequenceIterator(HttpHeaderNames.HOST);
             if (!hosts.hasNext()) {
-                return ErrorResponses.badRequest(ctx.alloc(), "HTTP/1.1 request without a Host header");
+                return ErrorResponses.badRequest(ctx.alloc(), "HTTP/1.1 request without a Host header", shape);
             }
             hosts.next();
             if (hosts.hasNext()) {
-                return ErrorResponses.badRequest(ctx.alloc(), "request has more than one Host header");
+                return ErrorResponses.badRequest(ctx.alloc(), "request has more than one Host header", shape);
             }
         }
         RequestTarget.Result target = RequestTarget.canonical(req.uri());
         if (target instanceof RequestTarget.Refused r) {
-            return ErrorResponses.badRequest(ctx.alloc(), r.reason());
+            return ErrorResponses.badRequest(ctx.alloc(), r.reason(), shape);
         }
         String canonical = ((RequestTarget.Canonical) target).pathAndQuery();
         if (!canonical.equals(req.uri())) {

@@ -11,7 +11,12 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.RouteConfig;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +36,7 @@ public final class TollgateServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final UpstreamPool pool;
-    private final Routes routes;
+    private final AtomicReference<Routes> routes;
     private final InFlight inFlight = new InFlight();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
@@ -47,10 +52,12 @@ public final class TollgateServer implements AutoCloseable {
         this.boss = transport.newGroup(1);
         this.workers = transport.newGroup(config.server().ioThreadsInEffect());
         UpstreamTarget target = UpstreamTarget.of(config.upstream(), config.caFile());
-        this.pool = new UpstreamPool(target, transport.clientChannel(), config.limits(), config.timeouts());
-        this.routes = Routes.of(config.routes(), env, config.caFile(), transport.clientChannel(), config.limits(),
-                config.timeouts());
-        RelayContext relay = new RelayContext(pool, config.timeouts(), config.limits().maxHeldBytes(), inFlight, routes);
+        this.pool = new UpstreamPool(target, transport.clientChannel(), config.limits(), config.timeouts(),
+                () -> inFlight.upstreamConnectFailed(null));
+        this.routes = new AtomicReference<>(Routes.of(config.routes(), env, config.caFile(), transport.clientChannel(),
+                config.limits(), config.timeouts(), inFlight::upstreamConnectFailed));
+        RelayContext relay = new RelayContext(pool, config.timeouts(), config.limits().maxHeldBytes(), inFlight,
+                routes::get);
         ServerInitializer init = new ServerInitializer(relay, config.limits(), gate, inFlight, localRoutes);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -82,6 +89,18 @@ public final class TollgateServer implements AutoCloseable {
     public static TollgateServer start(TollgateConfig config, CallGate gate, LocalRoutes routes, Map<String, String> env)
             throws IOException, InterruptedException {
         return new TollgateServer(config, gate, routes, env);
+    }
+
+    /**
+     * A reload's routes (SPEC 13): each with a new pool, taking the calls that start from now on; the calls in
+     * progress on the routes they replace finish on their connections, which are then closed (drained). When a new
+     * route's TLS context cannot be built, the routes in effect stay and this throws.
+     */
+    public void replaceRoutes(List<RouteConfig> configs, Map<String, String> env, @Nullable Path caFile)
+            throws IOException {
+        Routes next = Routes.of(configs, env, caFile, transport.clientChannel(), config.limits(), config.timeouts(),
+                inFlight::upstreamConnectFailed);
+        routes.getAndSet(next).drain();
     }
 
     public InetSocketAddress address() {
@@ -125,7 +144,7 @@ public final class TollgateServer implements AutoCloseable {
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         pool.close();
-        routes.close();
+        routes.get().close();
         shutdownGroups();
     }
 

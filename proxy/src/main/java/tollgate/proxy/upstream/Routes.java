@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.Limits;
@@ -33,12 +34,21 @@ public final class Routes implements AutoCloseable {
      */
     public static Routes of(List<RouteConfig> configs, Map<String, String> env, @Nullable Path caFile,
                             Class<? extends Channel> channelType, Limits limits, Timeouts timeouts) throws IOException {
+        return of(configs, env, caFile, channelType, limits, timeouts, p -> { });
+    }
+
+    /** @param connectFailed told of each connection to a route's upstream that could not be opened, by its provider */
+    public static Routes of(List<RouteConfig> configs, Map<String, String> env, @Nullable Path caFile,
+                            Class<? extends Channel> channelType, Limits limits, Timeouts timeouts,
+                            Consumer<String> connectFailed) throws IOException {
         if (configs.isEmpty()) {
             return NONE;
         }
         List<Route> out = new ArrayList<>(configs.size());
         for (RouteConfig c : configs) {
-            UpstreamPool pool = new UpstreamPool(UpstreamTarget.of(c.upstream(), caFile), channelType, limits, timeouts);
+            String provider = c.provider();
+            UpstreamPool pool = new UpstreamPool(UpstreamTarget.of(c.upstream(), caFile), channelType, limits, timeouts,
+                    () -> connectFailed.accept(provider));
             out.add(new Route(c, pool, c.keyEnv() == null ? null : env.get(c.keyEnv())));
         }
         return new Routes(out);
@@ -78,6 +88,11 @@ public final class Routes implements AutoCloseable {
     /** True when some route is chosen by the body's model. */
     public boolean byModel() {
         return byModel;
+    }
+
+    /** Lets the calls in progress on these routes finish, keeping no connection after them (replaced by a reload). */
+    public void drain() {
+        routes.forEach(r -> r.pool().drain());
     }
 
     @Override

@@ -43,10 +43,20 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
     private final Limits limits;
     private final Timeouts timeouts;
     private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
+    private final Runnable connectFailed;
     private volatile boolean closed;
+    /** Replaced by a reload: calls in progress finish, no connection is kept for later. */
+    private volatile boolean draining;
 
     public UpstreamPool(UpstreamTarget target, Class<? extends Channel> channelType, Limits limits, Timeouts timeouts) {
+        this(target, channelType, limits, timeouts, () -> { });
+    }
+
+    /** @param connectFailed told of each connection to the upstream that could not be opened (a health metric) */
+    public UpstreamPool(UpstreamTarget target, Class<? extends Channel> channelType, Limits limits, Timeouts timeouts,
+                        Runnable connectFailed) {
         this.target = target;
+        this.connectFailed = connectFailed;
         this.limits = limits;
         this.timeouts = timeouts;
         this.template = new Bootstrap()
@@ -99,12 +109,27 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        onEachLoop(LoopPool::closeAll);
+    }
+
+    /**
+     * Lets the calls in progress finish on their connections, closes each as it is released and the idle ones now
+     * (a reload replaced this upstream's routes). A call that chose this pool before the reload still gets a
+     * connection; nothing is pooled after it, so once the last call ends no connection stays open.
+     */
+    public void drain() {
+        draining = true;
+        onEachLoop(LoopPool::closeIdle);
+    }
+
+    /** Runs {@code task} on each loop's pool, on that loop. */
+    private void onEachLoop(java.util.function.Consumer<LoopPool> task) {
         for (LoopPool p : pools.values()) {
             if (p.loop.inEventLoop()) {
-                p.closeAll();
+                task.accept(p);
             } else {
                 try {
-                    p.loop.execute(p::closeAll);
+                    p.loop.execute(() -> task.accept(p));
                 } catch (RejectedExecutionException e) {
                     // the loop has shut down, and closed its channels with it
                 }
@@ -190,6 +215,10 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
                 next.waiter().onAcquired(ch);
                 return;
             }
+            if (draining) {
+                ch.close();
+                return;
+            }
             idle.addFirst(ch);
             if (idleTimer == null) {
                 idleLowWater = idle.size();
@@ -205,6 +234,7 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
             f.addListener((ChannelFutureListener) done -> {
                 if (!done.isSuccess()) {
                     onClosed(ch);
+                    connectFailed.run();
                     waiter.onFailed(done.cause());
                 } else if (closed) {
                     ch.close();
@@ -257,6 +287,13 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
             idleLowWater = idle.size();
             if (!idle.isEmpty()) {
                 idleTimer = loop.schedule(sweepIdle, timeouts.idle().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        void closeIdle() {
+            Channel ch;
+            while ((ch = idle.pollFirst()) != null) {
+                ch.close();
             }
         }
 

@@ -27,7 +27,7 @@ import tollgate.proxy.budget.BudgetEnforcementTest;
 import tollgate.proxy.cli.TollgateCli;
 
 /** /admin/usage, the stats command and /tollgate/v1/usage give the same exact numbers for the same calls. */
-class UsageReportsTest {
+public class UsageReportsTest {
     static final String ADMIN = "admin-token-for-tests-only";
     static final String OTHER_KEY = "tg-other-key-0000000000000000000002";
     static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
@@ -62,7 +62,8 @@ class UsageReportsTest {
                 .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request())).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static String[] stats(String... args) {
+    /** {@code tollgate ...} run in-process: its exit code and what it printed. */
+    public static String[] stats(String... args) {
         PrintStream out = System.out;
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         try {

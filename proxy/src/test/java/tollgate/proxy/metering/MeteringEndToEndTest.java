@@ -293,10 +293,10 @@ class MeteringEndToEndTest {
         String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         String fp = "fp-" + Sha256.hex(RAW_KEY).substring(0, 12);
-        assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",status=\"200\"} 1.0");
-        assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o\",status=\"500\"} 1.0");
-        assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",type=\"output\"} 37.0");
-        assertThat(metrics).contains("tollgate_cost_usd_total{key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\"} 4.05E-4");
+        assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",provider=\"\",status=\"200\"} 1.0");
+        assertThat(metrics).contains("tollgate_requests_total{endpoint=\"/v1/chat/completions\",key=\"" + fp + "\",model=\"gpt-4o\",provider=\"\",status=\"500\"} 1.0");
+        assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",provider=\"\",type=\"output\"} 37.0");
+        assertThat(metrics).contains("tollgate_cost_usd_total{key=\"" + fp + "\",model=\"gpt-4o-2024-08-06\",provider=\"\"} 4.05E-4");
         assertThat(metrics).doesNotContain(RAW_KEY);
         String log = Files.readString(tollgate.logDir.resolve("usage-" + LocalDate.now(ZoneOffset.UTC) + ".jsonl"));
         assertThat(log).doesNotContain(RAW_KEY);

@@ -7,7 +7,11 @@ import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
+import com.anthropic.errors.ContentTooLargeException;
 import com.anthropic.errors.InternalServerException;
+import com.anthropic.errors.NotFoundException;
+import com.anthropic.errors.UnauthorizedException;
+import com.anthropic.models.ErrorType;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCountTokensParams;
@@ -52,10 +56,12 @@ class AnthropicSdkTest {
     TestTollgate tollgate;
     AnthropicClient client;
 
+    /** {@code {upstream}} in {@code yaml} stands for the recorded upstream's base URL (a route's upstream). */
     void start(String yaml, Map<String, String> env) throws Exception {
         upstream = new MockWebServer();
         upstream.start();
-        tollgate = TestTollgate.start(upstream.url("/").toString(), dir, yaml, env);
+        String base = upstream.url("/").toString();
+        tollgate = TestTollgate.start(base, dir, yaml.replace("{upstream}", base.substring(0, base.length() - 1)), env);
         client = AnthropicOkHttpClient.builder().apiKey(CALLER_KEY).baseUrl(tollgate.base()).maxRetries(0).build();
     }
 
@@ -190,6 +196,7 @@ class AnthropicSdkTest {
         List<JsonNode> r = records(2);
         assertThat(r.get(0).get("input_tokens").asLong()).isEqualTo(188107);
         assertThat(r.get(0).get("cache_write_tokens").asLong()).isEqualTo(188086);
+        assertThat(r.get(0).get("cache_write_1h_tokens").asLong()).isZero();
         assertThat(r.get(0).get("cost_usd").decimalValue()).isEqualByComparingTo("3.5564025");
         assertThat(r.get(1).get("cached_input_tokens").asLong()).isEqualTo(188086);
         assertThat(r.get(1).get("cost_usd").decimalValue()).isEqualByComparingTo("0.311919");
@@ -206,6 +213,8 @@ class AnthropicSdkTest {
         JsonNode r = records(1).get(0);
         assertThat(r.get("input_tokens").asLong()).isEqualTo(28073);
         assertThat(r.get("cache_write_tokens").asLong()).isEqualTo(15866);
+        // the split is kept: every write of this capture was a 1-hour one (cache_creation.ephemeral_1h_input_tokens)
+        assertThat(r.get("cache_write_1h_tokens").asLong()).isEqualTo(15866);
         assertThat(r.get("output_tokens").asLong()).isEqualTo(157);
         assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo("0.134172");
     }
@@ -246,7 +255,10 @@ class AnthropicSdkTest {
                 Map.of("CODER_KEY", CALLER_KEY));
 
         assertThatThrownBy(() -> client.messages().create(params("claude-opus-4-1")))
-                .isInstanceOf(RateLimitException.class);
+                .isInstanceOfSatisfying(RateLimitException.class, e -> {
+                    assertThat(e.errorType()).hasValue(ErrorType.RATE_LIMIT_ERROR);
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("budget_exceeded: "));
+                });
         assertThat(upstream.getRequestCount()).isZero();
 
         HttpResponse<String> raw = post("/v1/messages", "{\"model\":\"claude-opus-4-1\",\"max_tokens\":1024,"
@@ -261,11 +273,43 @@ class AnthropicSdkTest {
     }
 
     @Test
+    void aRoutedCallReservesAndIsBilledAtItsProvidersOwnPrice() throws Exception {
+        // SPEC 13: provider/model first, then model; a route's budget hold must use the price its bill will use
+        Files.writeString(dir.resolve("prices.yaml"), "models:\n  claude-x: {input: 1, output: 1}\n"
+                + "  anthropic/claude-x: {input: 1000, output: 1000}\n");
+        start("pricing: {file: prices.yaml}\nbudgets: {mode: reserve}\n"
+                + "routes:\n  - {models: [\"claude-*\"], upstream: \"{upstream}\", provider: anthropic}\n"
+                + "keys:\n  - name: coder\n    key_env: CODER_KEY\n    budgets:\n      - {window: daily, usd: 0.5}\n",
+                Map.of("CODER_KEY", CALLER_KEY));
+
+        // answered if it went through: a hold priced at claude-x's $1/M would let the first call go
+        answerJson(message("claude-x", "{\"input_tokens\":10,\"output_tokens\":20}"));
+        // max_tokens 1024 at $1000/M holds over $1: refused (at claude-x's $1/M it would hold $0.001 and go)
+        assertThatThrownBy(() -> client.messages().create(params("claude-x")))
+                .isInstanceOf(RateLimitException.class);
+        assertThat(upstream.getRequestCount()).isZero();
+        // max_tokens 100 holds about $0.11: it goes, and is billed at the same provider's price
+        client.messages().create(MessageCreateParams.builder().model("claude-x").maxTokens(100)
+                .addUserMessage("Hello, Claude").build());
+
+        List<JsonNode> r = records(2);
+        JsonNode refused = r.get(0).get("error").asText().equals("budget_exceeded") ? r.get(0) : r.get(1);
+        JsonNode billed = refused == r.get(0) ? r.get(1) : r.get(0);
+        assertThat(refused.get("provider").asText()).isEqualTo("anthropic");
+        assertThat(billed.get("provider").asText()).isEqualTo("anthropic");
+        assertThat(billed.get("priced_as").asText()).isEqualTo("anthropic/claude-x");
+        assertThat(billed.get("cost_usd").decimalValue()).isEqualByComparingTo("0.03");
+    }
+
+    @Test
     void anUnknownKeyIsAnAnthropicAuthenticationError() throws Exception {
         start("keys_required: true\nkeys:\n  - name: coder\n    key_env: CODER_KEY\n",
                 Map.of("CODER_KEY", "sk-ant-some-other-key-22222222222"));
         assertThatThrownBy(() -> client.messages().create(params("claude-haiku-4-5")))
-                .isInstanceOfSatisfying(AnthropicServiceException.class, e -> assertThat(e.statusCode()).isEqualTo(401));
+                .isInstanceOfSatisfying(UnauthorizedException.class, e -> {
+                    assertThat(e.errorType()).hasValue(ErrorType.AUTHENTICATION_ERROR);
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("invalid_api_key: "));
+                });
         HttpResponse<String> raw = post("/v1/messages", "{}");
         assertThat(JSON.readTree(raw.body()).get("error").get("type").asText()).isEqualTo("authentication_error");
         assertThat(raw.body()).doesNotContain(CALLER_KEY);
@@ -278,7 +322,11 @@ class AnthropicSdkTest {
         upstream = null;
 
         assertThatThrownBy(() -> client.messages().create(params("claude-haiku-4-5")))
-                .isInstanceOfSatisfying(InternalServerException.class, e -> assertThat(e.statusCode()).isEqualTo(502));
+                .isInstanceOfSatisfying(InternalServerException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(502);
+                    assertThat(e.errorType()).hasValue(ErrorType.API_ERROR);
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("upstream_unavailable: "));
+                });
         HttpResponse<String> raw = post("/v1/messages", "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":1}");
         JsonNode error = JSON.readTree(raw.body());
         assertThat(error.get("type").asText()).isEqualTo("error");
@@ -287,6 +335,29 @@ class AnthropicSdkTest {
         // an OpenAI path keeps OpenAI's shape
         HttpResponse<String> openai = post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
         assertThat(JSON.readTree(openai.body()).get("error").get("code").asText()).isEqualTo("upstream_unavailable");
+    }
+
+    @Test
+    void aTooLargeBodyAndAModelNoRouteTakesAreAnthropicErrorsItsSdkRenders() throws Exception {
+        start("limits: {max_request_bytes: 2048}\n"
+                + "routes:\n  - {models: [\"gpt-*\"], upstream: \"{upstream}\", provider: openai}\n", Map.of());
+
+        MessageCreateParams large = MessageCreateParams.builder().model("claude-haiku-4-5").maxTokens(16)
+                .addUserMessage("x".repeat(4096)).build();
+        assertThatThrownBy(() -> client.messages().create(large))
+                .isInstanceOfSatisfying(ContentTooLargeException.class, e -> {
+                    assertThat(e.errorType()).hasValue(ErrorType.of("request_too_large"));
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m)
+                            .startsWith("request_too_large: ").contains("limits.max_request_bytes"));
+                });
+        assertThatThrownBy(() -> client.messages().create(params("claude-haiku-4-5")))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> {
+                    assertThat(e.errorType()).hasValue(ErrorType.NOT_FOUND_ERROR);
+                    assertThat(e.apiMessage()).hasValueSatisfying(m -> assertThat(m)
+                            .startsWith("no_route: ").contains("'claude-haiku-4-5'"));
+                    assertThat(e.headers().values("x-should-retry")).containsExactly("false");
+                });
+        assertThat(upstream.getRequestCount()).isZero();
     }
 
     HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {

@@ -29,6 +29,9 @@ class ErrorShapeTest {
         assertThat(ErrorResponses.anthropicType(413)).isEqualTo("request_too_large");
         assertThat(ErrorResponses.anthropicType(502)).isEqualTo("api_error");
         assertThat(ErrorResponses.anthropicType(504)).isEqualTo("timeout_error");
+        assertThat(ErrorResponses.anthropicType(529)).isEqualTo("overloaded_error");
+        assertThat(ErrorResponses.anthropicType(503)).isEqualTo("overloaded_error");
+        assertThat(ErrorResponses.anthropicType(404)).isEqualTo("not_found_error");
         String openAi = ErrorResponses.json("invalid_request_error", "invalid_api_key", "missing API key");
         assertThat(ErrorResponses.anthropicJson(HttpResponseStatus.UNAUTHORIZED, openAi))
                 .isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","

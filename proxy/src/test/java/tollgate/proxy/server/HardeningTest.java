@@ -104,6 +104,25 @@ class HardeningTest {
         }
     }
 
+    @Test
+    void aRequestRefusedOnTheMessagesApiIsAnsweredInAnthropicsShape() throws Exception {
+        try (TestTollgate tg = TestTollgate.start("http://127.0.0.1:9", dir, "{}")) {
+            String body = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":1,\"messages\":[]}";
+            String answer = exchange(tg.port(), "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                    + body.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+            assertThat(answer).startsWith("HTTP/1.1 400").containsIgnoringCase("x-should-retry: false");
+            JsonNode error = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            assertThat(error.get("type").asText()).isEqualTo("error");
+            assertThat(error.at("/error/type").asText()).isEqualTo("invalid_request_error");
+            // Netty's decoder itself refuses the framing: "malformed HTTP request", tollgate's code leading
+            assertThat(error.at("/error/message").asText()).startsWith("bad_request: ");
+            // the same refusal elsewhere keeps OpenAI's shape
+            String openAi = exchange(tg.port(), "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}");
+            assertThat(JSON.readTree(openAi.substring(openAi.indexOf("\r\n\r\n") + 4)).at("/error/code").asText())
+                    .isEqualTo("bad_request");
+        }
+    }
+
     /** One answer with a Content-Length body. */
     static String readAnswer(InputStream in) throws Exception {
         StringBuilder head = new StringBuilder();

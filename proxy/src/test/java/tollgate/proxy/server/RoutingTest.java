@@ -29,6 +29,7 @@ import tollgate.config.CliOverrides;
 import tollgate.config.ConfigException;
 import tollgate.config.ConfigLoader;
 import tollgate.proxy.TestTollgate;
+import tollgate.proxy.admin.UsageReportsTest;
 
 /**
  * SPEC 13's routes through real sockets: openai-java through tollgate to mock upstreams chosen by model or path
@@ -39,7 +40,7 @@ class RoutingTest {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final Map<String, String> ENV = Map.of("ANTHROPIC_KEY", "sk-ant-route-key-0000000000000000",
             "OPENAI_KEY", "sk-openai-route-key-000000000000", "GROQ_KEY", "gsk-route-key-0000000000000000",
-            "AZURE_KEY", "azure-route-key-00000000000000000");
+            "AZURE_KEY", "azure-route-key-00000000000000000", "TOLLGATE_ADMIN_TOKEN", "admin-token-for-routing-tests");
 
     @TempDir
     Path dir;
@@ -134,6 +135,26 @@ class RoutingTest {
         assertThat(byProvider.get("openai").get("model").asText()).isEqualTo("gpt-4o-mini-2024-07-18");
         assertThat(byProvider.get("anthropic").get("input_tokens").asLong()).isEqualTo(12);
         assertThat(byProvider.get("anthropic").get("cost_usd").decimalValue()).isEqualByComparingTo("0.000171");
+
+        // SPEC 13: metrics and reports split by provider too
+        String metrics = get("/metrics").body();
+        assertThat(metrics).contains("tollgate_cost_usd_total{key=\"" + byProvider.get("anthropic").get("key").asText()
+                        + "\",model=\"claude-sonnet-4-6\",provider=\"anthropic\"} 1.71E-4")
+                .contains("model=\"gpt-4o-mini-2024-07-18\",provider=\"openai\",status=\"200\"} 1.0")
+                .contains("tollgate_tokens_total{estimated=\"false\",key=\"" + byProvider.get("openai").get("key").asText()
+                        + "\",model=\"gpt-4o-mini-2024-07-18\",provider=\"openai\",type=\"input\"} 19.0")
+                .contains("tollgate_upstream_ttfb_seconds_count{endpoint=\"/v1/chat/completions\",provider=\"anthropic\",stream=\"false\"} 1");
+        JsonNode admin = JSON.readTree(get("/admin/usage?days=1&by=provider").body());
+        assertThat(admin.at("/groups/provider").findValuesAsText("name")).containsExactlyInAnyOrder("openai", "anthropic");
+        String[] cli = UsageReportsTest.stats("stats", "--log-dir", tollgate.logDir.toString(),
+                "--days", "1", "--by", "provider", "--format", "json");
+        assertThat(cli[0]).isEqualTo("0");
+        assertThat(JSON.readTree(cli[1]).get("groups")).isEqualTo(admin.get("groups"));
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(tollgate.base() + path))
+                .header("Authorization", "Bearer " + ENV.get("TOLLGATE_ADMIN_TOKEN")).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -243,6 +264,59 @@ class RoutingTest {
         assertThat(down.statusCode()).isEqualTo(502);
         assertThat(JSON.readTree(down.body()).get("error").get("code").asText()).isEqualTo("upstream_unavailable");
         assertThat(chat("gpt-4o-mini").model()).isEqualTo("gpt-4o-mini-2024-07-18");
+        // one upstream down is not tollgate down: still ready, and the failed connection is counted by its provider
+        HttpResponse<String> ready = get("/readyz");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        tollgate.awaitRecords(2);
+        assertThat(get("/metrics").body()).contains("tollgate_upstream_connect_errors_total{provider=\"anthropic\"} 1.0")
+                .doesNotContain("tollgate_upstream_connect_errors_total{provider=\"openai\"}")
+                .contains("model=\"claude-haiku-4-5\",provider=\"anthropic\",status=\"502\"} 1.0")
+                .contains("tollgate_upstream_ttfb_seconds_count{endpoint=\"/v1/chat/completions\",provider=\"openai\",stream=\"false\"} 1");
+    }
+
+    @Test
+    void aReloadAppliesChangedRoutesWhileACallOnAReplacedRouteFinishes() throws Exception {
+        // a call in flight on the anthropic route: its answer's body comes 3 s after its head
+        anthropic.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .bodyDelay(3, TimeUnit.SECONDS).body("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","
+                        + "\"created\":1,\"model\":\"claude-haiku-4-5\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,"
+                        + "\"completion_tokens\":3,\"total_tokens\":10}}").build());
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = HTTP.sendAsync(
+                HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/chat/completions"))
+                        .header("Authorization", "Bearer sk-caller-key-000000000000000000")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-haiku-4-5\",\"messages\":[]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anthropic.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+
+        // claude-* now goes to another upstream, and gemini-* (no route before) to a new one
+        java.nio.file.Files.writeString(tollgate.configFile, "pricing: {file: prices.yaml}\nroutes:\n"
+                + "  - {models: [\"claude-*\"], upstream: \"" + base(openai) + "\", provider: anthropic-next, key_env: ANTHROPIC_KEY}\n"
+                + "  - {models: [\"gemini-*\"], upstream: \"" + base(groq) + "/v1beta/openai\", provider: gemini, key_env: GROQ_KEY}\n");
+        assertThat(tollgate.app.reload()).isEmpty();
+        assertThat(inFlight).isNotDone();
+
+        answer(openai, "claude-haiku-4-5", 5, 6);
+        answer(groq, "gemini-2.5-pro", 8, 9);
+        assertThat(chat("claude-haiku-4-5").model()).isEqualTo("claude-haiku-4-5");
+        assertThat(chat("gemini-2.5-pro").model()).isEqualTo("gemini-2.5-pro");
+        assertThat(openai.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("Authorization"))
+                .isEqualTo("Bearer " + ENV.get("ANTHROPIC_KEY"));
+        assertThat(groq.takeRequest(5, TimeUnit.SECONDS).getTarget()).isEqualTo("/v1beta/openai/v1/chat/completions");
+        assertThat(anthropic.getRequestCount()).isEqualTo(1);
+        // a model only a removed route took is now a 404
+        assertThat(post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}").statusCode()).isEqualTo(404);
+
+        // the call that started on the replaced route was not cut: it finishes and is recorded as it went
+        HttpResponse<String> finished = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(finished.statusCode()).isEqualTo(200);
+        assertThat(finished.body()).contains("\"completion_tokens\":3");
+        Map<Long, String> providerByOutput = new HashMap<>();
+        for (String line : tollgate.awaitRecords(3)) {
+            JsonNode r = JSON.readTree(line);
+            providerByOutput.put(r.get("output_tokens").asLong(), r.get("provider").asText());
+        }
+        assertThat(providerByOutput).containsExactlyInAnyOrderEntriesOf(
+                Map.of(3L, "anthropic", 6L, "anthropic-next", 9L, "gemini"));
     }
 
     @Test

@@ -169,6 +169,25 @@ class UpstreamPoolTest {
     }
 
     @Test
+    void aDrainedPoolLetsCallsInProgressFinishAndKeepsNoConnection() throws Exception {
+        pool(4, 4);
+        Channel busy = acquire().channel();
+        Channel idle = acquire().channel();
+        release(idle);
+
+        pool.drain(); // from a reload's thread, as TollgateApp.reload calls it
+        assertThat(idle.closeFuture().await(5, TimeUnit.SECONDS)).as("the idle connection is closed").isTrue();
+        assertThat(busy.isActive()).as("the call in progress keeps its connection").isTrue();
+        release(busy);
+        assertThat(busy.closeFuture().await(5, TimeUnit.SECONDS)).as("closed once its call is done").isTrue();
+        // a call that chose the pool before the reload still gets a connection, not kept after it
+        Channel late = acquire().channel();
+        release(late);
+        assertThat(late.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(onLoop(() -> pool.openConnections(loop))).isZero();
+    }
+
+    @Test
     void theMostRecentlyReleasedConnectionIsReusedFirst() throws Exception {
         pool(4, 4);
         Channel a = acquire().channel();
