@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param alertWebhookUrl where budget alert events are POSTed (null: none)
  * @param source the file this came from, if any (watched for changes)
  * @param routes SPEC 13's upstreams, first match wins; empty: every call goes to {@code upstream}
+ * @param rateLimits SPEC 11's requests and tokens per minute
  */
 public record TollgateConfig(
         HostPort listen,
@@ -39,7 +40,8 @@ public record TollgateConfig(
         @Nullable String adminToken,
         @Nullable Path source,
         List<RouteConfig> routes,
-        @Nullable PricingSync pricingSync) {
+        @Nullable PricingSync pricingSync,
+        RateLimitsConfig rateLimits) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
     public static final URI DEFAULT_UPSTREAM = URI.create("https://api.openai.com");
@@ -52,7 +54,8 @@ public record TollgateConfig(
                           List<KeyConfig> keys, @Nullable URI alertWebhookUrl, @Nullable String adminToken,
                           @Nullable Path source, List<RouteConfig> routes) {
         this(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log, pricingFile,
-                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes, null);
+                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes, null,
+                RateLimitsConfig.NONE);
     }
 
     public TollgateConfig {
@@ -69,6 +72,12 @@ public record TollgateConfig(
             }
         }
         Durations.requirePositive("shutdown.grace", shutdownGrace);
+        for (String name : rateLimits.keys().keySet()) {
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException("rate_limits.keys: '" + name
+                        + "' is not a configured key (expected: a name from keys)");
+            }
+        }
     }
 
     /** Without routes: every call goes to {@code upstream} (SPEC 1). */
@@ -85,7 +94,14 @@ public record TollgateConfig(
     public TollgateConfig withRoutes(List<RouteConfig> newRoutes) {
         return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
                 pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, newRoutes,
-                pricingSync);
+                pricingSync, rateLimits);
+    }
+
+    /** This configuration with other rate limits (tests). */
+    public TollgateConfig withRateLimits(RateLimitsConfig rates) {
+        return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
+                pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes,
+                pricingSync, rates);
     }
 
     /** Built-in defaults of SPEC 1, with no file. */

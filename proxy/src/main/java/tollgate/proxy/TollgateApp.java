@@ -27,6 +27,7 @@ import tollgate.metering.budget.BudgetScopes;
 import tollgate.metering.budget.BudgetStore;
 import tollgate.metering.budget.LedgerRebuild;
 import tollgate.metering.budget.LocalBudgetStore;
+import tollgate.metering.budget.RateLimiter;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageLogRetention;
 import tollgate.metering.log.UsageLogWriter;
@@ -147,7 +148,11 @@ public final class TollgateApp implements AutoCloseable {
         TokenEstimator estimator = TokenEstimator.shared().withOffload(offload);
         this.accounting = new CallAccounting(new CallRecorder(estimator, config.limits().maxUsageTokens()), () -> state.get().pricing(), writer, metrics,
                 ledger::get, clock, sc.accountingQueue());
-        MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock, writer::hold);
+        // rate-limit buckets live beside the budget counters: in Redis for a fleet, else here (SPEC 11)
+        RateLimiter limiter = RateLimiter.beside(store, clock, () -> state.get().config().budgets().onStoreFailure(),
+                budgetEvents());
+        MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, () -> limiter, clock,
+                writer::hold);
         this.adminWork = boundedPool("tollgate-admin", sc.adminThreads(), 1_024, new ThreadPoolExecutor.AbortPolicy());
         TollgateAdmin admin = new TollgateAdmin(state::get, ledger::get, feed, this::reload, usageQuery(), adminWork);
         AtomicReference<InFlight> inFlight = new AtomicReference<>();
@@ -291,6 +296,11 @@ public final class TollgateApp implements AutoCloseable {
                 BudgetScope scope = alert.scope();
                 metrics.budgetAlert(scope.kind() == BudgetScope.Kind.KEY ? scope.name() : "", scope.kind().id(),
                         alert.window().id());
+            }
+
+            @Override
+            public void onRateLimited(String keyId, BudgetScope scope, String kind) {
+                metrics.rateLimitRejection(keyId, scope.kind().id(), kind);
             }
 
             @Override
