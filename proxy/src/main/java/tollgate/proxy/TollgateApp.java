@@ -223,7 +223,8 @@ public final class TollgateApp implements AutoCloseable {
             List<BudgetStatus> statuses = new java.util.ArrayList<>();
             ZoneId zone = s.config().budgets().timezone();
             for (BudgetRow r : budgets) {
-                if (r.limitUsd() != null) {
+                // the budget-pace suggestion is per key (its spend is the key's in the log)
+                if (r.limitUsd() != null && r.key() != null) {
                     statuses.add(new BudgetStatus(r.key(), BudgetWindow.parse(r.window()), r.limitUsd(), r.spentUsd(),
                             r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
                 }
@@ -347,7 +348,7 @@ public final class TollgateApp implements AutoCloseable {
 
     /** The {@code /admin/budgets} rows now (blocking: for tests and the CLI, never an event loop). */
     public List<tollgate.metering.budget.BudgetRow> budgetRows() throws Exception {
-        return ledger.get().snapshot(state.get().budgets()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        return ledger.get().snapshot(state.get().budgets(), state.get().scopes()).get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     public UsageLogWriter usageLog() {

@@ -169,4 +169,59 @@ class ScopedBudgetsTest {
                     .isEqualByComparingTo(new BigDecimal(3).subtract(PER_CALL.multiply(BigDecimal.valueOf(4))));
         }
     }
+
+    @Test
+    void adminBudgetsListEveryScopeAndTheCallerSeesItsKeyAndUser() throws Exception {
+        String admin = "admin-token-scopes";
+        String cfg = """
+                budgets:
+                  default: [{window: monthly, usd: 9}]
+                  global: [{window: daily, usd: 1}]
+                  users: {default: [{window: monthly, usd: 2}], overrides: {"123": [{window: monthly, usd: 5}]}}
+                  tags:
+                    team: {default: [{window: monthly, usd: 3}], overrides: {search: [{window: monthly, usd: 4}]}}
+                  models:
+                    gpt-4o-mini: [{window: hourly, usd: 6}]
+                """;
+        try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, cfg,
+                Map.of("TOLLGATE_ADMIN_TOKEN", admin))) {
+            assertThat(call(tg, "sk-scopes", Map.of("X-Tollgate-User", "u1", "X-Tollgate-Tag-Team", "ads")).statusCode())
+                    .isEqualTo(200);
+            tg.awaitRecords(1);
+            JsonNode rows = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/admin/budgets"))
+                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body());
+            List<String> seen = new ArrayList<>();
+            for (JsonNode r : rows) {
+                seen.add(r.get("scope").asText() + " " + r.get("name").asText() + " "
+                        + r.get("limit_usd").decimalValue().toPlainString() + " "
+                        + r.get("spent_usd").decimalValue().stripTrailingZeros().toPlainString());
+            }
+            String fp = rows.get(0).get("key").asText();
+            assertThat(fp).startsWith("fp-");
+            String spent = PER_CALL.toPlainString();
+            // keys, users, tag values, models, global; configured members before any call, seen ones once counted
+            assertThat(seen).containsExactly(
+                    "key " + fp + " 9 " + spent,
+                    "user 123 5 0", "user u1 2 " + spent,
+                    "tag team=ads 3 " + spent, "tag team=search 4 0",
+                    "model gpt-4o-mini 6 " + spent,
+                    "global  1 " + spent);
+            assertThat(rows.get(1).has("key")).isFalse();
+            assertThat(rows.toString()).doesNotContain("sk-scopes");
+
+            JsonNode users = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/admin/budgets?scope=user"))
+                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(users).hasSize(2);
+            assertThat(users.findValuesAsText("scope")).containsOnly("user");
+
+            JsonNode own = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/tollgate/v1/usage"))
+                    .header("Authorization", "Bearer sk-scopes").header("X-Tollgate-User", "u1").build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).get("budgets");
+            assertThat(own).hasSize(2);
+            assertThat(own.get(0).get("key").asText()).isEqualTo(fp);
+            assertThat(own.get(1).get("scope").asText()).isEqualTo("user");
+            assertThat(own.get(1).get("name").asText()).isEqualTo("u1");
+            assertThat(own.get(1).get("spent_usd").decimalValue()).isEqualByComparingTo(PER_CALL);
+        }
+    }
 }
