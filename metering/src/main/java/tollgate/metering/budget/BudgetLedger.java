@@ -100,6 +100,15 @@ public final class BudgetLedger {
      */
     public CompletableFuture<BudgetDecision> reserve(CallBudgets budgets, BigDecimal worstCaseUsd,
             long worstCaseTokens) {
+        return reserve(budgets, worstCaseUsd, worstCaseTokens, true);
+    }
+
+    /**
+     * {@link #reserve(CallBudgets, BigDecimal, long)}; with {@code reportRefusal} false a refusal is not reported as one
+     * (no rejection event): the caller will ask again with a smaller, exact worst case and that answer counts.
+     */
+    public CompletableFuture<BudgetDecision> reserve(CallBudgets budgets, BigDecimal worstCaseUsd,
+            long worstCaseTokens, boolean reportRefusal) {
         boolean hold = settings.mode() == BudgetMode.RESERVE;
         String id = shared.nextId();
         if (budgets.isEmpty()) {
@@ -130,7 +139,7 @@ public final class BudgetLedger {
             BudgetDecision refused = BudgetDecision.refused(states, worstCaseUsd, worstCaseTokens, hold);
             BudgetWindow window = refused.window();
             BudgetScope scope = refused.scope();
-            if (window != null && scope != null) {
+            if (window != null && scope != null && reportRefusal) {
                 notify(() -> events.onRejection(budgets.keyId(), scope, window));
             }
             return refused;

@@ -123,8 +123,12 @@ public final class MeteringGate implements CallGate {
         }
         PricedModel priced = resolved;
         MeteredRequest toReserve = admitted;
-        // requests per minute alone need no prompt count; budgets and tokens per minute do
-        CompletionStage<Long> prompt = budgets.isEmpty() && !rates.limitsTokens() ? done(0L)
+        // a budget reserves first with a bound of the prompt found without tokenizing (one pass over the bytes); the
+        // exact count is made only when that bound would be refused (bench/RESULTS.md: tokenizing on the loop cost
+        // as much as the rest of the call). Tokens per minute always count exactly; requests per minute need none.
+        long bound = budgets.isEmpty() || rates.limitsTokens() ? -1 : estimator.promptTokenBound(req);
+        CompletionStage<Long> prompt = bound >= 0 ? done(bound)
+                : budgets.isEmpty() && !rates.limitsTokens() ? done(0L)
                 : estimator.promptTokensAsync(req.model(), req);
         return prompt.thenCompose(promptTokens -> {
             CallRecorder.WorstCase worst = CallRecorder.worstCase(req, priced, promptTokens);
@@ -137,50 +141,69 @@ public final class MeteringGate implements CallGate {
                     return done(new Admission.Forward(new MeteredCall(accounting, toReserve.withRateHold(rate.hold()),
                             call.holdBody().retain()), body, upstreamAuth, rate.headers(), true));
                 }
-                return reserve(call, id.id(), l, budgets, worst, priced, toReserve, metered, rate, body, upstreamAuth);
+                Budgeted b = new Budgeted(call, id.id(), l, budgets, priced, toReserve, metered, rate, body, upstreamAuth);
+                if (bound < 0) {
+                    return reserve(b, worst, true);
+                }
+                return l.reserve(budgets, worst.usd(), worst.tokens(), false).thenCompose(tentative -> {
+                    if (tentative.allowed()) {
+                        return admitted(b, tentative, worst);
+                    }
+                    // the bound does not fit: count exactly, and let that answer decide
+                    return estimator.promptTokensAsync(req.model(), req).thenCompose(exact ->
+                            reserve(b, CallRecorder.worstCase(req, priced, exact), true));
+                });
             });
         });
     }
 
-    /** The budget half of admission (SPEC 7, 11), after the rate limits let the call through. */
-    private CompletionStage<Admission> reserve(CallRequest call, String keyId, BudgetLedger l, CallBudgets budgets,
-            CallRecorder.WorstCase worst, @Nullable PricedModel priced, MeteredRequest toReserve, MeteredRequest metered,
-            RateDecision rate, @Nullable BodySplice body, @Nullable String upstreamAuth) {
-        return l.reserve(budgets, worst.usd(), worst.tokens()).thenCompose(decision -> {
-            RateHold rateHold = rate.hold();
-            if (!decision.allowed()) {
-                if (rateHold != null) {
-                    // refused by a budget: it never went out, so it draws nothing from the rate limits either
-                    rateHold.release();
-                }
-                // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
-                return done(refuse429(keyId, decision, new MeteredCall(accounting, metered.withoutBudget())));
+    /** A call on its way through the budgets, after its rate limits let it through. */
+    private record Budgeted(CallRequest call, String keyId, BudgetLedger ledger, CallBudgets budgets,
+                            @Nullable PricedModel priced, MeteredRequest toReserve, MeteredRequest metered,
+                            RateDecision rate, @Nullable BodySplice body, @Nullable String upstreamAuth) {}
+
+    /** The budget half of admission (SPEC 7, 11). */
+    private CompletionStage<Admission> reserve(Budgeted b, CallRecorder.WorstCase worst, boolean reportRefusal) {
+        return b.ledger().reserve(b.budgets(), worst.usd(), worst.tokens(), reportRefusal)
+                .thenCompose(decision -> admitted(b, decision, worst));
+    }
+
+    private CompletionStage<Admission> admitted(Budgeted b, BudgetDecision decision, CallRecorder.WorstCase worst) {
+        RateHold rateHold = b.rate().hold();
+        if (!decision.allowed()) {
+            if (rateHold != null) {
+                // refused by a budget: it never went out, so it draws nothing from the rate limits either
+                rateHold.release();
             }
-            Reservation r = decision.reservation();
-            MeteredCall tap = new MeteredCall(accounting, toReserve.withReservation(r).withRateHold(rateHold),
-                    call.holdBody().retain());
-            BigDecimal remaining = decision.remainingUsd();
-            Map<String, String> headers = rate.headers();
-            if (remaining != null) {
-                headers = new LinkedHashMap<>(headers);
-                headers.put("x-tollgate-budget-remaining-usd", usd(remaining));
+            // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
+            return done(refuse429(b.keyId(), decision, new MeteredCall(accounting, b.metered().withoutBudget())));
+        }
+        Reservation r = decision.reservation();
+        MeteredRequest toReserve = b.toReserve();
+        MeteredCall tap = new MeteredCall(accounting, toReserve.withReservation(r).withRateHold(rateHold),
+                b.call().holdBody().retain());
+        BigDecimal remaining = decision.remainingUsd();
+        Map<String, String> headers = b.rate().headers();
+        if (remaining != null) {
+            headers = new LinkedHashMap<>(headers);
+            headers.put("x-tollgate-budget-remaining-usd", usd(remaining));
+        }
+        Admission forward = new Admission.Forward(tap, b.body(), b.upstreamAuth(), headers, true);
+        if (r == null || !r.held()) {
+            return done(forward);
+        }
+        RequestInfo req = toReserve.request();
+        PricedModel priced = b.priced();
+        // the hold is journaled before the call goes out, so a killed process cannot forget it (issue 17)
+        ReservationJournal.Hold hold = new ReservationJournal.Hold(r.id(), clock.instant(), b.keyId(),
+                req.endpoint().path(), req.model(), priced == null ? null : priced.name(), req.stream(),
+                toReserve.user(), toReserve.tags(), worst.usd(), worst.tokens());
+        return journal.apply(hold).handle((written, failure) -> {
+            if (failure != null) {
+                log.warn("reservation journal: {} (the call goes on; a crash now would not charge it)",
+                        failure.toString());
             }
-            Admission forward = new Admission.Forward(tap, body, upstreamAuth, headers, true);
-            if (r == null || !r.held()) {
-                return done(forward);
-            }
-            RequestInfo req = toReserve.request();
-            // the hold is journaled before the call goes out, so a killed process cannot forget it (issue 17)
-            ReservationJournal.Hold hold = new ReservationJournal.Hold(r.id(), clock.instant(), keyId,
-                    req.endpoint().path(), req.model(), priced == null ? null : priced.name(), req.stream(),
-                    toReserve.user(), toReserve.tags(), worst.usd(), worst.tokens());
-            return journal.apply(hold).handle((written, failure) -> {
-                if (failure != null) {
-                    log.warn("reservation journal: {} (the call goes on; a crash now would not charge it)",
-                            failure.toString());
-                }
-                return forward;
-            });
+            return forward;
         });
     }
 

@@ -11,10 +11,8 @@ import com.openai.errors.RateLimitException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -23,43 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.MockWebServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tollgate.proxy.TestTollgate;
-import tollgate.proxy.Upstreams;
 
 /** Requests and tokens per minute through the proxy (SPEC 11), as OpenAI's SDK sees them. */
-class RateLimitsTest {
+class RateLimitsTest extends BudgetedCalls {
     static final ObjectMapper JSON = new ObjectMapper();
-
-    @TempDir
-    Path dir;
-
-    MockWebServer upstream;
-    final AtomicInteger served = new AtomicInteger();
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER, served);
-    }
-
-    @AfterEach
-    void stop() {
-        upstream.close();
-    }
-
-    HttpRequest request(TestTollgate tg, String key, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(tg.base() + "/v1/chat/completions"))
-                .header("Authorization", "Bearer " + key)
-                .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request()));
-        headers.forEach(b::header);
-        return b.build();
-    }
 
     @Test
     void aHundredRequestsAgainstSixtyPerMinuteLetSixtyThrough() throws Exception {

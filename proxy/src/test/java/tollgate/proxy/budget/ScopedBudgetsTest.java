@@ -6,60 +6,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.MockWebServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tollgate.proxy.TestTollgate;
-import tollgate.proxy.Upstreams;
 
 /**
  * Budgets of users, tag values, models and all traffic through the proxy (SPEC 11), each call costing exactly
  * {@link BudgetEnforcementTest#PER_CALL} against a worst case above it.
  */
-class ScopedBudgetsTest {
+class ScopedBudgetsTest extends BudgetedCalls {
     static final ObjectMapper JSON = new ObjectMapper();
     static final BigDecimal PER_CALL = BudgetEnforcementTest.PER_CALL;
-
-    @TempDir
-    Path dir;
-
-    MockWebServer upstream;
-    final AtomicInteger served = new AtomicInteger();
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER, served);
-    }
-
-    @AfterEach
-    void stop() {
-        upstream.close();
-    }
-
-    HttpRequest request(TestTollgate tg, String key, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(tg.base() + "/v1/chat/completions"))
-                .header("Authorization", "Bearer " + key)
-                .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request()));
-        headers.forEach(b::header);
-        return b.build();
-    }
-
-    HttpResponse<String> call(TestTollgate tg, String key, Map<String, String> headers) throws Exception {
-        return http.send(request(tg, key, headers), HttpResponse.BodyHandlers.ofString());
-    }
 
     @Test
     void fortyConcurrentCallsByFiveKeysOfOneUserNeverPassTheUsersBudget() throws Exception {
