@@ -143,6 +143,7 @@ public final class ConfigLoader {
         Boolean keysRequired = top.bool("keys_required");
         List<KeyConfig> keys = keys(top, errors);
         List<RouteConfig> routes = routes(top, errors);
+        RateLimitsConfig rateLimits = rateLimits(top.child("rate_limits"));
 
         ConfigNode al = top.child("alerts");
         URI webhook = al.value("webhook_url", ConfigLoader::parseHttpUri);
@@ -161,7 +162,7 @@ public final class ConfigLoader {
                 return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, grace,
                         inject == null || inject, log, pricingFile, metrics, budgets,
                         keysRequired != null && keysRequired, keys, webhook, admin, source, routes, sync,
-                        warnings != null && warnings);
+                        warnings != null && warnings, rateLimits);
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }
@@ -248,6 +249,52 @@ public final class ConfigLoader {
         b.rejectUnknown();
         return new BudgetsConfig(mode, zone, redis, policy, defaults == null ? List.of() : defaults, unpriced,
                 global == null ? List.of() : global, users, tags, models);
+    }
+
+    /** {@code rate_limits} (SPEC 11): {@code default}, {@code keys}, {@code users} ({@code default}, {@code overrides}), {@code global}. */
+    private static RateLimitsConfig rateLimits(ConfigNode r) {
+        RateLimit keyDefault = rateLimit(r, "default");
+        Map<String, RateLimit> keys = rateLimitsByName(r.child("keys"), "a configured key name");
+        ConfigNode u = r.child("users");
+        RateLimit userDefault = rateLimit(u, "default");
+        Map<String, RateLimit> users = rateLimitsByName(u.child("overrides"), "a user id");
+        u.rejectUnknown();
+        RateLimit global = rateLimit(r, "global");
+        r.rejectUnknown();
+        return new RateLimitsConfig(keyDefault, keys, userDefault, users, global);
+    }
+
+    private static Map<String, RateLimit> rateLimitsByName(ConfigNode n, String expected) {
+        Map<String, RateLimit> out = new LinkedHashMap<>();
+        for (String name : n.names()) {
+            if (name.isEmpty()) {
+                n.error(name, "an empty name (expected: " + expected + ")");
+                continue;
+            }
+            RateLimit limit = rateLimit(n, name);
+            if (limit != null) {
+                out.put(name, limit);
+            }
+        }
+        n.rejectUnknown();
+        return out;
+    }
+
+    /** {@code {requests_per_minute: N, tokens_per_minute: N}}, or null when absent or wrong (the error is noted). */
+    private static @Nullable RateLimit rateLimit(ConfigNode parent, String key) {
+        if (!parent.has(key)) {
+            return null;
+        }
+        ConfigNode n = parent.child(key);
+        Long requests = n.longValue("requests_per_minute");
+        Long tokens = n.longValue("tokens_per_minute");
+        n.rejectUnknown();
+        try {
+            return new RateLimit(requests, tokens);
+        } catch (IllegalArgumentException e) {
+            parent.error(key, e.getMessage());
+            return null;
+        }
     }
 
     /** {@code budgets.users} or one tag of {@code budgets.tags}: {@code default} and {@code overrides}. */

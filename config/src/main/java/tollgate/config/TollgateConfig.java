@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  * @param alertWarnings {@code alerts.warnings}: also POST the spend warnings of {@code stats --warnings} there
  * @param source the file this came from, if any (watched for changes)
  * @param routes SPEC 13's upstreams, first match wins; empty: every call goes to {@code upstream}
+ * @param rateLimits SPEC 11's requests and tokens per minute
  */
 public record TollgateConfig(
         HostPort listen,
@@ -41,7 +42,8 @@ public record TollgateConfig(
         @Nullable Path source,
         List<RouteConfig> routes,
         @Nullable PricingSync pricingSync,
-        boolean alertWarnings) {
+        boolean alertWarnings,
+        RateLimitsConfig rateLimits) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
     public static final URI DEFAULT_UPSTREAM = URI.create("https://api.openai.com");
@@ -54,7 +56,8 @@ public record TollgateConfig(
                           List<KeyConfig> keys, @Nullable URI alertWebhookUrl, @Nullable String adminToken,
                           @Nullable Path source, List<RouteConfig> routes, @Nullable PricingSync pricingSync) {
         this(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log, pricingFile,
-                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes, pricingSync, false);
+                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes, pricingSync, false,
+                RateLimitsConfig.NONE);
     }
 
     /** Without {@code pricing.sync}. */
@@ -84,6 +87,12 @@ public record TollgateConfig(
         if (alertWarnings && alertWebhookUrl == null) {
             throw new IllegalArgumentException("alerts.warnings: true (expected: with alerts.webhook_url, where they are sent)");
         }
+        for (String name : rateLimits.keys().keySet()) {
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException("rate_limits.keys: '" + name
+                        + "' is not a configured key (expected: a name from keys)");
+            }
+        }
     }
 
     /** Without routes: every call goes to {@code upstream} (SPEC 1). */
@@ -100,7 +109,14 @@ public record TollgateConfig(
     public TollgateConfig withRoutes(List<RouteConfig> newRoutes) {
         return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
                 pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, newRoutes,
-                pricingSync, alertWarnings);
+                pricingSync, alertWarnings, rateLimits);
+    }
+
+    /** This configuration with other rate limits (tests). */
+    public TollgateConfig withRateLimits(RateLimitsConfig rates) {
+        return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
+                pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes,
+                pricingSync, alertWarnings, rates);
     }
 
     /** Built-in defaults of SPEC 1, with no file. */

@@ -97,6 +97,49 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void rateLimitsParseAsSpec11ShowsThem() throws Exception {
+        TollgateConfig c = new ConfigLoader(Map.of()).load(file("""
+                keys:
+                  - {name: storybot, key_sha256: "%s"}
+                rate_limits:
+                  default: {requests_per_minute: 600, tokens_per_minute: 200000}
+                  keys: {storybot: {requests_per_minute: 30}}
+                  users: {default: {requests_per_minute: 60}, overrides: {"123": {tokens_per_minute: 5000}}}
+                  global: {requests_per_minute: 10000}
+                """.formatted("a".repeat(64))), CliOverrides.NONE);
+        RateLimitsConfig r = c.rateLimits();
+        assertThat(r.ofKey("fp-0123")).isEqualTo(new RateLimit(600L, 200_000L));
+        assertThat(r.ofKey("storybot")).isEqualTo(new RateLimit(30L, null));
+        assertThat(r.ofUser("7")).isEqualTo(new RateLimit(60L, null));
+        assertThat(r.ofUser("123")).isEqualTo(new RateLimit(null, 5_000L));
+        assertThat(r.ofUser("")).isNull();
+        assertThat(r.global()).isEqualTo(new RateLimit(10_000L, null));
+        assertThat(new ConfigLoader(Map.of()).load(file("listen: 127.0.0.1:0\n"), CliOverrides.NONE).rateLimits().isEmpty())
+                .isTrue();
+    }
+
+    @Test
+    void rateLimitErrorsNameTheSettingAndWhatIsExpected() throws Exception {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("""
+                rate_limits:
+                  default: {requests_per_minute: 0}
+                  users: {default: {}, everyone: {requests_per_minute: 1}}
+                  global: {requests_per_second: 5}
+                  tiers: {}
+                """), CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).contains(
+                        "rate_limits.default: requests_per_minute: 0 (expected: 1 to 60000000)",
+                        "rate_limits.users.default: (expected: requests_per_minute, tokens_per_minute or both)",
+                        "rate_limits.users.everyone: unknown key",
+                        "rate_limits.global.requests_per_second: unknown key",
+                        "rate_limits.tiers: unknown key"));
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file(
+                "rate_limits:\n  keys: {nobody: {requests_per_minute: 5}}\n"), CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "rate_limits.keys: 'nobody' is not a configured key (expected: a name from keys)"));
+    }
+
+    @Test
     void flagBeatsEnvBeatsFileBeatsDefault() throws Exception {
         Path f = file("listen: 127.0.0.1:7001\nupstream: http://file.example\nlog: {dir: /file/logs}\n");
         Map<String, String> env = Map.of("TOLLGATE_LISTEN", "127.0.0.1:7002", "TOLLGATE_UPSTREAM", "http://env.example/v1/");

@@ -16,6 +16,9 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.budget.BudgetLedger;
 import tollgate.metering.budget.BudgetRow;
+import tollgate.metering.budget.BudgetScope;
+import tollgate.metering.budget.KeyBudget;
+import tollgate.metering.usage.FieldCap;
 import tollgate.metering.key.ApiKeys;
 import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.log.WrittenRecord;
@@ -66,8 +69,13 @@ final class TollgateAdmin implements AdminRoutes.Backend {
     }
 
     @Override
-    public CompletionStage<String> budgetsJson() {
-        return ledger.get().snapshot(state.get().budgets()).thenApply(TollgateAdmin::write);
+    public CompletionStage<String> budgetsJson(Map<String, String> params) {
+        MeteringState s = state.get();
+        String scope = params.get("scope");
+        String name = params.get("name");
+        return ledger.get().snapshot(s.budgets(), s.scopes()).thenApply(rows -> write(rows.stream()
+                .filter(r -> (scope == null || scope.equals(r.scope())) && (name == null || name.equals(r.name())))
+                .toList()));
     }
 
     @Override
@@ -77,7 +85,8 @@ final class TollgateAdmin implements AdminRoutes.Backend {
 
     @Override
     public CompletionStage<String> usageJson(Map<String, String> params) {
-        return ledger.get().snapshot(state.get().budgets())
+        MeteringState s = state.get();
+        return ledger.get().snapshot(s.budgets(), s.scopes())
                 .thenApplyAsync(rows -> usage.json(params, null, rows), work);
     }
 
@@ -120,8 +129,15 @@ final class TollgateAdmin implements AdminRoutes.Backend {
         own.remove("key");
         // warnings read the log: the admin's to ask for, not any key holder's
         own.remove("warnings");
-        return ledger.get().snapshot(s.budgets()).thenApplyAsync(rows -> {
-            List<BudgetRow> mine = rows.stream().filter(r -> r.key().equals(id.id())).toList();
+        // the key's budgets, and the user's when the call names one as a proxied call would (SPEC 11)
+        Map<BudgetScope, KeyBudget> members = new java.util.LinkedHashMap<>();
+        members.put(BudgetScope.key(id.id()), s.budgetOf(id));
+        String user = FieldCap.cap(headers.get("x-tollgate-user"));
+        if (user != null && !user.isEmpty()) {
+            members.put(BudgetScope.user(user), s.scopes().user(user));
+        }
+        members.values().removeIf(KeyBudget::isEmpty);
+        return ledger.get().rows(members).thenApplyAsync(mine -> {
             // the key's own stats plus its budget rows (SPEC 10)
             try {
                 ObjectNode tree = (ObjectNode) JSON.readTree(usage.json(own, id.id(), mine));

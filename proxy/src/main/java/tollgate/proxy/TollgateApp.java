@@ -27,6 +27,7 @@ import tollgate.metering.budget.BudgetScopes;
 import tollgate.metering.budget.BudgetStore;
 import tollgate.metering.budget.LedgerRebuild;
 import tollgate.metering.budget.LocalBudgetStore;
+import tollgate.metering.budget.RateLimiter;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageLogRetention;
 import tollgate.metering.log.UsageLogWriter;
@@ -160,7 +161,11 @@ public final class TollgateApp implements AutoCloseable {
         TokenEstimator estimator = TokenEstimator.shared().withOffload(offload);
         this.accounting = new CallAccounting(new CallRecorder(estimator, config.limits().maxUsageTokens()), () -> state.get().pricing(), writer, metrics,
                 ledger::get, clock, sc.accountingQueue());
-        MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, clock, writer::hold);
+        // rate-limit buckets live beside the budget counters: in Redis for a fleet, else here (SPEC 11)
+        RateLimiter limiter = RateLimiter.beside(store, clock, () -> state.get().config().budgets().onStoreFailure(),
+                budgetEvents());
+        MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, () -> limiter, clock,
+                writer::hold);
         this.adminWork = boundedPool("tollgate-admin", sc.adminThreads(), 1_024, new ThreadPoolExecutor.AbortPolicy());
         TollgateAdmin admin = new TollgateAdmin(state::get, ledger::get, feed, this::reload, usageQuery(), adminWork);
         AtomicReference<InFlight> inFlight = new AtomicReference<>();
@@ -265,7 +270,8 @@ public final class TollgateApp implements AutoCloseable {
             List<BudgetStatus> statuses = new java.util.ArrayList<>();
             ZoneId zone = s.config().budgets().timezone();
             for (BudgetRow r : budgets) {
-                if (r.limitUsd() != null) {
+                // the budget-pace suggestion is per key (its spend is the key's in the log)
+                if (r.limitUsd() != null && r.key() != null) {
                     statuses.add(new BudgetStatus(r.key(), BudgetWindow.parse(r.window()), r.limitUsd(), r.spentUsd(),
                             r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
                 }
@@ -355,6 +361,11 @@ public final class TollgateApp implements AutoCloseable {
             }
 
             @Override
+            public void onRateLimited(String keyId, BudgetScope scope, String kind) {
+                metrics.rateLimitRejection(keyId, scope.kind().id(), kind);
+            }
+
+            @Override
             public void onStoreFailure(Throwable cause) {
                 metrics.budgetStoreFailure();
                 log.warn("budget store failed ({}); budgets.on_store_failure is {}", cause.toString(),
@@ -398,7 +409,7 @@ public final class TollgateApp implements AutoCloseable {
 
     /** The {@code /admin/budgets} rows now (blocking: for tests and the CLI, never an event loop). */
     public List<tollgate.metering.budget.BudgetRow> budgetRows() throws Exception {
-        return ledger.get().snapshot(state.get().budgets()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        return ledger.get().snapshot(state.get().budgets(), state.get().scopes()).get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     public UsageLogWriter usageLog() {

@@ -164,10 +164,12 @@
     const used = limit > 0 ? (spent + reserved) / limit : 1;
     const fmt = byUsd ? F.usd : F.int;
     const row = el('div', 'budget' + (used >= 1 ? ' over' : used >= ALERT_FRACTION ? ' alert' : ''));
-    row.dataset.key = b.key;
+    row.dataset.key = b.key || '';
+    row.dataset.scope = b.scope || 'key';
     row.dataset.window = b.window;
     const head = row.appendChild(el('div', 'budget-head'));
-    head.appendChild(el('strong', null, b.key));
+    // a key by its id; users, tag values, models and global by scope and name (SPEC 11)
+    head.appendChild(el('strong', null, b.key || (b.scope === 'global' ? 'global' : b.scope + ' ' + b.name)));
     head.appendChild(el('span', 'window', b.window));
     if (used >= ALERT_FRACTION) head.appendChild(el('span', 'badge', used >= 1 ? 'limit reached' : Math.floor(used * 100) + '% used'));
     head.appendChild(el('span', 'limit', 'limit ' + fmt(byUsd ? b.limit_usd : b.limit_tokens) + (byUsd ? '' : ' tokens')));

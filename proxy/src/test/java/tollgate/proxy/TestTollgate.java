@@ -27,6 +27,12 @@ public final class TestTollgate implements AutoCloseable {
     }
 
     public static TestTollgate start(String upstream, Path dir, String yaml, Map<String, String> env) throws Exception {
+        return start(upstream, dir, yaml, env, java.time.Clock.systemUTC());
+    }
+
+    /** With the clock the proxy meters by (budget windows, rate-limit buckets, record times). */
+    public static TestTollgate start(String upstream, Path dir, String yaml, Map<String, String> env,
+                                     java.time.Clock clock) throws Exception {
         Path logDir = dir.resolve("logs");
         Files.createDirectories(dir);
         Path cfgFile = dir.resolve("tollgate-" + System.nanoTime() + ".yaml");
@@ -34,7 +40,7 @@ public final class TestTollgate implements AutoCloseable {
         ConfigLoader loader = new ConfigLoader(new HashMap<>(env));
         CliOverrides flags = new CliOverrides("127.0.0.1:0", upstream, logDir.toString());
         TollgateConfig cfg = loader.load(cfgFile, flags);
-        TestTollgate t = new TestTollgate(TollgateApp.start(cfg, () -> loader.load(cfgFile, flags), env, java.time.Clock.systemUTC()), logDir);
+        TestTollgate t = new TestTollgate(TollgateApp.start(cfg, () -> loader.load(cfgFile, flags), env, clock), logDir);
         t.configFile = cfgFile;
         return t;
     }

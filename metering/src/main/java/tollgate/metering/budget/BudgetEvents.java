@@ -21,6 +21,10 @@ public interface BudgetEvents {
     default void onAlert(BudgetAlert alert) {
     }
 
+    /** A call of key {@code keyId} was refused by a rate limit of this scope; {@code kind}: requests or tokens. */
+    default void onRateLimited(String keyId, BudgetScope scope, String kind) {
+    }
+
     /** The budget store failed or timed out; {@code on_store_failure} decided the call. */
     default void onStoreFailure(Throwable cause) {
     }

@@ -5,6 +5,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -99,6 +100,15 @@ public final class BudgetLedger {
      */
     public CompletableFuture<BudgetDecision> reserve(CallBudgets budgets, BigDecimal worstCaseUsd,
             long worstCaseTokens) {
+        return reserve(budgets, worstCaseUsd, worstCaseTokens, true);
+    }
+
+    /**
+     * {@link #reserve(CallBudgets, BigDecimal, long)}; with {@code reportRefusal} false a refusal is not reported as one
+     * (no rejection event): the caller will ask again with a smaller, exact worst case and that answer counts.
+     */
+    public CompletableFuture<BudgetDecision> reserve(CallBudgets budgets, BigDecimal worstCaseUsd,
+            long worstCaseTokens, boolean reportRefusal) {
         boolean hold = settings.mode() == BudgetMode.RESERVE;
         String id = shared.nextId();
         if (budgets.isEmpty()) {
@@ -129,7 +139,7 @@ public final class BudgetLedger {
             BudgetDecision refused = BudgetDecision.refused(states, worstCaseUsd, worstCaseTokens, hold);
             BudgetWindow window = refused.window();
             BudgetScope scope = refused.scope();
-            if (window != null && scope != null) {
+            if (window != null && scope != null && reportRefusal) {
                 notify(() -> events.onRejection(budgets.keyId(), scope, window));
             }
             return refused;
@@ -183,29 +193,43 @@ public final class BudgetLedger {
         return charge(budgets, null, usd, tokens);
     }
 
-    /** Rows of {@code GET /admin/budgets} for every key the ledger has seen (bounded), in key then window order. */
+    /** Rows of {@code GET /admin/budgets} for every scope member the ledger has seen (bounded), in scope order. */
     public CompletableFuture<List<BudgetRow>> snapshot() {
-        return snapshot(Map.of());
+        return snapshot(Map.of(), BudgetScopes.NONE);
     }
 
     /**
-     * Rows of {@code GET /admin/budgets}: the configured keys with their current budgets, plus the other keys seen
-     * since start-up. Fails when the store cannot be read.
+     * Rows of {@code GET /admin/budgets} (SPEC 11: every scope): the configured keys, users, tag values, models
+     * and global with their current budgets, plus the other members seen since start-up (bounded). Fails when the
+     * store cannot be read.
      */
-    public CompletableFuture<List<BudgetRow>> snapshot(Map<String, KeyBudget> configured) {
-        return BudgetSnapshot.rows(memory.merged(configured), this::states);
+    public CompletableFuture<List<BudgetRow>> snapshot(Map<String, KeyBudget> configuredKeys, BudgetScopes scopes) {
+        Map<BudgetScope, KeyBudget> configured = new HashMap<>(scopes.named());
+        configuredKeys.forEach((k, b) -> configured.put(BudgetScope.key(k), b));
+        return rows(memory.merged(configured));
+    }
+
+    /** Rows of the given scope members' windows as the store counts them now, in the map's order. */
+    public CompletableFuture<List<BudgetRow>> rows(Map<BudgetScope, KeyBudget> members) {
+        return BudgetSnapshot.rows(members, this::states);
     }
 
     /** One key's windows as the store counts them now (for the key's own usage view). */
     public CompletableFuture<List<WindowState>> states(String keyId, KeyBudget budget) {
+        return states(BudgetScope.key(keyId), budget);
+    }
+
+    /** One scope member's windows as the store counts them now. */
+    public CompletableFuture<List<WindowState>> states(BudgetScope scope, KeyBudget budget) {
         Instant now = settings.clock().instant();
         List<WindowSlot> slots = new ArrayList<>(budget.limits().size());
         for (BudgetLimit limit : budget.limits()) {
             slots.add(settings.slot(limit.window(), now));
         }
-        return store.read(keyId, slots, now).thenApply(counters -> {
+        return store.read(scope.account(), slots, now).thenApply(counters -> {
             List<WindowState> out = new ArrayList<>(counters.size());
-            for (ScopeWindow w : states(CallBudgets.ofKey(keyId, budget), counters)) {
+            for (ScopeWindow w : states(new CallBudgets(scope.kind() == BudgetScope.Kind.KEY ? scope.name() : "",
+                    List.of(new CallBudgets.Scoped(scope, budget))), counters)) {
                 out.add(w.state());
             }
             return out;
@@ -293,12 +317,10 @@ public final class BudgetLedger {
         return out;
     }
 
-    /** Keys are remembered for the admin rows; other scopes only by their last counted windows (bounded alike). */
+    /** Every scope member a call counted in is remembered for the admin rows (bounded). */
     private void seen(CallBudgets budgets) {
         for (CallBudgets.Scoped s : budgets.scopes()) {
-            if (s.scope().kind() == BudgetScope.Kind.KEY) {
-                memory.seen(s.scope().name(), s.budget());
-            }
+            memory.seen(s.scope(), s.budget());
         }
     }
 

@@ -71,6 +71,27 @@ public final class BudgetScopes {
         return out;
     }
 
+    /**
+     * The members named in the config (SPEC 11): user and tag-value overrides, models and global, with their
+     * budgets (for {@code GET /admin/budgets}, which lists them before any call counts in them).
+     */
+    public Map<BudgetScope, KeyBudget> named() {
+        Map<BudgetScope, KeyBudget> out = new HashMap<>();
+        users.overrides.forEach((u, b) -> out.put(BudgetScope.user(u), b));
+        tags.forEach((name, members) -> members.overrides.forEach((v, b) -> out.put(BudgetScope.tag(name, v), b)));
+        models.forEach((m, b) -> out.put(BudgetScope.model(m), b));
+        if (!global.isEmpty()) {
+            out.put(BudgetScope.GLOBAL, global);
+        }
+        out.values().removeIf(KeyBudget::isEmpty);
+        return out;
+    }
+
+    /** An end user's budget: the override, else the default (empty when users have none). */
+    public KeyBudget user(String user) {
+        return users.of(user);
+    }
+
     /** True when some scope other than keys is configured (the rebuild then reads users, tags and models too). */
     public boolean any() {
         return any;

@@ -6,19 +6,19 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 
-/** Builds the rows of {@code GET /admin/budgets} from every key's current window states, read concurrently. */
+/** Builds the rows of {@code GET /admin/budgets} from every scope member's current window states, read concurrently. */
 final class BudgetSnapshot {
 
     private BudgetSnapshot() {
     }
 
     /**
-     * @param budgets keys in the order the rows should have
-     * @param states reads one key's windows from the store
+     * @param budgets scope members in the order the rows should have
+     * @param states reads one member's windows from the store
      */
-    static CompletableFuture<List<BudgetRow>> rows(Map<String, KeyBudget> budgets,
-            BiFunction<String, KeyBudget, CompletableFuture<List<WindowState>>> states) {
-        List<String> keys = new ArrayList<>(budgets.size());
+    static CompletableFuture<List<BudgetRow>> rows(Map<BudgetScope, KeyBudget> budgets,
+            BiFunction<BudgetScope, KeyBudget, CompletableFuture<List<WindowState>>> states) {
+        List<BudgetScope> keys = new ArrayList<>(budgets.size());
         List<CompletableFuture<List<WindowState>>> reads = new ArrayList<>(budgets.size());
         budgets.forEach((key, budget) -> {
             if (!budget.isEmpty()) {

@@ -8,12 +8,12 @@ import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetWindow;
 
 /**
- * What the ledger remembers between calls, bounded because key ids come from client input: the budgets of keys
- * seen since start-up (for the admin rows) and each key's windows as last counted (for gauges, read without I/O).
+ * What the ledger remembers between calls, bounded because key ids, users and tag values come from client input:
+ * the budgets of scope members seen since start-up (for the admin rows) and each key's windows as last counted (for gauges, read without I/O).
  */
 final class LedgerMemory {
 
-    private final Cache<String, KeyBudget> seen;
+    private final Cache<BudgetScope, KeyBudget> seen;
     private final Cache<StateKey, WindowState> lastKnown;
 
     LedgerMemory(int maxKeys) {
@@ -22,8 +22,8 @@ final class LedgerMemory {
                 .executor(Runnable::run).build();
     }
 
-    void seen(String keyId, KeyBudget budget) {
-        seen.put(keyId, budget);
+    void seen(BudgetScope scope, KeyBudget budget) {
+        seen.put(scope, budget);
     }
 
     void remember(String keyId, WindowState state) {
@@ -34,12 +34,19 @@ final class LedgerMemory {
         return lastKnown.getIfPresent(new StateKey(keyId, window));
     }
 
-    /** Seen keys overlaid with the configured ones (whose budgets are current), sorted by key id. */
-    Map<String, KeyBudget> merged(Map<String, KeyBudget> configured) {
-        TreeMap<String, KeyBudget> all = new TreeMap<>(seen.asMap());
+    /**
+     * Seen scope members overlaid with the configured ones (whose budgets are current), in scope order (keys,
+     * users, tag values, models, global), then by name.
+     */
+    Map<BudgetScope, KeyBudget> merged(Map<BudgetScope, KeyBudget> configured) {
+        TreeMap<BudgetScope, KeyBudget> all = new TreeMap<>(ORDER);
+        all.putAll(seen.asMap());
         all.putAll(configured);
         return all;
     }
+
+    private static final java.util.Comparator<BudgetScope> ORDER =
+            java.util.Comparator.comparing(BudgetScope::kind).thenComparing(BudgetScope::name);
 
     private record StateKey(String keyId, BudgetWindow window) {
     }

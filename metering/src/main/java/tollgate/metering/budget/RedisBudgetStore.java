@@ -39,7 +39,7 @@ import tollgate.config.BudgetLimit;
  * background), so a slow or absent Redis turns into a failed future for {@code on_store_failure} rather than a
  * stalled call. Futures complete on Lettuce's I/O threads.
  */
-public final class RedisBudgetStore implements BudgetStore {
+public final class RedisBudgetStore implements BudgetStore, RateStore {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBudgetStore.class);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(500);
@@ -151,6 +151,49 @@ public final class RedisBudgetStore implements BudgetStore {
                 counters.add(counter(slots.get(i), reply, 4 * i));
             }
             return counters;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Taken> take(List<Draw> draws, long now) {
+        List<String> keys = new ArrayList<>(draws.size());
+        List<String> args = new ArrayList<>(1 + 3 * draws.size());
+        args.add(Long.toString(now));
+        for (Draw d : draws) {
+            keys.add(d.bucket());
+            args.add(Long.toString(RateBucket.interval(d.perMinute())));
+            args.add(Long.toString(RateBucket.window(d.perMinute())));
+            args.add(Long.toString(d.units()));
+        }
+        // a take that timed out may still run once Redis answers: it is not undone, so at worst one call's units
+        // stay counted until its bucket refills (under a minute), never a budget's money
+        return this.<List<Object>>run(RedisScripts.RATE_TAKE, keys, args).handle((reply, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(failed("rate limit", failure));
+            }
+            long[] before = new long[draws.size()];
+            for (int i = 0; i < before.length; i++) {
+                before[i] = Long.parseLong(String.valueOf(reply.get(i + 1)));
+            }
+            return new Taken(Long.parseLong(String.valueOf(reply.get(0))) == 1, before);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> adjust(List<Draw> draws, long now) {
+        List<String> keys = new ArrayList<>(draws.size());
+        List<String> args = new ArrayList<>(1 + 2 * draws.size());
+        args.add(Long.toString(now));
+        for (Draw d : draws) {
+            keys.add(d.bucket());
+            args.add(Long.toString(RateBucket.interval(d.perMinute())));
+            args.add(Long.toString(d.units()));
+        }
+        return this.<List<Object>>run(RedisScripts.RATE_ADJUST, keys, args).handle((reply, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(failed("rate limit settle", failure));
+            }
+            return null;
         });
     }
 

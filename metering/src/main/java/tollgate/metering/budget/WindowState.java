@@ -102,12 +102,13 @@ public record WindowState(BudgetLimit limit, WindowCounter counter) {
     }
 
     /** This state as a row of {@code GET /admin/budgets}. */
-    public BudgetRow toRow(String keyId) {
+    public BudgetRow toRow(BudgetScope scope) {
         Long limitTokens = limit.tokens();
         Instant resetsAt = resetsAt();
         BigDecimal remaining = remainingUsd();
         BigDecimal limitUsd = limit.usd();
-        return new BudgetRow(keyId, window().id(), limitUsd == null ? null : Money.plain(limitUsd),
+        return new BudgetRow(scope.kind() == BudgetScope.Kind.KEY ? scope.name() : null, scope.kind().id(),
+                scope.name(), window().id(), limitUsd == null ? null : Money.plain(limitUsd),
                 Money.plain(spentUsd()), Money.plain(reservedUsd()),
                 remaining == null ? null : Money.plain(remaining),
                 resetsAt == null ? null : resetsAt.toString(),

@@ -18,6 +18,7 @@ import tollgate.config.BudgetLimit;
 import tollgate.metering.budget.BudgetLedger;
 import tollgate.metering.budget.BudgetScope;
 import tollgate.metering.budget.CallBudgets;
+import tollgate.metering.budget.RateHold;
 import tollgate.metering.budget.Reservation;
 import tollgate.metering.budget.WindowState;
 import tollgate.metering.log.UsageLogWriter;
@@ -191,6 +192,11 @@ public final class CallAccounting implements AutoCloseable {
             }
             metrics.latency(req.provider(), req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
             settle(r.settlement());
+            RateHold rates = req.rateHold();
+            if (rates != null) {
+                // the tokens drawn were the prompt estimate and the most output: the bucket keeps what was used
+                rates.settle(record.totalTokens());
+            }
             records.add(record);
         } catch (RuntimeException e) {
             log.error("accounting failed for a call", e);

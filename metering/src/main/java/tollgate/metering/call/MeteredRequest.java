@@ -3,6 +3,7 @@ package tollgate.metering.call;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.budget.CallBudgets;
+import tollgate.metering.budget.RateHold;
 import tollgate.metering.budget.Reservation;
 import tollgate.metering.usage.RequestInfo;
 
@@ -17,6 +18,7 @@ import tollgate.metering.usage.RequestInfo;
  * @param provider the route's provider (SPEC 13), recorded with the call; null without routes
  * @param trustProviderCost the route says {@code trust_provider_cost: true}: a cost the provider reports in its usage
  *     is the call's cost
+ * @param rateHold what the call drew from its rate limits (SPEC 11), settled to its real tokens; null without limits
  */
 public record MeteredRequest(
         String keyId,
@@ -29,7 +31,16 @@ public record MeteredRequest(
         @Nullable Reservation reservation,
         @Nullable String priceAs,
         @Nullable String provider,
-        boolean trustProviderCost) {
+        boolean trustProviderCost,
+        @Nullable RateHold rateHold) {
+
+    public MeteredRequest(String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
+                          @Nullable String user, Map<String, String> tags, CallBudgets budget,
+                          @Nullable Reservation reservation, @Nullable String priceAs, @Nullable String provider,
+                          boolean trustProviderCost) {
+        this(keyId, path, request, usageInjected, user, tags, budget, reservation, priceAs, provider, trustProviderCost,
+                null);
+    }
 
     public MeteredRequest(String keyId, String path, @Nullable RequestInfo request, boolean usageInjected,
                           @Nullable String user, Map<String, String> tags, CallBudgets budget,
@@ -51,22 +62,30 @@ public record MeteredRequest(
     /** The same request without budget effects (the record of a refusal must not settle anything). */
     public MeteredRequest withoutBudget() {
         return new MeteredRequest(keyId, path, request, false, user, tags, CallBudgets.NONE, null, null, provider,
-                trustProviderCost);
+                trustProviderCost, null);
     }
 
     /** The same request admitted with {@code reservation}. */
     public MeteredRequest withReservation(@Nullable Reservation r) {
-        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, r, priceAs, provider, trustProviderCost);
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, r, priceAs, provider, trustProviderCost,
+                rateHold);
+    }
+
+    /** The same request admitted with its draw on its rate limits. */
+    public MeteredRequest withRateHold(@Nullable RateHold hold) {
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, priceAs, provider,
+                trustProviderCost, hold);
     }
 
     /** The same request priced as {@code model} when its own models are not priced. */
     public MeteredRequest pricedAs(@Nullable String model) {
-        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, model, provider, trustProviderCost);
+        return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, model, provider, trustProviderCost,
+                rateHold);
     }
 
     /** The same request sent through the route of provider {@code name} (SPEC 13). */
     public MeteredRequest withProvider(@Nullable String name, boolean trustCost) {
         return new MeteredRequest(keyId, path, request, usageInjected, user, tags, budget, reservation, priceAs, name,
-                trustCost);
+                trustCost, rateHold);
     }
 }

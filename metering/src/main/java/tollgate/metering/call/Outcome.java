@@ -15,6 +15,8 @@ public enum Outcome {
     UPSTREAM_INVALID("upstream_invalid_response"),
     /** Refused by tollgate before forwarding (SPEC 7's 429). */
     BUDGET_EXCEEDED("budget_exceeded"),
+    /** Refused before forwarding by a rate limit (SPEC 11's 429 {@code rate_limit_exceeded}). */
+    RATE_LIMITED("rate_limit_exceeded"),
     /** Refused before forwarding: a budgeted call to a model without a price, under {@code budgets.unpriced: deny}. */
     MODEL_NOT_PRICED("model_not_priced");
 

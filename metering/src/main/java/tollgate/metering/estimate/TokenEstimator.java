@@ -163,6 +163,15 @@ public final class TokenEstimator {
         return CompletableFuture.supplyAsync(() -> promptTokens(m, request.endpoint(), request.body()), offload);
     }
 
+    /**
+     * An upper bound of {@link #promptTokensAsync(String, RequestInfo)}'s count, found by one pass over the bytes
+     * without parsing or tokenizing ({@link RequestInfo#promptTokenBound}); -1 when no cheap bound holds. A budget
+     * can reserve with it and count exactly only when the bound would be refused.
+     */
+    public long promptTokenBound(RequestInfo request) {
+        return request.promptTokenBound(PromptReader.IMAGE_TOKENS);
+    }
+
     /** A counter for the text of one stream (content and tool-call arguments as they arrive). */
     public StreamedTextCounter streamCounter(@Nullable String model) {
         return new StreamedTextCounter(encoding(encodingFor(model)));

@@ -60,6 +60,7 @@ public final class TollgateMetrics {
     private final ConcurrentHashMap<L2, Counter> units = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L2, BudgetGauges> budgets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L3, Counter> rejections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<L3, Counter> rateLimited = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L3, Counter> alerts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<L3, LatencyTimers> latencies = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> connectErrors = new ConcurrentHashMap<>();
@@ -238,6 +239,16 @@ public final class TollgateMetrics {
     public void budgetRejection(String key, String scope, String window) {
         keyWindowCounter(rejections, "tollgate.budget.rejections", "Calls refused with 429 budget_exceeded", key, scope,
                 window).increment();
+    }
+
+    /**
+     * A call refused with 429 {@code rate_limit_exceeded} (SPEC 11): the key that called, the scope that refused
+     * ({@code key}, {@code user}, {@code global}) and the kind ({@code requests}, {@code tokens}).
+     */
+    public void rateLimitRejection(String key, String scope, String kind) {
+        cached(rateLimited, new L3(keys.admit(key), scope, kind), l -> Counter.builder("tollgate.rate.limit.rejections")
+                .description("Calls refused with 429 rate_limit_exceeded").tags("key", l.a(), "scope", l.b(), "kind", l.c())
+                .register(registry)).increment();
     }
 
     /** An alert fraction crossed; {@code key} is the key id for a key's budget, empty for the other scopes. */

@@ -273,6 +273,68 @@ public final class RequestInfo {
         }
     }
 
+    /**
+     * An upper bound of the prompt tokens the estimator could count in this body, found without parsing or
+     * tokenizing it: every token of text is at least one byte of the body (JSON escapes only lengthen it), each
+     * message's or tool's framing is shorter in tokens than its JSON in bytes, and each image or document part,
+     * which the estimator counts as {@code perPart} tokens, spells {@code image} or {@code document} in its type.
+     * -1 when the body has a {@code \\u} escape, which could spell those names unseen, or is not a JSON object.
+     */
+    public long promptTokenBound(int perPart) {
+        if (!object) {
+            return -1;
+        }
+        PartCounter c = new PartCounter();
+        if (array != null) {
+            c.scan(array, offset, offset + length);
+        } else {
+            for (ByteBuffer b : buffers()) {
+                if (b.hasArray()) {
+                    c.scan(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit());
+                } else {
+                    for (int i = b.position(); i < b.limit(); i++) {
+                        c.next(b.get(i));
+                    }
+                }
+            }
+        }
+        return c.escaped ? -1 : length + (long) perPart * c.parts;
+    }
+
+    /** Counts {@code image} and {@code document} in a byte stream and notes a {@code \\u} escape (across buffers). */
+    private static final class PartCounter {
+        private static final byte[] IMAGE = ascii("image");
+        private static final byte[] DOCUMENT = ascii("document");
+        private int image;
+        private int document;
+        private boolean backslash;
+        long parts;
+        boolean escaped;
+
+        void scan(byte[] a, int from, int to) {
+            for (int i = from; i < to; i++) {
+                next(a[i]);
+            }
+        }
+
+        void next(byte b) {
+            if (backslash && b == 'u') {
+                escaped = true;
+            }
+            backslash = b == '\\' && !backslash;
+            image = b == IMAGE[image] ? image + 1 : (b == IMAGE[0] ? 1 : 0);
+            if (image == IMAGE.length) {
+                parts++;
+                image = 0;
+            }
+            document = b == DOCUMENT[document] ? document + 1 : (b == DOCUMENT[0] ? 1 : 0);
+            if (document == DOCUMENT.length) {
+                parts++;
+                document = 0;
+            }
+        }
+    }
+
     /** The body's length in bytes. */
     public int length() {
         return length;

@@ -261,6 +261,58 @@ class TokenEstimatorTest {
         assertThat(submitted).hasSize(1);
     }
 
+    @Test
+    void theBytesBoundIsNeverBelowTheCountAndNeedsNoTokenizer() throws IOException {
+        ObjectNode images = JSON.createObjectNode().put("model", "gpt-4o");
+        ArrayNode parts = images.putArray("messages").addObject().put("role", "user").putArray("content");
+        parts.addObject().put("type", "text").put("text", "what is in these?");
+        for (int i = 0; i < 3; i++) {
+            parts.addObject().put("type", "image_url").putObject("image_url").put("url", "https://x.co/" + i);
+        }
+        ObjectNode anthropic = JSON.createObjectNode().put("model", "claude-sonnet-4-5").put("max_tokens", 100);
+        ArrayNode blocks = anthropic.putArray("messages").addObject().put("role", "user").putArray("content");
+        blocks.addObject().put("type", "document").putObject("source").put("type", "url").put("url", "https://x.co/a.pdf");
+        blocks.addObject().put("type", "text").put("text", "summarise");
+        ObjectNode embeddings = JSON.createObjectNode().put("model", "text-embedding-3-small");
+        embeddings.putArray("input").add(JSON.createArrayNode().add(1).add(2).add(3)).add("short");
+        List<Object[]> cases = List.of(
+                new Object[] {Endpoint.CHAT_COMPLETIONS, chat("gpt-4o", COOKBOOK_MESSAGES)},
+                new Object[] {Endpoint.CHAT_COMPLETIONS, chat("gpt-4", COOKBOOK_MESSAGES)},
+                new Object[] {Endpoint.CHAT_COMPLETIONS, JSON.readTree(COOKBOOK_TOOLS_BODY)},
+                new Object[] {Endpoint.CHAT_COMPLETIONS, JSON.readTree(resource("gpt-4o-2024-08-06-capital-of-mexico.request.json"))},
+                new Object[] {Endpoint.CHAT_COMPLETIONS, images},
+                new Object[] {Endpoint.MESSAGES, anthropic},
+                new Object[] {Endpoint.EMBEDDINGS, embeddings},
+                // a prompt of single-byte tokens: the bound's worst case
+                new Object[] {Endpoint.CHAT_COMPLETIONS, chat("gpt-4o", "[{\"role\":\"user\",\"content\":\"" + "1 ".repeat(300) + "\"}]")});
+        for (Object[] c : cases) {
+            Endpoint e = (Endpoint) c[0];
+            JsonNode body = (JsonNode) c[1];
+            if (!body.has("model")) {
+                ((ObjectNode) body).put("model", "gpt-4o");
+            }
+            RequestInfo req = RequestInfo.parse(e, JSON.writeValueAsBytes(body));
+            long exact = ESTIMATOR.promptTokens(null, e, body);
+            assertThat(ESTIMATOR.promptTokenBound(req)).as("%s %s", e, body).isGreaterThanOrEqualTo(exact)
+                    .isLessThanOrEqualTo(req.length() + 6L * PromptReader.IMAGE_TOKENS);
+        }
+        RequestInfo threeImages = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, JSON.writeValueAsBytes(images));
+        // each image part spells image twice (its type and its image_url member): counted twice, still a bound
+        assertThat(ESTIMATOR.promptTokenBound(threeImages)).isEqualTo(threeImages.length() + 6L * PromptReader.IMAGE_TOKENS);
+    }
+
+    @Test
+    void aBodyThatEscapesCharactersOrIsNotAnObjectHasNoBound() {
+        byte[] escaped = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"\\u0069mage_url\"}]}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(ESTIMATOR.promptTokenBound(RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, escaped))).isEqualTo(-1);
+        byte[] backslash = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"C:\\\\users\"}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(ESTIMATOR.promptTokenBound(RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, backslash))).isEqualTo(backslash.length);
+        assertThat(ESTIMATOR.promptTokenBound(RequestInfo.parse(Endpoint.CHAT_COMPLETIONS,
+                "[1,2]".getBytes(StandardCharsets.UTF_8)))).isEqualTo(-1);
+    }
+
     private static JsonNode chat(String model, String messages) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("model", model);
         body.set("messages", JSON.readTree(messages));

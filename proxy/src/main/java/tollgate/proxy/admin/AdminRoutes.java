@@ -36,7 +36,8 @@ public final class AdminRoutes implements LocalRoutes {
 
     /** What the admin API reads and does; slow parts complete off the event loop. */
     public interface Backend {
-        CompletionStage<String> budgetsJson();
+        /** {@code /admin/budgets}, optionally only one {@code scope} (key, user, tag, model, global) or {@code name}. */
+        CompletionStage<String> budgetsJson(Map<String, String> params);
 
         /** Reloads the config; the list is empty on success, else every reason it was refused. */
         CompletionStage<List<String>> reload();
@@ -159,7 +160,7 @@ public final class AdminRoutes implements LocalRoutes {
         }
         switch (path) {
             case "/admin/budgets":
-                return get ? b.budgetsJson().thenApply(json -> Responses.json(ctx, HttpResponseStatus.OK, json)) : now(methodNotAllowed(ctx));
+                return get ? b.budgetsJson(params).thenApply(json -> Responses.json(ctx, HttpResponseStatus.OK, json)) : now(methodNotAllowed(ctx));
             case "/admin/reload":
                 if (!req.method().equals(HttpMethod.POST)) {
                     return now(methodNotAllowed(ctx));

@@ -156,6 +156,15 @@ final class WatchBoard {
         return s.append("  ").append(r.path("duration_ms").asLong()).append(" ms  ").append(r.path("endpoint").asText()).toString();
     }
 
+    /** A key's id; for the other scopes (SPEC 11) the scope and member: {@code user 123}, {@code global}. */
+    private static String who(JsonNode b) {
+        if (b.path("key").isTextual()) {
+            return b.path("key").asText();
+        }
+        String scope = b.path("scope").asText();
+        return scope.equals("global") ? scope : scope + " " + b.path("name").asText();
+    }
+
     private String budget(JsonNode b) {
         boolean usd = !b.path("limit_usd").isNull();
         BigDecimal u = used(b);
@@ -164,7 +173,7 @@ final class WatchBoard {
                 ? "resets " + DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).format(Instant.parse(b.path("resets_at").asText()).atZone(zone))
                 : "no reset";
         return String.format(Locale.ROOT, "%-16s %-8s %4s  %s of %s  (reserved %s, left %s)  %s",
-                b.path("key").asText(), b.path("window").asText(), pct,
+                who(b), b.path("window").asText(), pct,
                 usd ? usd(b.path("spent_usd")) : count(b.path("spent_tokens")) + " tokens",
                 usd ? usd(b.path("limit_usd")) : count(b.path("limit_tokens")) + " tokens",
                 usd ? usd(b.path("reserved_usd")) : count(b.path("reserved_tokens")),

@@ -22,10 +22,11 @@ public sealed interface Admission {
      * @param usageSplice the edit that adds {@code stream_options.include_usage} (SPEC 2), or null to forward the
      *     client's body as it is
      * @param upstreamAuthorization replacement {@code Authorization} value (virtual key), or null
-     * @param budgetRemainingUsd value of {@code x-tollgate-budget-remaining-usd}, or null when no budget applies
+     * @param answerHeaders set on the answer's head: {@code x-tollgate-budget-remaining-usd} (SPEC 7) and OpenAI's
+     *     {@code x-ratelimit-*} of tollgate's own rate limits (SPEC 11, in place of the upstream's of the same name)
      */
     record Forward(CallTap tap, @Nullable BodySplice usageSplice, @Nullable String upstreamAuthorization,
-                   @Nullable String budgetRemainingUsd, boolean identityEncoding) implements Admission {}
+                   Map<String, String> answerHeaders, boolean identityEncoding) implements Admission {}
 
-    Forward PASS_THROUGH = new Forward(CallTap.NONE, null, null, null, false);
+    Forward PASS_THROUGH = new Forward(CallTap.NONE, null, null, Map.of(), false);
 }

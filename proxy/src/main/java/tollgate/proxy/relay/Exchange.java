@@ -21,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -75,7 +76,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     private long lastReadTick;
     private long pausedSinceTick;
     private long pauses;
-    private @Nullable String budgetRemainingHeader;
+    private Map<String, String> answerHeaders = Map.of();
     private ErrorResponses.Shape errorShape = ErrorResponses.Shape.OPENAI;
 
     // held-back bytes while the tap decides (injected usage chunk removal); absolute offset of held's first byte
@@ -122,9 +123,9 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         }
     }
 
-    /** A header value added to the response head (SPEC 7's remaining budget). */
-    public void budgetRemainingHeader(@Nullable String value) {
-        this.budgetRemainingHeader = value;
+    /** Headers set on the response head (SPEC 7's remaining budget, SPEC 11's rate limits). */
+    public void answerHeaders(Map<String, String> headers) {
+        this.answerHeaders = headers;
     }
 
     /** The shape of the errors this exchange answers itself (Anthropic's on its Messages API, SPEC 13). */
@@ -224,8 +225,8 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         if (!HttpUtil.isContentLengthSet(out) && mayHaveBody(status)) {
             HttpUtil.setTransferEncodingChunked(out, true);
         }
-        if (budgetRemainingHeader != null) {
-            h.set("x-tollgate-budget-remaining-usd", budgetRemainingHeader);
+        if (!answerHeaders.isEmpty()) {
+            answerHeaders.forEach(h::set);
         }
         headSent = true;
         client.write(out);

@@ -19,6 +19,10 @@ import tollgate.metering.budget.BudgetDecision;
 import tollgate.metering.budget.BudgetLedger;
 import tollgate.metering.budget.BudgetScope;
 import tollgate.metering.budget.CallBudgets;
+import tollgate.metering.budget.CallRates;
+import tollgate.metering.budget.RateDecision;
+import tollgate.metering.budget.RateHold;
+import tollgate.metering.budget.RateLimiter;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.key.ApiKeys;
 import tollgate.metering.key.KeyIdentity;
@@ -38,8 +42,9 @@ import tollgate.proxy.server.ErrorResponses;
  * Admits each call: identifies the key (SPEC 3), refuses unknown keys under {@code keys_required}, reads the
  * request once (SPEC 4–5), adds {@code stream_options.include_usage} (SPEC 2), swaps in a virtual key's
  * upstream credential, and reserves the worst case against the budgets of every scope the call falls in (SPEC 7,
- * 11: key, user, tag values, model, global; one reservation) before anything is forwarded. Answers 401
- * {@code invalid_api_key} and 429 {@code budget_exceeded} (naming the scope) itself.
+ * 11: key, user, tag values, model, global; one reservation) before anything is forwarded, after drawing on the
+ * rate limits of its key, user and all traffic (SPEC 11). Answers 401 {@code invalid_api_key}, 429
+ * {@code rate_limit_exceeded} and 429 {@code budget_exceeded} (naming the scope) itself.
  */
 public final class MeteringGate implements CallGate {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MeteringGate.class);
@@ -50,17 +55,19 @@ public final class MeteringGate implements CallGate {
     private final CallAccounting accounting;
     private final TokenEstimator estimator;
     private final Supplier<BudgetLedger> ledger;
+    private final Supplier<RateLimiter> limiter;
     private final Clock clock;
     private final Function<ReservationJournal.Hold, CompletableFuture<Void>> journal;
 
     /** @param journal journals a budget hold before its call is forwarded ({@code UsageLogWriter::hold}) */
     public MeteringGate(Supplier<MeteringState> state, CallAccounting accounting, TokenEstimator estimator,
-                        Supplier<BudgetLedger> ledger, Clock clock,
+                        Supplier<BudgetLedger> ledger, Supplier<RateLimiter> limiter, Clock clock,
                         Function<ReservationJournal.Hold, CompletableFuture<Void>> journal) {
         this.state = state;
         this.accounting = accounting;
         this.estimator = estimator;
         this.ledger = ledger;
+        this.limiter = limiter;
         this.clock = clock;
         this.journal = journal;
     }
@@ -85,7 +92,7 @@ public final class MeteringGate implements CallGate {
             // another method on a metered path (GET /v1/chat/completions) is not metered, so it never carries
             // a virtual key's real upstream key: the caller's own key goes, as sent
             boolean meteredPath = Endpoint.ofPath(call.path()) != null;
-            return done(new Admission.Forward(tap, null, meteredPath ? null : upstreamAuth, null, false));
+            return done(new Admission.Forward(tap, null, meteredPath ? null : upstreamAuth, Map.of(), false));
         }
         // the body's own buffers, scanned in place for its top-level fields (no copy, no tree)
         // Azure OpenAI names the model by its deployment in the path (SPEC 13): it stands in when the body names none
@@ -96,14 +103,15 @@ public final class MeteringGate implements CallGate {
         // the route's provider prices first (anthropic/claude-x before claude-x), as CallRecorder bills the call
         PricedModel resolved = s.pricing().resolve(call.provider(), null, req.model());
         CallBudgets budgets = s.budgetsOf(id.id(), user, tags, resolved == null ? null : resolved.name());
+        CallRates rates = s.ratesOf(id.id(), user);
         BudgetLedger l = ledger.get();
         MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budgets, null);
-        if (budgets.isEmpty()) {
+        if (budgets.isEmpty() && rates.isEmpty()) {
             return done(new Admission.Forward(new MeteredCall(accounting, metered, call.holdBody().retain()), body,
-                    upstreamAuth, null, true));
+                    upstreamAuth, Map.of(), true));
         }
         MeteredRequest admitted = metered;
-        if (resolved == null) {
+        if (resolved == null && !budgets.isEmpty()) {
             // a budgeted call that would reserve and add $0: budgets.unpriced decides (issue 17, item 3)
             UnpricedPolicy policy = s.config().budgets().unpriced();
             if (policy.kind() == UnpricedPolicy.Kind.PRICE_AS) {
@@ -116,33 +124,104 @@ public final class MeteringGate implements CallGate {
         }
         PricedModel priced = resolved;
         MeteredRequest toReserve = admitted;
-        return estimator.promptTokensAsync(req.model(), req).thenCompose(prompt -> {
-            CallRecorder.WorstCase worst = CallRecorder.worstCase(req, priced, prompt);
-            return l.reserve(budgets, worst.usd(), worst.tokens()).thenCompose(decision -> {
-                if (!decision.allowed()) {
-                    // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
-                    return done(refuse429(id.id(), decision, new MeteredCall(accounting, metered.withoutBudget())));
+        // a budget reserves first with a bound of the prompt found without tokenizing (one pass over the bytes); the
+        // exact count is made only when that bound would be refused (bench/RESULTS.md: tokenizing on the loop cost
+        // as much as the rest of the call). Tokens per minute always count exactly; requests per minute need none.
+        long bound = budgets.isEmpty() || rates.limitsTokens() ? -1 : estimator.promptTokenBound(req);
+        CompletionStage<Long> prompt = bound >= 0 ? done(bound)
+                : budgets.isEmpty() && !rates.limitsTokens() ? done(0L)
+                : estimator.promptTokensAsync(req.model(), req);
+        return prompt.thenCompose(promptTokens -> {
+            CallRecorder.WorstCase worst = CallRecorder.worstCase(req, priced, promptTokens);
+            return limiter.get().acquire(rates, worst.tokens()).thenCompose(rate -> {
+                if (!rate.allowed()) {
+                    // a rate-limited call is recorded too, and holds nothing anywhere
+                    return done(refuseRate(rate, new MeteredCall(accounting, metered.withoutBudget())));
                 }
-                Reservation r = decision.reservation();
-                MeteredCall tap = new MeteredCall(accounting, toReserve.withReservation(r), call.holdBody().retain());
-                BigDecimal remaining = decision.remainingUsd();
-                Admission forward = new Admission.Forward(tap, body, upstreamAuth, remaining == null ? null : usd(remaining), true);
-                if (r == null || !r.held()) {
-                    return done(forward);
+                if (budgets.isEmpty()) {
+                    return done(new Admission.Forward(new MeteredCall(accounting, toReserve.withRateHold(rate.hold()),
+                            call.holdBody().retain()), body, upstreamAuth, rate.headers(), true));
                 }
-                // the hold is journaled before the call goes out, so a killed process cannot forget it (issue 17)
-                ReservationJournal.Hold hold = new ReservationJournal.Hold(r.id(), clock.instant(), id.id(),
-                        req.endpoint().path(), req.model(), priced == null ? null : priced.name(), req.stream(),
-                        toReserve.user(), tags, worst.usd(), worst.tokens());
-                return journal.apply(hold).handle((written, failure) -> {
-                    if (failure != null) {
-                        log.warn("reservation journal: {} (the call goes on; a crash now would not charge it)",
-                                failure.toString());
+                Budgeted b = new Budgeted(call, id.id(), l, budgets, priced, toReserve, metered, rate, body, upstreamAuth);
+                if (bound < 0) {
+                    return reserve(b, worst, true);
+                }
+                return l.reserve(budgets, worst.usd(), worst.tokens(), false).thenCompose(tentative -> {
+                    if (tentative.allowed()) {
+                        return admitted(b, tentative, worst);
                     }
-                    return forward;
+                    // the bound does not fit: count exactly, and let that answer decide
+                    return estimator.promptTokensAsync(req.model(), req).thenCompose(exact ->
+                            reserve(b, CallRecorder.worstCase(req, priced, exact), true));
                 });
             });
         });
+    }
+
+    /** A call on its way through the budgets, after its rate limits let it through. */
+    private record Budgeted(CallRequest call, String keyId, BudgetLedger ledger, CallBudgets budgets,
+                            @Nullable PricedModel priced, MeteredRequest toReserve, MeteredRequest metered,
+                            RateDecision rate, @Nullable BodySplice body, @Nullable String upstreamAuth) {}
+
+    /** The budget half of admission (SPEC 7, 11). */
+    private CompletionStage<Admission> reserve(Budgeted b, CallRecorder.WorstCase worst, boolean reportRefusal) {
+        return b.ledger().reserve(b.budgets(), worst.usd(), worst.tokens(), reportRefusal)
+                .thenCompose(decision -> admitted(b, decision, worst));
+    }
+
+    private CompletionStage<Admission> admitted(Budgeted b, BudgetDecision decision, CallRecorder.WorstCase worst) {
+        RateHold rateHold = b.rate().hold();
+        if (!decision.allowed()) {
+            if (rateHold != null) {
+                // refused by a budget: it never went out, so it draws nothing from the rate limits either
+                rateHold.release();
+            }
+            // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
+            return done(refuse429(b.keyId(), decision, new MeteredCall(accounting, b.metered().withoutBudget())));
+        }
+        Reservation r = decision.reservation();
+        MeteredRequest toReserve = b.toReserve();
+        MeteredCall tap = new MeteredCall(accounting, toReserve.withReservation(r).withRateHold(rateHold),
+                b.call().holdBody().retain());
+        BigDecimal remaining = decision.remainingUsd();
+        Map<String, String> headers = b.rate().headers();
+        if (remaining != null) {
+            headers = new LinkedHashMap<>(headers);
+            headers.put("x-tollgate-budget-remaining-usd", usd(remaining));
+        }
+        Admission forward = new Admission.Forward(tap, b.body(), b.upstreamAuth(), headers, true);
+        if (r == null || !r.held()) {
+            return done(forward);
+        }
+        RequestInfo req = toReserve.request();
+        PricedModel priced = b.priced();
+        // the hold is journaled before the call goes out, so a killed process cannot forget it (issue 17)
+        ReservationJournal.Hold hold = new ReservationJournal.Hold(r.id(), clock.instant(), b.keyId(),
+                req.endpoint().path(), req.model(), priced == null ? null : priced.name(), req.stream(),
+                toReserve.user(), toReserve.tags(), worst.usd(), worst.tokens());
+        return journal.apply(hold).handle((written, failure) -> {
+            if (failure != null) {
+                log.warn("reservation journal: {} (the call goes on; a crash now would not charge it)",
+                        failure.toString());
+            }
+            return forward;
+        });
+    }
+
+    /** SPEC 11's refusal: 429 {@code rate_limit_exceeded}, worth retrying after {@code Retry-After}. */
+    private static Admission refuseRate(RateDecision d, CallTap tap) {
+        Map<String, String> headers = new LinkedHashMap<>(d.headers());
+        headers.put("retry-after", Long.toString(d.retryAfterSeconds()));
+        headers.put("retry-after-ms", Long.toString(d.retryAfterMillis()));
+        headers.put("x-should-retry", "true");
+        BudgetScope scope = d.scope();
+        if (scope != null) {
+            headers.put("x-tollgate-rate-limit-scope", scope.kind().id());
+        }
+        // OpenAI's own rate-limit errors say requests or tokens as their type
+        String type = d.kind() == null ? "requests" : d.kind();
+        return new Admission.Refuse(HttpResponseStatus.TOO_MANY_REQUESTS, headers,
+                ErrorResponses.json(type, "rate_limit_exceeded", d.message()), tap, Outcome.RATE_LIMITED);
     }
 
     private Admission refuse429(String keyId, BudgetDecision d, CallTap tap) {

@@ -9,6 +9,7 @@ import tollgate.config.KeyConfig;
 import tollgate.config.TollgateConfig;
 import tollgate.metering.budget.BudgetScopes;
 import tollgate.metering.budget.CallBudgets;
+import tollgate.metering.budget.CallRates;
 import tollgate.metering.budget.KeyBudget;
 import tollgate.metering.key.KeyIdentity;
 import tollgate.metering.key.KeyRegistry;
@@ -38,6 +39,11 @@ public record MeteringState(TollgateConfig config, KeyRegistry keys, PricingTabl
     public CallBudgets budgetsOf(String keyId, @Nullable String user, Map<String, String> tags,
                                  @Nullable String pricedModel) {
         return scopes.of(keyId, budgetOf(keyId), user, tags, pricedModel);
+    }
+
+    /** Every rate limit a call must fit (SPEC 11): its key's, its user's, the global one. */
+    public CallRates ratesOf(String keyId, @Nullable String user) {
+        return CallRates.of(config.rateLimits(), keyId, user);
     }
 
     /** The budget of a key: its own, else {@code budgets.default}. */

@@ -197,7 +197,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             done(ctx);
         });
-        ex.budgetRemainingHeader(f.budgetRemainingUsd());
+        ex.answerHeaders(f.answerHeaders());
         ex.errorShape(ErrorResponses.Shape.ofPath(pathAndQuery));
         current = ex;
         ex.start();

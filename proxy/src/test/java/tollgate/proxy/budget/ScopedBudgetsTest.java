@@ -6,60 +6,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.MockWebServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tollgate.proxy.TestTollgate;
-import tollgate.proxy.Upstreams;
 
 /**
  * Budgets of users, tag values, models and all traffic through the proxy (SPEC 11), each call costing exactly
  * {@link BudgetEnforcementTest#PER_CALL} against a worst case above it.
  */
-class ScopedBudgetsTest {
+class ScopedBudgetsTest extends BudgetedCalls {
     static final ObjectMapper JSON = new ObjectMapper();
     static final BigDecimal PER_CALL = BudgetEnforcementTest.PER_CALL;
-
-    @TempDir
-    Path dir;
-
-    MockWebServer upstream;
-    final AtomicInteger served = new AtomicInteger();
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER, served);
-    }
-
-    @AfterEach
-    void stop() {
-        upstream.close();
-    }
-
-    HttpRequest request(TestTollgate tg, String key, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(tg.base() + "/v1/chat/completions"))
-                .header("Authorization", "Bearer " + key)
-                .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request()));
-        headers.forEach(b::header);
-        return b.build();
-    }
-
-    HttpResponse<String> call(TestTollgate tg, String key, Map<String, String> headers) throws Exception {
-        return http.send(request(tg, key, headers), HttpResponse.BodyHandlers.ofString());
-    }
 
     @Test
     void fortyConcurrentCallsByFiveKeysOfOneUserNeverPassTheUsersBudget() throws Exception {
@@ -167,6 +130,61 @@ class ScopedBudgetsTest {
             HttpResponse<String> model = call(tg, "sk-c", Map.of());
             assertThat(new BigDecimal(model.headers().firstValue("x-tollgate-budget-remaining-usd").orElseThrow()))
                     .isEqualByComparingTo(new BigDecimal(3).subtract(PER_CALL.multiply(BigDecimal.valueOf(4))));
+        }
+    }
+
+    @Test
+    void adminBudgetsListEveryScopeAndTheCallerSeesItsKeyAndUser() throws Exception {
+        String admin = "admin-token-scopes";
+        String cfg = """
+                budgets:
+                  default: [{window: monthly, usd: 9}]
+                  global: [{window: daily, usd: 1}]
+                  users: {default: [{window: monthly, usd: 2}], overrides: {"123": [{window: monthly, usd: 5}]}}
+                  tags:
+                    team: {default: [{window: monthly, usd: 3}], overrides: {search: [{window: monthly, usd: 4}]}}
+                  models:
+                    gpt-4o-mini: [{window: hourly, usd: 6}]
+                """;
+        try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, cfg,
+                Map.of("TOLLGATE_ADMIN_TOKEN", admin))) {
+            assertThat(call(tg, "sk-scopes", Map.of("X-Tollgate-User", "u1", "X-Tollgate-Tag-Team", "ads")).statusCode())
+                    .isEqualTo(200);
+            tg.awaitRecords(1);
+            JsonNode rows = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/admin/budgets"))
+                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body());
+            List<String> seen = new ArrayList<>();
+            for (JsonNode r : rows) {
+                seen.add(r.get("scope").asText() + " " + r.get("name").asText() + " "
+                        + r.get("limit_usd").decimalValue().toPlainString() + " "
+                        + r.get("spent_usd").decimalValue().stripTrailingZeros().toPlainString());
+            }
+            String fp = rows.get(0).get("key").asText();
+            assertThat(fp).startsWith("fp-");
+            String spent = PER_CALL.toPlainString();
+            // keys, users, tag values, models, global; configured members before any call, seen ones once counted
+            assertThat(seen).containsExactly(
+                    "key " + fp + " 9 " + spent,
+                    "user 123 5 0", "user u1 2 " + spent,
+                    "tag team=ads 3 " + spent, "tag team=search 4 0",
+                    "model gpt-4o-mini 6 " + spent,
+                    "global  1 " + spent);
+            assertThat(rows.get(1).has("key")).isFalse();
+            assertThat(rows.toString()).doesNotContain("sk-scopes");
+
+            JsonNode users = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/admin/budgets?scope=user"))
+                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(users).hasSize(2);
+            assertThat(users.findValuesAsText("scope")).containsOnly("user");
+
+            JsonNode own = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(tg.base() + "/tollgate/v1/usage"))
+                    .header("Authorization", "Bearer sk-scopes").header("X-Tollgate-User", "u1").build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).get("budgets");
+            assertThat(own).hasSize(2);
+            assertThat(own.get(0).get("key").asText()).isEqualTo(fp);
+            assertThat(own.get(1).get("scope").asText()).isEqualTo("user");
+            assertThat(own.get(1).get("name").asText()).isEqualTo("u1");
+            assertThat(own.get(1).get("spent_usd").decimalValue()).isEqualByComparingTo(PER_CALL);
         }
     }
 }
