@@ -1,6 +1,8 @@
 -- POSTs the same chat completions request as the Java driver (tollgate.bench.load.RequestTemplate) and prints
 -- one JSON line (prefixed "RESULT ") with the run's counts and latency percentiles in microseconds.
--- env: BENCH_REQUEST_BYTES (minimum body size), BENCH_MOCK_BODY_BYTES (asks the mock for a body that large)
+-- env: BENCH_REQUEST_BYTES (minimum body size), BENCH_MOCK_BODY_BYTES (asks the mock for a body that large),
+-- BENCH_USERS / BENCH_KEYS / BENCH_TEAMS (each request names one of N end users in X-Tollgate-User, one of N API
+-- keys, one of N values of X-Tollgate-Tag-Team, drawn at random: budgets of many scope members, issue 16)
 local min_body = tonumber(os.getenv("BENCH_REQUEST_BYTES") or "0") or 0
 local mock_body = os.getenv("BENCH_MOCK_BODY_BYTES")
 
@@ -19,6 +21,23 @@ wrk.headers["Accept"] = "application/json"
 wrk.headers["Authorization"] = "Bearer sk-bench-0000000000000000000000000000000000000000"
 if mock_body and mock_body ~= "" then
   wrk.headers["x-mock-body-bytes"] = mock_body
+end
+
+local users = tonumber(os.getenv("BENCH_USERS") or "0") or 0
+local keys = tonumber(os.getenv("BENCH_KEYS") or "0") or 0
+local teams = tonumber(os.getenv("BENCH_TEAMS") or "0") or 0
+if users > 0 or keys > 0 or teams > 0 then
+  function init(args)
+    math.randomseed(os.time() + (tonumber(tostring({}):sub(8), 16) or 0))
+  end
+  function request()
+    local h = {}
+    for k, v in pairs(wrk.headers) do h[k] = v end
+    if users > 0 then h["X-Tollgate-User"] = "user-" .. math.random(users) end
+    if keys > 0 then h["Authorization"] = string.format("Bearer sk-bench-%040d", math.random(keys)) end
+    if teams > 0 then h["X-Tollgate-Tag-Team"] = "team-" .. math.random(teams) end
+    return wrk.format(nil, nil, h, nil)
+  end
 end
 
 function done(summary, latency, requests)

@@ -253,8 +253,8 @@ class UsageLogReaderTest {
             f.write(tail.toString().getBytes(StandardCharsets.UTF_8));
         }
 
-        List<UsageRecord> newest = org.junit.jupiter.api.Assertions.assertTimeout(java.time.Duration.ofSeconds(1),
-                () -> new UsageLogReader(dir).newest(20, l -> true));
+        // how long it takes is bench/recent-1gb.sh's to measure (unit tests assert no timings)
+        List<UsageRecord> newest = new UsageLogReader(dir).newest(20, l -> true);
         assertThat(newest).extracting(UsageRecord::requestId).startsWith("r19", "r18").hasSize(20);
     }
 

@@ -173,8 +173,19 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("login")).isDisplayed()).as("asked once per tab").isFalse();
 
         browser.manage().window().setSize(new Dimension(420, 1400));
-        Object overflow = browser.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
-        assertThat(((Number) overflow).intValue()).as("no sideways scrolling in a narrow window").isLessThanOrEqualTo(0);
+        // the page reflows after the resize (and live rows may still arrive): wait for the layout, then name what is
+        // too wide if it never fits
+        String overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth";
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(10))
+                    .until(d -> ((Number) browser.executeScript(overflow)).intValue() <= 0);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            Object wide = browser.executeScript("return [...document.querySelectorAll('body *')]"
+                    + ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)"
+                    + ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(', ')");
+            throw new AssertionError("sideways scrolling in a narrow window: " + browser.executeScript(overflow)
+                    + " px too wide, from " + wide, e);
+        }
         assertThat(browser.findElement(By.cssSelector("[data-summary=total_cost_usd]")).isDisplayed()).isTrue();
         screenshot("dashboard-narrow.png");
     }
