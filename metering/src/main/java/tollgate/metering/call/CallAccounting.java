@@ -189,7 +189,10 @@ public final class CallAccounting implements AutoCloseable {
             if (r.unpricedTier()) {
                 metrics.unpricedTier(record.model());
             }
-            metrics.latency(req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
+            if (!record.units().batch()) {
+                // a Batch API result has no latency of its own: it is a line of a downloaded file
+                metrics.latency(req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
+            }
             settle(r.settlement());
             records.add(record);
         } catch (RuntimeException e) {
