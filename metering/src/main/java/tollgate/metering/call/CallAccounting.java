@@ -233,6 +233,16 @@ public final class CallAccounting implements AutoCloseable {
         }
     }
 
+    /**
+     * A downloaded batch output file had lines that could not be read: counted (a metric is lock-free, so this may run
+     * on the event loop).
+     */
+    public void batchLinesUnparsed(long lines) {
+        if (lines > 0) {
+            metrics.batchLinesUnparsed(lines);
+        }
+    }
+
     /** Calls whose record was lost to a full (or stopped) queue. */
     public long dropped() {
         return dropped.sum();

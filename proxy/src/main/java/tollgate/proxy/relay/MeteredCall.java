@@ -168,6 +168,10 @@ public final class MeteredCall implements CallTap {
     @Override
     public void onFinish(CallEnd end) {
         closeInflater();
+        BatchOutputMeter b = batch;
+        if (b != null) {
+            accounting.batchLinesUnparsed(b.unparsedLines());
+        }
         accounting.finish(new FinishedCall(request, meter, requestId, end, releaseBody));
     }
 }

@@ -264,6 +264,10 @@ class MeteringEndToEndTest {
         StringBuilder file = new StringBuilder();
         for (int i = 0; i < BATCH_LINES; i++) {
             file.append(reference.replace("\"request-2\"", "\"line-" + i + "\"")).append('\n');
+            if (i == 100) {
+                // a line that is not JSON: skipped and counted, the rest still billed
+                file.append("<html>not a result</html>\n");
+            }
         }
         String output = file.toString();
         // 777-byte chunks: lines (about 430 bytes each) are cut across chunks everywhere
@@ -311,6 +315,9 @@ class MeteringEndToEndTest {
         assertThat(all).hasSize(BATCH_LINES + 1);
         assertThat(all.get(BATCH_LINES).get("endpoint").asText()).isEqualTo("/v1/chat/completions");
         assertThat(all.get(BATCH_LINES).get("batch").asBoolean()).isFalse();
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tollgate_batch_unparsed_lines_total 1.0");
     }
 
     HttpResponse<String> download(String fileId) throws Exception {
