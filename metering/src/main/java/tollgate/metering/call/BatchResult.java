@@ -8,7 +8,8 @@ import tollgate.metering.usage.RequestInfo;
 /**
  * A result of a downloaded Batch API output file as a call of its own (SPEC 12): the key, user, tags and budgets of
  * the download, the result's {@code custom_id} as the tag {@value #CUSTOM_ID_TAG}, the endpoint its body answers, and
- * no latency (it is a line of a file). Its meter bills it at the batch tier and records {@code batch: true}.
+ * no latency (it is a line of a file, not a request: accounting counts neither for it). Its meter bills it at the batch
+ * tier and records {@code batch: true}.
  */
 public final class BatchResult {
     /** The tag a Batch API result's {@code custom_id} is recorded under. */

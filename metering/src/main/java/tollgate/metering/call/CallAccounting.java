@@ -178,8 +178,12 @@ public final class CallAccounting implements AutoCloseable {
                 return;
             }
             // metrics and settlement first: once a record is visible in the log, its call is in /metrics and
-            // (with the local store) in the budget too
-            metrics.request(req.keyId(), record.model(), req.path(), end.status());
+            // (with the local store) in the budget too. A Batch API result is a line of a downloaded file: the
+            // download is the request, and the result has no latency of its own
+            boolean batchResult = record.units().batch();
+            if (!batchResult) {
+                metrics.request(req.keyId(), record.model(), req.path(), end.status());
+            }
             metrics.usage(record);
             if (CallRecorder.USAGE_INVALID.equals(record.error())) {
                 metrics.upstreamUsageInvalid();
@@ -189,8 +193,7 @@ public final class CallAccounting implements AutoCloseable {
             if (r.unpricedTier()) {
                 metrics.unpricedTier(record.model());
             }
-            if (!record.units().batch()) {
-                // a Batch API result has no latency of its own: it is a line of a downloaded file
+            if (!batchResult) {
                 metrics.latency(req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
             }
             settle(r.settlement());
