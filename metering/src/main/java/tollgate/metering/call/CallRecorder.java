@@ -219,7 +219,8 @@ public final class CallRecorder {
         return u.inputTokens() <= maxUsageTokens && u.outputTokens() <= maxUsageTokens
                 && u.cacheCreationInputTokens() <= maxUsageTokens && u.cachedInputTokens() <= u.inputTokens()
                 && u.reasoningTokens() <= u.outputTokens() && u.audioInputTokens() <= maxUsageTokens
-                && u.audioOutputTokens() <= maxUsageTokens && u.imageOutputTokens() <= maxUsageTokens;
+                && u.audioOutputTokens() <= maxUsageTokens && u.imageOutputTokens() <= maxUsageTokens
+                && u.webSearchRequests() <= maxUsageTokens;
     }
 
     private static long saturatedMultiply(long a, long b) {

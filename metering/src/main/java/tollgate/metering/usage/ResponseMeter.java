@@ -181,12 +181,19 @@ public final class ResponseMeter {
         return json == null ? null : json.serviceTier();
     }
 
-    /** The web searches the model ran: {@code web_search_call} items of a Responses answer or stream. */
+    /**
+     * The web searches the model ran: {@code web_search_call} items of a Responses answer or stream, or the searches
+     * an Anthropic usage counts ({@code server_tool_use.web_search_requests}).
+     */
     public long webSearchCalls() {
         if (events != null) {
             return events.webSearchCalls();
         }
-        return json == null ? 0 : json.webSearchCalls();
+        if (json == null) {
+            return 0;
+        }
+        Usage u = json.usage();
+        return Math.max(json.webSearchCalls(), u == null ? 0 : u.webSearchRequests());
     }
 
     /** The images an Images API answer carries ({@code data} items); 0 for any other endpoint. */

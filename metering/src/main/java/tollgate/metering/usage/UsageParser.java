@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  * audio out ← completion_tokens_details.audio_tokens | output_tokens_details.audio_tokens
  * image in  ← input_tokens_details.image_tokens            (gpt-image-*)
  * image out ← output_tokens_details.image_tokens           (gpt-image-*)
+ * web searches ← server_tool_use.web_search_requests       (Anthropic; billed per search)
  * </pre>
  *
  * <p>Read with a streaming parser, so a usage object in a stream or an answer costs no tree; a tree is read
@@ -42,6 +43,7 @@ public final class UsageParser {
     private boolean hasCacheRead;
     private boolean hasCacheCreation;
     private long cacheWrite1h = ABSENT;
+    private long webSearches = ABSENT;
     private @Nullable BigDecimal cost;
     private boolean inputDetails;
     /** The counts of the four details objects, by {@link #DETAILS} index. */
@@ -107,6 +109,7 @@ public final class UsageParser {
                     cacheCreation = JsonMappers.count(p, v);
                 }
                 case "cache_creation" -> cacheWrite1h = oneHourWrites(p, v);
+                case "server_tool_use" -> webSearches = webSearchRequests(p, v);
                 case "cost" -> cost = cost(p, v);
                 case "prompt_tokens_details" -> details(p, v, promptDetails);
                 // the transcription API's usage says input_token_details (API reference, createTranscription)
@@ -142,7 +145,8 @@ public final class UsageParser {
         long written = Math.min(creation, in);
         return new Usage(in, Math.min(cached, in), out, reasoning, written, Math.min(audioIn, in),
                 Math.min(audioOut, out), Math.min(orZero(inputDetailsCounts[IMAGE]), in),
-                Math.min(orZero(outputDetails[IMAGE]), out), Math.min(orZero(cacheWrite1h), written), cost);
+                Math.min(orZero(outputDetails[IMAGE]), out), Math.min(orZero(cacheWrite1h), written), cost,
+                orZero(webSearches));
     }
 
     /** A non-negative decimal USD amount below $1M for one call; anything else is not believed (null). */
@@ -178,6 +182,31 @@ public final class UsageParser {
             }
         }
         return oneHour;
+    }
+
+    /**
+     * Anthropic's server tools of a call ({@code server_tool_use}: {@code web_search_requests}; web search tool docs,
+     * "Usage"): the searches, billed per search. Shared with the stream reader, whose {@code message_delta} usage says
+     * the same.
+     */
+    static long webSearchRequests(JsonParser p, JsonToken v) throws IOException {
+        if (v != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return ABSENT;
+        }
+        long searches = ABSENT;
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (name.equals("web_search_requests")) {
+                long n = JsonMappers.count(p, value);
+                // a count no API writes (negative, fractional, beyond a long) bills no search: it is not believed
+                searches = n == JsonMappers.INVALID_COUNT ? ABSENT : n;
+            } else {
+                p.skipChildren();
+            }
+        }
+        return searches;
     }
 
     private static long[] absent() {
