@@ -165,21 +165,7 @@ final class MessageEventReader implements EventReader {
                 case "cache_read_input_tokens" -> eventCounts[CACHE_READ] = JsonMappers.count(p, value);
                 case "cache_creation_input_tokens" -> eventCounts[CACHE_CREATION] = JsonMappers.count(p, value);
                 case "server_tool_use" -> eventCounts[WEB_SEARCH] = UsageParser.webSearchRequests(p, value);
-                case "cache_creation" -> {
-                    if (value != JsonToken.START_OBJECT) {
-                        p.skipChildren();
-                        continue;
-                    }
-                    for (JsonToken c = StreamEventReader.next(p); c == JsonToken.FIELD_NAME; c = StreamEventReader.next(p)) {
-                        String split = p.currentName();
-                        JsonToken n = StreamEventReader.next(p);
-                        if (split.equals("ephemeral_1h_input_tokens")) {
-                            eventCounts[CACHE_1H] = JsonMappers.count(p, n);
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                }
+                case "cache_creation" -> eventCounts[CACHE_1H] = UsageParser.oneHourWrites(p, value);
                 default -> p.skipChildren();
             }
         }

@@ -164,49 +164,39 @@ public final class UsageParser {
     /**
      * Anthropic's split of the cache writes by lifetime ({@code cache_creation}: {@code ephemeral_5m_input_tokens},
      * {@code ephemeral_1h_input_tokens}; prompt caching docs, "1-hour cache duration"): the 1-hour count, the one
-     * billed apart.
+     * billed apart. Shared with the stream reader.
      */
-    private static long oneHourWrites(JsonParser p, JsonToken v) throws IOException {
-        if (v != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            return ABSENT;
-        }
-        long oneHour = ABSENT;
-        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-            String name = p.currentName();
-            JsonToken value = p.nextToken();
-            if (name.equals("ephemeral_1h_input_tokens")) {
-                oneHour = JsonMappers.count(p, value);
-            } else {
-                p.skipChildren();
-            }
-        }
-        return oneHour;
+    static long oneHourWrites(JsonParser p, JsonToken v) throws IOException {
+        return countIn(p, v, "ephemeral_1h_input_tokens");
     }
 
     /**
      * Anthropic's server tools of a call ({@code server_tool_use}: {@code web_search_requests}; web search tool docs,
      * "Usage"): the searches, billed per search. Shared with the stream reader, whose {@code message_delta} usage says
-     * the same.
+     * the same. A count no API writes (negative, fractional, beyond a long) bills no search: it is not believed.
      */
     static long webSearchRequests(JsonParser p, JsonToken v) throws IOException {
+        long n = countIn(p, v, "web_search_requests");
+        return n == JsonMappers.INVALID_COUNT ? ABSENT : n;
+    }
+
+    /** The count {@code field} of the object at the parser ({@code v}), read to its end; ABSENT when it has none. */
+    private static long countIn(JsonParser p, JsonToken v, String field) throws IOException {
         if (v != JsonToken.START_OBJECT) {
             p.skipChildren();
             return ABSENT;
         }
-        long searches = ABSENT;
+        long count = ABSENT;
         for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
-            if (name.equals("web_search_requests")) {
-                long n = JsonMappers.count(p, value);
-                // a count no API writes (negative, fractional, beyond a long) bills no search: it is not believed
-                searches = n == JsonMappers.INVALID_COUNT ? ABSENT : n;
+            if (name.equals(field)) {
+                count = JsonMappers.count(p, value);
             } else {
                 p.skipChildren();
             }
         }
-        return searches;
+        return count;
     }
 
     private static long[] absent() {
