@@ -179,8 +179,12 @@ public final class CallAccounting implements AutoCloseable {
                 return;
             }
             // metrics and settlement first: once a record is visible in the log, its call is in /metrics and
-            // (with the local store) in the budget too
-            metrics.request(req.keyId(), record.model(), req.provider(), req.path(), end.status());
+            // (with the local store) in the budget too. A Batch API result is a line of a downloaded file: the
+            // download is the request, and the result has no latency of its own
+            boolean batchResult = record.units().batch();
+            if (!batchResult) {
+                metrics.request(req.keyId(), record.model(), req.provider(), req.path(), end.status());
+            }
             metrics.usage(record);
             if (CallRecorder.USAGE_INVALID.equals(record.error())) {
                 metrics.upstreamUsageInvalid();
@@ -190,7 +194,10 @@ public final class CallAccounting implements AutoCloseable {
             if (r.unpricedTier()) {
                 metrics.unpricedTier(record.model());
             }
-            metrics.latency(req.provider(), req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(), end.overheadNanos());
+            if (!batchResult) {
+                metrics.latency(req.provider(), req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(),
+                        end.overheadNanos());
+            }
             settle(r.settlement());
             RateHold rates = req.rateHold();
             if (rates != null) {
@@ -233,6 +240,16 @@ public final class CallAccounting implements AutoCloseable {
                     metrics.budget(keyId, limit.window().id(), lim, st.spentUsd(), st.remainingUsd());
                 }
             }
+        }
+    }
+
+    /**
+     * A downloaded batch output file had lines that could not be read: counted (a metric is lock-free, so this may run
+     * on the event loop).
+     */
+    public void batchLinesUnparsed(long lines) {
+        if (lines > 0) {
+            metrics.batchLinesUnparsed(lines);
         }
     }
 

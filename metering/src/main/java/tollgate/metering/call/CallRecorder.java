@@ -103,7 +103,7 @@ public final class CallRecorder {
                 invalid && outcome == Outcome.COMPLETE ? USAGE_INVALID
                         : messagesCut && outcome == Outcome.COMPLETE && meter.errorCode() == null
                         ? Outcome.UPSTREAM_CUT.errorCode() : errorOf(outcome, end.status(), meter),
-                new UsageUnits(counts, tier, call.provider(), false));
+                new UsageUnits(counts, tier, call.provider(), meter != null && meter.batch()));
         BigDecimal spent = cost == null ? BigDecimal.ZERO : cost;
         return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent, unpricedTier);
     }
@@ -219,7 +219,8 @@ public final class CallRecorder {
         return u.inputTokens() <= maxUsageTokens && u.outputTokens() <= maxUsageTokens
                 && u.cacheCreationInputTokens() <= maxUsageTokens && u.cachedInputTokens() <= u.inputTokens()
                 && u.reasoningTokens() <= u.outputTokens() && u.audioInputTokens() <= maxUsageTokens
-                && u.audioOutputTokens() <= maxUsageTokens && u.imageOutputTokens() <= maxUsageTokens;
+                && u.audioOutputTokens() <= maxUsageTokens && u.imageOutputTokens() <= maxUsageTokens
+                && u.webSearchRequests() <= maxUsageTokens;
     }
 
     private static long saturatedMultiply(long a, long b) {

@@ -70,6 +70,7 @@ public final class TollgateMetrics {
     private final Counter heldBackOverflows;
     private final Counter usageInvalid;
     private final Counter unreadableEncodings;
+    private final Counter batchLinesUnparsed;
     private final Counter pricingSyncFailures;
     private final Counter budgetStoreFailures;
     private final UsageLogCounters usageLogCounters;
@@ -93,6 +94,9 @@ public final class TollgateMetrics {
         this.unreadableEncodings = Counter.builder("tollgate.unreadable.encodings")
                 .description("Answers in a content coding tollgate cannot read (recorded as estimated, unreadable_encoding)")
                 .register(registry);
+        this.batchLinesUnparsed = Counter.builder("tollgate.batch.unparsed.lines")
+                .description("Lines of downloaded Batch API output files that were not read (not JSON, not a result, "
+                        + "or over the line cap): skipped, not billed").register(registry);
         this.pricingSyncFailures = Counter.builder("tollgate.pricing.sync.failures")
                 .description("pricing.sync fetches or catalogs that were not applied (the prices in effect stayed)")
                 .register(registry);
@@ -271,6 +275,11 @@ public final class TollgateMetrics {
 
     public void unreadableEncoding() {
         unreadableEncodings.increment();
+    }
+
+    /** Lines of a downloaded batch output file that could not be read (SPEC 12: skipped, counted). */
+    public void batchLinesUnparsed(long lines) {
+        batchLinesUnparsed.increment(lines);
     }
 
     public void pricingSyncFailure() {

@@ -30,6 +30,7 @@ final class MessageEventReader implements EventReader {
     private static final int CACHE_READ = 2;
     private static final int CACHE_CREATION = 3;
     private static final int CACHE_1H = 4;
+    private static final int WEB_SEARCH = 5;
 
     private static final int OTHER = 0;
     private static final int MESSAGE_START = 1;
@@ -163,21 +164,8 @@ final class MessageEventReader implements EventReader {
                 case "output_tokens" -> eventCounts[OUTPUT] = JsonMappers.count(p, value);
                 case "cache_read_input_tokens" -> eventCounts[CACHE_READ] = JsonMappers.count(p, value);
                 case "cache_creation_input_tokens" -> eventCounts[CACHE_CREATION] = JsonMappers.count(p, value);
-                case "cache_creation" -> {
-                    if (value != JsonToken.START_OBJECT) {
-                        p.skipChildren();
-                        continue;
-                    }
-                    for (JsonToken c = StreamEventReader.next(p); c == JsonToken.FIELD_NAME; c = StreamEventReader.next(p)) {
-                        String split = p.currentName();
-                        JsonToken n = StreamEventReader.next(p);
-                        if (split.equals("ephemeral_1h_input_tokens")) {
-                            eventCounts[CACHE_1H] = JsonMappers.count(p, n);
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                }
+                case "server_tool_use" -> eventCounts[WEB_SEARCH] = UsageParser.webSearchRequests(p, value);
+                case "cache_creation" -> eventCounts[CACHE_1H] = UsageParser.oneHourWrites(p, value);
                 default -> p.skipChildren();
             }
         }
@@ -222,7 +210,7 @@ final class MessageEventReader implements EventReader {
     }
 
     private static long[] absent() {
-        long[] a = new long[5];
+        long[] a = new long[6];
         Arrays.fill(a, ABSENT);
         return a;
     }
@@ -249,7 +237,8 @@ final class MessageEventReader implements EventReader {
         long read = orZero(c[CACHE_READ]);
         long written = orZero(c[CACHE_CREATION]);
         long in = saturatedAdd(saturatedAdd(orZero(c[INPUT]), read), written);
-        return new Usage(in, read, orZero(c[OUTPUT]), 0, written, 0, 0, 0, 0, Math.min(orZero(c[CACHE_1H]), written));
+        return new Usage(in, read, orZero(c[OUTPUT]), 0, written, 0, 0, 0, 0, Math.min(orZero(c[CACHE_1H]), written),
+                null, orZero(c[WEB_SEARCH]));
     }
 
     /** The output tokens the last {@code message_delta} (or {@code message_start}) reported; 0 when none did. */
@@ -270,7 +259,8 @@ final class MessageEventReader implements EventReader {
 
     @Override
     public long webSearchCalls() {
-        return 0;
+        // server_tool_use.web_search_requests, cumulative like the token counts: the last one given
+        return orZero(counts[WEB_SEARCH]);
     }
 
     @Override

@@ -33,9 +33,13 @@ import tollgate.metering.sse.SseDecoder;
  * </pre>
  */
 public final class ResponseMeter {
+    /** The {@code service_tier} of a Batch API result: what it is billed at (SPEC 12). */
+    public static final String BATCH_TIER = "batch";
+
     private final Endpoint endpoint;
     private final int status;
     private final boolean holdsBack;
+    private final boolean batch;
     private final @Nullable SseDecoder decoder;
     private final @Nullable EventReader events;
     private final @Nullable JsonBodyScanner json;
@@ -46,9 +50,11 @@ public final class ResponseMeter {
     private boolean ended;
     private boolean unreadableEncoding;
 
-    private ResponseMeter(Endpoint endpoint, int status, @Nullable String contentType, boolean usageInjected) {
+    private ResponseMeter(Endpoint endpoint, int status, @Nullable String contentType, boolean usageInjected,
+                          boolean batch) {
         this.endpoint = endpoint;
         this.status = status;
+        this.batch = batch;
         String type = contentType == null ? "" : contentType.strip().toLowerCase(Locale.ROOT);
         if (type.startsWith("text/event-stream")) {
             events = endpoint == Endpoint.MESSAGES ? new MessageEventReader() : new StreamEventReader();
@@ -70,7 +76,15 @@ public final class ResponseMeter {
      */
     public static ResponseMeter create(Endpoint endpoint, int status, @Nullable String contentType,
                                        boolean usageInjected) {
-        return new ResponseMeter(endpoint, status, contentType, usageInjected);
+        return new ResponseMeter(endpoint, status, contentType, usageInjected, false);
+    }
+
+    /**
+     * The meter of one result of a Batch API output file ({@link BatchOutputMeter}): the JSON {@code body} of its
+     * {@code response}, billed at the batch tier whatever tier the body names.
+     */
+    static ResponseMeter batchResult(Endpoint endpoint, int status) {
+        return new ResponseMeter(endpoint, status, "application/json", false, true);
     }
 
     /**
@@ -153,20 +167,33 @@ public final class ResponseMeter {
     /** The error of a call whose body could not be decoded for reading. */
     public static final String UNREADABLE_ENCODING = "unreadable_encoding";
 
-    /** The answer's {@code service_tier} (the tier it was billed at; the last one a stream named), or null. */
+    /**
+     * The answer's {@code service_tier} (the tier it was billed at; the last one a stream named), or null; a Batch API
+     * result's is {@link #BATCH_TIER}.
+     */
     public @Nullable String serviceTier() {
+        if (batch) {
+            return BATCH_TIER;
+        }
         if (events != null) {
             return events.serviceTier();
         }
         return json == null ? null : json.serviceTier();
     }
 
-    /** The web searches the model ran: {@code web_search_call} items of a Responses answer or stream. */
+    /**
+     * The web searches the model ran: {@code web_search_call} items of a Responses answer or stream, or the searches
+     * an Anthropic usage counts ({@code server_tool_use.web_search_requests}).
+     */
     public long webSearchCalls() {
         if (events != null) {
             return events.webSearchCalls();
         }
-        return json == null ? 0 : json.webSearchCalls();
+        if (json == null) {
+            return 0;
+        }
+        Usage u = json.usage();
+        return Math.max(json.webSearchCalls(), u == null ? 0 : u.webSearchRequests());
     }
 
     /** The images an Images API answer carries ({@code data} items); 0 for any other endpoint. */
@@ -213,6 +240,11 @@ public final class ResponseMeter {
     /** True when the stream reached its end marker: {@code [DONE]}, a Responses terminal event or {@code message_stop}. */
     public boolean streamCompleted() {
         return events != null && events.completed();
+    }
+
+    /** True for a result of a Batch API output file (SPEC 12: recorded with {@code batch: true}). */
+    public boolean batch() {
+        return batch;
     }
 
     /** True when the answer is an event stream. */

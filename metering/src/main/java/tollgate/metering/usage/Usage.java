@@ -17,22 +17,32 @@ import org.jspecify.annotations.Nullable;
  *     billed at the 1-hour write price); part of the cache writes, the rest of which are 5-minute writes
  * @param providerCostUsd what the provider says the call cost in its usage (OpenRouter's {@code usage.cost}), used
  *     instead of tollgate's price only for a route with {@code trust_provider_cost: true} (SPEC 13); null when absent
+ * @param webSearchRequests web searches the usage says the call ran (Anthropic's
+ *     {@code server_tool_use.web_search_requests}), billed per search, not as tokens
  */
 public record Usage(long inputTokens, long cachedInputTokens, long outputTokens, long reasoningTokens,
                     long cacheCreationInputTokens, long audioInputTokens, long audioOutputTokens,
                     long imageInputTokens, long imageOutputTokens, long cacheWrite1hTokens,
-                    @Nullable BigDecimal providerCostUsd) {
+                    @Nullable BigDecimal providerCostUsd, long webSearchRequests) {
     public static final Usage ZERO = new Usage(0, 0, 0, 0, 0);
 
     public Usage {
         if (inputTokens < 0 || cachedInputTokens < 0 || outputTokens < 0 || reasoningTokens < 0 || cacheCreationInputTokens < 0
                 || audioInputTokens < 0 || audioOutputTokens < 0 || imageInputTokens < 0 || imageOutputTokens < 0
-                || cacheWrite1hTokens < 0) {
+                || cacheWrite1hTokens < 0 || webSearchRequests < 0) {
             throw new IllegalArgumentException("token counts: negative (expected: >= 0)");
         }
         if (providerCostUsd != null && providerCostUsd.signum() < 0) {
             throw new IllegalArgumentException("providerCostUsd: " + providerCostUsd + " (expected: >= 0)");
         }
+    }
+
+    public Usage(long inputTokens, long cachedInputTokens, long outputTokens, long reasoningTokens,
+                 long cacheCreationInputTokens, long audioInputTokens, long audioOutputTokens,
+                 long imageInputTokens, long imageOutputTokens, long cacheWrite1hTokens,
+                 @Nullable BigDecimal providerCostUsd) {
+        this(inputTokens, cachedInputTokens, outputTokens, reasoningTokens, cacheCreationInputTokens, audioInputTokens,
+                audioOutputTokens, imageInputTokens, imageOutputTokens, cacheWrite1hTokens, providerCostUsd, 0);
     }
 
     public Usage(long inputTokens, long cachedInputTokens, long outputTokens, long reasoningTokens,

@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  * audio out ← completion_tokens_details.audio_tokens | output_tokens_details.audio_tokens
  * image in  ← input_tokens_details.image_tokens            (gpt-image-*)
  * image out ← output_tokens_details.image_tokens           (gpt-image-*)
+ * web searches ← server_tool_use.web_search_requests       (Anthropic; billed per search)
  * </pre>
  *
  * <p>Read with a streaming parser, so a usage object in a stream or an answer costs no tree; a tree is read
@@ -42,6 +43,7 @@ public final class UsageParser {
     private boolean hasCacheRead;
     private boolean hasCacheCreation;
     private long cacheWrite1h = ABSENT;
+    private long webSearches = ABSENT;
     private @Nullable BigDecimal cost;
     private boolean inputDetails;
     /** The counts of the four details objects, by {@link #DETAILS} index. */
@@ -107,6 +109,7 @@ public final class UsageParser {
                     cacheCreation = JsonMappers.count(p, v);
                 }
                 case "cache_creation" -> cacheWrite1h = oneHourWrites(p, v);
+                case "server_tool_use" -> webSearches = webSearchRequests(p, v);
                 case "cost" -> cost = cost(p, v);
                 case "prompt_tokens_details" -> details(p, v, promptDetails);
                 // the transcription API's usage says input_token_details (API reference, createTranscription)
@@ -142,7 +145,8 @@ public final class UsageParser {
         long written = Math.min(creation, in);
         return new Usage(in, Math.min(cached, in), out, reasoning, written, Math.min(audioIn, in),
                 Math.min(audioOut, out), Math.min(orZero(inputDetailsCounts[IMAGE]), in),
-                Math.min(orZero(outputDetails[IMAGE]), out), Math.min(orZero(cacheWrite1h), written), cost);
+                Math.min(orZero(outputDetails[IMAGE]), out), Math.min(orZero(cacheWrite1h), written), cost,
+                orZero(webSearches));
     }
 
     /** A non-negative decimal USD amount below $1M for one call; anything else is not believed (null). */
@@ -160,24 +164,39 @@ public final class UsageParser {
     /**
      * Anthropic's split of the cache writes by lifetime ({@code cache_creation}: {@code ephemeral_5m_input_tokens},
      * {@code ephemeral_1h_input_tokens}; prompt caching docs, "1-hour cache duration"): the 1-hour count, the one
-     * billed apart.
+     * billed apart. Shared with the stream reader.
      */
-    private static long oneHourWrites(JsonParser p, JsonToken v) throws IOException {
+    static long oneHourWrites(JsonParser p, JsonToken v) throws IOException {
+        return countIn(p, v, "ephemeral_1h_input_tokens");
+    }
+
+    /**
+     * Anthropic's server tools of a call ({@code server_tool_use}: {@code web_search_requests}; web search tool docs,
+     * "Usage"): the searches, billed per search. Shared with the stream reader, whose {@code message_delta} usage says
+     * the same. A count no API writes (negative, fractional, beyond a long) bills no search: it is not believed.
+     */
+    static long webSearchRequests(JsonParser p, JsonToken v) throws IOException {
+        long n = countIn(p, v, "web_search_requests");
+        return n == JsonMappers.INVALID_COUNT ? ABSENT : n;
+    }
+
+    /** The count {@code field} of the object at the parser ({@code v}), read to its end; ABSENT when it has none. */
+    private static long countIn(JsonParser p, JsonToken v, String field) throws IOException {
         if (v != JsonToken.START_OBJECT) {
             p.skipChildren();
             return ABSENT;
         }
-        long oneHour = ABSENT;
+        long count = ABSENT;
         for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
-            if (name.equals("ephemeral_1h_input_tokens")) {
-                oneHour = JsonMappers.count(p, value);
+            if (name.equals(field)) {
+                count = JsonMappers.count(p, value);
             } else {
                 p.skipChildren();
             }
         }
-        return oneHour;
+        return count;
     }
 
     private static long[] absent() {

@@ -146,6 +146,41 @@ class UnitPricingTest {
     }
 
     @Test
+    void claudeWebSearchesPayAnthropicsFeePerSearch() {
+        // hand-written after the web search tool docs' usage shape: server_tool_use.web_search_requests counts searches.
+        // claude-sonnet-4-5 (3 / 0.3 / 15, 5-minute write 3.75): 105 × 3 + 7123 × 0.3 + 7345 × 3.75 + 6039 × 15
+        // = 315 + 2136.9 + 27543.75 + 90585 = 120580.65 per 1M, plus 2 searches × $10 / 1K
+        String request = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":8192,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"news?\"}],\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"web_search\"}]}";
+        String answer = "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+                + "\"content\":[{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_01\",\"name\":\"web_search\","
+                + "\"input\":{\"query\":\"news\"}}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":105,"
+                + "\"output_tokens\":6039,\"cache_read_input_tokens\":7123,\"cache_creation_input_tokens\":7345,"
+                + "\"server_tool_use\":{\"web_search_requests\":2}}}";
+        UsageRecord r = record(Endpoint.MESSAGES, request, answer.getBytes(StandardCharsets.UTF_8), "application/json",
+                BUILT_IN);
+        assertThat(r.units().counts().webSearchCalls()).isEqualTo(2);
+        assertThat(r.costUsd()).isEqualTo(new BigDecimal("0.14058065"));
+        // streamed: the last message_delta's count, as its token counts
+        String stream = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-sonnet-4-5\","
+                + "\"usage\":{\"input_tokens\":105,\"cache_read_input_tokens\":7123,\"cache_creation_input_tokens\":7345,"
+                + "\"output_tokens\":1}}}\n\n"
+                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+                + "\"usage\":{\"input_tokens\":105,\"cache_read_input_tokens\":7123,\"cache_creation_input_tokens\":7345,"
+                + "\"output_tokens\":6039,\"server_tool_use\":{\"web_search_requests\":2}}}\n\n"
+                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        UsageRecord streamed = record(Endpoint.MESSAGES, request.replace("{\"model\"", "{\"stream\":true,\"model\""),
+                stream.getBytes(StandardCharsets.UTF_8), "text/event-stream", BUILT_IN);
+        assertThat(streamed.units().counts().webSearchCalls()).isEqualTo(2);
+        assertThat(streamed.costUsd()).isEqualTo(new BigDecimal("0.14058065"));
+        // a count no API writes is not believed: no search billed
+        UsageRecord odd = record(Endpoint.MESSAGES, request, answer.replace("\"web_search_requests\":2",
+                "\"web_search_requests\":-3").getBytes(StandardCharsets.UTF_8), "application/json", BUILT_IN);
+        assertThat(odd.units().counts().webSearchCalls()).isZero();
+        assertThat(odd.costUsd()).isEqualTo(new BigDecimal("0.12058065"));
+    }
+
+    @Test
     void moderationsCostNothing() {
         UsageRecord r = record(Endpoint.MODERATIONS, "{\"model\":\"omni-moderation-latest\",\"input\":\"hi\"}",
                 "{\"id\":\"modr-1\",\"model\":\"omni-moderation-latest\",\"results\":[{\"flagged\":false}]}"

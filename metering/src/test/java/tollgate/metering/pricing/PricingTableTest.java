@@ -61,7 +61,7 @@ class PricingTableTest {
         "claude-sonnet-5-5,               claude-sonnet-5-5",
         "claude-fable-5-2,                claude-fable-5-2",
         // not a date or version suffix: another model, no fallback to a shorter name
-        "gpt-4o-mini-search-preview,      null",
+        "gpt-4o-mini-realtime-preview,    null",
         "gpt-4o-mega,                     null",
         "gpt-4.1-nano-pro,                null",
         "gpt-4-1106-preview,              null",
@@ -126,7 +126,8 @@ class PricingTableTest {
         // reference-prices.json lists 108 OpenAI and Anthropic models; 39 snapshots equal their family.
         // current-prices-2026-12.json adds 7 GPT-6 and 12 Claude models; claude-opus-4 and claude-sonnet-4
         // become the families of their dated IDs, and claude-haiku-3 / claude-haiku-3-5 name the API IDs.
-        assertThat(TABLE.entries()).hasSize(69 + 7 + 12 - 2);
+        // 12 image, speech, transcription and search-preview models were added on 2026-12-03 (README).
+        assertThat(TABLE.entries()).hasSize(69 + 7 + 12 - 2 + 12);
         assertThat(TABLE.aliases()).hasSize(39 + 2 + 2);
         assertThat(TABLE.entries()).extracting(PricedModel::name).isSorted();
     }

@@ -5,21 +5,29 @@ import io.netty.handler.codec.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.call.BatchResult;
 import tollgate.metering.call.CallAccounting;
 import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.FinishedCall;
 import tollgate.metering.call.MeteredRequest;
+import tollgate.metering.usage.BatchOutputMeter;
 import tollgate.metering.usage.ResponseMeter;
 
 /**
  * The tap of one call: feeds response bytes to a {@link ResponseMeter} on the event loop (it keeps no body),
  * and hands the finished call to {@link CallAccounting}, which prices and records it off the I/O threads.
+ *
+ * <p>A file download ({@code GET /v1/files/{id}/content}) is not metered itself, but its bytes go to a
+ * {@link BatchOutputMeter}: each result line of a Batch API output file is handed to accounting as a call of its own
+ * the moment the line is whole (SPEC 12: at batch prices, {@code batch: true}, tagged with its {@code custom_id},
+ * charged to the key that downloads it).
  */
 public final class MeteredCall implements CallTap {
     private final CallAccounting accounting;
     private MeteredRequest request;
     private final Runnable releaseBody;
     private @Nullable ResponseMeter meter;
+    private @Nullable BatchOutputMeter batch;
     private @Nullable String requestId;
     private boolean passThrough;
     private @Nullable ContentInflater inflater;
@@ -44,11 +52,23 @@ public final class MeteredCall implements CallTap {
     public void onResponseHead(HttpResponse head) {
         requestId = head.headers().get("x-request-id");
         if (request.request() == null) {
+            // only a non-POST call reaches a /v1/ path unmetered: a file's content downloaded (GET)
+            if (head.status().code() == 200 && BatchOutputMeter.downloadsFileContent(request.path())) {
+                batch = new BatchOutputMeter(r -> accounting.finish(BatchResult.finished(request, r)));
+                inflate(head);
+            }
             return;
         }
         ResponseMeter m = ResponseMeter.create(request.request().endpoint(), head.status().code(),
                 head.headers().get(HttpHeaderNames.CONTENT_TYPE), request.usageInjected());
         meter = m;
+        if (!inflate(head)) {
+            m.unreadableEncoding();
+        }
+    }
+
+    /** False when the answer comes in a content coding that cannot be read. */
+    private boolean inflate(HttpResponse head) {
         String coding = head.headers().get(HttpHeaderNames.CONTENT_ENCODING);
         if (coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity")) {
             // the upstream compressed its answer although asked for identity: the client gets its bytes as sent
@@ -56,36 +76,61 @@ public final class MeteredCall implements CallTap {
             passThrough = true;
             inflater = ContentInflater.of(coding);
             if (inflater == null) {
-                m.unreadableEncoding();
+                batch = null;
+                return false;
             }
         }
+        return true;
     }
 
     @Override
     public void onBytes(ByteBuffer bytes) {
-        ResponseMeter m = meter;
-        if (m == null) {
+        if (meter == null && batch == null) {
             return;
         }
         ContentInflater in = inflater;
         if (in == null) {
-            m.onBytes(bytes);
-        } else if (!in.inflate(bytes, m::onBytes)) {
-            m.unreadableEncoding();
+            read(bytes);
+        } else if (!in.inflate(bytes, this::read)) {
+            unreadable();
             closeInflater();
         }
     }
 
-    @Override
-    public void onEnd() {
+    private void read(ByteBuffer bytes) {
         ResponseMeter m = meter;
-        ContentInflater in = inflater;
-        if (m != null && in != null && !in.finish(m::onBytes)) {
+        if (m != null) {
+            m.onBytes(bytes);
+        }
+        BatchOutputMeter b = batch;
+        if (b != null) {
+            b.onBytes(bytes);
+        }
+    }
+
+    private void unreadable() {
+        ResponseMeter m = meter;
+        if (m != null) {
             m.unreadableEncoding();
         }
+        // an output file that cannot be read is not billed in part: it makes no more results
+        batch = null;
+    }
+
+    @Override
+    public void onEnd() {
+        ContentInflater in = inflater;
+        if ((meter != null || batch != null) && in != null && !in.finish(this::read)) {
+            unreadable();
+        }
         closeInflater();
+        ResponseMeter m = meter;
         if (m != null) {
             m.onEnd();
+        }
+        BatchOutputMeter b = batch;
+        if (b != null) {
+            b.onEnd();
         }
     }
 
@@ -123,6 +168,10 @@ public final class MeteredCall implements CallTap {
     @Override
     public void onFinish(CallEnd end) {
         closeInflater();
+        BatchOutputMeter b = batch;
+        if (b != null) {
+            accounting.batchLinesUnparsed(b.unparsedLines());
+        }
         accounting.finish(new FinishedCall(request, meter, requestId, end, releaseBody));
     }
 }

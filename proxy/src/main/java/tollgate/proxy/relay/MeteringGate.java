@@ -32,6 +32,7 @@ import tollgate.metering.call.CallRecorder;
 import tollgate.metering.call.Outcome;
 import tollgate.metering.call.MeteredRequest;
 import tollgate.metering.pricing.PricedModel;
+import tollgate.metering.usage.BatchOutputMeter;
 import tollgate.metering.usage.BodySplice;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.FieldCap;
@@ -88,7 +89,14 @@ public final class MeteringGate implements CallGate {
         // a POST to any /v1/ path is recorded (SPEC 12: other endpoints unpriced); everything else is counted only
         Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofApiPath(call.path()) : null;
         if (endpoint == null) {
-            MeteredCall tap = new MeteredCall(accounting, MeteredRequest.unmetered(id.id(), call.path(), tags));
+            MeteredRequest unmetered = MeteredRequest.unmetered(id.id(), call.path(), tags);
+            if (BatchOutputMeter.downloadsFileContent(call.path())) {
+                // the results of a batch output file are charged to the budgets of the key that downloads it
+                String user = FieldCap.cap(h.get("x-tollgate-user"));
+                unmetered = new MeteredRequest(id.id(), call.path(), null, false, user, tags,
+                        s.budgetsOf(id.id(), user, tags, null), null);
+            }
+            MeteredCall tap = new MeteredCall(accounting, unmetered);
             // another method on a metered path (GET /v1/chat/completions) is not metered, so it never carries
             // a virtual key's real upstream key: the caller's own key goes, as sent
             boolean meteredPath = Endpoint.ofPath(call.path()) != null;

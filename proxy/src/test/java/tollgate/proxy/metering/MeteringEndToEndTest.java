@@ -17,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import mockwebserver3.MockResponse;
@@ -30,11 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
 import tollgate.config.Sha256;
 import tollgate.proxy.ScriptedUpstream;
 import tollgate.proxy.TestTollgate;
+import tollgate.proxy.budget.BudgetEnforcementTest;
 
 /** Every metered endpoint, through the proxy, with recorded real OpenAI answers: one exact record each. */
 class MeteringEndToEndTest {
     static final String RAW_KEY = "tg-test-raw-key-0123456789abcdef";
     static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BATCH_LINES = 500;
+    /** gpt-4o-mini at batch prices, per line of the API reference's example: 24 × 0.075 + 15 × 0.3 per 1M. */
+    private static final BigDecimal BATCH_PER_LINE = new BigDecimal("0.0000063");
 
     @TempDir
     Path dir;
@@ -241,6 +247,87 @@ class MeteringEndToEndTest {
         upstream.takeRequest();
         upstream.takeRequest();
         assertThat(upstream.takeRequest().getBody().utf8()).isEqualTo(form);
+    }
+
+    /**
+     * A Batch API output file downloaded through the proxy ({@code GET /v1/files/{id}/content}, answered chunked in
+     * pieces that cut lines): one record per result line at batch prices, tagged with its {@code custom_id}, charged to
+     * the downloading key's budget; the file reaches the client byte for byte, and an uploaded input file downloaded the
+     * same way makes no records. {@code LeakGuard} fails the test on a buffer leak.
+     */
+    @Test
+    void everyResultLineOfADownloadedOutputFileIsRecordedAtBatchPrices() throws Exception {
+        tollgate.close();
+        tollgate = TestTollgate.start(upstream.url("/").toString(), dir,
+                "log: {fsync: always}\n" + BudgetEnforcementTest.config("reserve", "1"), BudgetEnforcementTest.ENV);
+        String reference = fixture("batch_output_openai_docs.jsonl").lines().findFirst().orElseThrow();
+        StringBuilder file = new StringBuilder();
+        for (int i = 0; i < BATCH_LINES; i++) {
+            file.append(reference.replace("\"request-2\"", "\"line-" + i + "\"")).append('\n');
+            if (i == 100) {
+                // a line that is not JSON: skipped and counted, the rest still billed
+                file.append("<html>not a result</html>\n");
+            }
+        }
+        String output = file.toString();
+        // 777-byte chunks: lines (about 430 bytes each) are cut across chunks everywhere
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/octet-stream")
+                .chunkedBody(output, 777).build());
+
+        HttpResponse<String> got = download("file-out123");
+        assertThat(got.statusCode()).isEqualTo(200);
+        assertThat(got.body()).isEqualTo(output);
+
+        List<JsonNode> records = records(BATCH_LINES);
+        assertThat(records).hasSize(BATCH_LINES);
+        Set<String> customIds = new HashSet<>();
+        for (JsonNode r : records) {
+            assertThat(r.get("batch").asBoolean()).isTrue();
+            assertThat(r.get("service_tier").asText()).isEqualTo("batch");
+            assertThat(r.get("endpoint").asText()).isEqualTo("/v1/chat/completions");
+            assertThat(r.get("model").asText()).isEqualTo("gpt-4o-mini");
+            assertThat(r.get("key").asText()).isEqualTo("storybot");
+            assertThat(r.get("input_tokens").asLong()).isEqualTo(24);
+            assertThat(r.get("output_tokens").asLong()).isEqualTo(15);
+            assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo(BATCH_PER_LINE);
+            assertThat(r.get("estimated").asBoolean()).isFalse();
+            customIds.add(r.get("tags").get("batch_custom_id").asText());
+        }
+        assertThat(customIds).hasSize(BATCH_LINES).contains("line-0", "line-" + (BATCH_LINES - 1));
+
+        // an uploaded input file downloaded the same way is forwarded untouched and makes no record; then one chat
+        // call: the budget it sees left is $1 less the batch results' cost, and its record is the next one
+        String input = "{\"custom_id\": \"request-1\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": "
+                + "{\"model\": \"gpt-4o-mini\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello world!\"}]}}\n";
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/octet-stream")
+                .chunkedBody(input, 50).build());
+        assertThat(download("file-in456").body()).isEqualTo(input);
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .body(fixture("chat_gpt-4o.json")).build());
+        HttpResponse<String> chat = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + BudgetEnforcementTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(new BigDecimal(chat.headers().firstValue("x-tollgate-budget-remaining-usd").orElseThrow()))
+                .isEqualByComparingTo(BigDecimal.ONE.subtract(BATCH_PER_LINE.multiply(BigDecimal.valueOf(BATCH_LINES))));
+        List<JsonNode> all = records(BATCH_LINES + 1);
+        assertThat(all).hasSize(BATCH_LINES + 1);
+        assertThat(all.get(BATCH_LINES).get("endpoint").asText()).isEqualTo("/v1/chat/completions");
+        assertThat(all.get(BATCH_LINES).get("batch").asBoolean()).isFalse();
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tollgate_batch_unparsed_lines_total 1.0");
+        // the results' tokens and cost are the key's; the download was one request, its lines are none
+        assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"input\"} "
+                + (24.0 * BATCH_LINES));
+        assertThat(metrics).doesNotContain("model=\"gpt-4o-mini\",status=\"200\"} " + (double) BATCH_LINES);
+    }
+
+    HttpResponse<String> download(String fileId) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/files/" + fileId + "/content"))
+                .header("Authorization", "Bearer " + BudgetEnforcementTest.KEY).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static JsonNode byEndpoint(List<JsonNode> rs, String endpoint) {

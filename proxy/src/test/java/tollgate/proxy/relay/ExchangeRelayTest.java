@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Test;
 import tollgate.config.Timeouts;
 import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.Outcome;
+import tollgate.metering.usage.BatchOutputMeter;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.ResponseMeter;
 import tollgate.proxy.server.ErrorResponses;
@@ -105,6 +106,34 @@ class ExchangeRelayTest {
         assertThat(upstream.config().isAutoRead()).isTrue();
         assertThat(client.isOpen()).isTrue();
         assertThat(tap().meter.usage()).isNotNull();
+        assertAllReleased();
+    }
+
+    @Test
+    void aDownloadedBatchOutputFileIsMeteredLineByLineAndEveryChunkIsReleased() throws IOException {
+        start(new RecordingTap(false, true), HttpMethod.GET, "/v1/files/file-abc/content", "", 64 * 1024, TIMEOUTS);
+        byte[] file = fixture("batch_output_openai_docs.jsonl");
+        HttpResponse head = head("application/octet-stream");
+        head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        upstream.writeInbound(head);
+        // 61-byte chunks: every line is cut, and each result is metered the moment its line ends
+        int linesSeen = 0;
+        for (int at = 0; at < file.length; at += 61) {
+            byte[] part = Arrays.copyOfRange(file, at, Math.min(file.length, at + 61));
+            upstream.writeInbound(at + 61 >= file.length ? last(part) : content(part));
+            for (byte b : part) {
+                linesSeen += b == '\n' ? 1 : 0;
+            }
+            assertThat(tap().results).hasSize(linesSeen);
+        }
+
+        ClientView got = drainClient();
+        assertThat(got.body).isEqualTo(file);
+        assertThat(got.lasts).isEqualTo(1);
+        assertThat(tap().results).extracting(BatchOutputMeter.Result::customId)
+                .containsExactly("request-2", "request-2", "request-1");
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertThat(pool.released).containsExactly(upstream);
         assertAllReleased();
     }
 
@@ -336,7 +365,7 @@ class ExchangeRelayTest {
     @Test
     void clientGoneWhileConnectingReleasesTheRequestAndGivesTheConnectionBack() {
         pool.deferAcquire = true;
-        tap = new RecordingTap(true);
+        tap = new RecordingTap(true, false);
         ByteBuf body = track(Unpooled.copiedBuffer(REQUEST_BODY, UTF_8));
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/chat/completions", body);
         exchange = new Exchange(clientContext(), req, new RelayContext(pool, TIMEOUTS, 64 * 1024, events), tap,
@@ -361,7 +390,7 @@ class ExchangeRelayTest {
 
     @Test
     void refusedCallIsAnsweredAndEndsOnce() {
-        RecordingTap refusedTap = new RecordingTap(false);
+        RecordingTap refusedTap = new RecordingTap(false, false);
         ByteBuf body = track(Unpooled.copiedBuffer("{\"error\":{\"code\":\"budget_exceeded\"}}", UTF_8));
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.TOO_MANY_REQUESTS, body);
         long received = System.nanoTime();
@@ -382,7 +411,7 @@ class ExchangeRelayTest {
 
     @Test
     void clientGoneBeforeForwardingEndsOnceWithNothingSent() {
-        RecordingTap goneTap = new RecordingTap(true);
+        RecordingTap goneTap = new RecordingTap(true, false);
         long received = System.nanoTime();
 
         Exchange.clientGoneBeforeForwarding(goneTap, received);
@@ -404,9 +433,15 @@ class ExchangeRelayTest {
     }
 
     private void start(boolean usageInjected, int maxHeldBytes, Timeouts timeouts) {
-        tap = new RecordingTap(usageInjected);
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/chat/completions",
-                track(Unpooled.copiedBuffer(REQUEST_BODY, UTF_8)));
+        start(new RecordingTap(usageInjected, false), HttpMethod.POST, "/v1/chat/completions", REQUEST_BODY, maxHeldBytes,
+                timeouts);
+    }
+
+    private void start(RecordingTap recording, HttpMethod method, String path, String body, int maxHeldBytes,
+                       Timeouts timeouts) {
+        tap = recording;
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path,
+                track(Unpooled.copiedBuffer(body, UTF_8)));
         req.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, req.content().readableBytes());
         RelayContext relay = new RelayContext(oneUpstream != null ? oneUpstream : pool, timeouts, maxHeldBytes, events);
@@ -420,7 +455,7 @@ class ExchangeRelayTest {
         Object forwarded = upstream.readOutbound();
         try {
             assertThat(forwarded).isInstanceOf(FullHttpRequest.class);
-            assertThat(((FullHttpRequest) forwarded).content().toString(UTF_8)).isEqualTo(REQUEST_BODY);
+            assertThat(((FullHttpRequest) forwarded).content().toString(UTF_8)).isEqualTo(body);
         } finally {
             ReferenceCountUtil.release(forwarded);
         }
@@ -593,16 +628,25 @@ class ExchangeRelayTest {
     /** A tap like {@link MeteredCall}: a real meter created from the response head; records how the call ended. */
     private static final class RecordingTap implements CallTap {
         private final boolean usageInjected;
+        private final boolean download;
         final List<CallEnd> ends = new ArrayList<>();
+        final List<BatchOutputMeter.Result> results = new ArrayList<>();
         @Nullable ResponseMeter meter;
+        @Nullable BatchOutputMeter batch;
         private boolean passThrough;
 
-        RecordingTap(boolean usageInjected) {
+        /** @param download a file download: its bytes go to a batch output meter, as {@link MeteredCall} does */
+        RecordingTap(boolean usageInjected, boolean download) {
             this.usageInjected = usageInjected;
+            this.download = download;
         }
 
         @Override
         public void onResponseHead(HttpResponse head) {
+            if (download) {
+                batch = new BatchOutputMeter(results::add);
+                return;
+            }
             meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, head.status().code(),
                     head.headers().get(HttpHeaderNames.CONTENT_TYPE), usageInjected);
         }
@@ -613,6 +657,9 @@ class ExchangeRelayTest {
             if (meter != null) {
                 meter.onBytes(bytes);
             }
+            if (batch != null) {
+                batch.onBytes(bytes);
+            }
             assertThat(bytes.position()).isEqualTo(position);
         }
 
@@ -620,6 +667,9 @@ class ExchangeRelayTest {
         public void onEnd() {
             if (meter != null) {
                 meter.onEnd();
+            }
+            if (batch != null) {
+                batch.onEnd();
             }
         }
 
