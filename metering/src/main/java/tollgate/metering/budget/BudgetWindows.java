@@ -66,6 +66,26 @@ public final class BudgetWindows {
 
     /** The window instance that contains {@code now}. */
     public static WindowSlot slot(BudgetWindow window, Instant now, ZoneId zone) {
-        return new WindowSlot(window, start(window, now, zone), resetsAt(window, now, zone));
+        // every budgeted call asks for the slot of each of its windows: the zone arithmetic is done once per slot
+        WindowSlot[] last = LAST.get(zone);
+        if (last == null) {
+            if (LAST.size() >= MAX_ZONES) {
+                LAST.clear();
+            }
+            last = LAST.computeIfAbsent(zone, z -> new WindowSlot[BudgetWindow.values().length]);
+        }
+        // a racy read is safe: a WindowSlot is immutable (final fields), and a stale one is only recomputed
+        WindowSlot s = last[window.ordinal()];
+        if (s != null && !now.isBefore(s.start()) && !s.endedBy(now)) {
+            return s;
+        }
+        s = new WindowSlot(window, start(window, now, zone), resetsAt(window, now, zone));
+        last[window.ordinal()] = s;
+        return s;
     }
+
+    private static final int MAX_ZONES = 16;
+    /** The slot each window of a zone last answered. */
+    private static final java.util.concurrent.ConcurrentHashMap<ZoneId, WindowSlot[]> LAST =
+            new java.util.concurrent.ConcurrentHashMap<>();
 }

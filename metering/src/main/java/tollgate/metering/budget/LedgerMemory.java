@@ -23,7 +23,10 @@ final class LedgerMemory {
     }
 
     void seen(BudgetScope scope, KeyBudget budget) {
-        seen.put(scope, budget);
+        // a read is far cheaper than a write (no write buffer, no eviction work): most calls come from members seen
+        if (seen.getIfPresent(scope) != budget) {
+            seen.put(scope, budget);
+        }
     }
 
     void remember(String keyId, WindowState state) {

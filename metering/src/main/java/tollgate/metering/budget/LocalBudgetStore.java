@@ -161,7 +161,7 @@ public final class LocalBudgetStore implements BudgetStore {
         if (counters == null) {
             return WindowCounter.empty(slot);
         }
-        counters.keySet().removeIf(s -> s.endedBy(now));
+        // ended slots are never looked up again; they are dropped when a call charges the account (dropEnded)
         Counter c = counters.get(slot);
         return c == null ? WindowCounter.empty(slot) : c.view(slot);
     }
@@ -172,8 +172,15 @@ public final class LocalBudgetStore implements BudgetStore {
 
     private void dropEnded(String account, Instant now) {
         Map<WindowSlot, Counter> counters = accounts.getIfPresent(account);
-        if (counters != null) {
-            counters.keySet().removeIf(s -> s.endedBy(now));
+        if (counters == null) {
+            return;
+        }
+        for (WindowSlot s : counters.keySet()) {
+            // look before removing: nearly always nothing has ended, and removeIf would cost an iterator and a lambda
+            if (s.endedBy(now)) {
+                counters.keySet().removeIf(x -> x.endedBy(now));
+                return;
+            }
         }
     }
 
