@@ -150,6 +150,8 @@ public final class ConfigLoader {
         Boolean warnings = al.bool("warnings");
         al.rejectUnknown();
 
+        OtelConfig otel = otel(top.child("otel"), errors);
+
         top.rejectUnknown();
 
         String admin = env.get(ENV_ADMIN_TOKEN);
@@ -162,7 +164,7 @@ public final class ConfigLoader {
                 return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, grace,
                         inject == null || inject, log, pricingFile, metrics, budgets,
                         keysRequired != null && keysRequired, keys, webhook, admin, source, routes, sync,
-                        warnings != null && warnings, rateLimits);
+                        warnings != null && warnings, rateLimits, otel);
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }
@@ -201,6 +203,96 @@ public final class ConfigLoader {
                 return;
             }
         }
+    }
+
+    /**
+     * {@code otel} (issue 20): {@code endpoint} (the collector's OTLP/HTTP base URL), {@code headers},
+     * {@code service_name}, {@code queue_capacity}. Without {@code otel.endpoint}, the standard
+     * {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} / {@code _METRICS_ENDPOINT} (full URLs) or
+     * {@code OTEL_EXPORTER_OTLP_ENDPOINT} (a base URL), {@code OTEL_EXPORTER_OTLP_HEADERS} and
+     * {@code OTEL_SERVICE_NAME} apply.
+     */
+    private OtelConfig otel(ConfigNode o, List<String> errors) {
+        URI base = o.value("endpoint", ConfigLoader::parseUpstream);
+        boolean fromFile = o.has("endpoint");
+        URI traces = null;
+        URI metrics = null;
+        if (base != null) {
+            traces = URI.create(base + "/v1/traces");
+            metrics = URI.create(base + "/v1/metrics");
+        } else if (!fromFile) {
+            URI envBase = envUri("OTEL_EXPORTER_OTLP_ENDPOINT", ConfigLoader::parseUpstream, errors);
+            URI envTraces = envUri("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ConfigLoader::parseOtlpUrl, errors);
+            URI envMetrics = envUri("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", ConfigLoader::parseOtlpUrl, errors);
+            traces = envTraces != null ? envTraces : envBase == null ? null : URI.create(envBase + "/v1/traces");
+            metrics = envMetrics != null ? envMetrics : envBase == null ? null : URI.create(envBase + "/v1/metrics");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        ConfigNode h = o.child("headers");
+        for (String name : h.names()) {
+            String v = h.string(name);
+            if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                h.error(name, "'" + name + "' (expected: an HTTP header name)");
+            } else if (v != null) {
+                headers.put(name, v);
+            }
+        }
+        if (!fromFile) {
+            String envHeaders = env.get("OTEL_EXPORTER_OTLP_HEADERS");
+            if (envHeaders != null && !envHeaders.isBlank() && headers.isEmpty()) {
+                try {
+                    headers.putAll(parseOtlpHeaders(envHeaders));
+                } catch (IllegalArgumentException e) {
+                    // never the value: it holds the collector's credentials
+                    errors.add("otel.headers (OTEL_EXPORTER_OTLP_HEADERS): " + e.getMessage());
+                }
+            }
+        }
+        String service = o.string("service_name");
+        if (service == null) {
+            String e = env.get("OTEL_SERVICE_NAME");
+            service = e == null || e.isBlank() ? OtelConfig.DEFAULT_SERVICE_NAME : e.trim();
+        }
+        Long queue = o.longValue("queue_capacity");
+        o.rejectUnknown();
+        String serviceName = service;
+        URI tracesUrl = traces;
+        URI metricsUrl = metrics;
+        return section(errors, "otel", () -> new OtelConfig(tracesUrl, metricsUrl, headers, serviceName,
+                queue == null ? OtelConfig.DEFAULT_QUEUE_CAPACITY : clampInt(queue)), OtelConfig.OFF);
+    }
+
+    private @Nullable URI envUri(String name, java.util.function.Function<String, URI> parser, List<String> errors) {
+        String e = env.get(name);
+        return e == null || e.isBlank() ? null : parseOr("otel.endpoint (" + name + ")", e, parser, null, errors);
+    }
+
+    /** A full OTLP/HTTP URL ({@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}): used as given, path included. */
+    private static URI parseOtlpUrl(String value) {
+        URI base = parseUpstream(value);
+        return base.getRawPath().isEmpty() ? URI.create(base + "/") : base;
+    }
+
+    /** {@code OTEL_EXPORTER_OTLP_HEADERS}: {@code key1=value1,key2=value2}, values URL-encoded (OTel spec). */
+    static Map<String, String> parseOtlpHeaders(String value) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String pair : value.split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? "" : pair.substring(0, eq).trim();
+            if (eq < 0 || !name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                // the value may hold a secret: only the shape is named
+                throw new IllegalArgumentException("a malformed entry (expected: name=value pairs separated by commas)");
+            }
+            try {
+                out.put(name, java.net.URLDecoder.decode(pair.substring(eq + 1).trim(), java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("header " + name + " has a malformed %-escape (expected: URL-encoded values)");
+            }
+        }
+        return out;
     }
 
     private static ServerConfig server(ConfigNode s, List<String> errors) {

@@ -43,11 +43,24 @@ public record TollgateConfig(
         List<RouteConfig> routes,
         @Nullable PricingSync pricingSync,
         boolean alertWarnings,
-        RateLimitsConfig rateLimits) {
+        RateLimitsConfig rateLimits,
+        OtelConfig otel) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
     public static final URI DEFAULT_UPSTREAM = URI.create("https://api.openai.com");
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    /** Without {@code otel}. */
+    public TollgateConfig(HostPort listen, URI upstream, @Nullable Path caFile, Timeouts timeouts, Limits limits,
+                          ServerConfig server, Duration shutdownGrace, boolean injectStreamUsage, LogConfig log,
+                          @Nullable Path pricingFile, MetricsConfig metrics, BudgetsConfig budgets, boolean keysRequired,
+                          List<KeyConfig> keys, @Nullable URI alertWebhookUrl, @Nullable String adminToken,
+                          @Nullable Path source, List<RouteConfig> routes, @Nullable PricingSync pricingSync,
+                          boolean alertWarnings, RateLimitsConfig rateLimits) {
+        this(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log, pricingFile,
+                metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes, pricingSync,
+                alertWarnings, rateLimits, OtelConfig.OFF);
+    }
 
     /** Without {@code alerts.warnings}. */
     public TollgateConfig(HostPort listen, URI upstream, @Nullable Path caFile, Timeouts timeouts, Limits limits,
@@ -109,14 +122,21 @@ public record TollgateConfig(
     public TollgateConfig withRoutes(List<RouteConfig> newRoutes) {
         return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
                 pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, newRoutes,
-                pricingSync, alertWarnings, rateLimits);
+                pricingSync, alertWarnings, rateLimits, otel);
     }
 
     /** This configuration with other rate limits (tests). */
     public TollgateConfig withRateLimits(RateLimitsConfig rates) {
         return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
                 pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes,
-                pricingSync, alertWarnings, rates);
+                pricingSync, alertWarnings, rates, otel);
+    }
+
+    /** This configuration with another OpenTelemetry export (tests). */
+    public TollgateConfig withOtel(OtelConfig o) {
+        return new TollgateConfig(listen, upstream, caFile, timeouts, limits, server, shutdownGrace, injectStreamUsage, log,
+                pricingFile, metrics, budgets, keysRequired, keys, alertWebhookUrl, adminToken, source, routes,
+                pricingSync, alertWarnings, rateLimits, o);
     }
 
     /** Built-in defaults of SPEC 1, with no file. */

@@ -1,6 +1,7 @@
 package tollgate.proxy;
 
 import tollgate.metering.log.ReservationJournal;
+import tollgate.metering.otel.OtelExport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -76,6 +77,7 @@ public final class TollgateApp implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final TollgateMetrics metrics;
     private final UsageLogWriter writer;
+    private final @Nullable OtelExport otel;
     private final AtomicReference<MeteringState> state;
     private final BudgetStore store;
     private final @Nullable BudgetAlertWebhook webhook;
@@ -146,6 +148,12 @@ public final class TollgateApp implements AutoCloseable {
         writer.addListener(w -> aggregates.add(w.record()));
         this.warnings = new WarningsCache(config.log().dir(), clock);
         writer.addListener(feed);
+        // one OpenTelemetry span per written record, on the writer's thread (issue 20); off without otel.endpoint
+        this.otel = OtelExport.start(config.otel());
+        if (otel != null) {
+            otel.bind(registry);
+            writer.addListener(otel);
+        }
         this.webhook = config.alertWebhookUrl() == null ? null : new BudgetAlertWebhook(config.alertWebhookUrl());
         this.ledger.set(BudgetLedger.create(store, config.budgets(), clock, budgetEvents(), webhook));
         if (!(store instanceof LocalBudgetStore)) {
@@ -462,6 +470,9 @@ public final class TollgateApp implements AutoCloseable {
         accounting.close();
         offload.shutdownNow();
         writer.close();
+        if (otel != null) {
+            otel.close();
+        }
         if (webhook != null) {
             webhook.close();
         }

@@ -103,7 +103,7 @@ public final class CallRecorder {
                 invalid && outcome == Outcome.COMPLETE ? USAGE_INVALID
                         : messagesCut && outcome == Outcome.COMPLETE && meter.errorCode() == null
                         ? Outcome.UPSTREAM_CUT.errorCode() : errorOf(outcome, end.status(), meter),
-                new UsageUnits(counts, tier, call.provider(), meter != null && meter.batch()));
+                new UsageUnits(counts, tier, call.provider(), meter != null && meter.batch()), call.trace());
         BigDecimal spent = cost == null ? BigDecimal.ZERO : cost;
         return new Recorded(record, settlement(call, spent, usage.totalTokens()), spent, unpricedTier);
     }

@@ -13,6 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @param costUsd null when the model has no price
  * @param error null for a complete call; else the upstream's error code, {@code http_<status>} or tollgate's reason
  * @param units the units of SPEC 12 besides text tokens, and how the call was billed
+ * @param trace the client's W3C {@code traceparent}/{@code tracestate} headers, for the call's OpenTelemetry span;
+ *     not a usage-log field (empty when read back from the log)
  */
 public record UsageRecord(
         Instant ts,
@@ -35,11 +37,23 @@ public record UsageRecord(
         @Nullable String user,
         Map<String, String> tags,
         @Nullable String error,
-        UsageUnits units) {
+        UsageUnits units,
+        Map<String, String> trace) {
 
     public UsageRecord {
         tags = Map.copyOf(tags);
+        trace = Map.copyOf(trace);
         Objects.requireNonNull(units, "units");
+    }
+
+    /** A record without trace context (read from the log, or made by tollgate itself). */
+    public UsageRecord(Instant ts, String requestId, String key, String endpoint, @Nullable String model,
+                       @Nullable String pricedAs, boolean stream, int status, long inputTokens, long cachedInputTokens,
+                       long outputTokens, long reasoningTokens, long totalTokens, boolean estimated,
+                       @Nullable BigDecimal costUsd, long durationMs, long ttfbMs, @Nullable String user,
+                       Map<String, String> tags, @Nullable String error, UsageUnits units) {
+        this(ts, requestId, key, endpoint, model, pricedAs, stream, status, inputTokens, cachedInputTokens, outputTokens,
+                reasoningTokens, totalTokens, estimated, costUsd, durationMs, ttfbMs, user, tags, error, units, Map.of());
     }
 
     /** A text call without SPEC 12's units. */

@@ -113,7 +113,8 @@ public final class MeteringGate implements CallGate {
         CallBudgets budgets = s.budgetsOf(id.id(), user, tags, resolved == null ? null : resolved.name());
         CallRates rates = s.ratesOf(id.id(), user);
         BudgetLedger l = ledger.get();
-        MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budgets, null);
+        MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budgets, null)
+                .withTrace(h.get("traceparent"), h.get("tracestate"));
         if (budgets.isEmpty() && rates.isEmpty()) {
             return done(new Admission.Forward(new MeteredCall(accounting, metered, call.holdBody().retain()), body,
                     upstreamAuth, Map.of(), true));
