@@ -279,4 +279,53 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("budgets:\n  default:\n    - {window: total, usd: 5}\n"
                 + "log: {retain_days: 400}\n"), CliOverrides.NONE)).hasMessageContaining("0 while a total budget is set");
     }
+
+    @Test
+    void otelEndpointFromTheFileOrTheStandardVariables() throws Exception {
+        assertThat(new ConfigLoader(Map.of()).load(null, CliOverrides.NONE).otel().enabled()).isFalse();
+        OtelConfig f = new ConfigLoader(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://other:4318")).load(file("""
+                otel:
+                  endpoint: http://collector:4318/
+                  headers: {authorization: Bearer t0k}
+                  service_name: gateway
+                  queue_capacity: 100
+                """), CliOverrides.NONE).otel();
+        assertThat(f.tracesEndpoint()).hasToString("http://collector:4318/v1/traces");
+        assertThat(f.metricsEndpoint()).hasToString("http://collector:4318/v1/metrics");
+        assertThat(f.headers()).containsExactly(Map.entry("authorization", "Bearer t0k"));
+        assertThat(f.serviceName()).isEqualTo("gateway");
+        assertThat(f.queueCapacity()).isEqualTo(100);
+        assertThat(f.toString()).doesNotContain("t0k");
+
+        OtelConfig e = new ConfigLoader(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "https://otlp.example.com",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://traces.example.com/otlp/v1/traces",
+                "OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%3Db,x-team=ml", "OTEL_SERVICE_NAME", "edge"))
+                .load(null, CliOverrides.NONE).otel();
+        assertThat(e.tracesEndpoint()).hasToString("https://traces.example.com/otlp/v1/traces");
+        assertThat(e.metricsEndpoint()).hasToString("https://otlp.example.com/v1/metrics");
+        assertThat(e.headers()).containsEntry("api-key", "a=b").containsEntry("x-team", "ml");
+        assertThat(e.serviceName()).isEqualTo("edge");
+    }
+
+    @Test
+    void otelErrorsNameTheSettingAndNeverAHeaderValue() throws Exception {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("""
+                otel:
+                  endpoint: collector:4318
+                  queue_capacity: 0
+                  sampler: always
+                """), CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "otel.endpoint: 'collector:4318' (expected: an http:// or https:// URL with a host)",
+                        "otel.sampler: unknown key",
+                        "otel.queue_capacity: 0 (expected: 1 to 1000000)"));
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://x",
+                "OTEL_EXPORTER_OTLP_HEADERS", "secret-token-no-equals")).load(null, CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.errors()).containsExactly(
+                            "otel.endpoint (OTEL_EXPORTER_OTLP_ENDPOINT): 'ftp://x' (expected: an http:// or https:// URL with a host)",
+                            "otel.headers (OTEL_EXPORTER_OTLP_HEADERS): a malformed entry (expected: name=value pairs separated by commas)");
+                    assertThat(String.join("\n", e.errors())).doesNotContain("secret-token");
+                });
+    }
 }
