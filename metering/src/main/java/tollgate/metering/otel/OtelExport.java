@@ -21,6 +21,7 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporterBuilder
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -108,18 +109,16 @@ public final class OtelExport implements Consumer<WrittenRecord>, AutoCloseable 
         config.headers().forEach(sb::addHeader);
         this.spans = new SpanQueue(new FailureCounting.Spans(sb.build(), failures), config.queueCapacity(), spanDelay);
         this.tracerProvider = SdkTracerProvider.builder().setResource(resource).addSpanProcessor(spans).build();
-        SdkMeterProvider meters = SdkMeterProvider.builder().setResource(resource).build();
+        SdkMeterProviderBuilder meters = SdkMeterProvider.builder().setResource(resource);
         if (config.metricsEndpoint() != null) {
             OtlpHttpMetricExporterBuilder mb = OtlpHttpMetricExporter.builder()
                     .setEndpoint(String.valueOf(config.metricsEndpoint()))
                     .setRetryPolicy(null);
             config.headers().forEach(mb::addHeader);
-            meters = SdkMeterProvider.builder().setResource(resource)
-                    .registerMetricReader(PeriodicMetricReader.builder(new FailureCounting.Metrics(mb.build(), failures))
-                            .setInterval(metricInterval).build())
-                    .build();
+            meters.registerMetricReader(PeriodicMetricReader.builder(new FailureCounting.Metrics(mb.build(), failures))
+                    .setInterval(metricInterval).build());
         }
-        this.meterProvider = meters;
+        this.meterProvider = meters.build();
         this.tracer = tracerProvider.get("tollgate");
         Meter meter = meterProvider.get("tollgate");
         this.tokenUsage = meter.histogramBuilder("gen_ai.client.token.usage").ofLongs()
