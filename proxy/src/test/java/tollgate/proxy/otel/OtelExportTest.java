@@ -219,6 +219,56 @@ class OtelExportTest {
     }
 
     @Test
+    void anAnthropicCacheWriteAndAFailedCallAreSpansToo() throws Exception {
+        try (TestTollgate t = tollgate(collector.url("/").toString())) {
+            upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(
+                    "{\"id\":\"msg_013Zva2CMHLNnXjNJJKqJ2EF\",\"type\":\"message\",\"role\":\"assistant\","
+                    + "\"model\":\"claude-opus-4-1-20250805\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
+                    + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"cache_creation_input_tokens\":188086,"
+                    + "\"cache_read_input_tokens\":0,\"input_tokens\":21,\"output_tokens\":393}}").build());
+            com.anthropic.client.AnthropicClient anthropic = com.anthropic.client.okhttp.AnthropicOkHttpClient.builder()
+                    .apiKey(RAW_KEY).baseUrl(t.base()).maxRetries(0)
+                    .putHeader("traceparent", "00-" + TRACE_ID + "-" + PARENT_ID + "-01").build();
+            anthropic.messages().create(com.anthropic.models.messages.MessageCreateParams.builder()
+                    .model("claude-opus-4-1").maxTokens(1024).addUserMessage("Hello").build());
+            anthropic.close();
+            t.awaitRecords(1);
+            upstream.enqueue(new MockResponse.Builder().code(429).addHeader("Content-Type", "application/json").body(
+                    "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"param\":null,"
+                    + "\"code\":\"rate_limit_exceeded\"}}").build());
+            OpenAIClient c = client(t, null);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.chat().completions().create(
+                    ChatCompletionCreateParams.builder().model(ChatModel.GPT_4O_MINI).addUserMessage("Hi").build()))
+                    .isInstanceOf(com.openai.errors.RateLimitException.class);
+            c.close();
+            ObjectMapper json = new ObjectMapper();
+            List<String> lines = t.awaitRecords(2);
+            JsonNode written = json.readTree(lines.get(0));
+            JsonNode failed = json.readTree(lines.get(1));
+            List<Span> spans = awaitSpans(2);
+
+            Map<String, AnyValue> m = attributes(spans.get(0).getAttributesList());
+            assertThat(hex(spans.get(0).getParentSpanId().toByteArray())).isEqualTo(PARENT_ID);
+            assertThat(m.get("gen_ai.operation.name").getStringValue()).isEqualTo("chat");
+            assertThat(m.get("gen_ai.provider.name").getStringValue()).isEqualTo("anthropic");
+            assertThat(m.get("gen_ai.response.model").getStringValue()).isEqualTo("claude-opus-4-1-20250805");
+            assertThat(m.get("gen_ai.usage.cache_write.input_tokens").getIntValue())
+                    .isEqualTo(written.get("cache_write_tokens").asLong()).isEqualTo(188086);
+            assertThat(m.get("gen_ai.usage.input_tokens").getIntValue()).isEqualTo(written.get("input_tokens").asLong());
+            assertThat(m.get("gen_ai.usage.output_tokens").getIntValue()).isEqualTo(393);
+            assertThat(m.get("gen_ai.usage.cost.amount").getDoubleValue())
+                    .isEqualTo(new BigDecimal(written.get("cost_usd").asText()).doubleValue());
+
+            Span error = spans.get(1);
+            Map<String, AnyValue> e = attributes(error.getAttributesList());
+            assertThat(failed.get("error").asText()).isNotEmpty();
+            assertThat(e.get("error.type").getStringValue()).isEqualTo(failed.get("error").asText());
+            assertThat(e.get("http.response.status_code").getIntValue()).isEqualTo(429);
+            assertThat(error.getStatus().getCode()).isEqualTo(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR);
+        }
+    }
+
+    @Test
     void aDeadCollectorLeavesCallsAloneAndIsCounted() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {
