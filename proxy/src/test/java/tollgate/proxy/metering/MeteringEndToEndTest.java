@@ -319,7 +319,7 @@ class MeteringEndToEndTest {
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("tollgate_batch_unparsed_lines_total 1.0");
         // the results' tokens and cost are the key's; the download was one request, its lines are none
-        assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"storybot\",model=\"gpt-4o-mini\",type=\"input\"} "
+        assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"storybot\",model=\"gpt-4o-mini\",provider=\"\",type=\"input\"} "
                 + (24.0 * BATCH_LINES));
         assertThat(metrics).doesNotContain("model=\"gpt-4o-mini\",status=\"200\"} " + (double) BATCH_LINES);
     }
