@@ -18,7 +18,12 @@ public enum Outcome {
     /** Refused before forwarding by a rate limit (SPEC 11's 429 {@code rate_limit_exceeded}). */
     RATE_LIMITED("rate_limit_exceeded"),
     /** Refused before forwarding: a budgeted call to a model without a price, under {@code budgets.unpriced: deny}. */
-    MODEL_NOT_PRICED("model_not_priced");
+    MODEL_NOT_PRICED("model_not_priced"),
+    /**
+     * A streamed upload passed {@code limits.max_request_bytes}: answered 413 when nothing of it was forwarded yet,
+     * else cut on both sides.
+     */
+    REQUEST_TOO_LARGE("request_too_large");
 
     private final @Nullable String errorCode;
 

@@ -48,6 +48,7 @@ public final class RequestInfo {
     private final int offset;
     private final int length;
     private final ByteBuffer @Nullable [] buffers;
+    private long bodyBytes;
 
     private boolean object;
     private @Nullable String model;
@@ -219,9 +220,18 @@ public final class RequestInfo {
         return maxToolCalls >= 0 ? maxToolCalls : null;
     }
 
-    /** The body's length in bytes: for an upload, the most its file can hold. */
+    /**
+     * The whole body's length in bytes: for an upload, the most its file can hold. The bytes parsed, unless
+     * {@link #withBodyBytes} says the body is longer (a streamed upload is admitted on its first bytes).
+     */
     public long bodyBytes() {
-        return length;
+        return Math.max(length, bodyBytes);
+    }
+
+    /** The whole body's length when only its first bytes were parsed (a streamed upload, SPEC 12). */
+    public RequestInfo withBodyBytes(long bytes) {
+        bodyBytes = bytes;
+        return this;
     }
 
     /** Whether a {@code tools} array names a web search tool; reads the array to its end. */

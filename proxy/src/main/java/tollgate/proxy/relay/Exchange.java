@@ -7,19 +7,20 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  *   client ── ProxyHandler ──▶ Exchange ──▶ upstream (pooled channel, UpstreamHandler)
  *                     ◀── response head / chunks, each flushed as it arrives ◀──
  * </pre>
+ * A request is sent whole ({@code FullHttpRequest}), or streamed (a multipart upload: a head without its body,
+ * whose chunks come through {@link #onRequestContent}, each written upstream as it arrives; reading the client
+ * stops through {@link BodyReads} while the upstream connection is not writable, and the first-byte timeout counts
+ * from the last chunk sent). A streamed body must move every {@code timeouts.idle}; one over
+ * {@code limits.max_request_bytes} is refused ({@link #requestTooLarge}).
  * Its own answers: 502 {@code upstream_unavailable}, 504 {@code upstream_timeout} (in Anthropic's error shape on
  * its Messages API: {@link #errorShape}). A client that reads nothing
  * for {@code timeouts.idle} is closed with its upstream call ({@link Outcome#CLIENT_IDLE}). All methods run on
@@ -60,7 +66,18 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     private final CallTap tap;
     private final Consumer<Exchange> onDone;
     private final long receivedNanos;
-    private @Nullable FullHttpRequest request;
+    private @Nullable HttpRequest request;
+    /** The request's body follows its head, chunk by chunk (a multipart upload); else the request is whole. */
+    private final boolean streamed;
+    /** A streamed body's chunks that arrived before the upstream connection did, in order. */
+    private final @Nullable ArrayDeque<HttpContent> pendingBody;
+    private BodyReads bodyReads = BodyReads.NONE;
+    private boolean bodyReceived;
+    private boolean bodySent;
+    private boolean readsPaused;
+    private long uploadPauses;
+    // the streamed body's last progress (a chunk from the client, or room again on the upstream), event loop ticker
+    private long bodyTick;
 
     private @Nullable Channel upstream;
     private @Nullable ScheduledFuture<?> timer;
@@ -84,16 +101,22 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     private long heldStart;
     private long heldBytes;
 
-    public Exchange(ChannelHandlerContext client, FullHttpRequest request, RelayContext relay, CallTap tap,
+    public Exchange(ChannelHandlerContext client, HttpRequest request, RelayContext relay, CallTap tap,
                     long receivedNanos, Consumer<Exchange> onDone) {
         this(client, request, relay, relay.pool(), tap, receivedNanos, onDone);
     }
 
-    /** @param pool the connections of the upstream this call goes to (a route's, SPEC 13) */
-    public Exchange(ChannelHandlerContext client, FullHttpRequest request, RelayContext relay, UpstreamConnections pool,
+    /**
+     * @param request a {@code FullHttpRequest}, or the head of a streamed request whose body then comes through
+     *     {@link #onRequestContent}
+     * @param pool the connections of the upstream this call goes to (a route's, SPEC 13)
+     */
+    public Exchange(ChannelHandlerContext client, HttpRequest request, RelayContext relay, UpstreamConnections pool,
                     CallTap tap, long receivedNanos, Consumer<Exchange> onDone) {
         this.client = client;
         this.request = request;
+        this.streamed = !(request instanceof LastHttpContent);
+        this.pendingBody = streamed ? new ArrayDeque<>(4) : null;
         this.relay = relay;
         this.pool = pool;
         this.timeouts = relay.timeouts();
@@ -133,8 +156,108 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         this.errorShape = shape;
     }
 
+    /** How a streamed body's client is paused and resumed (the connection's {@code NextRead}). */
+    public void bodyReads(BodyReads reads) {
+        this.bodyReads = reads;
+    }
+
     public void start() {
         pool.acquire(client.channel().eventLoop(), this);
+    }
+
+    /**
+     * The next chunk of a streamed request body (owned): written to the upstream as it arrives, or held, with the
+     * client's reading paused, until the upstream connection is there.
+     */
+    public void onRequestContent(HttpContent chunk) {
+        if (finished || !streamed) {
+            chunk.release();
+            return;
+        }
+        bodyTick = tick();
+        if (chunk instanceof LastHttpContent) {
+            bodyReceived = true;
+        }
+        Channel up = upstream;
+        if (up == null) {
+            pendingBody.add(chunk);
+            pauseReads();
+            return;
+        }
+        writeBody(up, chunk);
+        up.flush();
+    }
+
+    private void writeBody(Channel up, HttpContent chunk) {
+        if (chunk instanceof LastHttpContent) {
+            up.write(chunk).addListener((ChannelFutureListener) w -> {
+                if (w.isSuccess()) {
+                    bodySent();
+                } else {
+                    onUpstreamException(w.cause());
+                }
+            });
+        } else {
+            // a failed write surfaces as exceptionCaught on the upstream channel: no promise needed
+            up.write(chunk, up.voidPromise());
+        }
+        if (!up.isWritable()) {
+            pauseReads();
+        }
+    }
+
+    /** The whole request is with the upstream: the first-byte timeout counts from now. */
+    private void bodySent() {
+        if (finished || bodySent) {
+            return;
+        }
+        bodySent = true;
+        sentTick = tick();
+        if (!headSent) {
+            lastReadTick = sentTick;
+        }
+        cancelTimer();
+        armTimer(Math.min(timeouts.firstByte().toNanos(), timeouts.idle().toNanos()));
+    }
+
+    private void pauseReads() {
+        if (!readsPaused && !bodyReceived && !finished) {
+            readsPaused = true;
+            uploadPauses++;
+            bodyReads.pauseBody();
+        }
+    }
+
+    private void resumeReads() {
+        if (readsPaused) {
+            readsPaused = false;
+            bodyReads.resumeBody();
+        }
+    }
+
+    /** The upstream can take more of a streamed body again: the upload moves, and its client is read again. */
+    @Override
+    public void onUpstreamWritabilityChanged() {
+        Channel up = upstream;
+        if (!finished && streamed && !bodySent && up != null && up.isWritable()) {
+            bodyTick = tick();
+            resumeReads();
+        }
+    }
+
+    /**
+     * A streamed body passed {@code limits.max_request_bytes} ({@code maxBytes}): answered 413 when nothing of it
+     * was forwarded yet, else the upstream and the client are both cut. Either way the call ends failed.
+     */
+    public void requestTooLarge(long maxBytes) {
+        if (finished) {
+            return;
+        }
+        if (upstream == null && !headSent) {
+            failBeforeHead(Outcome.REQUEST_TOO_LARGE, ErrorResponses.tooLarge(client.alloc(), maxBytes, errorShape));
+        } else {
+            cutClient(Outcome.REQUEST_TOO_LARGE);
+        }
     }
 
     @Override
@@ -153,17 +276,33 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         upstream = ch;
         UpstreamHandler.bind(ch, this);
         ch.config().setAutoRead(true);
-        FullHttpRequest req = request;
+        HttpRequest req = request;
         request = null;
         upstreamSentNanos = System.nanoTime();
         sentTick = tick();
         lastReadTick = sentTick;
-        ch.writeAndFlush(req).addListener((ChannelFutureListener) w -> {
+        ChannelFutureListener failed = w -> {
             if (!w.isSuccess() && !finished) {
                 failBeforeHead(Outcome.UNAVAILABLE, ErrorResponses.upstreamUnavailable(client.alloc(), describe(w.cause()), errorShape));
             }
-        });
-        armTimer(Math.min(timeouts.firstByte().toNanos(), timeouts.idle().toNanos()));
+        };
+        if (!streamed) {
+            ch.writeAndFlush(req).addListener(failed);
+            armTimer(Math.min(timeouts.firstByte().toNanos(), timeouts.idle().toNanos()));
+            return;
+        }
+        // a streamed body must move every timeouts.idle until it is sent (bodySent re-arms for the first byte)
+        bodyTick = sentTick;
+        armTimer(timeouts.idle().toNanos());
+        ch.write(req).addListener(failed);
+        ArrayDeque<HttpContent> pending = pendingBody;
+        for (HttpContent c; !finished && (c = pending.poll()) != null; ) {
+            writeBody(ch, c);
+        }
+        ch.flush();
+        if (!finished && ch.isWritable()) {
+            resumeReads();
+        }
     }
 
     @Override
@@ -379,9 +518,20 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         }
     }
 
-    /** One timer per call: armed once when the request is sent, re-armed only when it fires early. */
+    /**
+     * One timer per call: armed once when the request is sent, re-armed only when it fires early (and once when a
+     * streamed body has been sent).
+     */
     private void armTimer(long nanos) {
         timer = client.executor().schedule(this::onTimer, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTimer() {
+        ScheduledFuture<?> t = timer;
+        if (t != null) {
+            t.cancel(false);
+            timer = null;
+        }
     }
 
     private long tick() {
@@ -395,6 +545,20 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         }
         long now = tick();
         long idle = timeouts.idle().toNanos();
+        if (!headSent && streamed && !bodySent) {
+            long left = bodyTick + idle - now;
+            if (left > 0) {
+                armTimer(left);
+            } else if (readsPaused || bodyReceived) {
+                // what the client sent waits on the upstream
+                failBeforeHead(Outcome.TIMEOUT, ErrorResponses.upstreamTimeout(client.alloc(),
+                        "the upstream took no request bytes for timeouts.idle " + timeouts.idle().toSeconds() + "s", errorShape));
+            } else {
+                // the client stopped sending its body
+                cutClient(Outcome.CLIENT_IDLE);
+            }
+            return;
+        }
         if (!headSent) {
             long left = sentTick + timeouts.firstByte().toNanos() - now;
             if (left <= 0) {
@@ -447,21 +611,25 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             return;
         }
         finished = true;
-        ScheduledFuture<?> t = timer;
-        if (t != null) {
-            t.cancel(false);
-            timer = null;
-        }
+        cancelTimer();
         if (request != null) {
-            request.release();
+            ReferenceCountUtil.release(request);
             request = null;
         }
         releaseHeld();
+        if (pendingBody != null) {
+            for (HttpContent c; (c = pendingBody.poll()) != null; ) {
+                c.release();
+            }
+        }
+        // whoever owns the client now (the next request, or a closing connection) reads it again
+        resumeReads();
         Channel up = upstream;
         upstream = null;
         if (up != null) {
             UpstreamHandler.bind(up, null);
-            if (outcome != Outcome.COMPLETE || !upstreamKeepAlive) {
+            // a request not sent whole (the upstream answered mid-upload) leaves the connection unusable
+            if (outcome != Outcome.COMPLETE || !upstreamKeepAlive || (streamed && !bodySent)) {
                 up.close();
             } else {
                 up.config().setAutoRead(true);
@@ -486,6 +654,11 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
 
     public long backpressurePauses() {
         return pauses;
+    }
+
+    /** How often a streamed body's client was paused because the upstream could take no more. */
+    public long uploadPauses() {
+        return uploadPauses;
     }
 
     private static boolean mayHaveBody(int status) {

@@ -104,7 +104,8 @@ public final class MeteringGate implements CallGate {
         }
         // the body's own buffers, scanned in place for its top-level fields (no copy, no tree)
         // Azure OpenAI names the model by its deployment in the path (SPEC 13): it stands in when the body names none
-        RequestInfo req = RequestInfo.parse(endpoint, call.body()).withDeploymentModel(Endpoint.azureDeployment(call.path()));
+        RequestInfo req = RequestInfo.parse(endpoint, call.body()).withDeploymentModel(Endpoint.azureDeployment(call.path()))
+                .withBodyBytes(call.bodyBytes());
         boolean inject = s.config().injectStreamUsage() && req.needsUsageInjection();
         BodySplice body = inject ? req.usageSplice() : null;
         String user = req.user() != null ? req.user() : FieldCap.cap(h.get("x-tollgate-user"));

@@ -6,35 +6,45 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tollgate.metering.call.Outcome;
 import tollgate.metering.key.ApiKeys;
 import tollgate.metering.usage.BodySplice;
 import tollgate.metering.usage.RequestInfo;
 import tollgate.proxy.relay.Admission;
 import tollgate.proxy.relay.CallGate;
 import tollgate.proxy.relay.CallRequest;
+import tollgate.proxy.relay.CallTap;
 import tollgate.proxy.relay.Exchange;
 import tollgate.proxy.relay.HopByHop;
 import tollgate.proxy.relay.RelayContext;
@@ -51,45 +61,152 @@ import tollgate.proxy.upstream.UpstreamTarget;
  * </pre>
  * Its own answers: 404 {@code no_route} (no route takes the call), and those of the {@link CallGate} (401, 429)
  * and the {@link Exchange} (502, 504), in Anthropic's error shape on {@code /v1/messages}.
+ *
+ * <p>A streamed upload ({@link RequestAggregator} passes a multipart body on as it arrives) is admitted on its first
+ * {@value #ADMISSION_BYTES} bytes (all of it when smaller), where the form's {@code model} field normally is, with
+ * its declared length as the size of its file; then its chunks go to the {@link Exchange} as they come, which stops
+ * reading the client through {@link NextRead} while the upstream takes no more. Past {@code limits.max_request_bytes}
+ * it gets 413 (or is cut once forwarding began). Answered before its last byte (a refusal, a 502, an early answer of
+ * the upstream), the connection is closed once the answer is out, dropping the rest of the body meanwhile.
  */
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
     private static final AsciiString TOLLGATE_HEADER_PREFIX = AsciiString.cached("x-tollgate-");
 
+    /** A streamed upload is admitted on this many of its first bytes, or on all of it when it is shorter. */
+    static final int ADMISSION_BYTES = 64 * 1024;
+
     private final RelayContext relay;
     private final CallGate gate;
     private final InFlight inFlight;
     private final NextRead next;
+    private final long maxRequestBytes;
     private @Nullable Exchange current;
+    /** The streamed upload in progress on this connection. */
+    private @Nullable Upload upload;
     private boolean admitting;
     private boolean closed;
+    /** An upload was answered before its last byte: the connection is closing and what still arrives is dropped. */
+    private boolean closing;
 
-    ProxyHandler(RelayContext relay, CallGate gate, InFlight inFlight, NextRead next) {
+    ProxyHandler(RelayContext relay, CallGate gate, InFlight inFlight, NextRead next, long maxRequestBytes) {
         this.relay = relay;
         this.gate = gate;
         this.inFlight = inFlight;
         this.next = next;
+        this.maxRequestBytes = maxRequestBytes;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest req)) {
+        if (msg instanceof FullHttpRequest req && !closing) {
+            long received = System.nanoTime();
+            next.pause();
+            admitting = true;
+            inFlight.begin();
+            ByteBuf content = req.content();
+            admit(ctx, req, received, content::nioBuffers, content.readableBytes(), () -> {
+                ByteBuf held = content.retain();
+                return held::release;
+            });
+        } else if (msg instanceof HttpRequest head && !(msg instanceof HttpContent) && !closing) {
+            next.pause();
+            inFlight.begin();
+            upload = new Upload(head, System.nanoTime());
+        } else if (msg instanceof HttpContent chunk && !(msg instanceof HttpRequest) && !closing) {
+            uploadChunk(ctx, chunk);
+        } else {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** The next chunk of a streamed upload: kept until the first bytes are admitted, then forwarded. */
+    private void uploadChunk(ChannelHandlerContext ctx, HttpContent chunk) {
+        Upload u = upload;
+        if (u == null) {
+            chunk.release();
             return;
         }
-        long received = System.nanoTime();
+        if (chunk.decoderResult().isFailure()) {
+            // a body that cannot be framed (broken chunking): nothing more can be read on this connection
+            chunk.release();
+            ctx.close();
+            return;
+        }
+        u.bytes += chunk.content().readableBytes();
+        u.complete = chunk instanceof LastHttpContent;
+        if (u.bytes > maxRequestBytes) {
+            chunk.release();
+            tooLarge(ctx, u);
+            return;
+        }
+        Exchange ex = u.exchange;
+        if (ex != null) {
+            ex.onRequestContent(chunk);
+            return;
+        }
+        u.chunks.add(chunk);
+        if (u.admitting) {
+            // the gate is deciding: the rest waits in the client's socket
+            next.pauseBody();
+        } else if (u.complete || u.bytes >= ADMISSION_BYTES) {
+            admitUpload(ctx, u);
+        }
+    }
+
+    private void admitUpload(ChannelHandlerContext ctx, Upload u) {
+        u.admitting = true;
+        admitting = true;
+        // a snapshot: the gate may read or retain these bytes on another thread while more chunks arrive
+        ByteBuf[] first = new ByteBuf[u.chunks.size()];
+        int i = 0;
+        for (HttpContent c : u.chunks) {
+            first[i++] = c.content();
+        }
+        long declared = HttpUtil.getContentLength(u.head, -1L);
+        long bodyBytes = u.complete ? u.bytes : declared >= 0 ? declared : maxRequestBytes;
+        admit(ctx, u.head, u.received, () -> Upload.nioBuffers(first), bodyBytes, () -> {
+            for (ByteBuf b : first) {
+                b.retain();
+            }
+            return () -> {
+                for (ByteBuf b : first) {
+                    b.release();
+                }
+            };
+        });
+    }
+
+    /** A streamed upload passed {@code limits.max_request_bytes}. */
+    private void tooLarge(ChannelHandlerContext ctx, Upload u) {
+        Exchange ex = u.exchange;
+        if (ex != null) {
+            ex.requestTooLarge(maxRequestBytes);
+        } else if (u.admitting) {
+            // answered (and recorded) once the gate has decided
+            u.tooLarge = true;
+        } else {
+            // still gathering its first bytes: answered here, as RequestAggregator answers an aggregated body
+            ctx.writeAndFlush(ErrorResponses.tooLarge(ctx.alloc(), maxRequestBytes, ErrorResponses.Shape.ofPath(u.head.uri())));
+            done(ctx);
+        }
+    }
+
+    /**
+     * Routes and admits a request whose body (a whole one, or an upload's first bytes) is {@code body}.
+     *
+     * @param bodyBytes the whole body's length (an upload's declared one)
+     */
+    private void admit(ChannelHandlerContext ctx, HttpRequest req, long received, Supplier<ByteBuffer[]> body,
+                       long bodyBytes, CallRequest.BodyHold hold) {
         // RequestHeadGuard made the target a canonical path and query: what is metered is what is forwarded
         String uri = req.uri();
-        next.pause();
-        admitting = true;
-        inFlight.begin();
-        ByteBuf content = req.content();
         Route route = null;
         Routes routes = relay.routes().get();
         if (!routes.isEmpty()) {
-            route = routes.select(uri, () -> RequestInfo.peekModel(content.nioBuffers()));
+            route = routes.select(uri, () -> RequestInfo.peekModel(body.get()));
             if (route == null) {
-                noRoute(ctx, req, uri);
+                noRoute(ctx, req, uri, body);
                 return;
             }
         }
@@ -97,10 +214,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         String pathAndQuery = route == null || route.pathPrefix() == null ? uri : withoutPrefix(uri, route.pathPrefix());
         Route chosen = route;
         CallRequest call = new CallRequest(req.method().name(), RequestTarget.path(pathAndQuery), req.headers(),
-                content.nioBuffers(), () -> {
-                    ByteBuf held = content.retain();
-                    return held::release;
-                }, received, route == null ? null : route.provider());
+                body.get(), bodyBytes, hold, received, route == null ? null : route.provider());
         CompletionStage<Admission> stage;
         try {
             stage = gate.admit(call);
@@ -122,9 +236,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** SPEC 13: a call that no route takes is answered 404 naming its model, never sent to an upstream not configured. */
-    private void noRoute(ChannelHandlerContext ctx, FullHttpRequest req, String uri) {
-        String model = RequestInfo.peekModel(req.content().nioBuffers());
-        req.release();
+    private void noRoute(ChannelHandlerContext ctx, HttpRequest req, String uri, Supplier<ByteBuffer[]> body) {
+        String model = RequestInfo.peekModel(body.get());
+        drop(req);
         admitting = false;
         String what = model == null ? "this request (it names no model, and its path " + RequestTarget.path(uri)
                 + " matches no path_prefix)" : "model '" + model + "'";
@@ -134,16 +248,25 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         done(ctx);
     }
 
-    private void admittedSafely(ChannelHandlerContext ctx, FullHttpRequest req, String pathAndQuery,
+    /** Lets go of a request that is not forwarded: its body, or the chunks an upload has sent so far. */
+    private void drop(HttpRequest req) {
+        if (req instanceof FullHttpRequest full) {
+            if (full.refCnt() > 0) {
+                full.release();
+            }
+        } else if (upload != null && upload.head == req) {
+            upload.release();
+        }
+    }
+
+    private void admittedSafely(ChannelHandlerContext ctx, HttpRequest req, String pathAndQuery,
                                 @Nullable Route route, long received, @Nullable Admission admission,
                                 @Nullable Throwable error) {
         try {
             admitted(ctx, req, pathAndQuery, route, received, admission, error);
         } catch (RuntimeException e) {
             log.error("forwarding failed", e);
-            if (req.refCnt() > 0) {
-                req.release();
-            }
+            drop(req);
             if (current == null) {
                 admitting = false;
                 ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
@@ -154,20 +277,30 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void admitted(ChannelHandlerContext ctx, FullHttpRequest req, String pathAndQuery, @Nullable Route route,
+    private void admitted(ChannelHandlerContext ctx, HttpRequest req, String pathAndQuery, @Nullable Route route,
                           long received, @Nullable Admission admission, @Nullable Throwable error) {
         admitting = false;
+        Upload u = upload != null && upload.head == req ? upload : null;
         if (closed || !ctx.channel().isActive()) {
-            req.release();
+            drop(req);
             if (admission instanceof Admission.Forward f) {
                 Exchange.clientGoneBeforeForwarding(f.tap(), received);
             }
             done(ctx);
             return;
         }
+        if (u != null && u.tooLarge) {
+            drop(req);
+            CallTap tap = admission instanceof Admission.Forward f ? f.tap()
+                    : admission instanceof Admission.Refuse r ? r.tap() : CallTap.NONE;
+            Exchange.refused(ctx, ErrorResponses.tooLarge(ctx.alloc(), maxRequestBytes, ErrorResponses.Shape.ofPath(pathAndQuery)),
+                    tap, Outcome.REQUEST_TOO_LARGE, received);
+            done(ctx);
+            return;
+        }
         if (error != null || admission == null) {
             log.error("admission failed", error);
-            req.release();
+            drop(req);
             ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "api_error", "internal_error", "tollgate could not admit the call",
                     ErrorResponses.Shape.ofPath(pathAndQuery)));
@@ -175,7 +308,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (admission instanceof Admission.Refuse r) {
-            req.release();
+            drop(req);
             if (route != null) {
                 // a refusal's record names the route its call would have taken
                 r.tap().provider(route.provider(), route.trustProviderCost());
@@ -186,7 +319,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Admission.Forward f = (Admission.Forward) admission;
-        FullHttpRequest upstreamReq = upstreamRequest(ctx, req, pathAndQuery, f, route);
+        HttpRequest upstreamReq = upstreamRequest(ctx, req, pathAndQuery, f, route);
         if (route != null) {
             f.tap().provider(route.provider(), route.trustProviderCost());
         }
@@ -200,24 +333,50 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ex.answerHeaders(f.answerHeaders());
         ex.errorShape(ErrorResponses.Shape.ofPath(pathAndQuery));
         current = ex;
+        if (u != null) {
+            u.exchange = ex;
+            ex.bodyReads(next);
+            // from here the exchange stops reading the client whenever it cannot forward
+            next.resumeBody();
+            for (HttpContent c; (c = u.chunks.poll()) != null; ) {
+                ex.onRequestContent(c);
+            }
+        }
         ex.start();
     }
 
-    /** A call has ended: read the connection's next request. */
+    /** A call has ended: read the connection's next request (or close, when an upload was answered before its end). */
     private void done(ChannelHandlerContext ctx) {
         inFlight.end();
+        Upload u = upload;
+        if (u != null) {
+            upload = null;
+            u.release();
+            next.resumeBody();
+            if (!u.complete) {
+                // the rest of its body is not a next request: dropped while the answer goes out, then the connection closes
+                closing = true;
+                if (!closed) {
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> RequestHeadGuard.lingeringClose(ctx));
+                }
+                return;
+            }
+        }
         if (!closed) {
             next.resume();
         }
     }
 
-    /** The request as the upstream gets it; the client's headers are edited in place (the request is ours). */
-    private FullHttpRequest upstreamRequest(ChannelHandlerContext ctx, FullHttpRequest req, String pathAndQuery,
-                                            Admission.Forward f, @Nullable Route route) {
+    /**
+     * The request as the upstream gets it; the client's headers are edited in place (the request is ours). A streamed
+     * upload goes on as a head (its chunks follow), with its declared length, or chunked.
+     */
+    private HttpRequest upstreamRequest(ChannelHandlerContext ctx, HttpRequest req, String pathAndQuery,
+                                        Admission.Forward f, @Nullable Route route) {
         UpstreamTarget target = route == null ? relay.pool().target() : route.pool().target();
-        ByteBuf body = req.content();
+        ByteBuf body = req instanceof FullHttpRequest full ? full.content() : null;
         BodySplice splice = f.usageSplice();
-        if (splice != null) {
+        if (splice != null && body != null) {
             // the client's bytes around the edit, as slices: the body is never copied
             int at = body.readerIndex();
             ByteBuf spliced = Unpooled.wrappedBuffer(body.retainedSlice(at, splice.start()),
@@ -231,7 +390,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         removeTollgateHeaders(h);
         h.set(HttpHeaderNames.HOST, target.hostHeader());
         h.remove(HttpHeaderNames.EXPECT);
-        h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        if (body != null) {
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        } else if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
         // a route's key replaces the caller's, as a virtual key's does, and wins over it (SPEC 13)
         String credential = route != null && route.authorization() != null ? route.authorization() : f.upstreamAuthorization();
         if (credential != null) {
@@ -253,8 +416,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!h.contains("x-forwarded-proto")) {
             h.set("x-forwarded-proto", "http");
         }
-        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.basePath() + pathAndQuery, body, h,
-                EmptyHttpHeaders.INSTANCE);
+        String uri = target.basePath() + pathAndQuery;
+        return body == null ? new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), uri, h)
+                : new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), uri, body, h, EmptyHttpHeaders.INSTANCE);
     }
 
     /**
@@ -325,8 +489,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         Exchange ex = current;
+        Upload u = upload;
         if (ex != null) {
             ex.onClientInactive();
+        } else if (u != null && !u.admitting) {
+            // an upload still gathering its first bytes: never admitted, nothing to record
+            done(ctx);
         }
         ctx.fireChannelInactive();
     }
@@ -347,5 +515,43 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("client connection error: {}", cause.toString());
         ctx.close();
+    }
+
+    /**
+     * A streamed upload on its way: its chunks are kept until its first bytes are admitted, then handed to its
+     * {@link Exchange} as they come. Event loop only.
+     */
+    private static final class Upload {
+        final HttpRequest head;
+        final long received;
+        final ArrayDeque<HttpContent> chunks = new ArrayDeque<>(4);
+        long bytes;
+        boolean complete;
+        /** Its first bytes are with the gate. */
+        boolean admitting;
+        /** It passed the size limit while the gate was deciding: answered 413 when the gate has. */
+        boolean tooLarge;
+        @Nullable Exchange exchange;
+
+        Upload(HttpRequest head, long received) {
+            this.head = head;
+            this.received = received;
+        }
+
+        static ByteBuffer[] nioBuffers(ByteBuf[] bufs) {
+            List<ByteBuffer> out = new ArrayList<>(bufs.length);
+            for (ByteBuf b : bufs) {
+                for (ByteBuffer n : b.nioBuffers()) {
+                    out.add(n);
+                }
+            }
+            return out.toArray(new ByteBuffer[0]);
+        }
+
+        void release() {
+            for (HttpContent c; (c = chunks.poll()) != null; ) {
+                c.release();
+            }
+        }
     }
 }

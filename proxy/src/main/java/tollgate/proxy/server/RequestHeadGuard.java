@@ -65,7 +65,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
      * with unread bytes would make the kernel reset the connection, and a client still writing its body would see
      * the reset instead of the answer.
      */
-    private static void lingeringClose(ChannelHandlerContext ctx) {
+    static void lingeringClose(ChannelHandlerContext ctx) {
         if (ctx.channel() instanceof DuplexChannel d && d.isActive()) {
             d.shutdownOutput();
             ctx.executor().schedule(() -> {

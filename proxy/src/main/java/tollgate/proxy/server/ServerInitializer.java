@@ -18,8 +18,9 @@ import tollgate.proxy.relay.RelayContext;
  * <pre>
  *   HeadDeadline (timeouts.headers) → HttpServerCodec → NextRead → keep-alive → idle (reader)
  *     → RequestHeadGuard (400, 505; the target made canonical)
- *     → RequestAggregator (413) → LocalRouteHandler (health, metrics, admin, dashboard, self-service)
- *     → ProxyHandler (401/429 from the gate, then an Exchange per call: 502/504)
+ *     → RequestAggregator (413; a multipart upload passes on unaggregated, as it arrives)
+ *     → LocalRouteHandler (health, metrics, admin, dashboard, self-service)
+ *     → ProxyHandler (401/429 from the gate, then an Exchange per call: 502/504; an upload forwarded chunk by chunk)
  * </pre>
  * The upstream side of each call is {@code upstream.UpstreamInitializer}'s pipeline, on the same
  * event loop.
@@ -57,6 +58,6 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("head-guard", new RequestHeadGuard());
         p.addLast("aggregate", new RequestAggregator((int) limits.maxRequestBytes()));
         p.addLast("local", new LocalRouteHandler(routes, next));
-        p.addLast("proxy", new ProxyHandler(relay, gate, inFlight, next));
+        p.addLast("proxy", new ProxyHandler(relay, gate, inFlight, next, limits.maxRequestBytes()));
     }
 }

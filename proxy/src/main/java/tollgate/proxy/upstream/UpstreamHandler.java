@@ -20,6 +20,9 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         void onUpstreamInactive();
 
         void onUpstreamException(Throwable cause);
+
+        /** The connection can take more writes again, or can no longer (a streamed request body's backpressure). */
+        default void onUpstreamWritabilityChanged() {}
     }
 
     private @Nullable Listener listener;
@@ -49,6 +52,15 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (l != null) {
             l.onUpstreamReadComplete();
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Listener l = listener;
+        if (l != null) {
+            l.onUpstreamWritabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

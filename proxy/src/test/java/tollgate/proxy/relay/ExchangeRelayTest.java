@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -20,7 +19,9 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -29,13 +30,13 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -46,11 +47,9 @@ import tollgate.metering.call.Outcome;
 import tollgate.metering.usage.BatchOutputMeter;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.ResponseMeter;
+import tollgate.proxy.ScriptedConnections;
 import tollgate.proxy.server.ErrorResponses;
-import tollgate.proxy.upstream.UpstreamConnections;
 import tollgate.proxy.upstream.UpstreamHandler;
-import tollgate.proxy.upstream.UpstreamPool;
-import tollgate.proxy.upstream.UpstreamTarget;
 
 /**
  * The relay of one call between two {@code EmbeddedChannel}s: every buffer the test hands the exchange (request
@@ -70,6 +69,7 @@ class ExchangeRelayTest {
     private final EmbeddedChannel upstream = new EmbeddedChannel(new UpstreamHandler());
     private final ScriptedConnections pool = new ScriptedConnections(upstream);
     private final RecordingEvents events = new RecordingEvents();
+    private final RecordingReads reads = new RecordingReads();
     private final List<Exchange> done = new ArrayList<>();
     private @Nullable RecordingTap tap;
     private @Nullable Exchange exchange;
@@ -426,7 +426,239 @@ class ExchangeRelayTest {
         assertThat(goneTap.meter).isNull();
     }
 
+    // --- streamed request bodies (multipart uploads)
+
+    @Test
+    void uploadChunksReachTheUpstreamInOrderAndItsConnectionIsPooledOnceSentWhole() throws IOException {
+        pool.deferAcquire = true;
+        startUpload(TIMEOUTS);
+        // arrives before the connection: held, and the client is not read meanwhile
+        exchange().onRequestContent(content("--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"));
+        exchange().start();
+        assertThat(reads.paused).isTrue();
+        assertThat((Object) upstream.readOutbound()).isNull();
+
+        pool.completeAcquire();
+        assertThat(reads.paused).isFalse();
+        exchange().onRequestContent(content("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp3\"\r\n\r\nID3"));
+        exchange().onRequestContent(last("audio\r\n--b--\r\n"));
+
+        UpstreamView sent = drainUpstream();
+        assertThat(sent.head).isNotNull();
+        assertThat(sent.head.uri()).isEqualTo("/v1/audio/transcriptions");
+        assertThat(new String(sent.body, UTF_8)).isEqualTo("--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"
+                + "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp3\"\r\n\r\nID3audio\r\n--b--\r\n");
+        assertThat(sent.lasts).isEqualTo(1);
+
+        byte[] json = fixture("chat_gpt-4o.json");
+        HttpResponse head = head("application/json");
+        head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+        upstream.writeInbound(head, last(json));
+        assertThat(drainClient().body).isEqualTo(json);
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertThat(pool.released).containsExactly(upstream);
+        assertThat(upstream.isOpen()).isTrue();
+        assertAllReleased();
+    }
+
+    @Test
+    void theFirstByteTimeoutCountsFromTheLastChunkSentAndAStalledUploadIsCut() {
+        Timeouts quick = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(10));
+        startUpload(quick);
+        exchange().start();
+        exchange().onRequestContent(content("first"));
+
+        // longer than first_byte, but the upload is still on its way
+        client.advanceTimeBy(3, TimeUnit.SECONDS);
+        client.runScheduledPendingTasks();
+        assertThat(tap().ends).isEmpty();
+        exchange().onRequestContent(last("rest"));
+        client.advanceTimeBy(1_500, TimeUnit.MILLISECONDS);
+        client.runScheduledPendingTasks();
+        assertThat(tap().ends).isEmpty();
+        client.advanceTimeBy(1_000, TimeUnit.MILLISECONDS);
+        client.runScheduledPendingTasks();
+
+        assertThat(drainClient().heads).singleElement()
+                .satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.GATEWAY_TIMEOUT));
+        assertEndedOnce(Outcome.TIMEOUT, 504);
+        assertAllReleased();
+    }
+
+    @Test
+    void anUploadWhoseClientStopsSendingIsCutAfterTheIdleTimeout() {
+        startUpload(TIMEOUTS);
+        exchange().start();
+        exchange().onRequestContent(content("first"));
+
+        client.advanceTimeBy(TIMEOUTS.idle().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        client.runScheduledPendingTasks();
+
+        assertEndedOnce(Outcome.CLIENT_IDLE, 0);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(upstream.isOpen()).isFalse();
+        exchange().onRequestContent(last("late"));
+        assertAllReleased();
+    }
+
+    @Test
+    void aFullUpstreamPausesReadingTheUploadUntilItCanTakeMore() {
+        startUpload(TIMEOUTS);
+        exchange().start();
+        upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        upstream.runPendingTasks();
+        assertThat(upstream.isWritable()).isFalse();
+
+        exchange().onRequestContent(content("a"));
+        assertThat(reads.paused).isTrue();
+        assertThat(exchange().uploadPauses()).isEqualTo(1);
+
+        // the upstream's writability event, through its UpstreamHandler
+        upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        upstream.runPendingTasks();
+        assertThat(reads.paused).isFalse();
+        exchange().onRequestContent(last("b"));
+
+        assertThat(new String(drainUpstream().body, UTF_8)).isEqualTo("ab");
+        HttpResponse head = head("application/json");
+        head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 2);
+        upstream.writeInbound(head, last("{}"));
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertThat(exchange().uploadPauses()).isEqualTo(1);
+        assertAllReleased();
+    }
+
+    @Test
+    void anUploadOverTheLimitAfterForwardingBeganCutsBothSides() {
+        uploadUnderWay();
+
+        exchange().requestTooLarge(1);
+
+        assertEndedOnce(Outcome.REQUEST_TOO_LARGE, 0);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(upstream.isOpen()).isFalse();
+        exchange().onRequestContent(content("late"));
+        assertThat(reads.paused).isFalse();
+        assertAllReleased();
+    }
+
+    @Test
+    void anUploadOverTheLimitBeforeAnythingWasForwardedIsAnswered413() {
+        pool.deferAcquire = true;
+        startUpload(TIMEOUTS);
+        exchange().onRequestContent(content("a"));
+        exchange().start();
+
+        exchange().requestTooLarge(1);
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement()
+                .satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE));
+        assertThat(new String(got.body, UTF_8)).contains("\"request_too_large\"");
+        assertThat(tap().ends).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo(Outcome.REQUEST_TOO_LARGE);
+            assertThat(e.status()).isEqualTo(413);
+            assertThat(e.upstreamSentNanos()).isZero();
+        });
+        assertThat(reads.paused).isFalse();
+        // the connection comes later, unused: it goes back clean
+        pool.completeAcquire();
+        assertThat((Object) upstream.readOutbound()).isNull();
+        assertThat(pool.released).containsExactly(upstream);
+        assertThat(upstream.isOpen()).isTrue();
+        assertAllReleased();
+    }
+
+    @Test
+    void clientGoneMidUploadClosesTheUpstreamAndReleasesLaterChunks() {
+        uploadUnderWay();
+
+        client.close();
+        exchange().onClientInactive();
+        exchange().onRequestContent(content("late"));
+
+        assertEndedOnce(Outcome.CLIENT_GONE, 0);
+        assertThat(upstream.isOpen()).isFalse();
+        assertThat(pool.released).containsExactly(upstream);
+        assertAllReleased();
+    }
+
+    @Test
+    void upstreamGoneMidUploadAnswers502AndReleasesLaterChunks() {
+        uploadUnderWay();
+
+        upstream.close();
+        exchange().onRequestContent(last("late"));
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> assertThat(h.status()).isEqualTo(HttpResponseStatus.BAD_GATEWAY));
+        assertEndedOnce(Outcome.UNAVAILABLE, 502);
+        assertAllReleased();
+    }
+
+    @Test
+    void anAnswerBeforeTheUploadEndsIsRelayedAndItsConnectionIsNotReused() {
+        uploadUnderWay();
+
+        HttpResponse head = head("application/json");
+        head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 2);
+        upstream.writeInbound(head, last("{}"));
+        exchange().onRequestContent(last("late"));
+
+        assertThat(new String(drainClient().body, UTF_8)).isEqualTo("{}");
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertThat(pool.released).containsExactly(upstream);
+        assertThat(upstream.isOpen()).isFalse();
+        assertAllReleased();
+    }
+
     // --- harness
+
+    /** An upload whose first chunk ("a") is with the upstream. */
+    private void uploadUnderWay() {
+        startUpload(TIMEOUTS);
+        exchange().start();
+        exchange().onRequestContent(content("a"));
+    }
+
+    /** A streamed upload's head: its chunks come through {@link Exchange#onRequestContent}. */
+    private void startUpload(Timeouts timeouts) {
+        tap = new RecordingTap(false, false);
+        HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/audio/transcriptions");
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "multipart/form-data; boundary=b")
+                .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        exchange = new Exchange(clientContext(), head, new RelayContext(pool, timeouts, 64 * 1024, events), tap,
+                System.nanoTime(), done::add);
+        exchange.bodyReads(reads);
+    }
+
+    /** Everything the exchange sent upstream, released as it is read. */
+    private UpstreamView drainUpstream() {
+        UpstreamView view = new UpstreamView();
+        view.body = drain(upstream, m -> view.head = (HttpRequest) m, () -> view.lasts++);
+        return view;
+    }
+
+    private static final class UpstreamView {
+        @Nullable HttpRequest head;
+        byte[] body = new byte[0];
+        int lasts;
+    }
+
+    /** The client's reading as the exchange leaves it. */
+    private static final class RecordingReads implements BodyReads {
+        boolean paused;
+
+        @Override
+        public void pauseBody() {
+            paused = true;
+        }
+
+        @Override
+        public void resumeBody() {
+            paused = false;
+        }
+    }
 
     private void start(boolean usageInjected, int maxHeldBytes) {
         start(usageInjected, maxHeldBytes, TIMEOUTS);
@@ -532,11 +764,17 @@ class ExchangeRelayTest {
     /** Everything the exchange flushed to the client, released as it is read. */
     private ClientView drainClient() {
         ClientView view = new ClientView();
+        view.body = drain(client, m -> view.heads.add((HttpResponse) m), () -> view.lasts++);
+        return view;
+    }
+
+    /** Everything {@code ch} was sent: heads and last chunks reported, body bytes returned, all released as read. */
+    private static byte[] drain(EmbeddedChannel ch, Consumer<HttpMessage> heads, Runnable lasts) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (Object o; (o = client.readOutbound()) != null; ) {
+        for (Object o; (o = ch.readOutbound()) != null; ) {
             try {
-                if (o instanceof HttpResponse h) {
-                    view.heads.add(h);
+                if (o instanceof HttpMessage h) {
+                    heads.accept(h);
                 }
                 if (o instanceof HttpContent c) {
                     ByteBuf b = c.content();
@@ -544,15 +782,14 @@ class ExchangeRelayTest {
                     b.getBytes(b.readerIndex(), bytes);
                     body.writeBytes(bytes);
                     if (c instanceof LastHttpContent) {
-                        view.lasts++;
+                        lasts.run();
                     }
                 }
             } finally {
                 ReferenceCountUtil.release(o);
             }
         }
-        view.body = body.toByteArray();
-        return view;
+        return body.toByteArray();
     }
 
     private static byte[] fixture(String name) throws IOException {
@@ -576,53 +813,6 @@ class ExchangeRelayTest {
         final List<HttpResponse> heads = new ArrayList<>();
         byte[] body = new byte[0];
         int lasts;
-    }
-
-    /** Hands out the one upstream channel, synchronously, and records what comes back. */
-    private static final class ScriptedConnections implements UpstreamConnections {
-        private final Channel channel;
-        private final UpstreamTarget target;
-        final List<Channel> released = new ArrayList<>();
-        int acquired;
-        boolean deferAcquire;
-        private UpstreamPool.@Nullable Waiter waiter;
-
-        ScriptedConnections(Channel channel) {
-            this.channel = channel;
-            try {
-                this.target = UpstreamTarget.of(URI.create("http://upstream.test"), null);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override
-        public UpstreamTarget target() {
-            return target;
-        }
-
-        @Override
-        public void acquire(EventLoop loop, UpstreamPool.Waiter waiter) {
-            acquired++;
-            if (deferAcquire) {
-                this.waiter = waiter;
-            } else {
-                waiter.onAcquired(channel);
-            }
-        }
-
-        /** The connection a deferred {@link #acquire} was waiting for is ready. */
-        void completeAcquire() {
-            UpstreamPool.Waiter w = waiter;
-            assertThat(w).isNotNull();
-            waiter = null;
-            w.onAcquired(channel);
-        }
-
-        @Override
-        public void release(Channel ch) {
-            released.add(ch);
-        }
     }
 
     /** A tap like {@link MeteredCall}: a real meter created from the response head; records how the call ended. */

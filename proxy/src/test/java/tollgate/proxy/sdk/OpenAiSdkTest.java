@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
+import com.openai.models.audio.AudioModel;
+import com.openai.models.audio.AudioResponseFormat;
+import com.openai.models.audio.transcriptions.TranscriptionCreateParams;
+import com.openai.models.audio.transcriptions.TranscriptionCreateResponse;
 import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -12,7 +16,11 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.embeddings.EmbeddingModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -103,5 +111,46 @@ class OpenAiSdkTest {
                 .model(EmbeddingModel.TEXT_EMBEDDING_3_SMALL).input("The food was delicious").build());
         assertThat(r.data().get(0).embedding()).hasSize(3);
         assertThat(r.usage().promptTokens()).isEqualTo(8);
+    }
+
+    @Test
+    void audioTranscriptionUploadThroughTollgate() throws Exception {
+        // whisper-1's verbose_json answer (the shape of metering's units/transcription_whisper-1_verbose.json)
+        String verbose = "{\"task\":\"transcribe\",\"language\":\"english\",\"duration\":8.470000267028809,"
+                + "\"text\":\"The beach was a popular spot on a hot summer day.\",\"segments\":[]}";
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(verbose).build());
+        // larger than the 64 KiB a streamed upload is admitted on: it is forwarded chunk by chunk
+        byte[] audio = new byte[300 * 1024];
+        new Random(7).nextBytes(audio);
+        Path file = dir.resolve("speech.mp3");
+        Files.write(file, audio);
+
+        TranscriptionCreateResponse r = client.audio().transcriptions().create(TranscriptionCreateParams.builder()
+                .file(file).model(AudioModel.WHISPER_1).responseFormat(AudioResponseFormat.VERBOSE_JSON).build());
+
+        String text = r.isVerbose() ? r.asVerbose().text() : r.asTranscription().text();
+        assertThat(text).isEqualTo("The beach was a popular spot on a hot summer day.");
+        RecordedRequest rec = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(rec.getTarget()).isEqualTo("/v1/audio/transcriptions");
+        assertThat(rec.getHeaders().get("Content-Type")).startsWith("multipart/form-data");
+        byte[] body = rec.getBody().toByteArray();
+        assertThat(indexOf(body, audio)).as("the file, byte for byte, in the forwarded form").isPositive();
+        JsonNode record = new ObjectMapper().readTree(tollgate.awaitRecords(1).get(0));
+        assertThat(record.get("endpoint").asText()).isEqualTo("/v1/audio/transcriptions");
+        assertThat(record.get("status").asInt()).isEqualTo(200);
+        assertThat(record.get("audio_seconds").decimalValue()).isEqualByComparingTo("8.470000267028809");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }
