@@ -20,8 +20,8 @@ public record RateDecision(boolean allowed, @Nullable RateHold hold, Map<String,
                            @Nullable BudgetScope scope, @Nullable String kind, long limit, long asked,
                            long retryAfterMicros, @Nullable String unavailableStore) {
 
-    /** Seconds a client is told to wait when the store could not be asked (as for budgets). */
-    static final long STORE_RETRY_MICROS = 5_000_000L;
+    /** How long a client is told to wait when the store could not be asked: as for budgets. */
+    static final long STORE_RETRY_MICROS = BudgetDecision.STORE_RETRY_SECONDS * 1_000_000L;
 
     public static final RateDecision UNLIMITED = new RateDecision(true, null, Map.of(), null, null, 0, 0, 0, null);
 

@@ -28,7 +28,7 @@ public final class RateHold {
         }
         List<RateStore.Draw> corrections = new ArrayList<>(draws.size());
         for (RateStore.Draw d : draws) {
-            if (d.bucket().endsWith(RateLimiter.TOKENS) && tokens != d.units()) {
+            if (RateLimiter.isTokens(d) && tokens != d.units()) {
                 corrections.add(new RateStore.Draw(d.bucket(), d.perMinute(), tokens - d.units()));
             }
         }

@@ -160,8 +160,13 @@ public final class RateLimiter {
         return h;
     }
 
-    private static String kind(RateStore.Draw d) {
-        return d.bucket().endsWith(TOKENS) ? "tokens" : "requests";
+    /** {@code tokens} or {@code requests}: which kind of bucket a draw is on. */
+    static String kind(RateStore.Draw d) {
+        return isTokens(d) ? "tokens" : "requests";
+    }
+
+    static boolean isTokens(RateStore.Draw d) {
+        return d.bucket().endsWith(TOKENS);
     }
 
     static long micros(Instant t) {
