@@ -304,13 +304,15 @@ public final class ConfigLoader {
         Long accounting = s.longValue("accounting_queue");
         Long offload = s.longValue("offload_threads");
         Long offloadQueue = s.longValue("offload_queue");
+        Long budgetAccounts = s.longValue("budget_accounts");
         ServerConfig server = section(errors, "server", () -> new ServerConfig(
                 io == null ? d.ioThreads() : clampInt(io),
                 transport,
                 admin == null ? d.adminThreads() : clampInt(admin),
                 accounting == null ? d.accountingQueue() : clampInt(accounting),
                 offload == null ? d.offloadThreads() : clampInt(offload),
-                offloadQueue == null ? d.offloadQueue() : clampInt(offloadQueue)), d);
+                offloadQueue == null ? d.offloadQueue() : clampInt(offloadQueue),
+                budgetAccounts == null ? d.budgetAccounts() : clampInt(budgetAccounts)), d);
         s.rejectUnknown();
         return server;
     }

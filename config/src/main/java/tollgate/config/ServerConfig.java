@@ -9,12 +9,15 @@ package tollgate.config;
  * @param accountingQueue finished calls waiting for the accounting thread; past it a record is dropped and counted
  * @param offloadThreads threads that tokenize large prompts off the event loops (budget estimates)
  * @param offloadQueue prompts waiting for those threads; past it the call is estimated on the caller's thread
+ * @param budgetAccounts scope members (keys, users, tag values, models) whose budget counters the in-process store
+ *                       keeps; past it the least used are dropped, and rebuilt from the usage log when they return
  */
 public record ServerConfig(int ioThreads, Transport transport, int adminThreads, int accountingQueue,
-                           int offloadThreads, int offloadQueue) {
+                           int offloadThreads, int offloadQueue, int budgetAccounts) {
     public enum Transport { AUTO, EPOLL, NIO }
 
-    public static final ServerConfig DEFAULT = new ServerConfig(0, Transport.AUTO, 2, 65_536, 1, 1_024);
+    public static final ServerConfig DEFAULT = new ServerConfig(0, Transport.AUTO, 2, 65_536, 1, 1_024,
+            100_000);
 
     public ServerConfig {
         if (ioThreads < 0 || ioThreads > 1024) {
@@ -31,6 +34,9 @@ public record ServerConfig(int ioThreads, Transport transport, int adminThreads,
         }
         if (offloadQueue < 1) {
             throw new IllegalArgumentException("server.offload_queue: " + offloadQueue + " (expected: >= 1)");
+        }
+        if (budgetAccounts < 1) {
+            throw new IllegalArgumentException("server.budget_accounts: " + budgetAccounts + " (expected: >= 1)");
         }
     }
 

@@ -57,6 +57,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theInProcessBudgetStoresBoundIsASetting() throws Exception {
+        assertThat(new ConfigLoader(Map.of()).load(null, CliOverrides.NONE).server().budgetAccounts()).isEqualTo(100_000);
+        assertThat(new ConfigLoader(Map.of()).load(file("server: {budget_accounts: 500}\n"), CliOverrides.NONE)
+                .server().budgetAccounts()).isEqualTo(500);
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("server: {budget_accounts: 0}\n"),
+                CliOverrides.NONE)).hasMessageContaining("server.budget_accounts: 0 (expected: >= 1)");
+    }
+
+    @Test
     void budgetsOfEveryScopeParseAsSpec11ShowsThem() throws Exception {
         TollgateConfig c = new ConfigLoader(Map.of()).load(file("""
                 budgets:

@@ -67,6 +67,8 @@ import tollgate.proxy.server.TollgateServer;
 /** A running tollgate: the server and the metering parts behind it, started and stopped together. */
 public final class TollgateApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TollgateApp.class);
+    /** How long a returning account's rebuild waits for the log to catch up with settled calls. */
+    private static final long REBUILD_BARRIER_SECONDS = 30;
     /** How often {@code alerts.warnings} looks at today's calls. */
     static final Duration WARNINGS_EVERY = Duration.ofMinutes(5);
 
@@ -169,6 +171,16 @@ public final class TollgateApp implements AutoCloseable {
         TokenEstimator estimator = TokenEstimator.shared().withOffload(offload);
         this.accounting = new CallAccounting(new CallRecorder(estimator, config.limits().maxUsageTokens()), () -> state.get().pricing(), writer, metrics,
                 ledger::get, clock, sc.accountingQueue());
+        if (store instanceof LocalBudgetStore local) {
+            // a user or tag value dropped past the store's bound is rebuilt from the log when it returns (SPEC 11):
+            // once every call settled before the scan has its record written, the scan misses none of them
+            local.rebuildReturning((accounts, counted) -> {
+                accounting.drained().get(REBUILD_BARRIER_SECONDS, TimeUnit.SECONDS);
+                TollgateConfig now = state.get().config();
+                return new LedgerRebuild(now.log().dir(), now.budgets().timezone(), clock).spendOf(accounts,
+                        LedgerRebuild.windowsIn(now), new BudgetScopes(now.budgets()), counted);
+            });
+        }
         // rate-limit buckets live beside the budget counters: in Redis for a fleet, else here (SPEC 11)
         RateLimiter limiter = RateLimiter.beside(store, clock, () -> state.get().config().budgets().onStoreFailure(),
                 budgetEvents());
@@ -338,17 +350,22 @@ public final class TollgateApp implements AutoCloseable {
     }
 
     private BudgetStore openStore(TollgateConfig config) throws IOException {
-        BudgetStore opened = BudgetStore.open(config.budgets());
+        int bound = config.server().budgetAccounts();
+        BudgetStore opened = BudgetStore.open(config.budgets(), bound);
         if (!(opened instanceof LocalBudgetStore local)) {
             return opened;
         }
         // spend survives a restart: the open windows are rebuilt from the usage log (SPEC 7)
         LedgerRebuild.Result r = new LedgerRebuild(config.log().dir(), config.budgets().timezone(), clock)
-                .loadInto(local, LedgerRebuild.windowsIn(config), LocalBudgetStore.DEFAULT_MAX_KEYS,
+                .loadInto(local, LedgerRebuild.windowsIn(config), bound,
                         new BudgetScopes(config.budgets()));
         if (r.records() > 0 || r.malformed() > 0) {
             log.info("budget ledger rebuilt from {} usage records in {} files ({} malformed lines skipped)",
                     r.records(), r.files(), r.malformed());
+        }
+        if (r.droppedKeys() > 0) {
+            log.info("budget ledger: accounts past server.budget_accounts ({}) were not loaded; each is rebuilt from "
+                    + "the usage log when it returns", bound);
         }
         return local;
     }

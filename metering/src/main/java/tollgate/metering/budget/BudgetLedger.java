@@ -152,11 +152,18 @@ public final class BudgetLedger {
      * completes normally: there is nothing left for the caller to do.
      */
     public CompletableFuture<Void> settle(Reservation reservation, BigDecimal actualUsd, long actualTokens) {
+        return settle(reservation, actualUsd, actualTokens, null);
+    }
+
+    /** {@link #settle(Reservation, BigDecimal, long)} of the call logged as {@code callId} (its request id). */
+    public CompletableFuture<Void> settle(Reservation reservation, BigDecimal actualUsd, long actualTokens,
+            @Nullable String callId) {
         if (!reservation.end()) {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "reservation: " + reservation.id() + " already settled or released (expected: end it once)"));
         }
-        return charge(reservation.budgets(), reservation.held() ? reservation.id() : null, actualUsd, actualTokens);
+        return charge(reservation.budgets(), reservation.held() ? reservation.id() : null, actualUsd, actualTokens,
+                callId);
     }
 
     /** Ends an allowed call that cost nothing (failed before the upstream billed it): drops its hold. */
@@ -190,7 +197,12 @@ public final class BudgetLedger {
 
     /** Charges a cost with no reservation to every scope of {@code budgets} (mode {@code after}, a recovered hold). */
     public CompletableFuture<Void> record(CallBudgets budgets, BigDecimal usd, long tokens) {
-        return charge(budgets, null, usd, tokens);
+        return record(budgets, usd, tokens, null);
+    }
+
+    /** {@link #record(CallBudgets, BigDecimal, long)} of the call logged as {@code callId} (its request id). */
+    public CompletableFuture<Void> record(CallBudgets budgets, BigDecimal usd, long tokens, @Nullable String callId) {
+        return charge(budgets, null, usd, tokens, callId);
     }
 
     /** Rows of {@code GET /admin/budgets} for every scope member the ledger has seen (bounded), in scope order. */
@@ -247,7 +259,7 @@ public final class BudgetLedger {
     }
 
     private CompletableFuture<Void> charge(CallBudgets budgets, @Nullable String holdId, BigDecimal usd,
-            long tokens) {
+            long tokens, @Nullable String callId) {
         if (budgets.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -259,7 +271,8 @@ public final class BudgetLedger {
                 slots.add(new BudgetStore.AccountSlot(s.scope().account(), settings.slot(limit.window(), now)));
             }
         }
-        BudgetStore.SettleCall call = new BudgetStore.SettleCall(budgets.anchor(), holdId, slots, usd, tokens, now);
+        BudgetStore.SettleCall call = new BudgetStore.SettleCall(budgets.anchor(), holdId, slots, usd, tokens, now,
+                callId);
         return store.settle(call).handle((counters, failure) -> {
             if (failure != null) {
                 reportFailure("settle", failure);

@@ -23,8 +23,13 @@ public interface BudgetStore extends AutoCloseable {
      * background; calls fail into {@code on_store_failure} until it is up).
      */
     static BudgetStore open(BudgetsConfig config) {
+        return open(config, LocalBudgetStore.DEFAULT_MAX_KEYS);
+    }
+
+    /** {@link #open(BudgetsConfig)}, keeping at most {@code localAccounts} accounts in this process. */
+    static BudgetStore open(BudgetsConfig config, int localAccounts) {
         URI redis = config.redisUri();
-        return redis == null ? new LocalBudgetStore() : RedisBudgetStore.connect(redis);
+        return redis == null ? new LocalBudgetStore(localAccounts) : RedisBudgetStore.connect(redis);
     }
 
     /**
@@ -103,15 +108,22 @@ public interface BudgetStore extends AutoCloseable {
      *
      * @param keyId the account that keeps the hold (as it was reserved)
      * @param charge the slots to charge: those of the call's scopes' windows current at its end
+     * @param callId the call's {@code request_id} in the usage log, when it has a record: a store that rebuilds
+     *               spend from the log tells by it which calls it has counted already
      */
     record SettleCall(String keyId, @Nullable String holdId, List<AccountSlot> charge, BigDecimal usd, long tokens,
-            Instant now) {
+            Instant now, @Nullable String callId) {
         public SettleCall {
             charge = List.copyOf(charge);
             if (usd.signum() < 0 || tokens < 0) {
                 throw new IllegalArgumentException("cost: " + usd.toPlainString() + " USD, " + tokens
                         + " tokens (expected: >= 0)");
             }
+        }
+
+        public SettleCall(String keyId, @Nullable String holdId, List<AccountSlot> charge, BigDecimal usd, long tokens,
+                Instant now) {
+            this(keyId, holdId, charge, usd, tokens, now, null);
         }
     }
 }

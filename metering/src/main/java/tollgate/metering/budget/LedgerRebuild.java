@@ -15,6 +15,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
+import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetLimit;
 import tollgate.config.BudgetWindow;
 import tollgate.config.KeyConfig;
@@ -48,7 +51,7 @@ public final class LedgerRebuild {
      *
      * @param records calls read from the log's files of the open windows' days
      * @param malformed lines skipped for breaking the log's line rules (as {@code stats} skips them)
-     * @param droppedKeys keys beyond {@code maxKeys}, whose spend was not loaded
+     * @param droppedKeys accounts beyond {@code maxKeys}, whose spend was not loaded (rebuilt when they return)
      */
     public record Result(int files, long records, long malformed, int keys, int droppedKeys) {
     }
@@ -84,6 +87,62 @@ public final class LedgerRebuild {
      */
     public Result loadInto(LocalBudgetStore store, Set<BudgetWindow> windows, int maxKeys, BudgetScopes scopes)
             throws IOException {
+        Map<String, Map<WindowSlot, Sum>> sums = new HashMap<>();
+        Set<String> dropped = new HashSet<>();
+        UsageLogReader.Summary s = scan(windows, scopes, false, (account, call) -> {
+            if (sums.containsKey(account) || sums.size() < maxKeys) {
+                return sums.computeIfAbsent(account, a -> new HashMap<>());
+            }
+            // beyond the store's bound: not loaded, and marked so that the account is rebuilt when it returns
+            store.markEvicted(account);
+            if (dropped.size() < maxKeys) {
+                // bounded by the same maxKeys: only counted, never grows past it
+                dropped.add(account);
+            }
+            return null;
+        });
+        if (s == null) {
+            return new Result(0, 0, 0, 0, 0);
+        }
+        sums.forEach((key, byslot) -> byslot.forEach((slot, sum) -> store.load(key, slot, sum.usd, sum.tokens)));
+        return new Result(s.files(), s.records(), s.malformedLines(), sums.size(), dropped.size());
+    }
+
+    /**
+     * The spend in the open windows of only {@code accounts} (scope accounts, {@link BudgetScope#account()}), for
+     * an account that returns after the store dropped it ({@link LocalBudgetStore}): the same scan as the start-up
+     * rebuild, leaving out each call that {@code counted} says the store has counted already (by account and
+     * request id). Blocking file I/O: never on an event loop.
+     */
+    public Map<String, Map<WindowSlot, Spend>> spendOf(Set<String> accounts, Set<BudgetWindow> windows,
+            BudgetScopes scopes, BiPredicate<String, String> counted) throws IOException {
+        Map<String, Map<WindowSlot, Sum>> sums = new HashMap<>();
+        scan(windows, scopes, true, (account, call) -> {
+            String id = call.requestId();
+            if (!accounts.contains(account) || (id != null && counted.test(account, id))) {
+                return null;
+            }
+            return sums.computeIfAbsent(account, a -> new HashMap<>());
+        });
+        Map<String, Map<WindowSlot, Spend>> out = new HashMap<>();
+        sums.forEach((account, bySlot) -> {
+            Map<WindowSlot, Spend> spend = new HashMap<>();
+            bySlot.forEach((slot, sum) -> spend.put(slot, new Spend(sum.usd, sum.tokens)));
+            out.put(account, spend);
+        });
+        return out;
+    }
+
+    /** Spend found in the log for one account's window instance. */
+    public record Spend(BigDecimal usd, long tokens) {
+    }
+
+    /**
+     * Reads the days of the open windows and adds each call to the sums {@code target} gives for each of its
+     * accounts (null: not counted). Null when no window is open.
+     */
+    private UsageLogReader.@Nullable Summary scan(Set<BudgetWindow> windows, BudgetScopes scopes, boolean requestIds,
+            BiFunction<String, UsageLine, @Nullable Map<WindowSlot, Sum>> target) throws IOException {
         Instant now = clock.instant();
         List<WindowSlot> slots = new ArrayList<>();
         Instant earliest = now;
@@ -93,45 +152,31 @@ public final class LedgerRebuild {
             earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
         }
         if (slots.isEmpty()) {
-            return new Result(0, 0, 0, 0, 0);
+            return null;
         }
-        Map<String, Map<WindowSlot, Sum>> sums = new HashMap<>();
-        Set<String> droppedKeys = new HashSet<>();
         // records sit in the file of their ts's UTC date; a clock a little ahead may have written tomorrow's
         LocalDate firstDay = LocalDate.ofInstant(earliest, ZoneOffset.UTC);
         LocalDate lastDay = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1);
-        UsageLine.Fields fields = scopes.any()
-                ? new UsageLine.Fields(false, scopes.limitsUsers(), scopes.tagNames()) : UsageLine.Fields.NONE;
-        UsageLogReader.Summary s = new UsageLogReader(logDir).fields(fields).read(firstDay, lastDay, call -> {
-            add(call.key(), call, slots, sums, droppedKeys, maxKeys);
+        UsageLine.Fields fields = scopes.any() || requestIds
+                ? new UsageLine.Fields(requestIds, scopes.limitsUsers(), scopes.tagNames()) : UsageLine.Fields.NONE;
+        return new UsageLogReader(logDir).fields(fields).read(firstDay, lastDay, call -> {
+            add(target.apply(call.key(), call), call, slots);
             if (scopes.any()) {
                 for (BudgetScope scope : scopes.others(call.user(), call.tags(), call.pricedAs())) {
-                    add(scope.account(), call, slots, sums, droppedKeys, maxKeys);
+                    add(target.apply(scope.account(), call), call, slots);
                 }
             }
         });
-        sums.forEach((key, byslot) -> byslot.forEach((slot, sum) -> store.load(key, slot, sum.usd, sum.tokens)));
-        return new Result(s.files(), s.records(), s.malformedLines(), sums.size(), droppedKeys.size());
     }
 
-    private static void add(String account, UsageLine call, List<WindowSlot> slots,
-            Map<String, Map<WindowSlot, Sum>> sums, Set<String> droppedKeys, int maxKeys) {
+    private static void add(@Nullable Map<WindowSlot, Sum> bySlot, UsageLine call, List<WindowSlot> slots) {
+        if (bySlot == null) {
+            return;
+        }
         Instant ts = call.ts();
         for (WindowSlot slot : slots) {
             if (ts.isBefore(slot.start()) || slot.endedBy(ts)) {
                 continue;
-            }
-            Map<WindowSlot, Sum> bySlot = sums.get(account);
-            if (bySlot == null) {
-                if (sums.size() >= maxKeys) {
-                    // bounded by the same maxKeys: only counted, never grows past it
-                    if (droppedKeys.size() < maxKeys) {
-                        droppedKeys.add(account);
-                    }
-                    return;
-                }
-                bySlot = new HashMap<>();
-                sums.put(account, bySlot);
             }
             BigDecimal usd = call.costUsd();
             bySlot.computeIfAbsent(slot, x -> new Sum()).add(usd == null ? BigDecimal.ZERO : usd, call.totalTokens());

@@ -7,13 +7,21 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiPredicate;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Budget counters in this process ({@code store: local}): exact {@link BigDecimal} sums, every future already
@@ -26,18 +34,35 @@ import org.jspecify.annotations.Nullable;
  * are dropped (Caffeine's frequency-aware eviction keeps busy ones) and counted in {@link #evicted()}, since key
  * ids, users and tag values come from client input. An account's counters of windows that have ended are dropped
  * as it is used.
+ *
+ * <p>A dropped account is remembered ({@link DroppedAccounts}, fixed memory) and, once {@link #rebuildReturning}
+ * is on, rebuilt from the usage log when it returns (SPEC 11): its reservations wait while one thread scans the
+ * open windows' days for every account returning meanwhile, then run against the rebuilt counters. Calls that
+ * settle on a returning account meanwhile count at once and their request ids are kept, so the scan leaves them
+ * out and nothing is counted twice; an account being rebuilt is never dropped (weight 0).
  */
 public final class LocalBudgetStore implements BudgetStore {
+    private static final Logger log = LoggerFactory.getLogger(LocalBudgetStore.class);
 
     public static final int DEFAULT_MAX_KEYS = 100_000;
     /** Holds beyond which the oldest is released: a bound on memory, far above any real concurrency. */
     static final int MAX_HOLDS = 262_144;
 
     private final Object lock = new Object();
-    private final Cache<String, Map<WindowSlot, Counter>> accounts;
+    private final Cache<String, Account> accounts;
     /** In insertion order, which is expiry order because every hold lives equally long. */
     private final LinkedHashMap<String, Hold> holds = new LinkedHashMap<>();
     private final LongAdder evicted = new LongAdder();
+    private final LongAdder rebuilt = new LongAdder();
+    private final DroppedAccounts dropped = new DroppedAccounts(DroppedAccounts.DEFAULT_BITS);
+    /** Accounts being rebuilt, each with the request ids of the calls charged to it since (concurrent sets). */
+    private final Map<String, Set<String>> returning = new HashMap<>();
+    /** Of {@link #returning}, those the scan in progress reads. */
+    private final Set<String> scanning = new HashSet<>();
+    private final List<Waiting> waiting = new ArrayList<>();
+    private @Nullable Rebuild rebuild;
+    private @Nullable ExecutorService rebuilder;
+    private boolean scanQueued;
 
     public LocalBudgetStore() {
         this(DEFAULT_MAX_KEYS);
@@ -47,44 +72,86 @@ public final class LocalBudgetStore implements BudgetStore {
         if (maxAccounts < 1) {
             throw new IllegalArgumentException("maxKeys: " + maxAccounts + " (expected: >= 1)");
         }
-        this.accounts = Caffeine.newBuilder().maximumSize(maxAccounts).executor(Runnable::run)
-                .<String, Map<WindowSlot, Counter>>removalListener((k, v, cause) -> {
-                    if (cause == RemovalCause.SIZE) {
+        // the listener runs on the thread that caused the eviction, which holds the lock (executor: the caller)
+        this.accounts = Caffeine.newBuilder().maximumWeight(maxAccounts).executor(Runnable::run)
+                .<String, Account>weigher((k, v) -> v.pinned ? 0 : 1)
+                .<String, Account>removalListener((k, v, cause) -> {
+                    if (cause == RemovalCause.SIZE && k != null) {
                         evicted.increment();
+                        dropped.add(k);
                     }
                 }).build();
+    }
+
+    /**
+     * Where a dropped account's spend comes from when it returns: a scan of the usage log for the open windows of
+     * the named accounts, leaving out the calls {@code counted} (account, request id) says are counted already.
+     * Blocking; called on the store's own rebuild thread.
+     */
+    @FunctionalInterface
+    public interface Rebuild {
+        Map<String, Map<WindowSlot, LedgerRebuild.Spend>> spendOf(Set<String> accounts,
+                BiPredicate<String, String> counted) throws Exception;
+    }
+
+    /** From now on, an account that returns after being dropped is rebuilt by {@code rebuild} before it is checked. */
+    public void rebuildReturning(Rebuild rebuild) {
+        synchronized (lock) {
+            this.rebuild = rebuild;
+            if (rebuilder == null) {
+                rebuilder = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "tollgate-budget-rebuild");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+        }
     }
 
     @Override
     public CompletableFuture<ReserveReply> reserve(ReserveCall call) {
         synchronized (lock) {
-            expireHolds(call.now());
-            boolean granted = true;
-            for (SlotLimit s : call.slots()) {
-                WindowState state = new WindowState(s.limit(), view(s.account(), s.slot(), call.now()));
-                if (!state.admits(call.usd(), call.tokens(), call.hold())) {
-                    granted = false;
+            if (awaitsRebuild(call)) {
+                if (waiting.size() >= MAX_HOLDS) {
+                    return CompletableFuture.failedFuture(new IllegalStateException(
+                            "budget store: " + waiting.size() + " calls already wait for a rebuild from the log"));
                 }
+                CompletableFuture<ReserveReply> reply = new CompletableFuture<>();
+                waiting.add(new Waiting(call, reply));
+                return reply;
             }
-            if (granted && call.hold()) {
-                List<AccountSlot> slots = new ArrayList<>(call.slots().size());
-                for (SlotLimit s : call.slots()) {
-                    counter(s.account(), s.slot()).reserve(call.usd(), call.tokens());
-                    slots.add(new AccountSlot(s.account(), s.slot()));
-                }
-                if (holds.size() >= MAX_HOLDS) {
-                    Iterator<Hold> oldest = holds.values().iterator();
-                    release(oldest.next());
-                    oldest.remove();
-                }
-                holds.put(call.holdId(), new Hold(slots, call.usd(), call.tokens(), call.holdUntil()));
-            }
-            List<WindowCounter> out = new ArrayList<>(call.slots().size());
-            for (SlotLimit s : call.slots()) {
-                out.add(view(s.account(), s.slot(), call.now()));
-            }
-            return CompletableFuture.completedFuture(new ReserveReply(granted, out));
+            return CompletableFuture.completedFuture(reserveNow(call));
         }
+    }
+
+    /** Under the lock, for a call no account of which is being rebuilt. */
+    private ReserveReply reserveNow(ReserveCall call) {
+        expireHolds(call.now());
+        boolean granted = true;
+        for (SlotLimit s : call.slots()) {
+            WindowState state = new WindowState(s.limit(), view(s.account(), s.slot(), call.now()));
+            if (!state.admits(call.usd(), call.tokens(), call.hold())) {
+                granted = false;
+            }
+        }
+        if (granted && call.hold()) {
+            List<AccountSlot> slots = new ArrayList<>(call.slots().size());
+            for (SlotLimit s : call.slots()) {
+                counter(s.account(), s.slot()).reserve(call.usd(), call.tokens());
+                slots.add(new AccountSlot(s.account(), s.slot()));
+            }
+            if (holds.size() >= MAX_HOLDS) {
+                Iterator<Hold> oldest = holds.values().iterator();
+                release(oldest.next());
+                oldest.remove();
+            }
+            holds.put(call.holdId(), new Hold(slots, call.usd(), call.tokens(), call.holdUntil()));
+        }
+        List<WindowCounter> out = new ArrayList<>(call.slots().size());
+        for (SlotLimit s : call.slots()) {
+            out.add(view(s.account(), s.slot(), call.now()));
+        }
+        return new ReserveReply(granted, out);
     }
 
     @Override
@@ -99,6 +166,10 @@ public final class LocalBudgetStore implements BudgetStore {
             }
             List<WindowCounter> out = new ArrayList<>(call.charge().size());
             for (AccountSlot at : call.charge()) {
+                Set<String> countedLive = returning(at.account());
+                if (countedLive != null && call.callId() != null) {
+                    countedLive.add(call.callId());
+                }
                 dropEnded(at.account(), call.now());
                 counter(at.account(), at.slot()).spend(call.usd(), call.tokens());
                 out.add(view(at.account(), at.slot(), call.now()));
@@ -112,7 +183,7 @@ public final class LocalBudgetStore implements BudgetStore {
         synchronized (lock) {
             expireHolds(now);
             List<WindowCounter> out = new ArrayList<>(slots.size());
-            Map<WindowSlot, Counter> counters = accounts.getIfPresent(account);
+            Account counters = accounts.getIfPresent(account);
             for (WindowSlot slot : slots) {
                 Counter c = counters == null ? null : counters.get(slot);
                 out.add(c == null ? WindowCounter.empty(slot) : c.view(slot));
@@ -141,9 +212,24 @@ public final class LocalBudgetStore implements BudgetStore {
         }
     }
 
+    /**
+     * Marks an account whose spend the start-up rebuild did not load (beyond the bound): it is rebuilt when it
+     * returns, as a dropped one.
+     */
+    public void markEvicted(String account) {
+        synchronized (lock) {
+            dropped.add(account);
+        }
+    }
+
     /** Accounts whose counters were dropped to stay within the bound. */
     public long evicted() {
         return evicted.sum();
+    }
+
+    /** Returning accounts rebuilt from the log so far. */
+    public long rebuilt() {
+        return rebuilt.sum();
     }
 
     @Override
@@ -153,11 +239,143 @@ public final class LocalBudgetStore implements BudgetStore {
 
     @Override
     public void close() {
-        accounts.invalidateAll();
+        ExecutorService r;
+        List<Waiting> stranded;
+        synchronized (lock) {
+            r = rebuilder;
+            rebuilder = null;
+            stranded = List.copyOf(waiting);
+            waiting.clear();
+            accounts.invalidateAll();
+        }
+        if (r != null) {
+            r.shutdownNow();
+        }
+        stranded.forEach(w -> w.reply().completeExceptionally(new IllegalStateException("budget store closed")));
+    }
+
+    /**
+     * True when one of the call's accounts is being rebuilt, or returns now after being dropped (then its rebuild
+     * starts). Under the lock.
+     */
+    private boolean awaitsRebuild(ReserveCall call) {
+        if (rebuild == null) {
+            return false;
+        }
+        boolean waits = false;
+        for (SlotLimit s : call.slots()) {
+            waits |= returning(s.account()) != null;
+        }
+        return waits;
+    }
+
+    /**
+     * The request ids counted live on an account being rebuilt; null for an account that is not (the usual case:
+     * present, or never dropped). An account dropped earlier starts its rebuild here. Under the lock.
+     */
+    private @Nullable Set<String> returning(String account) {
+        if (rebuild == null) {
+            return null;
+        }
+        Set<String> counted = returning.get(account);
+        if (counted != null || !dropped.mightContain(account) || accounts.getIfPresent(account) != null) {
+            return counted;
+        }
+        counted = ConcurrentHashMap.newKeySet();
+        returning.put(account, counted);
+        Account pinned = new Account();
+        pinned.pinned = true;
+        accounts.put(account, pinned);
+        if (!scanQueued && rebuilder != null) {
+            scanQueued = true;
+            rebuilder.execute(this::scan);
+        }
+        return counted;
+    }
+
+    /**
+     * On the rebuild thread: reads the log once for every account returning now, adds what it found to their
+     * counters, and runs the reservations that waited for them. Accounts that return during the scan wait for the
+     * next one.
+     */
+    private void scan() {
+        Map<String, Set<String>> batch = new HashMap<>();
+        Rebuild source;
+        synchronized (lock) {
+            scanQueued = false;
+            returning.forEach((account, counted) -> {
+                if (scanning.add(account)) {
+                    batch.put(account, counted);
+                }
+            });
+            source = rebuild;
+            if (batch.isEmpty() || source == null) {
+                return;
+            }
+        }
+        Map<String, Map<WindowSlot, LedgerRebuild.Spend>> found = null;
+        Exception failure = null;
+        try {
+            found = source.spendOf(Set.copyOf(batch.keySet()), (account, id) -> {
+                Set<String> counted = batch.get(account);
+                return counted != null && counted.contains(id);
+            });
+        } catch (Exception e) {
+            failure = e;
+            log.error("budget ledger: rebuilding {} returning accounts from the usage log failed; their calls meet "
+                    + "budgets.on_store_failure and they count from zero", batch.size(), e);
+        }
+        List<Runnable> replies = new ArrayList<>();
+        synchronized (lock) {
+            for (String account : batch.keySet()) {
+                returning.remove(account);
+                scanning.remove(account);
+                Account counters = accounts.getIfPresent(account);
+                if (counters == null) {
+                    continue;
+                }
+                Map<WindowSlot, LedgerRebuild.Spend> spend = found == null ? null : found.get(account);
+                if (spend != null) {
+                    spend.forEach((slot, sp) -> counters.computeIfAbsent(slot, x -> new Counter())
+                            .spend(sp.usd(), sp.tokens()));
+                }
+                counters.pinned = false;
+                accounts.put(account, counters); // weighed again: droppable from now on
+            }
+            if (found != null) {
+                rebuilt.add(batch.size());
+            }
+            List<Waiting> again = new ArrayList<>();
+            for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
+                Waiting w = it.next();
+                boolean failed = false;
+                boolean ready = true;
+                for (SlotLimit s : w.call().slots()) {
+                    failed |= failure != null && batch.containsKey(s.account());
+                    ready &= !returning.containsKey(s.account());
+                }
+                if (failed) {
+                    it.remove();
+                    Exception cause = failure;
+                    replies.add(() -> w.reply().completeExceptionally(cause));
+                } else if (ready) {
+                    it.remove();
+                    if (awaitsRebuild(w.call())) {
+                        again.add(w); // another of its accounts was dropped meanwhile: it waits for that one
+                        continue;
+                    }
+                    ReserveReply reply = reserveNow(w.call());
+                    replies.add(() -> w.reply().complete(reply));
+                }
+            }
+            waiting.addAll(again);
+        }
+        // outside the lock: the replies continue the calls' admission on this thread
+        replies.forEach(Runnable::run);
     }
 
     private WindowCounter view(String account, WindowSlot slot, Instant now) {
-        Map<WindowSlot, Counter> counters = accounts.getIfPresent(account);
+        Account counters = accounts.getIfPresent(account);
         if (counters == null) {
             return WindowCounter.empty(slot);
         }
@@ -167,11 +385,11 @@ public final class LocalBudgetStore implements BudgetStore {
     }
 
     private Counter counter(String account, WindowSlot slot) {
-        return accounts.get(account, a -> new HashMap<>()).computeIfAbsent(slot, s -> new Counter());
+        return accounts.get(account, a -> new Account()).computeIfAbsent(slot, s -> new Counter());
     }
 
     private void dropEnded(String account, Instant now) {
-        Map<WindowSlot, Counter> counters = accounts.getIfPresent(account);
+        Account counters = accounts.getIfPresent(account);
         if (counters == null) {
             return;
         }
@@ -198,7 +416,7 @@ public final class LocalBudgetStore implements BudgetStore {
 
     private void release(Hold hold) {
         for (AccountSlot at : hold.slots()) {
-            Map<WindowSlot, Counter> counters = accounts.getIfPresent(at.account());
+            Account counters = accounts.getIfPresent(at.account());
             @Nullable Counter c = counters == null ? null : counters.get(at.slot());
             if (c != null) {
                 c.release(hold.usd(), hold.tokens());
@@ -207,6 +425,15 @@ public final class LocalBudgetStore implements BudgetStore {
     }
 
     private record Hold(List<AccountSlot> slots, BigDecimal usd, long tokens, Instant until) {
+    }
+
+    /** A reservation waiting for a returning account's rebuild. */
+    private record Waiting(ReserveCall call, CompletableFuture<ReserveReply> reply) {
+    }
+
+    /** One account's counters by window instance; pinned (never dropped) while it is being rebuilt. */
+    private static final class Account extends HashMap<WindowSlot, Counter> {
+        private boolean pinned;
     }
 
     /** Mutable sums, guarded by the store's lock. */

@@ -4,11 +4,14 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -58,6 +61,10 @@ public final class CallAccounting implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean sleeping = new AtomicBoolean();
     private final LongAdder dropped = new LongAdder();
+    /** {@link #drained()} asks not yet taken up by the thread. */
+    private final ConcurrentLinkedQueue<Barrier> barriers = new ConcurrentLinkedQueue<>();
+    /** Calls put on the queue so far. */
+    private final AtomicLong offered = new AtomicLong();
     private final Thread thread;
     private volatile boolean stopping;
 
@@ -92,6 +99,7 @@ public final class CallAccounting implements AutoCloseable {
             return false;
         }
         queue.offer(call);
+        offered.incrementAndGet();
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {
             LockSupport.unpark(thread);
         }
@@ -111,18 +119,39 @@ public final class CallAccounting implements AutoCloseable {
         call.releaseBody().run();
     }
 
+    /**
+     * Completes once every call finished before this was asked is settled and has its record written to the usage
+     * log (a settlement comes before its record: so a rebuild from the log that starts after this misses no call
+     * settled before it). Never completes once the thread has stopped.
+     */
+    public CompletableFuture<Void> drained() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        barriers.offer(new Barrier(offered.get(), f));
+        if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+            LockSupport.unpark(thread);
+        }
+        return f;
+    }
+
     private void run() {
         List<FinishedCall> batch = new ArrayList<>(MAX_BATCH);
         List<UsageRecord> records = new ArrayList<>(MAX_BATCH);
         List<String> ended = new ArrayList<>(MAX_BATCH);
+        List<Barrier> due = new ArrayList<>();
+        long accounted = 0;
         long droppedReported = 0;
         boolean napped = false;
         while (true) {
+            for (Barrier b; (b = barriers.poll()) != null; ) {
+                due.add(b);
+            }
             FinishedCall c;
             while (batch.size() < MAX_BATCH && (c = queue.poll()) != null) {
                 batch.add(c);
             }
+            accounted += batch.size();
             if (batch.isEmpty()) {
+                completeOnceWritten(due, accounted);
                 if (stopping) {
                     return;
                 }
@@ -135,7 +164,7 @@ public final class CallAccounting implements AutoCloseable {
                 napped = false;
                 sleeping.set(true);
                 // re-check after announcing the sleep: an offer that missed the flag is seen here (no lost wake-up)
-                if (queue.isEmpty()) {
+                if (queue.isEmpty() && barriers.isEmpty()) {
                     LockSupport.parkNanos(this, IDLE_PARK_NANOS);
                 }
                 sleeping.set(false);
@@ -160,12 +189,40 @@ public final class CallAccounting implements AutoCloseable {
             // after the records: a hold's end is journaled only once its call's record is written
             writer.ended(ended);
             ended.clear();
+            completeOnceWritten(due, accounted);
             long d = dropped.sum();
             if (d != droppedReported) {
                 log.warn("accounting queue full ({} calls): {} usage records dropped so far", capacity, d);
                 droppedReported = d;
             }
         }
+    }
+
+    /** Barriers whose calls are all accounted (their records queued) complete once the writer has written them. */
+    private void completeOnceWritten(List<Barrier> due, long accounted) {
+        List<CompletableFuture<Void>> ready = null;
+        for (Iterator<Barrier> it = due.iterator(); it.hasNext(); ) {
+            Barrier b = it.next();
+            if (b.calls() <= accounted) {
+                it.remove();
+                (ready == null ? ready = new ArrayList<>() : ready).add(b.done());
+            }
+        }
+        if (ready == null) {
+            return;
+        }
+        List<CompletableFuture<Void>> now = ready;
+        writer.flush().whenComplete((v, failure) -> now.forEach(f -> {
+            if (failure == null) {
+                f.complete(null);
+            } else {
+                f.completeExceptionally(failure);
+            }
+        }));
+    }
+
+    /** A {@link #drained()} ask: done once the first {@code calls} calls put on the queue are accounted. */
+    private record Barrier(long calls, CompletableFuture<Void> done) {
     }
 
     private void account(FinishedCall call, Instant now, PricingTable prices, List<UsageRecord> records) {
@@ -198,7 +255,7 @@ public final class CallAccounting implements AutoCloseable {
                 metrics.latency(req.provider(), req.path(), record.stream(), end.durationNanos(), end.ttfbNanos(),
                         end.overheadNanos());
             }
-            settle(r.settlement());
+            settle(r.settlement(), record.requestId());
             RateHold rates = req.rateHold();
             if (rates != null) {
                 // the tokens drawn were the prompt estimate and the most output: the bucket keeps what was used
@@ -212,14 +269,16 @@ public final class CallAccounting implements AutoCloseable {
         }
     }
 
-    private void settle(Settlement s) {
+    /** Before the call's record is queued for the log: see {@link #drained()}. */
+    private void settle(Settlement s, String requestId) {
         BudgetLedger l = ledger.get();
         if (s instanceof Settlement.Release r) {
             l.release(r.reservation()).thenRun(() -> gauges(l, r.reservation().budgets()));
         } else if (s instanceof Settlement.Settle st) {
-            l.settle(st.reservation(), st.usd(), st.tokens()).thenRun(() -> gauges(l, st.reservation().budgets()));
+            l.settle(st.reservation(), st.usd(), st.tokens(), requestId)
+                    .thenRun(() -> gauges(l, st.reservation().budgets()));
         } else if (s instanceof Settlement.Record rec) {
-            l.record(rec.budgets(), rec.usd(), rec.tokens()).thenRun(() -> gauges(l, rec.budgets()));
+            l.record(rec.budgets(), rec.usd(), rec.tokens(), requestId).thenRun(() -> gauges(l, rec.budgets()));
         }
     }
 

@@ -71,6 +71,28 @@ class CallAccountingTest {
     }
 
     @Test
+    void drainedCompletesOnceTheRecordsOfEveryCallFinishedBeforeAreInTheLog() throws Exception {
+        UsageLogWriter writer = UsageLogWriter.start(new LogConfig(dir, FsyncMode.NEVER, 65_536),
+                new TollgateMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), MetricsConfig.DEFAULT).usageLogCounters());
+        CallAccounting acc = accounting(writer, 1_024);
+        // asked while the thread sleeps, with nothing to account: it wakes and answers
+        acc.drained().get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 700; i++) {
+            assertThat(acc.finish(refusal(i))).isTrue();
+        }
+
+        acc.drained().get(10, TimeUnit.SECONDS);
+
+        List<String> lines;
+        try (Stream<Path> files = Files.list(dir)) {
+            lines = Files.readAllLines(files.findFirst().orElseThrow());
+        }
+        assertThat(lines).hasSize(700);
+        acc.close();
+        writer.close();
+    }
+
+    @Test
     void aRefusedHandOffReleasesItsReservationAndCounts() throws Exception {
         UsageLogWriter writer = UsageLogWriter.start(new LogConfig(dir, FsyncMode.NEVER, 65_536),
                 new TollgateMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), MetricsConfig.DEFAULT).usageLogCounters());

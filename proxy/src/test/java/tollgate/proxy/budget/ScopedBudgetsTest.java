@@ -134,6 +134,27 @@ class ScopedBudgetsTest extends BudgetedCalls {
     }
 
     @Test
+    void usersDroppedFromTheBoundedStoreAreRebuiltFromTheLogWhenTheyReturn() throws Exception {
+        // three accounts kept in memory for ten users, each of whom spends the whole of a one-call budget
+        String cfg = "server:\n  budget_accounts: 3\nbudgets:\n  mode: after\n  users:\n    default: [{window: monthly, usd: "
+                + PER_CALL.toPlainString() + "}]\n";
+        try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, cfg)) {
+            for (int u = 0; u < 10; u++) {
+                assertThat(call(tg, "sk-a", Map.of("X-Tollgate-User", "u" + u)).statusCode()).isEqualTo(200);
+            }
+            tg.awaitRecords(10);
+            for (int round = 0; round < 2; round++) {
+                for (int u = 0; u < 10; u++) {
+                    HttpResponse<String> again = call(tg, "sk-a", Map.of("X-Tollgate-User", "u" + u));
+                    assertThat(again.statusCode()).as("round %d, user u%d", round, u).isEqualTo(429);
+                    assertThat(again.headers().firstValue("x-tollgate-budget-scope")).hasValue("user");
+                }
+            }
+            assertThat(served.get()).isEqualTo(10);
+        }
+    }
+
+    @Test
     void adminBudgetsListEveryScopeAndTheCallerSeesItsKeyAndUser() throws Exception {
         String admin = "admin-token-scopes";
         String cfg = """
