@@ -31,9 +31,14 @@ final class AlertDetector {
         long tokensAfter = after.spentTokens();
         long tokensBefore = tokensAfter - tokens;
         List<BudgetAlert> out = new ArrayList<>(2);
+        @Nullable BigDecimal usdLimit = limit.usd();
+        @Nullable Long tokenLimit = limit.tokens();
         for (BigDecimal f : fractions) {
-            boolean wasBelow = below(spentBefore, tokensBefore, limit, f);
-            boolean isBelow = below(spentAfter, tokensAfter, limit, f);
+            // each fraction's line once, for the use before and after
+            @Nullable BigDecimal usdLine = usdLimit == null ? null : usdLimit.multiply(f);
+            @Nullable BigDecimal tokenLine = tokenLimit == null ? null : f.multiply(BigDecimal.valueOf(tokenLimit));
+            boolean wasBelow = below(spentBefore, tokensBefore, usdLine, tokenLine);
+            boolean isBelow = below(spentAfter, tokensAfter, usdLine, tokenLine);
             if (wasBelow && !isBelow) {
                 out.add(new BudgetAlert(scope, limit.window(), f, limit.usd(), Money.plain(spentAfter),
                         limit.tokens(), tokensAfter, after.slot().end(), now));
@@ -42,14 +47,12 @@ final class AlertDetector {
         return out;
     }
 
-    /** True while every limited measure is below the fraction of its limit. */
-    private static boolean below(BigDecimal spentUsd, long spentTokens, BudgetLimit limit, BigDecimal fraction) {
-        @Nullable BigDecimal usd = limit.usd();
-        if (usd != null && spentUsd.compareTo(usd.multiply(fraction)) >= 0) {
+    /** True while every limited measure is below its line (the fraction of its limit; null: not limited). */
+    private static boolean below(BigDecimal spentUsd, long spentTokens, @Nullable BigDecimal usdLine,
+            @Nullable BigDecimal tokenLine) {
+        if (usdLine != null && spentUsd.compareTo(usdLine) >= 0) {
             return false;
         }
-        @Nullable Long tokens = limit.tokens();
-        return tokens == null
-                || BigDecimal.valueOf(spentTokens).compareTo(fraction.multiply(BigDecimal.valueOf(tokens))) < 0;
+        return tokenLine == null || BigDecimal.valueOf(spentTokens).compareTo(tokenLine) < 0;
     }
 }

@@ -278,7 +278,7 @@ public final class BudgetLedger {
                 reportFailure("settle", failure);
                 return null;
             }
-            states(budgets, counters);
+            remember(budgets, counters);
             int i = 0;
             for (CallBudgets.Scoped s : budgets.scopes()) {
                 for (BudgetLimit limit : s.budget().limits()) {
@@ -320,6 +320,20 @@ public final class BudgetLedger {
             }
         }
         return states;
+    }
+
+    /** The key scopes' windows as counted now, for gauges (what {@link #states} remembers, without the rest). */
+    private void remember(CallBudgets budgets, List<WindowCounter> counters) {
+        int i = 0;
+        for (CallBudgets.Scoped s : budgets.scopes()) {
+            boolean key = s.scope().kind() == BudgetScope.Kind.KEY;
+            for (BudgetLimit limit : s.budget().limits()) {
+                WindowCounter c = counters.get(i++);
+                if (key) {
+                    memory.remember(s.scope().name(), new WindowState(limit, c));
+                }
+            }
+        }
     }
 
     private static List<ScopeWindow> withoutHold(List<ScopeWindow> states, BigDecimal usd, long tokens) {

@@ -13,9 +13,11 @@ public record BudgetScope(Kind kind, String name) {
     public enum Kind {
         KEY, USER, TAG, MODEL, GLOBAL;
 
+        private final String id = name().toLowerCase(Locale.ROOT);
+
         /** As in the {@code scope} metric label and the {@code x-tollgate-budget-scope} header. */
         public String id() {
-            return name().toLowerCase(Locale.ROOT);
+            return id;
         }
     }
 
@@ -63,6 +65,9 @@ public record BudgetScope(Kind kind, String name) {
     }
 
     private static String escape(String s) {
+        if (safe(s)) {
+            return s; // nearly every user id and tag value: nothing to escape, nothing to copy
+        }
         StringBuilder sb = new StringBuilder(s.length());
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
@@ -75,5 +80,16 @@ public record BudgetScope(Kind kind, String name) {
             }
         }
         return sb.toString();
+    }
+
+    private static boolean safe(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                    || c == '-' || c == '=' || c == ':')) {
+                return false;
+            }
+        }
+        return true;
     }
 }
