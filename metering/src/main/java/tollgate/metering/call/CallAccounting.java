@@ -28,6 +28,7 @@ import tollgate.metering.log.UsageLogWriter;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.metrics.TollgateMetrics;
 import tollgate.metering.pricing.PricingTable;
+import tollgate.metering.usage.BatchOutputMeter;
 import tollgate.metering.usage.ResponseMeter;
 
 /**
@@ -65,6 +66,7 @@ public final class CallAccounting implements AutoCloseable {
     private final ConcurrentLinkedQueue<Barrier> barriers = new ConcurrentLinkedQueue<>();
     /** Calls put on the queue so far. */
     private final AtomicLong offered = new AtomicLong();
+    private final BatchDownloads downloads;
     private final Thread thread;
     private volatile boolean stopping;
 
@@ -80,6 +82,7 @@ public final class CallAccounting implements AutoCloseable {
         this.ledger = ledger;
         this.clock = clock;
         this.capacity = capacity;
+        this.downloads = BatchDownloads.load(writer.dir());
         this.thread = new Thread(this::run, "tollgate-accounting");
         thread.setDaemon(true);
         thread.start();
@@ -300,6 +303,31 @@ public final class CallAccounting implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * One result of a downloaded Batch API output file ({@code fileId}): accounted as a call of its own the first time
+     * the file's results get this far, and not again when the file is downloaded again (OpenAI bills a result once).
+     * On the event loop; never blocks.
+     *
+     * @return false for a result an earlier download metered
+     */
+    public boolean finishBatchResult(MeteredRequest download, String fileId, BatchOutputMeter.Result result) {
+        if (!downloads.firstTime(fileId, result.index())) {
+            metrics.batchResultsMeteredBefore(1);
+            return false;
+        }
+        return finish(BatchResult.finished(download, result));
+    }
+
+    /** A batch output file's download ended: how far it was metered is kept once its records are in the log. */
+    public void batchDownloadEnded() {
+        drained().thenRun(downloads::persist);
+    }
+
+    /** Results of output file {@code fileId} metered so far, here or before a restart. */
+    public long batchResultsMetered(String fileId) {
+        return downloads.metered(fileId);
     }
 
     /**

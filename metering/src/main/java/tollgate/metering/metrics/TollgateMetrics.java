@@ -71,6 +71,7 @@ public final class TollgateMetrics {
     private final Counter usageInvalid;
     private final Counter unreadableEncodings;
     private final Counter batchLinesUnparsed;
+    private final Counter batchResultsMeteredBefore;
     private final Counter pricingSyncFailures;
     private final Counter budgetStoreFailures;
     private final UsageLogCounters usageLogCounters;
@@ -97,6 +98,9 @@ public final class TollgateMetrics {
         this.batchLinesUnparsed = Counter.builder("tollgate.batch.unparsed.lines")
                 .description("Lines of downloaded Batch API output files that were not read (not JSON, not a result, "
                         + "or over the line cap): skipped, not billed").register(registry);
+        this.batchResultsMeteredBefore = Counter.builder("tollgate.batch.results.metered.before")
+                .description("Results of Batch API output files downloaded again: forwarded, not billed twice")
+                .register(registry);
         this.pricingSyncFailures = Counter.builder("tollgate.pricing.sync.failures")
                 .description("pricing.sync fetches or catalogs that were not applied (the prices in effect stayed)")
                 .register(registry);
@@ -280,6 +284,11 @@ public final class TollgateMetrics {
     /** Lines of a downloaded batch output file that could not be read (SPEC 12: skipped, counted). */
     public void batchLinesUnparsed(long lines) {
         batchLinesUnparsed.increment(lines);
+    }
+
+    /** Results of a batch output file that an earlier download metered already (not billed again). */
+    public void batchResultsMeteredBefore(long results) {
+        batchResultsMeteredBefore.increment(results);
     }
 
     public void pricingSyncFailure() {

@@ -40,8 +40,10 @@ public final class BatchOutputMeter {
      * @param endpoint the API the result is an answer of (its body's {@code object}); {@link Endpoint#OTHER} when that is
      *     not known or the body carries no usage (recorded unpriced, never estimated: there is no prompt to count)
      * @param meter the result's body as read, ended; its service tier is {@code batch}
+     * @param index the result's place among the file's results, from 0 (the same in every download of the file)
      */
-    public record Result(@Nullable String customId, @Nullable String requestId, Endpoint endpoint, ResponseMeter meter) {}
+    public record Result(@Nullable String customId, @Nullable String requestId, Endpoint endpoint, ResponseMeter meter,
+            long index) {}
 
     private enum State { UNDECIDED, BATCH, NOT_BATCH }
 
@@ -64,6 +66,11 @@ public final class BatchOutputMeter {
         }
         this.sink = sink;
         this.maxLineBytes = maxLineBytes;
+    }
+
+    /** The file id of a {@link #downloadsFileContent} path. */
+    public static String fileId(String path) {
+        return path.substring(FILES.length(), path.length() - CONTENT.length());
     }
 
     /** Whether {@code path} (query removed) downloads a file's content: {@code /v1/files/{id}/content}. */
@@ -174,8 +181,7 @@ public final class BatchOutputMeter {
             m.onBytes(ByteBuffer.wrap(line, p.bodyStart, p.bodyEnd - p.bodyStart));
             m.onEnd();
             Endpoint e = m.usage() == null ? Endpoint.OTHER : p.endpoint;
-            results++;
-            sink.accept(new Result(p.customId, p.requestId != null ? p.requestId : p.id, e, m));
+            sink.accept(new Result(p.customId, p.requestId != null ? p.requestId : p.id, e, m, results++));
         }
     }
 

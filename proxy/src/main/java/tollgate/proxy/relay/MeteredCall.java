@@ -5,7 +5,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.call.BatchResult;
 import tollgate.metering.call.CallAccounting;
 import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.FinishedCall;
@@ -54,7 +53,8 @@ public final class MeteredCall implements CallTap {
         if (request.request() == null) {
             // only a non-POST call reaches a /v1/ path unmetered: a file's content downloaded (GET)
             if (head.status().code() == 200 && BatchOutputMeter.downloadsFileContent(request.path())) {
-                batch = new BatchOutputMeter(r -> accounting.finish(BatchResult.finished(request, r)));
+                String fileId = BatchOutputMeter.fileId(request.path());
+                batch = new BatchOutputMeter(r -> accounting.finishBatchResult(request, fileId, r));
                 inflate(head);
             }
             return;
@@ -171,6 +171,7 @@ public final class MeteredCall implements CallTap {
         BatchOutputMeter b = batch;
         if (b != null) {
             accounting.batchLinesUnparsed(b.unparsedLines());
+            accounting.batchDownloadEnded();
         }
         accounting.finish(new FinishedCall(request, meter, requestId, end, releaseBody));
     }

@@ -302,12 +302,7 @@ class MeteringEndToEndTest {
         upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/octet-stream")
                 .chunkedBody(input, 50).build());
         assertThat(download("file-in456").body()).isEqualTo(input);
-        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
-                .body(fixture("chat_gpt-4o.json")).build());
-        HttpResponse<String> chat = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/chat/completions"))
-                .header("Authorization", "Bearer " + BudgetEnforcementTest.KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request())).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> chat = chat();
         assertThat(chat.statusCode()).isEqualTo(200);
         assertThat(new BigDecimal(chat.headers().firstValue("x-tollgate-budget-remaining-usd").orElseThrow()))
                 .isEqualByComparingTo(BigDecimal.ONE.subtract(BATCH_PER_LINE.multiply(BigDecimal.valueOf(BATCH_LINES))));
@@ -322,6 +317,64 @@ class MeteringEndToEndTest {
         assertThat(metrics).contains("tollgate_tokens_total{estimated=\"false\",key=\"storybot\",model=\"gpt-4o-mini\",provider=\"\",type=\"input\"} "
                 + (24.0 * BATCH_LINES));
         assertThat(metrics).doesNotContain("model=\"gpt-4o-mini\",provider=\"\",status=\"200\"} " + (double) BATCH_LINES);
+    }
+
+    /**
+     * OpenAI bills a batch's results once: an output file downloaded again (here, and after a restart) is forwarded
+     * whole and bills nothing more; the second download's results count as metered before.
+     */
+    @Test
+    void anOutputFileDownloadedAgainIsNotBilledAgainEvenAfterARestart() throws Exception {
+        String reference = fixture("batch_output_openai_docs.jsonl").lines().findFirst().orElseThrow();
+        StringBuilder file = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            file.append(reference.replace("\"request-2\"", "\"line-" + i + "\"")).append('\n');
+        }
+        String output = file.toString();
+        assertThat(download("file-twice", output).body()).isEqualTo(output);
+        assertThat(records(20)).hasSize(20);
+
+        assertThat(download("file-twice", output).body()).isEqualTo(output);
+        assertThat(chatRecordFollows(21)).isTrue();
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tollgate_batch_results_metered_before_total 20.0");
+        // the count is kept once the records are written: then a restart knows it too
+        Path marker = tollgate.logDir.resolve("batch-downloads").resolve("file-twice");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!(Files.exists(marker) && Files.readString(marker).equals("20")) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(marker).hasContent("20");
+
+        tollgate.close();
+        tollgate = TestTollgate.start(upstream.url("/").toString(), dir, "log: {fsync: always}\n");
+        assertThat(download("file-twice", output).body()).isEqualTo(output);
+        assertThat(chatRecordFollows(22)).isTrue();
+    }
+
+    /** A chat call with the budgeted key, answered with a recorded gpt-4o answer. */
+    private HttpResponse<String> chat() throws Exception {
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                .body(fixture("chat_gpt-4o.json")).build());
+        return http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + BudgetEnforcementTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request())).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** One chat call; true when its record is the {@code n}-th of the log (nothing else was recorded before it). */
+    private boolean chatRecordFollows(int n) throws Exception {
+        HttpResponse<String> chat = chat();
+        assertThat(chat.statusCode()).isEqualTo(200);
+        List<JsonNode> all = records(n);
+        return all.size() == n && all.get(n - 1).get("endpoint").asText().equals("/v1/chat/completions");
+    }
+
+    HttpResponse<String> download(String fileId, String content) throws Exception {
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/octet-stream")
+                .chunkedBody(content, 500).build());
+        return download(fileId);
     }
 
     HttpResponse<String> download(String fileId) throws Exception {
