@@ -170,7 +170,7 @@ public final class StatsCommandRunner {
                 : !o.compareModels().isEmpty() ? "--compare-models"
                 : o.pricingFile() != null ? "--pricing" : null;
         if (flag != null) {
-            throw new IllegalArgumentException(flag.substring(2) + ": not with --format focus (expected: none; FOCUS "
+            throw new IllegalArgumentException(flag + ": not with --format focus (expected: none; FOCUS "
                     + "rows are one per period, provider, key, model and part of a call, with the calls' tags in Tags: "
                     + "narrow them with --key, --model, --user or --tag)");
         }
