@@ -134,8 +134,10 @@ final class FocusCharges implements Consumer<UsageLine> {
             for (Charge ch : CostCalculator.unpricedCharges(usage, n)) {
                 add(k.of(ch, null, false, Basis.CALL_COST), ch.quantity(), BigDecimal.ZERO, BigDecimal.ZERO);
             }
-            add(k.of(new Charge(Part.CALL, BigDecimal.ONE, null, recorded), null, false, Basis.CALL_COST),
-                    BigDecimal.ONE, recorded, recorded);
+            if (recorded.signum() != 0) {
+                add(k.of(new Charge(Part.CALL, BigDecimal.ONE, null, recorded), null, false, Basis.CALL_COST),
+                        BigDecimal.ONE, recorded, recorded);
+            }
             return;
         }
         boolean longContext = CostCalculator.longContext(m.price(), usage.inputTokens());

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import tollgate.metering.pricing.Charge;
+import tollgate.metering.pricing.Charge.Part;
 import tollgate.metering.report.StatsCommandRunner.Outcome;
 
 /**
@@ -240,6 +242,25 @@ class FocusExportTest {
 
         assertThat(o.exitCode()).isEqualTo(StatsCommandRunner.ABOVE_LIMIT);
         assertThat(o.stderr()).contains("total cost 1.32950875 USD is above --fail-above-usd 1.3");
+    }
+
+    @Test
+    void aCostSharedInProportionAddsUpExactlyWithTheRoundingOnTheCostliestPart() {
+        List<Charge> parts = List.of(new Charge(Part.INPUT, BigDecimal.valueOf(400), new BigDecimal("2.5"),
+                new BigDecimal("0.001")), new Charge(Part.OUTPUT, BigDecimal.valueOf(200), BigDecimal.TEN,
+                new BigDecimal("0.002")));
+
+        BigDecimal[] shares = FocusCharges.share(new BigDecimal("0.01"), parts);
+
+        assertThat(shares[0]).isEqualTo(new BigDecimal("0.003333333333333333"));
+        assertThat(shares[1]).isEqualTo(new BigDecimal("0.006666666666666667"));
+        assertThat(shares[0].add(shares[1])).isEqualByComparingTo("0.01");
+        // the parts' own costs when they are the logged cost; nothing to share a cost by when they cost nothing
+        assertThat(FocusCharges.share(new BigDecimal("0.003"), parts)).containsExactly(new BigDecimal("0.001"),
+                new BigDecimal("0.002"));
+        List<Charge> free = List.of(new Charge(Part.INPUT, BigDecimal.ONE, null, BigDecimal.ZERO));
+        assertThat(FocusCharges.share(new BigDecimal("0.5"), free)).isNull();
+        assertThat(FocusCharges.share(BigDecimal.ZERO, free)).containsExactly(BigDecimal.ZERO);
     }
 
     private static StatsOptions options(Path log, String format, @Nullable String period, @Nullable String key,
