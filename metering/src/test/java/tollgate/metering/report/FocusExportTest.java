@@ -153,22 +153,24 @@ class FocusExportTest {
     }
 
     /** The report fixture's log (gzipped days, malformed lines, many keys and models), under filters and periods. */
-    @ParameterizedTest(name = "--period {0} --key {1} --model {2} --tag {3}")
+    @ParameterizedTest(name = "--period {0} --key {1} --model {2} --tag {3} --user {4}")
     @CsvSource(nullValues = "-", value = {
-            "-,     -,        -,           -",
-            "week,  -,        -,           -",
-            "month, -,        -,           -",
-            "-,     storybot, -,           -",
-            "-,     -,        gpt-4o-mini, -",
-            "day,   -,        -,           operation=rag_answer"})
+            "-,     -,        -,           -,                   -",
+            "week,  -,        -,           -,                   -",
+            "month, -,        -,           -,                   -",
+            "-,     storybot, -,           -,                   -",
+            "-,     -,        gpt-4o-mini, -,                   -",
+            "day,   -,        -,           operation=rag_answer, -",
+            "-,     -,        -,           -,                   u1"})
     void underEveryFilterAndPeriodTheTotalIsTheJsonReports(@Nullable String period, @Nullable String key,
-                                                             @Nullable String model, @Nullable String tag) {
+                                                             @Nullable String model, @Nullable String tag,
+                                                             @Nullable String user) {
         StatsCommandRunner fixtures = new StatsCommandRunner(StatsFixtures.CONTEXT, 2);
         List<String> tags = tag == null ? List.of() : List.of(tag);
         Outcome json = fixtures.run(new StatsOptions(StatsFixtures.logDir(), 30, null, null, period, List.of(), key,
-                model, null, tags, "json", null, false, null));
+                model, user, tags, "json", null, false, null));
         Outcome csv = fixtures.run(new StatsOptions(StatsFixtures.logDir(), 30, null, null, period, List.of(), key,
-                model, null, tags, "focus", null, false, null));
+                model, user, tags, "focus", null, false, null));
         JsonNode report = json(json.stdout());
         List<Map<String, String>> rows = parse(csv.stdout());
 
