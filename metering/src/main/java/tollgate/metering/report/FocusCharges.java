@@ -3,11 +3,13 @@ package tollgate.metering.report;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -53,7 +55,7 @@ final class FocusCharges implements Consumer<UsageLine> {
         CALL_COST;
 
         String id() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -184,7 +186,7 @@ final class FocusCharges implements Consumer<UsageLine> {
             if (recorded.signum() != 0) {
                 return null;
             }
-            java.util.Arrays.fill(out, BigDecimal.ZERO);
+            Arrays.fill(out, BigDecimal.ZERO);
             return out;
         }
         int biggest = 0;
