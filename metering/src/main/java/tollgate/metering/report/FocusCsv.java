@@ -46,16 +46,20 @@ final class FocusCsv {
             "x_Provider", "x_Part", "x_ServiceTier", "x_LongContext", "x_CostBasis");
 
     private static final JsonFactory JSON = new JsonFactory();
-    private static final Comparator<Map.Entry<Key, Sums>> ORDER = Comparator
-            .comparing((Map.Entry<Key, Sums> e) -> e.getKey().start())
-            .thenComparing(e -> e.getKey().provider())
-            .thenComparing(e -> e.getKey().key())
-            .thenComparing(e -> e.getKey().model())
-            .thenComparing(e -> new TreeMap<>(e.getKey().tags()).toString())
-            .thenComparing(e -> e.getKey().basis())
-            .thenComparing(e -> e.getKey().tier() == null ? "" : e.getKey().tier())
-            .thenComparing(e -> e.getKey().longContext())
-            .thenComparing(e -> e.getKey().part());
+    /** A charge with its {@code Tags} JSON, written once: rows sort by it. */
+    private record Row(Key key, Sums sums, String tags) {
+    }
+
+    private static final Comparator<Row> ORDER = Comparator
+            .comparing((Row r) -> r.key().start())
+            .thenComparing(r -> r.key().provider())
+            .thenComparing(r -> r.key().key())
+            .thenComparing(r -> r.key().model())
+            .thenComparing(Row::tags)
+            .thenComparing(r -> r.key().basis())
+            .thenComparing(r -> r.key().tier() == null ? "" : r.key().tier())
+            .thenComparing(r -> r.key().longContext())
+            .thenComparing(r -> r.key().part());
 
     private FocusCsv() {
     }
@@ -63,15 +67,18 @@ final class FocusCsv {
     static String write(Map<Key, Sums> charges) {
         StringBuilder out = new StringBuilder(256 + charges.size() * 400);
         StatsFormatter.csvRow(out, COLUMNS);
-        List<Map.Entry<Key, Sums>> rows = new ArrayList<>(charges.entrySet());
+        List<Row> rows = new ArrayList<>(charges.size());
+        charges.forEach((k, s) -> rows.add(new Row(k, s, tags(k))));
         rows.sort(ORDER);
-        for (Map.Entry<Key, Sums> row : rows) {
-            StatsFormatter.csvRow(out, cells(row.getKey(), row.getValue()));
+        for (Row row : rows) {
+            StatsFormatter.csvRow(out, cells(row));
         }
         return out.toString();
     }
 
-    private static List<String> cells(Key k, Sums s) {
+    private static List<String> cells(Row row) {
+        Key k = row.key();
+        Sums s = row.sums();
         String provider = providerName(k.provider());
         Unit unit = k.part().unit();
         boolean priced = k.basis() == Basis.ITEMIZED;
@@ -111,7 +118,7 @@ final class FocusCsv {
         c.add(skuPriceId(k));                            // SkuPriceId
         c.add(k.key());                                  // SubAccountId
         c.add(k.key());                                  // SubAccountName
-        c.add(tags(k));                                  // Tags
+        c.add(row.tags());                               // Tags
         c.add(k.provider());                             // x_Provider
         c.add(k.part().id());                            // x_Part
         c.add(k.tier() == null ? "standard" : k.tier()); // x_ServiceTier

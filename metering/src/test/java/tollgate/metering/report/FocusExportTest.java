@@ -201,6 +201,22 @@ class FocusExportTest {
     }
 
     @Test
+    void aWeekAcrossAMonthsEndIsTwoChargePeriodsOneInEachBillingPeriod(@TempDir Path dir) {
+        // the ISO week of Monday 2026-10-26 ends on Sunday 2026-11-01
+        StatsFixtures.writeDay(dir, "2026-10-30", StatsFixtures.line("2026-10-30T12:00:00Z", "k", "gpt-4o-mini", 1000, 0,
+                "0.00015", 10, null));
+        StatsFixtures.writeDay(dir, "2026-11-01", StatsFixtures.line("2026-11-01T12:00:00Z", "k", "gpt-4o-mini", 2000, 0,
+                "0.0003", 10, null));
+        Outcome o = runner.run(new StatsOptions(dir, null, "2026-10-28", "2026-11-01", "week", List.of(), null, null,
+                null, List.of(), "focus", null, false, null));
+
+        assertThat(parse(o.stdout())).extracting(r -> r.get("ChargePeriodStart") + " " + r.get("ChargePeriodEnd") + " "
+                + r.get("BillingPeriodStart") + " " + r.get("ConsumedQuantity")).containsExactly(
+                "2026-10-28T00:00:00Z 2026-11-01T00:00:00Z 2026-10-01T00:00:00Z 1000",
+                "2026-11-01T00:00:00Z 2026-11-02T00:00:00Z 2026-11-01T00:00:00Z 2000");
+    }
+
+    @Test
     void filtersNarrowTheRowsAndTheTotal() {
         List<Map<String, String>> support = focus(options(LOG, "focus", null, "support", null, List.of()));
         List<Map<String, String>> team = focus(options(LOG, "focus", null, null, null, List.of("team=web")));
