@@ -17,4 +17,15 @@ public record UsageUnits(UnitCounts counts, @Nullable String serviceTier, @Nulla
     public UsageUnits {
         Objects.requireNonNull(counts, "counts");
     }
+
+    /**
+     * The provider a call went to: its route's ({@code provider} in the log, SPEC 13), else Anthropic's API for
+     * {@code /v1/messages} and OpenAI's for any other path of the one upstream.
+     */
+    public static String providerOf(@Nullable String provider, String endpoint) {
+        if (provider != null) {
+            return provider;
+        }
+        return endpoint.equals("/v1/messages") ? "anthropic" : "openai";
+    }
 }

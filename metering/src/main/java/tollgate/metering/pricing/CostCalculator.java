@@ -2,7 +2,10 @@ package tollgate.metering.pricing;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.pricing.Charge.Part;
 import tollgate.metering.usage.UnitCounts;
 import tollgate.metering.usage.Usage;
 
@@ -55,44 +58,94 @@ public final class CostCalculator {
 
     /** The cost of everything a call used; null when it used a unit its model has no price for. */
     public static @Nullable BigDecimal cost(ModelPrice p, Billable b) {
+        List<Charge> charges = charges(p, b);
+        return charges == null ? null : Charge.total(charges);
+    }
+
+    /**
+     * What a call cost, part by part ({@link Charge}): the charges {@link #cost(ModelPrice, Billable)} adds up, parts
+     * of none left out; null when it is null. A unit with no price of its own that the call's tokens pay for (an
+     * image of a model priced by its tokens) is a charge of $0 with a null price.
+     */
+    public static @Nullable List<Charge> charges(ModelPrice p, Billable b) {
         UnitPrices up = p.units();
         UnitCounts n = b.units();
         Usage u = b.tokens();
         boolean tokens = u.inputTokens() > 0 || u.outputTokens() > 0;
-        BigDecimal usd = cost(p, u, b.serviceTier());
+        boolean longContext = longContext(p, u.inputTokens());
+        Rates r = Rates.of(p, longContext, b.serviceTier());
+        boolean standard = !longContext && p.tier(b.serviceTier()) == null;
+        List<Charge> out = tokenCharges(r, u, up, oneHourWrite(r, up, standard));
         if (up.perCall() != null) {
-            usd = usd.add(up.perCall());
+            out.add(new Charge(Part.CALL, BigDecimal.ONE, up.perCall(), up.perCall()));
         }
         if (n.webSearchCalls() > 0) {
             if (up.webSearchPer1kCalls() == null) {
                 return null;
             }
-            usd = usd.add(up.webSearchPer1kCalls().multiply(BigDecimal.valueOf(n.webSearchCalls())).movePointLeft(3));
+            BigDecimal searches = BigDecimal.valueOf(n.webSearchCalls());
+            out.add(new Charge(Part.WEB_SEARCH, searches, up.webSearchPer1kCalls(),
+                    up.webSearchPer1kCalls().multiply(searches).movePointLeft(3)));
         }
         if (n.images() > 0) {
+            BigDecimal images = BigDecimal.valueOf(n.images());
             BigDecimal each = up.image(b.imageOption());
             if (each != null) {
-                usd = usd.add(each.multiply(BigDecimal.valueOf(n.images())));
+                out.add(new Charge(Part.IMAGE, images, each, each.multiply(images)));
             } else if (!up.perImage().isEmpty() || !tokens) {
                 // a size or quality the table does not price, or images without their tokens: never guessed
                 return null;
+            } else {
+                out.add(unpriced(Part.IMAGE, images));
             }
         }
         if (n.audioSeconds().signum() > 0) {
             if (up.perMinute() != null) {
-                usd = usd.add(up.perMinute().multiply(n.audioSeconds()).divide(SECONDS_PER_MINUTE, MathContext.DECIMAL128));
+                out.add(new Charge(Part.AUDIO, n.audioSeconds(), up.perMinute(),
+                        up.perMinute().multiply(n.audioSeconds()).divide(SECONDS_PER_MINUTE, MathContext.DECIMAL128)));
             } else if (!tokens) {
                 return null;
+            } else {
+                out.add(unpriced(Part.AUDIO, n.audioSeconds()));
             }
         }
         if (n.characters() > 0) {
+            BigDecimal characters = BigDecimal.valueOf(n.characters());
             if (up.per1kCharacters() != null) {
-                usd = usd.add(up.per1kCharacters().multiply(BigDecimal.valueOf(n.characters())).movePointLeft(3));
+                out.add(new Charge(Part.CHARACTERS, characters, up.per1kCharacters(),
+                        up.per1kCharacters().multiply(characters).movePointLeft(3)));
             } else if (!tokens) {
                 return null;
+            } else {
+                out.add(unpriced(Part.CHARACTERS, characters));
             }
         }
-        return ModelPrice.normalized(usd);
+        return out;
+    }
+
+    /**
+     * The parts of a call that has no price, as {@link #charges} would split it with one: quantities, each at $0 with a
+     * null price.
+     */
+    public static List<Charge> unpricedCharges(Usage u, UnitCounts n) {
+        List<Charge> out = tokenCharges(null, u, UnitPrices.NONE, null);
+        if (n.webSearchCalls() > 0) {
+            out.add(unpriced(Part.WEB_SEARCH, BigDecimal.valueOf(n.webSearchCalls())));
+        }
+        if (n.images() > 0) {
+            out.add(unpriced(Part.IMAGE, BigDecimal.valueOf(n.images())));
+        }
+        if (n.audioSeconds().signum() > 0) {
+            out.add(unpriced(Part.AUDIO, n.audioSeconds()));
+        }
+        if (n.characters() > 0) {
+            out.add(unpriced(Part.CHARACTERS, BigDecimal.valueOf(n.characters())));
+        }
+        return out;
+    }
+
+    private static Charge unpriced(Part part, BigDecimal quantity) {
+        return new Charge(part, quantity, null, BigDecimal.ZERO);
     }
 
     /**
@@ -128,6 +181,15 @@ public final class CostCalculator {
     }
 
     private static BigDecimal cost(Rates r, Usage u, UnitPrices up, BigDecimal oneHourWrite) {
+        return Charge.total(tokenCharges(r, u, up, oneHourWrite));
+    }
+
+    /**
+     * The token parts of a call: {@code (input − cached − cache_write − audio − image) × input + cached × cached_input
+     * + …}, prices per 1M tokens; parts of no tokens left out. Without rates ({@link #unpricedCharges}), the same
+     * split at $0.
+     */
+    private static List<Charge> tokenCharges(@Nullable Rates r, Usage u, UnitPrices up, @Nullable BigDecimal oneHourWrite) {
         long cached = Math.min(u.cachedInputTokens(), u.inputTokens());
         long written = Math.min(u.cacheCreationInputTokens(), u.inputTokens() - cached);
         long written1h = Math.min(u.cacheWrite1hTokens(), written);
@@ -135,15 +197,25 @@ public final class CostCalculator {
         long imageIn = Math.min(u.imageInputTokens(), u.inputTokens() - cached - written - audioIn);
         long uncached = u.inputTokens() - cached - written - audioIn - imageIn;
         long audioOut = Math.min(u.audioOutputTokens(), u.outputTokens());
-        BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(uncached))
-                .add(r.cachedInput.multiply(BigDecimal.valueOf(cached)))
-                .add(r.cacheWrite.multiply(BigDecimal.valueOf(written - written1h)))
-                .add(oneHourWrite.multiply(BigDecimal.valueOf(written1h)))
-                .add(orElse(up.audioInput(), r.input).multiply(BigDecimal.valueOf(audioIn)))
-                .add(orElse(up.imageInput(), r.input).multiply(BigDecimal.valueOf(imageIn)))
-                .add(r.output.multiply(BigDecimal.valueOf(u.outputTokens() - audioOut)))
-                .add(orElse(up.audioOutput(), r.output).multiply(BigDecimal.valueOf(audioOut)));
-        return ModelPrice.normalized(perMillion.movePointLeft(PER_MILLION_DIGITS));
+        List<Charge> out = new ArrayList<>(6);
+        tokens(out, Part.INPUT, uncached, r == null ? null : r.input);
+        tokens(out, Part.CACHED_INPUT, cached, r == null ? null : r.cachedInput);
+        tokens(out, Part.CACHE_WRITE, written - written1h, r == null ? null : r.cacheWrite);
+        tokens(out, Part.CACHE_WRITE_1H, written1h, oneHourWrite);
+        tokens(out, Part.AUDIO_INPUT, audioIn, r == null ? null : orElse(up.audioInput(), r.input));
+        tokens(out, Part.IMAGE_INPUT, imageIn, r == null ? null : orElse(up.imageInput(), r.input));
+        tokens(out, Part.OUTPUT, u.outputTokens() - audioOut, r == null ? null : r.output);
+        tokens(out, Part.AUDIO_OUTPUT, audioOut, r == null ? null : orElse(up.audioOutput(), r.output));
+        return out;
+    }
+
+    private static void tokens(List<Charge> out, Part part, long count, @Nullable BigDecimal perMillion) {
+        if (count == 0) {
+            return;
+        }
+        BigDecimal n = BigDecimal.valueOf(count);
+        out.add(perMillion == null ? unpriced(part, n)
+                : new Charge(part, n, perMillion, perMillion.multiply(n).movePointLeft(PER_MILLION_DIGITS)));
     }
 
     private static BigDecimal orElse(@Nullable BigDecimal v, BigDecimal fallback) {

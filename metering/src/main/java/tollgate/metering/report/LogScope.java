@@ -33,6 +33,11 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
         return new LogScope(from, to, StatsFilter.NONE, before, true, null);
     }
 
+    /** The query's calls with every dimension: each call as the log has it ({@code --format focus}). */
+    static LogScope everyDimension(StatsQuery q) {
+        return new LogScope(q.from(), q.to(), q.filter(), null, true, null);
+    }
+
     /** Only the dimensions the query groups or filters on, so a day's cells stay few whatever its users. */
     static LogScope of(StatsQuery q) {
         Set<String> tags = new HashSet<>(q.filter().tags().keySet());
@@ -78,6 +83,40 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
         return cube;
     }
 
+    /** Whether a call of the log counts: logged on a date of the range, passing the filter, before the cut-off. */
+    boolean includes(UsageLine c) {
+        LocalDate day = c.day();
+        return !day.isBefore(from) && !day.isAfter(to) && filter.matches(c)
+                && (before == null || c.ts().isBefore(before));
+    }
+
+    /**
+     * Hands each call of this scope in {@code dir} to {@code sink}, file after file in date order on the calling
+     * thread, with every dimension kept.
+     *
+     * @throws IOException when {@code dir} cannot be listed
+     */
+    UsageLogReader.Summary forEachCall(Path dir, Consumer<UsageLine> sink) throws IOException {
+        UsageLogReader reader = new UsageLogReader(dir).fields(new UsageLine.Fields(false, keepUser, keepTags));
+        // a call is counted on its ts's date; one logged just after midnight may sit in the next day's file
+        return reader.read(from, to.plusDays(1), c -> {
+            if (includes(c)) {
+                sink.accept(c);
+            }
+        });
+    }
+
+    /** The malformed lines a read found in files dated in this scope's range. */
+    long skippedLines(UsageLogReader.Summary s) {
+        long n = 0;
+        for (Map.Entry<LocalDate, Long> skipped : s.malformedByDay().entrySet()) {
+            if (!skipped.getKey().isBefore(from) && !skipped.getKey().isAfter(to)) {
+                n += skipped.getValue();
+            }
+        }
+        return n;
+    }
+
     /** One file's calls summed on its reading thread, without locks; added to the cube once the read is done. */
     private final class FileSums implements Consumer<UsageLine> {
         final Map<LocalDate, Map<CellKey, Tally>> days = new HashMap<>();
@@ -86,17 +125,11 @@ record LogScope(LocalDate from, LocalDate to, StatsFilter filter, @Nullable Inst
 
         @Override
         public void accept(UsageLine c) {
+            if (!includes(c)) {
+                return;
+            }
             LocalDate day = c.day();
-            if (day.isBefore(from) || day.isAfter(to)) {
-                return;
-            }
             String pricedAs = CellKey.pricedAs(c.costUsd(), c.pricedAs());
-            if (!filter.matches(c)) {
-                return;
-            }
-            if (before != null && !c.ts().isBefore(before)) {
-                return;
-            }
             if (!day.equals(lastDay)) {
                 lastDay = day;
                 lastCells = days.computeIfAbsent(day, d -> new HashMap<>());

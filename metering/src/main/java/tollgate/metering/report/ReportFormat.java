@@ -4,9 +4,12 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
-/** An output format of {@code stats}: {@code --format}, or guessed from {@code --export}'s file name. */
+/**
+ * An output format of {@code stats}: {@code --format}, or guessed from {@code --export}'s file name. {@link #FOCUS}
+ * is the period's calls as FinOps FOCUS charges (a CSV file; never guessed from a name).
+ */
 public enum ReportFormat {
-    TABLE, JSON, YAML, CSV;
+    TABLE, JSON, YAML, CSV, FOCUS;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);
@@ -18,7 +21,12 @@ public enum ReportFormat {
                 return f;
             }
         }
-        throw new IllegalArgumentException("format: '" + value + "' (expected: table, json, yaml or csv)");
+        throw new IllegalArgumentException("format: '" + value + "' (expected: table, json, yaml, csv or focus)");
+    }
+
+    /** The format of the file this one writes: FOCUS writes CSV. */
+    public ReportFormat fileFormat() {
+        return this == FOCUS ? CSV : this;
     }
 
     /** The format a file name implies ({@code .json .yaml .yml .csv .txt}), or null when it implies none. */

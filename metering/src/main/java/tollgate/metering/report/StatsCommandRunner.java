@@ -2,6 +2,7 @@ package tollgate.metering.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tollgate.metering.log.UsageLogFiles;
+import tollgate.metering.log.UsageLogReader;
 import tollgate.metering.pricing.PricedModel;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
@@ -66,6 +68,9 @@ public final class StatsCommandRunner {
             if (o.export() != null) {
                 checkWritable(o.export());
             }
+            if (format == ReportFormat.FOCUS) {
+                refuseWithFocus(o);
+            }
             whatIf = whatIf(o);
         } catch (IllegalArgumentException e) {
             return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
@@ -86,34 +91,28 @@ public final class StatsCommandRunner {
                     + "Is it the folder serve writes to (--log-dir, TOLLGATE_LOG_DIR, log.dir)? Calls through the proxy "
                     + "appear there as they end.\n", "");
         }
-        StatsReport report;
+        Rendered out;
         try {
-            UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
-            report = StatsCalculator.compute(query, cube, context.withWhatIf(whatIf));
-            if (o.by().isEmpty()) {
-                report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
-            }
-            if (o.warnings()) {
-                report = report.withWarnings(SpendWarnings.scan(o.logDir(), query, report.summary().requests()));
-            }
+            out = format == ReportFormat.FOCUS ? focus(o, query) : report(o, query, whatIf, format);
         } catch (UncheckedIOException e) {
             return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + ": " + e.getCause() + "\n");
         } catch (IOException e) {
-            return new Outcome(IO_FAILURE, "", "tollgate stats: reading " + o.logDir() + " for --warnings: " + e + "\n");
+            return new Outcome(IO_FAILURE, "", "tollgate stats: reading " + o.logDir()
+                    + (format == ReportFormat.FOCUS ? "" : " for --warnings") + ": " + e + "\n");
         }
-        String rendered = StatsFormatter.format(report, format);
+        String rendered = out.text();
         String stdout = rendered;
         StringBuilder stderr = new StringBuilder();
         if (logged.isEmpty()) {
             stderr.append("tollgate stats: no usage-YYYY-MM-DD.jsonl files in ").append(o.logDir()).append('\n');
-        } else if (report.summary().requests() == 0) {
+        } else if (out.requests() == 0) {
             stderr.append("tollgate stats: no calls from ").append(query.from()).append(" to ").append(query.to())
                     .append(query.filter().isEmpty() ? "" : " for " + query.filter().describe())
                     .append("; the log holds ").append(logged.get(0).date()).append(" to ")
                     .append(logged.get(logged.size() - 1).date()).append('\n');
         }
-        if (report.skippedLines() > 0) {
-            stderr.append("tollgate stats: skipped ").append(report.skippedLines())
+        if (out.skippedLines() > 0) {
+            stderr.append("tollgate stats: skipped ").append(out.skippedLines())
                     .append(" malformed log line(s)\n");
         }
         if (o.export() != null) {
@@ -122,16 +121,59 @@ public final class StatsCommandRunner {
             } catch (IOException e) {
                 return new Outcome(BAD_USAGE, "", "tollgate stats: " + unwritable(o.export(), e) + "\n");
             }
-            stdout = "wrote " + format.id() + " report (" + report.summary().requests() + " requests, "
-                    + Amounts.usd(report.summary().totalCostUsd()) + ") to " + o.export() + "\n";
+            stdout = "wrote " + format.id() + " report (" + out.requests() + " requests, "
+                    + Amounts.usd(out.totalCostUsd()) + ") to " + o.export() + "\n";
         }
         int code = OK;
-        if (o.failAboveUsd() != null && report.summary().totalCostUsd().compareTo(o.failAboveUsd()) > 0) {
+        if (o.failAboveUsd() != null && out.totalCostUsd().compareTo(o.failAboveUsd()) > 0) {
             code = ABOVE_LIMIT;
-            stderr.append("tollgate stats: total cost ").append(report.summary().totalCostUsd().toPlainString())
+            stderr.append("tollgate stats: total cost ").append(out.totalCostUsd().toPlainString())
                     .append(" USD is above --fail-above-usd ").append(o.failAboveUsd().toPlainString()).append('\n');
         }
         return new Outcome(code, stdout, stderr.toString());
+    }
+
+    /** A rendered report and the numbers the command's messages and CI gate use. */
+    private record Rendered(String text, long requests, BigDecimal totalCostUsd, long skippedLines) {
+    }
+
+    private Rendered report(StatsOptions o, StatsQuery query, WhatIf whatIf, ReportFormat format) throws IOException {
+        UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
+        StatsReport report = StatsCalculator.compute(query, cube, context.withWhatIf(whatIf));
+        if (o.by().isEmpty()) {
+            report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
+        }
+        if (o.warnings()) {
+            report = report.withWarnings(SpendWarnings.scan(o.logDir(), query, report.summary().requests()));
+        }
+        return new Rendered(StatsFormatter.format(report, format), report.summary().requests(),
+                report.summary().totalCostUsd(), report.skippedLines());
+    }
+
+    /** The period's calls as FOCUS charges ({@link FocusCharges}), read once, in date order. */
+    private Rendered focus(StatsOptions o, StatsQuery query) throws IOException {
+        LogScope scope = LogScope.everyDimension(query);
+        FocusCharges charges = new FocusCharges(query, context.prices());
+        UsageLogReader.Summary read = scope.forEachCall(o.logDir(), charges);
+        return new Rendered(FocusCsv.write(charges.charges()), charges.requests(), charges.billedUsd(),
+                scope.skippedLines(read));
+    }
+
+    /**
+     * Refuses what a FOCUS export has no place for: its rows have a fixed grain (period, provider, key, model, part
+     * of a call, price, tags), and suggestions, warnings and what-ifs are no charges.
+     */
+    private static void refuseWithFocus(StatsOptions o) {
+        String flag = !o.by().isEmpty() ? "--by " + String.join(" --by ", o.by())
+                : o.suggestions() ? "--suggestions"
+                : o.warnings() ? "--warnings"
+                : !o.compareModels().isEmpty() ? "--compare-models"
+                : o.pricingFile() != null ? "--pricing" : null;
+        if (flag != null) {
+            throw new IllegalArgumentException(flag + ": not with --format focus (expected: none; FOCUS "
+                    + "rows are one per period, provider, key, model and part of a call, with the calls' tags in Tags: "
+                    + "narrow them with --key, --model, --user or --tag)");
+        }
     }
 
     private StatsQuery query(StatsOptions o) {
@@ -167,7 +209,7 @@ public final class StatsCommandRunner {
             }
             ReportFormat implied = o.export() == null ? null : ReportFormat.ofFileName(o.export());
             // a .txt file takes any format: every one is text
-            if (implied != null && implied != ReportFormat.TABLE && implied != f) {
+            if (implied != null && implied != ReportFormat.TABLE && implied != f.fileFormat()) {
                 // --format json --export r.yaml would write JSON into a file every reader takes for YAML
                 throw new IllegalArgumentException("--export: " + o.export() + " (expected: a file whose extension "
                         + "matches --format " + f.id() + ", or no --format)");

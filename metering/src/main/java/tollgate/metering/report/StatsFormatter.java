@@ -39,6 +39,8 @@ public final class StatsFormatter {
             case JSON -> jsonPretty(report);
             case YAML -> yaml(report);
             case CSV -> csv(report);
+            case FOCUS -> throw new IllegalArgumentException("format: focus is written from the log's calls "
+                    + "(StatsCommandRunner), not from a report");
         };
     }
 
@@ -100,21 +102,31 @@ public final class StatsFormatter {
     }
 
     private static void row(StringBuilder out, UnitCounts units, String... cells) {
-        for (int i = 0; i < cells.length; i++) {
+        cells(out, List.of(cells));
+        for (Number n : units.values()) {
+            out.append(',').append(n instanceof BigDecimal d ? d.toPlainString() : n.toString());
+        }
+        out.append("\r\n");
+    }
+
+    /** One RFC 4180 record: the cells, quoted when they hold a comma, a quote or a line break, and CRLF. */
+    static void csvRow(StringBuilder out, List<String> cells) {
+        cells(out, cells);
+        out.append("\r\n");
+    }
+
+    private static void cells(StringBuilder out, List<String> cells) {
+        for (int i = 0; i < cells.size(); i++) {
             if (i > 0) {
                 out.append(',');
             }
-            String c = cells[i];
+            String c = cells.get(i);
             if (c.indexOf(',') >= 0 || c.indexOf('"') >= 0 || c.indexOf('\n') >= 0 || c.indexOf('\r') >= 0) {
                 out.append('"').append(c.replace("\"", "\"\"")).append('"');
             } else {
                 out.append(c);
             }
         }
-        for (Number n : units.values()) {
-            out.append(',').append(n instanceof BigDecimal d ? d.toPlainString() : n.toString());
-        }
-        out.append("\r\n");
     }
 
     private static byte[] write(JsonFactory factory, StatsReport report, boolean pretty) {

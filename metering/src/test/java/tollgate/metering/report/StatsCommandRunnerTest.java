@@ -152,7 +152,7 @@ class StatsCommandRunnerTest {
     void badValuesExitTwoNamingTheOption(@TempDir Path dir) {
         assertThat(runner.run(options(4, "xml", null, null, List.of()))).satisfies(o -> {
             assertThat(o.exitCode()).isEqualTo(2);
-            assertThat(o.stderr()).contains("--format: 'xml'", "table, json, yaml or csv");
+            assertThat(o.stderr()).contains("--format: 'xml'", "table, json, yaml, csv or focus");
         });
         assertThat(runner.run(options(4, null, null, null, List.of("color"))).stderr()).contains("--by: 'color'");
         assertThat(runner.run(options(0, null, null, null, List.of())).stderr()).contains("--days: 0");

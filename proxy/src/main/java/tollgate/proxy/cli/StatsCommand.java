@@ -48,7 +48,7 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--operation", description = "only calls with this operation tag (= --tag operation=X)")
     String operation;
 
-    @Option(names = "--format", description = "table, json, yaml or csv (default: from --export's extension, else table)")
+    @Option(names = "--format", description = "table, json, yaml, csv, or focus (the period as FinOps FOCUS 1.2 charges, CSV; default: from --export's extension, else table)")
     String format;
 
     @Option(names = "--export", description = "write the report to this file")

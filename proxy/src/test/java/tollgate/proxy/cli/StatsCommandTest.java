@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +82,37 @@ class StatsCommandTest {
 
         assertThat(out).contains("\"period\" : \"week\"", "\"total_tokens\" : 42", "\"operation\" : \"rag\"")
                 .doesNotContain("\"total_tokens\" : 50");
+    }
+
+    @Test
+    void formatFocusWritesFocusChargesThatAddUpToTheJsonTotal() throws Exception {
+        Path logs = Files.createDirectories(tmp.resolve("logs"));
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        String call = "{\"ts\":\"" + today + "T00:00:01Z\",\"key\":\"%s\",\"endpoint\":\"/v1/chat/completions\","
+                + "\"model\":\"gpt-4o-mini\",\"priced_as\":\"gpt-4o-mini\",\"input_tokens\":%d,"
+                + "\"cached_input_tokens\":%d,\"output_tokens\":%d,\"cost_usd\":%s,\"tags\":{\"team\":\"a,\\\"b\\\"\"}}\n";
+        // at gpt-4o-mini's built-in prices; the second call's cost is its provider's (a third more)
+        Files.writeString(logs.resolve("usage-" + today + ".jsonl"), String.format(call, "k1", 1000, 200, 100, "0.000195")
+                + String.format(call, "k2", 3, 0, 1, "0.0000013"));
+        Path file = tmp.resolve("focus.csv");
+
+        String json = run(new StatsCommand(Map.of()), "--log-dir", logs.toString(), "-d", "1", "--format", "json");
+        String wrote = run(new StatsCommand(Map.of()), "--log-dir", logs.toString(), "-d", "1", "--format", "focus",
+                "--export", file.toString());
+
+        assertThat(wrote).startsWith("wrote focus report (2 requests, ");
+        List<String> lines = Files.readAllLines(file);
+        List<String> header = List.of(lines.get(0).split(","));
+        assertThat(header).contains("BilledCost", "ChargePeriodStart", "ConsumedQuantity", "ConsumedUnit",
+                "ProviderName", "SkuId", "SubAccountId", "Tags");
+        int billed = header.indexOf("BilledCost");
+        BigDecimal sum = lines.subList(1, lines.size()).stream()
+                .map(l -> new BigDecimal(l.substring(0, l.indexOf(',')))).reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertThat(billed).isZero();
+        assertThat(json).contains("\"total_cost_usd\" : " + sum.stripTrailingZeros().toPlainString() + ",");
+        // k1: 800 uncached, 200 cached, 100 output; k2: 3 input, 1 output; a tag with a comma and quotes, quoted
+        assertThat(lines).hasSize(6);
+        assertThat(lines.get(1)).contains(",800,Tokens,0.15,", "\"{\"\"team\"\":\"\"a,\\\"\"b\\\"\"\"\",\"\"tollgate_key\"\":\"\"k1\"\"}\"");
     }
 
     private String[] args(String given, Map<String, String> env) throws IOException {
