@@ -37,6 +37,7 @@ import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.OtelConfig;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UsageUnits;
 import tollgate.metering.log.WrittenRecord;
 
 /**
@@ -226,10 +227,7 @@ public final class OtelExport implements Consumer<WrittenRecord>, AutoCloseable 
 
     /** {@code gen_ai.provider.name}: the route's provider the record names, else Anthropic's API or OpenAI's. */
     static String provider(UsageRecord r) {
-        if (r.units().provider() != null) {
-            return r.units().provider();
-        }
-        return r.endpoint().equals("/v1/messages") ? "anthropic" : "openai";
+        return UsageUnits.providerOf(r.units().provider(), r.endpoint());
     }
 
     /** Exports what is queued and stops (at shutdown, after the usage log has been written). */
