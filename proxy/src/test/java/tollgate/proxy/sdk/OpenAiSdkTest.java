@@ -141,6 +141,30 @@ class OpenAiSdkTest {
         assertThat(record.get("audio_seconds").decimalValue()).isEqualByComparingTo("8.470000267028809");
     }
 
+    @Test
+    void aTranscriptionAskedForAsPlainTextIsPricedFromTheLengthOfItsFile() throws Exception {
+        // the answer of response_format=text is the transcript alone: no duration, no usage
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/plain; charset=utf-8")
+                .body("The beach was a popular spot on a hot summer day.\n").build());
+        // made by ffmpeg/libmp3lame (metering/src/test/resources/tollgate/metering/audio/README.md): an Info frame
+        // counting 44 frames of 576 samples at 16 kHz, 1.584 s
+        Path file = dir.resolve("speech.mp3");
+        Files.write(file, AnthropicSdkTest.resourceBytes("metering/src/test/resources/tollgate/metering/audio/tone-cbr-info.mp3"));
+
+        TranscriptionCreateResponse r = client.audio().transcriptions().create(TranscriptionCreateParams.builder()
+                .file(file).model(AudioModel.WHISPER_1).responseFormat(AudioResponseFormat.TEXT).build());
+
+        assertThat(r.asTranscription().text()).isEqualTo("The beach was a popular spot on a hot summer day.\n");
+        RecordedRequest rec = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(new String(rec.getBody().toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .containsPattern("name=\"response_format\"\r\n([^\r]+\r\n)*\r\ntext\r\n");
+        JsonNode record = new ObjectMapper().readTree(tollgate.awaitRecords(1).get(0));
+        assertThat(record.get("model").asText()).isEqualTo("whisper-1");
+        assertThat(record.get("audio_seconds").decimalValue()).isEqualByComparingTo("1.584");
+        // 1.584 s × $0.006 / 60 s
+        assertThat(record.get("cost_usd").decimalValue()).isEqualByComparingTo("0.0001584");
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {
