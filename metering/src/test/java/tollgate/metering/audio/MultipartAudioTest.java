@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tollgate.metering.usage.MultipartAudio;
 
 /**
  * The file of a transcription's {@code multipart/form-data} upload found and measured as the body streams past, in
@@ -46,6 +47,27 @@ class MultipartAudioTest {
                 m.onEnd();
                 assertThat(m.seconds()).as("%d pieces, fields after: %s (%s)", pieces.size(), after, m.reason())
                         .isEqualByComparingTo("1.584");
+            }
+        }
+    }
+
+    @Test
+    void aModelFieldIsReadWhereverItIsWhenAsked() {
+        byte[] mp3 = AudioDurationTest.resource("tone-vbr-id3.mp3");
+        for (boolean after : new boolean[] {false, true}) {
+            for (List<ByteBuffer> pieces : AudioDurationTest.splittings(form("speech.mp3", mp3, after))) {
+                MultipartAudio asked = new MultipartAudio(true);
+                MultipartAudio notAsked = new MultipartAudio();
+                for (ByteBuffer p : pieces) {
+                    asked.onBytes(p);
+                    notAsked.onBytes(p);
+                }
+                asked.onEnd();
+                notAsked.onEnd();
+                assertThat(asked.model()).isEqualTo("whisper-1");
+                assertThat(asked.seconds()).isEqualByComparingTo("1.584");
+                assertThat(notAsked.model()).isNull();
+                assertThat(notAsked.seconds()).isEqualByComparingTo("1.584");
             }
         }
     }

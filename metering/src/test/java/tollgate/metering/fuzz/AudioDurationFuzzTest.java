@@ -6,7 +6,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import tollgate.metering.audio.AudioDuration;
-import tollgate.metering.audio.MultipartAudio;
+import tollgate.metering.usage.MultipartAudio;
 
 /**
  * Fuzz target (issue 15): the audio length reader on any bytes cut anywhere, alone and as the file of a multipart

@@ -5,13 +5,13 @@ import io.netty.handler.codec.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import tollgate.metering.audio.MultipartAudio;
 import tollgate.metering.call.BatchResult;
 import tollgate.metering.call.CallAccounting;
 import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.FinishedCall;
 import tollgate.metering.call.MeteredRequest;
 import tollgate.metering.usage.BatchOutputMeter;
+import tollgate.metering.usage.MultipartAudio;
 import tollgate.metering.usage.RequestInfo;
 import tollgate.metering.usage.ResponseMeter;
 
@@ -51,7 +51,8 @@ public final class MeteredCall implements CallTap {
         this.request = request;
         this.releaseBody = releaseBody;
         RequestInfo req = request.request();
-        this.upload = req != null && req.endpoint().isTranscription() ? new MultipartAudio() : null;
+        // a form whose first bytes named no model may name it after its file: read as the upload passes
+        this.upload = req != null && req.endpoint().isTranscription() ? new MultipartAudio(req.model() == null) : null;
     }
 
     @Override
@@ -206,6 +207,10 @@ public final class MeteredCall implements CallTap {
         }
         ResponseMeter m = meter;
         MultipartAudio u = upload;
+        RequestInfo req = request.request();
+        if (u != null && req != null) {
+            req.withUploadModel(u.model());
+        }
         if (m != null && u != null) {
             m.uploadedAudioSeconds(u.seconds());
             if (u.seconds() == null && log.isDebugEnabled()) {

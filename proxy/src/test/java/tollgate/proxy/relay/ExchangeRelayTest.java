@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 import tollgate.config.Timeouts;
 import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.Outcome;
-import tollgate.metering.audio.MultipartAudio;
+import tollgate.metering.usage.MultipartAudio;
 import tollgate.metering.usage.BatchOutputMeter;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.ResponseMeter;

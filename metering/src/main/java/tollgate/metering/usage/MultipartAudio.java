@@ -1,16 +1,19 @@
-package tollgate.metering.audio;
+package tollgate.metering.usage;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.audio.AudioDuration;
 
 /**
  * The length of the audio file in a {@code multipart/form-data} upload (RFC 7578), read as the body streams past in
  * any splitting: the boundary is the body's first line, the file is the first part whose
  * {@code Content-Disposition} names a {@code filename}, and its bytes (up to the next delimiter) go to an
- * {@link AudioDuration}. Once that has its answer the rest of the body is not looked at. Keeps a few hundred bytes
+ * {@link AudioDuration}. Once that has its answer the rest of the body is not looked at, unless the form's
+ * {@code model} is wanted too: openai-java sends its file first, so a {@code model} after a file larger than the
+ * bytes the upload was admitted on ({@link MultipartFields}) is read here as it passes. Keeps a few hundred bytes
  * (a part's headers up to {@value #MAX_HEADER_BYTES}); never throws.
  * <pre>
  *   Exchange (each request chunk) → onBytes … onEnd → seconds() or reason()
@@ -24,6 +27,12 @@ public final class MultipartAudio {
     private enum State { BOUNDARY_LINE, HEADERS, BODY, AFTER_DELIMITER, DONE }
 
     private final AudioDuration audio = new AudioDuration();
+    /** The {@code model} field is read wherever it is. */
+    private final boolean readsModel;
+    private @Nullable String model;
+    /** The {@code model} field's value as it arrives; {@code valueBytes} is -1 outside it, past the cap when too long. */
+    private final byte[] value = new byte[MultipartFields.MAX_VALUE_BYTES];
+    private int valueBytes = -1;
     private State state = State.BOUNDARY_LINE;
     /** A boundary line or a part's headers, as they arrive. */
     private final StringBuilder line = new StringBuilder();
@@ -34,6 +43,16 @@ public final class MultipartAudio {
     private boolean inFile;
     private boolean fileSeen;
     private @Nullable String reason;
+
+    /** Measures the file only. */
+    public MultipartAudio() {
+        this(false);
+    }
+
+    /** @param readsModel read the form's {@code model} field too, wherever it is (the first bytes named none) */
+    public MultipartAudio(boolean readsModel) {
+        this.readsModel = readsModel;
+    }
 
     /** The body's next bytes, from position to limit (not changed). */
     public void onBytes(ByteBuffer b) {
@@ -61,6 +80,11 @@ public final class MultipartAudio {
     /** The file's length in seconds; null when unknown. */
     public @Nullable BigDecimal seconds() {
         return audio.seconds();
+    }
+
+    /** The form's {@code model} (cut at 128 characters) when it was asked for and has passed; null otherwise. */
+    public @Nullable String model() {
+        return model;
     }
 
     /** Why {@link #seconds()} is null; null when it is not, or while the upload is still arriving. */
@@ -99,6 +123,8 @@ public final class MultipartAudio {
                     && line.charAt(n - 4) == '\r') {
                 inFile = !fileSeen && isFile(line);
                 fileSeen |= inFile;
+                valueBytes = !inFile && readsModel && model == null
+                        && "model".equals(MultipartFields.fieldName(line.toString())) ? 0 : -1;
                 line.setLength(0);
                 state = State.BODY;
                 return i + 1;
@@ -134,7 +160,7 @@ public final class MultipartAudio {
                 while (i < to && b.get(i) != '\r') {
                     i++;
                 }
-                file(b, start, i);
+                part(b, start, i);
                 if (i == to) {
                     return to;
                 }
@@ -149,7 +175,7 @@ public final class MultipartAudio {
                     return i;
                 }
             } else {
-                file(ByteBuffer.wrap(delimiter), 0, matched);
+                part(ByteBuffer.wrap(delimiter), 0, matched);
                 matched = 0;
             }
             if (state == State.DONE) {
@@ -159,23 +185,39 @@ public final class MultipartAudio {
         return to;
     }
 
-    private void file(ByteBuffer b, int from, int to) {
-        if (inFile && from < to) {
+    /** Bytes of the part being read: the file's go to the audio reader, the {@code model} field's are kept. */
+    private void part(ByteBuffer b, int from, int to) {
+        if (from >= to) {
+            return;
+        }
+        if (inFile) {
             audio.feed(b, from, to);
-            if (!audio.wantsMore()) {
+            if (finished()) {
                 state = State.DONE;
             }
+        } else if (valueBytes >= 0 && valueBytes <= value.length) {
+            int n = Math.min(to - from, value.length + 1 - valueBytes);
+            b.get(from, value, valueBytes, Math.min(n, value.length - valueBytes));
+            valueBytes += n;
         }
+    }
+
+    /** Nothing more is wanted of the body. */
+    private boolean finished() {
+        return !audio.wantsMore() && (!readsModel || model != null);
     }
 
     private void partEnded() {
         if (inFile) {
             inFile = false;
             audio.end();
-            state = State.DONE;
-            return;
+        } else if (valueBytes >= 0) {
+            if (valueBytes <= value.length) {
+                model = FieldCap.cap(new String(value, 0, valueBytes, StandardCharsets.UTF_8).strip());
+            }
+            valueBytes = -1;
         }
-        state = State.AFTER_DELIMITER;
+        state = finished() ? State.DONE : State.AFTER_DELIMITER;
     }
 
     /** After a delimiter: {@code --} ends the body, CRLF starts the next part's headers. */
