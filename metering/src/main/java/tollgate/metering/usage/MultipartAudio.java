@@ -38,6 +38,8 @@ public final class MultipartAudio {
     private final StringBuilder line = new StringBuilder();
     /** CRLF {@code --} boundary, once known. */
     private byte[] delimiter = new byte[0];
+    /** {@link #delimiter}'s bytes, read with absolute gets only. */
+    private ByteBuffer delimiterBytes = ByteBuffer.wrap(delimiter);
     /** Bytes of {@link #delimiter} matched at the end of what has arrived (held back from the file: they may end it). */
     private int matched;
     private boolean inFile;
@@ -103,6 +105,7 @@ public final class MultipartAudio {
                     return to;
                 }
                 delimiter = ("\r\n" + l.substring(0, l.length() - 1)).getBytes(StandardCharsets.ISO_8859_1);
+                delimiterBytes = ByteBuffer.wrap(delimiter);
                 state = State.HEADERS;
                 return i + 1;
             }
@@ -175,7 +178,7 @@ public final class MultipartAudio {
                     return i;
                 }
             } else {
-                part(ByteBuffer.wrap(delimiter), 0, matched);
+                part(delimiterBytes, 0, matched);
                 matched = 0;
             }
             if (state == State.DONE) {

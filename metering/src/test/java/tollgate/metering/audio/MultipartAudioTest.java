@@ -89,6 +89,28 @@ class MultipartAudioTest {
     }
 
     @Test
+    void aTwentyMegabyteUploadIsMeasuredWithoutHoldingIt() {
+        // random data holds a CR every 256 bytes or so, each a delimiter's start to check and let go
+        byte[] header = AudioDurationTest.wav(16_000, 1, 16, 0, true, 0);
+        byte[] chunk = new byte[64 * 1024];
+        new java.util.Random(15).nextBytes(chunk);
+        byte[] form = form("big.wav", header, false);
+        int fileEnd = form.length - ("\r\n--" + BOUNDARY + "--\r\n").length();
+        MultipartAudio m = new MultipartAudio();
+        m.onBytes(ByteBuffer.wrap(form, 0, fileEnd));
+        long before = AudioDurationTest.allocated();
+        for (int i = 0; i < 320; i++) {
+            m.onBytes(ByteBuffer.wrap(chunk));
+        }
+        long during = AudioDurationTest.allocated() - before;
+        m.onBytes(ByteBuffer.wrap(form, fileEnd, form.length - fileEnd));
+        m.onEnd();
+        // 320 × 64 KiB = 20,971,520 bytes at 32,000 a second
+        assertThat(m.seconds()).isEqualByComparingTo("655.36");
+        assertThat(during).as("bytes allocated while 20 MB passed").isLessThan(1024 * 1024);
+    }
+
+    @Test
     void everyContainerThroughAForm() {
         String[][] files = {{"tone-ffmpeg.wav", "1.25"}, {"tone-vbr-id3.mp3", "1.584"}, {"tone-moov-last.m4a", "1.25"},
             {"tone.flac", "1.25"}, {"tone.ogg", "1.25"}, {"tone.opus", "1.5"}, {"tone.webm", "1.508"}};
