@@ -32,6 +32,8 @@ class AudioDurationTest {
         "tone.flac,              1.25",     // STREAMINFO: 10,000 samples at 8 kHz
         "tone.ogg,               1.25",     // Vorbis: last granule 10,000 at 8 kHz
         "tone-flac.oga,          1.25",     // FLAC in Ogg
+        "tone-speex.spx,         1.491063", // Speex in Ogg: last granule 23,857 at 16 kHz; ffprobe says 1.5 (it adds
+                                            // the encoder's 143-sample lookahead, which the granule leaves out)
         "tone.opus,              1.5",      // Opus: (last granule − pre-skip) / 48 kHz; ffprobe says 1.5065 (it adds
                                             // the pre-skip back), the 1.5 s of the source is what the granule says
         "tone-moov-last.m4a,     1.25",     // AAC, moov after mdat (ffmpeg's default)
@@ -74,6 +76,24 @@ class AudioDurationTest {
         // a data size of 0xFFFFFFFF (written to a pipe): the rest of the file
         byte[] streamed = wav(16_000, 1, 16, 16_000 * 2 * 3 + 64, true, 0);
         assertThat(read(streamed).seconds()).isEqualByComparingTo("3.002");
+    }
+
+    @Test
+    void aVbriHeaderGivesTheFrameCount() {
+        // no encoder here writes Fraunhofer's VBRI: lame's first frame (MPEG-2 Layer III, 108 bytes) emptied and given
+        // one, 32 bytes after its header (version, delay, quality, bytes, then 44 frames), the other frames left as
+        // they are: 44 × 576 / 16,000
+        byte[] mp3 = resource("tone-cbr-notag.mp3");
+        java.util.Arrays.fill(mp3, 4, 108, (byte) 0);
+        ByteBuffer.wrap(mp3, 36, 18).put("VBRI".getBytes()).putShort((short) 1).putShort((short) 0)
+                .putShort((short) 75).putInt(mp3.length).putInt(44);
+        assertThat(read(mp3).seconds()).isEqualByComparingTo("1.584");
+        // without it, its 44 frames are counted: the same length
+        java.util.Arrays.fill(mp3, 36, 40, (byte) 0);
+        assertThat(read(mp3).seconds()).isEqualByComparingTo("1.584");
+        ByteBuffer.wrap(mp3, 36, 18).put("VBRI".getBytes()).putShort((short) 1).putShort((short) 0)
+                .putShort((short) 75).putInt(mp3.length).putInt(100);
+        assertThat(read(mp3).seconds()).as("the header's count, not the frames'").isEqualByComparingTo("3.6");
     }
 
     @Test
