@@ -117,6 +117,25 @@ class UploadEndToEndTest {
         }
     }
 
+    @Test
+    void aPlainTextTranscriptionOfAFileWhoseLengthCannotBeReadStaysUnpriced() throws Exception {
+        // random bytes are no container tollgate reads: no length, and no price rather than a guess
+        byte[] file = new byte[100 * 1024];
+        new Random(18).nextBytes(file);
+        byte[] fields = fields("whisper-1", "text", "noise.mp3");
+        byte[] end = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(US_ASCII);
+        try (MockWebServer upstream = Upstreams.answering("Hm.\n", "text/plain; charset=utf-8", new AtomicInteger());
+             TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, "{}")) {
+            HttpResponse<String> res = upload(tg, new HeldBackUpload(List.of(fields, file, end), -1, () -> true));
+
+            assertThat(res.statusCode()).isEqualTo(200);
+            JsonNode r = JSON.readTree(tg.awaitRecords(1).get(0));
+            assertThat(r.get("model").asText()).isEqualTo("whisper-1");
+            assertThat(r.get("cost_usd").isNull()).isTrue();
+            assertThat(r.get("audio_seconds").decimalValue()).isEqualByComparingTo("0");
+        }
+    }
+
     /** A RIFF WAVE header of PCM whose {@code data} size is unknown (0xFFFFFFFF): the data runs to the file's end. */
     private static byte[] wavHeader(int rate, int channels, int bits) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44).order(java.nio.ByteOrder.LITTLE_ENDIAN);
