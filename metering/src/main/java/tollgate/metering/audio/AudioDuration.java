@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
  * WAV ({@code fmt} byte rate and {@code data} size), MP3 (a Xing, Info or VBRI frame count, else its frames counted
  * as they pass; ID3v2 tags skipped), MP4/M4A ({@code mvhd}, walking top-level boxes by their sizes, so a {@code moov}
  * after {@code mdat} is found without holding {@code mdat}), FLAC ({@code STREAMINFO}), Ogg Vorbis, Opus, FLAC and
- * Speex (the last page's granule position), WebM/Matroska ({@code Info}'s {@code Duration}). It keeps at most
- * {@value #MAX_HELD_BYTES} bytes, never throws, and gives a duration only when the container states one; otherwise
+ * Speex (the last page's granule position), WebM/Matroska ({@code Info}'s {@code Duration}, else the end of its last
+ * Opus block). It keeps at most {@value #MAX_HELD_BYTES} bytes, never throws, and gives a duration only when the container states one; otherwise
  * {@link #reason()} says why not (never a guess).
  * <pre>
  *   feed(bytes, from, to) … end()  →  seconds() (to the microsecond, half up) or reason()

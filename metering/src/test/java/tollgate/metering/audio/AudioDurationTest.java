@@ -39,6 +39,9 @@ class AudioDurationTest {
         "tone-moov-last.m4a,     1.25",     // AAC, moov after mdat (ffmpeg's default)
         "tone-faststart.m4a,     1.25",     // AAC, moov before mdat
         "tone.webm,              1.508",    // Opus in WebM: Info's Duration
+        "tone-live.webm,         1.5075",   // the same written to a pipe (no Duration; ffprobe: N/A): its last block
+                                            // at 1,501 ms, one 20 ms Opus frame, less its DiscardPadding of 13.5 ms
+                                            // (the other's Duration is this, to the ms)
     })
     void readsTheLengthOfARealFileInEverySplitting(String file, BigDecimal seconds) {
         byte[] bytes = resource(file);
@@ -54,8 +57,8 @@ class AudioDurationTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "tone-live.webm         | a webm Info without a Duration (a live recording)",
         "tone-fragmented.mp4    | an mp4 file whose mvhd gives no duration (a fragmented or live file)",
+        "tone-live-vorbis.webm  | a webm file without a Duration whose track is not Opus (a live recording)",
     })
     void aFileWhoseContainerStatesNoLengthHasNoneWithItsReason(String file, String reason) {
         byte[] bytes = resource(file);
