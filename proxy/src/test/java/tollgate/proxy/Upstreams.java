@@ -13,12 +13,17 @@ public final class Upstreams {
 
     /** A started upstream answering every request with the same JSON body; {@code served} counts them. */
     public static MockWebServer answering(String jsonBody, AtomicInteger served) throws IOException {
+        return answering(jsonBody, "application/json", served);
+    }
+
+    /** Answers every request 200 with {@code body} of {@code contentType}, counting them in {@code served}. */
+    public static MockWebServer answering(String body, String contentType, AtomicInteger served) throws IOException {
         MockWebServer server = new MockWebServer();
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 served.incrementAndGet();
-                return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(jsonBody).build();
+                return new MockResponse.Builder().addHeader("Content-Type", contentType).body(body).build();
             }
         });
         server.start();

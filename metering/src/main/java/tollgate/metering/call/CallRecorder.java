@@ -177,7 +177,7 @@ public final class CallRecorder {
         Endpoint e = req.endpoint();
         long images = e.isImages() ? req.choices() : 0;
         long characters = e == Endpoint.AUDIO_SPEECH ? req.characters() : 0;
-        BigDecimal seconds = e == Endpoint.AUDIO_TRANSCRIPTIONS || e == Endpoint.AUDIO_TRANSLATIONS
+        BigDecimal seconds = e.isTranscription()
                 ? BigDecimal.valueOf((req.bodyBytes() + MIN_AUDIO_BYTES_PER_SECOND - 1) / MIN_AUDIO_BYTES_PER_SECOND)
                 : BigDecimal.ZERO;
         long searches = 0;

@@ -40,6 +40,11 @@ public enum Endpoint {
         return this == IMAGES_GENERATIONS || this == IMAGES_EDITS;
     }
 
+    /** The Audio API's speech to text: priced by the uploaded audio's minutes (whisper-1) or by tokens. */
+    public boolean isTranscription() {
+        return this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS;
+    }
+
     /** A body sent as {@code multipart/form-data} (an uploaded file): not read as JSON. */
     public boolean isUpload() {
         return this == IMAGES_EDITS || this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS;

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 final class MultipartFields {
     /** SDKs send the form's text fields before its file (openai-python, openai-node): they sit at the start. */
     static final int MAX_SCANNED_BYTES = 64 * 1024;
-    private static final int MAX_VALUE_BYTES = 256;
+    static final int MAX_VALUE_BYTES = 256;
 
     private MultipartFields() {
     }
@@ -54,7 +54,7 @@ final class MultipartFields {
     }
 
     /** The form field name of a part without a file, from its headers; null for a file or a part without one. */
-    private static @Nullable String fieldName(String headers) {
+    static @Nullable String fieldName(String headers) {
         for (String line : headers.split("\r\n")) {
             String l = line.toLowerCase(Locale.ROOT);
             if (l.startsWith("content-disposition:") && l.contains("form-data") && !l.contains("filename")) {

@@ -101,8 +101,20 @@ public final class RequestInfo {
      * stands for the model when the body names none, so that {@code pricing.aliases} can price it.
      */
     public RequestInfo withDeploymentModel(@Nullable String deployment) {
-        if (model == null && deployment != null) {
-            model = deployment;
+        return withModelIfNone(deployment);
+    }
+
+    /**
+     * An upload's form may name its model after its file (openai-java sends the file first): read as the upload passed
+     * ({@link MultipartAudio#model()}), it names the model of a call whose first bytes named none.
+     */
+    public RequestInfo withUploadModel(@Nullable String late) {
+        return withModelIfNone(late);
+    }
+
+    private RequestInfo withModelIfNone(@Nullable String m) {
+        if (model == null && m != null) {
+            model = m;
         }
         return this;
     }

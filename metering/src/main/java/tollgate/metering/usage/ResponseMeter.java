@@ -49,6 +49,7 @@ public final class ResponseMeter {
     private long unreadable;
     private boolean ended;
     private boolean unreadableEncoding;
+    private @Nullable BigDecimal uploadedSeconds;
 
     private ResponseMeter(Endpoint endpoint, int status, @Nullable String contentType, boolean usageInjected,
                           boolean batch) {
@@ -201,10 +202,25 @@ public final class ResponseMeter {
         return json == null || !endpoint.isImages() ? 0 : json.dataItems();
     }
 
-    /** The seconds of a transcription's {@code verbose_json} answer ({@code duration}), exact; null for any other. */
+    /**
+     * The seconds of a transcription: its {@code verbose_json} answer's {@code duration}, exact; else, for a successful
+     * answer without one (asked for as {@code text}, {@code srt}, {@code vtt} or {@code json}), the length of the
+     * uploaded file as its container gives it ({@link #uploadedAudioSeconds}); null for any other call.
+     */
     public @Nullable BigDecimal audioSeconds() {
-        boolean transcription = endpoint == Endpoint.AUDIO_TRANSCRIPTIONS || endpoint == Endpoint.AUDIO_TRANSLATIONS;
-        return json == null || !transcription ? null : json.duration();
+        if (!endpoint.isTranscription()) {
+            return null;
+        }
+        BigDecimal answered = json == null ? null : json.duration();
+        if (answered != null) {
+            return answered;
+        }
+        return status >= 200 && status < 300 ? uploadedSeconds : null;
+    }
+
+    /** The length of the file a transcription uploaded, read from its container as it streamed past. */
+    public void uploadedAudioSeconds(@Nullable BigDecimal seconds) {
+        uploadedSeconds = seconds;
     }
 
     /** The answer's {@code error.code}, else its {@code error.type}; null when the body carries no error object. */

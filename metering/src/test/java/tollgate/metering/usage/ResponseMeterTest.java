@@ -164,6 +164,30 @@ class ResponseMeterTest {
         assertThat(embeddings.images()).isZero();
     }
 
+    @Test
+    void theUploadedFilesLengthCountsWhenTheAnswerGivesNoneAndTheCallSucceeded() {
+        java.math.BigDecimal uploaded = new java.math.BigDecimal("1.584");
+        ResponseMeter text = transcription(200, "text/plain; charset=utf-8", "The beach.\n", uploaded);
+        assertThat(text.audioSeconds()).isEqualByComparingTo("1.584");
+        // verbose_json's duration wins over the container's
+        ResponseMeter verbose = transcription(200, JSON, "{\"task\":\"transcribe\",\"duration\":8.47,\"text\":\"x\"}",
+                uploaded);
+        assertThat(verbose.audioSeconds()).isEqualByComparingTo("8.47");
+        // a refused upload bills nothing, whatever its file's length; nor does another endpoint
+        assertThat(transcription(400, JSON, "{\"error\":{\"message\":\"bad\"}}", uploaded).audioSeconds()).isNull();
+        ResponseMeter chat = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+        chat.uploadedAudioSeconds(uploaded);
+        assertThat(chat.audioSeconds()).isNull();
+    }
+
+    private static ResponseMeter transcription(int status, String type, String body, java.math.BigDecimal uploaded) {
+        ResponseMeter m = ResponseMeter.create(Endpoint.AUDIO_TRANSCRIPTIONS, status, type, false);
+        m.onBytes(ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)));
+        m.onEnd();
+        m.uploadedAudioSeconds(uploaded);
+        return m;
+    }
+
     private static void assertCutInvariant(String fixture, Endpoint endpoint,
                                            java.util.function.Function<ResponseMeter, Object> read, Object expected) {
         assertCutInvariant(Fixtures.bytes(fixture), endpoint, read, expected);

@@ -24,6 +24,17 @@ public interface CallTap {
         public void onFinish(CallEnd end) {}
     };
 
+    /** True when the tap reads the request body too ({@link #onRequestBytes}): a transcription's upload. */
+    default boolean readsRequestBody() {
+        return false;
+    }
+
+    /** Sees request body bytes as they go upstream, in order (must not change the buffer's position). */
+    default void onRequestBytes(ByteBuffer bytes) {}
+
+    /** The request body has passed whole. */
+    default void onRequestEnd() {}
+
     void onResponseHead(HttpResponse head);
 
     /** Sees response body bytes as they pass (must not change the buffer's position). */

@@ -175,6 +175,9 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             return;
         }
         bodyTick = tick();
+        if (tap.readsRequestBody()) {
+            tapRequest(chunk.content(), chunk instanceof LastHttpContent);
+        }
         if (chunk instanceof LastHttpContent) {
             bodyReceived = true;
         }
@@ -186,6 +189,35 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         }
         writeBody(up, chunk);
         up.flush();
+    }
+
+    /** Shows request body bytes to the tap as they pass (a transcription's upload: the length of its audio). */
+    private void tapRequest(ByteBuf buf, boolean last) {
+        if (buf.isReadable()) {
+            show(buf, true);
+        }
+        if (last) {
+            tap.onRequestEnd();
+        }
+    }
+
+    /** Shows the tap {@code buf}'s readable bytes, buffer by buffer, without moving its indices. */
+    private void show(ByteBuf buf, boolean request) {
+        if (buf.nioBufferCount() == 1) {
+            show(buf.nioBuffer(), request);
+        } else {
+            for (ByteBuffer b : buf.nioBuffers()) {
+                show(b, request);
+            }
+        }
+    }
+
+    private void show(ByteBuffer b, boolean request) {
+        if (request) {
+            tap.onRequestBytes(b);
+        } else {
+            tap.onBytes(b);
+        }
     }
 
     private void writeBody(Channel up, HttpContent chunk) {
@@ -287,6 +319,9 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             }
         };
         if (!streamed) {
+            if (req instanceof LastHttpContent whole && tap.readsRequestBody()) {
+                tapRequest(whole.content(), true);
+            }
             ch.writeAndFlush(req).addListener(failed);
             armTimer(Math.min(timeouts.firstByte().toNanos(), timeouts.idle().toNanos()));
             return;
@@ -376,13 +411,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         int n = buf.readableBytes();
         boolean last = content instanceof LastHttpContent;
         if (n > 0) {
-            if (buf.nioBufferCount() == 1) {
-                tap.onBytes(buf.nioBuffer());
-            } else {
-                for (ByteBuffer b : buf.nioBuffers()) {
-                    tap.onBytes(b);
-                }
-            }
+            show(buf, false);
         }
         if (last) {
             tap.onEnd();

@@ -10,6 +10,8 @@ import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.FinishedCall;
 import tollgate.metering.call.MeteredRequest;
 import tollgate.metering.usage.BatchOutputMeter;
+import tollgate.metering.usage.MultipartAudio;
+import tollgate.metering.usage.RequestInfo;
 import tollgate.metering.usage.ResponseMeter;
 
 /**
@@ -20,8 +22,14 @@ import tollgate.metering.usage.ResponseMeter;
  * {@link BatchOutputMeter}: each result line of a Batch API output file is handed to accounting as a call of its own
  * the moment the line is whole (SPEC 12: at batch prices, {@code batch: true}, tagged with its {@code custom_id},
  * charged to the key that downloads it).
+ *
+ * <p>A transcription's upload passes through a {@link MultipartAudio} as it goes upstream: the length of its file,
+ * read from the audio container, is what whisper-1 bills when the answer (plain text, subtitles, {@code json}) gives
+ * no duration of its own.
  */
 public final class MeteredCall implements CallTap {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MeteredCall.class);
+
     private final CallAccounting accounting;
     private MeteredRequest request;
     private final Runnable releaseBody;
@@ -30,6 +38,7 @@ public final class MeteredCall implements CallTap {
     private @Nullable String requestId;
     private boolean passThrough;
     private @Nullable ContentInflater inflater;
+    private final @Nullable MultipartAudio upload;
 
     MeteredCall(CallAccounting accounting, MeteredRequest request) {
         this(accounting, request, () -> { });
@@ -40,6 +49,30 @@ public final class MeteredCall implements CallTap {
         this.accounting = accounting;
         this.request = request;
         this.releaseBody = releaseBody;
+        RequestInfo req = request.request();
+        // a form whose first bytes named no model may name it after its file: read as the upload passes
+        this.upload = req != null && req.endpoint().isTranscription() ? new MultipartAudio(req.model() == null) : null;
+    }
+
+    @Override
+    public boolean readsRequestBody() {
+        return upload != null;
+    }
+
+    @Override
+    public void onRequestBytes(ByteBuffer bytes) {
+        MultipartAudio u = upload;
+        if (u != null) {
+            u.onBytes(bytes);
+        }
+    }
+
+    @Override
+    public void onRequestEnd() {
+        MultipartAudio u = upload;
+        if (u != null) {
+            u.onEnd();
+        }
     }
 
     @Override
@@ -172,6 +205,19 @@ public final class MeteredCall implements CallTap {
         if (b != null) {
             accounting.batchLinesUnparsed(b.unparsedLines());
             accounting.batchDownloadEnded();
+        }
+        ResponseMeter m = meter;
+        MultipartAudio u = upload;
+        RequestInfo req = request.request();
+        if (u != null && req != null) {
+            req.withUploadModel(u.model());
+        }
+        if (m != null && u != null) {
+            m.uploadedAudioSeconds(u.seconds());
+            if (u.seconds() == null && log.isDebugEnabled()) {
+                log.debug("{}: no length of the uploaded audio ({}); priced from the answer alone",
+                        request.path(), u.reason() == null ? "the upload did not end" : u.reason());
+            }
         }
         accounting.finish(new FinishedCall(request, meter, requestId, end, releaseBody));
     }

@@ -84,6 +84,69 @@ class UploadEndToEndTest {
     }
 
     @Test
+    void aTwentyMegabyteWavAskedForAsTextIsPricedFromItsLengthAsItStreams() throws Exception {
+        // 20 MiB of 16 kHz mono 16-bit PCM, its data size written as unknown (0xFFFFFFFF, as a WAV written to a pipe):
+        // its length is the part's bytes, known only at its delimiter, 20,971,520 / 32,000 = 655.36 s
+        byte[] wavHeader = wavHeader(16_000, 1, 16);
+        byte[] data = new byte[FILE_BYTES];
+        new Random(17).nextBytes(data);
+        byte[] fields = fields("whisper-1", "text", "talk.wav");
+        byte[] end = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(US_ASCII);
+        String transcript = "The beach was a popular spot on a hot summer day.\n";
+        try (MockWebServer upstream = Upstreams.answering(transcript, "text/plain; charset=utf-8", new AtomicInteger());
+             CountingRelay relay = new CountingRelay(upstream.getPort());
+             TestTollgate tg = TestTollgate.start("http://127.0.0.1:" + relay.port() + "/", dir, "log: {fsync: always}\n")) {
+            HeldBackUpload body = new HeldBackUpload(List.of(fields, wavHeader, data, end),
+                    fields.length + wavHeader.length + FILE_BYTES / 2,
+                    () -> relay.awaitForwarded(fields.length + 1024 * 1024, 20_000));
+            HttpResponse<String> res = upload(tg, body);
+
+            assertThat(res.statusCode()).isEqualTo(200);
+            assertThat(res.body()).isEqualTo(transcript);
+            assertThat(body.upstreamHadTheFirstHalf).as("bytes reached the upstream before the client sent its second half")
+                    .isTrue();
+            RecordedRequest got = upstream.takeRequest(10, TimeUnit.SECONDS);
+            assertThat(got).isNotNull();
+            assertThat(sha256(got.getBody().toByteArray())).isEqualTo(sha256(fields, wavHeader, data, end));
+
+            JsonNode r = JSON.readTree(tg.awaitRecords(1).get(0));
+            assertThat(r.get("model").asText()).isEqualTo("whisper-1");
+            assertThat(r.get("audio_seconds").decimalValue()).isEqualByComparingTo("655.36");
+            // 655.36 s × $0.006 / 60 s
+            assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo(new BigDecimal("0.065536"));
+        }
+    }
+
+    @Test
+    void aPlainTextTranscriptionOfAFileWhoseLengthCannotBeReadStaysUnpriced() throws Exception {
+        // random bytes are no container tollgate reads: no length, and no price rather than a guess
+        byte[] file = new byte[100 * 1024];
+        new Random(18).nextBytes(file);
+        byte[] fields = fields("whisper-1", "text", "noise.mp3");
+        byte[] end = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(US_ASCII);
+        try (MockWebServer upstream = Upstreams.answering("Hm.\n", "text/plain; charset=utf-8", new AtomicInteger());
+             TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, "{}")) {
+            HttpResponse<String> res = upload(tg, new HeldBackUpload(List.of(fields, file, end), -1, () -> true));
+
+            assertThat(res.statusCode()).isEqualTo(200);
+            JsonNode r = JSON.readTree(tg.awaitRecords(1).get(0));
+            assertThat(r.get("model").asText()).isEqualTo("whisper-1");
+            assertThat(r.get("cost_usd").isNull()).isTrue();
+            assertThat(r.get("audio_seconds").decimalValue()).isEqualByComparingTo("0");
+        }
+    }
+
+    /** A RIFF WAVE header of PCM whose {@code data} size is unknown (0xFFFFFFFF): the data runs to the file's end. */
+    private static byte[] wavHeader(int rate, int channels, int bits) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes(US_ASCII)).putInt(-1).put("WAVE".getBytes(US_ASCII));
+        b.put("fmt ".getBytes(US_ASCII)).putInt(16).putShort((short) 1).putShort((short) channels).putInt(rate)
+                .putInt(rate * channels * bits / 8).putShort((short) (channels * bits / 8)).putShort((short) bits);
+        b.put("data".getBytes(US_ASCII)).putInt(-1);
+        return b.array();
+    }
+
+    @Test
     void aBudgetReservesForTheDeclaredLengthOfAnUpload() throws Exception {
         AtomicInteger served = new AtomicInteger();
         // a 1 MiB upload holds at most 1,049 s at 8 kbit/s: $0.105 at whisper-1's $0.006 a minute, over the $0.05 left;
@@ -163,10 +226,16 @@ class UploadEndToEndTest {
     static final String KEY = "tg-upload-test-key-0123456789";
 
     static byte[] fields(String model) {
+        return fields(model, "verbose_json", "talk.mp3");
+    }
+
+    /** The form's fields as openai-python sends them (the file last), up to the file's bytes. */
+    static byte[] fields(String model, String responseFormat, String filename) {
         return ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n" + model + "\r\n"
-                + "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"response_format\"\r\n\r\nverbose_json\r\n"
-                + "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"talk.mp3\"\r\n"
-                + "Content-Type: audio/mpeg\r\n\r\n").getBytes(US_ASCII);
+                + "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"response_format\"\r\n\r\n"
+                + responseFormat + "\r\n"
+                + "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(US_ASCII);
     }
 
     private static HttpResponse<String> upload(TestTollgate tg, HeldBackUpload body) throws Exception {

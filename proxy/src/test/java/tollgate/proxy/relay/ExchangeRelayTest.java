@@ -44,6 +44,7 @@ import org.junit.jupiter.api.Test;
 import tollgate.config.Timeouts;
 import tollgate.metering.call.CallEnd;
 import tollgate.metering.call.Outcome;
+import tollgate.metering.usage.MultipartAudio;
 import tollgate.metering.usage.BatchOutputMeter;
 import tollgate.metering.usage.Endpoint;
 import tollgate.metering.usage.ResponseMeter;
@@ -462,6 +463,43 @@ class ExchangeRelayTest {
     }
 
     @Test
+    void uploadBytesPassTheTapInOrderAsTheyGoUpstreamAndAreAllReleased() {
+        // a WAV of 8,000 bytes of 8 kHz 8-bit mono after its 44-byte header, whose data size says "to the end": 1 s,
+        // known only once the part's delimiter has passed; its chunks cut inside the header and the delimiter
+        startUpload(TIMEOUTS);
+        exchange().start();
+        java.nio.ByteBuffer wav = java.nio.ByteBuffer.allocate(44 + 8_000).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        wav.put("RIFF".getBytes(UTF_8)).putInt(-1).put("WAVEfmt ".getBytes(UTF_8)).putInt(16).putShort((short) 1)
+                .putShort((short) 1).putInt(8_000).putInt(8_000).putShort((short) 1).putShort((short) 8)
+                .put("data".getBytes(UTF_8)).putInt(-1);
+        byte[] form = concat(("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n")
+                .getBytes(UTF_8), wav.array(), "\r\n--b--\r\n".getBytes(UTF_8));
+        int[] cuts = {0, 70, 71, 5_000, form.length - 7, form.length - 6};
+        for (int i = 1; i < cuts.length; i++) {
+            exchange().onRequestContent(content(java.util.Arrays.copyOfRange(form, cuts[i - 1], cuts[i])));
+        }
+        // the delimiter is not whole yet: no length
+        assertThat(tap().upload.seconds()).isNull();
+        exchange().onRequestContent(last(java.util.Arrays.copyOfRange(form, form.length - 6, form.length)));
+        assertThat(tap().requestEnded).isTrue();
+        drainUpstream();
+        assertThat(tap().upload.seconds()).isEqualByComparingTo("1");
+
+        upstream.writeInbound(head("text/plain"), last("hello"));
+        drainClient();
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertAllReleased();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
     void theFirstByteTimeoutCountsFromTheLastChunkSentAndAStalledUploadIsCut() {
         Timeouts quick = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(10));
         startUpload(quick);
@@ -824,6 +862,9 @@ class ExchangeRelayTest {
         @Nullable ResponseMeter meter;
         @Nullable BatchOutputMeter batch;
         private boolean passThrough;
+        /** What the request body's bytes say, as {@link MeteredCall} reads a transcription's upload. */
+        final MultipartAudio upload = new MultipartAudio();
+        boolean requestEnded;
 
         /** @param download a file download: its bytes go to a batch output meter, as {@link MeteredCall} does */
         RecordingTap(boolean usageInjected, boolean download) {
@@ -839,6 +880,25 @@ class ExchangeRelayTest {
             }
             meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, head.status().code(),
                     head.headers().get(HttpHeaderNames.CONTENT_TYPE), usageInjected);
+        }
+
+        @Override
+        public boolean readsRequestBody() {
+            return true;
+        }
+
+        @Override
+        public void onRequestBytes(ByteBuffer bytes) {
+            int position = bytes.position();
+            assertThat(requestEnded).isFalse();
+            upload.onBytes(bytes);
+            assertThat(bytes.position()).isEqualTo(position);
+        }
+
+        @Override
+        public void onRequestEnd() {
+            requestEnded = true;
+            upload.onEnd();
         }
 
         @Override

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,13 +81,18 @@ class AnthropicSdkTest {
 
     /** A recorded stream of metering's fixtures (metering/src/test/resources/fixtures/README.md says whence). */
     static String fixture(String name) throws IOException {
+        return new String(resourceBytes("metering/src/test/resources/fixtures/" + name), StandardCharsets.UTF_8);
+    }
+
+    /** A file of the source tree, by its path from the repository's root (tests run in a module's directory). */
+    static byte[] resourceBytes(String path) throws IOException {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path f = d.resolve("metering/src/test/resources/fixtures").resolve(name);
+            Path f = d.resolve(path);
             if (Files.exists(f)) {
-                return Files.readString(f);
+                return Files.readAllBytes(f);
             }
         }
-        throw new IOException("fixture not found: " + name);
+        throw new IOException("not found: " + path);
     }
 
     static String message(String model, String usage) {

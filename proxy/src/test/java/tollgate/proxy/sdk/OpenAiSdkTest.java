@@ -141,6 +141,59 @@ class OpenAiSdkTest {
         assertThat(record.get("audio_seconds").decimalValue()).isEqualByComparingTo("8.470000267028809");
     }
 
+    @Test
+    void aTranscriptionAskedForAsPlainTextIsPricedFromTheLengthOfItsFile() throws Exception {
+        // the answer of response_format=text is the transcript alone: no duration, no usage
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/plain; charset=utf-8")
+                .body("The beach was a popular spot on a hot summer day.\n").build());
+        // made by ffmpeg/libmp3lame (metering/src/test/resources/tollgate/metering/audio/README.md): an Info frame
+        // counting 44 frames of 576 samples at 16 kHz, 1.584 s
+        Path file = dir.resolve("speech.mp3");
+        Files.write(file, AnthropicSdkTest.resourceBytes("metering/src/test/resources/tollgate/metering/audio/tone-cbr-info.mp3"));
+
+        TranscriptionCreateResponse r = client.audio().transcriptions().create(TranscriptionCreateParams.builder()
+                .file(file).model(AudioModel.WHISPER_1).responseFormat(AudioResponseFormat.TEXT).build());
+
+        assertThat(r.asTranscription().text()).isEqualTo("The beach was a popular spot on a hot summer day.\n");
+        RecordedRequest rec = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(new String(rec.getBody().toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .containsPattern("name=\"response_format\"\r\n([^\r]+\r\n)*\r\ntext\r\n");
+        JsonNode record = new ObjectMapper().readTree(tollgate.awaitRecords(1).get(0));
+        assertThat(record.get("model").asText()).isEqualTo("whisper-1");
+        assertThat(record.get("audio_seconds").decimalValue()).isEqualByComparingTo("1.584");
+        // 1.584 s × $0.006 / 60 s
+        assertThat(record.get("cost_usd").decimalValue()).isEqualByComparingTo("0.0001584");
+    }
+
+    @Test
+    void aModelSentAfterALargeFileStillPricesThePlainTextTranscription() throws Exception {
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/plain; charset=utf-8")
+                .body("Hello.\n").build());
+        // lame's 44 frames without any tag, 16 times over (frames end to end are an MP3 too): 704 frames of 576
+        // samples at 16 kHz, 25.344 s in 76,032 bytes, past the 64 KiB an upload is admitted on; openai-java sends
+        // the file before the model
+        byte[] once = AnthropicSdkTest.resourceBytes("metering/src/test/resources/tollgate/metering/audio/tone-cbr-notag.mp3");
+        byte[] audio = new byte[once.length * 16];
+        for (int i = 0; i < 16; i++) {
+            System.arraycopy(once, 0, audio, i * once.length, once.length);
+        }
+        Path file = dir.resolve("long.mp3");
+        Files.write(file, audio);
+
+        TranscriptionCreateResponse r = client.audio().transcriptions().create(TranscriptionCreateParams.builder().file(file).model(AudioModel.WHISPER_1)
+                        .responseFormat(AudioResponseFormat.TEXT).build());
+
+        assertThat(r.asTranscription().text()).isEqualTo("Hello.\n");
+        byte[] sent = upstream.takeRequest(5, TimeUnit.SECONDS).getBody().toByteArray();
+        assertThat(indexOf(sent, "name=\"model\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                .as("the model after the file").isGreaterThan(indexOf(sent, audio));
+        JsonNode record = new ObjectMapper().readTree(tollgate.awaitRecords(1).get(0));
+        assertThat(record.get("model").asText()).isEqualTo("whisper-1");
+        assertThat(record.get("audio_seconds").decimalValue()).isEqualByComparingTo("25.344");
+        // 25.344 s × $0.006 / 60 s
+        assertThat(record.get("cost_usd").decimalValue()).isEqualByComparingTo("0.0025344");
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {
