@@ -14,9 +14,11 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import tollgate.config.StoreConfig;
 
 /**
  * A real PostgreSQL for the store tests, from Debian's binaries: {@code pg_config --bindir}, else the newest
@@ -93,6 +95,15 @@ public final class PostgresTestServer implements AutoCloseable {
     /** A connection to {@link #DATABASE} as {@link #USER}, for the tests' own queries. */
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(jdbcUrl(DATABASE), USER, PASSWORD);
+    }
+
+    /** A new empty database, and {@code log.store} for it with the password from the environment. */
+    public StoreConfig newStore(String database) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + database);
+        }
+        return StoreConfig.parse("postgres://" + USER + "@127.0.0.1:" + port + "/" + database,
+                Map.of(StoreConfig.ENV_PASSWORD, PASSWORD), false);
     }
 
     private void init() throws IOException, InterruptedException {
