@@ -46,6 +46,14 @@ public final class StatsCommandRunner {
     }
 
     public Outcome run(StatsOptions o) {
+        return run(o, null);
+    }
+
+    /**
+     * The report from {@code fleet}'s cells ({@code stats --store}: every replica's calls, from the database) instead
+     * of the usage log; null reads the log.
+     */
+    public Outcome run(StatsOptions o, @Nullable CellSource fleet) {
         StatsQuery query;
         ReportFormat format;
         WhatIf whatIf;
@@ -70,6 +78,17 @@ public final class StatsCommandRunner {
         } catch (IllegalArgumentException e) {
             return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
         }
+        if (fleet != null) {
+            if (o.warnings()) {
+                return new Outcome(BAD_USAGE, "", "tollgate stats: --warnings: reads the calls of the usage log "
+                        + "(expected: without --store)\n");
+            }
+            try {
+                return finish(o, query, format, StatsCalculator.compute(query, fleet, context.withWhatIf(whatIf)), null);
+            } catch (UncheckedIOException e) {
+                return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + "\n");
+            }
+        }
         if (!Files.isDirectory(o.logDir())) {
             return new Outcome(BAD_USAGE, "", "tollgate stats: --log-dir (or TOLLGATE_LOG_DIR, log.dir): " + o.logDir()
                     + " (expected: the folder holding usage-YYYY-MM-DD.jsonl files)\n");
@@ -90,9 +109,6 @@ public final class StatsCommandRunner {
         try {
             UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
             report = StatsCalculator.compute(query, cube, context.withWhatIf(whatIf));
-            if (o.by().isEmpty()) {
-                report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
-            }
             if (o.warnings()) {
                 report = report.withWarnings(SpendWarnings.scan(o.logDir(), query, report.summary().requests()));
             }
@@ -101,10 +117,24 @@ public final class StatsCommandRunner {
         } catch (IOException e) {
             return new Outcome(IO_FAILURE, "", "tollgate stats: reading " + o.logDir() + " for --warnings: " + e + "\n");
         }
+        return finish(o, query, format, report, logged);
+    }
+
+    /** Renders, exports and gates the report; {@code logged} is null when it was not read from the log. */
+    private Outcome finish(StatsOptions o, StatsQuery query, ReportFormat format, StatsReport report,
+                           @Nullable List<UsageLogFiles.DayFile> logged) {
+        if (o.by().isEmpty()) {
+            report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
+        }
         String rendered = StatsFormatter.format(report, format);
         String stdout = rendered;
         StringBuilder stderr = new StringBuilder();
-        if (logged.isEmpty()) {
+        if (logged == null) {
+            if (report.summary().requests() == 0) {
+                stderr.append("tollgate stats: no calls from ").append(query.from()).append(" to ").append(query.to())
+                        .append(" in log.store\n");
+            }
+        } else if (logged.isEmpty()) {
             stderr.append("tollgate stats: no usage-YYYY-MM-DD.jsonl files in ").append(o.logDir()).append('\n');
         } else if (report.summary().requests() == 0) {
             stderr.append("tollgate stats: no calls from ").append(query.from()).append(" to ").append(query.to())

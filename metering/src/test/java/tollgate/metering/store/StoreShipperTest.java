@@ -49,7 +49,11 @@ import tollgate.metering.log.UsageRecord;
 import tollgate.metering.log.UsageRecordJson;
 import tollgate.metering.log.UsageUnits;
 import tollgate.metering.report.CellKey;
+import tollgate.metering.pricing.PricingTable;
 import tollgate.metering.report.CellSource;
+import tollgate.metering.report.StatsCommandRunner;
+import tollgate.metering.report.StatsContext;
+import tollgate.metering.report.StatsOptions;
 import tollgate.metering.report.TallyState;
 import tollgate.metering.report.UsageCube;
 import tollgate.metering.usage.UnitCounts;
@@ -140,6 +144,40 @@ class StoreShipperTest {
         UsageCube both = cube(a);
         both.merge(cube(b));
         assertSameCells(new PostgresCellSource(store), both, today.minusDays(2), today);
+    }
+
+    @Test
+    void statsOverTheStoreIsStatsOverBothReplicasLogsAddedUp() throws Exception {
+        StoreConfig store = newStore();
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Path both = Files.createDirectories(tmp.resolve("both"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        int n = 0;
+        for (int d = 3; d >= 0; d--) {
+            n += writeDay(a, today.minusDays(d), 70, "a").size();
+            n += writeDay(b, today.minusDays(d), 55, "b").size();
+            // the two logs in one folder: b's days as a day's other part, which every log reader takes too
+            Files.copy(a.resolve(UsageLogFiles.fileName(today.minusDays(d))),
+                    both.resolve(UsageLogFiles.fileName(today.minusDays(d))));
+            Files.copy(b.resolve(UsageLogFiles.fileName(today.minusDays(d))),
+                    both.resolve("usage-" + today.minusDays(d) + ".b.jsonl"));
+        }
+        int total = n;
+        try (StoreShipper sa = StoreShipper.start(store, a, Clock.systemUTC(), null, new SimpleMeterRegistry());
+             StoreShipper sb = StoreShipper.start(store, b, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == total, Duration.ofSeconds(30));
+        }
+        for (List<String> by : List.of(List.<String>of(), List.of("key", "user", "tag:team"),
+                List.of("model", "provider", "endpoint"))) {
+            StatsOptions o = new StatsOptions(both, 7, null, null, null, by, null, null, null, List.of(), "json", null,
+                    true, null);
+            StatsCommandRunner runner = new StatsCommandRunner(StatsContext.of(PricingTable.builtIn(), Clock.systemUTC()), 1);
+            StatsCommandRunner.Outcome fromLogs = runner.run(o);
+            StatsCommandRunner.Outcome fromStore = runner.run(o, new PostgresCellSource(store));
+            assertThat(fromStore.exitCode()).isEqualTo(StatsCommandRunner.OK);
+            assertThat(fromStore.stdout()).contains("\"requests\" : " + total).isEqualTo(fromLogs.stdout());
+        }
     }
 
     @Test

@@ -48,6 +48,20 @@ class LogStoreStartupTest {
     }
 
     @Test
+    void statsStoreNamesABadUrlOrADatabaseThatDoesNotAnswer() throws Exception {
+        CliTest.Run bad = CliTest.inProcess("stats", "--log-dir", dir.toString(), "--store", "mysql://tg@h/db");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("tollgate stats: --store: scheme 'mysql' (expected: postgres://");
+        int dead = freePort();
+        CliTest.Run down = CliTest.inProcess("stats", "--log-dir", dir.toString(), "--store",
+                "postgres://tg@127.0.0.1:" + dead + "/usage");
+        assertThat(down.code()).isEqualTo(1);
+        assertThat(down.err().strip().lines()).hasSize(1);
+        assertThat(down.err()).startsWith("tollgate stats: log.store: postgres://tg@127.0.0.1:" + dead + "/usage: ")
+                .contains("refused");
+    }
+
+    @Test
     void withStoreOptionalItStartsSpoolsAndRetriesWithoutLeakingThePassword() throws Exception {
         int dead = freePort();
         try (TestTollgate t = TestTollgate.start("http://127.0.0.1:" + freePort(), dir,
