@@ -124,30 +124,7 @@ class StoreShipperTest {
     }
 
     @Test
-    void twoReplicasShipTheSumOfBothLogs() throws Exception {
-        StoreConfig store = newStore();
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        Path b = Files.createDirectories(tmp.resolve("b"));
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        int n = 0;
-        for (int d = 1; d >= 0; d--) {
-            n += writeDay(a, today.minusDays(d), 60, "a").size();
-            n += writeDay(b, today.minusDays(d), 45, "b").size();
-        }
-        int total = n;
-        try (StoreShipper sa = StoreShipper.start(store, a, Clock.systemUTC(), null, new SimpleMeterRegistry());
-             StoreShipper sb = StoreShipper.start(store, b, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
-            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == total, Duration.ofSeconds(30));
-            assertThat(sa.replica()).isNotEqualTo(sb.replica());
-            assertThat(count(store, "SELECT count(DISTINCT replica) FROM usage_records")).isEqualTo(2);
-        }
-        UsageCube both = cube(a);
-        both.merge(cube(b));
-        assertSameCells(new PostgresCellSource(store), both, today.minusDays(2), today);
-    }
-
-    @Test
-    void statsOverTheStoreIsStatsOverBothReplicasLogsAddedUp() throws Exception {
+    void twoReplicasShipTheSumOfBothLogsAndStatsOverTheStoreIsStatsOverBothLogs() throws Exception {
         StoreConfig store = newStore();
         Path a = Files.createDirectories(tmp.resolve("a"));
         Path b = Files.createDirectories(tmp.resolve("b"));
@@ -167,7 +144,12 @@ class StoreShipperTest {
         try (StoreShipper sa = StoreShipper.start(store, a, Clock.systemUTC(), null, new SimpleMeterRegistry());
              StoreShipper sb = StoreShipper.start(store, b, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
             awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == total, Duration.ofSeconds(30));
+            assertThat(sa.replica()).isNotEqualTo(sb.replica());
+            assertThat(count(store, "SELECT count(DISTINCT replica) FROM usage_records")).isEqualTo(2);
         }
+        UsageCube sum = cube(a);
+        sum.merge(cube(b));
+        assertSameCells(new PostgresCellSource(store), sum, today.minusDays(4), today);
         for (List<String> by : List.of(List.<String>of(), List.of("key", "user", "tag:team"),
                 List.of("model", "provider", "endpoint"))) {
             StatsOptions o = new StatsOptions(both, 7, null, null, null, by, null, null, null, List.of(), "json", null,
