@@ -33,6 +33,9 @@ import tollgate.metering.budget.RateLimiter;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageLogRetention;
 import tollgate.metering.log.UsageLogWriter;
+import tollgate.metering.report.CellSource;
+import tollgate.metering.report.StatsCalculator;
+import tollgate.metering.store.PostgresCellSource;
 import tollgate.metering.store.PostgresStore;
 import tollgate.metering.store.StoreException;
 import tollgate.metering.store.StoreShipper;
@@ -85,6 +88,9 @@ public final class TollgateApp implements AutoCloseable {
     private final UsageLogWriter writer;
     private final @Nullable OtelExport otel;
     private final @Nullable StoreShipper shipper;
+    /** With log.store: the fleet's cells, which the usage reports read (issue 20); null without. */
+    private final @Nullable CellSource fleet;
+    private final java.util.concurrent.atomic.AtomicBoolean fleetFailing = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicReference<MeteringState> state;
     private final BudgetStore store;
     private final @Nullable BudgetAlertWebhook webhook;
@@ -157,6 +163,7 @@ public final class TollgateApp implements AutoCloseable {
         if (shipper != null) {
             writer.addListener(w -> shipper.written());
         }
+        this.fleet = config.log().store() == null ? null : new PostgresCellSource(config.log().store());
         this.aggregates = new UsageAggregates(UsageAggregates.Caps.of(config.metrics()), clock);
         // per-day aggregates answer /admin/usage without re-reading files (SPEC 10); built once, then fed live
         aggregates.load(config.log().dir());
@@ -321,13 +328,35 @@ public final class TollgateApp implements AutoCloseable {
                             r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
                 }
             }
-            StatsReport report = aggregates.query(q, new StatsContext(s.pricing(), statuses, clock));
+            StatsReport report = report(q, new StatsContext(s.pricing(), statuses, clock));
             if (StatsQuery.warningsAsked(params)) {
                 // the same scan as stats --warnings, of the log, on this admin thread (cached a minute)
                 report = report.withWarnings(warnings.warnings(q, report.summary().requests()));
             }
             return StatsFormatter.json(report);
         };
+    }
+
+    /**
+     * The usage report (on an admin thread): with {@code log.store}, every replica's calls from the database's
+     * rollups; else, or while the database does not answer (logged once per outage), this replica's own aggregates.
+     * The same computation either way.
+     */
+    private StatsReport report(StatsQuery q, StatsContext context) {
+        if (fleet != null) {
+            try {
+                StatsReport r = StatsCalculator.compute(q, fleet, context);
+                if (fleetFailing.compareAndSet(true, false)) {
+                    log.info("log.store answers again: usage reports are the fleet's");
+                }
+                return r;
+            } catch (java.io.UncheckedIOException e) {
+                if (fleetFailing.compareAndSet(false, true)) {
+                    log.warn("{}; usage reports answer from this replica's own calls until it answers", e.getMessage());
+                }
+            }
+        }
+        return aggregates.query(q, context);
     }
 
     /**

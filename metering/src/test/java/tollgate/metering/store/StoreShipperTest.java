@@ -59,7 +59,7 @@ import tollgate.metering.report.UsageCube;
 import tollgate.metering.usage.UnitCounts;
 
 /** {@code log.store} against a real PostgreSQL: what arrives, how often, and what the reports read back. */
-class StoreShipperTest {
+public class StoreShipperTest {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static PostgresTestServer pg;
 
@@ -325,7 +325,7 @@ class StoreShipperTest {
     // --- helpers ---
 
     /** Varied calls: users, tags, providers, errors, unpriced and estimated ones, units, long prompts. */
-    static UsageRecord record(Instant ts, String id, int i, String replica) {
+    public static UsageRecord record(Instant ts, String id, int i, String replica) {
         BigDecimal cost = i % 7 == 3 ? null : new BigDecimal("0.0000" + (1 + i % 9) + "5").add(BigDecimal.valueOf(i, 6));
         long input = i % 11 == 0 ? 130_000 + i : 900 + 37L * i;
         UnitCounts units = i % 5 == 0 ? new UnitCounts(64, 3, 2, 1, i % 3, 1, new BigDecimal("1.5"), 12, 32)
