@@ -46,6 +46,27 @@ public final class PostgresTestServer implements AutoCloseable {
         this.asPostgres = asPostgres;
     }
 
+    private static PostgresTestServer shared;
+
+    /**
+     * One server for every test class of the JVM (started on first use, stopped when the JVM exits); each test
+     * takes a database of its own ({@link #newStore}).
+     */
+    public static synchronized PostgresTestServer shared() {
+        if (shared == null) {
+            PostgresTestServer s = startOrSkip();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    s.close();
+                } catch (IOException | InterruptedException e) {
+                    System.err.println("stopping the test PostgreSQL: " + e);
+                }
+            }, "postgres-test-server-stop"));
+            shared = s;
+        }
+        return shared;
+    }
+
     /** A started server with the database {@link #DATABASE} owned by {@link #USER}, or the test skipped. */
     public static PostgresTestServer startOrSkip() {
         Path bin = findBin();

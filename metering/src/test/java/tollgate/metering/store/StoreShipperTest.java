@@ -34,7 +34,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.zip.GZIPOutputStream;
 import org.assertj.core.api.recursive.comparison.RecursiveComparisonConfiguration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,14 +67,7 @@ public class StoreShipperTest {
 
     @BeforeAll
     static void startServer() {
-        pg = PostgresTestServer.startOrSkip();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (pg != null) {
-            pg.close();
-        }
+        pg = PostgresTestServer.shared();
     }
 
     private static StoreConfig newStore() throws SQLException {

@@ -19,7 +19,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,14 +40,7 @@ class FleetUsageTest {
 
     @BeforeAll
     static void startServer() {
-        pg = PostgresTestServer.startOrSkip();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (pg != null) {
-            pg.close();
-        }
+        pg = PostgresTestServer.shared();
     }
 
     @Test
