@@ -60,6 +60,7 @@ public final class StoreShipper implements AutoCloseable {
     private final Counter failures;
     private final Timer shipLatency;
     private final Duration minBackoff;
+    private final Duration maxBackoff;
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
     private volatile @Nullable Runnable afterCommit;
@@ -79,13 +80,15 @@ public final class StoreShipper implements AutoCloseable {
     private boolean failing;
 
     private StoreShipper(StoreConfig config, Path dir, Clock clock, @Nullable PostgresStore store,
-                         ShipCheckpoint checkpoint, MeterRegistry registry, Duration minBackoff) {
+                         ShipCheckpoint checkpoint, MeterRegistry registry, Duration minBackoff,
+                         Duration maxBackoff) {
         this.config = config;
         this.dir = dir;
         this.clock = clock;
         this.store = store;
         this.checkpoint = checkpoint;
         this.minBackoff = minBackoff;
+        this.maxBackoff = maxBackoff;
         this.readDay = checkpoint.day();
         this.openOffset = checkpoint.offset();
         this.batchEndDay = checkpoint.day();
@@ -108,15 +111,16 @@ public final class StoreShipper implements AutoCloseable {
      */
     public static StoreShipper start(StoreConfig config, Path dir, Clock clock, @Nullable PostgresStore store,
                                      MeterRegistry registry) throws IOException {
-        return start(config, dir, clock, store, registry, MIN_BACKOFF);
+        return start(config, dir, clock, store, registry, MIN_BACKOFF, MAX_BACKOFF);
     }
 
+    /** With the retry pauses growing from {@code minBackoff} to {@code maxBackoff} (tests shorten them). */
     static StoreShipper start(StoreConfig config, Path dir, Clock clock, @Nullable PostgresStore store,
-                              MeterRegistry registry, Duration minBackoff) throws IOException {
+                              MeterRegistry registry, Duration minBackoff, Duration maxBackoff) throws IOException {
         List<UsageLogFiles.DayFile> files = UsageLogFiles.list(dir, LocalDate.MIN, LocalDate.MAX);
         LocalDate first = files.isEmpty() ? LocalDate.now(clock.withZone(ZoneOffset.UTC)) : files.get(0).date();
         ShipCheckpoint cp = ShipCheckpoint.load(dir, first);
-        StoreShipper s = new StoreShipper(config, dir, clock, store, cp, registry, minBackoff);
+        StoreShipper s = new StoreShipper(config, dir, clock, store, cp, registry, minBackoff, maxBackoff);
         // the lines already in the log past the checkpoint: counted before any new one is written
         s.backlog.set(countLines(dir, cp));
         s.thread.start();
@@ -170,7 +174,7 @@ public final class StoreShipper implements AutoCloseable {
                 if (!pause(backoff)) {
                     return;
                 }
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
             }
         }
     }

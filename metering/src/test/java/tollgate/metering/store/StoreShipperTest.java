@@ -170,8 +170,9 @@ public class StoreShipperTest {
         Path dir = Files.createDirectories(tmp.resolve("spool"));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         UsageLogWriter writer = UsageLogWriter.start(new LogConfig(dir, FsyncMode.NEVER, 4096), UsageLogCounters.NONE);
+        // pauses of 0.2 s to 2 s instead of 1 s to 30 s: the test waits for the drain, not for the longest pause
         StoreShipper shipper = StoreShipper.start(store, dir, Clock.systemUTC(), PostgresStore.open(store), registry,
-                Duration.ofMillis(200));
+                Duration.ofMillis(200), Duration.ofSeconds(2));
         writer.addListener(w -> shipper.written());
         AtomicInteger written = new AtomicInteger();
         try {
