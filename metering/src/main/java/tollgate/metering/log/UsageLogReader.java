@@ -55,7 +55,7 @@ import tollgate.metering.log.UsageLogFiles.DayFile;
 public final class UsageLogReader {
     private static final Logger log = LoggerFactory.getLogger(UsageLogReader.class);
     private static final int BUFFER_BYTES = 1 << 16;
-    private static final int MAX_LINE_BYTES = 16 << 20;
+    static final int MAX_LINE_BYTES = 16 << 20;
 
     private final Path dir;
     private final int threads;

@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class UsageLogTail implements Closeable {
     private static final int BUFFER_BYTES = 1 << 16;
-    private static final int MAX_LINE_BYTES = 16 << 20;
+    /** The readers' one limit: a longer line is skipped as malformed, here as in {@link UsageLogReader}. */
+    private static final int MAX_LINE_BYTES = UsageLogReader.MAX_LINE_BYTES;
 
     private final LocalDate day;
     private final InputStream in;
