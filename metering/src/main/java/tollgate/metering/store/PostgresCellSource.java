@@ -12,7 +12,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,14 +31,19 @@ import tollgate.metering.usage.UnitCounts;
  */
 public final class PostgresCellSource implements CellSource {
     private static final JsonFactory JSON = JsonFactory.builder().build();
+    /** A day's minutes of one cell summed in the database: the rows read are days × cells, whatever the traffic. */
     private static final String SELECT = """
-            SELECT minute, key, endpoint, model, priced_as, "user", tags::text, error, provider, requests, input_tokens,
-              cached_input_tokens, output_tokens, reasoning_tokens, total_tokens, cost_usd, estimated_requests,
-              estimated_cost_usd, unpriced_requests, cacheable_prompt_requests, cacheable_prompt_input_tokens,
-              cacheable_prompt_cached_tokens, cache_write_tokens, cache_write_1h_tokens, audio_input_tokens,
-              audio_output_tokens, image_output_tokens, web_search_calls, images, audio_seconds, characters,
-              min_input_tokens, max_input_tokens, above_edges, durations, duration_calls, first_ms, last_ms
+            SELECT (minute AT TIME ZONE 'UTC')::date AS day, key, endpoint, model, priced_as, "user", tags::text, error,
+              provider, sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens),
+              sum(reasoning_tokens), sum(total_tokens), sum(cost_usd), sum(estimated_requests), sum(estimated_cost_usd),
+              sum(unpriced_requests), sum(cacheable_prompt_requests), sum(cacheable_prompt_input_tokens),
+              sum(cacheable_prompt_cached_tokens), sum(cache_write_tokens), sum(cache_write_1h_tokens),
+              sum(audio_input_tokens), sum(audio_output_tokens), sum(image_output_tokens), sum(web_search_calls),
+              sum(images), sum(audio_seconds), sum(characters), min(min_input_tokens), max(max_input_tokens),
+              tollgate_array_sum(above_edges), tollgate_array_sum(durations), sum(duration_calls), min(first_ms),
+              max(last_ms)
             FROM usage_rollups WHERE minute >= ? AND minute < ?
+            GROUP BY 1, key, endpoint, model, priced_as, "user", tags, error, provider
             """;
 
     private final StoreConfig config;
@@ -63,8 +67,7 @@ public final class PostgresCellSource implements CellSource {
                 ps.setObject(2, to.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        LocalDate day = rs.getObject(1, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC)
-                                .toLocalDate();
+                        LocalDate day = rs.getObject(1, LocalDate.class);
                         CellKey key = new CellKey(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                                 rs.getString(6), tags(rs.getString(7)), rs.getString(8), rs.getString(9));
                         days.computeIfAbsent(day, d -> new HashMap<>()).computeIfAbsent(key, k -> new Tally())

@@ -136,6 +136,10 @@ public final class PostgresStore implements AutoCloseable {
               SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
               FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i)
             $$;
+            """,
+            // 2: the arrays summed over rows, so a report reads a day's cells, not its minutes
+            """
+            CREATE AGGREGATE tollgate_array_sum(bigint[]) (SFUNC = tollgate_array_add, STYPE = bigint[], INITCOND = '{}');
             """);
 
     /** The record columns, in the order of {@link #recordArrays}; each passed as a text array and cast. */
