@@ -78,6 +78,7 @@ public final class StoreShipper implements AutoCloseable {
     private long batchEndOffset;
     private long batchStartNanos;
     private boolean failing;
+    private List<SizedFile> backlogAtStart = List.of();
 
     private StoreShipper(StoreConfig config, Path dir, Clock clock, @Nullable PostgresStore store,
                          ShipCheckpoint checkpoint, MeterRegistry registry, Duration minBackoff,
@@ -121,8 +122,9 @@ public final class StoreShipper implements AutoCloseable {
         LocalDate first = files.isEmpty() ? LocalDate.now(clock.withZone(ZoneOffset.UTC)) : files.get(0).date();
         ShipCheckpoint cp = ShipCheckpoint.load(dir, first);
         StoreShipper s = new StoreShipper(config, dir, clock, store, cp, registry, minBackoff, maxBackoff);
-        // the lines already in the log past the checkpoint: counted before any new one is written
-        s.backlog.set(countLines(dir, cp));
+        // the lines already in the log past the checkpoint, up to the files' sizes now (later ones come through
+        // written()): counted on the shipper's thread, so a long backlog does not hold up the start
+        s.backlogAtStart = backlogFiles(dir, cp);
         s.thread.start();
         return s;
     }
@@ -147,8 +149,19 @@ public final class StoreShipper implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            backlog.addAndGet(countLines(backlogAtStart));
+        } catch (IOException e) {
+            log.warn("log.store: the usage log's backlog could not be counted (tollgate_store_backlog_records counts "
+                    + "new records only): {}", e.toString());
+        }
+        backlogAtStart = List.of();
         Duration backoff = minBackoff;
         while (true) {
+            if (stopping && System.nanoTime() - stopDeadlineNanos >= 0) {
+                // the stop's time is up: the rest ships from the log at the next start
+                return;
+            }
             try {
                 fill();
                 long now = System.nanoTime();
@@ -329,29 +342,49 @@ public final class StoreShipper implements AutoCloseable {
         }
     }
 
-    /** The lines of the log past the checkpoint, counted by their line breaks (streamed). */
-    private static long countLines(Path dir, ShipCheckpoint cp) throws IOException {
-        long n = 0;
+    /** A day file of the backlog, with where counting starts and ends. */
+    private record SizedFile(UsageLogFiles.DayFile file, long from, long to) {
+    }
+
+    /** The writer's day files past the checkpoint (plain, or gzipped once compressed), with their sizes now. */
+    private static List<SizedFile> backlogFiles(Path dir, ShipCheckpoint cp) throws IOException {
+        List<SizedFile> out = new ArrayList<>();
+        LocalDate last = null;
         for (UsageLogFiles.DayFile f : UsageLogFiles.list(dir, cp.day(), LocalDate.MAX)) {
-            if (!f.path().getFileName().toString().equals(UsageLogFiles.fileName(f.date()))
-                    && !f.path().getFileName().toString().equals(UsageLogFiles.fileName(f.date()) + ".gz")) {
+            String name = f.path().getFileName().toString();
+            boolean own = name.equals(UsageLogFiles.fileName(f.date()))
+                    || name.equals(UsageLogFiles.fileName(f.date()) + ".gz");
+            if (!own || f.date().equals(last)) {
+                // a rotated copy is not shipped; a day caught between its .gz and plain file is counted once
                 continue;
             }
-            long skip = f.date().equals(cp.day()) ? cp.offset() : 0;
-            try (InputStream raw = Files.newInputStream(f.path());
-                 InputStream in = f.gzip() ? new GZIPInputStream(raw, 1 << 16) : raw) {
-                in.skipNBytes(Math.min(skip, f.gzip() ? Long.MAX_VALUE : Files.size(f.path())));
-                byte[] buf = new byte[1 << 16];
+            last = f.date();
+            long from = f.date().equals(cp.day()) ? cp.offset() : 0;
+            out.add(new SizedFile(f, from, f.gzip() ? Long.MAX_VALUE : Files.size(f.path())));
+        }
+        return out;
+    }
+
+    /** The lines of the backlog's files, counted by their line breaks (streamed). */
+    private static long countLines(List<SizedFile> files) throws IOException {
+        long n = 0;
+        byte[] buf = new byte[1 << 16];
+        for (SizedFile s : files) {
+            try (InputStream raw = Files.newInputStream(s.file().path());
+                 InputStream in = s.file().gzip() ? new GZIPInputStream(raw, 1 << 16) : raw) {
+                in.skipNBytes(s.from());
+                long left = s.to() - s.from();
                 int r;
-                while ((r = in.read(buf)) > 0) {
+                while (left > 0 && (r = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                    left -= r;
                     for (int i = 0; i < r; i++) {
                         if (buf[i] == '\n') {
                             n++;
                         }
                     }
                 }
-            } catch (java.io.EOFException e) {
-                // a checkpoint past the end of a file rewritten shorter: nothing of it is left
+            } catch (java.io.EOFException | java.nio.file.NoSuchFileException e) {
+                // a checkpoint past a file's end, or a day compressed meanwhile: counted as far as it goes
             }
         }
         return n;
