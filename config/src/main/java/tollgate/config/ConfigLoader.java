@@ -120,9 +120,10 @@ public final class ConfigLoader {
         Long queue = lg.longValue("queue_capacity");
         Long compressAfter = lg.longValue("compress_after_days");
         Long retain = lg.longValue("retain_days");
+        StoreConfig logStore = logStore(lg);
         LogConfig log = section(errors, "log", () -> new LogConfig(logDir, fsync,
                 queue == null ? LogConfig.defaults().queueCapacity() : clampInt(queue),
-                compressAfter == null ? 0 : clampInt(compressAfter), retain == null ? 0 : clampInt(retain)),
+                compressAfter == null ? 0 : clampInt(compressAfter), retain == null ? 0 : clampInt(retain), logStore),
                 LogConfig.defaults());
         lg.rejectUnknown();
 
@@ -639,6 +640,19 @@ public final class ConfigLoader {
             path = path.substring(0, path.length() - 1);
         }
         return URI.create(scheme + "://" + uri.getRawAuthority() + path);
+    }
+
+    /** {@code log.store} and {@code log.store_optional} (issue 20); null without a store. */
+    private @Nullable StoreConfig logStore(ConfigNode lg) {
+        Boolean optional = lg.bool("store_optional");
+        String url = lg.string("store");
+        if (url == null) {
+            if (optional != null) {
+                lg.error("store_optional", "given without log.store (expected: log.store: postgres://USER@HOST/DATABASE)");
+            }
+            return null;
+        }
+        return lg.value("store", s -> StoreConfig.parse(s, env, optional != null && optional));
     }
 
     private static URI parseHttpUri(String value) {

@@ -1,6 +1,7 @@
 package tollgate.config;
 
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSONL usage log: folder, durability, the writer's bounded queue and retention.
@@ -8,8 +9,10 @@ import java.nio.file.Path;
  * @param compressAfterDays gzip a day's file once the day is this many days old (1: yesterday's, after midnight);
  *                          0 keeps days uncompressed
  * @param retainDays delete the files of days this many days old or older; 0 keeps every day
+ * @param store {@code log.store}: the PostgreSQL database the log is shipped to, or null (issue 20)
  */
-public record LogConfig(Path dir, FsyncMode fsync, int queueCapacity, int compressAfterDays, int retainDays) {
+public record LogConfig(Path dir, FsyncMode fsync, int queueCapacity, int compressAfterDays, int retainDays,
+                        @Nullable StoreConfig store) {
     public static final Path DEFAULT_DIR = Path.of("./logs");
 
     public LogConfig {
@@ -27,6 +30,11 @@ public record LogConfig(Path dir, FsyncMode fsync, int queueCapacity, int compre
             throw new IllegalArgumentException("log.compress_after_days: " + compressAfterDays
                     + " (expected: less than log.retain_days " + retainDays + ", or 0)");
         }
+    }
+
+    /** Without a store. */
+    public LogConfig(Path dir, FsyncMode fsync, int queueCapacity, int compressAfterDays, int retainDays) {
+        this(dir, fsync, queueCapacity, compressAfterDays, retainDays, null);
     }
 
     /** Without retention: every day kept, uncompressed. */

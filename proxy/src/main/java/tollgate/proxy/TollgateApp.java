@@ -19,6 +19,7 @@ import tollgate.config.BudgetWindow;
 import tollgate.config.ConfigException;
 import tollgate.config.ConfigWatcher;
 import tollgate.config.TollgateConfig;
+import tollgate.config.StoreConfig;
 import tollgate.metering.budget.BudgetAlert;
 import tollgate.metering.budget.BudgetAlertWebhook;
 import tollgate.metering.budget.BudgetEvents;
@@ -32,6 +33,12 @@ import tollgate.metering.budget.RateLimiter;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageLogRetention;
 import tollgate.metering.log.UsageLogWriter;
+import tollgate.metering.report.CellSource;
+import tollgate.metering.report.StatsCalculator;
+import tollgate.metering.store.PostgresCellSource;
+import tollgate.metering.store.PostgresStore;
+import tollgate.metering.store.StoreException;
+import tollgate.metering.store.StoreShipper;
 import tollgate.metering.metrics.TollgateMetrics;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
@@ -66,6 +73,8 @@ import tollgate.proxy.server.TollgateServer;
 
 /** A running tollgate: the server and the metering parts behind it, started and stopped together. */
 public final class TollgateApp implements AutoCloseable {
+    /** How long a stop waits for the log's backlog to reach log.store (issue 20). */
+    private static final Duration STORE_STOP_GRACE = Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(TollgateApp.class);
     /** How long a returning account's rebuild waits for the log to catch up with settled calls. */
     private static final long REBUILD_BARRIER_SECONDS = 30;
@@ -80,6 +89,10 @@ public final class TollgateApp implements AutoCloseable {
     private final TollgateMetrics metrics;
     private final UsageLogWriter writer;
     private final @Nullable OtelExport otel;
+    private final @Nullable StoreShipper shipper;
+    /** With log.store: the fleet's cells, which the usage reports read (issue 20); null without. */
+    private final @Nullable CellSource fleet;
+    private final java.util.concurrent.atomic.AtomicBoolean fleetFailing = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicReference<MeteringState> state;
     private final BudgetStore store;
     private final @Nullable BudgetAlertWebhook webhook;
@@ -133,6 +146,8 @@ public final class TollgateApp implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("log.dir: cannot create " + config.log().dir() + " (" + e.getMessage() + ")", e);
         }
+        // log.store: a database that does not answer refuses the start, before anything else is opened (issue 20)
+        PostgresStore logStore = openLogStore(config.log().store());
         // calls a killed process had in flight: charged at their worst case before anything reads the log (issue 17)
         List<ReservationJournal.Hold> restarted = ReservationJournal.recover(config.log().dir(), clock.instant());
         if (!restarted.isEmpty()) {
@@ -144,6 +159,13 @@ public final class TollgateApp implements AutoCloseable {
             metrics.budgetEvictions(local::evicted);
         }
         this.writer = UsageLogWriter.start(config.log(), metrics.usageLogCounters());
+        // the log is the spool: the shipper follows it to the database from its own thread, never the request path
+        this.shipper = config.log().store() == null ? null
+                : StoreShipper.start(config.log().store(), config.log().dir(), clock, logStore, registry);
+        if (shipper != null) {
+            writer.addListener(w -> shipper.written());
+        }
+        this.fleet = config.log().store() == null ? null : new PostgresCellSource(config.log().store());
         this.aggregates = new UsageAggregates(UsageAggregates.Caps.of(config.metrics()), clock);
         // per-day aggregates answer /admin/usage without re-reading files (SPEC 10); built once, then fed live
         aggregates.load(config.log().dir());
@@ -216,6 +238,28 @@ public final class TollgateApp implements AutoCloseable {
                 : null;
         if (catalogSync != null) {
             catalogSync.start();
+        }
+    }
+
+    /**
+     * Connects to {@code log.store} and migrates its schema; null without a store, or when it does not answer and
+     * {@code log.store_optional} lets tollgate start anyway (the shipper connects later).
+     *
+     * @throws IOException one line naming {@code log.store} (never the password): start-up refuses
+     */
+    private static @Nullable PostgresStore openLogStore(@Nullable StoreConfig store) throws IOException {
+        if (store == null) {
+            return null;
+        }
+        try {
+            return PostgresStore.open(store);
+        } catch (StoreException e) {
+            if (!store.optional()) {
+                throw new IOException(e.getMessage(), e);
+            }
+            log.warn("{} (log.store_optional: starting without it; records spool in the usage log and ship when it "
+                    + "answers)", e.getMessage());
+            return null;
         }
     }
 
@@ -296,13 +340,35 @@ public final class TollgateApp implements AutoCloseable {
                             r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
                 }
             }
-            StatsReport report = aggregates.query(q, new StatsContext(s.pricing(), statuses, clock));
+            StatsReport report = report(q, new StatsContext(s.pricing(), statuses, clock));
             if (StatsQuery.warningsAsked(params)) {
                 // the same scan as stats --warnings, of the log, on this admin thread (cached a minute)
                 report = report.withWarnings(warnings.warnings(q, report.summary().requests()));
             }
             return StatsFormatter.json(report);
         };
+    }
+
+    /**
+     * The usage report (on an admin thread): with {@code log.store}, every replica's calls from the database's
+     * rollups; else, or while the database does not answer (logged once per outage), this replica's own aggregates.
+     * The same computation either way.
+     */
+    private StatsReport report(StatsQuery q, StatsContext context) {
+        if (fleet != null) {
+            try {
+                StatsReport r = StatsCalculator.compute(q, fleet, context);
+                if (fleetFailing.compareAndSet(true, false)) {
+                    log.info("log.store answers again: usage reports are the fleet's");
+                }
+                return r;
+            } catch (java.io.UncheckedIOException e) {
+                if (fleetFailing.compareAndSet(false, true)) {
+                    log.warn("{}; usage reports answer from this replica's own calls until it answers", e.getMessage());
+                }
+            }
+        }
+        return aggregates.query(q, context);
     }
 
     /**
@@ -487,6 +553,10 @@ public final class TollgateApp implements AutoCloseable {
         accounting.close();
         offload.shutdownNow();
         writer.close();
+        if (shipper != null) {
+            // after the log's last records are written: ship what can be within a bounded time, the rest next start
+            shipper.close(STORE_STOP_GRACE);
+        }
         if (otel != null) {
             otel.close();
         }

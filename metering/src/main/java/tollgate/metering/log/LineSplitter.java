@@ -67,6 +67,17 @@ final class LineSplitter {
         }
     }
 
+    /** Whether the line holds only spaces, tabs and carriage returns: skipped by every reader, never malformed. */
+    static boolean blank(byte[] buf, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            byte b = buf[i];
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void emit(byte[] buf, int start, int stop, LineSink sink) {
         int s = stop;
         if (s > start && buf[s - 1] == '\r') {

@@ -1,8 +1,15 @@
 package tollgate.metering.log;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -40,6 +47,8 @@ public final class UsageLine {
         }
     }
 
+    private static final JsonFactory EXTRA_JSON = JsonFactory.builder().build();
+
     LocalDate day = LocalDate.EPOCH;
     long epochSecond;
     int nano;
@@ -74,6 +83,8 @@ public final class UsageLine {
     @Nullable String serviceTier;
     @Nullable String provider;
     boolean batch;
+    /** Unknown fields (a newer writer's) by name, each value as its JSON text; null without any. */
+    @Nullable Map<String, String> extra;
 
     UsageLine() {
     }
@@ -236,6 +247,27 @@ public final class UsageLine {
         serviceTier = null;
         provider = null;
         batch = false;
+        extra = null;
+    }
+
+    /** Keeps an unknown field's value as its JSON text; the parser is on the value's first token. */
+    void addExtra(String name, JsonParser p) throws IOException {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = EXTRA_JSON.createGenerator(out)) {
+            g.copyCurrentStructure(p);
+        }
+        if (extra == null) {
+            extra = new LinkedHashMap<>(4);
+        }
+        extra.put(name, out.toString());
+    }
+
+    /**
+     * The fields of the line SPEC 8 and 12 do not name (a newer replica's), each value as its JSON text, in line
+     * order; empty without any.
+     */
+    public Map<String, String> extra() {
+        return extra == null ? Map.of() : Collections.unmodifiableMap(extra);
     }
 
     private static String present(@Nullable String value) {

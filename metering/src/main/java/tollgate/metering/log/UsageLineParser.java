@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * strings or null, {@code batch} and {@code unpriced} true or false ({@code unpriced} is {@code cost_usd} null, so
  * it is checked, not kept). A missing optional field
  * reads as 0, false or null, a missing {@code total_tokens} as input + output; unknown fields are skipped (newer
- * writers add some).
+ * writers add some), kept as they were written in {@link UsageLine#extra()} for the database store.
  *
  * <p>Reads the line's bytes with Jackson's streaming parser into one reused {@link UsageLine}: one instance per
  * thread.
@@ -117,7 +117,7 @@ final class UsageLineParser {
                     case "provider" -> l.provider = text(p, t, name);
                     case "batch" -> l.batch = bool(t, name);
                     case "unpriced" -> bool(t, name);
-                    default -> p.skipChildren();
+                    default -> l.addExtra(name, p);
                 }
             }
             if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {

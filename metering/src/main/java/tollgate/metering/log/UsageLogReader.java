@@ -55,7 +55,7 @@ import tollgate.metering.log.UsageLogFiles.DayFile;
 public final class UsageLogReader {
     private static final Logger log = LoggerFactory.getLogger(UsageLogReader.class);
     private static final int BUFFER_BYTES = 1 << 16;
-    private static final int MAX_LINE_BYTES = 16 << 20;
+    static final int MAX_LINE_BYTES = 16 << 20;
 
     private final Path dir;
     private final int threads;
@@ -244,7 +244,7 @@ public final class UsageLogReader {
 
     private static boolean backwardLine(byte[] buf, int off, int len, UsageLineParser parser,
                                         Predicate<UsageLine> sink) {
-        if (FileSink.blank(buf, off, len) || !parser.parse(buf, off, len)) {
+        if (LineSplitter.blank(buf, off, len) || !parser.parse(buf, off, len)) {
             return true;
         }
         return sink.test(parser.line());
@@ -338,7 +338,7 @@ public final class UsageLogReader {
         @Override
         public void line(byte[] buf, int off, int len) {
             lines++;
-            if (blank(buf, off, len)) {
+            if (LineSplitter.blank(buf, off, len)) {
                 return;
             }
             if (!parser.parse(buf, off, len)) {
@@ -356,16 +356,6 @@ public final class UsageLogReader {
         public void tooLong() {
             lines++;
             malformed++;
-        }
-
-        private static boolean blank(byte[] buf, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                byte b = buf[i];
-                if (b != ' ' && b != '\t' && b != '\r') {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 

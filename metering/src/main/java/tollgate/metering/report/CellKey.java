@@ -30,6 +30,12 @@ public record CellKey(
         this(key, endpoint, model, pricedAs, user, tags, error, null);
     }
 
+    /** The cell of one call of the log, every dimension kept. */
+    public static CellKey of(tollgate.metering.log.UsageRecord r) {
+        return new CellKey(r.key(), r.endpoint(), r.model(), pricedAs(r.costUsd(), r.pricedAs()), r.user(), r.tags(),
+                r.error(), r.units().provider());
+    }
+
     /** The priced name a call counts under: none without a price, so its tokens are in no model's priced sums (SPEC 5). */
     static @Nullable String pricedAs(@Nullable BigDecimal costUsd, @Nullable String pricedAs) {
         return costUsd == null ? null : pricedAs;

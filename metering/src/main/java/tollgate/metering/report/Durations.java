@@ -51,6 +51,25 @@ final class Durations {
         calls += other.calls;
     }
 
+    /** The calls per bucket, up to the slowest call's bucket. */
+    long[] counts() {
+        return java.util.Arrays.stream(counts).asLongStream().toArray();
+    }
+
+    long calls() {
+        return calls;
+    }
+
+    static Durations of(long[] counts, long calls) {
+        Durations d = new Durations();
+        d.counts = new int[Math.min(counts.length, BOUNDS.length + 1)];
+        for (int i = 0; i < d.counts.length; i++) {
+            d.counts[i] = (int) Math.min(Integer.MAX_VALUE, counts[i]);
+        }
+        d.calls = calls;
+        return d;
+    }
+
     private void grow(int length) {
         if (counts.length < length) {
             counts = Arrays.copyOf(counts, length);

@@ -48,6 +48,14 @@ public final class StatsCommandRunner {
     }
 
     public Outcome run(StatsOptions o) {
+        return run(o, null);
+    }
+
+    /**
+     * The report from {@code fleet}'s cells ({@code stats --store}: every replica's calls, from the database) instead
+     * of the usage log; null reads the log.
+     */
+    public Outcome run(StatsOptions o, @Nullable CellSource fleet) {
         StatsQuery query;
         ReportFormat format;
         WhatIf whatIf;
@@ -75,6 +83,18 @@ public final class StatsCommandRunner {
         } catch (IllegalArgumentException e) {
             return new Outcome(BAD_USAGE, "", "tollgate stats: " + e.getMessage() + "\n");
         }
+        if (fleet != null) {
+            if (o.warnings() || format == ReportFormat.FOCUS) {
+                return new Outcome(BAD_USAGE, "", "tollgate stats: " + (o.warnings() ? "--warnings" : "--format focus")
+                        + ": reads the calls of the usage log (expected: without --store)\n");
+            }
+            try {
+                return finish(o, query, format, rendered(o, StatsCalculator.compute(query, fleet,
+                        context.withWhatIf(whatIf)), format), null);
+            } catch (UncheckedIOException e) {
+                return new Outcome(IO_FAILURE, "", "tollgate stats: " + e.getMessage() + "\n");
+            }
+        }
         if (!Files.isDirectory(o.logDir())) {
             return new Outcome(BAD_USAGE, "", "tollgate stats: --log-dir (or TOLLGATE_LOG_DIR, log.dir): " + o.logDir()
                     + " (expected: the folder holding usage-YYYY-MM-DD.jsonl files)\n");
@@ -100,10 +120,21 @@ public final class StatsCommandRunner {
             return new Outcome(IO_FAILURE, "", "tollgate stats: reading " + o.logDir()
                     + (format == ReportFormat.FOCUS ? "" : " for --warnings") + ": " + e + "\n");
         }
+        return finish(o, query, format, out, logged);
+    }
+
+    /** Exports, reports and gates the rendered report; {@code logged} is null when it was not read from the log. */
+    private Outcome finish(StatsOptions o, StatsQuery query, ReportFormat format, Rendered out,
+                           @Nullable List<UsageLogFiles.DayFile> logged) {
         String rendered = out.text();
         String stdout = rendered;
         StringBuilder stderr = new StringBuilder();
-        if (logged.isEmpty()) {
+        if (logged == null) {
+            if (out.requests() == 0) {
+                stderr.append("tollgate stats: no calls from ").append(query.from()).append(" to ").append(query.to())
+                        .append(" in log.store\n");
+            }
+        } else if (logged.isEmpty()) {
             stderr.append("tollgate stats: no usage-YYYY-MM-DD.jsonl files in ").append(o.logDir()).append('\n');
         } else if (out.requests() == 0) {
             stderr.append("tollgate stats: no calls from ").append(query.from()).append(" to ").append(query.to())
@@ -140,11 +171,15 @@ public final class StatsCommandRunner {
     private Rendered report(StatsOptions o, StatsQuery query, WhatIf whatIf, ReportFormat format) throws IOException {
         UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
         StatsReport report = StatsCalculator.compute(query, cube, context.withWhatIf(whatIf));
-        if (o.by().isEmpty()) {
-            report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
-        }
         if (o.warnings()) {
             report = report.withWarnings(SpendWarnings.scan(o.logDir(), query, report.summary().requests()));
+        }
+        return rendered(o, report, format);
+    }
+
+    private static Rendered rendered(StatsOptions o, StatsReport report, ReportFormat format) {
+        if (o.by().isEmpty()) {
+            report = report.withoutUnusedGroup(StatsQuery.BY_OPERATION.name());
         }
         return new Rendered(StatsFormatter.format(report, format), report.summary().requests(),
                 report.summary().totalCostUsd(), report.skippedLines());

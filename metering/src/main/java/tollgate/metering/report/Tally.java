@@ -177,6 +177,52 @@ public final class Tally {
         return new Usage(a[i * SUMS_PER_EDGE], a[i * SUMS_PER_EDGE + 1], a[i * SUMS_PER_EDGE + 2], 0);
     }
 
+    /** Adds one call of the log (its counts and timing), the way every reader of the log counts it. */
+    public void addRecord(tollgate.metering.log.UsageRecord r) {
+        addCall(r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(), r.totalTokens(),
+                r.estimated(), r.costUsd(), r.units().counts());
+        addTiming(r.ts().toEpochMilli(), r.durationMs());
+    }
+
+    TallyState state() {
+        return new TallyState(requests, inputTokens, cachedInputTokens, outputTokens, reasoningTokens, totalTokens,
+                costUsd, estimatedRequests, estimatedCostUsd, unpricedRequests, cacheablePromptRequests,
+                cacheablePromptInputTokens, cacheablePromptCachedTokens, units, minInputTokens, maxInputTokens,
+                aboveEdges == null ? new long[0] : aboveEdges.clone(),
+                durations == null ? new long[0] : durations.counts(), durations == null ? 0 : durations.calls(),
+                firstEpochMilli, lastEpochMilli);
+    }
+
+    static Tally of(TallyState s) {
+        Tally t = new Tally();
+        t.requests = s.requests();
+        t.inputTokens = s.inputTokens();
+        t.cachedInputTokens = s.cachedInputTokens();
+        t.outputTokens = s.outputTokens();
+        t.reasoningTokens = s.reasoningTokens();
+        t.totalTokens = s.totalTokens();
+        t.costUsd = s.costUsd();
+        t.estimatedRequests = s.estimatedRequests();
+        t.estimatedCostUsd = s.estimatedCostUsd();
+        t.unpricedRequests = s.unpricedRequests();
+        t.cacheablePromptRequests = s.cacheablePromptRequests();
+        t.cacheablePromptInputTokens = s.cacheablePromptInputTokens();
+        t.cacheablePromptCachedTokens = s.cacheablePromptCachedTokens();
+        t.units = s.units();
+        t.minInputTokens = s.minInputTokens();
+        t.maxInputTokens = s.maxInputTokens();
+        if (s.aboveEdges().length > 0) {
+            long[] a = t.aboveEdges();
+            System.arraycopy(s.aboveEdges(), 0, a, 0, Math.min(a.length, s.aboveEdges().length));
+        }
+        if (s.durationCalls() > 0) {
+            t.durations = Durations.of(s.durationCounts(), s.durationCalls());
+        }
+        t.firstEpochMilli = s.firstEpochMilli();
+        t.lastEpochMilli = s.lastEpochMilli();
+        return t;
+    }
+
     public Tally copy() {
         Tally t = new Tally();
         t.add(this);

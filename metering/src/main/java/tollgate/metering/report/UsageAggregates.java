@@ -94,9 +94,7 @@ public final class UsageAggregates implements CellSource {
         if (!retain(day)) {
             return;
         }
-        String pricedAs = CellKey.pricedAs(r.costUsd(), r.pricedAs());
-        CellKey cell = place(day, new CellKey(r.key(), r.endpoint(), r.model(), pricedAs, r.user(), r.tags(), r.error(),
-                r.units().provider()));
+        CellKey cell = place(day, CellKey.of(r));
         cube.addCall(day, cell, r);
     }
 

@@ -30,9 +30,7 @@ public final class UsageCube implements CellSource {
     public void addCall(LocalDate date, CellKey key, UsageRecord r) {
         Tally t = day(date).cells.computeIfAbsent(key, k -> new Tally());
         synchronized (t) {
-            t.addCall(r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(), r.totalTokens(),
-                    r.estimated(), r.costUsd(), r.units().counts());
-            t.addTiming(r.ts().toEpochMilli(), r.durationMs());
+            t.addRecord(r);
         }
     }
 

@@ -11,9 +11,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tollgate.config.ConfigException;
+import tollgate.config.StoreConfig;
 import tollgate.config.TollgateConfig;
 import tollgate.metering.pricing.PricingException;
 import tollgate.metering.pricing.PricingTable;
+import tollgate.metering.store.PostgresCellSource;
+import tollgate.metering.report.CellSource;
 import tollgate.metering.report.StatsCommandRunner;
 import tollgate.metering.report.StatsContext;
 import tollgate.metering.report.StatsOptions;
@@ -73,6 +76,11 @@ final class StatsCommand implements Callable<Integer> {
             + "week before, the top 0.1% of calls by tokens, models failing over 5% of calls")
     boolean warnings;
 
+    @Option(names = "--store", description = "read every replica's calls from this log.store database "
+            + "(postgres://USER@HOST[:PORT]/DB; the password from TOLLGATE_DB_PASSWORD or USER:${ENV_VAR}) instead of "
+            + "the usage log")
+    String store;
+
     @Option(names = "--fail-above-usd", description = "exit 3 when the total cost is above this (CI gate)")
     BigDecimal failAboveUsd;
 
@@ -110,8 +118,17 @@ final class StatsCommand implements Callable<Integer> {
         StatsOptions o = new StatsOptions(cfg.log().dir(), days, since, until, period, by, log.key, log.model, log.user, allTags,
                 format, export, suggestions, failAboveUsd).withMinSavings(minSavings).withWhatIf(compareModels, pricing)
                 .withWarnings(warnings);
+        CellSource fleet = null;
+        if (store != null) {
+            try {
+                fleet = new PostgresCellSource(StoreConfig.parse(store, env, false));
+            } catch (IllegalArgumentException e) {
+                System.err.println("tollgate stats: --store: " + e.getMessage());
+                return 2;
+            }
+        }
         StatsCommandRunner.Outcome out = new StatsCommandRunner(StatsContext.of(table, Clock.systemUTC()),
-                Runtime.getRuntime().availableProcessors()).run(o);
+                Runtime.getRuntime().availableProcessors()).run(o, fleet);
         System.out.print(out.stdout());
         System.out.flush();
         System.err.print(out.stderr());

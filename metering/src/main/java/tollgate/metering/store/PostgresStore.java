@@ -1,0 +1,481 @@
+package tollgate.metering.store;
+
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import tollgate.config.StoreConfig;
+import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UsageRecordJson;
+import tollgate.metering.report.CellKey;
+import tollgate.metering.report.Tally;
+import tollgate.metering.report.TallyState;
+import tollgate.metering.usage.UnitCounts;
+
+/**
+ * The PostgreSQL side of {@code log.store} (issue 20): one JDBC connection, the schema tollgate creates and migrates
+ * at start, and the one transaction a batch ships in. Blocking: the shipper's thread and start-up only.
+ *
+ * <pre>
+ *   tollgate_schema(version)                        migrations, applied under pg_advisory_xact_lock
+ *   usage_records   PARTITION BY RANGE (day)         one row per usage-log line; PRIMARY KEY (day, request_id)
+ *     usage_records_YYYYMMDD                         a partition per UTC day, created on demand
+ *   usage_rollups   PRIMARY KEY (minute, cell)       per minute and report cell, the cell's whole Tally
+ * </pre>
+ *
+ * <p>A batch's records are inserted with {@code ON CONFLICT DO NOTHING RETURNING}, and only the rows that came back
+ * are added to the rollups, in the same transaction: a batch shipped twice (a crash between the commit and the
+ * checkpoint) is counted once.
+ */
+public final class PostgresStore implements AutoCloseable {
+    /** Advisory lock keys (any two constants of ours): the schema migration, and partition creation. */
+    private static final long SCHEMA_LOCK = 0x746f6c6c67617465L;
+    private static final long PARTITION_LOCK = SCHEMA_LOCK + 1;
+
+    private static final List<String> MIGRATIONS = List.of(
+            // 1: records, rollups and the array sum the rollups' histograms need
+            """
+            CREATE TABLE usage_records (
+              day date NOT NULL,
+              ts timestamptz NOT NULL,
+              request_id text NOT NULL,
+              key text NOT NULL,
+              endpoint text NOT NULL,
+              model text,
+              priced_as text,
+              stream boolean NOT NULL,
+              status integer NOT NULL,
+              input_tokens bigint NOT NULL,
+              cached_input_tokens bigint NOT NULL,
+              output_tokens bigint NOT NULL,
+              reasoning_tokens bigint NOT NULL,
+              total_tokens bigint NOT NULL,
+              estimated boolean NOT NULL,
+              cost_usd numeric,
+              duration_ms bigint NOT NULL,
+              ttfb_ms bigint NOT NULL,
+              "user" text,
+              tags jsonb NOT NULL,
+              error text,
+              cache_write_tokens bigint NOT NULL,
+              cache_write_1h_tokens bigint NOT NULL,
+              audio_input_tokens bigint NOT NULL,
+              audio_output_tokens bigint NOT NULL,
+              image_output_tokens bigint NOT NULL,
+              web_search_calls bigint NOT NULL,
+              images bigint NOT NULL,
+              audio_seconds numeric NOT NULL,
+              characters bigint NOT NULL,
+              service_tier text,
+              provider text,
+              batch boolean NOT NULL,
+              extra jsonb,
+              replica text NOT NULL,
+              PRIMARY KEY (day, request_id)
+            ) PARTITION BY RANGE (day);
+            CREATE TABLE usage_rollups (
+              minute timestamptz NOT NULL,
+              cell text NOT NULL,
+              key text NOT NULL,
+              endpoint text NOT NULL,
+              model text,
+              priced_as text,
+              "user" text,
+              tags jsonb NOT NULL,
+              error text,
+              provider text,
+              requests bigint NOT NULL,
+              input_tokens bigint NOT NULL,
+              cached_input_tokens bigint NOT NULL,
+              output_tokens bigint NOT NULL,
+              reasoning_tokens bigint NOT NULL,
+              total_tokens bigint NOT NULL,
+              cost_usd numeric NOT NULL,
+              estimated_requests bigint NOT NULL,
+              estimated_cost_usd numeric NOT NULL,
+              unpriced_requests bigint NOT NULL,
+              cacheable_prompt_requests bigint NOT NULL,
+              cacheable_prompt_input_tokens bigint NOT NULL,
+              cacheable_prompt_cached_tokens bigint NOT NULL,
+              cache_write_tokens bigint NOT NULL,
+              cache_write_1h_tokens bigint NOT NULL,
+              audio_input_tokens bigint NOT NULL,
+              audio_output_tokens bigint NOT NULL,
+              image_output_tokens bigint NOT NULL,
+              web_search_calls bigint NOT NULL,
+              images bigint NOT NULL,
+              audio_seconds numeric NOT NULL,
+              characters bigint NOT NULL,
+              min_input_tokens bigint NOT NULL,
+              max_input_tokens bigint NOT NULL,
+              above_edges bigint[] NOT NULL,
+              durations bigint[] NOT NULL,
+              duration_calls bigint NOT NULL,
+              first_ms bigint NOT NULL,
+              last_ms bigint NOT NULL,
+              PRIMARY KEY (minute, cell)
+            );
+            CREATE FUNCTION tollgate_array_add(a bigint[], b bigint[]) RETURNS bigint[] LANGUAGE sql IMMUTABLE AS $$
+              SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
+              FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i)
+            $$;
+            """,
+            // 2: the arrays summed over rows, so a report reads a day's cells, not its minutes
+            """
+            CREATE AGGREGATE tollgate_array_sum(bigint[]) (SFUNC = tollgate_array_add, STYPE = bigint[], INITCOND = '{}');
+            """);
+
+    /** The record columns, in the order of {@link #recordArrays}; each passed as a text array and cast. */
+    private static final String[][] RECORD_COLUMNS = {
+            {"day", "date"}, {"ts", "timestamptz"}, {"request_id", "text"}, {"key", "text"}, {"endpoint", "text"},
+            {"model", "text"}, {"priced_as", "text"}, {"stream", "boolean"}, {"status", "integer"},
+            {"input_tokens", "bigint"}, {"cached_input_tokens", "bigint"}, {"output_tokens", "bigint"},
+            {"reasoning_tokens", "bigint"}, {"total_tokens", "bigint"}, {"estimated", "boolean"},
+            {"cost_usd", "numeric"}, {"duration_ms", "bigint"}, {"ttfb_ms", "bigint"}, {"\"user\"", "text"},
+            {"tags", "jsonb"}, {"error", "text"}, {"cache_write_tokens", "bigint"}, {"cache_write_1h_tokens", "bigint"},
+            {"audio_input_tokens", "bigint"}, {"audio_output_tokens", "bigint"}, {"image_output_tokens", "bigint"},
+            {"web_search_calls", "bigint"}, {"images", "bigint"}, {"audio_seconds", "numeric"},
+            {"characters", "bigint"}, {"service_tier", "text"}, {"provider", "text"}, {"batch", "boolean"},
+            {"extra", "jsonb"}, {"replica", "text"}};
+    private static final String INSERT_RECORDS = insertRecords();
+    private static final String UPSERT_ROLLUP = """
+            INSERT INTO usage_rollups AS r (minute, cell, key, endpoint, model, priced_as, "user", tags, error, provider,
+              requests, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, total_tokens, cost_usd,
+              estimated_requests, estimated_cost_usd, unpriced_requests, cacheable_prompt_requests,
+              cacheable_prompt_input_tokens, cacheable_prompt_cached_tokens, cache_write_tokens, cache_write_1h_tokens,
+              audio_input_tokens, audio_output_tokens, image_output_tokens, web_search_calls, images, audio_seconds,
+              characters, min_input_tokens, max_input_tokens, above_edges, durations, duration_calls, first_ms, last_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+              ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (minute, cell) DO UPDATE SET
+              requests = r.requests + excluded.requests,
+              input_tokens = r.input_tokens + excluded.input_tokens,
+              cached_input_tokens = r.cached_input_tokens + excluded.cached_input_tokens,
+              output_tokens = r.output_tokens + excluded.output_tokens,
+              reasoning_tokens = r.reasoning_tokens + excluded.reasoning_tokens,
+              total_tokens = r.total_tokens + excluded.total_tokens,
+              cost_usd = r.cost_usd + excluded.cost_usd,
+              estimated_requests = r.estimated_requests + excluded.estimated_requests,
+              estimated_cost_usd = r.estimated_cost_usd + excluded.estimated_cost_usd,
+              unpriced_requests = r.unpriced_requests + excluded.unpriced_requests,
+              cacheable_prompt_requests = r.cacheable_prompt_requests + excluded.cacheable_prompt_requests,
+              cacheable_prompt_input_tokens = r.cacheable_prompt_input_tokens + excluded.cacheable_prompt_input_tokens,
+              cacheable_prompt_cached_tokens = r.cacheable_prompt_cached_tokens + excluded.cacheable_prompt_cached_tokens,
+              cache_write_tokens = r.cache_write_tokens + excluded.cache_write_tokens,
+              cache_write_1h_tokens = r.cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+              audio_input_tokens = r.audio_input_tokens + excluded.audio_input_tokens,
+              audio_output_tokens = r.audio_output_tokens + excluded.audio_output_tokens,
+              image_output_tokens = r.image_output_tokens + excluded.image_output_tokens,
+              web_search_calls = r.web_search_calls + excluded.web_search_calls,
+              images = r.images + excluded.images,
+              audio_seconds = r.audio_seconds + excluded.audio_seconds,
+              characters = r.characters + excluded.characters,
+              min_input_tokens = least(r.min_input_tokens, excluded.min_input_tokens),
+              max_input_tokens = greatest(r.max_input_tokens, excluded.max_input_tokens),
+              above_edges = tollgate_array_add(r.above_edges, excluded.above_edges),
+              durations = tollgate_array_add(r.durations, excluded.durations),
+              duration_calls = r.duration_calls + excluded.duration_calls,
+              first_ms = least(r.first_ms, excluded.first_ms),
+              last_ms = greatest(r.last_ms, excluded.last_ms)
+            """;
+
+    private final StoreConfig config;
+    private final Connection connection;
+    private final Set<LocalDate> partitions = new HashSet<>();
+
+    private PostgresStore(StoreConfig config, Connection connection) {
+        this.config = config;
+        this.connection = connection;
+    }
+
+    /**
+     * Connects and brings the schema up to date.
+     *
+     * @throws StoreException naming {@code log.store} and the database's reason, never the password
+     */
+    public static PostgresStore open(StoreConfig config) throws StoreException {
+        Connection c;
+        try {
+            c = DriverManager.getConnection(config.jdbcUrl(), properties(config));
+        } catch (SQLException e) {
+            throw StoreException.of(config, e);
+        }
+        PostgresStore store = new PostgresStore(config, c);
+        try {
+            store.migrate();
+            return store;
+        } catch (SQLException e) {
+            store.close();
+            throw StoreException.of(config, e);
+        }
+    }
+
+    static Properties properties(StoreConfig config) {
+        Properties p = new Properties();
+        config.params().forEach(p::setProperty);
+        p.setProperty("user", config.user());
+        if (config.password() != null) {
+            p.setProperty("password", config.password());
+        }
+        p.putIfAbsent("ApplicationName", "tollgate");
+        // a dead database fails a batch in bounded time instead of hanging the shipper
+        p.putIfAbsent("connectTimeout", "10");
+        p.putIfAbsent("socketTimeout", "60");
+        p.putIfAbsent("tcpKeepAlive", "true");
+        return p;
+    }
+
+    /** The schema's version after start-up's migration. */
+    public static int schemaVersion() {
+        return MIGRATIONS.size();
+    }
+
+    private void migrate() throws SQLException {
+        connection.setAutoCommit(false);
+        try (Statement st = connection.createStatement()) {
+            // replicas starting at once: one migrates, the others wait here and then find nothing to do
+            st.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+            st.execute("CREATE TABLE IF NOT EXISTS tollgate_schema (version integer PRIMARY KEY, "
+                    + "applied_at timestamptz NOT NULL DEFAULT now())");
+            int current;
+            try (ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM tollgate_schema")) {
+                rs.next();
+                current = rs.getInt(1);
+            }
+            for (int v = current + 1; v <= MIGRATIONS.size(); v++) {
+                st.execute(MIGRATIONS.get(v - 1));
+                st.execute("INSERT INTO tollgate_schema (version) VALUES (" + v + ")");
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            rollbackQuietly();
+            throw e;
+        }
+    }
+
+    /** One record of the spool with what the table needs besides it. */
+    public record Row(UsageRecord record, String requestId, Map<String, String> extra) {
+        LocalDate day() {
+            return LocalDate.ofInstant(record.ts(), ZoneOffset.UTC);
+        }
+    }
+
+    /**
+     * Ships one batch in one transaction: the records not stored yet are inserted, and exactly those are added to the
+     * rollups.
+     *
+     * @return the records inserted (the others were already there)
+     */
+    public List<Row> ship(List<Row> batch, String replica) throws SQLException {
+        for (Row r : batch) {
+            partition(r.day());
+        }
+        try {
+            List<Row> inserted = insert(batch, replica);
+            upsertRollups(inserted);
+            connection.commit();
+            return inserted;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            throw e;
+        }
+    }
+
+    private List<Row> insert(List<Row> batch, String replica) throws SQLException {
+        Map<String, Row> byKey = new TreeMap<>();
+        for (Row r : batch) {
+            byKey.put(r.day() + "/" + r.requestId(), r);
+        }
+        List<Row> inserted = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(INSERT_RECORDS)) {
+            String[][] arrays = recordArrays(batch, replica);
+            for (int i = 0; i < arrays.length; i++) {
+                ps.setArray(i + 1, connection.createArrayOf("text", arrays[i]));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Row r = byKey.remove(rs.getString(1) + "/" + rs.getString(2));
+                    if (r != null) {
+                        inserted.add(r);
+                    }
+                }
+            }
+        }
+        return inserted;
+    }
+
+    private static String[][] recordArrays(List<Row> batch, String replica) {
+        String[][] a = new String[RECORD_COLUMNS.length][batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            Row row = batch.get(i);
+            UsageRecord r = row.record();
+            UnitCounts u = r.units().counts();
+            String[] v = {row.day().toString(), UsageRecordJson.formatTs(r.ts()), row.requestId(), r.key(),
+                    r.endpoint(), r.model(), r.pricedAs(), bool(r.stream()), Integer.toString(r.status()),
+                    num(r.inputTokens()), num(r.cachedInputTokens()), num(r.outputTokens()), num(r.reasoningTokens()),
+                    num(r.totalTokens()), bool(r.estimated()), decimal(r.costUsd()), num(r.durationMs()),
+                    num(r.ttfbMs()), r.user(), Json.object(r.tags()), r.error(), num(u.cacheWriteTokens()),
+                    num(u.cacheWrite1hTokens()), num(u.audioInputTokens()), num(u.audioOutputTokens()),
+                    num(u.imageOutputTokens()), num(u.webSearchCalls()), num(u.images()), decimal(u.audioSeconds()),
+                    num(u.characters()), r.units().serviceTier(), r.units().provider(), bool(r.units().batch()),
+                    row.extra().isEmpty() ? null : Json.rawObject(row.extra()), replica};
+            for (int c = 0; c < v.length; c++) {
+                a[c][i] = v[c];
+            }
+        }
+        return a;
+    }
+
+    private static String insertRecords() {
+        StringBuilder cols = new StringBuilder();
+        StringBuilder casts = new StringBuilder();
+        StringBuilder arrays = new StringBuilder();
+        for (int i = 0; i < RECORD_COLUMNS.length; i++) {
+            String sep = i == 0 ? "" : ", ";
+            cols.append(sep).append(RECORD_COLUMNS[i][0]);
+            casts.append(sep).append("c").append(i).append("::").append(RECORD_COLUMNS[i][1]);
+            arrays.append(sep).append("?::text[]");
+        }
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < RECORD_COLUMNS.length; i++) {
+            names.append(i == 0 ? "" : ", ").append("c").append(i);
+        }
+        return "INSERT INTO usage_records (" + cols + ") SELECT " + casts + " FROM unnest(" + arrays + ") AS t("
+                + names + ") ON CONFLICT DO NOTHING RETURNING day, request_id";
+    }
+
+    /** A cell of one minute. */
+    private record MinuteCell(Instant minute, CellKey key) {
+    }
+
+    private void upsertRollups(List<Row> inserted) throws SQLException {
+        Map<MinuteCell, Tally> cells = new java.util.HashMap<>();
+        for (Row row : inserted) {
+            UsageRecord r = row.record();
+            cells.computeIfAbsent(new MinuteCell(r.ts().truncatedTo(ChronoUnit.MINUTES), CellKey.of(r)),
+                    k -> new Tally()).addRecord(r);
+        }
+        // one lock order for every replica: two batches upserting the same cells cannot deadlock
+        List<Map.Entry<MinuteCell, String>> order = new ArrayList<>();
+        cells.keySet().forEach(k -> order.add(Map.entry(k, Json.cellId(k.key()))));
+        order.sort(Comparator.comparing((Map.Entry<MinuteCell, String> e) -> e.getKey().minute())
+                .thenComparing(Map.Entry::getValue));
+        try (PreparedStatement ps = connection.prepareStatement(UPSERT_ROLLUP)) {
+            for (Map.Entry<MinuteCell, String> e : order) {
+                CellKey k = e.getKey().key();
+                TallyState t = TallyState.of(cells.get(e.getKey()));
+                UnitCounts u = t.units();
+                int i = 1;
+                ps.setObject(i++, java.time.OffsetDateTime.ofInstant(e.getKey().minute(), ZoneOffset.UTC));
+                ps.setString(i++, e.getValue());
+                ps.setString(i++, k.key());
+                ps.setString(i++, k.endpoint());
+                ps.setString(i++, k.model());
+                ps.setString(i++, k.pricedAs());
+                ps.setString(i++, k.user());
+                ps.setString(i++, Json.object(k.tags()));
+                ps.setString(i++, k.error());
+                ps.setString(i++, k.provider());
+                for (long n : new long[] {t.requests(), t.inputTokens(), t.cachedInputTokens(), t.outputTokens(),
+                        t.reasoningTokens(), t.totalTokens()}) {
+                    ps.setLong(i++, n);
+                }
+                ps.setBigDecimal(i++, t.costUsd());
+                ps.setLong(i++, t.estimatedRequests());
+                ps.setBigDecimal(i++, t.estimatedCostUsd());
+                for (long n : new long[] {t.unpricedRequests(), t.cacheablePromptRequests(),
+                        t.cacheablePromptInputTokens(), t.cacheablePromptCachedTokens(), u.cacheWriteTokens(),
+                        u.cacheWrite1hTokens(), u.audioInputTokens(), u.audioOutputTokens(), u.imageOutputTokens(),
+                        u.webSearchCalls(), u.images()}) {
+                    ps.setLong(i++, n);
+                }
+                ps.setBigDecimal(i++, u.audioSeconds());
+                ps.setLong(i++, u.characters());
+                ps.setLong(i++, t.minInputTokens());
+                ps.setLong(i++, t.maxInputTokens());
+                ps.setArray(i++, longs(t.aboveEdges()));
+                ps.setArray(i++, longs(t.durationCounts()));
+                ps.setLong(i++, t.durationCalls());
+                ps.setLong(i++, t.firstEpochMilli());
+                ps.setLong(i, t.lastEpochMilli());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private Array longs(long[] values) throws SQLException {
+        Long[] boxed = new Long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return connection.createArrayOf("bigint", boxed);
+    }
+
+    /** Creates the partition of {@code day} unless this connection saw it, under a lock (replicas race for it). */
+    private void partition(LocalDate day) throws SQLException {
+        if (partitions.contains(day)) {
+            return;
+        }
+        try (Statement st = connection.createStatement()) {
+            st.execute("SELECT pg_advisory_xact_lock(" + PARTITION_LOCK + ")");
+            st.execute("CREATE TABLE IF NOT EXISTS usage_records_" + day.toString().replace("-", "")
+                    + " PARTITION OF usage_records FOR VALUES FROM ('" + day + "') TO ('" + day.plusDays(1) + "')");
+            connection.commit();
+        } catch (SQLException e) {
+            rollbackQuietly();
+            throw e;
+        }
+        partitions.add(day);
+    }
+
+    private void rollbackQuietly() {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken: the caller drops it
+        }
+    }
+
+    public StoreConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // closing a broken connection: nothing to keep
+        }
+    }
+
+    private static @Nullable String decimal(@Nullable BigDecimal v) {
+        return v == null ? null : v.toPlainString();
+    }
+
+    private static String num(long v) {
+        return Long.toString(v);
+    }
+
+    private static String bool(boolean v) {
+        return v ? "true" : "false";
+    }
+}

@@ -1,0 +1,392 @@
+package tollgate.metering.store;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tollgate.config.StoreConfig;
+import tollgate.metering.log.UsageLine;
+import tollgate.metering.log.UsageLogFiles;
+import tollgate.metering.log.UsageLogTail;
+
+/**
+ * Ships the usage log to {@code log.store} (issue 20) on a thread of its own: the JSONL log stays the write-ahead
+ * spool, and this thread follows it from the replica's {@link ShipCheckpoint}, day file by day file, in batches of at
+ * most {@value #MAX_BATCH} records or {@code 200 ms}, each in one transaction ({@link PostgresStore#ship}); the
+ * checkpoint is saved after the commit. The request path never waits on it: calls are written to the log as
+ * always, and the database only delays their arrival.
+ *
+ * <p>When the database fails, the batch is kept and retried after a pause growing from 1 s to 30 s; the log keeps
+ * growing meanwhile and drains in order on recovery. A crash between a commit and its checkpoint ships the batch
+ * again, which the store counts once. A day is left for the next once its file is read to the end, a later day's file
+ * exists and the day ended over {@link #LATE_WRITES} ago (a call that ended just before midnight may be written just
+ * after it). Graceful stop ships what it can within the time it is given.
+ *
+ * <p>Metrics: {@code tollgate_store_backlog_records} (lines in the log not yet committed), {@code
+ * tollgate_store_ship_seconds} (a record's {@code ts} to its commit) and {@code tollgate_store_failures_total}.
+ */
+public final class StoreShipper implements AutoCloseable {
+    static final int MAX_BATCH = 1_000;
+    static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    static final Duration LATE_WRITES = Duration.ofMinutes(1);
+    private static final Logger log = LoggerFactory.getLogger(StoreShipper.class);
+
+    private final StoreConfig config;
+    private final Path dir;
+    private final Clock clock;
+    private final Thread thread;
+    private final AtomicLong backlog = new AtomicLong();
+    private final Counter failures;
+    private final Timer shipLatency;
+    private final Duration minBackoff;
+    private final Duration maxBackoff;
+    private volatile boolean stopping;
+    private volatile long stopDeadlineNanos;
+    private volatile @Nullable Runnable afterCommit;
+
+    private @Nullable PostgresStore store;
+    private ShipCheckpoint checkpoint;
+    /** The read position: ahead of the checkpoint by the batch not committed yet. */
+    private LocalDate readDay;
+    private @Nullable UsageLogTail tail;
+    /** Where the day's file is opened: the checkpoint's offset on its day, 0 on the days after it. */
+    private long openOffset;
+    private long malformedSeen;
+    private final List<PostgresStore.Row> batch = new ArrayList<>(MAX_BATCH);
+    private LocalDate batchEndDay;
+    private long batchEndOffset;
+    private long batchStartNanos;
+    private boolean failing;
+    private List<SizedFile> backlogAtStart = List.of();
+
+    private StoreShipper(StoreConfig config, Path dir, Clock clock, @Nullable PostgresStore store,
+                         ShipCheckpoint checkpoint, MeterRegistry registry, Duration minBackoff,
+                         Duration maxBackoff) {
+        this.config = config;
+        this.dir = dir;
+        this.clock = clock;
+        this.store = store;
+        this.checkpoint = checkpoint;
+        this.minBackoff = minBackoff;
+        this.maxBackoff = maxBackoff;
+        this.readDay = checkpoint.day();
+        this.openOffset = checkpoint.offset();
+        this.batchEndDay = checkpoint.day();
+        this.batchEndOffset = checkpoint.offset();
+        Gauge.builder("tollgate.store.backlog.records", backlog, AtomicLong::get)
+                .description("Usage-log records not yet committed to log.store").register(registry);
+        this.failures = Counter.builder("tollgate.store.failures")
+                .description("log.store batches or connections that failed (the records stay in the log and are retried)")
+                .register(registry);
+        this.shipLatency = Timer.builder("tollgate.store.ship")
+                .description("From a record's ts to its commit in log.store").register(registry);
+        this.thread = new Thread(this::run, "tollgate-store-shipper");
+        thread.setDaemon(true);
+    }
+
+    /**
+     * Starts shipping the log in {@code dir}.
+     *
+     * @param store the connection start-up opened, or null to connect from the shipper's thread (log.store_optional)
+     */
+    public static StoreShipper start(StoreConfig config, Path dir, Clock clock, @Nullable PostgresStore store,
+                                     MeterRegistry registry) throws IOException {
+        return start(config, dir, clock, store, registry, MIN_BACKOFF, MAX_BACKOFF);
+    }
+
+    /** With the retry pauses growing from {@code minBackoff} to {@code maxBackoff} (tests shorten them). */
+    static StoreShipper start(StoreConfig config, Path dir, Clock clock, @Nullable PostgresStore store,
+                              MeterRegistry registry, Duration minBackoff, Duration maxBackoff) throws IOException {
+        List<UsageLogFiles.DayFile> files = UsageLogFiles.list(dir, LocalDate.MIN, LocalDate.MAX);
+        LocalDate first = files.isEmpty() ? LocalDate.now(clock.withZone(ZoneOffset.UTC)) : files.get(0).date();
+        ShipCheckpoint cp = ShipCheckpoint.load(dir, first);
+        StoreShipper s = new StoreShipper(config, dir, clock, store, cp, registry, minBackoff, maxBackoff);
+        // the lines already in the log past the checkpoint, up to the files' sizes now (later ones come through
+        // written()): counted on the shipper's thread, so a long backlog does not hold up the start
+        s.backlogAtStart = backlogFiles(dir, cp);
+        s.thread.start();
+        return s;
+    }
+
+    /** One more record in the log (a usage-log writer listener, on the writer's thread): wakes the shipper. */
+    public void written() {
+        backlog.incrementAndGet();
+        LockSupport.unpark(thread);
+    }
+
+    public String replica() {
+        return checkpoint.replica();
+    }
+
+    public long backlog() {
+        return backlog.get();
+    }
+
+    /** For tests: runs after a commit, before its checkpoint is saved (a crash there is what it simulates). */
+    void afterCommit(@Nullable Runnable hook) {
+        this.afterCommit = hook;
+    }
+
+    private void run() {
+        try {
+            backlog.addAndGet(countLines(backlogAtStart));
+        } catch (IOException e) {
+            log.warn("log.store: the usage log's backlog could not be counted (tollgate_store_backlog_records counts "
+                    + "new records only): {}", e.toString());
+        }
+        backlogAtStart = List.of();
+        Duration backoff = minBackoff;
+        while (true) {
+            if (stopping && System.nanoTime() - stopDeadlineNanos >= 0) {
+                // the stop's time is up: the rest ships from the log at the next start
+                return;
+            }
+            try {
+                fill();
+                long now = System.nanoTime();
+                boolean due = !batch.isEmpty()
+                        && (batch.size() >= MAX_BATCH || now - batchStartNanos >= BATCH_NANOS || stopping);
+                if (!due) {
+                    if (stopping && batch.isEmpty()) {
+                        return;
+                    }
+                    LockSupport.parkNanos(batch.isEmpty() ? BATCH_NANOS : BATCH_NANOS - (now - batchStartNanos));
+                    continue;
+                }
+                ship();
+                backoff = minBackoff;
+            } catch (SQLException | IOException | RuntimeException e) {
+                failures.increment();
+                closeStore();
+                if (!failing) {
+                    failing = true;
+                    log.warn("log.store: {}: shipping paused, records stay in the usage log and are retried: {}",
+                            config.display(), StoreException.reason(config, e));
+                }
+                if (!pause(backoff)) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Waits {@code d}, cut short by a stop; false when stopping is past its deadline. */
+    private boolean pause(Duration d) {
+        long until = System.nanoTime() + d.toNanos();
+        while (true) {
+            long now = System.nanoTime();
+            if (stopping && now - stopDeadlineNanos >= 0) {
+                return false;
+            }
+            long wait = stopping ? Math.min(until, stopDeadlineNanos) - now : until - now;
+            if (wait <= 0) {
+                return !stopping || now - stopDeadlineNanos < 0;
+            }
+            LockSupport.parkNanos(wait);
+        }
+    }
+
+    private void ship() throws SQLException, IOException {
+        PostgresStore s = store;
+        if (s == null) {
+            try {
+                s = PostgresStore.open(config);
+            } catch (StoreException e) {
+                throw new SQLException(e.reason(), e);
+            }
+            store = s;
+        }
+        s.ship(batch, checkpoint.replica());
+        Runnable hook = afterCommit;
+        if (hook != null) {
+            hook.run();
+        }
+        checkpoint = checkpoint.at(batchEndDay, batchEndOffset);
+        checkpoint.save(dir);
+        if (failing) {
+            failing = false;
+            log.info("log.store: {}: shipping again", config.display());
+        }
+        Instant now = clock.instant();
+        for (PostgresStore.Row r : batch) {
+            shipLatency.record(Duration.between(r.record().ts(), now).isNegative() ? Duration.ZERO
+                    : Duration.between(r.record().ts(), now));
+        }
+        backlog.addAndGet(-batch.size());
+        batch.clear();
+    }
+
+    /** Reads available lines into the batch, up to its size. */
+    private void fill() throws IOException {
+        while (batch.size() < MAX_BATCH) {
+            UsageLogTail t = tail();
+            if (t == null) {
+                return;
+            }
+            UsageLine line = t.next();
+            // skipped lines were counted in the backlog, and never ship
+            backlog.addAndGet(malformedSeen - t.malformed());
+            malformedSeen = t.malformed();
+            if (line == null) {
+                if (!nextDay()) {
+                    return;
+                }
+                continue;
+            }
+            String id = line.requestId();
+            if (id == null || id.isEmpty()) {
+                // a line without request_id: its place in this replica's spool identifies it, on every re-ship
+                id = "spool:" + checkpoint.replica() + ":" + t.day() + ":" + t.offset();
+            }
+            if (batch.isEmpty()) {
+                batchStartNanos = System.nanoTime();
+            }
+            batch.add(new PostgresStore.Row(line.toRecord(), id, line.extra()));
+            batchEndDay = t.day();
+            batchEndOffset = t.offset();
+        }
+    }
+
+    private @Nullable UsageLogTail tail() throws IOException {
+        if (tail == null) {
+            tail = UsageLogTail.open(dir, readDay, openOffset);
+            if (tail == null && !nextDay()) {
+                return null;
+            }
+        }
+        return tail;
+    }
+
+    /** Moves on to the next day that has a file, once the current one is over; false to stay. */
+    private boolean nextDay() throws IOException {
+        LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+        if (!readDay.isBefore(today)
+                || clock.instant().isBefore(readDay.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().plus(LATE_WRITES))) {
+            return false;
+        }
+        List<UsageLogFiles.DayFile> later = UsageLogFiles.list(dir, readDay.plusDays(1), LocalDate.MAX);
+        if (later.isEmpty()) {
+            return false;
+        }
+        closeTail();
+        readDay = later.get(0).date();
+        openOffset = 0;
+        tail = UsageLogTail.open(dir, readDay, 0);
+        return true;
+    }
+
+    private void closeStore() {
+        PostgresStore s = store;
+        store = null;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    /** Stops after shipping what it can within {@code grace}; what is left stays in the log for the next start. */
+    public void close(Duration grace) {
+        stopDeadlineNanos = System.nanoTime() + grace.toNanos();
+        stopping = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(grace.plusSeconds(2).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            thread.interrupt();
+            log.warn("log.store: the shipper did not stop within {}s; the rest ships from the log at the next start",
+                    grace.toSeconds());
+        } else {
+            closeTail();
+            closeStore();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    private void closeTail() {
+        malformedSeen = 0;
+        if (tail != null) {
+            try {
+                tail.close();
+            } catch (IOException ignored) {
+                // a read-only file
+            }
+            tail = null;
+        }
+    }
+
+    /** A day file of the backlog, with where counting starts and ends. */
+    private record SizedFile(UsageLogFiles.DayFile file, long from, long to) {
+    }
+
+    /** The writer's day files past the checkpoint (plain, or gzipped once compressed), with their sizes now. */
+    private static List<SizedFile> backlogFiles(Path dir, ShipCheckpoint cp) throws IOException {
+        List<SizedFile> out = new ArrayList<>();
+        LocalDate last = null;
+        for (UsageLogFiles.DayFile f : UsageLogFiles.list(dir, cp.day(), LocalDate.MAX)) {
+            String name = f.path().getFileName().toString();
+            boolean own = name.equals(UsageLogFiles.fileName(f.date()))
+                    || name.equals(UsageLogFiles.fileName(f.date()) + ".gz");
+            if (!own || f.date().equals(last)) {
+                // a rotated copy is not shipped; a day caught between its .gz and plain file is counted once
+                continue;
+            }
+            last = f.date();
+            long from = f.date().equals(cp.day()) ? cp.offset() : 0;
+            out.add(new SizedFile(f, from, f.gzip() ? Long.MAX_VALUE : Files.size(f.path())));
+        }
+        return out;
+    }
+
+    /** The lines of the backlog's files, counted by their line breaks (streamed). */
+    private static long countLines(List<SizedFile> files) throws IOException {
+        long n = 0;
+        byte[] buf = new byte[1 << 16];
+        for (SizedFile s : files) {
+            try (InputStream raw = Files.newInputStream(s.file().path());
+                 InputStream in = s.file().gzip() ? new GZIPInputStream(raw, 1 << 16) : raw) {
+                in.skipNBytes(s.from());
+                long left = s.to() - s.from();
+                int r;
+                while (left > 0 && (r = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                    left -= r;
+                    for (int i = 0; i < r; i++) {
+                        if (buf[i] == '\n') {
+                            n++;
+                        }
+                    }
+                }
+            } catch (java.io.EOFException | java.nio.file.NoSuchFileException e) {
+                // a checkpoint past a file's end, or a day compressed meanwhile: counted as far as it goes
+            }
+        }
+        return n;
+    }
+}

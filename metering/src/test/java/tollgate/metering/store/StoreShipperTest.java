@@ -1,0 +1,436 @@
+package tollgate.metering.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.zip.GZIPOutputStream;
+import org.assertj.core.api.recursive.comparison.RecursiveComparisonConfiguration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.config.FsyncMode;
+import tollgate.config.LogConfig;
+import tollgate.config.StoreConfig;
+import tollgate.metering.log.UsageLogCounters;
+import tollgate.metering.log.UsageLogFiles;
+import tollgate.metering.log.UsageLogReader;
+import tollgate.metering.log.UsageLogWriter;
+import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UsageRecordJson;
+import tollgate.metering.log.UsageUnits;
+import tollgate.metering.report.CellKey;
+import tollgate.metering.pricing.PricingTable;
+import tollgate.metering.report.CellSource;
+import tollgate.metering.report.StatsCommandRunner;
+import tollgate.metering.report.StatsContext;
+import tollgate.metering.report.StatsOptions;
+import tollgate.metering.report.TallyState;
+import tollgate.metering.report.UsageCube;
+import tollgate.metering.usage.UnitCounts;
+
+/** {@code log.store} against a real PostgreSQL: what arrives, how often, and what the reports read back. */
+public class StoreShipperTest {
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static PostgresTestServer pg;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startServer() {
+        pg = PostgresTestServer.shared();
+    }
+
+    private static StoreConfig newStore() throws SQLException {
+        return pg.newStore("t" + DATABASES.incrementAndGet());
+    }
+
+    @Test
+    void everyFieldArrivesAndTheRollupsAreTheCubeOfTheLog() throws Exception {
+        StoreConfig store = newStore();
+        Path dir = Files.createDirectories(tmp.resolve("a"));
+        List<String> lines = new ArrayList<>();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        for (int d = 2; d >= 0; d--) {
+            lines.addAll(writeDay(dir, today.minusDays(d), 40, "a"));
+        }
+        // a line without request_id, one from a newer replica with fields this one lacks, and one that is no record
+        Instant ts = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String noId = UsageRecordJson.toJson(record(ts, "", 7, "a")).replace("\"request_id\":\"\",", "");
+        String newer = UsageRecordJson.toJson(record(ts, "newer-1", 8, "a"));
+        newer = newer.substring(0, newer.length() - 1) + ",\"carbon_grams\":1.25,\"route\":{\"hops\":[1,2]}}";
+        append(dir, today, List.of(noId, newer, "{\"not\":\"a record\"}"));
+        lines.add(noId);
+        lines.add(newer);
+
+        try (StoreShipper shipper = StoreShipper.start(store, dir, Clock.systemUTC(), PostgresStore.open(store),
+                new SimpleMeterRegistry())) {
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == lines.size(), Duration.ofSeconds(30));
+            awaitTrue(() -> shipper.backlog() == 0, Duration.ofSeconds(10));
+            assertThat(shipper.replica()).isNotBlank();
+        }
+        Map<String, UsageRecord> stored = storedRecords(store);
+        for (String line : lines) {
+            UsageRecord expected = UsageRecordJson.parse(line);
+            String id = expected.requestId().isEmpty() ? stored.keySet().stream().filter(k -> k.startsWith("spool:"))
+                    .findFirst().orElseThrow() : expected.requestId();
+            UsageRecord got = stored.get(id);
+            assertThat(got).as(line).isNotNull();
+            assertThat(got).usingRecursiveComparison().ignoringFields("requestId").isEqualTo(expected);
+        }
+        try (Connection c = connect(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT extra::text FROM usage_records WHERE request_id = 'newer-1'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("{\"route\": {\"hops\": [1, 2]}, \"carbon_grams\": 1.25}");
+        }
+        assertSameCells(new PostgresCellSource(store), cube(dir), today.minusDays(3), today);
+    }
+
+    @Test
+    void twoReplicasShipTheSumOfBothLogsAndStatsOverTheStoreIsStatsOverBothLogs() throws Exception {
+        StoreConfig store = newStore();
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Path both = Files.createDirectories(tmp.resolve("both"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        int n = 0;
+        for (int d = 3; d >= 0; d--) {
+            n += writeDay(a, today.minusDays(d), 70, "a").size();
+            n += writeDay(b, today.minusDays(d), 55, "b").size();
+            // the two logs in one folder: b's days as a day's other part, which every log reader takes too
+            Files.copy(a.resolve(UsageLogFiles.fileName(today.minusDays(d))),
+                    both.resolve(UsageLogFiles.fileName(today.minusDays(d))));
+            Files.copy(b.resolve(UsageLogFiles.fileName(today.minusDays(d))),
+                    both.resolve("usage-" + today.minusDays(d) + ".b.jsonl"));
+        }
+        int total = n;
+        try (StoreShipper sa = StoreShipper.start(store, a, Clock.systemUTC(), null, new SimpleMeterRegistry());
+             StoreShipper sb = StoreShipper.start(store, b, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == total, Duration.ofSeconds(30));
+            assertThat(sa.replica()).isNotEqualTo(sb.replica());
+            assertThat(count(store, "SELECT count(DISTINCT replica) FROM usage_records")).isEqualTo(2);
+        }
+        UsageCube sum = cube(a);
+        sum.merge(cube(b));
+        assertSameCells(new PostgresCellSource(store), sum, today.minusDays(4), today);
+        for (List<String> by : List.of(List.<String>of(), List.of("key", "user", "tag:team"),
+                List.of("model", "provider", "endpoint"))) {
+            StatsOptions o = new StatsOptions(both, 7, null, null, null, by, null, null, null, List.of(), "json", null,
+                    true, null);
+            StatsCommandRunner runner = new StatsCommandRunner(StatsContext.of(PricingTable.builtIn(), Clock.systemUTC()), 1);
+            StatsCommandRunner.Outcome fromLogs = runner.run(o);
+            StatsCommandRunner.Outcome fromStore = runner.run(o, new PostgresCellSource(store));
+            assertThat(fromStore.exitCode()).isEqualTo(StatsCommandRunner.OK);
+            assertThat(fromStore.stdout()).contains("\"requests\" : " + total).isEqualTo(fromLogs.stdout());
+        }
+    }
+
+    @Test
+    void aDatabaseOutageDelaysRecordsAndLosesNone() throws Exception {
+        outage(Duration.ofSeconds(5));
+    }
+
+    /** The issue's own test: the database down for 30 s while calls keep being logged. */
+    @Test
+    void aThirtySecondOutageUnderLoadLosesNoRecordAndDuplicatesNone() throws Exception {
+        outage(Duration.ofSeconds(30));
+    }
+
+    private void outage(Duration down) throws Exception {
+        StoreConfig store = newStore();
+        Path dir = Files.createDirectories(tmp.resolve("spool"));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        UsageLogWriter writer = UsageLogWriter.start(new LogConfig(dir, FsyncMode.NEVER, 4096), UsageLogCounters.NONE);
+        // pauses of 0.2 s to 2 s instead of 1 s to 30 s: the test waits for the drain, not for the longest pause
+        StoreShipper shipper = StoreShipper.start(store, dir, Clock.systemUTC(), PostgresStore.open(store), registry,
+                Duration.ofMillis(200), Duration.ofSeconds(2));
+        writer.addListener(w -> shipper.written());
+        AtomicInteger written = new AtomicInteger();
+        try {
+            writeFor(writer, written, "before", 50);
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == written.get(), Duration.ofSeconds(20));
+
+            pg.stop();
+            long downUntil = System.nanoTime() + down.toNanos();
+            int i = 0;
+            while (System.nanoTime() < downUntil) {
+                // calls keep coming while the database is away: the log takes them as always
+                writeFor(writer, written, "down" + i++, 20);
+                writer.flush().get();
+                awaitTrue(() -> shipper.backlog() > 0, Duration.ofSeconds(5));
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(200_000_000L, Math.max(0, downUntil - System.nanoTime())));
+            }
+            awaitTrue(() -> registry.get("tollgate.store.failures").counter().count() > 0, Duration.ofSeconds(20));
+            pg.start();
+            writeFor(writer, written, "after", 50);
+            writer.flush().get();
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == written.get(), Duration.ofSeconds(90));
+            awaitTrue(() -> shipper.backlog() == 0, Duration.ofSeconds(10));
+            assertThat(count(store, "SELECT count(DISTINCT request_id) FROM usage_records")).isEqualTo(written.get());
+            assertThat(count(store, "SELECT coalesce(sum(requests), 0) FROM usage_rollups")).isEqualTo(written.get());
+            assertThat(registry.get("tollgate.store.ship").timer().count()).isGreaterThanOrEqualTo(written.get());
+        } finally {
+            writer.close();
+            shipper.close();
+        }
+    }
+
+    private static void writeFor(UsageLogWriter writer, AtomicInteger written, String prefix, int n) {
+        for (int i = 0; i < n; i++) {
+            assertThat(writer.append(record(Instant.now().truncatedTo(ChronoUnit.MILLIS), prefix + "-" + i, i, "w")))
+                    .isTrue();
+            written.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aCrashBetweenCommitAndCheckpointShipsTheBatchAgainAndCountsItOnce() throws Exception {
+        StoreConfig store = newStore();
+        Path dir = Files.createDirectories(tmp.resolve("crash"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        int n = writeDay(dir, today, 120, "c").size();
+        CountDownLatch crashed = new CountDownLatch(1);
+        StoreShipper first = StoreShipper.start(store, dir, Clock.systemUTC(), PostgresStore.open(store),
+                new SimpleMeterRegistry());
+        first.afterCommit(() -> {
+            crashed.countDown();
+            // the process dies here: the batch is committed, its checkpoint never written
+            throw new AssertionError("simulated crash after the commit");
+        });
+        assertThat(crashed.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        first.close(Duration.ofMillis(100));
+        assertThat(count(store, "SELECT count(*) FROM usage_records")).isEqualTo(n);
+        assertThat(Files.exists(dir.resolve(ShipCheckpoint.FILE_NAME))).isFalse();
+
+        try (StoreShipper again = StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            awaitTrue(() -> again.backlog() == 0, Duration.ofSeconds(20));
+            awaitTrue(() -> Files.exists(dir.resolve(ShipCheckpoint.FILE_NAME)), Duration.ofSeconds(5));
+        }
+        assertThat(count(store, "SELECT count(*) FROM usage_records")).isEqualTo(n);
+        assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(n);
+        assertSameCells(new PostgresCellSource(store), cube(dir), today, today);
+    }
+
+    @Test
+    void aDayGzippedWhileItsBacklogWaitedShipsFromTheCheckpointOn() throws Exception {
+        StoreConfig store = newStore();
+        Path dir = Files.createDirectories(tmp.resolve("gz"));
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(3);
+        List<String> lines = writeDay(dir, day, 30, "g");
+        writeDay(dir, LocalDate.now(ZoneOffset.UTC), 5, "g");
+        // shipped up to line 10 before the outage, then retention compressed the day
+        long offset = 0;
+        for (int i = 0; i < 10; i++) {
+            offset += lines.get(i).getBytes(StandardCharsets.UTF_8).length + 1;
+        }
+        new ShipCheckpoint("gz-replica", day, offset).save(dir);
+        Path plain = dir.resolve(UsageLogFiles.fileName(day));
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(dir.resolve(UsageLogFiles.fileName(day) + ".gz")))) {
+            Files.copy(plain, out);
+        }
+        Files.delete(plain);
+
+        try (StoreShipper s = StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == 20 + 5, Duration.ofSeconds(20));
+            awaitTrue(() -> s.backlog() == 0, Duration.ofSeconds(10));
+        }
+        assertThat(count(store, "SELECT count(*) FROM usage_records WHERE request_id = '" + day + "-g-9'")).isZero();
+        assertThat(count(store, "SELECT count(*) FROM usage_records WHERE request_id = '" + day + "-g-10'")).isOne();
+    }
+
+    @Test
+    void replicasStartingAtOnceMigrateOneSchema() throws Exception {
+        StoreConfig store = newStore();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<PostgresStore>> opened = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                opened.add(pool.submit((Callable<PostgresStore>) () -> {
+                    go.await();
+                    return PostgresStore.open(store);
+                }));
+            }
+            go.countDown();
+            for (Future<PostgresStore> f : opened) {
+                f.get().close();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(count(store, "SELECT count(*) FROM tollgate_schema")).isEqualTo(PostgresStore.schemaVersion());
+        assertThat(count(store, "SELECT max(version) FROM tollgate_schema")).isEqualTo(PostgresStore.schemaVersion());
+        assertThat(count(store, "SELECT count(*) FROM pg_tables WHERE tablename IN ('usage_records', 'usage_rollups')"))
+                .isEqualTo(2);
+    }
+
+    @Test
+    void aWrongPasswordMissingDatabaseOrDeadPortIsOneLineNamingTheSettingWithoutThePassword() throws Exception {
+        String secret = "not-the-" + PostgresTestServer.PASSWORD;
+        StoreConfig wrongPassword = StoreConfig.parse(pg.url(), Map.of(StoreConfig.ENV_PASSWORD, secret), false);
+        assertThatThrownBy(() -> PostgresStore.open(wrongPassword)).isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("log.store: postgres://tollgate@127.0.0.1:" + pg.port() + "/tollgate: ")
+                .hasMessageContaining("password authentication failed")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(secret).doesNotContain("\n"));
+        StoreConfig missing = StoreConfig.parse("postgres://tollgate:${PW}@127.0.0.1:" + pg.port() + "/nope",
+                Map.of("PW", PostgresTestServer.PASSWORD), false);
+        assertThatThrownBy(() -> PostgresStore.open(missing)).isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("log.store: postgres://tollgate@127.0.0.1:" + pg.port() + "/nope: ")
+                .hasMessageContaining("\"nope\" does not exist")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(PostgresTestServer.PASSWORD));
+        int dead = PostgresTestServer.freePort();
+        StoreConfig refused = StoreConfig.parse("postgres://tollgate@127.0.0.1:" + dead + "/tollgate",
+                Map.of(StoreConfig.ENV_PASSWORD, PostgresTestServer.PASSWORD), false);
+        assertThatThrownBy(() -> PostgresStore.open(refused)).isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("log.store: postgres://tollgate@127.0.0.1:" + dead + "/tollgate: ")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(PostgresTestServer.PASSWORD));
+    }
+
+    // --- helpers ---
+
+    /** Varied calls: users, tags, providers, errors, unpriced and estimated ones, units, long prompts. */
+    public static UsageRecord record(Instant ts, String id, int i, String replica) {
+        BigDecimal cost = i % 7 == 3 ? null : new BigDecimal("0.0000" + (1 + i % 9) + "5").add(BigDecimal.valueOf(i, 6));
+        long input = i % 11 == 0 ? 130_000 + i : 900 + 37L * i;
+        UnitCounts units = i % 5 == 0 ? new UnitCounts(64, 3, 2, 1, i % 3, 1, new BigDecimal("1.5"), 12, 32)
+                : UnitCounts.ZERO;
+        return new UsageRecord(ts, id, "key-" + (i % 3), i % 4 == 0 ? "/v1/messages" : "/v1/chat/completions",
+                "model-" + (i % 2), cost == null ? null : "model-" + (i % 2), i % 2 == 0, i % 13 == 0 ? 429 : 200,
+                input, Math.min(input, 128L * (i % 4)), 20 + i, i % 3, input + 20 + i, i % 6 == 0, cost, 40L * i,
+                5L * i, i % 3 == 0 ? null : "user-" + (i % 4),
+                i % 2 == 0 ? Map.of("team", "t" + (i % 3), "replica", replica) : Map.of(),
+                i % 13 == 0 ? "rate_limit_exceeded" : null,
+                new UsageUnits(units, i % 8 == 0 ? "flex" : null, i % 3 == 1 ? "anthropic" : null, i % 9 == 0));
+    }
+
+    /** {@code n} calls on {@code day}, appended to its file; the lines written. */
+    private static List<String> writeDay(Path dir, LocalDate day, int n, String replica) throws IOException {
+        List<String> lines = new ArrayList<>();
+        Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(3600);
+        if (day.equals(LocalDate.now(ZoneOffset.UTC))) {
+            start = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
+        }
+        for (int i = 0; i < n; i++) {
+            lines.add(UsageRecordJson.toJson(record(start.plusMillis(997L * i), day + "-" + replica + "-" + i, i,
+                    replica)));
+        }
+        append(dir, day, lines);
+        return lines;
+    }
+
+    private static void append(Path dir, LocalDate day, List<String> lines) throws IOException {
+        Files.write(dir.resolve(UsageLogFiles.fileName(day)), lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
+    private static UsageCube cube(Path dir) throws IOException {
+        UsageCube cube = new UsageCube();
+        new UsageLogReader(dir).read(LocalDate.MIN, LocalDate.MAX, line -> {
+            UsageRecord r = line.toRecord();
+            cube.addCall(line.day(), CellKey.of(r), r);
+        });
+        return cube;
+    }
+
+    private static void assertSameCells(CellSource stored, CellSource expected, LocalDate from, LocalDate to) {
+        Map<String, TallyState> got = cells(stored, from, to);
+        Map<String, TallyState> want = cells(expected, from, to);
+        assertThat(got.keySet()).containsExactlyInAnyOrderElementsOf(want.keySet());
+        assertThat(want).isNotEmpty();
+        RecursiveComparisonConfiguration exact = RecursiveComparisonConfiguration.builder()
+                .withComparatorForType(BigDecimal::compareTo, BigDecimal.class).build();
+        want.forEach((cell, state) -> assertThat(got.get(cell)).as(cell)
+                .usingRecursiveComparison(exact).isEqualTo(state));
+    }
+
+    private static Map<String, TallyState> cells(CellSource source, LocalDate from, LocalDate to) {
+        Map<String, TallyState> out = new HashMap<>();
+        source.forEachCell(from, to, (day, key, tally) -> out.put(day + " " + key, TallyState.of(tally)));
+        return out;
+    }
+
+    private static Map<String, UsageRecord> storedRecords(StoreConfig store) throws SQLException {
+        Map<String, UsageRecord> out = new HashMap<>();
+        try (Connection c = connect(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT ts, request_id, key, endpoint, model, priced_as, stream, status, "
+                     + "input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, total_tokens, estimated, "
+                     + "cost_usd, duration_ms, ttfb_ms, \"user\", tags::text, error, cache_write_tokens, "
+                     + "cache_write_1h_tokens, audio_input_tokens, audio_output_tokens, image_output_tokens, "
+                     + "web_search_calls, images, audio_seconds, characters, service_tier, provider, batch "
+                     + "FROM usage_records")) {
+            while (rs.next()) {
+                Map<String, String> tags = new HashMap<>();
+                com.fasterxml.jackson.databind.JsonNode t;
+                try {
+                    t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rs.getString(19));
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+                t.fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+                UnitCounts u = new UnitCounts(rs.getLong(21), rs.getLong(23), rs.getLong(24), rs.getLong(25),
+                        rs.getLong(26), rs.getLong(27), rs.getBigDecimal(28), rs.getLong(29), rs.getLong(22));
+                UsageRecord r = new UsageRecord(rs.getObject(1, java.time.OffsetDateTime.class).toInstant(),
+                        rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                        rs.getBoolean(7), rs.getInt(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getLong(12),
+                        rs.getLong(13), rs.getBoolean(14), rs.getBigDecimal(15), rs.getLong(16), rs.getLong(17),
+                        rs.getString(18), tags, rs.getString(20),
+                        new UsageUnits(u, rs.getString(30), rs.getString(31), rs.getBoolean(32)));
+                out.put(r.requestId(), r);
+            }
+        }
+        return out;
+    }
+
+    private static Connection connect(StoreConfig store) throws SQLException {
+        return java.sql.DriverManager.getConnection(store.jdbcUrl(), PostgresStore.properties(store));
+    }
+
+    private static long count(StoreConfig store, String sql) {
+        try (Connection c = connect(store); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    /** Polls a condition (a database or a thread's progress) until it holds, failing after {@code limit}. */
+    private static void awaitTrue(BooleanSupplier condition, Duration limit) {
+        long until = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("not true within " + limit);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package tollgate.proxy.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.metering.store.PostgresTestServer;
+import tollgate.metering.store.StoreShipperTest;
+import tollgate.proxy.TestTollgate;
+
+/**
+ * Two replicas with one {@code log.store} (issue 20): {@code /admin/usage} on either answers for the fleet, the
+ * same numbers as {@code stats} over both replicas' logs together and as {@code stats --store}.
+ */
+class FleetUsageTest {
+    private static final String ADMIN = "admin-token-for-fleet-tests";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static PostgresTestServer pg;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startServer() {
+        pg = PostgresTestServer.shared();
+    }
+
+    @Test
+    void adminUsageOnEitherReplicaIsTheSumOfBothToTheCent() throws Exception {
+        pg.newStore("fleet");
+        String url = "postgres://" + PostgresTestServer.USER + "@127.0.0.1:" + pg.port() + "/fleet";
+        Map<String, String> env = Map.of("TOLLGATE_DB_PASSWORD", PostgresTestServer.PASSWORD,
+                "TOLLGATE_ADMIN_TOKEN", ADMIN);
+        String yaml = "log:\n  store: " + url + "\n";
+        try (TestTollgate a = TestTollgate.start("http://127.0.0.1:9", dir.resolve("a"), yaml, env);
+             TestTollgate b = TestTollgate.start("http://127.0.0.1:9", dir.resolve("b"), yaml, env)) {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            for (int i = 0; i < 40; i++) {
+                assertThat(a.app.usageLog().append(StoreShipperTest.record(now.minusSeconds(i), "a-" + i, i, "a"))).isTrue();
+            }
+            for (int i = 0; i < 25; i++) {
+                assertThat(b.app.usageLog().append(StoreShipperTest.record(now.minusSeconds(i), "b-" + i, i + 3, "b"))).isTrue();
+            }
+            a.awaitRecords(40);
+            b.awaitRecords(25);
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (stored() != 65) {
+                assertThat(System.nanoTime()).as("all 65 records in the database within 30 s").isLessThan(until);
+                LockSupport.parkNanos(50_000_000L);
+            }
+            String query = "/admin/usage?days=1&by=key&by=user&by=model&by=tag:team";
+            JsonNode fromA = JSON.readTree(get(a, query));
+            JsonNode fromB = JSON.readTree(get(b, query));
+            assertThat(fromA.at("/summary/requests").asLong()).isEqualTo(65);
+            assertThat(fromA.get("summary")).isEqualTo(fromB.get("summary"));
+            assertThat(fromA.get("groups")).isEqualTo(fromB.get("groups"));
+
+            // both logs in one folder (b's days as a day's other part): stats over them, and stats --store
+            Path both = Files.createDirectories(dir.resolve("both"));
+            copyLog(a.logDir, both, "");
+            copyLog(b.logDir, both, ".b");
+            String[] args = {"--days", "1", "--by", "key", "--by", "user", "--by", "model", "--by", "tag:team",
+                    "--format", "json"};
+            JsonNode fromLogs = JSON.readTree(UsageReportsTest.stats(concat(new String[] {"stats", "--log-dir",
+                    both.toString()}, args))[1]);
+            assertThat(fromLogs.get("summary")).isEqualTo(fromA.get("summary"));
+            assertThat(fromLogs.get("groups")).isEqualTo(fromA.get("groups"));
+            assertThat(fromLogs.at("/summary/total_cost_usd").decimalValue())
+                    .isEqualByComparingTo(fromA.at("/summary/total_cost_usd").decimalValue());
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+    }
+
+    private static void copyLog(Path from, Path to, String part) throws Exception {
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("usage-\\d{4}-\\d{2}-\\d{2}\\.jsonl"))
+                    .toList()) {
+                String name = f.getFileName().toString();
+                Files.copy(f, to.resolve(name.replace(".jsonl", part + ".jsonl")));
+            }
+        }
+    }
+
+    private static long stored() {
+        try (Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl("fleet"), PostgresTestServer.USER,
+                PostgresTestServer.PASSWORD); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM usage_records")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    private static String get(TestTollgate t, String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(t.base() + path))
+                .header("Authorization", "Bearer " + ADMIN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+}
