@@ -11,9 +11,11 @@ import java.util.UUID;
 /**
  * deploy/compose/compose.yaml brought up with podman-compose (Grafana left out: it has no Debian
  * package), on local images, with published ports and an upstream on the host; taken down with its volumes.
+ * PostgreSQL comes up first and the replicas once its compose health check passes, as {@code depends_on:
+ * condition: service_healthy} asks (podman-compose 1.0 starts them in order without waiting for health).
  */
 final class ComposeStack implements AutoCloseable {
-    static final List<String> SERVICES = List.of("redis", "tollgate-1", "tollgate-2", "prometheus");
+    static final List<String> SERVICES = List.of("postgres", "redis", "tollgate-1", "tollgate-2", "prometheus");
 
     final PodmanHost host;
     final String project = "tollgate-" + PodmanHost.RUN_ID;
@@ -21,6 +23,7 @@ final class ComposeStack implements AutoCloseable {
     final String teamAKey = "tg-team-a-" + UUID.randomUUID();
     final String teamBKey = "tg-team-b-" + UUID.randomUUID();
     final String adminToken = "adm-" + UUID.randomUUID();
+    final String dbPassword = "pg-" + UUID.randomUUID();
     final ProxyClient replica1;
     final ProxyClient replica2;
     final PrometheusApi prometheus;
@@ -40,6 +43,9 @@ final class ComposeStack implements AutoCloseable {
         env.put("TOLLGATE_IMAGE", host.tollgateImage());
         env.put("REDIS_IMAGE", PodmanHost.REDIS_IMAGE);
         env.put("PROMETHEUS_IMAGE", PodmanHost.PROMETHEUS_IMAGE);
+        env.put("POSTGRES_IMAGE", PodmanHost.POSTGRES_IMAGE);
+        env.put("POSTGRES_PORT", Integer.toString(ProxyClient.freePort()));
+        env.put("POSTGRES_PASSWORD", dbPassword);
         env.put("TOLLGATE_PORT_1", Integer.toString(port1));
         env.put("TOLLGATE_PORT_2", Integer.toString(port2));
         env.put("PROMETHEUS_PORT", Integer.toString(promPort));
@@ -56,6 +62,8 @@ final class ComposeStack implements AutoCloseable {
 
     /** Brings the stack up; {@link #close()} takes it down even when this failed half-way. */
     void start() throws Exception {
+        compose("up", "-d", "postgres").orFail();
+        awaitHealthy("postgres", Duration.ofSeconds(90));
         compose("up", "-d").orFail();
         upstream = new HostUpstream(InetAddress.getByName(host.hostAddressSeenBy(container("tollgate-1"))), upstreamPort);
         try {
@@ -66,13 +74,28 @@ final class ComposeStack implements AutoCloseable {
         }
     }
 
+    /** A compose command; {@code up} without services brings up {@link #SERVICES}. */
     private Shell.Result compose(String command, String... args) {
         List<String> cmd = new java.util.ArrayList<>(List.of(composeBin.toString(), "-p", project, "-f", "compose.yaml", command));
         cmd.addAll(List.of(args));
-        if (command.equals("up")) {
+        if (command.equals("up") && cmd.stream().noneMatch(SERVICES::contains)) {
             cmd.addAll(SERVICES);
         }
         return compose.run(Duration.ofMinutes(5), cmd);
+    }
+
+    /** Runs the service's compose health check (podman has no timer for it without systemd) until it passes. */
+    private void awaitHealthy(String service, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        String name = container(service);
+        Shell.Result last = host.podman("healthcheck", "run", name);
+        while (!last.ok()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(service + " not healthy within " + limit.toSeconds() + " s: " + last.out() + last.err() + logs());
+            }
+            Thread.sleep(250);
+            last = host.podman("healthcheck", "run", name);
+        }
     }
 
     /** The container podman-compose made for {@code service}. */

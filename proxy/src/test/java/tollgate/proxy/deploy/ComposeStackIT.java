@@ -24,9 +24,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The compose stack as a user starts it: two replicas sharing budgets through the stack's Redis, Prometheus
- * scraping both with the alert rules, and the dashboard's queries answered by that Prometheus.
- * The methods run in order: later ones look at the traffic the budget test made.
+ * The compose stack as a user starts it: two replicas sharing budgets through the stack's Redis and usage records
+ * through its PostgreSQL, Prometheus scraping both with the alert rules, and the dashboard's queries answered by that
+ * Prometheus. The methods run in order: later ones look at the traffic the budget test made.
  */
 @Tag("containers")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -257,5 +257,71 @@ class ComposeStackIT {
         assertThat(empty).as("main panels without data").isEmpty();
         PrometheusApi.Answer keys = stack.prometheus.labelValues("key", "tollgate_requests_total");
         assertThat(keys.json().path("data").toString()).contains("team-a").contains("team-b");
+    }
+
+    @Test
+    @Order(6)
+    void bothReplicasAnswerAdminUsageWithTheFleetsTotalsFromPostgres() throws Exception {
+        JsonNode before = fleetSummary(0);
+        int calls = 6;
+        long prompt = 700;
+        long completion = 30;
+        Map<String, String> tokens = Map.of("X-Mock-Prompt-Tokens", Long.toString(prompt),
+                "X-Mock-Completion-Tokens", Long.toString(completion));
+        for (int i = 0; i < calls; i++) {
+            ProxyClient replica = i % 2 == 0 ? stack.replica1 : stack.replica2;
+            HttpResponse<String> res = replica.chat(stack.teamAKey, ProxyClient.chatBody("gpt-4o-mini", false), tokens);
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        }
+        JsonNode after = fleetSummary(before.path("requests").asLong() + calls);
+        // the calls just made, three through each replica, counted once by both
+        assertThat(after.path("requests").asLong() - before.path("requests").asLong()).isEqualTo(calls);
+        assertThat(after.path("input_tokens").asLong() - before.path("input_tokens").asLong()).isEqualTo(calls * prompt);
+        assertThat(after.path("output_tokens").asLong() - before.path("output_tokens").asLong()).isEqualTo(calls * completion);
+        assertThat(after.path("total_cost_usd").decimalValue()).isGreaterThan(before.path("total_cost_usd").decimalValue());
+    }
+
+    /**
+     * {@code /admin/usage}'s summary once replica 1 and replica 2 answer the same one, counting at least
+     * {@code atLeast} requests and every record of both replicas' usage logs (each replica ships its log every
+     * 200 ms at most): requests, tokens and cost equal to the logs added up, exactly.
+     */
+    private JsonNode fleetSummary(long atLeast) throws Exception {
+        List<JsonNode> logged = null;
+        JsonNode one;
+        JsonNode two;
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            one = usageSummary(stack.replica1);
+            two = usageSummary(stack.replica2);
+            // the logs (read through podman exec, slow) only once the replicas agree on enough
+            if (one.equals(two) && one.path("requests").asLong() >= atLeast) {
+                logged = new ArrayList<>(UsageLogLines.parse(stack.usageLog("tollgate-1")));
+                logged.addAll(UsageLogLines.parse(stack.usageLog("tollgate-2")));
+                if (one.path("requests").asLong() == logged.size()) {
+                    break;
+                }
+            }
+            if (System.nanoTime() > end) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(one).as("/admin/usage summary: replica 1, then replica 2" + stack.logs()).isEqualTo(two);
+        assertThat(one.path("requests").asLong()).as("requests").isGreaterThanOrEqualTo(atLeast);
+        assertThat(logged).as("usage logs read").isNotNull();
+        assertThat(one.path("requests").asLong()).as("requests: both replicas' logs hold %d", logged.size()).isEqualTo(logged.size());
+        assertThat(one.path("input_tokens").asLong()).isEqualTo(logged.stream().mapToLong(n -> n.path("input_tokens").asLong()).sum());
+        assertThat(one.path("output_tokens").asLong()).isEqualTo(logged.stream().mapToLong(n -> n.path("output_tokens").asLong()).sum());
+        assertThat(one.path("total_tokens").asLong()).isEqualTo(logged.stream().mapToLong(n -> n.path("total_tokens").asLong()).sum());
+        BigDecimal cost = logged.stream().map(UsageLogLines::cost).reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertThat(one.path("total_cost_usd").decimalValue()).as("total_cost_usd, the logs' %s", cost).isEqualByComparingTo(cost);
+        return one;
+    }
+
+    private JsonNode usageSummary(ProxyClient replica) throws Exception {
+        HttpResponse<String> r = replica.get("/admin/usage?days=1", Map.of("Authorization", "Bearer " + stack.adminToken));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("summary");
     }
 }

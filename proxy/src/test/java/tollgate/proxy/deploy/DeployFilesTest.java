@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tollgate.config.CliOverrides;
 import tollgate.config.ConfigLoader;
+import tollgate.config.StoreConfig;
 import tollgate.config.TollgateConfig;
 
 /** How the deploy files fit together and with SPEC 1, 7 and 9; what needs no container engine to check. */
@@ -73,7 +74,7 @@ class DeployFilesTest {
     void composeImagesComeFromVariablesWithPublicDefaults() throws Exception {
         JsonNode services = compose().path("services");
         Map<String, String> variables = Map.of("tollgate-1", "TOLLGATE_IMAGE", "tollgate-2", "TOLLGATE_IMAGE",
-                "redis", "REDIS_IMAGE", "prometheus", "PROMETHEUS_IMAGE", "grafana", "GRAFANA_IMAGE");
+                "redis", "REDIS_IMAGE", "postgres", "POSTGRES_IMAGE", "prometheus", "PROMETHEUS_IMAGE", "grafana", "GRAFANA_IMAGE");
         assertThat(services.fieldNames()).toIterable().containsExactlyInAnyOrderElementsOf(variables.keySet());
         variables.forEach((service, variable) -> {
             String image = services.path(service).path("image").asText();
@@ -93,11 +94,31 @@ class DeployFilesTest {
         assertThat(one.path("read_only").asBoolean()).isTrue();
 
         // the real loader, with the variables compose gives the replicas
-        Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-x", "TEAM_A_KEY", "a", "TEAM_B_KEY", "b");
+        Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-x", "TEAM_A_KEY", "a", "TEAM_B_KEY", "b", "POSTGRES_PASSWORD", "pw");
         TollgateConfig cfg = new ConfigLoader(env).load(RepoLayout.deploy("compose/tollgate.yaml"), CliOverrides.NONE);
         assertThat(cfg.budgets().redisUri()).isNotNull();
         assertThat(compose.path("services").has(cfg.budgets().redisUri().getHost())).as("budgets.store names a compose service").isTrue();
         assertThat(env.keySet()).allSatisfy(v -> assertThat(one.path("environment").has(v)).as(v).isTrue());
+
+        // log.store: the stack's PostgreSQL, as the user and database it makes, with the password it is given
+        StoreConfig usage = cfg.log().store();
+        assertThat(usage).as("log.store").isNotNull();
+        JsonNode postgres = compose.path("services").path(usage.host());
+        assertThat(postgres.isMissingNode()).as("log.store names a compose service").isFalse();
+        assertThat(usage.user()).isEqualTo(postgres.path("environment").path("POSTGRES_USER").asText());
+        assertThat(usage.database()).isEqualTo(postgres.path("environment").path("POSTGRES_DB").asText());
+        assertThat(usage.port()).isEqualTo(5432);
+        assertThat(usage.password()).as("the URL's ${POSTGRES_PASSWORD}").isEqualTo("pw");
+        for (JsonNode replica : List.of(one, two)) {
+            assertThat(replica.path("environment").path("POSTGRES_PASSWORD").asText()).as("one password, given to both")
+                    .isEqualTo(postgres.path("environment").path("POSTGRES_PASSWORD").asText())
+                    .matches(Pattern.quote("${POSTGRES_PASSWORD:-") + "[^}$]+}");
+            assertThat(replica.path("depends_on").path("postgres").path("condition").asText()).isEqualTo("service_healthy");
+            assertThat(replica.path("depends_on").path("redis").isMissingNode()).isFalse();
+        }
+        assertThat(texts(postgres.path("healthcheck").path("test"))).contains("pg_isready");
+        assertThat(texts(postgres.path("volumes"))).contains("postgres-data:" + postgres.path("environment").path("PGDATA").asText());
+        assertThat(compose.path("volumes").has("postgres-data")).isTrue();
 
         JsonNode prometheus = new YAMLMapper().readTree(RepoLayout.deploy("prometheus/prometheus.yml").toFile());
         List<String> targets = new ArrayList<>();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tollgate.config.CliOverrides;
 import tollgate.config.ConfigLoader;
 import tollgate.config.KeyConfig;
+import tollgate.config.StoreConfig;
 import tollgate.config.TollgateConfig;
 
 /** deploy/k8s rendered by the real kustomize (kubectl kustomize), and the rendered objects checked. */
@@ -54,7 +55,8 @@ class KustomizeBaseTest {
         assertThat(rendered.all()).extracting(o -> o.path("kind").asText() + "/" + o.path("metadata").path("name").asText().replaceAll("-[a-z0-9]{10}$", ""))
                 .containsExactlyInAnyOrder("Deployment/tollgate", "Service/tollgate", "ConfigMap/tollgate-config", "Secret/tollgate",
                         "PodDisruptionBudget/tollgate", "HorizontalPodAutoscaler/tollgate", "ServiceMonitor/tollgate",
-                        "StatefulSet/tollgate-redis", "Service/tollgate-redis");
+                        "StatefulSet/tollgate-redis", "Service/tollgate-redis",
+                        "StatefulSet/tollgate-postgres", "Service/tollgate-postgres");
     }
 
     @Test
@@ -119,6 +121,36 @@ class KustomizeBaseTest {
         JsonNode redisPods = rendered.one("StatefulSet", "tollgate-redis").path("spec").path("template").path("metadata").path("labels");
         assertThat(RenderedObjects.selects(redis.path("spec").path("selector"), redisPods)).isTrue();
         assertThat(config.keys()).extracting(KeyConfig::upstreamKeyEnv).contains("OPENAI_API_KEY");
+
+        // log.store: the base's PostgreSQL, as the user and database it makes, the password from the pod's environment
+        StoreConfig usage = config.log().store();
+        assertThat(usage).as("log.store").isNotNull();
+        JsonNode postgres = rendered.one("Service", "tollgate-postgres");
+        assertThat(usage.host()).isEqualTo(postgres.path("metadata").path("name").asText());
+        assertThat(usage.port()).isEqualTo(postgres.path("spec").path("ports").get(0).path("port").asInt());
+        JsonNode postgresPod = rendered.one("StatefulSet", "tollgate-postgres").path("spec").path("template");
+        assertThat(RenderedObjects.selects(postgres.path("spec").path("selector"), postgresPod.path("metadata").path("labels"))).isTrue();
+        JsonNode db = postgresPod.path("spec").path("containers").get(0);
+        assertThat(usage.user()).isEqualTo(env(db, "POSTGRES_USER").path("value").asText());
+        assertThat(usage.database()).isEqualTo(env(db, "POSTGRES_DB").path("value").asText());
+        assertThat(usage.password()).as("from TOLLGATE_DB_PASSWORD").isNotNull().isEqualTo(podEnv.get(StoreConfig.ENV_PASSWORD));
+        assertThat(usage.optional()).isFalse();
+    }
+
+    @Test
+    void theLogStorePasswordIsOneSecretKeyForTheDatabaseAndEveryReplica() {
+        JsonNode secret = rendered.one("Secret", "tollgate");
+        JsonNode db = rendered.one("StatefulSet", "tollgate-postgres").path("spec").path("template").path("spec").path("containers").get(0);
+        JsonNode replicas = env(StoreConfig.ENV_PASSWORD).path("valueFrom").path("secretKeyRef");
+        JsonNode database = env(db, "POSTGRES_PASSWORD").path("valueFrom").path("secretKeyRef");
+        assertThat(replicas.path("name").asText()).isEqualTo(secret.path("metadata").path("name").asText());
+        assertThat(database).isEqualTo(replicas);
+        assertThat(secret.path("stringData").has(replicas.path("key").asText())).as("Secret key %s", replicas.path("key")).isTrue();
+        // the URL in the ConfigMap holds no password, not even a reference to one
+        String config = rendered.one("ConfigMap", "tollgate-config").path("data").path("tollgate.yaml").asText();
+        assertThat(config).containsPattern("(?m)^\\s+store: postgres://tollgate@tollgate-postgres:5432/tollgate$");
+        assertThat(RenderedObjects.selects(rendered.one("ServiceMonitor", "tollgate").path("spec").path("selector").path("matchLabels"),
+                rendered.one("Service", "tollgate-postgres").path("metadata").path("labels"))).as("PostgreSQL is not scraped as tollgate").isFalse();
     }
 
     @Test
@@ -164,11 +196,15 @@ class KustomizeBaseTest {
     }
 
     private JsonNode env(String name) {
+        return env(container, name);
+    }
+
+    private static JsonNode env(JsonNode container, String name) {
         for (JsonNode e : container.path("env")) {
             if (e.path("name").asText().equals(name)) {
                 return e;
             }
         }
-        throw new AssertionError("no env " + name + " in the tollgate container");
+        throw new AssertionError("no env " + name + " in the " + container.path("name").asText() + " container");
     }
 }

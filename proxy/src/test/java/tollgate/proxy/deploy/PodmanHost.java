@@ -20,6 +20,7 @@ final class PodmanHost {
     static final String JRE_IMAGE = "localhost/tollgate-jre17:bookworm";
     static final String REDIS_IMAGE = "localhost/tollgate-redis:bookworm";
     static final String PROMETHEUS_IMAGE = "localhost/tollgate-prometheus:bookworm";
+    static final String POSTGRES_IMAGE = "localhost/tollgate-postgres:bookworm";
     /** Unique per test JVM, so that two runs on one machine do not meet. */
     static final String RUN_ID = "it" + ProcessHandle.current().pid();
 
@@ -71,7 +72,8 @@ final class PodmanHost {
             return "`podman info` fails: " + info.err().strip();
         }
         List<String> missing = new ArrayList<>();
-        for (String[] base : new String[][] {{"jre", JRE_IMAGE}, {"redis", REDIS_IMAGE}, {"prometheus", PROMETHEUS_IMAGE}}) {
+        for (String[] base : new String[][] {{"jre", JRE_IMAGE}, {"redis", REDIS_IMAGE}, {"prometheus", PROMETHEUS_IMAGE},
+                {"postgres", POSTGRES_IMAGE}}) {
             if (!shell.run(Duration.ofMinutes(1), "podman", "image", "exists", base[1]).ok()) {
                 missing.add(base[0]);
             }
