@@ -45,6 +45,11 @@ final class TollgateAdmin implements AdminRoutes.Backend {
         List<String> reload();
     }
 
+    /** The newest records of one key and one model when given, newest first (the fleet's with {@code log.store}). */
+    interface RecentSource {
+        List<WrittenRecord> newest(int limit, @Nullable String key, @Nullable String model);
+    }
+
     /** The {@code stats} JSON of a query, optionally narrowed to one key. */
     interface UsageQuery {
         String json(Map<String, String> params, @Nullable String onlyKey, List<BudgetRow> budgets);
@@ -56,10 +61,24 @@ final class TollgateAdmin implements AdminRoutes.Backend {
     private final Reloader reloader;
     private final UsageQuery usage;
     private final Executor work;
+    private final @Nullable RecentSource fleetRecent;
+    private final FleetReads reads;
     private final DashboardPage dashboard = DashboardPage.load();
 
     TollgateAdmin(java.util.function.Supplier<MeteringState> state, java.util.function.Supplier<BudgetLedger> ledger,
                   UsageFeed feed, Reloader reloader, UsageQuery usage, Executor work) {
+        this(state, ledger, feed, reloader, usage, work, null, new FleetReads());
+    }
+
+    /**
+     * @param fleetRecent the fleet's newest records ({@code log.store}), read on {@code work} through {@code reads}
+     *                    (this replica's own while the database does not answer); null: this replica's
+     */
+    TollgateAdmin(java.util.function.Supplier<MeteringState> state, java.util.function.Supplier<BudgetLedger> ledger,
+                  UsageFeed feed, Reloader reloader, UsageQuery usage, Executor work, @Nullable RecentSource fleetRecent,
+                  FleetReads reads) {
+        this.fleetRecent = fleetRecent;
+        this.reads = reads;
         this.state = state;
         this.ledger = ledger;
         this.feed = feed;
@@ -150,13 +169,27 @@ final class TollgateAdmin implements AdminRoutes.Backend {
     }
 
     @Override
-    public String recentJson(int limit, Map<String, String> params) {
+    public CompletionStage<String> recentJson(int limit, Map<String, String> params) {
         String key = params.get("key");
         String model = params.get("model");
+        RecentSource fleet = fleetRecent;
+        if (fleet == null) {
+            return CompletableFuture.completedFuture(json(ownNewest(limit, key, model)));
+        }
+        return CompletableFuture.supplyAsync(() -> json(reads.read(() -> fleet.newest(limit, key, model),
+                () -> ownNewest(limit, key, model))), work);
+    }
+
+    /** This replica's newest records, from memory. */
+    private List<WrittenRecord> ownNewest(int limit, @Nullable String key, @Nullable String model) {
         Predicate<WrittenRecord> filter = r -> (key == null || key.equals(r.record().key()))
                 && (model == null || model.equals(r.record().model()));
+        return feed.recent(limit, filter);
+    }
+
+    private String json(List<WrittenRecord> records) {
         ArrayNode out = JSON.createArrayNode();
-        for (WrittenRecord r : feed.recent(limit, filter)) {
+        for (WrittenRecord r : records) {
             try {
                 out.add((ObjectNode) JSON.readTree(feed.shown(r)));
             } catch (JsonProcessingException e) {

@@ -33,9 +33,12 @@ import tollgate.metering.budget.RateLimiter;
 import tollgate.metering.estimate.TokenEstimator;
 import tollgate.metering.log.UsageLogRetention;
 import tollgate.metering.log.UsageLogWriter;
+import tollgate.metering.log.UsageRecordJson;
+import tollgate.metering.log.WrittenRecord;
 import tollgate.metering.report.CellSource;
 import tollgate.metering.report.StatsCalculator;
 import tollgate.metering.store.PostgresCellSource;
+import tollgate.metering.store.PostgresRecentCalls;
 import tollgate.metering.store.PostgresStore;
 import tollgate.metering.store.StoreException;
 import tollgate.metering.store.StoreShipper;
@@ -92,7 +95,7 @@ public final class TollgateApp implements AutoCloseable {
     private final @Nullable StoreShipper shipper;
     /** With log.store: the fleet's cells, which the usage reports read (issue 20); null without. */
     private final @Nullable CellSource fleet;
-    private final java.util.concurrent.atomic.AtomicBoolean fleetFailing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final FleetReads fleetReads = new FleetReads();
     private final AtomicReference<MeteringState> state;
     private final BudgetStore store;
     private final @Nullable BudgetAlertWebhook webhook;
@@ -209,7 +212,8 @@ public final class TollgateApp implements AutoCloseable {
         MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, () -> limiter, clock,
                 writer::hold);
         this.adminWork = boundedPool("tollgate-admin", sc.adminThreads(), 1_024, new ThreadPoolExecutor.AbortPolicy());
-        TollgateAdmin admin = new TollgateAdmin(state::get, ledger::get, feed, this::reload, usageQuery(), adminWork);
+        TollgateAdmin admin = new TollgateAdmin(state::get, ledger::get, feed, this::reload, usageQuery(), adminWork,
+                fleetRecent(config), fleetReads);
         AtomicReference<InFlight> inFlight = new AtomicReference<>();
         AdminRoutes routes = new AdminRoutes(inFlight::get, accept -> new String[] {
                 TollgateMetrics.contentType(accept), metrics.scrape(accept)}, config.adminToken(), admin);
@@ -355,20 +359,24 @@ public final class TollgateApp implements AutoCloseable {
      * The same computation either way.
      */
     private StatsReport report(StatsQuery q, StatsContext context) {
-        if (fleet != null) {
-            try {
-                StatsReport r = StatsCalculator.compute(q, fleet, context);
-                if (fleetFailing.compareAndSet(true, false)) {
-                    log.info("log.store answers again: usage reports are the fleet's");
-                }
-                return r;
-            } catch (java.io.UncheckedIOException e) {
-                if (fleetFailing.compareAndSet(false, true)) {
-                    log.warn("{}; usage reports answer from this replica's own calls until it answers", e.getMessage());
-                }
-            }
+        CellSource cells = fleet;
+        if (cells == null) {
+            return aggregates.query(q, context);
         }
-        return aggregates.query(q, context);
+        return fleetReads.read(() -> StatsCalculator.compute(q, cells, context), () -> aggregates.query(q, context));
+    }
+
+    /**
+     * With {@code log.store}: the newest records of every replica, from the database (blocking: an admin thread);
+     * null without.
+     */
+    private TollgateAdmin.@Nullable RecentSource fleetRecent(TollgateConfig config) {
+        if (config.log().store() == null) {
+            return null;
+        }
+        PostgresRecentCalls calls = new PostgresRecentCalls(config.log().store());
+        return (limit, key, model) -> calls.newest(limit, key, model).stream()
+                .map(r -> new WrittenRecord(r, UsageRecordJson.toJson(r))).toList();
     }
 
     /**

@@ -42,6 +42,23 @@ final class Json {
     }
 
     /** The SHA-256 of the cell's dimensions, written in one fixed order: the rollups' key for the cell. */
+    /** A JSONB object of strings as the database gives it back ({@code tags}). */
+    static Map<String, String> strings(String json, String column) {
+        Map<String, String> out = new java.util.HashMap<>();
+        try (com.fasterxml.jackson.core.JsonParser p = FACTORY.createParser(json)) {
+            if (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                String name;
+                while ((name = p.nextFieldName()) != null) {
+                    p.nextToken();
+                    out.put(name, p.getText());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(column + ": not a JSON object of strings", e);
+        }
+        return out;
+    }
+
     static String cellId(CellKey k) {
         String canonical = write(g -> {
             g.writeStartArray();

@@ -1,8 +1,5 @@
 package tollgate.metering.store;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Array;
@@ -30,7 +27,6 @@ import tollgate.metering.usage.UnitCounts;
  * never reach the database, so {@link #skippedLines} is 0.
  */
 public final class PostgresCellSource implements CellSource {
-    private static final JsonFactory JSON = JsonFactory.builder().build();
     /** A day's minutes of one cell summed in the database: the rows read are days × cells, whatever the traffic. */
     private static final String SELECT = """
             SELECT (minute AT TIME ZONE 'UTC')::date AS day, key, endpoint, model, priced_as, "user", tags::text, error,
@@ -69,7 +65,8 @@ public final class PostgresCellSource implements CellSource {
                     while (rs.next()) {
                         LocalDate day = rs.getObject(1, LocalDate.class);
                         CellKey key = new CellKey(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                                rs.getString(6), tags(rs.getString(7)), rs.getString(8), rs.getString(9));
+                                rs.getString(6), Json.strings(rs.getString(7), "usage_rollups.tags"), rs.getString(8),
+                                rs.getString(9));
                         days.computeIfAbsent(day, d -> new HashMap<>()).computeIfAbsent(key, k -> new Tally())
                                 .add(tally(rs));
                     }
@@ -132,21 +129,5 @@ public final class PostgresCellSource implements CellSource {
             out[i] = values[i] == null ? 0 : ((Number) values[i]).longValue();
         }
         return out;
-    }
-
-    private static Map<String, String> tags(String json) {
-        Map<String, String> tags = new HashMap<>();
-        try (JsonParser p = JSON.createParser(json)) {
-            if (p.nextToken() == JsonToken.START_OBJECT) {
-                String name;
-                while ((name = p.nextFieldName()) != null) {
-                    p.nextToken();
-                    tags.put(name, p.getText());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("usage_rollups.tags: not a JSON object of strings", e);
-        }
-        return tags;
     }
 }

@@ -52,7 +52,7 @@ public final class AdminRoutes implements LocalRoutes {
         CompletionStage<@Nullable String> selfRecentJson(io.netty.handler.codec.http.HttpHeaders headers, int limit);
 
         /** {@code /admin/usage/recent}: the newest records, newest first, as a JSON array. */
-        String recentJson(int limit, Map<String, String> params);
+        CompletionStage<String> recentJson(int limit, Map<String, String> params);
 
         UsageFeed feed();
 
@@ -173,7 +173,7 @@ public final class AdminRoutes implements LocalRoutes {
                 return get ? b.usageJson(params).thenApply(json -> Responses.json(ctx, HttpResponseStatus.OK, json)) : now(methodNotAllowed(ctx));
             case "/admin/usage/recent": {
                 int limit = intParam(params, "limit", 20, 1, UsageFeed.RECENT_CAPACITY);
-                return now(Responses.json(ctx, HttpResponseStatus.OK, b.recentJson(limit, params)));
+                return b.recentJson(limit, params).thenApply(json -> Responses.json(ctx, HttpResponseStatus.OK, json));
             }
             default:
                 return now(notFound(ctx, path));

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -72,6 +73,30 @@ class FleetUsageTest {
             assertThat(fromA.at("/summary/requests").asLong()).isEqualTo(65);
             assertThat(fromA.get("summary")).isEqualTo(fromB.get("summary"));
             assertThat(fromA.get("groups")).isEqualTo(fromB.get("groups"));
+
+            // the newest calls on either replica are the fleet's, newest first, each as its replica logged it
+            JsonNode recent = JSON.readTree(get(b, "/admin/usage/recent?limit=100"));
+            assertThat(recent).hasSize(65);
+            Map<String, JsonNode> logged = new java.util.HashMap<>();
+            for (TestTollgate t : List.of(a, b)) {
+                for (String line : t.awaitRecords(t == a ? 40 : 25)) {
+                    JsonNode l = JSON.readTree(line);
+                    logged.put(l.get("request_id").asText(), l);
+                }
+            }
+            Instant previous = Instant.MAX;
+            for (JsonNode r : recent) {
+                JsonNode line = logged.get(r.get("request_id").asText());
+                assertThat(line).as("a logged call: %s", r).isNotNull();
+                line.fieldNames().forEachRemaining(f -> assertThat(r.get(f)).as(f).isEqualTo(line.get(f)));
+                Instant ts = Instant.parse(r.get("ts").asText());
+                assertThat(ts).isBeforeOrEqualTo(previous);
+                previous = ts;
+            }
+            JsonNode ofOneKey = JSON.readTree(get(a, "/admin/usage/recent?limit=100&key=key-1"));
+            assertThat(ofOneKey).isNotEmpty().allSatisfy(r -> assertThat(r.get("key").asText()).isEqualTo("key-1"));
+            assertThat(ofOneKey.findValuesAsText("request_id")).anyMatch(id -> id.startsWith("a-"))
+                    .anyMatch(id -> id.startsWith("b-"));
 
             // both logs in one folder (b's days as a day's other part): stats over them, and stats --store
             Path both = Files.createDirectories(dir.resolve("both"));
