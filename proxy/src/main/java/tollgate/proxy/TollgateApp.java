@@ -39,6 +39,7 @@ import tollgate.metering.report.CellSource;
 import tollgate.metering.report.StatsCalculator;
 import tollgate.metering.store.PostgresCellSource;
 import tollgate.metering.store.PostgresRecentCalls;
+import tollgate.metering.store.PostgresSpend;
 import tollgate.metering.store.PostgresStore;
 import tollgate.metering.store.StoreException;
 import tollgate.metering.store.StoreShipper;
@@ -430,9 +431,20 @@ public final class TollgateApp implements AutoCloseable {
             return opened;
         }
         // spend survives a restart: the open windows are rebuilt from the usage log (SPEC 7)
-        LedgerRebuild.Result r = new LedgerRebuild(config.log().dir(), config.budgets().timezone(), clock)
-                .loadInto(local, LedgerRebuild.windowsIn(config), bound,
-                        new BudgetScopes(config.budgets()));
+        LedgerRebuild rebuild = new LedgerRebuild(config.log().dir(), config.budgets().timezone(), clock);
+        BudgetScopes scopes = new BudgetScopes(config.budgets());
+        // with log.store, every replica's spend from the database's rollups, not only this replica's (issue 20)
+        LedgerRebuild.FleetSpend fleetSpend = config.log().store() == null ? null : new PostgresSpend(config.log().store());
+        LedgerRebuild.Result r;
+        try {
+            r = rebuild.loadInto(local, LedgerRebuild.windowsIn(config), bound, scopes, fleetSpend);
+        } catch (IOException e) {
+            if (fleetSpend == null) {
+                throw e;
+            }
+            log.warn("{}; budgets are rebuilt from this replica's usage log alone", e.getMessage());
+            r = rebuild.loadInto(local, LedgerRebuild.windowsIn(config), bound, scopes, null);
+        }
         if (r.records() > 0 || r.malformed() > 0) {
             log.info("budget ledger rebuilt from {} usage records in {} files ({} malformed lines skipped)",
                     r.records(), r.files(), r.malformed());

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetLimit;
 import tollgate.config.BudgetWindow;
@@ -87,9 +89,22 @@ public final class LedgerRebuild {
      */
     public Result loadInto(LocalBudgetStore store, Set<BudgetWindow> windows, int maxKeys, BudgetScopes scopes)
             throws IOException {
+        return loadInto(store, windows, maxKeys, scopes, null);
+    }
+
+    /**
+     * {@link #loadInto(LocalBudgetStore, Set, int, BudgetScopes)}, with {@code log.store} (issue 20): each account's
+     * spend in each window is the larger of what the fleet's database holds (every replica's shipped calls) and
+     * what this replica's log holds (its own calls, shipped or still waiting): never less than either, never a call
+     * counted twice.
+     *
+     * @param fleet the database's sums; null: this replica's log alone
+     */
+    public Result loadInto(LocalBudgetStore store, Set<BudgetWindow> windows, int maxKeys, BudgetScopes scopes,
+            @Nullable FleetSpend fleet) throws IOException {
         Map<String, Map<WindowSlot, Sum>> sums = new HashMap<>();
         Set<String> dropped = new HashSet<>();
-        UsageLogReader.Summary s = scan(windows, scopes, false, (account, call) -> {
+        Function<String, @Nullable Map<WindowSlot, Sum>> bounded = account -> {
             if (sums.containsKey(account) || sums.size() < maxKeys) {
                 return sums.computeIfAbsent(account, a -> new HashMap<>());
             }
@@ -100,12 +115,58 @@ public final class LedgerRebuild {
                 dropped.add(account);
             }
             return null;
-        });
+        };
+        UsageLogReader.Summary s = scan(windows, scopes, false, (account, call) -> bounded.apply(account));
         if (s == null) {
             return new Result(0, 0, 0, 0, 0);
         }
+        if (fleet != null) {
+            Map<String, Map<WindowSlot, Sum>> fleetSums = new HashMap<>();
+            fleet.forEach(openSlots(windows, clock.instant()), cell -> {
+                List<String> accounts = new ArrayList<>();
+                accounts.add(cell.key());
+                if (scopes.any()) {
+                    scopes.others(cell.user(), cell.tags(), cell.pricedAs()).forEach(sc -> accounts.add(sc.account()));
+                }
+                for (String account : accounts) {
+                    if (bounded.apply(account) != null) {
+                        fleetSums.computeIfAbsent(account, a -> new HashMap<>())
+                                .computeIfAbsent(cell.slot(), x -> new Sum()).add(cell.usd(), cell.tokens());
+                    }
+                }
+            });
+            fleetSums.forEach((account, bySlot) -> bySlot.forEach((slot, fromFleet) -> {
+                Map<WindowSlot, Sum> own = sums.computeIfAbsent(account, a -> new HashMap<>());
+                Sum mine = own.get(slot);
+                if (mine == null || fromFleet.usd.compareTo(mine.usd) > 0
+                        || (fromFleet.usd.compareTo(mine.usd) == 0 && fromFleet.tokens > mine.tokens)) {
+                    own.put(slot, fromFleet);
+                }
+            }));
+        }
         sums.forEach((key, byslot) -> byslot.forEach((slot, sum) -> store.load(key, slot, sum.usd, sum.tokens)));
         return new Result(s.files(), s.records(), s.malformedLines(), sums.size(), dropped.size());
+    }
+
+    /**
+     * The spend of every replica by window instance and attribution (the database of {@code log.store}: issue 20).
+     */
+    public interface FleetSpend {
+        /** Hands over each window instance's spend per key, user, tags and priced model; blocking. */
+        void forEach(List<WindowSlot> slots, Consumer<CellSpend> sink) throws IOException;
+    }
+
+    /** One window instance's spend of one attribution, summed over the fleet. */
+    public record CellSpend(WindowSlot slot, String key, @Nullable String user, Map<String, String> tags,
+            @Nullable String pricedAs, BigDecimal usd, long tokens) {
+    }
+
+    private List<WindowSlot> openSlots(Set<BudgetWindow> windows, Instant now) {
+        List<WindowSlot> slots = new ArrayList<>();
+        for (BudgetWindow w : windows) {
+            slots.add(BudgetWindows.slot(w, now, zone));
+        }
+        return slots;
     }
 
     /**
@@ -144,15 +205,13 @@ public final class LedgerRebuild {
     private UsageLogReader.@Nullable Summary scan(Set<BudgetWindow> windows, BudgetScopes scopes, boolean requestIds,
             BiFunction<String, UsageLine, @Nullable Map<WindowSlot, Sum>> target) throws IOException {
         Instant now = clock.instant();
-        List<WindowSlot> slots = new ArrayList<>();
-        Instant earliest = now;
-        for (BudgetWindow w : windows) {
-            WindowSlot slot = BudgetWindows.slot(w, now, zone);
-            slots.add(slot);
-            earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
-        }
+        List<WindowSlot> slots = openSlots(windows, now);
         if (slots.isEmpty()) {
             return null;
+        }
+        Instant earliest = now;
+        for (WindowSlot slot : slots) {
+            earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
         }
         // records sit in the file of their ts's UTC date; a clock a little ahead may have written tomorrow's
         LocalDate firstDay = LocalDate.ofInstant(earliest, ZoneOffset.UTC);

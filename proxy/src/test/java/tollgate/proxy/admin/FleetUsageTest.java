@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.metering.store.PostgresTestServer;
 import tollgate.metering.store.StoreShipperTest;
+import tollgate.metering.log.UsageRecord;
 import tollgate.proxy.TestTollgate;
 
 /**
@@ -113,6 +114,38 @@ class FleetUsageTest {
         }
     }
 
+    @Test
+    void aReplicaStartingLaterRebuildsTheUsersBudgetFromTheFleetsSpend() throws Exception {
+        pg.newStore("fleetbudget");
+        String url = "postgres://" + PostgresTestServer.USER + "@127.0.0.1:" + pg.port() + "/fleetbudget";
+        Map<String, String> env = Map.of("TOLLGATE_DB_PASSWORD", PostgresTestServer.PASSWORD);
+        String yaml = "log:\n  store: " + url + "\nbudgets:\n  mode: after\n  users:\n"
+                + "    default: [{window: monthly, usd: 0.00001}]\n";
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        try (TestTollgate a = TestTollgate.start("http://127.0.0.1:9", dir.resolve("a"), yaml, env)) {
+            UsageRecord spent = StoreShipperTest.record(now.minusSeconds(1), "a-spent", 1, "a");
+            assertThat(spent.user()).isEqualTo("user-1");
+            assertThat(spent.costUsd()).isGreaterThan(new java.math.BigDecimal("0.00001"));
+            assertThat(a.app.usageLog().append(spent)).isTrue();
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (stored("fleetbudget") != 1) {
+                assertThat(System.nanoTime()).as("the record in the database within 30 s").isLessThan(until);
+                LockSupport.parkNanos(50_000_000L);
+            }
+        }
+        // replica b never saw the call: its ledger comes from the fleet's rollups, and user-1 is over budget there
+        try (TestTollgate b = TestTollgate.start("http://127.0.0.1:9", dir.resolve("b"), yaml, env)) {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create(b.base() + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer sk-fleet").header("X-Tollgate-User", "user-1")
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertThat(r.headers().firstValue("x-tollgate-budget-scope")).hasValue("user");
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
     }
@@ -128,7 +161,11 @@ class FleetUsageTest {
     }
 
     private static long stored() {
-        try (Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl("fleet"), PostgresTestServer.USER,
+        return stored("fleet");
+    }
+
+    private static long stored(String database) {
+        try (Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl(database), PostgresTestServer.USER,
                 PostgresTestServer.PASSWORD); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM usage_records")) {
             rs.next();
