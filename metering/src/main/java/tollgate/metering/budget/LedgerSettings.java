@@ -21,7 +21,11 @@ public record LedgerSettings(BudgetMode mode, ZoneId zone, StoreFailurePolicy on
 
     /** Calls may wait 600 s for a first byte and then stream for many minutes (SPEC 2 timeouts). */
     public static final Duration DEFAULT_HOLD_TTL = Duration.ofHours(1);
-    public static final int DEFAULT_MAX_TRACKED_KEYS = 10_000;
+    /**
+     * As many members as the in-process store keeps: a smaller bound than the calls' working set (10,000 users of
+     * s1's scopes run over 10,000 places) turned every call's {@code seen} into an eviction (bench/RESULTS.md).
+     */
+    public static final int DEFAULT_MAX_TRACKED_KEYS = LocalBudgetStore.DEFAULT_MAX_KEYS;
 
     public LedgerSettings {
         if (holdTtl.isNegative() || holdTtl.isZero()) {
