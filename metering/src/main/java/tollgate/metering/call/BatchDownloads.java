@@ -4,11 +4,9 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,6 +19,7 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tollgate.metering.log.AtomicFiles;
 
 /**
  * How far each Batch API output file has been metered, so a file downloaded twice bills its results once, as OpenAI
@@ -134,13 +133,7 @@ public final class BatchDownloads {
                 return;
             }
             Files.createDirectories(dir);
-            Path tmp = dir.resolve("." + id + ".tmp");
-            Files.writeString(tmp, Long.toString(n), StandardCharsets.US_ASCII);
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.replace(target, Long.toString(n).getBytes(StandardCharsets.US_ASCII));
         } catch (IOException | NumberFormatException e) {
             log.warn("batch downloads: cannot record {} results of a file ({}); a restart bills a re-download again",
                     n, e.toString());

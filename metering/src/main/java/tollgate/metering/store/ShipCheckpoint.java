@@ -2,16 +2,14 @@ package tollgate.metering.store;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Properties;
 import java.util.UUID;
+import tollgate.metering.log.AtomicFiles;
 
 /**
  * Where this replica's shipping stands (issue 20): the replica's name, and the day and byte offset just past the
@@ -47,17 +45,10 @@ record ShipCheckpoint(String replica, LocalDate day, long offset) {
         return new ShipCheckpoint(replica, d, o);
     }
 
-    /** Writes to a temp file, forces it, and moves it over the old one atomically. */
+    /** Replaces the file atomically ({@link AtomicFiles#replace}). */
     void save(Path dir) throws IOException {
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        byte[] text = ("replica=" + replica + "\nday=" + day + "\noffset=" + offset + "\n")
-                .getBytes(StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(text));
-            ch.force(true);
-        }
-        Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.replace(dir.resolve(FILE_NAME), ("replica=" + replica + "\nday=" + day + "\noffset=" + offset
+                + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static String host() {
