@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -54,7 +53,7 @@ public final class PostgresCellSource implements CellSource {
     @Override
     public void forEachCell(LocalDate from, LocalDate to, CellVisitor visitor) {
         Map<LocalDate, Map<CellKey, Tally>> days = new TreeMap<>();
-        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), PostgresStore.properties(config))) {
+        try (Connection c = PostgresStore.connect(config)) {
             // a cursor, not the whole range in memory at once on the driver's side
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(SELECT)) {

@@ -3,7 +3,6 @@ package tollgate.metering.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -51,7 +50,7 @@ public final class PostgresRecentCalls {
             throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + RecentCalls.MAX_LIMIT + ")");
         }
         List<UsageRecord> out = new ArrayList<>(limit);
-        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), PostgresStore.properties(config));
+        try (Connection c = PostgresStore.connect(config);
              PreparedStatement ps = c.prepareStatement(SELECT)) {
             ps.setString(1, key);
             ps.setString(2, key);

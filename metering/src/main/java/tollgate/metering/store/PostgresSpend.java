@@ -2,7 +2,6 @@ package tollgate.metering.store;
 
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -37,7 +36,7 @@ public final class PostgresSpend implements LedgerRebuild.FleetSpend {
     /** @throws IOException naming {@code log.store} (without the password) when the database cannot be read */
     @Override
     public void forEach(List<WindowSlot> slots, Consumer<LedgerRebuild.CellSpend> sink) throws IOException {
-        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), PostgresStore.properties(config));
+        try (Connection c = PostgresStore.connect(config);
              PreparedStatement ps = c.prepareStatement(SELECT)) {
             for (WindowSlot slot : slots) {
                 ps.setObject(1, slot.start().atOffset(ZoneOffset.UTC));

@@ -213,7 +213,7 @@ public final class PostgresStore implements AutoCloseable {
     public static PostgresStore open(StoreConfig config) throws StoreException {
         Connection c;
         try {
-            c = DriverManager.getConnection(config.jdbcUrl(), properties(config));
+            c = connect(config);
         } catch (SQLException e) {
             throw StoreException.of(config, e);
         }
@@ -227,7 +227,12 @@ public final class PostgresStore implements AutoCloseable {
         }
     }
 
-    static Properties properties(StoreConfig config) {
+    /** A connection to {@code log.store}'s database, with tollgate's driver settings (bounded timeouts). */
+    static Connection connect(StoreConfig config) throws SQLException {
+        return DriverManager.getConnection(config.jdbcUrl(), properties(config));
+    }
+
+    private static Properties properties(StoreConfig config) {
         Properties p = new Properties();
         config.params().forEach(p::setProperty);
         p.setProperty("user", config.user());

@@ -411,7 +411,7 @@ public class StoreShipperTest {
     }
 
     private static Connection connect(StoreConfig store) throws SQLException {
-        return java.sql.DriverManager.getConnection(store.jdbcUrl(), PostgresStore.properties(store));
+        return PostgresStore.connect(store);
     }
 
     private static long count(StoreConfig store, String sql) {
