@@ -2,10 +2,8 @@ package tollgate.metering.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -185,7 +183,7 @@ final class UsageLogLoop implements Runnable {
 
     private void stage(UsageRecord r) {
         try {
-            staged.add(new Staged(r, UsageRecordJson.toJson(r), LocalDate.ofInstant(r.ts(), ZoneOffset.UTC)));
+            staged.add(new Staged(r, UsageRecordJson.toBytes(r), Math.floorDiv(r.ts().getEpochSecond(), 86_400L)));
         } catch (RuntimeException e) {
             failed(1, e);
         }
@@ -222,16 +220,16 @@ final class UsageLogLoop implements Runnable {
     private void commitRecords() {
         int i = 0;
         while (i < staged.size()) {
-            LocalDate day = staged.get(i).day();
+            long epochDay = staged.get(i).epochDay();
             int j = i;
             buffer.clear();
-            while (j < staged.size() && staged.get(j).day().equals(day)) {
+            while (j < staged.size() && staged.get(j).epochDay() == epochDay) {
                 put(staged.get(j).line());
                 j++;
             }
             buffer.flip();
             try {
-                file.write(day, buffer);
+                file.write(LocalDate.ofEpochDay(epochDay), buffer);
             } catch (IOException | RuntimeException e) {
                 file.abandon();
                 failed(j - i, e);
@@ -247,8 +245,7 @@ final class UsageLogLoop implements Runnable {
         staged.clear();
     }
 
-    private void put(String line) {
-        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+    private void put(byte[] bytes) {
         if (buffer.remaining() < bytes.length + 1) {
             ByteBuffer bigger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + bytes.length + 1));
             buffer.flip();
@@ -322,6 +319,6 @@ final class UsageLogLoop implements Runnable {
         }
     }
 
-    private record Staged(UsageRecord record, String line, LocalDate day) {
+    private record Staged(UsageRecord record, byte[] line, long epochDay) {
     }
 }

@@ -204,7 +204,7 @@ public final class UsageLogWriter implements AutoCloseable {
     }
 
     /** One record reached the file: count it and tell the listeners. Writer thread only. */
-    void written(UsageRecord record, String line) {
+    void written(UsageRecord record, byte[] line) {
         written.increment();
         counters.recordWritten();
         if (listeners.isEmpty()) {

@@ -142,4 +142,57 @@ class UsageRecordJsonTest {
                 base.reasoningTokens(), base.totalTokens(), base.estimated(), base.costUsd(), base.durationMs(),
                 base.ttfbMs(), base.user(), tags, base.error());
     }
+
+    /** The line is written by hand; Jackson's generator (what wrote the log before) is the reference for strings. */
+    @Test
+    void escapesStringsByteForByteAsJacksonDid() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper jackson = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder every = new StringBuilder();
+        for (char c = 0; c < 0x100; c++) {
+            every.append(c);
+        }
+        java.util.Random random = new java.util.Random(20261203);
+        java.util.List<String> samples = new java.util.ArrayList<>(java.util.List.of(every.toString(), "",
+                "caf\u00e9 \u4e2d\u6587 \ud83d\ude00 end", "quote\" back\\ slash/", "\u2028\u2029\u007f",
+                "lone \ud800 high", "lone \udc00 low", "high at end \ud83d"));
+        for (int k = 0; k < 200; k++) {
+            char[] cs = new char[random.nextInt(40)];
+            for (int i = 0; i < cs.length; i++) {
+                cs[i] = (char) (random.nextBoolean() ? random.nextInt(0x80) : random.nextInt(0x10000));
+            }
+            samples.add(new String(cs));
+        }
+        UsageRecord base = TestRecords.specExample();
+        for (String s : samples) {
+            UsageRecord r = new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(),
+                    base.pricedAs(), base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(),
+                    base.outputTokens(), base.reasoningTokens(), base.totalTokens(), base.estimated(), base.costUsd(),
+                    base.durationMs(), base.ttfbMs(), s, Map.of(s, s), base.error(), base.units());
+            byte[] expected = jackson.writeValueAsString(s).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String written = new String(UsageRecordJson.toBytes(r), java.nio.charset.StandardCharsets.ISO_8859_1);
+            String quoted = new String(expected, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(written).contains("\"user\":" + quoted + ",").contains("\"tags\":{" + quoted + ":" + quoted + "}");
+            if (!s.chars().anyMatch(c -> Character.isSurrogate((char) c))) {
+                assertThat(UsageRecordJson.parse(UsageRecordJson.toJson(r)).user()).isEqualTo(s);
+            }
+        }
+    }
+
+    @Test
+    void timestampsMatchTheLogsPatternFromEpochToYear9999() {
+        java.time.format.DateTimeFormatter pattern = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+        java.util.Random random = new java.util.Random(7);
+        java.util.List<Instant> samples = new java.util.ArrayList<>(java.util.List.of(Instant.EPOCH,
+                Instant.parse("1969-12-31T23:59:59.999Z"), Instant.parse("2000-02-29T12:00:00Z"),
+                Instant.parse("2026-12-31T23:59:59.999999Z"), Instant.parse("2100-03-01T00:00:00Z"),
+                Instant.parse("0001-01-01T00:00:00Z"), Instant.parse("9999-12-31T23:59:59.999Z"),
+                Instant.parse("+10000-01-01T00:00:00Z"), Instant.parse("-0001-06-01T00:00:00Z")));
+        for (int k = 0; k < 10_000; k++) {
+            samples.add(Instant.ofEpochMilli(random.nextLong(-62_135_596_800_000L, 253_402_300_799_999L)));
+        }
+        for (Instant t : samples) {
+            assertThat(UsageRecordJson.formatTs(t)).as("%s", t).isEqualTo(pattern.format(t));
+        }
+    }
 }
