@@ -49,6 +49,8 @@ final class JsonBodyScanner {
     private static final int MAX_KEY_BYTES = 12;
     // one capture scratch per thread, taken out while in use (as SseDecoder's): no array per answer
     private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1][]);
+    private static final int WINDOW_BYTES = 8 * 1024;
+    private static final ThreadLocal<byte[][]> WINDOW = ThreadLocal.withInitial(() -> new byte[1][]);
 
     private int state = BEFORE_ROOT;
     private int bomMatched;
@@ -84,14 +86,22 @@ final class JsonBodyScanner {
         slot[0] = null;
         scratch = s != null ? s : new byte[MAX_CAPTURED_BYTES];
         try {
-            int from = buf.position();
-            int to = buf.limit();
-            for (int i = from; i < to && state != DONE; ) {
-                i = step(buf, i, to);
-            }
-            if (capturing && captured == scratch) {
-                // a value that goes on in the next read: its bytes so far move to an array of this answer's own
-                captured = Arrays.copyOf(scratch, Math.max(2 * capturedLength, 256));
+            if (buf.hasArray()) {
+                scan(buf.array(), buf.arrayOffset() + buf.position(), buf.arrayOffset() + buf.limit());
+            } else {
+                // a direct buffer is read a window at a time into the thread's array: a loop over an array is what
+                // the JIT compiles best (no per-byte index check and memory-session lookup of ByteBuffer.get)
+                byte[][] w = WINDOW.get();
+                byte[] window = w[0];
+                if (window == null) {
+                    window = w[0] = new byte[WINDOW_BYTES];
+                }
+                for (int at = buf.position(), end = buf.limit(); at < end && state != DONE; ) {
+                    int n = Math.min(window.length, end - at);
+                    buf.get(at, window, 0, n);
+                    scan(window, 0, n);
+                    at += n;
+                }
             }
         } finally {
             if (captured == scratch) {
@@ -99,6 +109,16 @@ final class JsonBodyScanner {
             }
             slot[0] = scratch;
             scratch = null;
+        }
+    }
+
+    private void scan(byte[] b, int from, int to) {
+        for (int i = from; i < to && state != DONE; ) {
+            i = step(b, i, to);
+        }
+        if (capturing && captured == scratch) {
+            // a value that goes on in the next read (or window): its bytes so far move to an array of its own
+            captured = Arrays.copyOf(scratch, Math.max(2 * capturedLength, 256));
         }
     }
 
@@ -143,11 +163,11 @@ final class JsonBodyScanner {
     }
 
     /** Consumes bytes from {@code i} in the current state; returns the index of the first byte not consumed. */
-    private int step(ByteBuffer b, int i, int to) {
+    private int step(byte[] b, int i, int to) {
         if (state == IN_STRING || state == IN_NESTED) {
             return value(b, i, to);
         }
-        byte c = b.get(i);
+        byte c = b[i];
         if (state == BEFORE_ROOT && bomMatched >= 0 && bomMatched < BOM.length && c == BOM[bomMatched]) {
             // one UTF-8 byte order mark at the very start, which Jackson also skips
             bomMatched++;
@@ -245,7 +265,7 @@ final class JsonBodyScanner {
         capturedLength = 0;
     }
 
-    private int value(ByteBuffer b, int i, int to) {
+    private int value(byte[] b, int i, int to) {
         int end = state == IN_STRING ? skipString(b, i, to) : skipNested(b, i, to);
         capture(b, i, end);
         if (state == IN_STRING ? !inString : depth == 0) {
@@ -255,9 +275,9 @@ final class JsonBodyScanner {
     }
 
     /** Skips string bytes from {@code i} (inside the string); sets {@code inString} false after the closing quote. */
-    private int skipString(ByteBuffer b, int i, int to) {
+    private int skipString(byte[] b, int i, int to) {
         for (; i < to; i++) {
-            byte c = b.get(i);
+            byte c = b[i];
             if (itemStringMatched >= 0) {
                 matchItemString(c);
             }
@@ -288,13 +308,13 @@ final class JsonBodyScanner {
     }
 
     /** Skips the bytes of an object or array from {@code i} until {@code depth} returns to 0. */
-    private int skipNested(ByteBuffer b, int i, int to) {
+    private int skipNested(byte[] b, int i, int to) {
         while (i < to) {
             if (inString) {
                 i = skipString(b, i, to);
                 continue;
             }
-            byte c = b.get(i++);
+            byte c = b[i++];
             if (c == '"') {
                 inString = true;
                 if (field == OUTPUT && depth == 2) {
@@ -312,7 +332,7 @@ final class JsonBodyScanner {
         return i;
     }
 
-    private void capture(ByteBuffer b, int from, int to) {
+    private void capture(byte[] b, int from, int to) {
         if (!capturing || from >= to) {
             return;
         }
@@ -330,7 +350,7 @@ final class JsonBodyScanner {
             int size = Math.max(capturedLength + n, c == null ? 256 : 2 * c.length);
             c = captured = c == null ? new byte[size] : Arrays.copyOf(c, size);
         }
-        b.get(from, c, capturedLength, n);
+        System.arraycopy(b, from, c, capturedLength, n);
         capturedLength += n;
     }
 

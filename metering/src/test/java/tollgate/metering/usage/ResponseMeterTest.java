@@ -277,6 +277,21 @@ class ResponseMeterTest {
         }
     }
 
+    /** A direct buffer is scanned a window (8 KiB) at a time: values that straddle windows are read whole. */
+    @Test
+    void valuesStraddlingTheScansWindowsOfOneDirectBufferAreReadWhole() {
+        for (int pad = 8_100; pad < 8_300; pad += 7) {
+            String body = "{\"id\":\"" + "x".repeat(pad) + "\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"a\":\""
+                    + "y".repeat(8_170) + "\"}],\"usage\":{\"prompt_tokens\":79,\"completion_tokens\":42,"
+                    + "\"total_tokens\":121}}";
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ResponseMeter meter = ResponseMeter.create(Endpoint.CHAT_COMPLETIONS, 200, JSON, false);
+            RelaySimulation.run(meter, bytes, new int[0], true);
+            assertThat(meter.model()).as("pad %d", pad).isEqualTo("gpt-4o-2024-08-06");
+            assertThat(meter.usage()).as("pad %d", pad).isEqualTo(new Usage(79, 0, 42, 0));
+        }
+    }
+
     @Test
     void streamWithoutUsageChunkHasNoUsageButKeepsItsText() {
         byte[] body = Fixtures.withoutUsageChunk(Fixtures.bytes("chat_stream_gpt-4o_content.sse"));
