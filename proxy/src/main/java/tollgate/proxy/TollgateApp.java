@@ -70,6 +70,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import tollgate.proxy.relay.JournalBatches;
 import tollgate.proxy.relay.MeteringGate;
 import tollgate.proxy.relay.MeteringState;
 import tollgate.proxy.server.InFlight;
@@ -211,7 +212,7 @@ public final class TollgateApp implements AutoCloseable {
         RateLimiter limiter = RateLimiter.beside(store, clock, () -> state.get().config().budgets().onStoreFailure(),
                 budgetEvents());
         MeteringGate gate = new MeteringGate(state::get, accounting, estimator, ledger::get, () -> limiter, clock,
-                writer::hold);
+                new JournalBatches(writer::holdAll));
         this.adminWork = boundedPool("tollgate-admin", sc.adminThreads(), 1_024, new ThreadPoolExecutor.AbortPolicy());
         TollgateAdmin admin = new TollgateAdmin(state::get, ledger::get, feed, this::reload, usageQuery(), adminWork,
                 fleetRecent(config), fleetReads);

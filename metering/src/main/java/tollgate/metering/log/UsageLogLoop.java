@@ -134,7 +134,9 @@ final class UsageLogLoop implements Runnable {
             return false;
         }
         if (item instanceof UsageLogWriter.JournalHold h) {
-            journalLines.add(journal.holdLine(h.hold()));
+            for (ReservationJournal.Hold hold : h.holds()) {
+                journalLines.add(journal.holdLine(hold));
+            }
             holdsWritten.add(h.written());
             return false;
         }

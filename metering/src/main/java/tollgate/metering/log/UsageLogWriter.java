@@ -118,11 +118,19 @@ public final class UsageLogWriter implements AutoCloseable {
      * written (and, with {@code fsync: always}, forced), in order with the records; exceptionally when it could not be.
      */
     public CompletableFuture<Void> hold(ReservationJournal.Hold hold) {
+        return holdAll(List.of(hold));
+    }
+
+    /**
+     * {@link #hold} for several holds at once (an event loop's admissions of one pass): one hand-off to the writer
+     * thread and one completion for all of them.
+     */
+    public CompletableFuture<Void> holdAll(List<ReservationJournal.Hold> holds) {
         if (closed.get()) {
             return CompletableFuture.failedFuture(new IllegalStateException("usage log: closed"));
         }
         CompletableFuture<Void> written = new CompletableFuture<>();
-        queue.offer(new JournalHold(hold, written));
+        queue.offer(new JournalHold(List.copyOf(holds), written));
         return written;
     }
 
@@ -239,7 +247,7 @@ public final class UsageLogWriter implements AutoCloseable {
     record Flush(CompletableFuture<Void> done) {
     }
 
-    record JournalHold(ReservationJournal.Hold hold, CompletableFuture<Void> written) {
+    record JournalHold(List<ReservationJournal.Hold> holds, CompletableFuture<Void> written) {
     }
 
     record JournalEnd(String[] ids) {
