@@ -1,12 +1,9 @@
 package tollgate.metering.log;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -65,15 +62,19 @@ public final class ReservationJournal implements AutoCloseable {
     }
 
     /** Appends lines (writer thread); nothing is forced here. */
-    void write(List<String> lines) throws IOException {
+    void write(List<byte[]> lines) throws IOException {
         if (lines.isEmpty()) {
             return;
         }
-        StringBuilder sb = new StringBuilder();
-        for (String l : lines) {
-            sb.append(l).append('\n');
+        int size = 0;
+        for (byte[] l : lines) {
+            size += l.length + 1;
         }
-        ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+        ByteBuffer b = ByteBuffer.allocate(size);
+        for (byte[] l : lines) {
+            b.put(l).put((byte) '\n');
+        }
+        b.flip();
         FileChannel ch = channel();
         while (b.hasRemaining()) {
             ch.write(b);
@@ -85,14 +86,18 @@ public final class ReservationJournal implements AutoCloseable {
         }
     }
 
-    String holdLine(Hold h) {
+    byte[] holdLine(Hold h) {
         open.add(h.id());
-        return toJson(h);
+        return toBytes(h);
     }
 
-    String endLine(String id) {
+    byte[] endLine(String id) {
         open.remove(id);
-        return "{\"end\":" + quote(id) + "}";
+        JsonLine out = new JsonLine();
+        out.raw(F_END);
+        out.string(id);
+        out.put('}');
+        return out.toBytes();
     }
 
     boolean isOpen(String id) {
@@ -129,38 +134,49 @@ public final class ReservationJournal implements AutoCloseable {
     }
 
     static String toJson(Hold h) {
-        StringWriter w = new StringWriter();
-        try (JsonGenerator g = JSON.getFactory().createGenerator(w)) {
-            g.writeStartObject();
-            g.writeStringField("hold", h.id());
-            g.writeStringField("ts", h.ts().toString());
-            g.writeStringField("key", h.key());
-            g.writeStringField("endpoint", h.endpoint());
-            g.writeStringField("model", h.model());
-            g.writeStringField("priced_as", h.pricedAs());
-            g.writeBooleanField("stream", h.stream());
-            g.writeStringField("user", h.user());
-            g.writeObjectFieldStart("tags");
-            for (Map.Entry<String, String> e : h.tags().entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
-            }
-            g.writeEndObject();
-            g.writeFieldName("usd");
-            g.writeNumber(h.usd());
-            g.writeNumberField("tokens", h.tokens());
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return w.toString();
+        return new String(toBytes(h), StandardCharsets.UTF_8);
     }
 
-    private static String quote(String s) {
-        try {
-            return JSON.writeValueAsString(s);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static final byte[] F_END = JsonLine.field("{", "end");
+    private static final byte[] F_HOLD = JsonLine.field("{", "hold");
+    private static final byte[] F_TS = JsonLine.field(",", "ts");
+    private static final byte[] F_KEY = JsonLine.field(",", "key");
+    private static final byte[] F_ENDPOINT = JsonLine.field(",", "endpoint");
+    private static final byte[] F_MODEL = JsonLine.field(",", "model");
+    private static final byte[] F_PRICED_AS = JsonLine.field(",", "priced_as");
+    private static final byte[] F_STREAM = JsonLine.field(",", "stream");
+    private static final byte[] F_USER = JsonLine.field(",", "user");
+    private static final byte[] F_TAGS = JsonLine.field(",", "tags");
+    private static final byte[] F_USD = JsonLine.field(",", "usd");
+    private static final byte[] F_TOKENS = JsonLine.field(",", "tokens");
+
+    /** A hold's line; its {@code ts} in milliseconds, as the usage log's. */
+    private static byte[] toBytes(Hold h) {
+        JsonLine out = new JsonLine();
+        out.raw(F_HOLD);
+        out.string(h.id());
+        out.raw(F_TS);
+        out.ts(h.ts());
+        out.raw(F_KEY);
+        out.string(h.key());
+        out.raw(F_ENDPOINT);
+        out.string(h.endpoint());
+        out.raw(F_MODEL);
+        out.string(h.model());
+        out.raw(F_PRICED_AS);
+        out.string(h.pricedAs());
+        out.raw(F_STREAM);
+        out.bool(h.stream());
+        out.raw(F_USER);
+        out.string(h.user());
+        out.raw(F_TAGS);
+        out.tags(h.tags());
+        out.raw(F_USD);
+        out.decimal(h.usd());
+        out.raw(F_TOKENS);
+        out.number(h.tokens());
+        out.put('}');
+        return out.toBytes();
     }
 
     /** The holds in {@code dir}'s journal that never ended, in the order they were written; lines that do not parse are skipped. */

@@ -31,7 +31,7 @@ final class UsageLogLoop implements Runnable {
     private final FsyncMode fsync;
     private final UsageLogFile file;
     private final ReservationJournal journal;
-    private final List<String> journalLines = new ArrayList<>();
+    private final List<byte[]> journalLines = new ArrayList<>();
     private final List<java.util.concurrent.CompletableFuture<Void>> holdsWritten = new ArrayList<>();
     private final LongSupplier nanoTime;
     private final List<Staged> staged = new ArrayList<>();

@@ -78,4 +78,16 @@ class ReservationJournalTest {
         // a second start finds nothing more to charge
         assertThat(ReservationJournal.recover(dir, now)).isEmpty();
     }
+
+    /** The journal's lines are written by hand (JsonLine): what it reads back is the hold it wrote. */
+    @Test
+    void holdsWithEscapesNullsAndLongDecimalsReadBackAsWritten() throws Exception {
+        ReservationJournal.Hold odd = new ReservationJournal.Hold("r\"1\\", Instant.parse("2026-12-03T10:00:00.123Z"),
+                "fp-\u00e9\u4e2d", "/v1/responses", null, null, true, null,
+                Map.of("team", "a\nb\u0001", "\ud83d\ude00", ""), new BigDecimal("0.000000123456789"), 4_000_000_000L);
+        UsageLogWriter w = writer();
+        w.holdAll(List.of(odd, hold("r2", "12.5"))).get(5, TimeUnit.SECONDS);
+        w.close();
+        assertThat(ReservationJournal.openHolds(dir)).containsExactly(odd, hold("r2", "12.5"));
+    }
 }
