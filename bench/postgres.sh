@@ -5,6 +5,7 @@
 #   eval "$(bench/postgres.sh start)"     # sets TOLLGATE_BENCH_PG_URL, TOLLGATE_DB_PASSWORD, TOLLGATE_BENCH_PG_DIR
 #   bench/run --only s1 --tollgate-config <(sed "s|@PG_URL@|$TOLLGATE_BENCH_PG_URL|" bench/tollgate-store.yaml)
 #   bench/postgres.sh stop
+#   bench/postgres.sh down | up         # stop / start the server keeping its data (an outage, for bench/store-outage.sh)
 #
 # Settings as a default install (fsync on, synchronous_commit on): the shipper pays a real commit per batch.
 set -euo pipefail
@@ -26,9 +27,15 @@ case "${1:-start}" in
       || PGPASSWORD=bench psql -h 127.0.0.1 -p "$PORT" -U tollgate -d postgres -qc "CREATE DATABASE tollgate" >/dev/null
     echo "export TOLLGATE_BENCH_PG_URL=postgres://tollgate@127.0.0.1:$PORT/tollgate TOLLGATE_DB_PASSWORD=bench TOLLGATE_BENCH_PG_DIR=$DIR"
     ;;
+  down)
+    as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null
+    ;;
+  up)
+    as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1" start >/dev/null
+    ;;
   stop)
     as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null || true
     rm -rf "$DIR"
     ;;
-  *) echo "usage: bench/postgres.sh start|stop" >&2; exit 2 ;;
+  *) echo "usage: bench/postgres.sh start|stop|down|up" >&2; exit 2 ;;
 esac
