@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -155,7 +156,7 @@ public final class LocalBudgetStore implements BudgetStore {
                 // an account that was not there is created now (its creation may drop another: Caffeine's bound)
                 Account a = found[i] != null ? found[i] : accounts.get(s.account(), NEW_ACCOUNT);
                 found[i] = a;
-                held[i] = a.computeIfAbsent(s.slot(), NEW_COUNTER);
+                held[i] = a.counter(s.slot());
                 held[i].reserve(call.usd(), call.tokens());
             }
             if (holds.size() >= MAX_HOLDS) {
@@ -194,8 +195,8 @@ public final class LocalBudgetStore implements BudgetStore {
                     countedLive.add(call.callId());
                 }
                 Account a = accounts.get(at.account(), NEW_ACCOUNT);
-                dropEnded(a, call.now());
-                Counter c = a.computeIfAbsent(at.slot(), NEW_COUNTER);
+                a.dropEnded(call.now());
+                Counter c = a.counter(at.slot());
                 c.spend(call.usd(), call.tokens());
                 out[i] = c.view(at.slot());
             }
@@ -220,7 +221,7 @@ public final class LocalBudgetStore implements BudgetStore {
     /** Adds spend found in the usage log at start-up; see {@link LedgerRebuild}. */
     public void load(String account, WindowSlot slot, BigDecimal usd, long tokens) {
         synchronized (lock) {
-            accounts.get(account, NEW_ACCOUNT).computeIfAbsent(slot, NEW_COUNTER).spend(usd, tokens);
+            accounts.get(account, NEW_ACCOUNT).counter(slot).spend(usd, tokens);
         }
     }
 
@@ -361,8 +362,7 @@ public final class LocalBudgetStore implements BudgetStore {
                 }
                 Map<WindowSlot, LedgerRebuild.Spend> spend = found == null ? null : found.get(account);
                 if (spend != null) {
-                    spend.forEach((slot, sp) -> counters.computeIfAbsent(slot, NEW_COUNTER)
-                            .spend(sp.usd(), sp.tokens()));
+                    spend.forEach((slot, sp) -> counters.counter(slot).spend(sp.usd(), sp.tokens()));
                 }
                 counters.pinned = false;
                 accounts.put(account, counters); // weighed again: droppable from now on
@@ -399,17 +399,6 @@ public final class LocalBudgetStore implements BudgetStore {
         replies.forEach(Runnable::run);
     }
 
-    /** Ended slots are never looked up again; they are dropped when a call charges the account. */
-    private static void dropEnded(Account counters, Instant now) {
-        for (WindowSlot s : counters.keySet()) {
-            // look before removing: nearly always nothing has ended, and removeIf would cost an iterator and a lambda
-            if (s.endedBy(now)) {
-                counters.keySet().removeIf(x -> x.endedBy(now));
-                return;
-            }
-        }
-    }
-
     private void expireHolds(Instant now) {
         Iterator<Hold> it = holds.values().iterator();
         while (it.hasNext()) {
@@ -441,11 +430,63 @@ public final class LocalBudgetStore implements BudgetStore {
     }
 
     private static final Function<String, Account> NEW_ACCOUNT = a -> new Account();
-    private static final Function<WindowSlot, Counter> NEW_COUNTER = s -> new Counter();
 
-    /** One account's counters by window instance; pinned (never dropped) while it is being rebuilt. */
-    private static final class Account extends HashMap<WindowSlot, Counter> {
+    /**
+     * One account's counters by window instance, pinned (never dropped) while it is being rebuilt. A few slots
+     * (one per window its budgets name, until an ended one is dropped) in an array searched by identity first:
+     * {@link BudgetWindows#slot} hands every call the same slot while it lasts, so a look-up neither hashes a slot
+     * nor allocates. Guarded by the store's lock.
+     */
+    private static final class Account {
+        private WindowSlot[] slots = new WindowSlot[1];
+        private Counter[] counters = new Counter[1];
+        private int size;
         private boolean pinned;
+
+        @Nullable Counter get(WindowSlot slot) {
+            for (int i = 0; i < size; i++) {
+                if (slots[i] == slot) {
+                    return counters[i];
+                }
+            }
+            for (int i = 0; i < size; i++) {
+                if (slots[i].equals(slot)) {
+                    return counters[i];
+                }
+            }
+            return null;
+        }
+
+        /** The slot's counter, created at zero if it has none. */
+        Counter counter(WindowSlot slot) {
+            Counter c = get(slot);
+            if (c == null) {
+                if (size == slots.length) {
+                    slots = Arrays.copyOf(slots, size * 2);
+                    counters = Arrays.copyOf(counters, size * 2);
+                }
+                c = new Counter();
+                slots[size] = slot;
+                counters[size++] = c;
+            }
+            return c;
+        }
+
+        /** Drops the counters of slots ended by {@code now}: they are never looked up again. */
+        void dropEnded(Instant now) {
+            int kept = 0;
+            for (int i = 0; i < size; i++) {
+                if (!slots[i].endedBy(now)) {
+                    slots[kept] = slots[i];
+                    counters[kept++] = counters[i];
+                }
+            }
+            for (int i = kept; i < size; i++) {
+                slots[i] = null;
+                counters[i] = null;
+            }
+            size = kept;
+        }
     }
 
     /** Mutable sums, guarded by the store's lock. */
