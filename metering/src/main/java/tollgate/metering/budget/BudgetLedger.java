@@ -119,8 +119,10 @@ public final class BudgetLedger {
         Instant now = settings.clock().instant();
         BudgetStore.SlotLimit[] slots = new BudgetStore.SlotLimit[slotCount(budgets)];
         int next = 0;
-        for (CallBudgets.Scoped s : budgets.scopes()) {
-            for (BudgetLimit limit : s.budget().limits()) {
+        for (int si = 0; si < budgets.scopes().size(); si++) { // indexed loops here: no iterators per call
+            CallBudgets.Scoped s = budgets.scopes().get(si);
+            for (int li = 0; li < s.budget().limits().size(); li++) {
+                BudgetLimit limit = s.budget().limits().get(li);
                 slots[next++] = new BudgetStore.SlotLimit(s.scope().account(), settings.slot(limit.window(), now), limit);
             }
         }
@@ -272,8 +274,10 @@ public final class BudgetLedger {
         Instant now = settings.clock().instant();
         BudgetStore.AccountSlot[] slots = new BudgetStore.AccountSlot[slotCount(budgets)];
         int next = 0;
-        for (CallBudgets.Scoped s : budgets.scopes()) {
-            for (BudgetLimit limit : s.budget().limits()) {
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
+            for (int li = 0; li < s.budget().limits().size(); li++) {
+                BudgetLimit limit = s.budget().limits().get(li);
                 slots[next++] = new BudgetStore.AccountSlot(s.scope().account(), settings.slot(limit.window(), now));
             }
         }
@@ -286,8 +290,10 @@ public final class BudgetLedger {
             }
             remember(budgets, counters);
             int i = 0;
-            for (CallBudgets.Scoped s : budgets.scopes()) {
-                for (BudgetLimit limit : s.budget().limits()) {
+            for (int si = 0; si < budgets.scopes().size(); si++) {
+                CallBudgets.Scoped s = budgets.scopes().get(si);
+                for (int li = 0; li < s.budget().limits().size(); li++) {
+                    BudgetLimit limit = s.budget().limits().get(li);
                     for (BudgetAlert alert : AlertDetector.crossed(s.scope(), limit, s.budget().alerts(),
                             counters.get(i++), usd, tokens, now)) {
                         notify(() -> events.onAlert(alert));
@@ -325,9 +331,11 @@ public final class BudgetLedger {
             long heldTokens) {
         ScopeWindow[] states = new ScopeWindow[counters.size()];
         int i = 0;
-        for (CallBudgets.Scoped s : budgets.scopes()) {
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
             boolean key = s.scope().kind() == BudgetScope.Kind.KEY;
-            for (BudgetLimit limit : s.budget().limits()) {
+            for (int li = 0; li < s.budget().limits().size(); li++) {
+                BudgetLimit limit = s.budget().limits().get(li);
                 WindowCounter c = counters.get(i);
                 WindowState held = heldUsd == null || key ? new WindowState(limit, c) : null;
                 if (key) {
@@ -343,7 +351,8 @@ public final class BudgetLedger {
 
     private static int slotCount(CallBudgets budgets) {
         int n = 0;
-        for (CallBudgets.Scoped s : budgets.scopes()) {
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
             n += s.budget().limits().size();
         }
         return n;
@@ -352,9 +361,11 @@ public final class BudgetLedger {
     /** The key scopes' windows as counted now, for gauges (what {@link #states} remembers, without the rest). */
     private void remember(CallBudgets budgets, List<WindowCounter> counters) {
         int i = 0;
-        for (CallBudgets.Scoped s : budgets.scopes()) {
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
             boolean key = s.scope().kind() == BudgetScope.Kind.KEY;
-            for (BudgetLimit limit : s.budget().limits()) {
+            for (int li = 0; li < s.budget().limits().size(); li++) {
+                BudgetLimit limit = s.budget().limits().get(li);
                 WindowCounter c = counters.get(i++);
                 if (key) {
                     memory.remember(s.scope().name(), new WindowState(limit, c));
@@ -365,7 +376,8 @@ public final class BudgetLedger {
 
     /** Every scope member a call counted in is remembered for the admin rows (bounded). */
     private void seen(CallBudgets budgets) {
-        for (CallBudgets.Scoped s : budgets.scopes()) {
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
             memory.seen(s.scope(), s.budget());
         }
     }
