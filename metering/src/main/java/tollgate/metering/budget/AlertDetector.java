@@ -19,6 +19,7 @@ final class AlertDetector {
     }
 
     /**
+     * @param fractions ascending, as {@link KeyBudget#alerts()} keeps them
      * @param after the window's counter after the charge of {@code usd} and {@code tokens}
      */
     static List<BudgetAlert> crossed(BudgetScope scope, BudgetLimit limit, List<BigDecimal> fractions,
@@ -27,19 +28,27 @@ final class AlertDetector {
             return List.of();
         }
         BigDecimal spentAfter = after.spentUsd();
-        BigDecimal spentBefore = spentAfter.subtract(usd);
+        @Nullable BigDecimal spentBefore = null;
         long tokensAfter = after.spentTokens();
         long tokensBefore = tokensAfter - tokens;
-        List<BudgetAlert> out = new ArrayList<>(2);
+        List<BudgetAlert> out = List.of();
         @Nullable BigDecimal usdLimit = limit.usd();
         @Nullable Long tokenLimit = limit.tokens();
         for (BigDecimal f : fractions) {
             // each fraction's line once, for the use before and after
             @Nullable BigDecimal usdLine = usdLimit == null ? null : usdLimit.multiply(f);
             @Nullable BigDecimal tokenLine = tokenLimit == null ? null : f.multiply(BigDecimal.valueOf(tokenLimit));
-            boolean wasBelow = below(spentBefore, tokensBefore, usdLine, tokenLine);
-            boolean isBelow = below(spentAfter, tokensAfter, usdLine, tokenLine);
-            if (wasBelow && !isBelow) {
+            if (below(spentAfter, tokensAfter, usdLine, tokenLine)) {
+                // fractions ascend, so their lines do: below this one after the charge, below every later one too
+                break;
+            }
+            if (spentBefore == null) {
+                spentBefore = spentAfter.subtract(usd);
+            }
+            if (below(spentBefore, tokensBefore, usdLine, tokenLine)) {
+                if (out.isEmpty()) {
+                    out = new ArrayList<>(2);
+                }
                 out.add(new BudgetAlert(scope, limit.window(), f, limit.usd(), Money.plain(spentAfter),
                         limit.tokens(), tokensAfter, after.slot().end(), now));
             }

@@ -45,8 +45,16 @@ public final class BudgetDecision {
 
     /** @param windows as counted before this call's hold: what the caller had when it asked */
     static BudgetDecision allowed(Reservation reservation, List<ScopeWindow> windows, boolean degraded) {
-        ScopeWindow tightest = windows.stream().filter(w -> w.state().remainingUsd() != null)
-                .min(Comparator.comparing(w -> w.state().remainingUsd())).orElse(null);
+        // each window's remaining USD computed once; the first of equals wins, as Stream.min would
+        ScopeWindow tightest = null;
+        BigDecimal least = null;
+        for (ScopeWindow w : windows) {
+            BigDecimal left = w.state().remainingUsd();
+            if (left != null && (least == null || left.compareTo(least) < 0)) {
+                tightest = w;
+                least = left;
+            }
+        }
         return new BudgetDecision(reservation, windows, tightest, null, degraded, reservation.worstCaseUsd(),
                 reservation.worstCaseTokens(), reservation.held());
     }

@@ -117,26 +117,29 @@ public final class BudgetLedger {
         }
         seen(budgets);
         Instant now = settings.clock().instant();
-        List<BudgetStore.SlotLimit> slots = new ArrayList<>();
-        for (CallBudgets.Scoped s : budgets.scopes()) {
-            for (BudgetLimit limit : s.budget().limits()) {
-                slots.add(new BudgetStore.SlotLimit(s.scope().account(), settings.slot(limit.window(), now), limit));
+        BudgetStore.SlotLimit[] slots = new BudgetStore.SlotLimit[slotCount(budgets)];
+        int next = 0;
+        for (int si = 0; si < budgets.scopes().size(); si++) { // indexed loops here: no iterators per call
+            CallBudgets.Scoped s = budgets.scopes().get(si);
+            for (int li = 0; li < s.budget().limits().size(); li++) {
+                BudgetLimit limit = s.budget().limits().get(li);
+                slots[next++] = new BudgetStore.SlotLimit(s.scope().account(), settings.slot(limit.window(), now), limit);
             }
         }
-        BudgetStore.ReserveCall call = new BudgetStore.ReserveCall(budgets.anchor(), slots, worstCaseUsd,
+        BudgetStore.ReserveCall call = new BudgetStore.ReserveCall(budgets.anchor(), List.of(slots), worstCaseUsd,
                 worstCaseTokens, hold, id, now, now.plus(settings.holdTtl()));
         return store.reserve(call).handle((reply, failure) -> {
             if (failure != null) {
                 return onReserveFailure(budgets, id, worstCaseUsd, worstCaseTokens, failure);
             }
-            List<ScopeWindow> states = states(budgets, reply.counters());
             if (reply.granted()) {
                 Reservation r = new Reservation(id, budgets, worstCaseUsd, worstCaseTokens, hold);
                 // what the caller had when it asked: the counters without this call's own hold
-                return BudgetDecision.allowed(r, hold ? withoutHold(states, worstCaseUsd, worstCaseTokens) : states,
-                        false);
+                return BudgetDecision.allowed(r, hold ? states(budgets, reply.counters(), worstCaseUsd,
+                        worstCaseTokens) : states(budgets, reply.counters()), false);
             }
-            BudgetDecision refused = BudgetDecision.refused(states, worstCaseUsd, worstCaseTokens, hold);
+            BudgetDecision refused = BudgetDecision.refused(states(budgets, reply.counters()), worstCaseUsd,
+                    worstCaseTokens, hold);
             BudgetWindow window = refused.window();
             BudgetScope scope = refused.scope();
             if (window != null && scope != null && reportRefusal) {
@@ -162,8 +165,9 @@ public final class BudgetLedger {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "reservation: " + reservation.id() + " already settled or released (expected: end it once)"));
         }
+        // its scopes were seen when it was reserved
         return charge(reservation.budgets(), reservation.held() ? reservation.id() : null, actualUsd, actualTokens,
-                callId);
+                callId, false);
     }
 
     /** Ends an allowed call that cost nothing (failed before the upstream billed it): drops its hold. */
@@ -202,7 +206,7 @@ public final class BudgetLedger {
 
     /** {@link #record(CallBudgets, BigDecimal, long)} of the call logged as {@code callId} (its request id). */
     public CompletableFuture<Void> record(CallBudgets budgets, BigDecimal usd, long tokens, @Nullable String callId) {
-        return charge(budgets, null, usd, tokens, callId);
+        return charge(budgets, null, usd, tokens, callId, true);
     }
 
     /** Rows of {@code GET /admin/budgets} for every scope member the ledger has seen (bounded), in scope order. */
@@ -258,21 +262,27 @@ public final class BudgetLedger {
         return s == null || !s.slot().endedBy(now) ? s : s.rolledOver(now, settings.zone());
     }
 
+    /** @param unseen true when the scopes were not seen by a reservation of this call (they are remembered now) */
     private CompletableFuture<Void> charge(CallBudgets budgets, @Nullable String holdId, BigDecimal usd,
-            long tokens, @Nullable String callId) {
+            long tokens, @Nullable String callId, boolean unseen) {
         if (budgets.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        seen(budgets);
+        if (unseen) {
+            seen(budgets);
+        }
         Instant now = settings.clock().instant();
-        List<BudgetStore.AccountSlot> slots = new ArrayList<>();
-        for (CallBudgets.Scoped s : budgets.scopes()) {
-            for (BudgetLimit limit : s.budget().limits()) {
-                slots.add(new BudgetStore.AccountSlot(s.scope().account(), settings.slot(limit.window(), now)));
+        BudgetStore.AccountSlot[] slots = new BudgetStore.AccountSlot[slotCount(budgets)];
+        int next = 0;
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
+            for (int li = 0; li < s.budget().limits().size(); li++) {
+                BudgetLimit limit = s.budget().limits().get(li);
+                slots[next++] = new BudgetStore.AccountSlot(s.scope().account(), settings.slot(limit.window(), now));
             }
         }
-        BudgetStore.SettleCall call = new BudgetStore.SettleCall(budgets.anchor(), holdId, slots, usd, tokens, now,
-                callId);
+        BudgetStore.SettleCall call = new BudgetStore.SettleCall(budgets.anchor(), holdId, List.of(slots), usd, tokens,
+                now, callId);
         return store.settle(call).handle((counters, failure) -> {
             if (failure != null) {
                 reportFailure("settle", failure);
@@ -280,8 +290,10 @@ public final class BudgetLedger {
             }
             remember(budgets, counters);
             int i = 0;
-            for (CallBudgets.Scoped s : budgets.scopes()) {
-                for (BudgetLimit limit : s.budget().limits()) {
+            for (int si = 0; si < budgets.scopes().size(); si++) {
+                CallBudgets.Scoped s = budgets.scopes().get(si);
+                for (int li = 0; li < s.budget().limits().size(); li++) {
+                    BudgetLimit limit = s.budget().limits().get(li);
                     for (BudgetAlert alert : AlertDetector.crossed(s.scope(), limit, s.budget().alerts(),
                             counters.get(i++), usd, tokens, now)) {
                         notify(() -> events.onAlert(alert));
@@ -307,27 +319,53 @@ public final class BudgetLedger {
 
     /** The store's counters (in slot order: scope by scope, window by window) as each scope's windows. */
     private List<ScopeWindow> states(CallBudgets budgets, List<WindowCounter> counters) {
-        List<ScopeWindow> states = new ArrayList<>(counters.size());
+        return states(budgets, counters, null, 0);
+    }
+
+    /**
+     * {@link #states(CallBudgets, List)}, each without one hold of {@code heldUsd} and {@code heldTokens} when
+     * {@code heldUsd} is not null (as they were before the call's own hold); the key's gauges keep the counters as
+     * the store holds them.
+     */
+    private List<ScopeWindow> states(CallBudgets budgets, List<WindowCounter> counters, @Nullable BigDecimal heldUsd,
+            long heldTokens) {
+        ScopeWindow[] states = new ScopeWindow[counters.size()];
         int i = 0;
-        for (CallBudgets.Scoped s : budgets.scopes()) {
-            for (BudgetLimit limit : s.budget().limits()) {
-                WindowState st = new WindowState(limit, counters.get(i++));
-                states.add(new ScopeWindow(s.scope(), st));
-                if (s.scope().kind() == BudgetScope.Kind.KEY) {
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
+            boolean key = s.scope().kind() == BudgetScope.Kind.KEY;
+            for (int li = 0; li < s.budget().limits().size(); li++) {
+                BudgetLimit limit = s.budget().limits().get(li);
+                WindowCounter c = counters.get(i);
+                WindowState held = heldUsd == null || key ? new WindowState(limit, c) : null;
+                if (key) {
                     // gauges are per key (SPEC 9): users and tag values must not crowd keys out of the bound
-                    memory.remember(s.scope().name(), st);
+                    memory.remember(s.scope().name(), held);
                 }
+                WindowState shown = heldUsd == null ? held : new WindowState(limit, c.less(heldUsd, heldTokens));
+                states[i++] = new ScopeWindow(s.scope(), shown);
             }
         }
-        return states;
+        return List.of(states);
+    }
+
+    private static int slotCount(CallBudgets budgets) {
+        int n = 0;
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
+            n += s.budget().limits().size();
+        }
+        return n;
     }
 
     /** The key scopes' windows as counted now, for gauges (what {@link #states} remembers, without the rest). */
     private void remember(CallBudgets budgets, List<WindowCounter> counters) {
         int i = 0;
-        for (CallBudgets.Scoped s : budgets.scopes()) {
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
             boolean key = s.scope().kind() == BudgetScope.Kind.KEY;
-            for (BudgetLimit limit : s.budget().limits()) {
+            for (int li = 0; li < s.budget().limits().size(); li++) {
+                BudgetLimit limit = s.budget().limits().get(li);
                 WindowCounter c = counters.get(i++);
                 if (key) {
                     memory.remember(s.scope().name(), new WindowState(limit, c));
@@ -336,17 +374,10 @@ public final class BudgetLedger {
         }
     }
 
-    private static List<ScopeWindow> withoutHold(List<ScopeWindow> states, BigDecimal usd, long tokens) {
-        List<ScopeWindow> out = new ArrayList<>(states.size());
-        for (ScopeWindow w : states) {
-            out.add(new ScopeWindow(w.scope(), new WindowState(w.state().limit(), w.state().counter().less(usd, tokens))));
-        }
-        return out;
-    }
-
     /** Every scope member a call counted in is remembered for the admin rows (bounded). */
     private void seen(CallBudgets budgets) {
-        for (CallBudgets.Scoped s : budgets.scopes()) {
+        for (int si = 0; si < budgets.scopes().size(); si++) {
+            CallBudgets.Scoped s = budgets.scopes().get(si);
             memory.seen(s.scope(), s.budget());
         }
     }

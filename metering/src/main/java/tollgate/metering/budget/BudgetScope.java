@@ -2,13 +2,14 @@ package tollgate.metering.budget;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Who a budget belongs to (SPEC 11): a key, an end user, one value of a tag, a priced model, or all traffic.
- *
- * @param name the key id, user id, {@code tag=value}, priced model name; empty for {@code global}
+ * Immutable, equal by kind and name. Its store {@link #account()} is built once, with the scope (a call's user
+ * scope is asked for it at the reservation, the hold's anchor and the settlement: bench/RESULTS.md, session 5).
  */
-public record BudgetScope(Kind kind, String name) {
+public final class BudgetScope {
 
     public enum Kind {
         KEY, USER, TAG, MODEL, GLOBAL;
@@ -22,6 +23,30 @@ public record BudgetScope(Kind kind, String name) {
     }
 
     public static final BudgetScope GLOBAL = new BudgetScope(Kind.GLOBAL, "");
+
+    private final Kind kind;
+    private final String name;
+    private final String account;
+
+    /** @param name the key id, user id, {@code tag=value}, priced model name; empty for {@code global} */
+    public BudgetScope(Kind kind, String name) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.name = Objects.requireNonNull(name, "name");
+        this.account = switch (kind) {
+            case KEY -> name;
+            case GLOBAL -> "#global";
+            default -> "#" + kind.id() + ":" + escape(name);
+        };
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The key id, user id, {@code tag=value}, priced model name; empty for {@code global}. */
+    public String name() {
+        return name;
+    }
 
     public static BudgetScope key(String keyId) {
         return new BudgetScope(Kind.KEY, keyId);
@@ -46,11 +71,7 @@ public record BudgetScope(Kind kind, String name) {
      * a user id with spaces or braces can neither break a Redis hold list nor a hash tag.
      */
     public String account() {
-        return switch (kind) {
-            case KEY -> name;
-            case GLOBAL -> "#global";
-            default -> "#" + kind.id() + ":" + escape(name);
-        };
+        return account;
     }
 
     /** For messages: {@code key 'storybot'}, {@code user '123'}, {@code tag team=search}, {@code global}. */
@@ -62,6 +83,21 @@ public record BudgetScope(Kind kind, String name) {
             case MODEL -> "model " + name;
             case GLOBAL -> "global";
         };
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o == this || (o instanceof BudgetScope b && kind == b.kind && name.equals(b.name));
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * kind.hashCode() + name.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "BudgetScope[kind=" + kind + ", name=" + name + "]";
     }
 
     private static String escape(String s) {

@@ -26,6 +26,9 @@ public final class BudgetScopes {
     private final Members users;
     private final Map<String, Members> tags;
     private final Map<String, KeyBudget> models;
+    /** Of {@link #models} and {@link #global}, the scopes a call adds as they are (built once, not per call). */
+    private final Map<String, CallBudgets.Scoped> modelScopes;
+    private final CallBudgets.@Nullable Scoped globalScope;
     private final KeyBudget global;
     private final boolean any;
 
@@ -38,7 +41,15 @@ public final class BudgetScopes {
         Map<String, KeyBudget> m = new HashMap<>();
         config.models().forEach((name, limits) -> m.put(name, KeyBudget.of(limits)));
         this.models = Map.copyOf(m);
+        Map<String, CallBudgets.Scoped> ms = new HashMap<>();
+        models.forEach((name, b) -> {
+            if (!b.isEmpty()) {
+                ms.put(name, new CallBudgets.Scoped(BudgetScope.model(name), b));
+            }
+        });
+        this.modelScopes = Map.copyOf(ms);
         this.global = KeyBudget.of(config.global());
+        this.globalScope = global.isEmpty() ? null : new CallBudgets.Scoped(BudgetScope.GLOBAL, global);
         this.any = !users.isEmpty() || !tags.isEmpty() || !models.isEmpty() || !global.isEmpty();
     }
 
@@ -54,7 +65,8 @@ public final class BudgetScopes {
             // no scope but keys configured: no look-ups, the key alone as before scopes
             return key.isEmpty() ? CallBudgets.NONE : CallBudgets.ofKey(keyId, key);
         }
-        List<CallBudgets.Scoped> scopes = new ArrayList<>(2);
+        // key, user, a tag or two, model, global
+        List<CallBudgets.Scoped> scopes = new ArrayList<>(6);
         if (!key.isEmpty()) {
             scopes.add(new CallBudgets.Scoped(BudgetScope.key(keyId), key));
         }
@@ -127,13 +139,13 @@ public final class BudgetScopes {
             }
         }
         if (pricedModel != null) {
-            KeyBudget b = models.get(pricedModel);
-            if (b != null && !b.isEmpty()) {
-                out.add(new CallBudgets.Scoped(BudgetScope.model(pricedModel), b));
+            CallBudgets.Scoped m = modelScopes.get(pricedModel);
+            if (m != null) {
+                out.add(m);
             }
         }
-        if (!global.isEmpty()) {
-            out.add(new CallBudgets.Scoped(BudgetScope.GLOBAL, global));
+        if (globalScope != null) {
+            out.add(globalScope);
         }
     }
 

@@ -18,13 +18,20 @@ public record CallBudgets(String keyId, List<Scoped> scopes) {
     }
 
     public CallBudgets {
-        List<Scoped> kept = new ArrayList<>(scopes.size());
+        boolean anyEmpty = false;
         for (Scoped s : scopes) {
-            if (!s.budget().isEmpty()) {
-                kept.add(s);
-            }
+            anyEmpty |= s.budget().isEmpty();
         }
-        scopes = List.copyOf(kept);
+        if (anyEmpty) {
+            List<Scoped> kept = new ArrayList<>(scopes.size());
+            for (Scoped s : scopes) {
+                if (!s.budget().isEmpty()) {
+                    kept.add(s);
+                }
+            }
+            scopes = kept;
+        }
+        scopes = List.copyOf(scopes);
     }
 
     /** Only a key's budget (as before scopes). */

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetWindow;
 
@@ -14,12 +15,12 @@ import tollgate.config.BudgetWindow;
 final class LedgerMemory {
 
     private final Cache<BudgetScope, KeyBudget> seen;
-    private final Cache<StateKey, WindowState> lastKnown;
+    /** Per key, its windows by {@link BudgetWindow#ordinal()}: set in place, so a call reads the cache, never writes it. */
+    private final Cache<String, AtomicReferenceArray<WindowState>> lastKnown;
 
     LedgerMemory(int maxKeys) {
         this.seen = Caffeine.newBuilder().maximumSize(maxKeys).executor(Runnable::run).build();
-        this.lastKnown = Caffeine.newBuilder().maximumSize((long) maxKeys * BudgetWindow.values().length)
-                .executor(Runnable::run).build();
+        this.lastKnown = Caffeine.newBuilder().maximumSize(maxKeys).executor(Runnable::run).build();
     }
 
     void seen(BudgetScope scope, KeyBudget budget) {
@@ -30,11 +31,16 @@ final class LedgerMemory {
     }
 
     void remember(String keyId, WindowState state) {
-        lastKnown.put(new StateKey(keyId, state.window()), state);
+        AtomicReferenceArray<WindowState> windows = lastKnown.getIfPresent(keyId);
+        if (windows == null) {
+            windows = lastKnown.get(keyId, k -> new AtomicReferenceArray<>(WINDOWS));
+        }
+        windows.set(state.window().ordinal(), state);
     }
 
     @Nullable WindowState lastKnown(String keyId, BudgetWindow window) {
-        return lastKnown.getIfPresent(new StateKey(keyId, window));
+        AtomicReferenceArray<WindowState> windows = lastKnown.getIfPresent(keyId);
+        return windows == null ? null : windows.get(window.ordinal());
     }
 
     /**
@@ -51,6 +57,5 @@ final class LedgerMemory {
     private static final java.util.Comparator<BudgetScope> ORDER =
             java.util.Comparator.comparing(BudgetScope::kind).thenComparing(BudgetScope::name);
 
-    private record StateKey(String keyId, BudgetWindow window) {
-    }
+    private static final int WINDOWS = BudgetWindow.values().length;
 }

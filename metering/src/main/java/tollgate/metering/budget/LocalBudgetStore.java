@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -19,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,34 +126,54 @@ public final class LocalBudgetStore implements BudgetStore {
         }
     }
 
-    /** Under the lock, for a call no account of which is being rebuilt. */
+    /**
+     * Under the lock, for a call no account of which is being rebuilt. Each slot's account is looked up once (a
+     * Caffeine read), and a granted hold keeps the counters it reserved in, so its release looks nothing up.
+     */
     private ReserveReply reserveNow(ReserveCall call) {
         expireHolds(call.now());
+        List<SlotLimit> slots = call.slots();
+        int n = slots.size();
+        Account[] found = new Account[n];
         boolean granted = true;
-        for (SlotLimit s : call.slots()) {
-            WindowState state = new WindowState(s.limit(), view(s.account(), s.slot(), call.now()));
-            if (!state.admits(call.usd(), call.tokens(), call.hold())) {
-                granted = false;
-            }
+        for (int i = 0; i < n; i++) {
+            SlotLimit s = slots.get(i);
+            Account a = accounts.getIfPresent(s.account());
+            found[i] = a;
+            Counter c = a == null ? null : a.get(s.slot());
+            boolean admits = c == null
+                    ? WindowState.admits(s.limit(), BigDecimal.ZERO, BigDecimal.ZERO, 0, 0, call.usd(), call.tokens(),
+                            call.hold())
+                    : WindowState.admits(s.limit(), c.spentUsd, c.reservedUsd, c.spentTokens, c.reservedTokens,
+                            call.usd(), call.tokens(), call.hold());
+            granted &= admits;
         }
+        Counter[] held = null;
         if (granted && call.hold()) {
-            List<AccountSlot> slots = new ArrayList<>(call.slots().size());
-            for (SlotLimit s : call.slots()) {
-                counter(s.account(), s.slot()).reserve(call.usd(), call.tokens());
-                slots.add(new AccountSlot(s.account(), s.slot()));
+            held = new Counter[n];
+            for (int i = 0; i < n; i++) {
+                SlotLimit s = slots.get(i);
+                // an account that was not there is created now (its creation may drop another: Caffeine's bound)
+                Account a = found[i] != null ? found[i] : accounts.get(s.account(), NEW_ACCOUNT);
+                found[i] = a;
+                held[i] = a.counter(s.slot());
+                held[i].reserve(call.usd(), call.tokens());
             }
             if (holds.size() >= MAX_HOLDS) {
                 Iterator<Hold> oldest = holds.values().iterator();
                 release(oldest.next());
                 oldest.remove();
             }
-            holds.put(call.holdId(), new Hold(slots, call.usd(), call.tokens(), call.holdUntil()));
+            holds.put(call.holdId(), new Hold(n == 0 ? null : slots.get(0).account(), held, call.usd(),
+                    call.tokens(), call.holdUntil()));
         }
-        List<WindowCounter> out = new ArrayList<>(call.slots().size());
-        for (SlotLimit s : call.slots()) {
-            out.add(view(s.account(), s.slot(), call.now()));
+        WindowCounter[] out = new WindowCounter[n];
+        for (int i = 0; i < n; i++) {
+            WindowSlot slot = slots.get(i).slot();
+            Counter c = held != null ? held[i] : found[i] == null ? null : found[i].get(slot);
+            out[i] = c == null ? WindowCounter.empty(slot) : c.view(slot);
         }
-        return new ReserveReply(granted, out);
+        return new ReserveReply(granted, List.of(out));
     }
 
     @Override
@@ -164,17 +186,21 @@ public final class LocalBudgetStore implements BudgetStore {
                     release(hold);
                 }
             }
-            List<WindowCounter> out = new ArrayList<>(call.charge().size());
-            for (AccountSlot at : call.charge()) {
+            List<AccountSlot> charge = call.charge();
+            WindowCounter[] out = new WindowCounter[charge.size()];
+            for (int i = 0; i < out.length; i++) {
+                AccountSlot at = charge.get(i);
                 Set<String> countedLive = returning(at.account());
                 if (countedLive != null && call.callId() != null) {
                     countedLive.add(call.callId());
                 }
-                dropEnded(at.account(), call.now());
-                counter(at.account(), at.slot()).spend(call.usd(), call.tokens());
-                out.add(view(at.account(), at.slot(), call.now()));
+                Account a = accounts.get(at.account(), NEW_ACCOUNT);
+                a.dropEnded(call.now());
+                Counter c = a.counter(at.slot());
+                c.spend(call.usd(), call.tokens());
+                out[i] = c.view(at.slot());
             }
-            return CompletableFuture.completedFuture(out);
+            return CompletableFuture.completedFuture(List.of(out));
         }
     }
 
@@ -195,7 +221,7 @@ public final class LocalBudgetStore implements BudgetStore {
     /** Adds spend found in the usage log at start-up; see {@link LedgerRebuild}. */
     public void load(String account, WindowSlot slot, BigDecimal usd, long tokens) {
         synchronized (lock) {
-            counter(account, slot).spend(usd, tokens);
+            accounts.get(account, NEW_ACCOUNT).counter(slot).spend(usd, tokens);
         }
     }
 
@@ -204,7 +230,7 @@ public final class LocalBudgetStore implements BudgetStore {
         synchronized (lock) {
             int n = 0;
             for (Hold h : holds.values()) {
-                if (!h.slots().isEmpty() && h.slots().get(0).account().equals(account)) {
+                if (account.equals(h.anchor())) {
                     n++;
                 }
             }
@@ -336,8 +362,7 @@ public final class LocalBudgetStore implements BudgetStore {
                 }
                 Map<WindowSlot, LedgerRebuild.Spend> spend = found == null ? null : found.get(account);
                 if (spend != null) {
-                    spend.forEach((slot, sp) -> counters.computeIfAbsent(slot, x -> new Counter())
-                            .spend(sp.usd(), sp.tokens()));
+                    spend.forEach((slot, sp) -> counters.counter(slot).spend(sp.usd(), sp.tokens()));
                 }
                 counters.pinned = false;
                 accounts.put(account, counters); // weighed again: droppable from now on
@@ -374,34 +399,6 @@ public final class LocalBudgetStore implements BudgetStore {
         replies.forEach(Runnable::run);
     }
 
-    private WindowCounter view(String account, WindowSlot slot, Instant now) {
-        Account counters = accounts.getIfPresent(account);
-        if (counters == null) {
-            return WindowCounter.empty(slot);
-        }
-        // ended slots are never looked up again; they are dropped when a call charges the account (dropEnded)
-        Counter c = counters.get(slot);
-        return c == null ? WindowCounter.empty(slot) : c.view(slot);
-    }
-
-    private Counter counter(String account, WindowSlot slot) {
-        return accounts.get(account, a -> new Account()).computeIfAbsent(slot, s -> new Counter());
-    }
-
-    private void dropEnded(String account, Instant now) {
-        Account counters = accounts.getIfPresent(account);
-        if (counters == null) {
-            return;
-        }
-        for (WindowSlot s : counters.keySet()) {
-            // look before removing: nearly always nothing has ended, and removeIf would cost an iterator and a lambda
-            if (s.endedBy(now)) {
-                counters.keySet().removeIf(x -> x.endedBy(now));
-                return;
-            }
-        }
-    }
-
     private void expireHolds(Instant now) {
         Iterator<Hold> it = holds.values().iterator();
         while (it.hasNext()) {
@@ -414,26 +411,82 @@ public final class LocalBudgetStore implements BudgetStore {
         }
     }
 
-    private void release(Hold hold) {
-        for (AccountSlot at : hold.slots()) {
-            Account counters = accounts.getIfPresent(at.account());
-            @Nullable Counter c = counters == null ? null : counters.get(at.slot());
-            if (c != null) {
-                c.release(hold.usd(), hold.tokens());
-            }
+    /**
+     * Gives a hold back to the counters it was taken in. A counter dropped since (its account beyond the bound, its
+     * window ended) is no longer read, so what it gets back changes nothing.
+     */
+    private static void release(Hold hold) {
+        for (Counter c : hold.counters()) {
+            c.release(hold.usd(), hold.tokens());
         }
     }
 
-    private record Hold(List<AccountSlot> slots, BigDecimal usd, long tokens, Instant until) {
+    /** @param anchor the account of the call's first slot (null without slots), for {@link #holdCount} */
+    private record Hold(@Nullable String anchor, Counter[] counters, BigDecimal usd, long tokens, Instant until) {
     }
 
     /** A reservation waiting for a returning account's rebuild. */
     private record Waiting(ReserveCall call, CompletableFuture<ReserveReply> reply) {
     }
 
-    /** One account's counters by window instance; pinned (never dropped) while it is being rebuilt. */
-    private static final class Account extends HashMap<WindowSlot, Counter> {
+    private static final Function<String, Account> NEW_ACCOUNT = a -> new Account();
+
+    /**
+     * One account's counters by window instance, pinned (never dropped) while it is being rebuilt. A few slots
+     * (one per window its budgets name, until an ended one is dropped) in an array searched by identity first:
+     * {@link BudgetWindows#slot} hands every call the same slot while it lasts, so a look-up neither hashes a slot
+     * nor allocates. Guarded by the store's lock.
+     */
+    private static final class Account {
+        private WindowSlot[] slots = new WindowSlot[1];
+        private Counter[] counters = new Counter[1];
+        private int size;
         private boolean pinned;
+
+        @Nullable Counter get(WindowSlot slot) {
+            for (int i = 0; i < size; i++) {
+                if (slots[i] == slot) {
+                    return counters[i];
+                }
+            }
+            for (int i = 0; i < size; i++) {
+                if (slots[i].equals(slot)) {
+                    return counters[i];
+                }
+            }
+            return null;
+        }
+
+        /** The slot's counter, created at zero if it has none. */
+        Counter counter(WindowSlot slot) {
+            Counter c = get(slot);
+            if (c == null) {
+                if (size == slots.length) {
+                    slots = Arrays.copyOf(slots, size * 2);
+                    counters = Arrays.copyOf(counters, size * 2);
+                }
+                c = new Counter();
+                slots[size] = slot;
+                counters[size++] = c;
+            }
+            return c;
+        }
+
+        /** Drops the counters of slots ended by {@code now}: they are never looked up again. */
+        void dropEnded(Instant now) {
+            int kept = 0;
+            for (int i = 0; i < size; i++) {
+                if (!slots[i].endedBy(now)) {
+                    slots[kept] = slots[i];
+                    counters[kept++] = counters[i];
+                }
+            }
+            for (int i = kept; i < size; i++) {
+                slots[i] = null;
+                counters[i] = null;
+            }
+            size = kept;
+        }
     }
 
     /** Mutable sums, guarded by the store's lock. */

@@ -71,22 +71,34 @@ public record WindowState(BudgetLimit limit, WindowCounter counter) {
 
     /** True when the USD limit refuses the call. */
     public boolean usdBlocks(BigDecimal usd, boolean hold) {
-        BigDecimal max = limit.usd();
-        if (max == null) {
-            return false;
-        }
-        BigDecimal spent = counter.spentUsd();
-        return hold ? spent.add(counter.reservedUsd()).add(usd).compareTo(max) > 0 : spent.compareTo(max) >= 0;
+        return usdBlocks(limit.usd(), counter.spentUsd(), counter.reservedUsd(), usd, hold);
     }
 
     /** True when the token limit refuses the call. */
     public boolean tokensBlock(long tokens, boolean hold) {
-        Long max = limit.tokens();
+        return tokensBlock(limit.tokens(), counter.spentTokens(), counter.reservedTokens(), tokens, hold);
+    }
+
+    /** {@link #admits} of counters a store reads in place (without a state or counter built for the check). */
+    static boolean admits(BudgetLimit limit, BigDecimal spentUsd, BigDecimal reservedUsd, long spentTokens,
+            long reservedTokens, BigDecimal usd, long tokens, boolean hold) {
+        return !usdBlocks(limit.usd(), spentUsd, reservedUsd, usd, hold)
+                && !tokensBlock(limit.tokens(), spentTokens, reservedTokens, tokens, hold);
+    }
+
+    private static boolean usdBlocks(@Nullable BigDecimal max, BigDecimal spent, BigDecimal reserved, BigDecimal usd,
+            boolean hold) {
         if (max == null) {
             return false;
         }
-        long spent = counter.spentTokens();
-        return hold ? spent + counter.reservedTokens() + tokens > max : spent >= max;
+        return hold ? spent.add(reserved).add(usd).compareTo(max) > 0 : spent.compareTo(max) >= 0;
+    }
+
+    private static boolean tokensBlock(@Nullable Long max, long spent, long reserved, long tokens, boolean hold) {
+        if (max == null) {
+            return false;
+        }
+        return hold ? spent + reserved + tokens > max : spent >= max;
     }
 
     /** True when the worst case alone is more than the whole limit: waiting for a reset would not help. */
