@@ -21,8 +21,18 @@ final class JsonLine {
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
 
+    /** A line being written, one per thread: a line then costs one array (its copy) and no more. */
+    private static final ThreadLocal<JsonLine> LOCAL = ThreadLocal.withInitial(JsonLine::new);
+
     private byte[] b = new byte[1024];
     private int n;
+
+    /** This thread's line, emptied: use it for one line at a time, and take its bytes before the next. */
+    static JsonLine local() {
+        JsonLine l = LOCAL.get();
+        l.n = 0;
+        return l;
+    }
 
     static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
@@ -31,10 +41,6 @@ final class JsonLine {
     /** {@code before} (a brace or a comma), the quoted name and a colon: a field's fixed start. */
     static byte[] field(String before, String name) {
         return ascii(before + '"' + name + "\":");
-    }
-
-    void reset() {
-        n = 0;
     }
 
     byte[] toBytes() {

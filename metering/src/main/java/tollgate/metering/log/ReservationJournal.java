@@ -93,7 +93,7 @@ public final class ReservationJournal implements AutoCloseable {
 
     byte[] endLine(String id) {
         open.remove(id);
-        JsonLine out = new JsonLine();
+        JsonLine out = JsonLine.local();
         out.raw(F_END);
         out.string(id);
         out.put('}');
@@ -152,7 +152,7 @@ public final class ReservationJournal implements AutoCloseable {
 
     /** A hold's line; its {@code ts} in milliseconds, as the usage log's. */
     private static byte[] toBytes(Hold h) {
-        JsonLine out = new JsonLine();
+        JsonLine out = JsonLine.local();
         out.raw(F_HOLD);
         out.string(h.id());
         out.raw(F_TS);

@@ -45,8 +45,6 @@ public final class UsageRecordJson {
     private static final byte[] F_PROVIDER = field(",", "provider");
     private static final byte[] F_BATCH = field(",", "batch");
     private static final byte[] F_UNPRICED = field(",", "unpriced");
-    /** A line being written; one per thread, so a line costs one array (its copy) and no more. */
-    private static final ThreadLocal<JsonLine> SCRATCH = ThreadLocal.withInitial(JsonLine::new);
 
     private UsageRecordJson() {
     }
@@ -58,8 +56,7 @@ public final class UsageRecordJson {
 
     /** The record as one JSON line in UTF-8, without the line break. */
     public static byte[] toBytes(UsageRecord r) {
-        JsonLine out = SCRATCH.get();
-        out.reset();
+        JsonLine out = JsonLine.local();
         out.raw(F_TS);
         out.ts(r.ts());
         out.raw(F_REQUEST_ID);
@@ -138,7 +135,7 @@ public final class UsageRecordJson {
 
     /** ISO-8601 UTC with exactly three fraction digits, as in the log's {@code ts}, e.g. 2026-11-22T10:30:45.123Z. */
     public static String formatTs(Instant ts) {
-        JsonLine out = new JsonLine();
+        JsonLine out = JsonLine.local();
         out.tsDigits(ts);
         return out.toString();
     }
