@@ -4,10 +4,12 @@ import tollgate.metering.log.ReservationJournal;
 import tollgate.metering.budget.Reservation;
 import java.util.function.Function;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -277,16 +279,20 @@ public final class MeteringGate implements CallGate {
     /** {@code X-Tollgate-Tag-<name>: value} headers: names lower-cased, at most 10, values cut at 128 (SPEC 4). */
     static Map<String, String> tags(HttpHeaders h) {
         Map<String, String> tags = null;
-        for (Map.Entry<String, String> e : h) {
-            String name = e.getKey();
-            if (name.length() > TAG_PREFIX.length() && name.regionMatches(true, 0, TAG_PREFIX, 0, TAG_PREFIX.length())) {
+        // the headers as the decoder keeps them: a String is made only for a tag (iterating Map.Entry<String, String>
+        // made two of them for every header of every call)
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (name.length() > TAG_PREFIX.length() && AsciiString.regionMatches(name, true, 0, TAG_PREFIX, 0, TAG_PREFIX.length())) {
                 if (tags == null) {
                     tags = new LinkedHashMap<>();
                 }
                 if (tags.size() >= MAX_TAGS) {
                     break;
                 }
-                tags.put(name.substring(TAG_PREFIX.length()).toLowerCase(Locale.ROOT), FieldCap.cap(e.getValue()));
+                tags.put(name.subSequence(TAG_PREFIX.length(), name.length()).toString().toLowerCase(Locale.ROOT),
+                        FieldCap.cap(e.getValue().toString()));
             }
         }
         return tags == null ? Map.of() : tags;
