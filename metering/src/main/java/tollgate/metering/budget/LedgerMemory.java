@@ -25,7 +25,8 @@ final class LedgerMemory {
 
     void seen(BudgetScope scope, KeyBudget budget) {
         // a read is far cheaper than a write (no write buffer, no eviction work): most calls come from members seen
-        if (seen.getIfPresent(scope) != budget) {
+        KeyBudget known = seen.getIfPresent(scope);
+        if (known != budget && !budget.equals(known)) {
             seen.put(scope, budget);
         }
     }

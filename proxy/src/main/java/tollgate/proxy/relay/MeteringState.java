@@ -1,10 +1,8 @@
 package tollgate.proxy.relay;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import tollgate.config.BudgetLimit;
 import tollgate.config.KeyConfig;
 import tollgate.config.TollgateConfig;
 import tollgate.metering.budget.BudgetScopes;
@@ -20,15 +18,18 @@ import tollgate.metering.pricing.PricingTable;
  * immutable value so a call sees one consistent version.
  */
 public record MeteringState(TollgateConfig config, KeyRegistry keys, PricingTable pricing, Map<String, KeyBudget> budgets,
-                            BudgetScopes scopes) {
+                            BudgetScopes scopes, KeyBudget unconfiguredKeys) {
 
     public static MeteringState of(TollgateConfig config, PricingTable pricing, Map<String, String> env) {
         Map<String, KeyBudget> budgets = new HashMap<>();
         for (KeyConfig k : config.keys()) {
             budgets.put(k.name(), KeyBudget.of(k, config.budgets()));
         }
+        // one budget object for every key that config does not name, built once: a call compares it by identity
+        // (the ledger's memory of seen members rewrote its cache entry when each call brought a new, equal one)
+        KeyBudget unconfigured = config.budgets().defaults().isEmpty() ? KeyBudget.NONE : KeyBudget.defaults(config.budgets());
         return new MeteringState(config, new KeyRegistry(config.keys(), env), pricing, Map.copyOf(budgets),
-                new BudgetScopes(config.budgets()));
+                new BudgetScopes(config.budgets()), unconfigured);
     }
 
     /**
@@ -53,10 +54,6 @@ public record MeteringState(TollgateConfig config, KeyRegistry keys, PricingTabl
 
     private KeyBudget budgetOf(String keyId) {
         KeyBudget own = budgets.get(keyId);
-        if (own != null) {
-            return own;
-        }
-        List<BudgetLimit> defaults = config.budgets().defaults();
-        return defaults.isEmpty() ? KeyBudget.NONE : KeyBudget.defaults(config.budgets());
+        return own != null ? own : unconfiguredKeys;
     }
 }
