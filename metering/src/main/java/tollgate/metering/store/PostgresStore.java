@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.StoreConfig;
 import tollgate.metering.log.UsageRecord;
@@ -35,21 +34,25 @@ import tollgate.metering.usage.UnitCounts;
  *
  * <pre>
  *   tollgate_schema(version)                        migrations, applied under pg_advisory_xact_lock
- *   usage_records   PARTITION BY RANGE (day)         one row per usage-log line; PRIMARY KEY (day, request_id)
+ *   usage_records   PARTITION BY RANGE (day)         one row per usage-log line;
+ *                   UNIQUE (day, replica, spool_offset)  the line's place in its replica's log
  *     usage_records_YYYYMMDD                         a partition per UTC day, created on demand
  *   usage_rollups   PRIMARY KEY (minute, cell)       per minute and report cell, the cell's whole Tally
  * </pre>
  *
  * <p>A batch's records are inserted with {@code ON CONFLICT DO NOTHING RETURNING}, and only the rows that came back
  * are added to the rollups, in the same transaction: a batch shipped twice (a crash between the commit and the
- * checkpoint) is counted once.
+ * checkpoint) is counted once. A record is known by where its line is in the shipping replica's log (the day file
+ * and the byte offset the line starts at), not by its {@code request_id}: that is the upstream's {@code x-request-id}
+ * when it sends one, which nothing makes unique (a gateway or a mock may send the same one on every answer).
  */
 public final class PostgresStore implements AutoCloseable {
     /** Advisory lock keys (any two constants of ours): the schema migration, and partition creation. */
     private static final long SCHEMA_LOCK = 0x746f6c6c67617465L;
     private static final long PARTITION_LOCK = SCHEMA_LOCK + 1;
 
-    private static final List<String> MIGRATIONS = List.of(
+    /** Append only: a database at version N runs the ones after N (tests build an older schema from the first N). */
+    static final List<String> MIGRATIONS = List.of(
             // 1: records, rollups and the array sum the rollups' histograms need
             """
             CREATE TABLE usage_records (
@@ -140,6 +143,15 @@ public final class PostgresStore implements AutoCloseable {
             // 2: the arrays summed over rows, so a report reads a day's cells, not its minutes
             """
             CREATE AGGREGATE tollgate_array_sum(bigint[]) (SFUNC = tollgate_array_add, STYPE = bigint[], INITCOND = '{}');
+            """,
+            // 3: a record is known by its line's place in its replica's log, not by the upstream's x-request-id (not
+            // unique: 300,000 calls of a mock that sends one id stored one row); the rows of versions 1 and 2 have
+            // no offset and stay (NULLs are distinct); request_id keeps an index for looking a call up
+            """
+            ALTER TABLE usage_records ADD COLUMN spool_offset bigint;
+            ALTER TABLE usage_records DROP CONSTRAINT usage_records_pkey;
+            ALTER TABLE usage_records ADD CONSTRAINT usage_records_spool_key UNIQUE (day, replica, spool_offset);
+            CREATE INDEX usage_records_request_id ON usage_records (request_id);
             """);
 
     /** The record columns, in the order of {@link #recordArrays}; each passed as a text array and cast. */
@@ -153,7 +165,7 @@ public final class PostgresStore implements AutoCloseable {
             {"audio_input_tokens", "bigint"}, {"audio_output_tokens", "bigint"}, {"image_output_tokens", "bigint"},
             {"web_search_calls", "bigint"}, {"images", "bigint"}, {"audio_seconds", "numeric"},
             {"characters", "bigint"}, {"service_tier", "text"}, {"provider", "text"}, {"batch", "boolean"},
-            {"extra", "jsonb"}, {"replica", "text"}};
+            {"extra", "jsonb"}, {"replica", "text"}, {"spool_offset", "bigint"}};
     private static final String INSERT_RECORDS = insertRecords();
     private static final String UPSERT_ROLLUP = """
             INSERT INTO usage_rollups AS r (minute, cell, key, endpoint, model, priced_as, "user", tags, error, provider,
@@ -275,10 +287,19 @@ public final class PostgresStore implements AutoCloseable {
         }
     }
 
-    /** One record of the spool with what the table needs besides it. */
-    public record Row(UsageRecord record, String requestId, Map<String, String> extra) {
-        LocalDate day() {
-            return LocalDate.ofInstant(record.ts(), ZoneOffset.UTC);
+    /**
+     * One line of the spool with what the table needs besides its record.
+     *
+     * @param day the day of the log file the line is in (the UTC day of its {@code ts}, as the writer files it)
+     * @param spoolOffset the byte offset the line starts at in that day's file (uncompressed): with the replica's
+     *                    name, the record's key, the same each time the line is shipped
+     * @param extra the line's fields this version does not know (raw JSON values)
+     */
+    public record Row(LocalDate day, long spoolOffset, UsageRecord record, Map<String, String> extra) {
+        /** Orders rows by their place in the log. */
+        int compareTo(LocalDate otherDay, long otherOffset) {
+            int c = day.compareTo(otherDay);
+            return c != 0 ? c : Long.compare(spoolOffset, otherOffset);
         }
     }
 
@@ -286,10 +307,16 @@ public final class PostgresStore implements AutoCloseable {
      * Ships one batch in one transaction: the records not stored yet are inserted, and exactly those are added to the
      * rollups.
      *
+     * @param batch rows in the order of their place in the log (day, then offset), each place once
      * @return the records inserted (the others were already there)
      */
     public List<Row> ship(List<Row> batch, String replica) throws SQLException {
-        for (Row r : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            Row r = batch.get(i);
+            if (i > 0 && batch.get(i - 1).compareTo(r.day(), r.spoolOffset()) >= 0) {
+                throw new IllegalArgumentException("batch: row " + i + " (" + r.day() + " at " + r.spoolOffset()
+                        + ") not after the row before it (expected: in the log's order)");
+            }
             partition(r.day());
         }
         try {
@@ -304,11 +331,7 @@ public final class PostgresStore implements AutoCloseable {
     }
 
     private List<Row> insert(List<Row> batch, String replica) throws SQLException {
-        Map<String, Row> byKey = new TreeMap<>();
-        for (Row r : batch) {
-            byKey.put(r.day() + "/" + r.requestId(), r);
-        }
-        List<Row> inserted = new ArrayList<>();
+        boolean[] stored = new boolean[batch.size()];
         try (PreparedStatement ps = connection.prepareStatement(INSERT_RECORDS)) {
             String[][] arrays = recordArrays(batch, replica);
             for (int i = 0; i < arrays.length; i++) {
@@ -316,14 +339,39 @@ public final class PostgresStore implements AutoCloseable {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Row r = byKey.remove(rs.getString(1) + "/" + rs.getString(2));
-                    if (r != null) {
-                        inserted.add(r);
+                    int i = find(batch, rs.getObject(1, LocalDate.class), rs.getLong(2));
+                    if (i >= 0) {
+                        stored[i] = true;
                     }
                 }
             }
         }
+        List<Row> inserted = new ArrayList<>();
+        for (int i = 0; i < stored.length; i++) {
+            if (stored[i]) {
+                inserted.add(batch.get(i));
+            }
+        }
         return inserted;
+    }
+
+    /** The index of the row at {@code day} and {@code offset} in a batch in the log's order, else -1. */
+    private static int find(List<Row> batch, LocalDate day, long offset) {
+        int lo = 0;
+        int hi = batch.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = batch.get(mid).compareTo(day, offset);
+            if (c == 0) {
+                return mid;
+            }
+            if (c < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return -1;
     }
 
     private static String[][] recordArrays(List<Row> batch, String replica) {
@@ -332,7 +380,7 @@ public final class PostgresStore implements AutoCloseable {
             Row row = batch.get(i);
             UsageRecord r = row.record();
             UnitCounts u = r.units().counts();
-            String[] v = {row.day().toString(), UsageRecordJson.formatTs(r.ts()), row.requestId(), r.key(),
+            String[] v = {row.day().toString(), UsageRecordJson.formatTs(r.ts()), r.requestId(), r.key(),
                     r.endpoint(), r.model(), r.pricedAs(), bool(r.stream()), Integer.toString(r.status()),
                     num(r.inputTokens()), num(r.cachedInputTokens()), num(r.outputTokens()), num(r.reasoningTokens()),
                     num(r.totalTokens()), bool(r.estimated()), decimal(r.costUsd()), num(r.durationMs()),
@@ -340,7 +388,7 @@ public final class PostgresStore implements AutoCloseable {
                     num(u.cacheWrite1hTokens()), num(u.audioInputTokens()), num(u.audioOutputTokens()),
                     num(u.imageOutputTokens()), num(u.webSearchCalls()), num(u.images()), decimal(u.audioSeconds()),
                     num(u.characters()), r.units().serviceTier(), r.units().provider(), bool(r.units().batch()),
-                    row.extra().isEmpty() ? null : Json.rawObject(row.extra()), replica};
+                    row.extra().isEmpty() ? null : Json.rawObject(row.extra()), replica, num(row.spoolOffset())};
             for (int c = 0; c < v.length; c++) {
                 a[c][i] = v[c];
             }
@@ -363,7 +411,7 @@ public final class PostgresStore implements AutoCloseable {
             names.append(i == 0 ? "" : ", ").append("c").append(i);
         }
         return "INSERT INTO usage_records (" + cols + ") SELECT " + casts + " FROM unnest(" + arrays + ") AS t("
-                + names + ") ON CONFLICT DO NOTHING RETURNING day, request_id";
+                + names + ") ON CONFLICT (day, replica, spool_offset) DO NOTHING RETURNING day, spool_offset";
     }
 
     /** A cell of one minute. */
