@@ -318,10 +318,7 @@ public final class PostgresStore implements AutoCloseable {
     private List<Row> insert(List<Row> batch, String replica) throws SQLException {
         boolean[] stored = new boolean[batch.size()];
         try (PreparedStatement ps = connection.prepareStatement(RecordColumns.INSERT)) {
-            Array[] arrays = RecordColumns.arrays(connection.unwrap(PGConnection.class), batch, replica);
-            for (int i = 0; i < arrays.length; i++) {
-                ps.setArray(i + 1, arrays[i]);
-            }
+            RecordColumns.set(ps, batch, replica);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int i = find(batch, rs.getObject(1, LocalDate.class), rs.getLong(2));
@@ -420,11 +417,7 @@ public final class PostgresStore implements AutoCloseable {
     }
 
     private Array longs(long[] values) throws SQLException {
-        Long[] boxed = new Long[values.length];
-        for (int i = 0; i < values.length; i++) {
-            boxed[i] = values[i];
-        }
-        return connection.createArrayOf("bigint", boxed);
+        return connection.unwrap(PGConnection.class).createArrayOf("int8", values);
     }
 
     /** Creates the partition of {@code day} unless this connection saw it, under a lock (replicas race for it). */

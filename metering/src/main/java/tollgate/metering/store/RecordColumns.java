@@ -1,9 +1,8 @@
 package tollgate.metering.store;
 
 import java.math.BigDecimal;
-import java.sql.Array;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -18,12 +17,13 @@ import tollgate.metering.usage.UnitCounts;
  * ({@code INSERT … SELECT … FROM unnest(?, ?, …)}): numbers, flags, {@code ts} (epoch milliseconds) and {@code day}
  * (epoch days) as {@code bigint[]}, {@code integer[]} and {@code boolean[]} built from primitive arrays (sent in
  * binary, read without parsing text), text as {@code text[]}, and {@code numeric} and {@code jsonb} as text cast in
- * SQL. Column by column over the batch: no array of strings nor formatted number per record.
+ * SQL; the shipping replica's name, the same on every row, once. Column by column over the batch: no array of
+ * strings nor formatted number per record.
  */
 final class RecordColumns {
     /** How a column's values travel: the array's element type, and the SQL that makes the column's value of it. */
     private enum Kind {
-        TEXT("text", "%s"), BIGINT("int8", "%s"), INTEGER("int4", "%s"), BOOLEAN("bool", "%s"),
+        TEXT("text", "%s"), REPLICA("text", "?::text"), BIGINT("int8", "%s"), INTEGER("int4", "%s"), BOOLEAN("bool", "%s"),
         NUMERIC("text", "%s::numeric"), JSONB("text", "%s::jsonb"),
         /** Days since 1970-01-01. */
         EPOCH_DAY("int4", "date 'epoch' + %s"),
@@ -41,7 +41,8 @@ final class RecordColumns {
 
     /**
      * A column: its name, how it travels, and its value of one row: a {@code ToLongFunction} for numbers, a
-     * {@code Predicate} for flags, a {@code Function} to a string for the others; null for the shipping replica's name.
+     * {@code Predicate} for flags, a {@code Function} to a string for the others; null for the replica's name, the
+     * statement's first parameter and no array.
      */
     private record Column(String name, Kind kind, @Nullable Object value) {
     }
@@ -81,7 +82,7 @@ final class RecordColumns {
             text("provider", row -> row.record().units().provider()),
             flag("batch", row -> row.record().units().batch()),
             text("extra", Kind.JSONB, row -> row.extra().isEmpty() ? null : Json.rawObject(row.extra())),
-            new Column("replica", Kind.TEXT, null),
+            new Column("replica", Kind.REPLICA, null),
             number("spool_offset", Kind.BIGINT, PostgresStore.Row::spoolOffset));
 
     /** The insert of a batch: the rows whose place in the log is not stored yet come back. */
@@ -90,19 +91,21 @@ final class RecordColumns {
     private RecordColumns() {
     }
 
-    /** The statement's parameters for {@code batch}: one array per column, in the order of {@link #INSERT}. */
-    static Array[] arrays(PGConnection c, List<PostgresStore.Row> batch, String replica) throws SQLException {
-        Array[] out = new Array[COLUMNS.size()];
-        for (int i = 0; i < out.length; i++) {
-            Column column = COLUMNS.get(i);
-            out[i] = c.createArrayOf(column.kind().element, values(column, batch, replica));
+    /** Sets the parameters of {@link #INSERT} for {@code batch}: the replica's name, then an array per column. */
+    static void set(PreparedStatement ps, List<PostgresStore.Row> batch, String replica) throws SQLException {
+        PGConnection c = ps.getConnection().unwrap(PGConnection.class);
+        ps.setString(1, replica);
+        int p = 2;
+        for (Column column : COLUMNS) {
+            if (column.kind() != Kind.REPLICA) {
+                ps.setArray(p++, c.createArrayOf(column.kind().element, values(column, batch)));
+            }
         }
-        return out;
     }
 
     /** One column's values over the batch: a {@code long[]}, {@code int[]}, {@code boolean[]} or {@code String[]}. */
     @SuppressWarnings("unchecked")
-    private static Object values(Column column, List<PostgresStore.Row> batch, String replica) {
+    private static Object values(Column column, List<PostgresStore.Row> batch) {
         int n = batch.size();
         Object value = column.value();
         if (value instanceof ToLongFunction<?> number) {
@@ -129,10 +132,6 @@ final class RecordColumns {
             return a;
         }
         String[] a = new String[n];
-        if (value == null) {
-            Arrays.fill(a, replica);
-            return a;
-        }
         Function<PostgresStore.Row, @Nullable String> f = (Function<PostgresStore.Row, @Nullable String>) value;
         for (int i = 0; i < n; i++) {
             a[i] = f.apply(batch.get(i));
@@ -150,8 +149,11 @@ final class RecordColumns {
             String sep = i == 0 ? "" : ", ";
             cols.append(sep).append(c.name());
             select.append(sep).append(c.kind().expression.formatted("c" + i));
-            arrays.append(sep).append("?::").append(c.kind().element).append("[]");
-            names.append(sep).append("c").append(i);
+            if (c.kind() != Kind.REPLICA) {
+                String comma = arrays.isEmpty() ? "" : ", ";
+                arrays.append(comma).append("?::").append(c.kind().element).append("[]");
+                names.append(comma).append("c").append(i);
+            }
         }
         return "INSERT INTO usage_records (" + cols + ") SELECT " + select + " FROM unnest(" + arrays + ") AS t("
                 + names + ") ON CONFLICT (day, replica, spool_offset) DO NOTHING RETURNING day, spool_offset";

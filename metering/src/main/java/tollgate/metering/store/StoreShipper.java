@@ -230,10 +230,9 @@ public final class StoreShipper implements AutoCloseable {
             failing = false;
             log.info("log.store: {}: shipping again", config.display());
         }
-        Instant now = clock.instant();
+        long now = clock.millis();
         for (PostgresStore.Row r : batch) {
-            shipLatency.record(Duration.between(r.record().ts(), now).isNegative() ? Duration.ZERO
-                    : Duration.between(r.record().ts(), now));
+            shipLatency.record(Math.max(0, now - r.record().ts().toEpochMilli()), TimeUnit.MILLISECONDS);
         }
         backlog.addAndGet(-batch.size());
         batch.clear();

@@ -102,10 +102,7 @@ class ShipCost {
             for (int round = 0; round < 4; round++) {
                 long before = cpuTicks(pid);
                 for (int b = 0; b < rows / BATCH; b++) {
-                    java.sql.Array[] arrays = RecordColumns.arrays(c.unwrap(org.postgresql.PGConnection.class), all, "a");
-                    for (int i = 0; i < arrays.length; i++) {
-                        ps.setArray(i + 1, arrays[i]);
-                    }
+                    RecordColumns.set(ps, all, "a");
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                     }
