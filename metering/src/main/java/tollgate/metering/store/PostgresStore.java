@@ -150,6 +150,21 @@ public final class PostgresStore implements AutoCloseable {
             ALTER TABLE usage_records ADD COLUMN spool_offset bigint;
             ALTER TABLE usage_records DROP CONSTRAINT usage_records_pkey;
             ALTER TABLE usage_records ADD CONSTRAINT usage_records_spool_key UNIQUE (day, replica, spool_offset);
+            """,
+            // 4: the same sum of two arrays (element by element, the shorter padded with 0) as a loop instead of a
+            // query per call: each rollup row updated runs it twice, and the query cost ~180 us per cell and batch
+            """
+            CREATE OR REPLACE FUNCTION tollgate_array_add(a bigint[], b bigint[]) RETURNS bigint[]
+            LANGUAGE plpgsql IMMUTABLE AS $$
+            DECLARE
+              r bigint[] := coalesce(a, '{}');
+            BEGIN
+              FOR i IN 1 .. greatest(coalesce(cardinality(a), 0), coalesce(cardinality(b), 0)) LOOP
+                r[i] := coalesce(a[i], 0) + coalesce(b[i], 0);
+              END LOOP;
+              RETURN r;
+            END
+            $$;
             """);
 
     private static final String UPSERT_ROLLUP = """

@@ -69,9 +69,15 @@ class ShipCost {
                 long cpu = threads.getCurrentThreadCpuTime() - cpuBefore;
                 long alloc = threads.getCurrentThreadAllocatedBytes() - allocBefore;
                 long pgTicks = cpuTicks(pid) - pgBefore;
+                long cells;
+                try (Connection c = PostgresStore.connect(store);
+                     ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM usage_rollups")) {
+                    rs.next();
+                    cells = rs.getLong(1);
+                }
                 System.out.printf("SHIPCOST round %d: %d rows, %.0f rows/s wall, java %.1f us/row (%.0f B/row), "
-                                + "postgres backend %.1f us/row%n", round, rows, rows / (wall / 1e9),
-                        cpu / 1e3 / rows, (double) alloc / rows, pgTicks * 10_000.0 / rows);
+                                + "postgres backend %.1f us/row; %d rollup rows (minute x cell)%n", round, rows,
+                        rows / (wall / 1e9), cpu / 1e3 / rows, (double) alloc / rows, pgTicks * 10_000.0 / rows, cells);
             }
         }
     }

@@ -341,6 +341,16 @@ public class StoreShipperTest {
                 + "AND spool_offset IS NULL AND cost_usd = 0.25")).isOne();
         assertThat(count(store, "SELECT count(*) FROM usage_records WHERE request_id = 'req_bench'")).isEqualTo(n + 1);
         assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(n);
+        // the arrays' sum (migration 4) adds element by element, the shorter padded with 0, as version 1's did
+        try (Connection c = connect(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT tollgate_array_add('{1,2,3}', '{10,20}')::text, "
+                     + "tollgate_array_add('{}', '{5}')::text, tollgate_array_add('{7}', '{}')::text, "
+                     + "tollgate_array_add('{}', '{}')::text, (SELECT tollgate_array_sum(a)::text FROM (VALUES "
+                     + "('{1,1}'::bigint[]), ('{2,2,2}'), ('{}')) v(a))")) {
+            rs.next();
+            assertThat(List.of(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)))
+                    .containsExactly("{11,22,3}", "{5}", "{7}", "{}", "{3,3,2}");
+        }
         // the partition made before the migration and the one after have the new key, and only it
         for (LocalDate day : List.of(today, today.minusDays(2))) {
             String partition = "usage_records_" + day.toString().replace("-", "");
