@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Answers every request as {@code POST /v1/chat/completions}: a JSON completion, or an SSE stream when the body
@@ -37,10 +38,18 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final MockOptions defaults;
     /** Completion bodies by options: a run uses a handful, and the cap keeps header-driven variety bounded. */
     private final ConcurrentHashMap<MockOptions, ByteBuf> bodies;
+    /** The mock's answers so far: each answer's {@code x-request-id} is its own, as a provider's are. */
+    private final AtomicLong answers;
 
-    MockHandler(MockOptions defaults, ConcurrentHashMap<MockOptions, ByteBuf> bodies) {
+    MockHandler(MockOptions defaults, ConcurrentHashMap<MockOptions, ByteBuf> bodies, AtomicLong answers) {
         this.defaults = defaults;
         this.bodies = bodies;
+        this.answers = answers;
+    }
+
+    /** A new {@code x-request-id}: {@code req_} and the answer's number (a counter, not a UUID per call). */
+    private String requestId() {
+        return "req_" + answers.incrementAndGet();
     }
 
     @Override
@@ -54,14 +63,14 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         if (StreamFlagScanner.stream(req.content())) {
-            new StreamWriter(ctx, o, StreamFlagScanner.includeUsage(req.content()), keepAlive).start();
+            new StreamWriter(ctx, o, StreamFlagScanner.includeUsage(req.content()), keepAlive, requestId()).start();
             return;
         }
         ByteBuf body = body(o).retainedDuplicate();
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
-                .set("x-request-id", "req_bench");
+                .set("x-request-id", requestId());
         HttpUtil.setKeepAlive(resp, keepAlive);
         if (o.ttfbMillis() == 0) {
             write(ctx, resp, keepAlive);
@@ -117,15 +126,18 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final MockOptions o;
         private final ChatBodies.Stream events;
         private final boolean keepAlive;
+        private final String requestId;
         private final long delayNanos;
         private long firstNanos;
         private int next;
 
-        StreamWriter(ChannelHandlerContext ctx, MockOptions o, boolean includeUsage, boolean keepAlive) {
+        StreamWriter(ChannelHandlerContext ctx, MockOptions o, boolean includeUsage, boolean keepAlive,
+                     String requestId) {
             this.ctx = ctx;
             this.o = o;
             this.events = new ChatBodies.Stream(o, includeUsage);
             this.keepAlive = keepAlive;
+            this.requestId = requestId;
             this.delayNanos = TimeUnit.MILLISECONDS.toNanos(o.chunkDelayMillis());
         }
 
@@ -147,7 +159,7 @@ final class MockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                         .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
                         .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
-                        .set("x-request-id", "req_bench");
+                        .set("x-request-id", requestId);
                 HttpUtil.setKeepAlive(head, keepAlive);
                 ctx.write(head);
                 firstNanos = System.nanoTime();

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import tollgate.bench.Flags;
 import tollgate.proxy.server.Transport;
 
@@ -38,6 +39,7 @@ public final class MockUpstream implements AutoCloseable {
         Transport transport = Transport.of(tollgate.config.ServerConfig.Transport.AUTO);
         EventLoopGroup group = transport.newGroup(threads);
         ConcurrentHashMap<MockOptions, ByteBuf> bodies = new ConcurrentHashMap<>();
+        AtomicLong answers = new AtomicLong();
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)
@@ -48,7 +50,7 @@ public final class MockUpstream implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel c) {
                             c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                                    new MockHandler(defaults, bodies));
+                                    new MockHandler(defaults, bodies, answers));
                         }
                     })
                     .bind(listen).sync().channel();

@@ -34,6 +34,8 @@ public final class UsageLogTail implements Closeable {
     private int end;
     /** The file offset of {@code buf[start]}: just past the last line handed out or skipped. */
     private long offset;
+    /** The file offset of the first byte of the last line handed out. */
+    private long lineOffset;
     private boolean skipping;
     private long malformed;
 
@@ -84,6 +86,14 @@ public final class UsageLogTail implements Closeable {
         return offset;
     }
 
+    /**
+     * Where the last line {@link #next} handed out starts in the day's file (uncompressed bytes): its place in the
+     * spool, the same on every read of the file.
+     */
+    public long lineOffset() {
+        return lineOffset;
+    }
+
     /** Lines skipped for breaking a rule of the log so far. */
     public long malformed() {
         return malformed;
@@ -102,6 +112,7 @@ public final class UsageLogTail implements Closeable {
                 int lineStart = start;
                 boolean wasSkipping = skipping;
                 skipping = false;
+                lineOffset = offset;
                 offset += i + 1 - start;
                 start = i + 1;
                 if (wasSkipping) {

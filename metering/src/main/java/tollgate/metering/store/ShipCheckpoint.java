@@ -9,6 +9,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Properties;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import tollgate.metering.log.AtomicFiles;
 
 /**
@@ -16,36 +17,76 @@ import tollgate.metering.log.AtomicFiles;
  * last line the database committed; a small file in the log folder ({@value #FILE_NAME}), replaced atomically after
  * each commit, so a crash leaves the previous or the new one, never half of either.
  *
+ * <p>The name is half of every stored record's key (the other half is the line's place in this replica's log), so
+ * it is kept apart from the checkpoint, in {@value #REPLICA_FILE}, written once: a checkpoint deleted or lost ships
+ * the log again under the same name, and the records already stored are not stored twice.
+ *
  * @param replica this replica's name in {@code usage_records.replica}: the host's name and a random suffix, kept
  */
 record ShipCheckpoint(String replica, LocalDate day, long offset) {
     static final String FILE_NAME = "store-checkpoint";
+    static final String REPLICA_FILE = "store-replica";
 
-    /** The saved checkpoint, else a new replica starting at the start of {@code firstDay}. */
+    /** The saved checkpoint, else the replica's start at the start of {@code firstDay}. */
     static ShipCheckpoint load(Path dir, LocalDate firstDay) throws IOException {
         Path f = dir.resolve(FILE_NAME);
+        Properties p = null;
         if (Files.exists(f)) {
-            Properties p = new Properties();
-            p.load(new StringReader(Files.readString(f, StandardCharsets.UTF_8)));
+            p = new Properties();
             try {
-                String replica = p.getProperty("replica");
-                if (replica != null && !replica.isBlank()) {
-                    return new ShipCheckpoint(replica, LocalDate.parse(p.getProperty("day", "")),
-                            Long.parseLong(p.getProperty("offset", "")));
-                }
-            } catch (DateTimeParseException | NumberFormatException e) {
-                throw new IOException(f + ": damaged (" + e.getMessage() + "); delete it to ship the log again "
-                        + "from its first day (records already stored are not stored twice)", e);
+                p.load(new StringReader(Files.readString(f, StandardCharsets.UTF_8)));
+            } catch (IllegalArgumentException e) {
+                throw damaged(f, e);
             }
         }
-        return new ShipCheckpoint(host() + "-" + UUID.randomUUID().toString().substring(0, 8), firstDay, 0);
+        // the name first: a damaged checkpoint of a folder from before store-replica still hands its name on
+        String replica = replica(dir, p == null ? null : p.getProperty("replica"));
+        if (p == null) {
+            return new ShipCheckpoint(replica, firstDay, 0);
+        }
+        try {
+            return new ShipCheckpoint(replica, LocalDate.parse(p.getProperty("day", "")),
+                    Long.parseLong(p.getProperty("offset", "")));
+        } catch (DateTimeParseException | NumberFormatException e) {
+            throw damaged(f, e);
+        }
+    }
+
+    private static IOException damaged(Path f, RuntimeException e) {
+        return new IOException(f + ": damaged (" + e.getMessage() + "); delete it to ship the log again from its "
+                + "first day (records already stored are not stored twice while " + REPLICA_FILE + " beside it "
+                + "keeps this replica's name)", e);
+    }
+
+    /**
+     * This replica's name: from {@value #REPLICA_FILE}, else the one an older checkpoint holds, else a new one;
+     * written to {@value #REPLICA_FILE} the first time.
+     */
+    private static String replica(Path dir, @Nullable String fromCheckpoint) throws IOException {
+        Path f = dir.resolve(REPLICA_FILE);
+        if (Files.exists(f)) {
+            String name = Files.readString(f, StandardCharsets.UTF_8).strip();
+            if (name.isEmpty()) {
+                throw new IOException(f + ": empty; it holds this replica's name in log.store (usage_records.replica): "
+                        + "write it back, or delete it and " + FILE_NAME + " to ship the log again under a new name "
+                        + "(the records already stored would then be stored twice)");
+            }
+            return name;
+        }
+        String name = fromCheckpoint != null && !fromCheckpoint.isBlank() ? fromCheckpoint.strip()
+                : host() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        AtomicFiles.replace(f, (name + "\n").getBytes(StandardCharsets.UTF_8));
+        return name;
     }
 
     ShipCheckpoint at(LocalDate d, long o) {
         return new ShipCheckpoint(replica, d, o);
     }
 
-    /** Replaces the file atomically ({@link AtomicFiles#replace}). */
+    /**
+     * Replaces the file atomically ({@link AtomicFiles#replace}); with the name too, for a tollgate older than
+     * {@value #REPLICA_FILE} started on the folder again.
+     */
     void save(Path dir) throws IOException {
         AtomicFiles.replace(dir.resolve(FILE_NAME), ("replica=" + replica + "\nday=" + day + "\noffset=" + offset
                 + "\n").getBytes(StandardCharsets.UTF_8));

@@ -37,9 +37,10 @@ import tollgate.metering.log.UsageLogTail;
  *
  * <p>When the database fails, the batch is kept and retried after a pause growing from 1 s to 30 s; the log keeps
  * growing meanwhile and drains in order on recovery. A crash between a commit and its checkpoint ships the batch
- * again, which the store counts once. A day is left for the next once its file is read to the end, a later day's file
- * exists and the day ended over {@link #LATE_WRITES} ago (a call that ended just before midnight may be written just
- * after it). Graceful stop ships what it can within the time it is given.
+ * again, which the store counts once (it knows a record by the replica's name and the line's place in the log). A
+ * day is left for the next once its file is read to the end, a later day's file exists and the day ended over
+ * {@link #LATE_WRITES} ago (a call that ended just before midnight may be written just after it). Graceful stop
+ * ships what it can within the time it is given.
  *
  * <p>Metrics: {@code tollgate_store_backlog_records} (lines in the log not yet committed), {@code
  * tollgate_store_ship_seconds} (a record's {@code ts} to its commit) and {@code tollgate_store_failures_total}.
@@ -229,10 +230,9 @@ public final class StoreShipper implements AutoCloseable {
             failing = false;
             log.info("log.store: {}: shipping again", config.display());
         }
-        Instant now = clock.instant();
+        long now = clock.millis();
         for (PostgresStore.Row r : batch) {
-            shipLatency.record(Duration.between(r.record().ts(), now).isNegative() ? Duration.ZERO
-                    : Duration.between(r.record().ts(), now));
+            shipLatency.record(Math.max(0, now - r.record().ts().toEpochMilli()), TimeUnit.MILLISECONDS);
         }
         backlog.addAndGet(-batch.size());
         batch.clear();
@@ -255,15 +255,11 @@ public final class StoreShipper implements AutoCloseable {
                 }
                 continue;
             }
-            String id = line.requestId();
-            if (id == null || id.isEmpty()) {
-                // a line without request_id: its place in this replica's spool identifies it, on every re-ship
-                id = "spool:" + checkpoint.replica() + ":" + t.day() + ":" + t.offset();
-            }
             if (batch.isEmpty()) {
                 batchStartNanos = System.nanoTime();
             }
-            batch.add(new PostgresStore.Row(line.toRecord(), id, line.extra()));
+            // the line's place in this replica's spool is its key, the same on every re-ship
+            batch.add(new PostgresStore.Row(t.day(), t.lineOffset(), line.toRecord(), line.extra()));
             batchEndDay = t.day();
             batchEndOffset = t.offset();
         }

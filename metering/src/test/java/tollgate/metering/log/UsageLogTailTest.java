@@ -35,13 +35,18 @@ class UsageLogTailTest {
         append(first + "\n" + second.substring(0, 20));
         try (UsageLogTail tail = UsageLogTail.open(dir, DAY, 0)) {
             assertThat(tail.next().requestId()).isEqualTo("r1");
+            assertThat(tail.lineOffset()).isZero();
             assertThat(tail.offset()).isEqualTo(first.length() + 1);
             // the writer is in the middle of the second line: not handed out, the offset stays before it
             assertThat(tail.next()).isNull();
             assertThat(tail.offset()).isEqualTo(first.length() + 1);
             append(second.substring(20) + "\r\n\n{\"not\":\"a record\"}\n" + line("r3") + "\n");
             assertThat(tail.next().requestId()).isEqualTo("r2");
+            assertThat(tail.lineOffset()).isEqualTo(first.length() + 1);
             assertThat(tail.next().requestId()).isEqualTo("r3");
+            // a line's place in the spool is where it starts, past the blank and malformed lines before it
+            assertThat(tail.lineOffset()).isEqualTo(first.length() + 1 + second.length() + 2 + 1
+                    + "{\"not\":\"a record\"}".length() + 1);
             assertThat(tail.malformed()).isEqualTo(1);
             assertThat(tail.next()).isNull();
             assertThat(tail.offset()).isEqualTo(Files.size(dir.resolve(UsageLogFiles.fileName(DAY))));
@@ -62,6 +67,8 @@ class UsageLogTailTest {
         Files.delete(plain);
         try (UsageLogTail tail = UsageLogTail.open(dir, DAY, afterFirst)) {
             assertThat(tail.next().requestId()).isEqualTo("r2");
+            // offsets in the gzipped copy count its uncompressed bytes, as in the plain file
+            assertThat(tail.lineOffset()).isEqualTo(afterFirst);
             assertThat(tail.next().requestId()).isEqualTo("r3");
             assertThat(tail.next()).isNull();
         }
@@ -74,6 +81,7 @@ class UsageLogTailTest {
         append(huge + "\n" + line("after") + "\n");
         try (UsageLogTail tail = UsageLogTail.open(dir, DAY, 0)) {
             assertThat(tail.next().requestId()).isEqualTo("after");
+            assertThat(tail.lineOffset()).isEqualTo(huge.length() + 1);
             assertThat(tail.malformed()).isEqualTo(1);
             assertThat(tail.offset()).isEqualTo(huge.length() + 1 + line("after").length() + 1);
         }

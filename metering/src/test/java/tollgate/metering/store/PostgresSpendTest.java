@@ -67,8 +67,13 @@ class PostgresSpendTest {
 
     private static void ship(StoreConfig store, String replica, UsageRecord... records) throws Exception {
         try (PostgresStore db = PostgresStore.open(store)) {
-            db.ship(java.util.Arrays.stream(records).map(r -> new PostgresStore.Row(r, r.requestId(), Map.of())).toList(),
-                    replica);
+            // each record as a line of the replica's log: its day, and its place in that day's file
+            List<PostgresStore.Row> rows = new java.util.ArrayList<>();
+            for (int i = 0; i < records.length; i++) {
+                rows.add(new PostgresStore.Row(LocalDate.ofInstant(records[i].ts(), ZoneOffset.UTC), 1000L * i,
+                        records[i], Map.of()));
+            }
+            db.ship(rows, replica);
         }
     }
 

@@ -101,11 +101,10 @@ public class StoreShipperTest {
         Map<String, UsageRecord> stored = storedRecords(store);
         for (String line : lines) {
             UsageRecord expected = UsageRecordJson.parse(line);
-            String id = expected.requestId().isEmpty() ? stored.keySet().stream().filter(k -> k.startsWith("spool:"))
-                    .findFirst().orElseThrow() : expected.requestId();
-            UsageRecord got = stored.get(id);
+            // the line without request_id too, as the log reads it (""): the record's key is its place in the log
+            UsageRecord got = stored.get(expected.requestId());
             assertThat(got).as(line).isNotNull();
-            assertThat(got).usingRecursiveComparison().ignoringFields("requestId").isEqualTo(expected);
+            assertThat(got).usingRecursiveComparison().isEqualTo(expected);
         }
         try (Connection c = connect(store); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT extra::text FROM usage_records WHERE request_id = 'newer-1'")) {
@@ -117,6 +116,26 @@ public class StoreShipperTest {
 
     @Test
     void twoReplicasShipTheSumOfBothLogsAndStatsOverTheStoreIsStatsOverBothLogs() throws Exception {
+        shipTwoReplicasAndCompareWithTheirLogs((day, replica, i) -> day + "-" + replica + "-" + i);
+    }
+
+    /**
+     * The upstream's x-request-id is the record's request_id, and nothing makes it unique: a gateway, a cache or a
+     * mock may send the same one on every answer (the bench mock's constant id once stored 1 row of 300,000 calls).
+     */
+    @Test
+    void callsThatShareARequestIdAreEachStoredAndCountedAsInTheLogs() throws Exception {
+        StoreConfig store = shipTwoReplicasAndCompareWithTheirLogs((day, replica, i) -> i % 10 == 9 ? "req_" + i
+                : "req_bench");
+        assertThat(count(store, "SELECT count(DISTINCT request_id) FROM usage_records")).isLessThan(100);
+    }
+
+    /** A line's request_id, from its day, replica and number in the day. */
+    private interface Ids {
+        String id(LocalDate day, String replica, int i);
+    }
+
+    private StoreConfig shipTwoReplicasAndCompareWithTheirLogs(Ids ids) throws Exception {
         StoreConfig store = newStore();
         Path a = Files.createDirectories(tmp.resolve("a"));
         Path b = Files.createDirectories(tmp.resolve("b"));
@@ -124,8 +143,8 @@ public class StoreShipperTest {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         int n = 0;
         for (int d = 3; d >= 0; d--) {
-            n += writeDay(a, today.minusDays(d), 70, "a").size();
-            n += writeDay(b, today.minusDays(d), 55, "b").size();
+            n += writeDay(a, today.minusDays(d), 70, "a", ids).size();
+            n += writeDay(b, today.minusDays(d), 55, "b", ids).size();
             // the two logs in one folder: b's days as a day's other part, which every log reader takes too
             Files.copy(a.resolve(UsageLogFiles.fileName(today.minusDays(d))),
                     both.resolve(UsageLogFiles.fileName(today.minusDays(d))));
@@ -152,6 +171,8 @@ public class StoreShipperTest {
             assertThat(fromStore.exitCode()).isEqualTo(StatsCommandRunner.OK);
             assertThat(fromStore.stdout()).contains("\"requests\" : " + total).isEqualTo(fromLogs.stdout());
         }
+        assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(total);
+        return store;
     }
 
     @Test
@@ -217,7 +238,8 @@ public class StoreShipperTest {
         StoreConfig store = newStore();
         Path dir = Files.createDirectories(tmp.resolve("crash"));
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        int n = writeDay(dir, today, 120, "c").size();
+        // request ids that repeat: only the lines' places in the log tell the batch's records apart
+        int n = writeDay(dir, today, 120, "c", (day, replica, i) -> "req_" + i % 7).size();
         CountDownLatch crashed = new CountDownLatch(1);
         StoreShipper first = StoreShipper.start(store, dir, Clock.systemUTC(), PostgresStore.open(store),
                 new SimpleMeterRegistry());
@@ -238,6 +260,105 @@ public class StoreShipperTest {
         assertThat(count(store, "SELECT count(*) FROM usage_records")).isEqualTo(n);
         assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(n);
         assertSameCells(new PostgresCellSource(store), cube(dir), today, today);
+    }
+
+    @Test
+    void aDeletedCheckpointShipsTheLogAgainUnderTheSameNameAndStoresNothingTwice() throws Exception {
+        StoreConfig store = newStore();
+        Path dir = Files.createDirectories(tmp.resolve("deleted"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        int n = writeDay(dir, today.minusDays(1), 40, "d", (day, replica, i) -> "req_bench").size()
+                + writeDay(dir, today, 30, "d", (day, replica, i) -> "req_bench").size();
+        long end = Files.size(dir.resolve(UsageLogFiles.fileName(today)));
+        // a folder of a tollgate from before store-replica: its name is in the checkpoint only, and stays its name
+        new ShipCheckpoint("old-name", today.minusDays(1), 0).save(dir);
+        shipUntilCheckpointAt(store, dir, today, end);
+        assertThat(Files.readString(dir.resolve(ShipCheckpoint.REPLICA_FILE)).strip()).isEqualTo("old-name");
+        assertThat(count(store, "SELECT count(*) FROM usage_records")).isEqualTo(n);
+
+        // damaged: the start refuses, saying what deleting it does
+        Files.writeString(dir.resolve(ShipCheckpoint.FILE_NAME), "replica=old-name\nday=2026-1\noffset=\n");
+        assertThatThrownBy(() -> StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry()))
+                .isInstanceOf(IOException.class).hasMessageContaining("damaged")
+                .hasMessageContaining("delete it to ship the log again from its first day")
+                .hasMessageContaining("records already stored are not stored twice while store-replica");
+
+        Files.delete(dir.resolve(ShipCheckpoint.FILE_NAME));
+        shipUntilCheckpointAt(store, dir, today, end);
+        assertThat(count(store, "SELECT count(*) FROM usage_records")).isEqualTo(n);
+        assertThat(count(store, "SELECT count(*) FROM usage_records WHERE replica = 'old-name'")).isEqualTo(n);
+        assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(n);
+        assertSameCells(new PostgresCellSource(store), cube(dir), today.minusDays(1), today);
+    }
+
+    /** Starts a shipper on {@code dir} and stops it once its checkpoint is at {@code offset} of {@code day}. */
+    private static void shipUntilCheckpointAt(StoreConfig store, Path dir, LocalDate day, long offset)
+            throws Exception {
+        try (StoreShipper s = StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            assertThat(s.replica()).isEqualTo("old-name");
+            awaitTrue(() -> {
+                try {
+                    return ShipCheckpoint.load(dir, day).equals(new ShipCheckpoint("old-name", day, offset));
+                } catch (IOException e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(30));
+        }
+    }
+
+    /** A database of schema version 2 (request_id the key): migrated at start, its rows kept. */
+    @Test
+    void aVersionTwoDatabaseIsMigratedAndKeepsItsRows() throws Exception {
+        StoreConfig store = newStore();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        try (Connection c = connect(store); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE tollgate_schema (version integer PRIMARY KEY, "
+                    + "applied_at timestamptz NOT NULL DEFAULT now())");
+            for (int v = 1; v <= 2; v++) {
+                st.execute(PostgresStore.MIGRATIONS.get(v - 1));
+                st.execute("INSERT INTO tollgate_schema (version) VALUES (" + v + ")");
+            }
+            st.execute("CREATE TABLE usage_records_" + today.toString().replace("-", "") + " PARTITION OF "
+                    + "usage_records FOR VALUES FROM ('" + today + "') TO ('" + today.plusDays(1) + "')");
+            st.execute("INSERT INTO usage_records (day, ts, request_id, key, endpoint, stream, status, input_tokens, "
+                    + "cached_input_tokens, output_tokens, reasoning_tokens, total_tokens, estimated, cost_usd, "
+                    + "duration_ms, ttfb_ms, tags, cache_write_tokens, cache_write_1h_tokens, audio_input_tokens, "
+                    + "audio_output_tokens, image_output_tokens, web_search_calls, images, audio_seconds, characters, "
+                    + "batch, replica) VALUES ('" + today + "', now(), 'req_bench', 'key-0', '/v1/chat/completions', "
+                    + "false, 200, 10, 0, 5, 0, 15, false, 0.25, 40, 5, '{}', 0, 0, 0, 0, 0, 0, 0, 0, 0, false, "
+                    + "'v2-replica')");
+        }
+        Path dir = Files.createDirectories(tmp.resolve("v2"));
+        // the same request_id as the stored row (a conflict in version 2) on today, and a day without a partition
+        int n = writeDay(dir, today.minusDays(2), 20, "m", (day, replica, i) -> "req_bench").size()
+                + writeDay(dir, today, 20, "m", (day, replica, i) -> "req_bench").size();
+        try (StoreShipper s = StoreShipper.start(store, dir, Clock.systemUTC(), PostgresStore.open(store),
+                new SimpleMeterRegistry())) {
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == n + 1, Duration.ofSeconds(30));
+        }
+        assertThat(count(store, "SELECT max(version) FROM tollgate_schema")).isEqualTo(PostgresStore.schemaVersion());
+        assertThat(count(store, "SELECT count(*) FROM usage_records WHERE replica = 'v2-replica' "
+                + "AND spool_offset IS NULL AND cost_usd = 0.25")).isOne();
+        assertThat(count(store, "SELECT count(*) FROM usage_records WHERE request_id = 'req_bench'")).isEqualTo(n + 1);
+        assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(n);
+        // the arrays' sum (migration 4) adds element by element, the shorter padded with 0, as version 1's did
+        try (Connection c = connect(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT tollgate_array_add('{1,2,3}', '{10,20}')::text, "
+                     + "tollgate_array_add('{}', '{5}')::text, tollgate_array_add('{7}', '{}')::text, "
+                     + "tollgate_array_add('{}', '{}')::text, (SELECT tollgate_array_sum(a)::text FROM (VALUES "
+                     + "('{1,1}'::bigint[]), ('{2,2,2}'), ('{}')) v(a))")) {
+            rs.next();
+            assertThat(List.of(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)))
+                    .containsExactly("{11,22,3}", "{5}", "{7}", "{}", "{3,3,2}");
+        }
+        // the partition made before the migration and the one after have the new key, and only it
+        for (LocalDate day : List.of(today, today.minusDays(2))) {
+            String partition = "usage_records_" + day.toString().replace("-", "");
+            assertThat(count(store, "SELECT count(*) FROM pg_indexes WHERE tablename = '" + partition + "' AND "
+                    + "indexdef LIKE '%UNIQUE%(day, replica, spool_offset)%'")).as(partition).isOne();
+            assertThat(count(store, "SELECT count(*) FROM pg_indexes WHERE tablename = '" + partition + "'"))
+                    .as(partition).isOne();
+        }
     }
 
     @Test
@@ -334,14 +455,17 @@ public class StoreShipperTest {
 
     /** {@code n} calls on {@code day}, appended to its file; the lines written. */
     private static List<String> writeDay(Path dir, LocalDate day, int n, String replica) throws IOException {
+        return writeDay(dir, day, n, replica, (d, r, i) -> d + "-" + r + "-" + i);
+    }
+
+    private static List<String> writeDay(Path dir, LocalDate day, int n, String replica, Ids ids) throws IOException {
         List<String> lines = new ArrayList<>();
         Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(3600);
         if (day.equals(LocalDate.now(ZoneOffset.UTC))) {
             start = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
         }
         for (int i = 0; i < n; i++) {
-            lines.add(UsageRecordJson.toJson(record(start.plusMillis(997L * i), day + "-" + replica + "-" + i, i,
-                    replica)));
+            lines.add(UsageRecordJson.toJson(record(start.plusMillis(997L * i), ids.id(day, replica, i), i, replica)));
         }
         append(dir, day, lines);
         return lines;

@@ -20,6 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +31,7 @@ import tollgate.metering.store.PostgresTestServer;
 import tollgate.metering.store.StoreShipperTest;
 import tollgate.metering.log.UsageRecord;
 import tollgate.proxy.TestTollgate;
+import tollgate.proxy.budget.BudgetEnforcementTest;
 
 /**
  * Two replicas with one {@code log.store} (issue 20): {@code /admin/usage} on either answers for the fleet, the
@@ -35,6 +40,8 @@ import tollgate.proxy.TestTollgate;
 class FleetUsageTest {
     private static final String ADMIN = "admin-token-for-fleet-tests";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, String> ENV = Map.of("TOLLGATE_DB_PASSWORD", PostgresTestServer.PASSWORD,
+            "TOLLGATE_ADMIN_TOKEN", ADMIN);
     private static PostgresTestServer pg;
 
     @TempDir
@@ -47,11 +54,8 @@ class FleetUsageTest {
 
     @Test
     void adminUsageOnEitherReplicaIsTheSumOfBothToTheCent() throws Exception {
-        pg.newStore("fleet");
-        String url = "postgres://" + PostgresTestServer.USER + "@127.0.0.1:" + pg.port() + "/fleet";
-        Map<String, String> env = Map.of("TOLLGATE_DB_PASSWORD", PostgresTestServer.PASSWORD,
-                "TOLLGATE_ADMIN_TOKEN", ADMIN);
-        String yaml = "log:\n  store: " + url + "\n";
+        String yaml = logStore("fleet");
+        Map<String, String> env = ENV;
         try (TestTollgate a = TestTollgate.start("http://127.0.0.1:9", dir.resolve("a"), yaml, env);
              TestTollgate b = TestTollgate.start("http://127.0.0.1:9", dir.resolve("b"), yaml, env)) {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -114,12 +118,63 @@ class FleetUsageTest {
         }
     }
 
+    /**
+     * An upstream (a gateway, a cache, a mock) that sends the same {@code x-request-id} on every answer: each call is
+     * its own record in the database and counted once, as in the replicas' logs (the store's key is a line's place
+     * in its replica's log, not the upstream's id).
+     */
+    @Test
+    void callsOfAnUpstreamThatRepeatsItsRequestIdAreEachStoredAndCounted() throws Exception {
+        String yaml = logStore("sameid");
+        Map<String, String> env = ENV;
+        HttpClient http = HttpClient.newHttpClient();
+        try (MockWebServer upstream = new MockWebServer()) {
+            upstream.setDispatcher(new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest request) {
+                    return new MockResponse.Builder().addHeader("Content-Type", "application/json")
+                            .addHeader("x-request-id", "req_same").body(BudgetEnforcementTest.ANSWER).build();
+                }
+            });
+            upstream.start();
+            try (TestTollgate a = TestTollgate.start(upstream.url("/").toString(), dir.resolve("a"), yaml, env);
+                 TestTollgate b = TestTollgate.start(upstream.url("/").toString(), dir.resolve("b"), yaml, env)) {
+                for (int i = 0; i < 25; i++) {
+                    TestTollgate t = i % 5 == 0 ? b : a;
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(t.base()
+                                    + "/v1/chat/completions")).header("Authorization", "Bearer sk-app-" + i % 3)
+                            .POST(HttpRequest.BodyPublishers.ofString(BudgetEnforcementTest.request())).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).isEqualTo(200);
+                }
+                assertThat(a.awaitRecords(20)).allMatch(l -> l.contains("\"request_id\":\"req_same\""));
+                assertThat(b.awaitRecords(5)).allMatch(l -> l.contains("\"request_id\":\"req_same\""));
+                long until = System.nanoTime() + 30_000_000_000L;
+                while (stored("sameid") != 25) {
+                    assertThat(System.nanoTime()).as("all 25 records in the database within 30 s").isLessThan(until);
+                    LockSupport.parkNanos(50_000_000L);
+                }
+                JsonNode fromB = JSON.readTree(get(b, "/admin/usage?days=1&by=key"));
+                assertThat(fromB.at("/summary/requests").asLong()).isEqualTo(25);
+                assertThat(fromB.at("/summary/total_cost_usd").decimalValue())
+                        .isEqualByComparingTo(BudgetEnforcementTest.PER_CALL.multiply(java.math.BigDecimal.valueOf(25)));
+
+                Path both = Files.createDirectories(dir.resolve("both"));
+                copyLog(a.logDir, both, "");
+                copyLog(b.logDir, both, ".b");
+                String[] args = {"--days", "1", "--by", "key", "--format", "json"};
+                JsonNode fromLogs = JSON.readTree(UsageReportsTest.stats(concat(new String[] {"stats", "--log-dir",
+                        both.toString()}, args))[1]);
+                assertThat(fromB.get("summary")).isEqualTo(fromLogs.get("summary"));
+                assertThat(fromB.get("groups")).isEqualTo(fromLogs.get("groups"));
+            }
+        }
+    }
+
     @Test
     void aReplicaStartingLaterRebuildsTheUsersBudgetFromTheFleetsSpend() throws Exception {
-        pg.newStore("fleetbudget");
-        String url = "postgres://" + PostgresTestServer.USER + "@127.0.0.1:" + pg.port() + "/fleetbudget";
-        Map<String, String> env = Map.of("TOLLGATE_DB_PASSWORD", PostgresTestServer.PASSWORD);
-        String yaml = "log:\n  store: " + url + "\nbudgets:\n  mode: after\n  users:\n"
+        Map<String, String> env = ENV;
+        String yaml = logStore("fleetbudget") + "budgets:\n  mode: after\n  users:\n"
                 + "    default: [{window: monthly, usd: 0.00001}]\n";
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         try (TestTollgate a = TestTollgate.start("http://127.0.0.1:9", dir.resolve("a"), yaml, env)) {
@@ -144,6 +199,13 @@ class FleetUsageTest {
             assertThat(r.statusCode()).isEqualTo(429);
             assertThat(r.headers().firstValue("x-tollgate-budget-scope")).hasValue("user");
         }
+    }
+
+    /** A config whose {@code log.store} is a new database of the test server (its password in {@link #ENV}). */
+    private static String logStore(String database) throws SQLException {
+        pg.newStore(database);
+        return "log:\n  store: postgres://" + PostgresTestServer.USER + "@127.0.0.1:" + pg.port() + "/" + database
+                + "\n";
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -1,0 +1,139 @@
+package tollgate.metering.store;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tollgate.config.StoreConfig;
+
+/**
+ * Not a test (no *Test name, so the suite does not run it): what shipping a record costs, on the shipper's thread
+ * (CPU, bytes allocated) and in the database's backend (CPU from /proc), batches of 1,000 of StoreShipperTest's
+ * varied records ({@code -Dshipcost.uniform=true}: all of one cell, as the bench sends them). Run it by hand:
+ * {@code -Dtest=ShipCost -Dshipcost.rows=50000 -Dshipcost.rounds=5}; {@code -Dshipcost.sql=…} runs a statement on
+ * each new database before measuring (an experiment: {@code CREATE INDEX ON usage_records (request_id)}).
+ */
+class ShipCost {
+    private static final int BATCH = StoreShipper.MAX_BATCH;
+
+    @Test
+    void measure() throws Exception {
+        PostgresTestServer pg = PostgresTestServer.shared();
+        int rows = Integer.getInteger("shipcost.rows", 50_000);
+        int rounds = Integer.getInteger("shipcost.rounds", 3);
+        // uniform: every call of one cell (as the bench's s1 sends them); else StoreShipperTest's varied calls
+        boolean uniform = Boolean.getBoolean("shipcost.uniform");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        Instant base = today.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(60);
+        List<PostgresStore.Row> all = new ArrayList<>(rows);
+        long offset = 0;
+        for (int i = 0; i < rows + 10 * BATCH; i++) {
+            all.add(new PostgresStore.Row(today, offset, StoreShipperTest.record(base.plusMillis(7L * i)
+                    .truncatedTo(ChronoUnit.MILLIS), "req_" + i, uniform ? 1 : i, "a"), Map.of()));
+            offset += 420;
+        }
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int round = 0; round < rounds; round++) {
+            String db = "cost" + System.nanoTime();
+            StoreConfig store = pg.newStore(db);
+            try (PostgresStore s = PostgresStore.open(store); Connection probe = pg.connect()) {
+                // warm-up: JIT, the partition, the plan
+                for (int b = 0; b < 10; b++) {
+                    s.ship(all.subList(b * BATCH, (b + 1) * BATCH), "a");
+                }
+                String experiment = System.getProperty("shipcost.sql");
+                if (experiment != null) {
+                    try (Connection c = PostgresStore.connect(store); java.sql.Statement st = c.createStatement()) {
+                        st.execute(experiment);
+                    }
+                }
+                int pid = backend(probe, db);
+                long pgBefore = cpuTicks(pid);
+                long cpuBefore = threads.getCurrentThreadCpuTime();
+                long allocBefore = threads.getCurrentThreadAllocatedBytes();
+                long wallBefore = System.nanoTime();
+                for (int b = 10; b < 10 + rows / BATCH; b++) {
+                    s.ship(all.subList(b * BATCH, (b + 1) * BATCH), "a");
+                }
+                long wall = System.nanoTime() - wallBefore;
+                long cpu = threads.getCurrentThreadCpuTime() - cpuBefore;
+                long alloc = threads.getCurrentThreadAllocatedBytes() - allocBefore;
+                long pgTicks = cpuTicks(pid) - pgBefore;
+                long cells;
+                try (Connection c = PostgresStore.connect(store);
+                     ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM usage_rollups")) {
+                    rs.next();
+                    cells = rs.getLong(1);
+                }
+                System.out.printf("SHIPCOST round %d: %d rows, %.0f rows/s wall, java %.1f us/row (%.0f B/row), "
+                                + "postgres backend %.1f us/row; %d rollup rows (minute x cell)%n", round, rows,
+                        rows / (wall / 1e9), cpu / 1e3 / rows, (double) alloc / rows, pgTicks * 10_000.0 / rows, cells);
+            }
+        }
+    }
+
+    /** The unnest and the casts of the insert alone, without the insert: what reading the arrays costs. */
+    @Test
+    void unnestOnly() throws Exception {
+        PostgresTestServer pg = PostgresTestServer.shared();
+        int rows = Integer.getInteger("shipcost.rows", 50_000);
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        Instant base = today.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(60);
+        List<PostgresStore.Row> all = new ArrayList<>();
+        for (int i = 0; i < BATCH; i++) {
+            all.add(new PostgresStore.Row(today, 420L * i, StoreShipperTest.record(base.plusMillis(7L * i), "req_" + i,
+                    1, "a"), Map.of()));
+        }
+        String insert = RecordColumns.INSERT;
+        String select = "SELECT count(*) FROM (" + insert.substring(insert.indexOf(" SELECT ") + 1,
+                insert.indexOf(" ON CONFLICT")) + ") s";
+        StoreConfig store = pg.newStore("unnest" + System.nanoTime());
+        PostgresStore.open(store).close();
+        try (Connection c = PostgresStore.connect(store); PreparedStatement ps = c.prepareStatement(select)) {
+            int pid;
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            for (int round = 0; round < 4; round++) {
+                long before = cpuTicks(pid);
+                for (int b = 0; b < rows / BATCH; b++) {
+                    RecordColumns.set(ps, all, "a");
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                    }
+                }
+                System.out.printf("SHIPCOST unnest and casts only: postgres backend %.1f us/row%n",
+                        (cpuTicks(pid) - before) * 10_000.0 / rows);
+            }
+        }
+    }
+
+    private static int backend(Connection probe, String db) throws Exception {
+        try (PreparedStatement ps = probe.prepareStatement(
+                "SELECT pid FROM pg_stat_activity WHERE datname = ? AND application_name = 'tollgate'")) {
+            ps.setString(1, db);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** utime + stime of a process, in clock ticks (1/100 s). */
+    private static long cpuTicks(int pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+}
