@@ -35,11 +35,12 @@ import tollgate.metering.log.UsageLogTail;
  * checkpoint is saved after the commit. The request path never waits on it: calls are written to the log as
  * always, and the database only delays their arrival.
  *
- * <p>When the database fails, the batch is kept and retried after a pause growing from 1 s to 30 s; the log keeps
- * growing meanwhile and drains in order on recovery. A crash between a commit and its checkpoint ships the batch
- * again, which the store counts once (it knows a record by the replica's name and the line's place in the log). A
- * day is left for the next once its file is read to the end, a later day's file exists and the day ended over
- * {@link #LATE_WRITES} ago (a call that ended just before midnight may be written just after it). Graceful stop
+ * <p>When the database fails, the batch is kept and retried after a pause growing from 1 s to 5 s (an attempt is
+ * cheap, and the pause is how long a database that came back waits for the backlog: bench/RESULTS.md, session 6);
+ * the log keeps growing meanwhile and drains in order on recovery. A crash between a commit and its checkpoint
+ * ships the batch again, which the store counts once (it knows a record by the replica's name and the line's place
+ * in the log). A day is left for the next once its file is read to the end, a later day's file exists and the day
+ * ended over {@link #LATE_WRITES} ago (a call that ended just before midnight may be written just after it). Graceful stop
  * ships what it can within the time it is given.
  *
  * <p>Metrics: {@code tollgate_store_backlog_records} (lines in the log not yet committed), {@code
@@ -49,7 +50,7 @@ public final class StoreShipper implements AutoCloseable {
     static final int MAX_BATCH = 1_000;
     static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     static final Duration LATE_WRITES = Duration.ofMinutes(1);
     private static final Logger log = LoggerFactory.getLogger(StoreShipper.class);
 
