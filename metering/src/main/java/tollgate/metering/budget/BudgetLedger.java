@@ -374,11 +374,18 @@ public final class BudgetLedger {
         }
     }
 
-    /** Every scope member a call counted in is remembered for the admin rows (bounded). */
+    /**
+     * Every scope member a call counted in is remembered for the admin rows (bounded). Models and global are not:
+     * only config gives them budgets, and {@link #snapshot(Map, BudgetScopes)} lists them from it (two cache reads a
+     * call fewer).
+     */
     private void seen(CallBudgets budgets) {
         for (int si = 0; si < budgets.scopes().size(); si++) {
             CallBudgets.Scoped s = budgets.scopes().get(si);
-            memory.seen(s.scope(), s.budget());
+            BudgetScope.Kind kind = s.scope().kind();
+            if (kind != BudgetScope.Kind.MODEL && kind != BudgetScope.Kind.GLOBAL) {
+                memory.seen(s.scope(), s.budget());
+            }
         }
     }
 
