@@ -435,7 +435,8 @@ public final class TollgateApp implements AutoCloseable {
         LedgerRebuild rebuild = new LedgerRebuild(config.log().dir(), config.budgets().timezone(), clock);
         BudgetScopes scopes = new BudgetScopes(config.budgets());
         // with log.store, every replica's spend from the database's rollups, not only this replica's (issue 20)
-        LedgerRebuild.FleetSpend fleetSpend = config.log().store() == null ? null : new PostgresSpend(config.log().store());
+        LedgerRebuild.FleetSpend fleetSpend = config.log().store() == null ? null
+                : new PostgresSpend(config.log().store(), config.log().dir());
         LedgerRebuild.Result r;
         try {
             r = rebuild.loadInto(local, LedgerRebuild.windowsIn(config), bound, scopes, fleetSpend);

@@ -33,8 +33,10 @@ import tollgate.metering.log.UsageLogReader;
  * files, the same line rules as {@code stats}), the days from the first day of the oldest open window on, takes
  * {@code ts}, {@code key}, {@code cost_usd} (null: 0) and {@code total_tokens} of each call (and {@code user},
  * the budgeted tags and {@code priced_as} when those scopes have budgets), and loads the sums
- * into a {@link LocalBudgetStore}. Blocking file I/O: run it before the server accepts calls. (The Redis store
- * keeps its counters in Redis and needs none.)
+ * into a {@link LocalBudgetStore}. With {@code log.store}, the fleet's sums from the database and, from this
+ * replica's log, only the lines the database does not hold yet (read as the shipper reads them, {@link
+ * tollgate.metering.log.UsageLogTail}). Blocking file I/O: run it before the server accepts calls. (The Redis
+ * store keeps its counters in Redis and needs none.)
  */
 public final class LedgerRebuild {
 
@@ -94,9 +96,10 @@ public final class LedgerRebuild {
 
     /**
      * {@link #loadInto(LocalBudgetStore, Set, int, BudgetScopes)}, with {@code log.store} (issue 20): each account's
-     * spend in each window is the larger of what the fleet's database holds (every replica's shipped calls) and
-     * what this replica's log holds (its own calls, shipped or still waiting): never less than either, never a call
-     * counted twice.
+     * spend in each window is what the fleet's database holds (every replica's shipped calls, this one's included)
+     * plus this replica's own calls that are not in the database yet: the lines of its log after the last one the
+     * database holds, read in the same snapshot as the sums ({@link FleetSpend}). No call is missed and none counts
+     * twice, whether the database was down, behind, or a crash came between a commit and the checkpoint.
      *
      * @param fleet the database's sums; null: this replica's log alone
      */
@@ -116,33 +119,27 @@ public final class LedgerRebuild {
             }
             return null;
         };
-        UsageLogReader.Summary s = scan(windows, scopes, false, (account, call) -> bounded.apply(account));
-        if (s == null) {
-            return new Result(0, 0, 0, 0, 0);
-        }
-        if (fleet != null) {
-            Map<String, Map<WindowSlot, Sum>> fleetSums = new HashMap<>();
-            fleet.forEach(openSlots(windows, clock.instant()), cell -> {
+        Shipped shipped = Shipped.NONE;
+        if (fleet != null && !windows.isEmpty()) {
+            shipped = fleet.forEach(openSlots(windows, clock.instant()), cell -> {
                 List<String> accounts = new ArrayList<>();
                 accounts.add(cell.key());
                 if (scopes.any()) {
                     scopes.others(cell.user(), cell.tags(), cell.pricedAs()).forEach(sc -> accounts.add(sc.account()));
                 }
                 for (String account : accounts) {
-                    if (bounded.apply(account) != null) {
-                        fleetSums.computeIfAbsent(account, a -> new HashMap<>())
-                                .computeIfAbsent(cell.slot(), x -> new Sum()).add(cell.usd(), cell.tokens());
+                    Map<WindowSlot, Sum> bySlot = bounded.apply(account);
+                    if (bySlot != null) {
+                        bySlot.computeIfAbsent(cell.slot(), x -> new Sum()).add(cell.usd(), cell.tokens());
                     }
                 }
             });
-            fleetSums.forEach((account, bySlot) -> bySlot.forEach((slot, fromFleet) -> {
-                Map<WindowSlot, Sum> own = sums.computeIfAbsent(account, a -> new HashMap<>());
-                Sum mine = own.get(slot);
-                if (mine == null || fromFleet.usd.compareTo(mine.usd) > 0
-                        || (fromFleet.usd.compareTo(mine.usd) == 0 && fromFleet.tokens > mine.tokens)) {
-                    own.put(slot, fromFleet);
-                }
-            }));
+        }
+        UsageLogReader.Summary s = shipped.day() == null
+                ? scan(windows, scopes, false, (account, call) -> bounded.apply(account))
+                : scanAfter(shipped, windows, scopes, (account, call) -> bounded.apply(account));
+        if (s == null) {
+            return new Result(0, 0, 0, 0, 0);
         }
         sums.forEach((key, byslot) -> byslot.forEach((slot, sum) -> store.load(key, slot, sum.usd, sum.tokens)));
         return new Result(s.files(), s.records(), s.malformedLines(), sums.size(), dropped.size());
@@ -152,8 +149,20 @@ public final class LedgerRebuild {
      * The spend of every replica by window instance and attribution (the database of {@code log.store}: issue 20).
      */
     public interface FleetSpend {
-        /** Hands over each window instance's spend per key, user, tags and priced model; blocking. */
-        void forEach(List<WindowSlot> slots, Consumer<CellSpend> sink) throws IOException;
+        /**
+         * Hands over each window instance's spend per key, user, tags and priced model, and says where this
+         * replica's lines in those sums end, read in the same snapshot of the database; blocking.
+         */
+        Shipped forEach(List<WindowSlot> slots, Consumer<CellSpend> sink) throws IOException;
+    }
+
+    /**
+     * The last line of this replica's log the database holds: its day file and where the line starts in it
+     * (uncompressed bytes). The replica ships day by day in order, so every line before it is held too, and none
+     * after it. {@link #NONE}: no line of this replica is held.
+     */
+    public record Shipped(@Nullable LocalDate day, long lineOffset) {
+        public static final Shipped NONE = new Shipped(null, -1);
     }
 
     /** One window instance's spend of one attribution, summed over the fleet. */
@@ -218,14 +227,66 @@ public final class LedgerRebuild {
         LocalDate lastDay = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1);
         UsageLine.Fields fields = scopes.any() || requestIds
                 ? new UsageLine.Fields(requestIds, scopes.limitsUsers(), scopes.tagNames()) : UsageLine.Fields.NONE;
-        return new UsageLogReader(logDir).fields(fields).read(firstDay, lastDay, call -> {
-            add(target.apply(call.key(), call), call, slots);
-            if (scopes.any()) {
-                for (BudgetScope scope : scopes.others(call.user(), call.tags(), call.pricedAs())) {
-                    add(target.apply(scope.account(), call), call, slots);
+        return new UsageLogReader(logDir).fields(fields).read(firstDay, lastDay, call -> count(call, scopes, slots, target));
+    }
+
+    /**
+     * {@link #scan} of only the lines after {@code shipped}: the rest of its day's file, then the whole files of the
+     * days after it (plain, or gzipped since), as the store's shipper reads them. Rotated copies are not shipped and
+     * not read here either.
+     */
+    private UsageLogReader.@Nullable Summary scanAfter(Shipped shipped, Set<BudgetWindow> windows, BudgetScopes scopes,
+            BiFunction<String, UsageLine, @Nullable Map<WindowSlot, Sum>> target) throws IOException {
+        Instant now = clock.instant();
+        List<WindowSlot> slots = openSlots(windows, now);
+        if (slots.isEmpty()) {
+            return null;
+        }
+        Instant earliest = now;
+        for (WindowSlot slot : slots) {
+            earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
+        }
+        LocalDate firstDay = LocalDate.ofInstant(earliest, ZoneOffset.UTC);
+        LocalDate lastDay = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1);
+        LocalDate boundaryDay = java.util.Objects.requireNonNull(shipped.day());
+        LocalDate from = boundaryDay.isBefore(firstDay) ? firstDay : boundaryDay;
+        int files = 0;
+        long records = 0;
+        long malformed = 0;
+        Map<LocalDate, Long> malformedByDay = new HashMap<>();
+        for (LocalDate day = from; !day.isAfter(lastDay); day = day.plusDays(1)) {
+            boolean boundary = day.equals(boundaryDay);
+            try (tollgate.metering.log.UsageLogTail tail = tollgate.metering.log.UsageLogTail.open(logDir, day,
+                    boundary ? shipped.lineOffset() : 0)) {
+                if (tail == null) {
+                    continue;
+                }
+                files++;
+                for (UsageLine call; (call = tail.next()) != null; ) {
+                    if (boundary && tail.lineOffset() == shipped.lineOffset()) {
+                        continue; // the last line the database holds
+                    }
+                    records++;
+                    count(call, scopes, slots, target);
+                }
+                if (tail.malformed() > 0) {
+                    malformed += tail.malformed();
+                    malformedByDay.put(day, tail.malformed());
                 }
             }
-        });
+        }
+        return new UsageLogReader.Summary(files, records, malformed, 0, malformedByDay);
+    }
+
+    /** One call added to the sums of its key and of every other scope it counts in. */
+    private static void count(UsageLine call, BudgetScopes scopes, List<WindowSlot> slots,
+            BiFunction<String, UsageLine, @Nullable Map<WindowSlot, Sum>> target) {
+        add(target.apply(call.key(), call), call, slots);
+        if (scopes.any()) {
+            for (BudgetScope scope : scopes.others(call.user(), call.tags(), call.pricedAs())) {
+                add(target.apply(scope.account(), call), call, slots);
+            }
+        }
     }
 
     private static void add(@Nullable Map<WindowSlot, Sum> bySlot, UsageLine call, List<WindowSlot> slots) {

@@ -79,6 +79,30 @@ record ShipCheckpoint(String replica, LocalDate day, long offset) {
         return name;
     }
 
+    /**
+     * The name this log folder's records are stored under, without making one: {@value #REPLICA_FILE}, else an
+     * older checkpoint's; null when the folder never shipped (then none of its records is stored).
+     */
+    static @Nullable String existingReplica(Path dir) throws IOException {
+        Path f = dir.resolve(REPLICA_FILE);
+        if (Files.exists(f)) {
+            String name = Files.readString(f, StandardCharsets.UTF_8).strip();
+            return name.isEmpty() ? null : name;
+        }
+        Path cp = dir.resolve(FILE_NAME);
+        if (Files.exists(cp)) {
+            Properties p = new Properties();
+            try {
+                p.load(new StringReader(Files.readString(cp, StandardCharsets.UTF_8)));
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+            String name = p.getProperty("replica");
+            return name == null || name.isBlank() ? null : name.strip();
+        }
+        return null;
+    }
+
     ShipCheckpoint at(LocalDate d, long o) {
         return new ShipCheckpoint(replica, d, o);
     }

@@ -84,7 +84,7 @@ class PostgresSpendTest {
     }
 
     @Test
-    void theRebuildCountsTheFleetsCallsOrThisReplicasOwnLogWhicheverIsMore() throws Exception {
+    void theRebuildCountsTheFleetsCallsPlusThisReplicasLinesTheDatabaseDoesNotHoldYet() throws Exception {
         StoreConfig store = pg.newStore("spend");
         BudgetsConfig budgets = new BudgetsConfig(BudgetMode.RESERVE, ZoneOffset.UTC, null, StoreFailurePolicy.ALLOW,
                 List.of(), UnpricedPolicy.DENY, List.of(),
@@ -95,10 +95,12 @@ class PostgresSpendTest {
         ship(store, "a", a1);
         ship(store, "b", call("b-1", "app", "u1", "0.25"), call("b-2", "app", "u1", "0.25"), call("b-3", "app", "u2", "2"));
         logOwn(a1);
+        // this log folder is replica a's (the shipper wrote its name there when it first shipped)
+        Files.writeString(logDir.resolve("store-replica"), "a\n", StandardCharsets.UTF_8);
         LedgerRebuild rebuild = new LedgerRebuild(logDir, ZoneOffset.UTC, Clock.systemUTC());
 
         LocalBudgetStore fleet = new LocalBudgetStore();
-        rebuild.loadInto(fleet, EnumSet.of(BudgetWindow.MONTHLY), 1000, new BudgetScopes(budgets), new PostgresSpend(store));
+        rebuild.loadInto(fleet, EnumSet.of(BudgetWindow.MONTHLY), 1000, new BudgetScopes(budgets), new PostgresSpend(store, logDir));
         LocalBudgetStore own = new LocalBudgetStore();
         rebuild.loadInto(own, EnumSet.of(BudgetWindow.MONTHLY), 1000, new BudgetScopes(budgets), null);
 
@@ -108,10 +110,23 @@ class PostgresSpendTest {
         assertThat(spent(fleet, "app")).isEqualByComparingTo("3.0");
         assertThat(spent(own, u1)).isEqualByComparingTo("0.5");
 
-        // a's calls not shipped yet (the database was down): its own log is the larger, and counts
+        // a's next calls not shipped yet (the database was down, or the replica crashed first): the fleet's sums
+        // plus a's lines after the last one the database holds (was: the larger of the two, 1.75, which lost
+        // either b's calls or a's backlog)
         logOwn(a1, call("a-2", "app", "u1", "0.75"), call("a-3", "app", "u1", "0.5"));
         LocalBudgetStore backlog = new LocalBudgetStore();
-        rebuild.loadInto(backlog, EnumSet.of(BudgetWindow.MONTHLY), 1000, new BudgetScopes(budgets), new PostgresSpend(store));
-        assertThat(spent(backlog, u1)).isEqualByComparingTo("1.75");
+        rebuild.loadInto(backlog, EnumSet.of(BudgetWindow.MONTHLY), 1000, new BudgetScopes(budgets), new PostgresSpend(store, logDir));
+        assertThat(spent(backlog, u1)).isEqualByComparingTo("2.25");
+        assertThat(spent(backlog, "app")).isEqualByComparingTo("4.25");
+
+        // a new replica's folder that never shipped (no store-replica): none of its lines is in the database, all
+        // count on top of the fleet's
+        Path newReplica = Files.createDirectory(logDir.resolve("c"));
+        Files.writeString(newReplica.resolve("usage-" + LocalDate.now(ZoneOffset.UTC) + ".jsonl"),
+                UsageRecordJson.toJson(call("c-1", "app", "u1", "0.125")) + "\n", StandardCharsets.UTF_8);
+        LocalBudgetStore fresh = new LocalBudgetStore();
+        new LedgerRebuild(newReplica, ZoneOffset.UTC, Clock.systemUTC()).loadInto(fresh,
+                EnumSet.of(BudgetWindow.MONTHLY), 1000, new BudgetScopes(budgets), new PostgresSpend(store, newReplica));
+        assertThat(spent(fresh, u1)).isEqualByComparingTo("1.125");
     }
 }
