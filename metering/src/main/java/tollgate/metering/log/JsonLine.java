@@ -111,10 +111,36 @@ final class JsonLine {
             raw(NULL);
         } else if (v.signum() == 0) {
             put('0');
+        } else if (v.scale() >= 0 && v.scale() <= 18 && v.precision() <= 18) {
+            // a cost's usual shape (a long's digits at a small scale): its digits written straight from the long
+            plainDigits(v.unscaledValue().longValue(), v.scale());
         } else {
             // a plain number, never 2.775E-4 and never 0.00027750: scripts compare and sum these as text too
             raw(ascii(v.stripTrailingZeros().toPlainString()));
         }
+    }
+
+    /** {@code unscaled} × 10^-{@code scale} as BigDecimal's stripTrailingZeros().toPlainString() writes it. */
+    private void plainDigits(long unscaled, int scale) {
+        while (scale > 0 && unscaled % 10 == 0) {
+            unscaled /= 10;
+            scale--;
+        }
+        if (unscaled < 0) {
+            put('-');
+            unscaled = -unscaled;
+        }
+        if (scale == 0) {
+            number(unscaled);
+            return;
+        }
+        long pow = 1;
+        for (int i = 0; i < scale; i++) {
+            pow *= 10;
+        }
+        number(unscaled / pow);
+        put('.');
+        digits(unscaled % pow, scale);
     }
 
     void ts(Instant ts) {

@@ -195,4 +195,27 @@ class UsageRecordJsonTest {
             assertThat(UsageRecordJson.formatTs(t)).as("%s", t).isEqualTo(pattern.format(t));
         }
     }
+
+    /** Costs are written from their digits by hand: as BigDecimal's stripTrailingZeros().toPlainString() writes them. */
+    @Test
+    void decimalsAreWrittenPlainWithoutTrailingZerosAsBigDecimalDoes() {
+        java.util.Random random = new java.util.Random(11);
+        java.util.List<BigDecimal> samples = new java.util.ArrayList<>(java.util.List.of(new BigDecimal("0.0002775"),
+                new BigDecimal("1.50"), new BigDecimal("100"), new BigDecimal("-0.5"), new BigDecimal("1E+3"),
+                new BigDecimal("0.000000000000000001"), new BigDecimal("999999999999999999"),
+                new BigDecimal("9999999999999999999.5"), new BigDecimal("12.000000000000000000000000000001"),
+                new BigDecimal("0E-7"), new BigDecimal("-123456789012345678")));
+        for (int k = 0; k < 5_000; k++) {
+            samples.add(BigDecimal.valueOf(random.nextLong() >> random.nextInt(64), random.nextInt(-3, 25)));
+        }
+        UsageRecord base = TestRecords.specExample();
+        for (BigDecimal d : samples) {
+            UsageRecord r = new UsageRecord(base.ts(), base.requestId(), base.key(), base.endpoint(), base.model(),
+                    base.pricedAs(), base.stream(), base.status(), base.inputTokens(), base.cachedInputTokens(),
+                    base.outputTokens(), base.reasoningTokens(), base.totalTokens(), base.estimated(), d,
+                    base.durationMs(), base.ttfbMs(), base.user(), base.tags(), base.error(), base.units());
+            String expected = d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString();
+            assertThat(UsageRecordJson.toJson(r)).as("%s", d).contains("\"cost_usd\":" + expected + ",");
+        }
+    }
 }
