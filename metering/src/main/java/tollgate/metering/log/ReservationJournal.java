@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * ({@code estimated: true}, {@code error: "tollgate_restarted"}) before anything reads the log, so the ledger rebuild,
  * {@code stats} and the reports all count them.
  * <p>One file, {@code <log dir>/reservations.journal}, one JSON object per line: {@code {"hold":id,…}} and
- * {@code {"end":id}}. Written only by the usage-log writer thread, in order with the records (a call's end is written
+ * {@code {"end":[id,…]}} (the ends of an accounting batch; {@code {"end":id}} of older versions is read too). Written only by the usage-log writer thread, in order with the records (a call's end is written
  * after its record, so a crash between the two charges the call twice rather than never); emptied whenever no hold is
  * open and it has grown past {@link #COMPACT_BYTES}.
  * <p>Durability: a hold is written (in the page cache) before its call is forwarded, so a killed process loses none;
@@ -91,17 +91,30 @@ public final class ReservationJournal implements AutoCloseable {
         return toBytes(h);
     }
 
-    byte[] endLine(String id) {
-        open.remove(id);
-        JsonLine out = JsonLine.local();
-        out.raw(F_END);
-        out.string(id);
+    /**
+     * One line ending every hold of {@code ids} that is open ({@code {"end":[id,…]}}: an accounting batch's ends
+     * at once); null when none is.
+     */
+    byte @Nullable [] endLine(String[] ids) {
+        JsonLine out = null;
+        for (String id : ids) {
+            if (!open.remove(id)) {
+                continue;
+            }
+            if (out == null) {
+                out = JsonLine.local();
+                out.raw(F_ENDS);
+            } else {
+                out.put(',');
+            }
+            out.string(id);
+        }
+        if (out == null) {
+            return null;
+        }
+        out.put(']');
         out.put('}');
         return out.toBytes();
-    }
-
-    boolean isOpen(String id) {
-        return open.contains(id);
     }
 
     boolean dirty() {
@@ -137,7 +150,7 @@ public final class ReservationJournal implements AutoCloseable {
         return new String(toBytes(h), StandardCharsets.UTF_8);
     }
 
-    private static final byte[] F_END = JsonLine.field("{", "end");
+    private static final byte[] F_ENDS = JsonLine.ascii("{\"end\":[");
     private static final byte[] F_HOLD = JsonLine.field("{", "hold");
     private static final byte[] F_TS = JsonLine.field(",", "ts");
     private static final byte[] F_KEY = JsonLine.field(",", "key");
@@ -194,8 +207,12 @@ public final class ReservationJournal implements AutoCloseable {
                 if (n == null || !n.isObject()) {
                     continue;
                 }
-                if (n.hasNonNull("end")) {
-                    holds.remove(n.get("end").asText());
+                JsonNode end = n.get("end");
+                if (end != null && end.isArray()) {
+                    end.forEach(id -> holds.remove(id.asText()));
+                } else if (end != null && !end.isNull()) {
+                    // one hold's end per line, as tollgate wrote them before a batch's ends shared one line
+                    holds.remove(end.asText());
                 } else if (n.hasNonNull("hold")) {
                     Hold h = parse(n);
                     if (h != null) {

@@ -142,10 +142,9 @@ final class UsageLogLoop implements Runnable {
         }
         if (item instanceof UsageLogWriter.JournalEnd e) {
             // ends come after their calls' records: those are staged before this, and written first by commit()
-            for (String id : e.ids()) {
-                if (journal.isOpen(id)) {
-                    journalLines.add(journal.endLine(id));
-                }
+            byte[] ends = journal.endLine(e.ids());
+            if (ends != null) {
+                journalLines.add(ends);
             }
             return false;
         }

@@ -90,4 +90,19 @@ class ReservationJournalTest {
         w.close();
         assertThat(ReservationJournal.openHolds(dir)).containsExactly(odd, hold("r2", "12.5"));
     }
+
+    /** A batch's ends share one line; a journal an older tollgate left (one end per line) is read the same. */
+    @Test
+    void endsOfABatchShareOneLineAndOlderSingleEndsAreStillRead() throws Exception {
+        UsageLogWriter w = writer();
+        w.holdAll(List.of(hold("r1", "1"), hold("r2", "2"), hold("r3", "3"), hold("r4", "4"))).get(5, TimeUnit.SECONDS);
+        w.ended(List.of("r2", "r3", "unknown"));
+        w.flush().get(5, TimeUnit.SECONDS);
+        w.close();
+        List<String> lines = Files.readAllLines(dir.resolve(ReservationJournal.FILE_NAME));
+        assertThat(lines).hasSize(5).last().isEqualTo("{\"end\":[\"r2\",\"r3\"]}");
+        Files.writeString(dir.resolve(ReservationJournal.FILE_NAME), "{\"end\":\"r1\"}\n", StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        assertThat(ReservationJournal.openHolds(dir)).extracting(ReservationJournal.Hold::id).containsExactly("r4");
+    }
 }
