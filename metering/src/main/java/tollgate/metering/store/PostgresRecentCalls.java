@@ -6,7 +6,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +34,27 @@ public final class PostgresRecentCalls {
               image_output_tokens, web_search_calls, images, audio_seconds, characters, service_tier, provider, batch
             FROM usage_records
             WHERE (?::text IS NULL OR key = ?) AND (?::text IS NULL OR model = ?)
-            ORDER BY ts DESC LIMIT ?
             """;
+    private static final String NEWEST = " ORDER BY ts DESC LIMIT ?";
+    /** The same within a horizon: the partitions of its days and (BRIN, migration 5) the block ranges of its times. */
+    private static final String WITHIN = SELECT + " AND ts >= ? AND day >= ?" + NEWEST;
+    /**
+     * How far back to look, widening only while fewer calls than asked are found: the newest calls are all within a
+     * horizon that holds as many as asked, so the answer is the one a scan of the whole table would give.
+     */
+    private static final List<Duration> HORIZONS = List.of(Duration.ofMinutes(1), Duration.ofHours(1),
+            Duration.ofDays(1), Duration.ofDays(31));
 
     private final StoreConfig config;
+    private final Clock clock;
 
     public PostgresRecentCalls(StoreConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    PostgresRecentCalls(StoreConfig config, Clock clock) {
         this.config = config;
+        this.clock = clock;
     }
 
     /**
@@ -49,21 +67,41 @@ public final class PostgresRecentCalls {
         if (limit < 1 || limit > RecentCalls.MAX_LIMIT) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + RecentCalls.MAX_LIMIT + ")");
         }
+        Instant now = clock.instant();
+        try (Connection c = PostgresStore.connect(config)) {
+            for (Duration h : HORIZONS) {
+                Instant since = now.minus(h);
+                List<UsageRecord> out = query(c, WITHIN, limit, key, model, since);
+                if (out.size() == limit) {
+                    return out;
+                }
+            }
+            return query(c, SELECT + NEWEST, limit, key, model, null);
+        } catch (SQLException e) {
+            throw new UncheckedIOException(StoreException.of(config, e).getMessage(), new IOException(e));
+        }
+    }
+
+    private static List<UsageRecord> query(Connection c, String sql, int limit, @Nullable String key,
+            @Nullable String model, @Nullable Instant since) throws SQLException {
         List<UsageRecord> out = new ArrayList<>(limit);
-        try (Connection c = PostgresStore.connect(config);
-             PreparedStatement ps = c.prepareStatement(SELECT)) {
-            ps.setString(1, key);
-            ps.setString(2, key);
-            ps.setString(3, model);
-            ps.setString(4, model);
-            ps.setInt(5, limit);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            ps.setString(i++, key);
+            ps.setString(i++, key);
+            ps.setString(i++, model);
+            ps.setString(i++, model);
+            if (since != null) {
+                ps.setObject(i++, since.atOffset(ZoneOffset.UTC));
+                // a record sits in its ts's UTC day: the partitions before the horizon's day are not read
+                ps.setObject(i++, LocalDate.ofInstant(since, ZoneOffset.UTC));
+            }
+            ps.setInt(i, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(record(rs));
                 }
             }
-        } catch (SQLException e) {
-            throw new UncheckedIOException(StoreException.of(config, e).getMessage(), new IOException(e));
         }
         return out;
     }
