@@ -510,6 +510,12 @@ public final class RequestInfo {
                 }
                 default -> p.skipChildren();
             }
+            JsonToken at = p.currentToken();
+            if (at == JsonToken.START_OBJECT || at == JsonToken.START_ARRAY) {
+                // a field read as a scalar (model, user, stream, max_tokens…) that holds an object or array: its
+                // nested fields are not top-level fields (a nested "stream": true must not ask for usage injection)
+                p.skipChildren();
+            }
         }
         if (t != JsonToken.END_OBJECT) {
             throw new JsonParseException(p, "unterminated object");

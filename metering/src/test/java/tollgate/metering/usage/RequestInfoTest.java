@@ -306,4 +306,17 @@ class RequestInfoTest {
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
+
+    /** Found by RequestInfoFuzzTest (its crash input is kept as a regression seed): nested fields are not top-level. */
+    @Test
+    void fieldsInsideAnObjectOrArrayValueOfAScalarFieldAreNotTopLevelFields() {
+        RequestInfo r = RequestInfo.parse(Endpoint.CHAT_COMPLETIONS, ("{\"model\":{\"model\":\"gpt\",\"stream\":true,"
+                + "\"stream_options\":[1]},\"user\":[{\"user\":\"u\"}],\"max_tokens\":{\"n\":5},\"messages\":[]}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        org.assertj.core.api.Assertions.assertThat(r.model()).isNull();
+        org.assertj.core.api.Assertions.assertThat(r.user()).isNull();
+        org.assertj.core.api.Assertions.assertThat(r.stream()).isFalse();
+        org.assertj.core.api.Assertions.assertThat(r.needsUsageInjection()).isFalse();
+        org.assertj.core.api.Assertions.assertThat(r.choices()).isEqualTo(1);
+    }
 }
