@@ -119,9 +119,14 @@ public final class LedgerRebuild {
             }
             return null;
         };
+        OpenDays open = OpenDays.of(windows, clock.instant(), zone);
+        if (open == null) {
+            return new Result(0, 0, 0, 0, 0);
+        }
         Shipped shipped = Shipped.NONE;
-        if (fleet != null && !windows.isEmpty()) {
-            shipped = fleet.forEach(openSlots(windows, clock.instant()), cell -> {
+        if (fleet != null) {
+            // the fleet's sums and this replica's lines are counted in the same window instances
+            shipped = fleet.forEach(open.slots(), cell -> {
                 List<String> accounts = new ArrayList<>();
                 accounts.add(cell.key());
                 if (scopes.any()) {
@@ -136,11 +141,8 @@ public final class LedgerRebuild {
             });
         }
         UsageLogReader.Summary s = shipped.day() == null
-                ? scan(windows, scopes, false, (account, call) -> bounded.apply(account))
-                : scanAfter(shipped, windows, scopes, (account, call) -> bounded.apply(account));
-        if (s == null) {
-            return new Result(0, 0, 0, 0, 0);
-        }
+                ? scan(open, scopes, false, (account, call) -> bounded.apply(account))
+                : scanAfter(shipped, open, scopes, (account, call) -> bounded.apply(account));
         sums.forEach((key, byslot) -> byslot.forEach((slot, sum) -> store.load(key, slot, sum.usd, sum.tokens)));
         return new Result(s.files(), s.records(), s.malformedLines(), sums.size(), dropped.size());
     }
@@ -170,12 +172,23 @@ public final class LedgerRebuild {
             @Nullable String pricedAs, BigDecimal usd, long tokens) {
     }
 
-    private List<WindowSlot> openSlots(Set<BudgetWindow> windows, Instant now) {
-        List<WindowSlot> slots = new ArrayList<>();
-        for (BudgetWindow w : windows) {
-            slots.add(BudgetWindows.slot(w, now, zone));
+    /**
+     * The instances of the windows open at {@code now} and the log's days they span: from the UTC day of the oldest
+     * one's start (records sit in the file of their ts's UTC date) to tomorrow's (a clock a little ahead may have
+     * written it). Null when no window is open.
+     */
+    private record OpenDays(List<WindowSlot> slots, LocalDate firstDay, LocalDate lastDay) {
+        static @Nullable OpenDays of(Set<BudgetWindow> windows, Instant now, ZoneId zone) {
+            List<WindowSlot> slots = new ArrayList<>();
+            Instant earliest = now;
+            for (BudgetWindow w : windows) {
+                WindowSlot slot = BudgetWindows.slot(w, now, zone);
+                slots.add(slot);
+                earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
+            }
+            return slots.isEmpty() ? null : new OpenDays(slots, LocalDate.ofInstant(earliest, ZoneOffset.UTC),
+                    LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1));
         }
-        return slots;
     }
 
     /**
@@ -187,7 +200,11 @@ public final class LedgerRebuild {
     public Map<String, Map<WindowSlot, Spend>> spendOf(Set<String> accounts, Set<BudgetWindow> windows,
             BudgetScopes scopes, BiPredicate<String, String> counted) throws IOException {
         Map<String, Map<WindowSlot, Sum>> sums = new HashMap<>();
-        scan(windows, scopes, true, (account, call) -> {
+        OpenDays open = OpenDays.of(windows, clock.instant(), zone);
+        if (open == null) {
+            return new HashMap<>();
+        }
+        scan(open, scopes, true, (account, call) -> {
             String id = call.requestId();
             if (!accounts.contains(account) || (id != null && counted.test(account, id))) {
                 return null;
@@ -209,25 +226,14 @@ public final class LedgerRebuild {
 
     /**
      * Reads the days of the open windows and adds each call to the sums {@code target} gives for each of its
-     * accounts (null: not counted). Null when no window is open.
+     * accounts (null: not counted).
      */
-    private UsageLogReader.@Nullable Summary scan(Set<BudgetWindow> windows, BudgetScopes scopes, boolean requestIds,
+    private UsageLogReader.Summary scan(OpenDays open, BudgetScopes scopes, boolean requestIds,
             BiFunction<String, UsageLine, @Nullable Map<WindowSlot, Sum>> target) throws IOException {
-        Instant now = clock.instant();
-        List<WindowSlot> slots = openSlots(windows, now);
-        if (slots.isEmpty()) {
-            return null;
-        }
-        Instant earliest = now;
-        for (WindowSlot slot : slots) {
-            earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
-        }
-        // records sit in the file of their ts's UTC date; a clock a little ahead may have written tomorrow's
-        LocalDate firstDay = LocalDate.ofInstant(earliest, ZoneOffset.UTC);
-        LocalDate lastDay = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1);
         UsageLine.Fields fields = scopes.any() || requestIds
                 ? new UsageLine.Fields(requestIds, scopes.limitsUsers(), scopes.tagNames()) : UsageLine.Fields.NONE;
-        return new UsageLogReader(logDir).fields(fields).read(firstDay, lastDay, call -> count(call, scopes, slots, target));
+        return new UsageLogReader(logDir).fields(fields).read(open.firstDay(), open.lastDay(),
+                call -> count(call, scopes, open.slots(), target));
     }
 
     /**
@@ -235,19 +241,11 @@ public final class LedgerRebuild {
      * days after it (plain, or gzipped since), as the store's shipper reads them. Rotated copies are not shipped and
      * not read here either.
      */
-    private UsageLogReader.@Nullable Summary scanAfter(Shipped shipped, Set<BudgetWindow> windows, BudgetScopes scopes,
+    private UsageLogReader.Summary scanAfter(Shipped shipped, OpenDays open, BudgetScopes scopes,
             BiFunction<String, UsageLine, @Nullable Map<WindowSlot, Sum>> target) throws IOException {
-        Instant now = clock.instant();
-        List<WindowSlot> slots = openSlots(windows, now);
-        if (slots.isEmpty()) {
-            return null;
-        }
-        Instant earliest = now;
-        for (WindowSlot slot : slots) {
-            earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
-        }
-        LocalDate firstDay = LocalDate.ofInstant(earliest, ZoneOffset.UTC);
-        LocalDate lastDay = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1);
+        List<WindowSlot> slots = open.slots();
+        LocalDate firstDay = open.firstDay();
+        LocalDate lastDay = open.lastDay();
         LocalDate boundaryDay = java.util.Objects.requireNonNull(shipped.day());
         LocalDate from = boundaryDay.isBefore(firstDay) ? firstDay : boundaryDay;
         int files = 0;
