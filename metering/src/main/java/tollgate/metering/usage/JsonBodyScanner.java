@@ -74,6 +74,7 @@ final class JsonBodyScanner {
     private long webSearchCalls;
     private long dataItems;
     private @Nullable BigDecimal duration;
+    private @Nullable BigDecimal usageSeconds;
     /** Inside the top-level {@code output} array: how much of a string at item level matches {@link #WEB_SEARCH_CALL}. */
     private int itemStringMatched = -1;
 
@@ -160,6 +161,15 @@ final class JsonBodyScanner {
     /** The top-level {@code duration} number (a transcription's seconds, {@code verbose_json}), exact; null when none. */
     @Nullable BigDecimal duration() {
         return duration;
+    }
+
+    /**
+     * The {@code seconds} of a usage object that names no token count: a transcription billed by its audio's length
+     * answers {@code "usage": {"type": "duration", "seconds": 9}} (API reference, createTranscription, whisper-1's
+     * {@code json} and {@code verbose_json}); exact, null when none.
+     */
+    @Nullable BigDecimal usageSeconds() {
+        return usageSeconds;
     }
 
     /** Consumes bytes from {@code i} in the current state; returns the index of the first byte not consumed. */
@@ -366,7 +376,12 @@ final class JsonBodyScanner {
         }
         switch (field) {
             case MODEL -> model = string(c, capturedLength);
-            case USAGE -> usage = usage(c, capturedLength);
+            case USAGE -> {
+                usage = usage(c, capturedLength);
+                if (usage == null) {
+                    usageSeconds = seconds(c, capturedLength);
+                }
+            }
             case ERROR -> error = tree(c, capturedLength);
             case SERVICE_TIER -> serviceTier = string(c, capturedLength);
             default -> {
@@ -405,6 +420,29 @@ final class JsonBodyScanner {
         }
         parsers.discard();
         return null;
+    }
+
+    /** The non-negative number {@code seconds} of a usage object (read only when it names no token count). */
+    private static @Nullable BigDecimal seconds(byte[] c, int length) {
+        try (JsonParser p = JsonMappers.RESPONSE.createParser(c, 0, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            BigDecimal seconds = null;
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("seconds") && v.isNumeric()) {
+                    BigDecimal s = p.getDecimalValue();
+                    seconds = s.signum() >= 0 ? s : null;
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return seconds;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static @Nullable JsonNode tree(byte[] c, int length) {

@@ -203,15 +203,17 @@ public final class ResponseMeter {
     }
 
     /**
-     * The seconds of a transcription: its {@code verbose_json} answer's {@code duration}, exact; else, for a successful
-     * answer without one (asked for as {@code text}, {@code srt}, {@code vtt} or {@code json}), the length of the
-     * uploaded file as its container gives it ({@link #uploadedAudioSeconds}); null for any other call.
+     * The seconds of a transcription: what its usage says was billed ({@code "usage": {"type": "duration", "seconds":
+     * …}}, whisper-1's {@code json} and {@code verbose_json}), else its {@code verbose_json} answer's {@code duration},
+     * exact; else, for a successful answer without either (asked for as {@code text}, {@code srt} or {@code vtt}, or
+     * from an API that gives neither), the length of the uploaded file as its container gives it
+     * ({@link #uploadedAudioSeconds}); null for any other call.
      */
     public @Nullable BigDecimal audioSeconds() {
         if (!endpoint.isTranscription()) {
             return null;
         }
-        BigDecimal answered = json == null ? null : json.duration();
+        BigDecimal answered = json == null ? null : json.usageSeconds() != null ? json.usageSeconds() : json.duration();
         if (answered != null) {
             return answered;
         }

@@ -180,6 +180,34 @@ class ResponseMeterTest {
         assertThat(chat.audioSeconds()).isNull();
     }
 
+    @Test
+    void aTranscriptionsUsageSecondsAreWhatItBills() {
+        java.math.BigDecimal uploaded = new java.math.BigDecimal("1.584");
+        // whisper-1 with response_format json (API reference, createTranscription: usage of type duration)
+        byte[] json = "{\"text\":\"The beach.\",\"usage\":{\"type\":\"duration\",\"seconds\":9}}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertCutInvariant(json, Endpoint.AUDIO_TRANSCRIPTIONS, ResponseMeter::audioSeconds,
+                new java.math.BigDecimal("9"));
+        assertThat(transcription(200, JSON, new String(json, StandardCharsets.UTF_8), uploaded).audioSeconds())
+                .isEqualByComparingTo("9");
+        // verbose_json gives both: the usage is what was billed
+        assertThat(transcription(200, JSON, "{\"task\":\"transcribe\",\"duration\":8.47,\"text\":\"x\","
+                + "\"usage\":{\"type\":\"duration\",\"seconds\":9}}", uploaded).audioSeconds())
+                .isEqualByComparingTo("9");
+        // gpt-4o-transcribe bills tokens (API reference's example answer): no seconds from its usage, the upload's
+        ResponseMeter tokens = transcription(200, JSON, "{\"text\":\"Imagine\",\"usage\":{\"type\":\"tokens\","
+                + "\"input_tokens\":14,\"input_token_details\":{\"text_tokens\":0,\"audio_tokens\":14},"
+                + "\"output_tokens\":45,\"total_tokens\":59}}", uploaded);
+        assertThat(tokens.usage()).isNotNull();
+        assertThat(tokens.usage().audioInputTokens()).isEqualTo(14);
+        assertThat(tokens.audioSeconds()).isEqualByComparingTo("1.584");
+        // seconds that are not a non-negative number are not believed
+        assertThat(transcription(200, JSON, "{\"text\":\"x\",\"usage\":{\"type\":\"duration\",\"seconds\":-3}}",
+                uploaded).audioSeconds()).isEqualByComparingTo("1.584");
+        assertThat(transcription(200, JSON, "{\"text\":\"x\",\"usage\":{\"type\":\"duration\",\"seconds\":\"9\"}}",
+                uploaded).audioSeconds()).isEqualByComparingTo("1.584");
+    }
+
     private static ResponseMeter transcription(int status, String type, String body, java.math.BigDecimal uploaded) {
         ResponseMeter m = ResponseMeter.create(Endpoint.AUDIO_TRANSCRIPTIONS, status, type, false);
         m.onBytes(ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)));
