@@ -94,7 +94,7 @@ public record WindowState(BudgetLimit limit, WindowCounter counter) {
         return hold ? spent.add(reserved).add(usd).compareTo(max) > 0 : spent.compareTo(max) >= 0;
     }
 
-    private static boolean tokensBlock(@Nullable Long max, long spent, long reserved, long tokens, boolean hold) {
+    static boolean tokensBlock(@Nullable Long max, long spent, long reserved, long tokens, boolean hold) {
         if (max == null) {
             return false;
         }
