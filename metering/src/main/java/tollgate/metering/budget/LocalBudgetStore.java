@@ -6,7 +6,6 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -470,28 +469,27 @@ public final class LocalBudgetStore implements BudgetStore {
     private static final Function<String, Account> NEW_ACCOUNT = a -> new Account();
 
     /**
-     * One account's counters by window instance, pinned (never dropped) while it is being rebuilt. A few slots
-     * (one per window its budgets name, until an ended one is dropped) in an array searched by identity first:
-     * {@link BudgetWindows#slot} hands every call the same slot while it lasts, so a look-up neither hashes a slot
-     * nor allocates. Guarded by the store's lock.
+     * One account's counters by window instance, pinned (never dropped) while it is being rebuilt. A few counters
+     * (one per window its budgets name, until an ended one is dropped), linked from the account, each with its slot,
+     * searched by slot identity first: {@link BudgetWindows#slot} hands every call the same slot while it lasts, so
+     * a look-up neither hashes a slot nor allocates, and reaching an account's counter touches two objects (for one
+     * of thousands of users, two cache misses rather than four through arrays). Guarded by the store's lock.
      */
     private static final class Account {
-        private WindowSlot[] slots = new WindowSlot[1];
-        private Counter[] counters = new Counter[1];
-        private int size;
+        private @Nullable Counter first;
         private boolean pinned;
         /** Set once the store no longer keeps this account (dropped beyond the bound, or the store closed). */
         private boolean dropped;
 
         @Nullable Counter get(WindowSlot slot) {
-            for (int i = 0; i < size; i++) {
-                if (slots[i] == slot) {
-                    return counters[i];
+            for (Counter c = first; c != null; c = c.next) {
+                if (c.slot == slot) {
+                    return c;
                 }
             }
-            for (int i = 0; i < size; i++) {
-                if (slots[i].equals(slot)) {
-                    return counters[i];
+            for (Counter c = first; c != null; c = c.next) {
+                if (c.slot.equals(slot)) {
+                    return c;
                 }
             }
             return null;
@@ -501,31 +499,26 @@ public final class LocalBudgetStore implements BudgetStore {
         Counter counter(WindowSlot slot) {
             Counter c = get(slot);
             if (c == null) {
-                if (size == slots.length) {
-                    slots = Arrays.copyOf(slots, size * 2);
-                    counters = Arrays.copyOf(counters, size * 2);
-                }
-                c = new Counter();
-                slots[size] = slot;
-                counters[size++] = c;
+                c = new Counter(slot, first);
+                first = c;
             }
             return c;
         }
 
         /** Drops the counters of slots ended by {@code now}: they are never looked up again. */
         void dropEnded(Instant now) {
-            int kept = 0;
-            for (int i = 0; i < size; i++) {
-                if (!slots[i].endedBy(now)) {
-                    slots[kept] = slots[i];
-                    counters[kept++] = counters[i];
+            Counter kept = null;
+            for (Counter c = first; c != null; c = c.next) {
+                if (c.slot.endedBy(now)) {
+                    if (kept == null) {
+                        first = c.next;
+                    } else {
+                        kept.next = c.next;
+                    }
+                } else {
+                    kept = c;
                 }
             }
-            for (int i = kept; i < size; i++) {
-                slots[i] = null;
-                counters[i] = null;
-            }
-            size = kept;
         }
     }
 
@@ -534,19 +527,24 @@ public final class LocalBudgetStore implements BudgetStore {
      * {@link Money#NO_UNITS}, a sum past a {@code long}) is added exactly to the rest beside it, null while none.
      */
     private static final class Counter {
+        private final WindowSlot slot;
+        /** The account's next counter. */
+        private @Nullable Counter next;
         private long spent;
         private long reserved;
         private @Nullable BigDecimal spentRest;
         private @Nullable BigDecimal reservedRest;
         private long spentTokens;
         private long reservedTokens;
-        /** The amounts as last shown, until they change (a hold changes only what is reserved, a charge what is spent). */
-        private @Nullable BigDecimal spentShown;
-        private @Nullable BigDecimal reservedShown;
         /** The USD limit last checked here and its lines in pico-USD: a counter meets one config's limit call after call. */
         private @Nullable BigDecimal linesOf;
         private long holdLine;
         private long checkLine;
+
+        Counter(WindowSlot slot, @Nullable Counter next) {
+            this.slot = slot;
+            this.next = next;
+        }
 
         /** {@link WindowState#admits} of this counter, in {@code long}s when every amount is in whole units. */
         boolean admits(BudgetLimit limit, BigDecimal usd, long units, long tokens, boolean hold) {
@@ -577,14 +575,12 @@ public final class LocalBudgetStore implements BudgetStore {
 
         /** @param units {@code usd} in pico-USD, or {@link Money#NO_UNITS} */
         void reserve(BigDecimal usd, long units, long tokens) {
-            long sum = reserved + units;
-            if (units != Money.NO_UNITS && sum >= 0) {
-                reserved = sum;
+            if (fits(units, reserved + units)) {
+                reserved += units;
             } else {
-                reservedRest = reservedRest == null ? usd : reservedRest.add(usd);
+                reservedRest = plus(reservedRest, usd);
             }
             reservedTokens += tokens;
-            reservedShown = null;
         }
 
         void release(BigDecimal usd, long units, long tokens) {
@@ -598,36 +594,36 @@ public final class LocalBudgetStore implements BudgetStore {
                 reservedRest = u == Money.NO_UNITS ? left : null;
             }
             reservedTokens = Math.max(0, reservedTokens - tokens);
-            reservedShown = null;
         }
 
         void spend(BigDecimal usd, long units, long tokens) {
-            long sum = spent + units;
-            if (units != Money.NO_UNITS && sum >= 0) {
-                spent = sum;
+            if (fits(units, spent + units)) {
+                spent += units;
             } else {
-                spentRest = spentRest == null ? usd : spentRest.add(usd);
+                spentRest = plus(spentRest, usd);
             }
             spentTokens = Math.addExact(spentTokens, tokens);
-            spentShown = null;
         }
 
+        /** Whether a cost of {@code units} added to a sum (>= 0) is {@code sum} (a sum past a long is negative). */
+        private static boolean fits(long units, long sum) {
+            return units != Money.NO_UNITS && sum >= 0;
+        }
+
+        private static BigDecimal plus(@Nullable BigDecimal rest, BigDecimal usd) {
+            return rest == null ? usd : rest.add(usd);
+        }
+
+        /*
+         * Made anew for each view, not kept: a kept amount of a rarely used account (one user of thousands) is a
+         * cache miss when next shown, dearer than the small allocation (async-profiler, LedgerBenchmark).
+         */
         BigDecimal spentUsd() {
-            BigDecimal shown = spentShown;
-            if (shown == null) {
-                shown = exact(spent, spentRest);
-                spentShown = shown;
-            }
-            return shown;
+            return exact(spent, spentRest);
         }
 
         BigDecimal reservedUsd() {
-            BigDecimal shown = reservedShown;
-            if (shown == null) {
-                shown = exact(reserved, reservedRest);
-                reservedShown = shown;
-            }
-            return shown;
+            return exact(reserved, reservedRest);
         }
 
         private static BigDecimal exact(long units, @Nullable BigDecimal rest) {

@@ -126,6 +126,30 @@ class LocalStoreUnitsTest {
         assertThat(await(one.read("a", List.of(DAY), NOW)).get(0).spentUsd()).isEqualByComparingTo("1.25");
     }
 
+    @Test
+    void endedWindowsAreDroppedWhereverTheyAreInTheAccount() {
+        Instant later = NOW.plusSeconds(3600); // the next hour, the same day and month
+        List<WindowSlot> open = List.of(BudgetWindows.slot(BudgetWindow.DAILY, NOW, ZoneOffset.UTC),
+                BudgetWindows.slot(BudgetWindow.HOURLY, NOW, ZoneOffset.UTC),
+                BudgetWindows.slot(BudgetWindow.MONTHLY, NOW, ZoneOffset.UTC));
+        charge(open, "1", NOW);
+        List<WindowSlot> next = List.of(open.get(0), BudgetWindows.slot(BudgetWindow.HOURLY, later, ZoneOffset.UTC),
+                open.get(2));
+        charge(next, "0.25", later);
+        charge(next, "0.5", later);
+
+        assertThat(await(store.read("a", next, later))).extracting(WindowCounter::spentUsd)
+                .usingElementComparator(BigDecimal::compareTo)
+                .containsExactly(usd("1.75"), usd("0.75"), usd("1.75"));
+        assertThat(await(store.read("a", List.of(open.get(1)), later)).get(0).spentUsd()).as("the ended hour")
+                .isEqualByComparingTo("0");
+    }
+
+    private void charge(List<WindowSlot> slots, String cost, Instant at) {
+        await(store.settle(new BudgetStore.SettleCall("a", null,
+                slots.stream().map(s -> new BudgetStore.AccountSlot("a", s)).toList(), usd(cost), 0, at)));
+    }
+
     private boolean reserve(BudgetLimit limit, String worst, boolean hold) {
         BudgetStore.ReserveCall call = new BudgetStore.ReserveCall("a",
                 List.of(new BudgetStore.SlotLimit("a", DAY, limit)), usd(worst), 0, hold, "hold-" + ids++, NOW,
