@@ -65,12 +65,26 @@ final class Money {
         if (v.precision() - v.scale() > 18 - UNIT_SCALE) {
             return NO_UNITS; // $1 million or more: near a long's end in pico-USD (no call costs that much)
         }
-        return v.movePointRight(UNIT_SCALE).longValueExact();
+        // at scale 12 first, so the move lands on scale 0 and the value is read as it is (no BigInteger)
+        return v.setScale(UNIT_SCALE).movePointRight(UNIT_SCALE).longValueExact();
     }
 
-    /** Pico-USD as an exact amount (scale {@link #UNIT_SCALE}; zero is shared, not allocated). */
+    /**
+     * Pico-USD as an exact amount, without trailing zeros down to scale 0 (zero is shared, not allocated): a sum at
+     * scale 12 would make a limit of $10 million or more leave a {@code long} when subtracted from (BigInteger
+     * arithmetic per call, async-profiler), where a cost's own digits (7 for most) keep it compact.
+     */
     static BigDecimal fromUnits(long units) {
-        return BigDecimal.valueOf(units, UNIT_SCALE);
+        if (units == 0) {
+            return BigDecimal.ZERO;
+        }
+        long u = units;
+        int scale = UNIT_SCALE;
+        while (scale > 0 && u % 10 == 0) {
+            u /= 10;
+            scale--;
+        }
+        return BigDecimal.valueOf(u, scale);
     }
 
     /**
