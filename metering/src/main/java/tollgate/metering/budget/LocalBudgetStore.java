@@ -632,6 +632,9 @@ public final class LocalBudgetStore implements BudgetStore {
         }
 
         WindowCounter view(WindowSlot slot) {
+            if (spentRest == null && reservedRest == null) {
+                return WindowCounter.ofUnits(slot, spent, reserved, spentTokens, reservedTokens);
+            }
             return new WindowCounter(slot, spentUsd(), reservedUsd(), spentTokens, reservedTokens);
         }
     }

@@ -80,7 +80,9 @@ final class Money {
         }
         long u = units;
         int scale = UNIT_SCALE;
-        while (scale > 0 && u % 10 == 0) {
+        // k trailing decimal zeros make at least k trailing binary zeros: most sums have none to strip
+        int most = Math.min(Long.numberOfTrailingZeros(u), UNIT_SCALE);
+        while (scale > UNIT_SCALE - most && u % 10 == 0) {
             u /= 10;
             scale--;
         }

@@ -48,7 +48,9 @@ public record WindowState(BudgetLimit limit, WindowCounter counter) {
         if (usd == null) {
             return null;
         }
-        BigDecimal left = usd.subtract(counter.spentUsd()).subtract(counter.reservedUsd());
+        long used = counter.usedUnits();
+        BigDecimal left = used != Money.NO_UNITS ? usd.subtract(Money.fromUnits(used))
+                : usd.subtract(counter.spentUsd()).subtract(counter.reservedUsd());
         return left.signum() < 0 ? BigDecimal.ZERO : left;
     }
 

@@ -150,6 +150,21 @@ class LocalStoreUnitsTest {
                 slots.stream().map(s -> new BudgetStore.AccountSlot("a", s)).toList(), usd(cost), 0, at)));
     }
 
+    @Test
+    void countersInUnitsReadAsTheirDecimals() {
+        WindowCounter units = WindowCounter.ofUnits(DAY, 1_500_000_000_000L, 250_000_000_000L, 3, 4);
+        WindowCounter decimals = new WindowCounter(DAY, usd("1.5"), usd("0.25"), 3, 4);
+        assertThat(units).isEqualTo(decimals).hasSameHashCodeAs(decimals);
+        assertThat(units.less(usd("0.25"), 4).reservedUsd()).isEqualByComparingTo("0");
+        assertThat(units.less(usd("0.0000000000001"), 4).reservedUsd()).as("a finer hold: decimals")
+                .isEqualByComparingTo("0.2499999999999");
+        BudgetLimit two = usdLimit(BudgetWindow.DAILY, "2");
+        assertThat(new WindowState(two, units).remainingUsd()).isEqualByComparingTo("0.25");
+        assertThat(new WindowState(two, new WindowCounter(DAY, usd("1.5000000000001"), usd("0.25"), 0, 0))
+                .remainingUsd()).isEqualByComparingTo("0.2499999999999");
+        assertThat(new WindowState(usdLimit(BudgetWindow.DAILY, "1"), units).remainingUsd()).isEqualByComparingTo("0");
+    }
+
     private boolean reserve(BudgetLimit limit, String worst, boolean hold) {
         BudgetStore.ReserveCall call = new BudgetStore.ReserveCall("a",
                 List.of(new BudgetStore.SlotLimit("a", DAY, limit)), usd(worst), 0, hold, "hold-" + ids++, NOW,
