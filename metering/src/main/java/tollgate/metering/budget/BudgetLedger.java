@@ -330,6 +330,7 @@ public final class BudgetLedger {
     private List<ScopeWindow> states(CallBudgets budgets, List<WindowCounter> counters, @Nullable BigDecimal heldUsd,
             long heldTokens) {
         ScopeWindow[] states = new ScopeWindow[counters.size()];
+        long heldUnits = heldUsd == null ? Money.NO_UNITS : Money.toUnits(heldUsd);
         int i = 0;
         for (int si = 0; si < budgets.scopes().size(); si++) {
             CallBudgets.Scoped s = budgets.scopes().get(si);
@@ -342,7 +343,7 @@ public final class BudgetLedger {
                     // gauges are per key (SPEC 9): users and tag values must not crowd keys out of the bound
                     memory.remember(s.scope().name(), held);
                 }
-                WindowState shown = heldUsd == null ? held : new WindowState(limit, c.less(heldUsd, heldTokens));
+                WindowState shown = heldUsd == null ? held : new WindowState(limit, c.less(heldUsd, heldUnits, heldTokens));
                 states[i++] = new ScopeWindow(s.scope(), shown);
             }
         }

@@ -6,7 +6,6 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -24,10 +23,13 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tollgate.config.BudgetLimit;
 
 /**
- * Budget counters in this process ({@code store: local}): exact {@link BigDecimal} sums, every future already
- * complete. One lock guards every counter and hold, so a call's reservation over all its scopes (key, user, tag
+ * Budget counters in this process ({@code store: local}): exact sums, every future already complete. Money is
+ * added up in whole pico-USD ({@code long}, {@link Money#UNIT_SCALE}), which every price of the built-in table
+ * comes to; a cost with finer digits or a sum beyond a {@code long} is kept exactly as a {@link BigDecimal} beside
+ * it, so no answer ever differs from a decimal sum. One lock guards every counter and hold, so a call's reservation over all its scopes (key, user, tag
  * values, model, global: SPEC 11) is one critical section: two calls can never both take the last of any of them,
  * and a call refused by one scope holds nothing in the others. Spend is lost on exit and rebuilt from the usage log
  * at start-up ({@link LedgerRebuild}).
@@ -78,6 +80,9 @@ public final class LocalBudgetStore implements BudgetStore {
         this.accounts = Caffeine.newBuilder().maximumWeight(maxAccounts).executor(Runnable::run)
                 .<String, Account>weigher((k, v) -> v.pinned ? 0 : 1)
                 .<String, Account>removalListener((k, v, cause) -> {
+                    if (v != null && cause != RemovalCause.REPLACED) {
+                        v.dropped = true; // a hold that kept it charges the account's counters found anew
+                    }
                     if (cause == RemovalCause.SIZE && k != null) {
                         evicted.increment();
                         dropped.add(k);
@@ -134,6 +139,7 @@ public final class LocalBudgetStore implements BudgetStore {
         expireHolds(call.now());
         List<SlotLimit> slots = call.slots();
         int n = slots.size();
+        long units = Money.toUnits(call.usd());
         Account[] found = new Account[n];
         boolean granted = true;
         for (int i = 0; i < n; i++) {
@@ -144,8 +150,7 @@ public final class LocalBudgetStore implements BudgetStore {
             boolean admits = c == null
                     ? WindowState.admits(s.limit(), BigDecimal.ZERO, BigDecimal.ZERO, 0, 0, call.usd(), call.tokens(),
                             call.hold())
-                    : WindowState.admits(s.limit(), c.spentUsd, c.reservedUsd, c.spentTokens, c.reservedTokens,
-                            call.usd(), call.tokens(), call.hold());
+                    : c.admits(s.limit(), call.usd(), units, call.tokens(), call.hold());
             granted &= admits;
         }
         Counter[] held = null;
@@ -157,15 +162,15 @@ public final class LocalBudgetStore implements BudgetStore {
                 Account a = found[i] != null ? found[i] : accounts.get(s.account(), NEW_ACCOUNT);
                 found[i] = a;
                 held[i] = a.counter(s.slot());
-                held[i].reserve(call.usd(), call.tokens());
+                held[i].reserve(call.usd(), units, call.tokens());
             }
             if (holds.size() >= MAX_HOLDS) {
                 Iterator<Hold> oldest = holds.values().iterator();
                 release(oldest.next());
                 oldest.remove();
             }
-            holds.put(call.holdId(), new Hold(n == 0 ? null : slots.get(0).account(), held, call.usd(),
-                    call.tokens(), call.holdUntil()));
+            holds.put(call.holdId(), new Hold(slots, found, held, call.usd(), units, call.tokens(),
+                    call.holdUntil()));
         }
         WindowCounter[] out = new WindowCounter[n];
         for (int i = 0; i < n; i++) {
@@ -180,13 +185,12 @@ public final class LocalBudgetStore implements BudgetStore {
     public CompletableFuture<List<WindowCounter>> settle(SettleCall call) {
         synchronized (lock) {
             String id = call.holdId();
-            if (id != null) {
-                Hold hold = holds.remove(id);
-                if (hold != null) {
-                    release(hold);
-                }
+            Hold hold = id == null ? null : holds.remove(id);
+            if (hold != null) {
+                release(hold);
             }
             List<AccountSlot> charge = call.charge();
+            long units = Money.toUnits(call.usd());
             WindowCounter[] out = new WindowCounter[charge.size()];
             for (int i = 0; i < out.length; i++) {
                 AccountSlot at = charge.get(i);
@@ -194,10 +198,13 @@ public final class LocalBudgetStore implements BudgetStore {
                 if (countedLive != null && call.callId() != null) {
                     countedLive.add(call.callId());
                 }
-                Account a = accounts.get(at.account(), NEW_ACCOUNT);
+                Account a = hold == null ? null : hold.account(i, at);
+                if (a == null) {
+                    a = accounts.get(at.account(), NEW_ACCOUNT);
+                }
                 a.dropEnded(call.now());
                 Counter c = a.counter(at.slot());
-                c.spend(call.usd(), call.tokens());
+                c.spend(call.usd(), units, call.tokens());
                 out[i] = c.view(at.slot());
             }
             return CompletableFuture.completedFuture(List.of(out));
@@ -221,7 +228,7 @@ public final class LocalBudgetStore implements BudgetStore {
     /** Adds spend found in the usage log at start-up; see {@link LedgerRebuild}. */
     public void load(String account, WindowSlot slot, BigDecimal usd, long tokens) {
         synchronized (lock) {
-            accounts.get(account, NEW_ACCOUNT).counter(slot).spend(usd, tokens);
+            accounts.get(account, NEW_ACCOUNT).counter(slot).spend(usd, Money.toUnits(usd), tokens);
         }
     }
 
@@ -245,6 +252,13 @@ public final class LocalBudgetStore implements BudgetStore {
     public void markEvicted(String account) {
         synchronized (lock) {
             dropped.add(account);
+        }
+    }
+
+    /** Whether the store keeps counters of this account now (tests). */
+    boolean keeps(String account) {
+        synchronized (lock) {
+            return accounts.asMap().containsKey(account);
         }
     }
 
@@ -362,7 +376,8 @@ public final class LocalBudgetStore implements BudgetStore {
                 }
                 Map<WindowSlot, LedgerRebuild.Spend> spend = found == null ? null : found.get(account);
                 if (spend != null) {
-                    spend.forEach((slot, sp) -> counters.counter(slot).spend(sp.usd(), sp.tokens()));
+                    spend.forEach((slot, sp) -> counters.counter(slot).spend(sp.usd(), Money.toUnits(sp.usd()),
+                            sp.tokens()));
                 }
                 counters.pinned = false;
                 accounts.put(account, counters); // weighed again: droppable from now on
@@ -417,12 +432,34 @@ public final class LocalBudgetStore implements BudgetStore {
      */
     private static void release(Hold hold) {
         for (Counter c : hold.counters()) {
-            c.release(hold.usd(), hold.tokens());
+            c.release(hold.usd(), hold.units(), hold.tokens());
         }
     }
 
-    /** @param anchor the account of the call's first slot (null without slots), for {@link #holdCount} */
-    private record Hold(@Nullable String anchor, Counter[] counters, BigDecimal usd, long tokens, Instant until) {
+    /**
+     * A call's reservation: the counters it was taken in, and the accounts and slots they belong to, so the call's
+     * settlement charges those accounts without looking them up again.
+     */
+    private record Hold(List<SlotLimit> slots, Account[] accounts, Counter[] counters, BigDecimal usd, long units,
+            long tokens, Instant until) {
+
+        /** The account of the call's first slot (null without slots), for {@link #holdCount}. */
+        @Nullable String anchor() {
+            return slots.isEmpty() ? null : slots.get(0).account();
+        }
+
+        /**
+         * The account this hold took its {@code i}-th slot in, when the settlement charges that same slot of that
+         * same account (the window has not rolled over) and the account is still the store's; else null.
+         */
+        @Nullable Account account(int i, AccountSlot charge) {
+            if (i >= accounts.length) {
+                return null;
+            }
+            SlotLimit s = slots.get(i);
+            Account a = accounts[i];
+            return s.slot() == charge.slot() && s.account().equals(charge.account()) && !a.dropped ? a : null;
+        }
     }
 
     /** A reservation waiting for a returning account's rebuild. */
@@ -432,26 +469,27 @@ public final class LocalBudgetStore implements BudgetStore {
     private static final Function<String, Account> NEW_ACCOUNT = a -> new Account();
 
     /**
-     * One account's counters by window instance, pinned (never dropped) while it is being rebuilt. A few slots
-     * (one per window its budgets name, until an ended one is dropped) in an array searched by identity first:
-     * {@link BudgetWindows#slot} hands every call the same slot while it lasts, so a look-up neither hashes a slot
-     * nor allocates. Guarded by the store's lock.
+     * One account's counters by window instance, pinned (never dropped) while it is being rebuilt. A few counters
+     * (one per window its budgets name, until an ended one is dropped), linked from the account, each with its slot,
+     * searched by slot identity first: {@link BudgetWindows#slot} hands every call the same slot while it lasts, so
+     * a look-up neither hashes a slot nor allocates, and reaching an account's counter touches two objects (for one
+     * of thousands of users, two cache misses rather than four through arrays). Guarded by the store's lock.
      */
     private static final class Account {
-        private WindowSlot[] slots = new WindowSlot[1];
-        private Counter[] counters = new Counter[1];
-        private int size;
+        private @Nullable Counter first;
         private boolean pinned;
+        /** Set once the store no longer keeps this account (dropped beyond the bound, or the store closed). */
+        private boolean dropped;
 
         @Nullable Counter get(WindowSlot slot) {
-            for (int i = 0; i < size; i++) {
-                if (slots[i] == slot) {
-                    return counters[i];
+            for (Counter c = first; c != null; c = c.next) {
+                if (c.slot == slot) {
+                    return c;
                 }
             }
-            for (int i = 0; i < size; i++) {
-                if (slots[i].equals(slot)) {
-                    return counters[i];
+            for (Counter c = first; c != null; c = c.next) {
+                if (c.slot.equals(slot)) {
+                    return c;
                 }
             }
             return null;
@@ -461,58 +499,143 @@ public final class LocalBudgetStore implements BudgetStore {
         Counter counter(WindowSlot slot) {
             Counter c = get(slot);
             if (c == null) {
-                if (size == slots.length) {
-                    slots = Arrays.copyOf(slots, size * 2);
-                    counters = Arrays.copyOf(counters, size * 2);
-                }
-                c = new Counter();
-                slots[size] = slot;
-                counters[size++] = c;
+                c = new Counter(slot, first);
+                first = c;
             }
             return c;
         }
 
         /** Drops the counters of slots ended by {@code now}: they are never looked up again. */
         void dropEnded(Instant now) {
-            int kept = 0;
-            for (int i = 0; i < size; i++) {
-                if (!slots[i].endedBy(now)) {
-                    slots[kept] = slots[i];
-                    counters[kept++] = counters[i];
+            Counter kept = null;
+            for (Counter c = first; c != null; c = c.next) {
+                if (c.slot.endedBy(now)) {
+                    if (kept == null) {
+                        first = c.next;
+                    } else {
+                        kept.next = c.next;
+                    }
+                } else {
+                    kept = c;
                 }
             }
-            for (int i = kept; i < size; i++) {
-                slots[i] = null;
-                counters[i] = null;
-            }
-            size = kept;
         }
     }
 
-    /** Mutable sums, guarded by the store's lock. */
+    /**
+     * Mutable sums, guarded by the store's lock. Money in whole pico-USD; what does not fit (a cost of
+     * {@link Money#NO_UNITS}, a sum past a {@code long}) is added exactly to the rest beside it, null while none.
+     */
     private static final class Counter {
-        private BigDecimal spentUsd = BigDecimal.ZERO;
-        private BigDecimal reservedUsd = BigDecimal.ZERO;
+        private final WindowSlot slot;
+        /** The account's next counter. */
+        private @Nullable Counter next;
+        private long spent;
+        private long reserved;
+        private @Nullable BigDecimal spentRest;
+        private @Nullable BigDecimal reservedRest;
         private long spentTokens;
         private long reservedTokens;
+        /** The USD limit last checked here and its lines in pico-USD: a counter meets one config's limit call after call. */
+        private @Nullable BigDecimal linesOf;
+        private long holdLine;
+        private long checkLine;
 
-        void reserve(BigDecimal usd, long tokens) {
-            reservedUsd = reservedUsd.add(usd);
+        Counter(WindowSlot slot, @Nullable Counter next) {
+            this.slot = slot;
+            this.next = next;
+        }
+
+        /** {@link WindowState#admits} of this counter, in {@code long}s when every amount is in whole units. */
+        boolean admits(BudgetLimit limit, BigDecimal usd, long units, long tokens, boolean hold) {
+            BigDecimal max = limit.usd();
+            if (max == null || (spentRest == null && reservedRest == null && units != Money.NO_UNITS)) {
+                if (max != null) {
+                    if (max != linesOf) {
+                        holdLine = Money.unitsWithin(max);
+                        checkLine = Money.unitsBelow(max);
+                        linesOf = max;
+                    }
+                    long sum = spent + reserved + units; // each >= 0: a sum past a long comes out negative
+                    if (hold && (sum < 0 || spent + reserved < 0)) {
+                        return slowAdmits(limit, usd, tokens, hold);
+                    }
+                    if (hold ? sum > holdLine : spent > checkLine) {
+                        return false;
+                    }
+                }
+                return !WindowState.tokensBlock(limit.tokens(), spentTokens, reservedTokens, tokens, hold);
+            }
+            return slowAdmits(limit, usd, tokens, hold);
+        }
+
+        private boolean slowAdmits(BudgetLimit limit, BigDecimal usd, long tokens, boolean hold) {
+            return WindowState.admits(limit, spentUsd(), reservedUsd(), spentTokens, reservedTokens, usd, tokens, hold);
+        }
+
+        /** @param units {@code usd} in pico-USD, or {@link Money#NO_UNITS} */
+        void reserve(BigDecimal usd, long units, long tokens) {
+            if (fits(units, reserved + units)) {
+                reserved += units;
+            } else {
+                reservedRest = plus(reservedRest, usd);
+            }
             reservedTokens += tokens;
         }
 
-        void release(BigDecimal usd, long tokens) {
-            reservedUsd = reservedUsd.subtract(usd).max(BigDecimal.ZERO);
+        void release(BigDecimal usd, long units, long tokens) {
+            if (units != Money.NO_UNITS && reserved >= units) {
+                reserved -= units;
+            } else {
+                // taken from the rest, or from both: the exact difference, split again
+                BigDecimal left = reservedUsd().subtract(usd).max(BigDecimal.ZERO);
+                long u = Money.toUnits(left);
+                reserved = u == Money.NO_UNITS ? 0 : u;
+                reservedRest = u == Money.NO_UNITS ? left : null;
+            }
             reservedTokens = Math.max(0, reservedTokens - tokens);
         }
 
-        void spend(BigDecimal usd, long tokens) {
-            spentUsd = spentUsd.add(usd);
+        void spend(BigDecimal usd, long units, long tokens) {
+            if (fits(units, spent + units)) {
+                spent += units;
+            } else {
+                spentRest = plus(spentRest, usd);
+            }
             spentTokens = Math.addExact(spentTokens, tokens);
         }
 
+        /** Whether a cost of {@code units} added to a sum (>= 0) is {@code sum} (a sum past a long is negative). */
+        private static boolean fits(long units, long sum) {
+            return units != Money.NO_UNITS && sum >= 0;
+        }
+
+        private static BigDecimal plus(@Nullable BigDecimal rest, BigDecimal usd) {
+            return rest == null ? usd : rest.add(usd);
+        }
+
+        /*
+         * Made anew for each view, not kept: a kept amount of a rarely used account (one user of thousands) is a
+         * cache miss when next shown, dearer than the small allocation (async-profiler, LedgerBenchmark).
+         */
+        BigDecimal spentUsd() {
+            return exact(spent, spentRest);
+        }
+
+        BigDecimal reservedUsd() {
+            return exact(reserved, reservedRest);
+        }
+
+        private static BigDecimal exact(long units, @Nullable BigDecimal rest) {
+            BigDecimal whole = Money.fromUnits(units);
+            return rest == null ? whole : whole.add(rest);
+        }
+
         WindowCounter view(WindowSlot slot) {
-            return new WindowCounter(slot, spentUsd, reservedUsd, spentTokens, reservedTokens);
+            if (spentRest == null && reservedRest == null) {
+                return WindowCounter.ofUnits(slot, spent, reserved, spentTokens, reservedTokens);
+            }
+            return new WindowCounter(slot, spentUsd(), reservedUsd(), spentTokens, reservedTokens);
         }
     }
 }

@@ -48,7 +48,9 @@ public record WindowState(BudgetLimit limit, WindowCounter counter) {
         if (usd == null) {
             return null;
         }
-        BigDecimal left = usd.subtract(counter.spentUsd()).subtract(counter.reservedUsd());
+        long used = counter.usedUnits();
+        BigDecimal left = used != Money.NO_UNITS ? usd.subtract(Money.fromUnits(used))
+                : usd.subtract(counter.spentUsd()).subtract(counter.reservedUsd());
         return left.signum() < 0 ? BigDecimal.ZERO : left;
     }
 
@@ -94,7 +96,7 @@ public record WindowState(BudgetLimit limit, WindowCounter counter) {
         return hold ? spent.add(reserved).add(usd).compareTo(max) > 0 : spent.compareTo(max) >= 0;
     }
 
-    private static boolean tokensBlock(@Nullable Long max, long spent, long reserved, long tokens, boolean hold) {
+    static boolean tokensBlock(@Nullable Long max, long spent, long reserved, long tokens, boolean hold) {
         if (max == null) {
             return false;
         }
