@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.metrics.LabelCap;
@@ -94,7 +95,8 @@ public final class UsageAggregates implements CellSource {
         if (!retain(day)) {
             return;
         }
-        CellKey cell = place(day, CellKey.of(r));
+        CellKey cell = place(day, r.key(), r.endpoint(), r.model(), CellKey.pricedAs(r.costUsd(), r.pricedAs()),
+                r.user(), r.tags(), r.error(), r.units().provider());
         cube.addCall(day, cell, r);
     }
 
@@ -113,7 +115,8 @@ public final class UsageAggregates implements CellSource {
         UsageCube read = LogScope.all(from, to, createdAt).read(logDir, Runtime.getRuntime().availableProcessors());
         read.forEachCell(from, to, (day, key, tally) -> {
             if (retain(day)) {
-                cube.add(day, place(day, key), tally);
+                cube.add(day, place(day, key.key(), key.endpoint(), key.model(), key.pricedAs(), key.user(), key.tags(),
+                        key.error(), key.provider()), tally);
             }
         });
         for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
@@ -162,10 +165,11 @@ public final class UsageAggregates implements CellSource {
     }
 
     /** The capped cell a call goes to. */
-    private CellKey place(LocalDate day, CellKey raw) {
-        CellKey cell = new CellKey(keys.admit(raw.key()), endpoints.admit(raw.endpoint()),
-                models.fold(raw.model()), models.fold(raw.pricedAs()), users.fold(raw.user()), tags(raw.tags()),
-                errors.fold(raw.error()), providers.fold(raw.provider()));
+    private CellKey place(LocalDate day, String key, String endpoint, @Nullable String model,
+                          @Nullable String pricedAs, @Nullable String user, Map<String, String> tags,
+                          @Nullable String error, @Nullable String provider) {
+        CellKey cell = new CellKey(keys.admit(key), endpoints.admit(endpoint), models.fold(model), models.fold(pricedAs),
+                users.fold(user), tags(tags), errors.fold(error), providers.fold(provider));
         int cells = cube.cellCount(day);
         // three quarters of a day's cells for full detail, the rest for calls whose user and tags are folded
         if (cube.contains(day, cell) || cells < Math.max(1, caps.maxCellsPerDay() / 4 * 3)) {
