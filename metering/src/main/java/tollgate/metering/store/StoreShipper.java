@@ -80,6 +80,8 @@ public final class StoreShipper implements AutoCloseable {
     private long batchEndOffset;
     private long batchStartNanos;
     private boolean failing;
+    /** Whether the checkpoint was compared with the database's since the connection was made. */
+    private boolean synced;
     private List<SizedFile> backlogAtStart = List.of();
 
     private StoreShipper(StoreConfig config, Path dir, Clock clock, @Nullable PostgresStore store,
@@ -165,6 +167,9 @@ public final class StoreShipper implements AutoCloseable {
                 return;
             }
             try {
+                if (!synced) {
+                    store();
+                }
                 fill();
                 long now = System.nanoTime();
                 boolean due = !batch.isEmpty()
@@ -210,7 +215,8 @@ public final class StoreShipper implements AutoCloseable {
         }
     }
 
-    private void ship() throws SQLException, IOException {
+    /** The connection, made when there is none and then compared with the database's checkpoint. */
+    private PostgresStore store() throws SQLException, IOException {
         PostgresStore s = store;
         if (s == null) {
             try {
@@ -219,8 +225,21 @@ public final class StoreShipper implements AutoCloseable {
                 throw new SQLException(e.reason(), e);
             }
             store = s;
+            synced = false;
         }
-        s.ship(batch, checkpoint.replica());
+        if (!synced) {
+            resync(s);
+        }
+        return s;
+    }
+
+    private void ship() throws SQLException, IOException {
+        PostgresStore s = store();
+        if (batch.isEmpty()) {
+            // the batch was read from where the local checkpoint is, and the database's is elsewhere
+            return;
+        }
+        s.ship(batch, checkpoint.replica(), new PostgresStore.Place(batchEndDay, batchEndOffset));
         Runnable hook = afterCommit;
         if (hook != null) {
             hook.run();
@@ -237,6 +256,35 @@ public final class StoreShipper implements AutoCloseable {
         }
         backlog.addAndGet(-batch.size());
         batch.clear();
+    }
+
+    /**
+     * Moves to the database's checkpoint when it is not where the local one is (it is moved in each batch's
+     * transaction, the local file only after the commit: a crash in between, or a local file deleted, leaves the
+     * local one behind; a database restored from a backup leaves it ahead), dropping the batch read from the old
+     * place.
+     */
+    private void resync(PostgresStore s) throws SQLException, IOException {
+        PostgresStore.Place stored = s.checkpoint(checkpoint.replica());
+        synced = true;
+        if (stored == null || (stored.day().equals(checkpoint.day()) && stored.offset() == checkpoint.offset())) {
+            return;
+        }
+        boolean ahead = stored.day().isAfter(checkpoint.day())
+                || stored.day().equals(checkpoint.day()) && stored.offset() > checkpoint.offset();
+        ShipCheckpoint moved = checkpoint.at(stored.day(), stored.offset());
+        long lines = countLines(ahead ? spanFiles(dir, checkpoint, moved) : spanFiles(dir, moved, checkpoint));
+        backlog.addAndGet(ahead ? -lines : lines);
+        log.info("log.store: {}: shipping from the database's checkpoint for {} ({} at byte {}), {} the local one",
+                config.display(), checkpoint.replica(), stored.day(), stored.offset(), ahead ? "ahead of" : "behind");
+        closeTail();
+        batch.clear();
+        checkpoint = moved;
+        readDay = checkpoint.day();
+        openOffset = checkpoint.offset();
+        batchEndDay = checkpoint.day();
+        batchEndOffset = checkpoint.offset();
+        checkpoint.save(dir);
     }
 
     /** Reads available lines into the batch, up to its size. */
@@ -345,9 +393,16 @@ public final class StoreShipper implements AutoCloseable {
 
     /** The writer's day files past the checkpoint (plain, or gzipped once compressed), with their sizes now. */
     private static List<SizedFile> backlogFiles(Path dir, ShipCheckpoint cp) throws IOException {
+        return spanFiles(dir, cp, null);
+    }
+
+    /** The day files from {@code from} to {@code to} (null: to their ends now). */
+    private static List<SizedFile> spanFiles(Path dir, ShipCheckpoint from, @Nullable ShipCheckpoint to)
+            throws IOException {
+        ShipCheckpoint cp = from;
         List<SizedFile> out = new ArrayList<>();
         LocalDate last = null;
-        for (UsageLogFiles.DayFile f : UsageLogFiles.list(dir, cp.day(), LocalDate.MAX)) {
+        for (UsageLogFiles.DayFile f : UsageLogFiles.list(dir, cp.day(), to == null ? LocalDate.MAX : to.day())) {
             String name = f.path().getFileName().toString();
             boolean own = name.equals(UsageLogFiles.fileName(f.date()))
                     || name.equals(UsageLogFiles.fileName(f.date()) + ".gz");
@@ -356,8 +411,10 @@ public final class StoreShipper implements AutoCloseable {
                 continue;
             }
             last = f.date();
-            long from = f.date().equals(cp.day()) ? cp.offset() : 0;
-            out.add(new SizedFile(f, from, f.gzip() ? Long.MAX_VALUE : Files.size(f.path())));
+            long start = f.date().equals(cp.day()) ? cp.offset() : 0;
+            long end = to != null && f.date().equals(to.day()) ? to.offset()
+                    : f.gzip() ? Long.MAX_VALUE : Files.size(f.path());
+            out.add(new SizedFile(f, start, end));
         }
         return out;
     }

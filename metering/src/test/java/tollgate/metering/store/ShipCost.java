@@ -22,6 +22,13 @@ import tollgate.config.StoreConfig;
  * varied records ({@code -Dshipcost.uniform=true}: all of one cell, as the bench sends them). Run it by hand:
  * {@code -Dtest=ShipCost -Dshipcost.rows=50000 -Dshipcost.rounds=5}; {@code -Dshipcost.sql=…} runs a statement on
  * each new database before measuring (an experiment: {@code CREATE INDEX ON usage_records (request_id)}).
+ * {@code -Dshipcost.variants=append,conflict} alternates the rounds between batches after the replica's checkpoint
+ * in the database (appended as they are: how the shipper ships) and batches of a replica without one (inserted
+ * {@code ON CONFLICT DO NOTHING RETURNING}: how a batch behind the checkpoint ships, and how every batch shipped
+ * before the checkpoint moved into the database); the default is {@code append}. Besides the backend, it prints the
+ * whole server's CPU (postmaster and every child, the WAL writer, background writer, checkpointer and autovacuum
+ * included, the ones that exited too), which other databases of the shared test server add to when tests run
+ * alongside.
  */
 class ShipCost {
     private static final int BATCH = StoreShipper.MAX_BATCH;
@@ -42,14 +49,16 @@ class ShipCost {
                     .truncatedTo(ChronoUnit.MILLIS), "req_" + i, uniform ? 1 : i, "a"), Map.of()));
             offset += 420;
         }
+        List<String> variants = List.of(System.getProperty("shipcost.variants", "append").split(","));
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int round = 0; round < rounds; round++) {
+            boolean append = variants.get(round % variants.size()).equals("append");
             String db = "cost" + System.nanoTime();
             StoreConfig store = pg.newStore(db);
             try (PostgresStore s = PostgresStore.open(store); Connection probe = pg.connect()) {
                 // warm-up: JIT, the partition, the plan
                 for (int b = 0; b < 10; b++) {
-                    s.ship(all.subList(b * BATCH, (b + 1) * BATCH), "a");
+                    ship(s, all.subList(b * BATCH, (b + 1) * BATCH), append ? "a" : "w" + b);
                 }
                 String experiment = System.getProperty("shipcost.sql");
                 if (experiment != null) {
@@ -58,26 +67,30 @@ class ShipCost {
                     }
                 }
                 int pid = backend(probe, db);
+                int postmaster = parent(pid);
                 long pgBefore = cpuTicks(pid);
+                long serverBefore = serverTicks(postmaster);
                 long cpuBefore = threads.getCurrentThreadCpuTime();
                 long allocBefore = threads.getCurrentThreadAllocatedBytes();
                 long wallBefore = System.nanoTime();
                 for (int b = 10; b < 10 + rows / BATCH; b++) {
-                    s.ship(all.subList(b * BATCH, (b + 1) * BATCH), "a");
+                    ship(s, all.subList(b * BATCH, (b + 1) * BATCH), append ? "a" : "c" + b);
                 }
                 long wall = System.nanoTime() - wallBefore;
                 long cpu = threads.getCurrentThreadCpuTime() - cpuBefore;
                 long alloc = threads.getCurrentThreadAllocatedBytes() - allocBefore;
                 long pgTicks = cpuTicks(pid) - pgBefore;
+                long serverTicks = serverTicks(postmaster) - serverBefore;
                 long cells;
                 try (Connection c = PostgresStore.connect(store);
                      ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM usage_rollups")) {
                     rs.next();
                     cells = rs.getLong(1);
                 }
-                System.out.printf("SHIPCOST round %d: %d rows, %.0f rows/s wall, java %.1f us/row (%.0f B/row), "
-                                + "postgres backend %.1f us/row; %d rollup rows (minute x cell)%n", round, rows,
-                        rows / (wall / 1e9), cpu / 1e3 / rows, (double) alloc / rows, pgTicks * 10_000.0 / rows, cells);
+                System.out.printf("SHIPCOST round %d %s: %d rows, %.0f rows/s wall, java %.1f us/row (%.0f B/row), "
+                                + "postgres backend %.1f us/row, server %.1f us/row; %d rollup rows (minute x cell)%n",
+                        round, append ? "append" : "conflict", rows, rows / (wall / 1e9), cpu / 1e3 / rows,
+                        (double) alloc / rows, pgTicks * 10_000.0 / rows, serverTicks * 10_000.0 / rows, cells);
             }
         }
     }
@@ -119,6 +132,50 @@ class ShipCost {
         }
     }
 
+    /** Ships a batch of rows 420 bytes apart, as the shipper does: the checkpoint just past the last one. */
+    private static void ship(PostgresStore s, List<PostgresStore.Row> batch, String replica)
+            throws java.sql.SQLException {
+        PostgresStore.Row last = batch.get(batch.size() - 1);
+        s.ship(batch, replica, new PostgresStore.Place(last.day(), last.spoolOffset() + 420));
+    }
+
+    /** The parent of a process (a backend's: the postmaster). */
+    private static int parent(int pid) throws Exception {
+        return Integer.parseInt(stat(pid)[1]);
+    }
+
+    /**
+     * The server's CPU in clock ticks: the postmaster's own and its exited children's (cutime, cstime), and its live
+     * children's own.
+     */
+    private static long serverTicks(int postmaster) throws Exception {
+        String[] pm = stat(postmaster);
+        long ticks = Long.parseLong(pm[11]) + Long.parseLong(pm[12]) + Long.parseLong(pm[13]) + Long.parseLong(pm[14]);
+        try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String[] f = stat(Integer.parseInt(name));
+                    if (Integer.parseInt(f[1]) == postmaster) {
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (java.io.IOException gone) {
+                    // exited meanwhile: in the postmaster's cutime once reaped
+                }
+            }
+        }
+        return ticks;
+    }
+
+    /** The fields of /proc/PID/stat after the command's name: [0] state, [1] ppid, … [11] utime, [12] stime. */
+    private static String[] stat(int pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    }
+
     private static int backend(Connection probe, String db) throws Exception {
         try (PreparedStatement ps = probe.prepareStatement(
                 "SELECT pid FROM pg_stat_activity WHERE datname = ? AND application_name = 'tollgate'")) {
@@ -132,8 +189,7 @@ class ShipCost {
 
     /** utime + stime of a process, in clock ticks (1/100 s). */
     private static long cpuTicks(int pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        String[] f = stat(pid);
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 }
