@@ -38,11 +38,13 @@ import tollgate.metering.usage.UnitCounts;
  *                   UNIQUE (day, replica, spool_offset)  the line's place in its replica's log
  *     usage_records_YYYYMMDD                         a partition per UTC day, created on demand
  *   usage_rollups   PRIMARY KEY (minute, cell)       per minute and report cell, the cell's whole Tally
+ *   store_checkpoints PRIMARY KEY (replica)          where each replica's shipping stands (day, spool_offset)
  * </pre>
  *
- * <p>A batch's records are inserted with {@code ON CONFLICT DO NOTHING RETURNING}, and only the rows that came back
- * are added to the rollups, in the same transaction: a batch shipped twice (a crash between the commit and the
- * checkpoint) is counted once. A record is known by where its line is in the shipping replica's log (the day file
+ * <p>A batch's records, the rollups they add to and the replica's checkpoint move in one transaction: a batch after
+ * the checkpoint is copied in as it is, one behind it (or one that meets a row stored after it) is inserted with
+ * {@code ON CONFLICT DO NOTHING RETURNING} and only the rows that came back are added to the rollups, so a batch
+ * shipped twice is counted once ({@link #ship}). A record is known by where its line is in the shipping replica's log (the day file
  * and the byte offset the line starts at), not by its {@code request_id}: that is the upstream's {@code x-request-id}
  * when it sends one, which nothing makes unique (a gateway or a mock may send the same one on every answer).
  */

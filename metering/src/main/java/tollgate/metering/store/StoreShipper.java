@@ -30,16 +30,17 @@ import tollgate.metering.log.UsageLogTail;
 
 /**
  * Ships the usage log to {@code log.store} (issue 20) on a thread of its own: the JSONL log stays the write-ahead
- * spool, and this thread follows it from the replica's {@link ShipCheckpoint}, day file by day file, in batches of at
- * most {@value #MAX_BATCH} records or {@code 200 ms}, each in one transaction ({@link PostgresStore#ship}); the
- * checkpoint is saved after the commit. The request path never waits on it: calls are written to the log as
+ * spool, and this thread follows it from the replica's checkpoint, day file by day file, in batches of at most
+ * {@value #MAX_BATCH} records or {@code 200 ms}, each in one transaction with the database's checkpoint
+ * ({@link PostgresStore#ship}); its copy in the log folder ({@link ShipCheckpoint}) is saved after the commit, and
+ * the database's counts when the two differ. The request path never waits on it: calls are written to the log as
  * always, and the database only delays their arrival.
  *
  * <p>When the database fails, the batch is kept and retried after a pause growing from 1 s to 5 s (an attempt is
  * cheap, and the pause is how long a database that came back waits for the backlog: bench/RESULTS.md, session 6);
- * the log keeps growing meanwhile and drains in order on recovery. A crash between a commit and its checkpoint
- * ships the batch again, which the store counts once (it knows a record by the replica's name and the line's place
- * in the log). A day is left for the next once its file is read to the end, a later day's file exists and the day
+ * the log keeps growing meanwhile and drains in order on recovery. A crash between a commit and the local file
+ * goes on from the database's checkpoint; a batch shipped again all the same is counted once (the store knows a
+ * record by the replica's name and the line's place in the log). A day is left for the next once its file is read to the end, a later day's file exists and the day
  * ended over {@link #LATE_WRITES} ago (a call that ended just before midnight may be written just after it). Graceful stop
  * ships what it can within the time it is given.
  *

@@ -27,8 +27,8 @@ import tollgate.config.StoreConfig;
  * {@code ON CONFLICT DO NOTHING RETURNING}: how a batch behind the checkpoint ships, and how every batch shipped
  * before the checkpoint moved into the database); the default is {@code append}. Besides the backend, it prints the
  * whole server's CPU (postmaster and every child, the WAL writer, background writer, checkpointer and autovacuum
- * included, the ones that exited too), which other databases of the shared test server add to when tests run
- * alongside.
+ * included, the ones that exited too) and the WAL written per row, which other databases of the shared test server
+ * add to when tests run alongside. {@code -Dtest=ShipCost#spoolRead} measures the shipper's reading of the spool.
  */
 class ShipCost {
     private static final int BATCH = StoreShipper.MAX_BATCH;
@@ -70,6 +70,7 @@ class ShipCost {
                 int postmaster = parent(pid);
                 long pgBefore = cpuTicks(pid);
                 long serverBefore = serverTicks(postmaster);
+                String walBefore = wal(probe);
                 long cpuBefore = threads.getCurrentThreadCpuTime();
                 long allocBefore = threads.getCurrentThreadAllocatedBytes();
                 long wallBefore = System.nanoTime();
@@ -81,6 +82,7 @@ class ShipCost {
                 long alloc = threads.getCurrentThreadAllocatedBytes() - allocBefore;
                 long pgTicks = cpuTicks(pid) - pgBefore;
                 long serverTicks = serverTicks(postmaster) - serverBefore;
+                long walBytes = walSince(probe, walBefore);
                 long cells;
                 try (Connection c = PostgresStore.connect(store);
                      ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM usage_rollups")) {
@@ -88,10 +90,61 @@ class ShipCost {
                     cells = rs.getLong(1);
                 }
                 System.out.printf("SHIPCOST round %d %s: %d rows, %.0f rows/s wall, java %.1f us/row (%.0f B/row), "
-                                + "postgres backend %.1f us/row, server %.1f us/row; %d rollup rows (minute x cell)%n",
+                                + "postgres backend %.1f us/row, server %.1f us/row, WAL %.0f B/row; %d rollup rows "
+                                + "(minute x cell)%n",
                         round, append ? "append" : "conflict", rows, rows / (wall / 1e9), cpu / 1e3 / rows,
-                        (double) alloc / rows, pgTicks * 10_000.0 / rows, serverTicks * 10_000.0 / rows, cells);
+                        (double) alloc / rows, pgTicks * 10_000.0 / rows, serverTicks * 10_000.0 / rows,
+                        (double) walBytes / rows, cells);
             }
+        }
+    }
+
+    /**
+     * The shipper's side before the store: following the spool with {@link tollgate.metering.log.UsageLogTail} and
+     * making each line's row (the parse, {@code toRecord}, the unknown fields), over a file of the bench's lines
+     * ({@code -Dshipcost.uniform=true}) or StoreShipperTest's varied ones: CPU and bytes per line.
+     */
+    @Test
+    void spoolRead() throws Exception {
+        int rows = Integer.getInteger("shipcost.rows", 50_000);
+        boolean uniform = Boolean.getBoolean("shipcost.uniform");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        Instant base = today.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(60);
+        Path dir = Files.createTempDirectory("shipcost");
+        try {
+            StringBuilder lines = new StringBuilder();
+            for (int i = 0; i < rows; i++) {
+                lines.append(tollgate.metering.log.UsageRecordJson.toJson(StoreShipperTest.record(base.plusMillis(7L * i),
+                        "req_" + i, uniform ? 1 : i, "a"))).append('\n');
+            }
+            Path file = dir.resolve(tollgate.metering.log.UsageLogFiles.fileName(today));
+            Files.writeString(file, lines);
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            for (int round = 0; round < 6; round++) {
+                long cpuBefore = threads.getCurrentThreadCpuTime();
+                long allocBefore = threads.getCurrentThreadAllocatedBytes();
+                long n = 0;
+                try (tollgate.metering.log.UsageLogTail t = tollgate.metering.log.UsageLogTail.open(dir, today, 0)) {
+                    tollgate.metering.log.UsageLine line;
+                    while ((line = t.next()) != null) {
+                        PostgresStore.Row row = new PostgresStore.Row(t.day(), t.lineOffset(), line.toRecord(),
+                                line.extra());
+                        n += row.spoolOffset() > 0 ? 1 : 0;
+                    }
+                }
+                long cpu = threads.getCurrentThreadCpuTime() - cpuBefore;
+                long alloc = threads.getCurrentThreadAllocatedBytes() - allocBefore;
+                System.out.printf("SHIPCOST spool read round %d: %d lines (%d B/line), java %.2f us/line (%.0f B/line)%n",
+                        round, n + 1, Files.size(file) / rows, cpu / 1e3 / rows, (double) alloc / rows);
+            }
+        } finally {
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
         }
     }
 
@@ -137,6 +190,24 @@ class ShipCost {
             throws java.sql.SQLException {
         PostgresStore.Row last = batch.get(batch.size() - 1);
         s.ship(batch, replica, new PostgresStore.Place(last.day(), last.spoolOffset() + 420));
+    }
+
+    /** The server's WAL position now (every database's: the shared server's others add to it). */
+    private static String wal(Connection probe) throws Exception {
+        try (ResultSet rs = probe.createStatement().executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static long walSince(Connection probe, String before) throws Exception {
+        try (PreparedStatement ps = probe.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ?::pg_lsn)")) {
+            ps.setString(1, before);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /** The parent of a process (a backend's: the postmaster). */

@@ -303,7 +303,7 @@ public class StoreShipperTest {
     }
 
     @Test
-    void aDeletedCheckpointShipsTheLogAgainUnderTheSameNameAndStoresNothingTwice() throws Exception {
+    void aDeletedCheckpointGoesOnFromTheDatabasesUnderTheSameNameAndStoresNothingTwice() throws Exception {
         StoreConfig store = newStore();
         Path dir = Files.createDirectories(tmp.resolve("deleted"));
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -320,7 +320,8 @@ public class StoreShipperTest {
         Files.writeString(dir.resolve(ShipCheckpoint.FILE_NAME), "replica=old-name\nday=2026-1\noffset=\n");
         assertThatThrownBy(() -> StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry()))
                 .isInstanceOf(IOException.class).hasMessageContaining("damaged")
-                .hasMessageContaining("delete it to ship the log again from its first day")
+                .hasMessageContaining("delete it to go on from the database's checkpoint")
+                .hasMessageContaining("ship the log again from its first day")
                 .hasMessageContaining("records already stored are not stored twice while store-replica");
 
         Files.delete(dir.resolve(ShipCheckpoint.FILE_NAME));
