@@ -28,7 +28,9 @@ import tollgate.config.StoreConfig;
  * before the checkpoint moved into the database); the default is {@code append}. Besides the backend, it prints the
  * whole server's CPU (postmaster and every child, the WAL writer, background writer, checkpointer and autovacuum
  * included, the ones that exited too) and the WAL written per row, which other databases of the shared test server
- * add to when tests run alongside. {@code -Dtest=ShipCost#spoolRead} measures the shipper's reading of the spool.
+ * add to when tests run alongside. {@code -Dshipcost.vacuum=true} then runs {@code VACUUM (FREEZE)} and {@code
+ * ANALYZE} on the records (what autovacuum does to them sooner or later) and prints their CPU per row.
+ * {@code -Dtest=ShipCost#spoolRead} measures the shipper's reading of the spool.
  */
 class ShipCost {
     private static final int BATCH = StoreShipper.MAX_BATCH;
@@ -84,17 +86,33 @@ class ShipCost {
                 long serverTicks = serverTicks(postmaster) - serverBefore;
                 long walBytes = walSince(probe, walBefore);
                 long cells;
+                String upkeep = "";
                 try (Connection c = PostgresStore.connect(store);
                      ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM usage_rollups")) {
                     rs.next();
                     cells = rs.getLong(1);
+                    if (Boolean.getBoolean("shipcost.vacuum")) {
+                        // what autovacuum does to the rows sooner or later: visibility, freezing, statistics
+                        int own;
+                        try (ResultSet b = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                            b.next();
+                            own = b.getInt(1);
+                        }
+                        long before = cpuTicks(own);
+                        c.createStatement().execute("VACUUM (FREEZE) usage_records");
+                        long vacuum = cpuTicks(own) - before;
+                        c.createStatement().execute("ANALYZE usage_records");
+                        long analyze = cpuTicks(own) - before - vacuum;
+                        upkeep = String.format(", then VACUUM (FREEZE) %.1f us/row, ANALYZE %.1f us/row",
+                                vacuum * 10_000.0 / rows, analyze * 10_000.0 / rows);
+                    }
                 }
                 System.out.printf("SHIPCOST round %d %s: %d rows, %.0f rows/s wall, java %.1f us/row (%.0f B/row), "
                                 + "postgres backend %.1f us/row, server %.1f us/row, WAL %.0f B/row; %d rollup rows "
-                                + "(minute x cell)%n",
+                                + "(minute x cell)%s%n",
                         round, append ? "append" : "conflict", rows, rows / (wall / 1e9), cpu / 1e3 / rows,
                         (double) alloc / rows, pgTicks * 10_000.0 / rows, serverTicks * 10_000.0 / rows,
-                        (double) walBytes / rows, cells);
+                        (double) walBytes / rows, cells, upkeep);
             }
         }
     }
