@@ -9,7 +9,8 @@ import org.postgresql.copy.CopyIn;
  * Rows for PostgreSQL's {@code COPY … FROM STDIN} in its text format, written into one reused buffer and handed to
  * the copy whenever it holds {@value #FLUSH_AT} bytes or more: fields separated by tabs, a row per line, {@code \N}
  * for null, and in values a backslash, tab, newline or carriage return escaped with a backslash (the format's
- * rules); text as UTF-8, an unpaired surrogate as {@code ?} (what {@link String#getBytes} makes of it).
+ * rules); text as UTF-8, an unpaired surrogate as {@code ?} (what {@link String#getBytes} makes of it), U+0000 as
+ * U+FFFD ({@link PostgresStore#storable}).
  */
 final class CopyText {
     static final int FLUSH_AT = 1 << 16;
@@ -108,6 +109,12 @@ final class CopyText {
                     case '\r' -> {
                         b[p++] = '\\';
                         b[p++] = 'r';
+                    }
+                    case '\0' -> {
+                        // U+FFFD: PostgreSQL's text cannot hold U+0000 (PostgresStore.storable)
+                        b[p++] = (byte) 0xef;
+                        b[p++] = (byte) 0xbf;
+                        b[p++] = (byte) 0xbd;
                     }
                     default -> b[p++] = (byte) c;
                 }

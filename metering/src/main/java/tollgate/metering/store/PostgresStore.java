@@ -339,6 +339,15 @@ public final class PostgresStore implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code s} as PostgreSQL's text can hold it: U+0000 (a client may send one, in {@code user} say, and the log
+     * keeps it) as U+FFFD, the replacement character; the rest as is. Without it such a record would be refused on
+     * every attempt, and shipping would stop there.
+     */
+    static @Nullable String storable(@Nullable String s) {
+        return s == null || s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
+    }
+
     /** A place in a replica's log: a day's file and a byte offset in it (where a line starts, or the file ends). */
     public record Place(LocalDate day, long offset) {
     }
@@ -512,14 +521,14 @@ public final class PostgresStore implements AutoCloseable {
                 int i = 1;
                 ps.setObject(i++, java.time.OffsetDateTime.ofInstant(e.getKey().minute(), ZoneOffset.UTC));
                 ps.setString(i++, e.getValue());
-                ps.setString(i++, k.key());
-                ps.setString(i++, k.endpoint());
-                ps.setString(i++, k.model());
-                ps.setString(i++, k.pricedAs());
-                ps.setString(i++, k.user());
+                ps.setString(i++, storable(k.key()));
+                ps.setString(i++, storable(k.endpoint()));
+                ps.setString(i++, storable(k.model()));
+                ps.setString(i++, storable(k.pricedAs()));
+                ps.setString(i++, storable(k.user()));
                 ps.setString(i++, Json.object(k.tags()));
-                ps.setString(i++, k.error());
-                ps.setString(i++, k.provider());
+                ps.setString(i++, storable(k.error()));
+                ps.setString(i++, storable(k.provider()));
                 for (long n : new long[] {t.requests(), t.inputTokens(), t.cachedInputTokens(), t.outputTokens(),
                         t.reasoningTokens(), t.totalTokens()}) {
                     ps.setLong(i++, n);

@@ -161,7 +161,7 @@ final class RecordColumns {
         String[] a = new String[n];
         Function<PostgresStore.Row, @Nullable String> f = (Function<PostgresStore.Row, @Nullable String>) value;
         for (int i = 0; i < n; i++) {
-            a[i] = f.apply(batch.get(i));
+            a[i] = PostgresStore.storable(f.apply(batch.get(i)));
         }
         return a;
     }

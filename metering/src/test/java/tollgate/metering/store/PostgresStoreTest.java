@@ -36,10 +36,14 @@ class PostgresStoreTest {
         pg = PostgresTestServer.shared();
     }
 
-    /** Text the copy's format escapes or encodes: tabs, line breaks, backslashes, its null marker, non-ASCII. */
+    /**
+     * Text the copy's format escapes or encodes: tabs, line breaks, backslashes, its null marker, non-ASCII; and
+     * U+0000, which PostgreSQL's text refuses (stored as U+FFFD: a client's {@code "user"} holding one must not stop
+     * shipping).
+     */
     private static final List<String> NASTY = List.of("tab\there", "line\nbreak", "cr\rlf\r\n", "back\\slash",
             "\\N", "\\.", "\\", "ends with \\", "quote\"s 'and' {braces} [1,2]", "é à ü — 中文 😀 \uD83D\uDE00x",
-            "lone \uD800 surrogate", "\u007f\u0001\u001f controls", " ", "");
+            "lone \uD800 surrogate", "\u007f\u0001\u001f controls", "nul \u0000 inside", "\u0000", " ", "");
 
     @Test
     void everyValueCrossesTheCopyAsItCrossesTheCheckedInsert() throws Exception {
@@ -59,7 +63,6 @@ class PostgresStoreTest {
                     Map.of(s.isEmpty() ? "empty" : s, s, "team", "a\tb\\c\nd"), "error: " + s,
                     new UsageUnits(u, "tier " + s, s, i % 2 == 0), Map.of()));
         }
-        // the lone surrogate is stored as the JSON log would write it: '?'
         List<PostgresStore.Row> rows = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
             rows.add(new PostgresStore.Row(day, 100L * i, records.get(i), i % 3 == 0 ? Map.of()
@@ -82,7 +85,7 @@ class PostgresStoreTest {
                 + day + "'");
         assertThat(copied).hasSize(records.size());
         for (UsageRecord r : records) {
-            UsageRecord expected = surrogateAsJsonWrites(r);
+            UsageRecord expected = asStored(r);
             assertThat(checked.get(expected.requestId())).as(r.requestId()).usingRecursiveComparison()
                     .withComparatorForType(BigDecimal::compareTo, BigDecimal.class).isEqualTo(expected);
             assertThat(copied.get(expected.requestId())).as(r.requestId()).usingRecursiveComparison()
@@ -95,20 +98,29 @@ class PostgresStoreTest {
                 + " FROM usage_records WHERE replica = 'checked' ORDER BY spool_offset"));
     }
 
-    private static UsageRecord surrogateAsJsonWrites(UsageRecord r) {
-        String lone = "\uD800";
-        if (!r.requestId().contains(lone)) {
-            return r;
-        }
+    /** An unknown field's raw JSON: the escape of U+0000 becomes U+FFFD's, an escaped backslash before "u0000" stays. */
+    @Test
+    void rawJsonKeepsEverythingButTheEscapeOfNul() {
+        String bs = "\\";
+        assertThat(Json.storableRaw("\"a" + bs + "u0000b\"")).isEqualTo("\"a" + bs + "uFFFDb\"");
+        assertThat(Json.storableRaw("\"a" + bs + bs + "u0000b\"")).isEqualTo("\"a" + bs + bs + "u0000b\"");
+        assertThat(Json.storableRaw("[\"" + bs + bs + bs + "u0000\", \"" + bs + "u0000\"]"))
+                .isEqualTo("[\"" + bs + bs + bs + "uFFFD\", \"" + bs + "uFFFD\"]");
+        assertThat(Json.storableRaw("{\"n\":1}")).isEqualTo("{\"n\":1}");
+    }
+
+    /** The record as stored: a lone surrogate as '?' (as the JSON log writes it), U+0000 as U+FFFD. */
+    private static UsageRecord asStored(UsageRecord r) {
+        java.util.function.UnaryOperator<String> f = v -> v == null ? null
+                : v.replace("\uD800", "?").replace('\0', '\uFFFD');
         Map<String, String> tags = new HashMap<>();
-        r.tags().forEach((k, v) -> tags.put(k.replace(lone, "?"), v.replace(lone, "?")));
+        r.tags().forEach((k, v) -> tags.put(f.apply(k), f.apply(v)));
         UsageUnits u = r.units();
-        return new UsageRecord(r.ts(), r.requestId().replace(lone, "?"), r.key().replace(lone, "?"),
-                r.endpoint().replace(lone, "?"), r.model().replace(lone, "?"), r.pricedAs().replace(lone, "?"),
-                r.stream(), r.status(), r.inputTokens(), r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(),
-                r.totalTokens(), r.estimated(), r.costUsd(), r.durationMs(), r.ttfbMs(), r.user().replace(lone, "?"),
-                tags, r.error().replace(lone, "?"), new UsageUnits(u.counts(), u.serviceTier().replace(lone, "?"),
-                u.provider().replace(lone, "?"), u.batch()), Map.of());
+        return new UsageRecord(r.ts(), f.apply(r.requestId()), f.apply(r.key()), f.apply(r.endpoint()),
+                f.apply(r.model()), f.apply(r.pricedAs()), r.stream(), r.status(), r.inputTokens(),
+                r.cachedInputTokens(), r.outputTokens(), r.reasoningTokens(), r.totalTokens(), r.estimated(),
+                r.costUsd(), r.durationMs(), r.ttfbMs(), f.apply(r.user()), tags, f.apply(r.error()),
+                new UsageUnits(u.counts(), f.apply(u.serviceTier()), f.apply(u.provider()), u.batch()), Map.of());
     }
 
     /**
