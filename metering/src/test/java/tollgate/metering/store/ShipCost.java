@@ -166,6 +166,91 @@ class ShipCost {
         }
     }
 
+    /**
+     * The shipper as it runs in tollgate: a usage-log writer taking {@code -Dshipcost.rate} records a second (15,000
+     * unless told; one {@code append} per call, as the proxy does) for {@code -Dshipcost.seconds} (10) after 3 s of
+     * warm-up, its listener waking the shipper, which ships to the database. Per record: the CPU of the shipper's and
+     * the writer's threads, their context switches, and the CPU of the shipper's backend.
+     */
+    @Test
+    void atRate() throws Exception {
+        PostgresTestServer pg = PostgresTestServer.shared();
+        int rate = Integer.getInteger("shipcost.rate", 15_000);
+        int seconds = Integer.getInteger("shipcost.seconds", 10);
+        String db = "rate" + System.nanoTime();
+        StoreConfig store = pg.newStore(db);
+        Path dir = Files.createTempDirectory("shipcost");
+        tollgate.metering.log.UsageLogWriter writer = tollgate.metering.log.UsageLogWriter.start(
+                new tollgate.config.LogConfig(dir, tollgate.config.FsyncMode.BATCH, 100_000),
+                tollgate.metering.log.UsageLogCounters.NONE);
+        StoreShipper shipper = StoreShipper.start(store, dir, java.time.Clock.systemUTC(), PostgresStore.open(store),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        writer.addListener(w -> shipper.written());
+        try (Connection probe = pg.connect()) {
+            long sent = write(writer, rate, 3, 0);
+            int pid = backend(probe, db);
+            long[] before = threadTicks();
+            long pgBefore = cpuTicks(pid);
+            long measured = write(writer, rate, seconds, sent) - sent;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (shipper.backlog() > 0 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+            }
+            long[] after = threadTicks();
+            long pgTicks = cpuTicks(pid) - pgBefore;
+            System.out.printf("SHIPCOST at %d/s: %d records, shipper %.2f us/record (%.3f context switches/record), "
+                            + "writer %.2f us/record (%.3f), postgres backend %.2f us/record%n", rate, measured,
+                    (after[0] - before[0]) * 10_000.0 / measured, (double) (after[1] - before[1]) / measured,
+                    (after[2] - before[2]) * 10_000.0 / measured, (double) (after[3] - before[3]) / measured,
+                    pgTicks * 10_000.0 / measured);
+        } finally {
+            writer.close();
+            shipper.close();
+        }
+    }
+
+    /** Appends records at {@code rate} a second for {@code seconds}, from number {@code first} on; the next number. */
+    private static long write(tollgate.metering.log.UsageLogWriter writer, int rate, int seconds, long first) {
+        long start = System.nanoTime();
+        long end = start + seconds * 1_000_000_000L;
+        long n = first;
+        long now;
+        while ((now = System.nanoTime()) < end) {
+            long due = first + (now - start) * rate / 1_000_000_000L;
+            for (; n < due; n++) {
+                writer.append(StoreShipperTest.record(Instant.now(), "req_" + n, 1, "a"));
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000L);
+        }
+        return n;
+    }
+
+    /**
+     * This JVM's shipper and writer threads (by their names as Linux keeps them, 15 characters): CPU ticks and
+     * context switches of each.
+     */
+    private static long[] threadTicks() throws Exception {
+        long[] out = new long[4];
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String comm = Files.readString(task.resolve("comm")).strip();
+                int i = comm.equals("tollgate-store-") ? 0 : comm.equals("tollgate-usage-") ? 2 : -1;
+                if (i < 0) {
+                    continue;
+                }
+                String stat = Files.readString(task.resolve("stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                out[i] += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                for (String line : Files.readAllLines(task.resolve("status"))) {
+                    if (line.startsWith("voluntary_ctxt_switches") || line.startsWith("nonvoluntary_ctxt_switches")) {
+                        out[i + 1] += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The unnest and the casts of the insert alone, without the insert: what reading the arrays costs. */
     @Test
     void unnestOnly() throws Exception {
