@@ -44,9 +44,10 @@ import tollgate.metering.usage.UnitCounts;
  * <p>A batch's records, the rollups they add to and the replica's checkpoint move in one transaction: a batch after
  * the checkpoint is copied in as it is, one behind it (or one that meets a row stored after it) is inserted with
  * {@code ON CONFLICT DO NOTHING RETURNING} and only the rows that came back are added to the rollups, so a batch
- * shipped twice is counted once ({@link #ship}). A record is known by where its line is in the shipping replica's log (the day file
- * and the byte offset the line starts at), not by its {@code request_id}: that is the upstream's {@code x-request-id}
- * when it sends one, which nothing makes unique (a gateway or a mock may send the same one on every answer).
+ * shipped twice is counted once ({@link #ship}). A record is known by where its line is in the shipping replica's
+ * log (the day file and the byte offset the line starts at), not by its {@code request_id}: that is the upstream's
+ * {@code x-request-id} when it sends one, which nothing makes unique (a gateway or a mock may send the same one on
+ * every answer).
  */
 public final class PostgresStore implements AutoCloseable {
     /** Advisory lock keys (any two constants of ours): the schema migration, and partition creation. */

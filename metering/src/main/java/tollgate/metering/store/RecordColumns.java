@@ -86,7 +86,8 @@ final class RecordColumns {
             number("spool_offset", Kind.BIGINT, PostgresStore.Row::spoolOffset));
 
     /** The insert of a batch: the rows whose place in the log is not stored yet come back. */
-    static final String INSERT = insert() + " ON CONFLICT (day, replica, spool_offset) DO NOTHING RETURNING day, spool_offset";
+    static final String INSERT = insert()
+            + " ON CONFLICT (day, replica, spool_offset) DO NOTHING RETURNING day, spool_offset";
     /** The copy of a batch known not stored: {@link #copy} writes its rows. */
     static final String COPY = "COPY usage_records ("
             + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ") FROM STDIN";

@@ -40,7 +40,8 @@ import tollgate.metering.log.UsageLogTail;
  * cheap, and the pause is how long a database that came back waits for the backlog: bench/RESULTS.md, session 6);
  * the log keeps growing meanwhile and drains in order on recovery. A crash between a commit and the local file
  * goes on from the database's checkpoint; a batch shipped again all the same is counted once (the store knows a
- * record by the replica's name and the line's place in the log). A day is left for the next once its file is read to the end, a later day's file exists and the day
+ * record by the replica's name and the line's place in the log). A day is left for the next once its file is read
+ * to the end, a later day's file exists and the day
  * ended over {@link #LATE_WRITES} ago (a call that ended just before midnight may be written just after it). Graceful stop
  * ships what it can within the time it is given.
  *

@@ -42,7 +42,8 @@ class PostgresStoreTest {
      * shipping).
      */
     private static final List<String> NASTY = List.of("tab\there", "line\nbreak", "cr\rlf\r\n", "back\\slash",
-            "\\N", "\\.", "\\", "ends with \\", "quote\"s 'and' {braces} [1,2]", "é à ü — 中文 😀 \uD83D\uDE00x",
+            "\\N", "\\.", "\\", "ends with \\", "quote\"s 'and' {braces} [1,2]",
+            "é à ü — 中文 😀 \uD83D\uDE00x",
             "lone \uD800 surrogate", "\u007f\u0001\u001f controls", "nul \u0000 inside", "\u0000", " ", "");
 
     @Test
@@ -55,10 +56,11 @@ class PostgresStoreTest {
             String s = NASTY.get(i);
             UsageRecord r = StoreShipperTest.record(midnight.plusMillis(i == 0 ? 0 : 86_400_000L - 1000 + 7L * i),
                     "id-" + i + "-" + s, i, "r");
-            UnitCounts u = new UnitCounts(i, 9_000_000_000_000L, 0, 1, 2, 3, new BigDecimal("12345678901234567890.123456789"),
-                    4, 5);
+            UnitCounts u = new UnitCounts(i, 9_000_000_000_000L, 0, 1, 2, 3,
+                    new BigDecimal("12345678901234567890.123456789"), 4, 5);
             records.add(new UsageRecord(r.ts(), r.requestId(), "key\t" + s, "/v1/" + s, s.isEmpty() ? null : s,
-                    "priced " + s, r.stream(), r.status(), 9_000_000_000_000L, 0, i, 0, 9_000_000_000_000L + i, r.estimated(),
+                    "priced " + s, r.stream(), r.status(), 9_000_000_000_000L, 0, i, 0, 9_000_000_000_000L + i,
+                    r.estimated(),
                     new BigDecimal("0.000000000000000001").add(BigDecimal.valueOf(i)), r.durationMs(), r.ttfbMs(), s,
                     Map.of(s.isEmpty() ? "empty" : s, s, "team", "a\tb\\c\nd"), "error: " + s,
                     new UsageUnits(u, "tier " + s, s, i % 2 == 0), Map.of()));
@@ -98,7 +100,7 @@ class PostgresStoreTest {
                 + " FROM usage_records WHERE replica = 'checked' ORDER BY spool_offset"));
     }
 
-    /** An unknown field's raw JSON: the escape of U+0000 becomes U+FFFD's, an escaped backslash before "u0000" stays. */
+    /** An unknown field's raw JSON: the escape of U+0000 becomes U+FFFD's; an escaped backslash before u0000 stays. */
     @Test
     void rawJsonKeepsEverythingButTheEscapeOfNul() {
         String bs = "\\";

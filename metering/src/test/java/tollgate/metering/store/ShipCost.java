@@ -132,8 +132,8 @@ class ShipCost {
         try {
             StringBuilder lines = new StringBuilder();
             for (int i = 0; i < rows; i++) {
-                lines.append(tollgate.metering.log.UsageRecordJson.toJson(StoreShipperTest.record(base.plusMillis(7L * i),
-                        "req_" + i, uniform ? 1 : i, "a"))).append('\n');
+                lines.append(tollgate.metering.log.UsageRecordJson.toJson(StoreShipperTest.record(
+                        base.plusMillis(7L * i), "req_" + i, uniform ? 1 : i, "a"))).append('\n');
             }
             Path file = dir.resolve(tollgate.metering.log.UsageLogFiles.fileName(today));
             Files.writeString(file, lines);
@@ -153,8 +153,9 @@ class ShipCost {
                 }
                 long cpu = threads.getCurrentThreadCpuTime() - cpuBefore;
                 long alloc = threads.getCurrentThreadAllocatedBytes() - allocBefore;
-                System.out.printf("SHIPCOST spool read round %d: %d lines (%d B/line), java %.2f us/line (%.0f B/line)%n",
-                        round, n + 1, Files.size(file) / rows, cpu / 1e3 / rows, (double) alloc / rows);
+                System.out.printf("SHIPCOST spool read round %d: %d lines (%d B/line), java %.2f us/line "
+                        + "(%.0f B/line)%n", round, n + 1, Files.size(file) / rows, cpu / 1e3 / rows,
+                        (double) alloc / rows);
             }
         } finally {
             try (java.util.stream.Stream<Path> files = Files.list(dir)) {
