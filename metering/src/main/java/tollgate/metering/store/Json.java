@@ -23,7 +23,7 @@ final class Json {
         return write(g -> {
             g.writeStartObject();
             for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
+                g.writeStringField(PostgresStore.storable(e.getKey()), PostgresStore.storable(e.getValue()));
             }
             g.writeEndObject();
         });
@@ -34,11 +34,33 @@ final class Json {
         return write(g -> {
             g.writeStartObject();
             for (Map.Entry<String, String> e : rawValues.entrySet()) {
-                g.writeFieldName(e.getKey());
-                g.writeRawValue(e.getValue());
+                g.writeFieldName(PostgresStore.storable(e.getKey()));
+                g.writeRawValue(storableRaw(e.getValue()));
             }
             g.writeEndObject();
         });
+    }
+
+    /**
+     * JSON text with each escape of U+0000 (backslash, {@code u0000}, its backslash not itself escaped) as the escape
+     * of U+FFFD: JSONB refuses it, as text refuses U+0000 ({@link PostgresStore#storable}).
+     */
+    static String storableRaw(String json) {
+        int at = json.indexOf("\\u0000");
+        if (at < 0) {
+            return json;
+        }
+        StringBuilder out = new StringBuilder(json);
+        for (; at >= 0; at = json.indexOf("\\u0000", at + 1)) {
+            int backslashes = 0;
+            for (int i = at; i >= 0 && json.charAt(i) == '\\'; i--) {
+                backslashes++;
+            }
+            if (backslashes % 2 == 1) {
+                out.replace(at + 2, at + 6, "FFFD");
+            }
+        }
+        return out.toString();
     }
 
     /** The SHA-256 of the cell's dimensions, written in one fixed order: the rollups' key for the cell. */

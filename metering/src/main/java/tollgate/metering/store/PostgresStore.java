@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 import tollgate.config.StoreConfig;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.report.CellKey;
@@ -36,13 +38,16 @@ import tollgate.metering.usage.UnitCounts;
  *                   UNIQUE (day, replica, spool_offset)  the line's place in its replica's log
  *     usage_records_YYYYMMDD                         a partition per UTC day, created on demand
  *   usage_rollups   PRIMARY KEY (minute, cell)       per minute and report cell, the cell's whole Tally
+ *   store_checkpoints PRIMARY KEY (replica)          where each replica's shipping stands (day, spool_offset)
  * </pre>
  *
- * <p>A batch's records are inserted with {@code ON CONFLICT DO NOTHING RETURNING}, and only the rows that came back
- * are added to the rollups, in the same transaction: a batch shipped twice (a crash between the commit and the
- * checkpoint) is counted once. A record is known by where its line is in the shipping replica's log (the day file
- * and the byte offset the line starts at), not by its {@code request_id}: that is the upstream's {@code x-request-id}
- * when it sends one, which nothing makes unique (a gateway or a mock may send the same one on every answer).
+ * <p>A batch's records, the rollups they add to and the replica's checkpoint move in one transaction: a batch after
+ * the checkpoint is copied in as it is, one behind it (or one that meets a row stored after it) is inserted with
+ * {@code ON CONFLICT DO NOTHING RETURNING} and only the rows that came back are added to the rollups, so a batch
+ * shipped twice is counted once ({@link #ship}). A record is known by where its line is in the shipping replica's
+ * log (the day file and the byte offset the line starts at), not by its {@code request_id}: that is the upstream's
+ * {@code x-request-id} when it sends one, which nothing makes unique (a gateway or a mock may send the same one on
+ * every answer).
  */
 public final class PostgresStore implements AutoCloseable {
     /** Advisory lock keys (any two constants of ours): the schema migration, and partition creation. */
@@ -170,7 +175,31 @@ public final class PostgresStore implements AutoCloseable {
             // index on ts (a few pages, next to nothing per insert: the rows arrive in ts order) skips the rest
             """
             CREATE INDEX IF NOT EXISTS usage_records_ts_brin ON usage_records USING brin (ts) WITH (autosummarize = on);
+            """,
+            // 6: where each replica's shipping stands, moved in the batch's own transaction: the lines after it are
+            // known not stored, so a batch of them is appended without a conflict check per row
+            """
+            CREATE TABLE store_checkpoints (
+              replica text PRIMARY KEY,
+              day date NOT NULL,
+              spool_offset bigint NOT NULL,
+              updated_at timestamptz NOT NULL DEFAULT now()
+            );
             """);
+
+    /** The replica's checkpoint, locked until the batch's commit (a second process on the same name waits). */
+    private static final String LOCK_CHECKPOINT =
+            "SELECT day, spool_offset FROM store_checkpoints WHERE replica = ? FOR UPDATE";
+    private static final String READ_CHECKPOINT = "SELECT day, spool_offset FROM store_checkpoints WHERE replica = ?";
+    /** Forward only: a batch shipped again behind it (a second process on the same name) leaves it where it is. */
+    private static final String SAVE_CHECKPOINT = """
+            INSERT INTO store_checkpoints AS c (replica, day, spool_offset) VALUES (?, ?, ?)
+            ON CONFLICT (replica) DO UPDATE SET day = excluded.day, spool_offset = excluded.spool_offset,
+              updated_at = now()
+            WHERE (c.day, c.spool_offset) < (excluded.day, excluded.spool_offset)
+            """;
+    /** unique_violation: a row of a batch after the checkpoint was stored already. */
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private static final String UPSERT_ROLLUP = """
             INSERT INTO usage_rollups AS r (minute, cell, key, endpoint, model, priced_as, "user", tags, error, provider,
@@ -216,6 +245,9 @@ public final class PostgresStore implements AutoCloseable {
     private final StoreConfig config;
     private final Connection connection;
     private final Set<LocalDate> partitions = new HashSet<>();
+    private long conflicts;
+    private long appended;
+    private final CopyText copyText = new CopyText();
 
     private PostgresStore(StoreConfig config, Connection connection) {
         this.config = config;
@@ -309,13 +341,33 @@ public final class PostgresStore implements AutoCloseable {
     }
 
     /**
-     * Ships one batch in one transaction: the records not stored yet are inserted, and exactly those are added to the
-     * rollups.
+     * {@code s} as PostgreSQL's text can hold it: U+0000 (a client may send one, in {@code user} say, and the log
+     * keeps it) as U+FFFD, the replacement character; the rest as is. Without it such a record would be refused on
+     * every attempt, and shipping would stop there.
+     */
+    static @Nullable String storable(@Nullable String s) {
+        return s == null || s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
+    }
+
+    /** A place in a replica's log: a day's file and a byte offset in it (where a line starts, or the file ends). */
+    public record Place(LocalDate day, long offset) {
+    }
+
+    /**
+     * Ships one batch in one transaction with the replica's checkpoint: the records not stored yet are inserted,
+     * exactly those are added to the rollups, and the checkpoint moves to {@code end}.
+     *
+     * <p>A batch that starts at or after the stored checkpoint is known new and appended as it is (no conflict
+     * check per row); should a row of it be stored already all the same (a database restored from a backup older
+     * than its rows, an older tollgate that shipped without the checkpoint), the unique key refuses it, and the batch
+     * is shipped again the way one behind the checkpoint is: {@code ON CONFLICT DO NOTHING RETURNING}, the rollups
+     * adding the rows that came back. Either way nothing is counted twice.
      *
      * @param batch rows in the order of their place in the log (day, then offset), each place once
+     * @param end the place just past the batch's last line
      * @return the records inserted (the others were already there)
      */
-    public List<Row> ship(List<Row> batch, String replica) throws SQLException {
+    public List<Row> ship(List<Row> batch, String replica, Place end) throws SQLException {
         for (int i = 0; i < batch.size(); i++) {
             Row r = batch.get(i);
             if (i > 0 && batch.get(i - 1).compareTo(r.day(), r.spoolOffset()) >= 0) {
@@ -325,13 +377,83 @@ public final class PostgresStore implements AutoCloseable {
             partition(r.day());
         }
         try {
-            List<Row> inserted = insert(batch, replica);
+            Place stored = checkpoint(replica, LOCK_CHECKPOINT);
+            List<Row> inserted = null;
+            if (stored != null && !batch.isEmpty() && batch.get(0).compareTo(stored.day(), stored.offset()) >= 0) {
+                try {
+                    append(batch, replica);
+                    appended++;
+                    inserted = batch;
+                } catch (SQLException e) {
+                    if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    connection.rollback();
+                    conflicts++;
+                    checkpoint(replica, LOCK_CHECKPOINT);
+                }
+            }
+            if (inserted == null) {
+                inserted = insert(batch, replica);
+            }
             upsertRollups(inserted);
+            try (PreparedStatement ps = connection.prepareStatement(SAVE_CHECKPOINT)) {
+                ps.setString(1, replica);
+                ps.setObject(2, end.day());
+                ps.setLong(3, end.offset());
+                ps.executeUpdate();
+            }
             connection.commit();
             return inserted;
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly();
             throw e;
+        }
+    }
+
+    /** The replica's checkpoint in the database, null when it never shipped with one (schema version 6). */
+    public @Nullable Place checkpoint(String replica) throws SQLException {
+        try {
+            Place p = checkpoint(replica, READ_CHECKPOINT);
+            connection.commit();
+            return p;
+        } catch (SQLException e) {
+            rollbackQuietly();
+            throw e;
+        }
+    }
+
+    private @Nullable Place checkpoint(String replica, String sql) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, replica);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Place(rs.getObject(1, LocalDate.class), rs.getLong(2)) : null;
+            }
+        }
+    }
+
+    /** Batches that met a row stored already after the checkpoint, and were shipped again checking each row. */
+    long conflicts() {
+        return conflicts;
+    }
+
+    /** Batches appended after the checkpoint as they were. */
+    long appended() {
+        return appended;
+    }
+
+    /** Appends rows known not stored: {@code COPY FROM STDIN}, PostgreSQL's cheapest way in per row. */
+    private void append(List<Row> batch, String replica) throws SQLException {
+        CopyIn in = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(RecordColumns.COPY);
+        try {
+            copyText.start(in);
+            RecordColumns.copy(copyText, batch, replica);
+            copyText.finish();
+            in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
         }
     }
 
@@ -400,14 +522,14 @@ public final class PostgresStore implements AutoCloseable {
                 int i = 1;
                 ps.setObject(i++, java.time.OffsetDateTime.ofInstant(e.getKey().minute(), ZoneOffset.UTC));
                 ps.setString(i++, e.getValue());
-                ps.setString(i++, k.key());
-                ps.setString(i++, k.endpoint());
-                ps.setString(i++, k.model());
-                ps.setString(i++, k.pricedAs());
-                ps.setString(i++, k.user());
+                ps.setString(i++, storable(k.key()));
+                ps.setString(i++, storable(k.endpoint()));
+                ps.setString(i++, storable(k.model()));
+                ps.setString(i++, storable(k.pricedAs()));
+                ps.setString(i++, storable(k.user()));
                 ps.setString(i++, Json.object(k.tags()));
-                ps.setString(i++, k.error());
-                ps.setString(i++, k.provider());
+                ps.setString(i++, storable(k.error()));
+                ps.setString(i++, storable(k.provider()));
                 for (long n : new long[] {t.requests(), t.inputTokens(), t.cachedInputTokens(), t.outputTokens(),
                         t.reasoningTokens(), t.totalTokens()}) {
                     ps.setLong(i++, n);

@@ -86,7 +86,11 @@ final class RecordColumns {
             number("spool_offset", Kind.BIGINT, PostgresStore.Row::spoolOffset));
 
     /** The insert of a batch: the rows whose place in the log is not stored yet come back. */
-    static final String INSERT = insert();
+    static final String INSERT = insert()
+            + " ON CONFLICT (day, replica, spool_offset) DO NOTHING RETURNING day, spool_offset";
+    /** The copy of a batch known not stored: {@link #copy} writes its rows. */
+    static final String COPY = "COPY usage_records ("
+            + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ") FROM STDIN";
 
     private RecordColumns() {
     }
@@ -100,6 +104,30 @@ final class RecordColumns {
             if (column.kind() != Kind.REPLICA) {
                 ps.setArray(p++, c.createArrayOf(column.kind().element, values(column, batch)));
             }
+        }
+    }
+
+    /**
+     * Writes {@code batch} for {@link #COPY}: a line per row, the columns in their order, each value as the text
+     * the column's type reads (a date, a timestamp in UTC to the millisecond, a number, {@code t}/{@code f}, text).
+     */
+    @SuppressWarnings("unchecked")
+    static void copy(CopyText out, List<PostgresStore.Row> batch, String replica) throws SQLException {
+        byte[] name = CopyText.escape(replica);
+        for (PostgresStore.Row row : batch) {
+            for (Column column : COLUMNS) {
+                Object value = column.value();
+                switch (column.kind()) {
+                    case REPLICA -> out.raw(name);
+                    case EPOCH_DAY -> out.date(((ToLongFunction<PostgresStore.Row>) value).applyAsLong(row));
+                    case EPOCH_MILLIS -> out.timestamp(((ToLongFunction<PostgresStore.Row>) value).applyAsLong(row));
+                    case BIGINT, INTEGER -> out.number(((ToLongFunction<PostgresStore.Row>) value).applyAsLong(row));
+                    case BOOLEAN -> out.bool(((Predicate<PostgresStore.Row>) value).test(row));
+                    case TEXT, NUMERIC, JSONB -> out.text(((Function<PostgresStore.Row, @Nullable String>) value)
+                            .apply(row));
+                }
+            }
+            out.endRow();
         }
     }
 
@@ -134,7 +162,7 @@ final class RecordColumns {
         String[] a = new String[n];
         Function<PostgresStore.Row, @Nullable String> f = (Function<PostgresStore.Row, @Nullable String>) value;
         for (int i = 0; i < n; i++) {
-            a[i] = f.apply(batch.get(i));
+            a[i] = PostgresStore.storable(f.apply(batch.get(i)));
         }
         return a;
     }
@@ -156,7 +184,7 @@ final class RecordColumns {
             }
         }
         return "INSERT INTO usage_records (" + cols + ") SELECT " + select + " FROM unnest(" + arrays + ") AS t("
-                + names + ") ON CONFLICT (day, replica, spool_offset) DO NOTHING RETURNING day, spool_offset";
+                + names + ")";
     }
 
     private static Column text(String name, Function<PostgresStore.Row, @Nullable String> value) {

@@ -15,11 +15,14 @@ import tollgate.metering.log.AtomicFiles;
 /**
  * Where this replica's shipping stands (issue 20): the replica's name, and the day and byte offset just past the
  * last line the database committed; a small file in the log folder ({@value #FILE_NAME}), replaced atomically after
- * each commit, so a crash leaves the previous or the new one, never half of either.
+ * each commit, so a crash leaves the previous or the new one, never half of either. It is the local copy of the
+ * database's checkpoint ({@code store_checkpoints}, moved in each batch's transaction), which counts when the two
+ * differ: the shipper starts reading here and goes on from the database's once connected.
  *
  * <p>The name is half of every stored record's key (the other half is the line's place in this replica's log), so
- * it is kept apart from the checkpoint, in {@value #REPLICA_FILE}, written once: a checkpoint deleted or lost ships
- * the log again under the same name, and the records already stored are not stored twice.
+ * it is kept apart from the checkpoint, in {@value #REPLICA_FILE}, written once: a checkpoint deleted or lost goes on
+ * from the database's under the same name (or, with a database from before {@code store_checkpoints}, ships the
+ * log again, and the records already stored are not stored twice).
  *
  * @param replica this replica's name in {@code usage_records.replica}: the host's name and a random suffix, kept
  */
@@ -53,9 +56,9 @@ record ShipCheckpoint(String replica, LocalDate day, long offset) {
     }
 
     private static IOException damaged(Path f, RuntimeException e) {
-        return new IOException(f + ": damaged (" + e.getMessage() + "); delete it to ship the log again from its "
-                + "first day (records already stored are not stored twice while " + REPLICA_FILE + " beside it "
-                + "keeps this replica's name)", e);
+        return new IOException(f + ": damaged (" + e.getMessage() + "); delete it to go on from the database's "
+                + "checkpoint (with none there, to ship the log again from its first day: records already stored are "
+                + "not stored twice while " + REPLICA_FILE + " beside it keeps this replica's name)", e);
     }
 
     /**

@@ -52,7 +52,7 @@ class PostgresRecentCallsTest {
                 offset += 1000;
             }
             for (PostgresStore.Row row : rows) {
-                db.ship(List.of(row), "r1");
+                db.ship(List.of(row), "r1", new PostgresStore.Place(row.day(), row.spoolOffset() + 1));
             }
         }
         PostgresRecentCalls recent = new PostgresRecentCalls(store, Clock.fixed(NOW, ZoneOffset.UTC));

@@ -73,7 +73,8 @@ class PostgresSpendTest {
                 rows.add(new PostgresStore.Row(LocalDate.ofInstant(records[i].ts(), ZoneOffset.UTC), 1000L * i,
                         records[i], Map.of()));
             }
-            db.ship(rows, replica);
+            PostgresStore.Row last = rows.get(rows.size() - 1);
+            db.ship(rows, replica, new PostgresStore.Place(last.day(), last.spoolOffset() + 1));
         }
     }
 

@@ -233,8 +233,13 @@ public class StoreShipperTest {
         }
     }
 
+    /**
+     * The database's checkpoint moves in the batch's transaction, the local file after the commit: a crash in between
+     * leaves the local one behind, and the next start goes on from the database's (a batch shipped again would be
+     * checked row by row and count once as well).
+     */
     @Test
-    void aCrashBetweenCommitAndCheckpointShipsTheBatchAgainAndCountsItOnce() throws Exception {
+    void aCrashBetweenCommitAndCheckpointGoesOnFromTheDatabasesCheckpointAndCountsTheBatchOnce() throws Exception {
         StoreConfig store = newStore();
         Path dir = Files.createDirectories(tmp.resolve("crash"));
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -252,6 +257,9 @@ public class StoreShipperTest {
         first.close(Duration.ofMillis(100));
         assertThat(count(store, "SELECT count(*) FROM usage_records")).isEqualTo(n);
         assertThat(Files.exists(dir.resolve(ShipCheckpoint.FILE_NAME))).isFalse();
+        long end = Files.size(dir.resolve(UsageLogFiles.fileName(today)));
+        assertThat(count(store, "SELECT spool_offset FROM store_checkpoints WHERE day = '" + today + "'"))
+                .isEqualTo(end);
 
         try (StoreShipper again = StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
             awaitTrue(() -> again.backlog() == 0, Duration.ofSeconds(20));
@@ -259,11 +267,43 @@ public class StoreShipperTest {
         }
         assertThat(count(store, "SELECT count(*) FROM usage_records")).isEqualTo(n);
         assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(n);
+        assertThat(ShipCheckpoint.load(dir, today).offset()).isEqualTo(end);
         assertSameCells(new PostgresCellSource(store), cube(dir), today, today);
     }
 
+    /**
+     * A database restored from a backup taken before the last batches: its checkpoint is behind the local one, and
+     * the shipper goes back to it and ships the lines after it again (the backup has none of them).
+     */
     @Test
-    void aDeletedCheckpointShipsTheLogAgainUnderTheSameNameAndStoresNothingTwice() throws Exception {
+    void aDatabaseRestoredFromAnOlderBackupGetsTheLinesAfterItsCheckpointAgain() throws Exception {
+        StoreConfig store = newStore();
+        Path dir = Files.createDirectories(tmp.resolve("restored"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        int n = writeDay(dir, today.minusDays(1), 30, "r").size() + writeDay(dir, today, 50, "r").size();
+        long end = Files.size(dir.resolve(UsageLogFiles.fileName(today)));
+        try (StoreShipper s = StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            awaitTrue(() -> s.backlog() == 0 && count(store, "SELECT count(*) FROM usage_records") == n,
+                    Duration.ofSeconds(30));
+        }
+        assertThat(ShipCheckpoint.load(dir, today)).isEqualTo(new ShipCheckpoint(ShipCheckpoint.existingReplica(dir),
+                today, end));
+        // the backup: yesterday's lines and none of today's
+        try (Connection c = connect(store); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM usage_records WHERE day = '" + today + "'");
+            st.execute("DELETE FROM usage_rollups WHERE minute >= '" + today + "'");
+            st.execute("UPDATE store_checkpoints SET day = '" + today + "', spool_offset = 0");
+        }
+        try (StoreShipper s = StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == n, Duration.ofSeconds(30));
+            awaitTrue(() -> s.backlog() == 0, Duration.ofSeconds(10));
+        }
+        assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(n);
+        assertSameCells(new PostgresCellSource(store), cube(dir), today.minusDays(1), today);
+    }
+
+    @Test
+    void aDeletedCheckpointGoesOnFromTheDatabasesUnderTheSameNameAndStoresNothingTwice() throws Exception {
         StoreConfig store = newStore();
         Path dir = Files.createDirectories(tmp.resolve("deleted"));
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -280,7 +320,8 @@ public class StoreShipperTest {
         Files.writeString(dir.resolve(ShipCheckpoint.FILE_NAME), "replica=old-name\nday=2026-1\noffset=\n");
         assertThatThrownBy(() -> StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry()))
                 .isInstanceOf(IOException.class).hasMessageContaining("damaged")
-                .hasMessageContaining("delete it to ship the log again from its first day")
+                .hasMessageContaining("delete it to go on from the database's checkpoint")
+                .hasMessageContaining("ship the log again from its first day")
                 .hasMessageContaining("records already stored are not stored twice while store-replica");
 
         Files.delete(dir.resolve(ShipCheckpoint.FILE_NAME));
@@ -506,6 +547,11 @@ public class StoreShipperTest {
     }
 
     private static Map<String, UsageRecord> storedRecords(StoreConfig store) throws SQLException {
+        return storedRecords(store, "true");
+    }
+
+    /** The stored rows {@code where} holds for, as records, by request_id. */
+    static Map<String, UsageRecord> storedRecords(StoreConfig store, String where) throws SQLException {
         Map<String, UsageRecord> out = new HashMap<>();
         try (Connection c = connect(store); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT ts, request_id, key, endpoint, model, priced_as, stream, status, "
@@ -513,7 +559,7 @@ public class StoreShipperTest {
                      + "cost_usd, duration_ms, ttfb_ms, \"user\", tags::text, error, cache_write_tokens, "
                      + "cache_write_1h_tokens, audio_input_tokens, audio_output_tokens, image_output_tokens, "
                      + "web_search_calls, images, audio_seconds, characters, service_tier, provider, batch "
-                     + "FROM usage_records")) {
+                     + "FROM usage_records WHERE " + where)) {
             while (rs.next()) {
                 Map<String, String> tags = new HashMap<>();
                 com.fasterxml.jackson.databind.JsonNode t;
