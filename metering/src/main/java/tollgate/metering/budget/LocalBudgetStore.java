@@ -549,24 +549,24 @@ public final class LocalBudgetStore implements BudgetStore {
         /** {@link WindowState#admits} of this counter, in {@code long}s when every amount is in whole units. */
         boolean admits(BudgetLimit limit, BigDecimal usd, long units, long tokens, boolean hold) {
             BigDecimal max = limit.usd();
-            if (max == null || (spentRest == null && reservedRest == null && units != Money.NO_UNITS)) {
-                if (max != null) {
-                    if (max != linesOf) {
-                        holdLine = Money.unitsWithin(max);
-                        checkLine = Money.unitsBelow(max);
-                        linesOf = max;
-                    }
-                    long sum = spent + reserved + units; // each >= 0: a sum past a long comes out negative
-                    if (hold && (sum < 0 || spent + reserved < 0)) {
-                        return slowAdmits(limit, usd, tokens, hold);
-                    }
-                    if (hold ? sum > holdLine : spent > checkLine) {
-                        return false;
-                    }
+            if (max != null) {
+                if (spentRest != null || reservedRest != null || units == Money.NO_UNITS) {
+                    return slowAdmits(limit, usd, tokens, hold);
                 }
-                return !WindowState.tokensBlock(limit.tokens(), spentTokens, reservedTokens, tokens, hold);
+                if (max != linesOf) {
+                    holdLine = Money.unitsWithin(max);
+                    checkLine = Money.unitsBelow(max);
+                    linesOf = max;
+                }
+                long sum = spent + reserved + units; // each >= 0: a sum past a long comes out negative
+                if (hold && (sum < 0 || spent + reserved < 0)) {
+                    return slowAdmits(limit, usd, tokens, hold);
+                }
+                if (hold ? sum > holdLine : spent > checkLine) {
+                    return false;
+                }
             }
-            return slowAdmits(limit, usd, tokens, hold);
+            return !WindowState.tokensBlock(limit.tokens(), spentTokens, reservedTokens, tokens, hold);
         }
 
         private boolean slowAdmits(BudgetLimit limit, BigDecimal usd, long tokens, boolean hold) {

@@ -16,10 +16,18 @@ final class CopyText {
     static final int FLUSH_AT = 1 << 16;
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
-    private byte[] buf = new byte[FLUSH_AT + 1024];
+    private byte[] buf;
     private int size;
     private @Nullable CopyIn out;
     private boolean firstField = true;
+
+    CopyText() {
+        this(FLUSH_AT + 1024);
+    }
+
+    private CopyText(int capacity) {
+        buf = new byte[capacity];
+    }
 
     /** Starts writing to {@code copy}. */
     void start(CopyIn copy) {
@@ -148,7 +156,8 @@ final class CopyText {
 
     /** {@code s} as a field of this format, for {@link #raw}. */
     static byte[] escape(String s) {
-        CopyText t = new CopyText();
+        // a buffer of the name's size, not a copy's: this runs once per batch
+        CopyText t = new CopyText(3 * s.length() + 2);
         t.text(s);
         return java.util.Arrays.copyOf(t.buf, t.size);
     }
