@@ -3,6 +3,7 @@ package tollgate.proxy.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tollgate.config.CliOverrides;
@@ -43,20 +44,34 @@ final class ServeCommand implements Callable<Integer> {
             }
             return 2;
         }
-        TollgateApp app;
+        // The hook is in place before the port opens: a SIGTERM that comes while tollgate starts (or just after it
+        // listens) waits for the start to end, then drains and flushes like any other, instead of exiting with no stop.
+        AtomicReference<TollgateApp> running = new AtomicReference<>();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            TollgateApp app = running.get();
+            if (app != null) {
+                app.stop(cfg.shutdownGrace());
+            }
+            stopped.countDown();
+        }, "tollgate-shutdown"));
         try {
             ConfigSource source = cfg.source() == null ? null : () -> loader.load(config, flags);
-            app = TollgateApp.start(cfg, source, System.getenv(), Clock.systemUTC());
+            TollgateApp app = TollgateApp.start(cfg, source, System.getenv(), Clock.systemUTC());
+            onSighup(app);
+            running.set(app);
         } catch (java.io.IOException e) {
             System.err.println("tollgate: " + e.getMessage());
             return 2;
+        } finally {
+            started.countDown();
         }
-        onSighup(app);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop(cfg.shutdownGrace());
-            stopped.countDown();
-        }, "tollgate-shutdown"));
         stopped.await();
         return 0;
     }
