@@ -226,7 +226,7 @@ public final class TollgateApp implements AutoCloseable {
             throw e;
         }
         // after the start-up reads of the log (aggregates, budget rebuild): they must not see a day half compressed
-        this.retention = retention(config.log(), clock);
+        this.retention = retention(config.log(), shipper, clock);
         this.warningCheck = config.alertWarnings() && webhook != null
                 ? new WarningEvents(config.log().dir(), aggregates, webhook::offer, clock) : null;
         this.warningEvents = warningCheck == null ? null : warningEvents(warningCheck);
@@ -270,11 +270,14 @@ public final class TollgateApp implements AutoCloseable {
     }
 
     /** Hourly log retention on a thread of its own, off the request path; null when the config asks for none. */
-    private static @Nullable ScheduledExecutorService retention(tollgate.config.LogConfig usageLog, Clock clock) {
+    private static @Nullable ScheduledExecutorService retention(tollgate.config.LogConfig usageLog,
+                                                                @Nullable StoreShipper shipper, Clock clock) {
         if (!usageLog.retains()) {
             return null;
         }
-        UsageLogRetention job = new UsageLogRetention(usageLog);
+        // with log.store, the log is its spool: a day not shipped yet is kept past retain_days
+        UsageLogRetention job = shipper == null ? new UsageLogRetention(usageLog)
+                : new UsageLogRetention(usageLog, shipper::unshippedFrom);
         ScheduledExecutorService s = scheduler("tollgate-log-retention");
         s.scheduleWithFixedDelay(() -> {
             try {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,14 +34,24 @@ public final class UsageLogRetention {
 
     private final Path dir;
     private final LogConfig config;
+    private final Supplier<LocalDate> unshippedFrom;
 
     /** What one run did. */
     public record Result(int compressed, int deleted, int failed) {
     }
 
     public UsageLogRetention(LogConfig config) {
+        this(config, () -> LocalDate.MAX);
+    }
+
+    /**
+     * @param unshippedFrom the first day {@code log.store} does not hold whole yet: retention deletes no day from it
+     *                      on, however old (the log is the store's spool: a long outage must not lose its records)
+     */
+    public UsageLogRetention(LogConfig config, Supplier<LocalDate> unshippedFrom) {
         this.dir = config.dir();
         this.config = config;
+        this.unshippedFrom = unshippedFrom;
     }
 
     /** Compresses and deletes what is due at {@code now} (UTC dates); a file that fails is logged and left. */
@@ -49,6 +60,8 @@ public final class UsageLogRetention {
         int compressed = 0;
         int deleted = 0;
         int failed = 0;
+        int kept = 0;
+        LocalDate keepFrom = unshippedFrom.get();
         java.util.List<DayFile> files;
         try {
             files = UsageLogFiles.list(dir, LocalDate.MIN, today.minusDays(1));
@@ -58,9 +71,12 @@ public final class UsageLogRetention {
         }
         for (DayFile f : files) {
             try {
-                if (config.retainDays() > 0 && !f.date().isAfter(today.minusDays(config.retainDays()))) {
+                boolean expired = config.retainDays() > 0 && !f.date().isAfter(today.minusDays(config.retainDays()));
+                if (expired && f.date().isBefore(keepFrom)) {
                     Files.deleteIfExists(f.path());
                     deleted++;
+                } else if (expired) {
+                    kept++;
                 } else if (config.compressAfterDays() > 0 && !f.gzip()
                         && !f.date().isAfter(today.minusDays(config.compressAfterDays()))
                         && Files.getLastModifiedTime(f.path()).toInstant().isBefore(now.minus(QUIET))) {
@@ -73,6 +89,10 @@ public final class UsageLogRetention {
                 failed++;
                 log.warn("usage log retention: {}: {}", f.path(), e.toString());
             }
+        }
+        if (kept > 0) {
+            log.warn("usage log retention: {} day files past log.retain_days kept: log.store does not hold them yet",
+                    kept);
         }
         if (compressed + deleted + failed > 0) {
             log.info("usage log retention: {} day files compressed, {} deleted, {} failed", compressed, deleted, failed);

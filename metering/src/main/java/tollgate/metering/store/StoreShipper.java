@@ -70,7 +70,8 @@ public final class StoreShipper implements AutoCloseable {
     private volatile @Nullable Runnable afterCommit;
 
     private @Nullable PostgresStore store;
-    private ShipCheckpoint checkpoint;
+    /** Written by the shipper's thread only; volatile for {@link #unshippedFrom()}. */
+    private volatile ShipCheckpoint checkpoint;
     /** The read position: ahead of the checkpoint by the batch not committed yet. */
     private LocalDate readDay;
     private @Nullable UsageLogTail tail;
@@ -148,6 +149,14 @@ public final class StoreShipper implements AutoCloseable {
         if (idle || n % MAX_BATCH == 0) {
             LockSupport.unpark(thread);
         }
+    }
+
+    /**
+     * The first day of the log not wholly committed to the store (the checkpoint's): log retention deletes no day
+     * from it on, so a database outage longer than {@code log.retain_days} delays records without losing them.
+     */
+    public LocalDate unshippedFrom() {
+        return checkpoint.day();
     }
 
     public String replica() {

@@ -93,6 +93,25 @@ class UsageLogRetentionTest {
     }
 
     @Test
+    void aDayTheStoreDoesNotHoldYetIsKeptPastRetainDaysAndDeletedOnceShipped() throws IOException {
+        day("usage-2026-11-13.jsonl", "shipped");
+        day("usage-2026-11-14.jsonl", "half-shipped");
+        day("usage-2026-11-15.jsonl", "kept");
+        LogConfig keep8 = new LogConfig(dir, FsyncMode.NEVER, 16, 0, 8);
+        java.util.concurrent.atomic.AtomicReference<LocalDate> unshipped =
+                new java.util.concurrent.atomic.AtomicReference<>(LocalDate.parse("2026-11-14"));
+
+        // a database outage: the shipper's checkpoint is on the 14th, which retain_days would delete
+        assertThat(new UsageLogRetention(keep8, unshipped::get).run(NOW)).isEqualTo(new UsageLogRetention.Result(0, 1, 0));
+        assertThat(requestIds()).containsExactly("half-shipped", "kept");
+
+        // the database is back and the shipper has passed the 14th: it goes at the next run
+        unshipped.set(LocalDate.parse("2026-11-22"));
+        assertThat(new UsageLogRetention(keep8, unshipped::get).run(NOW)).isEqualTo(new UsageLogRetention.Result(0, 1, 0));
+        assertThat(requestIds()).containsExactly("kept");
+    }
+
+    @Test
     void aReadThatListedADayBeforeItWasCompressedReadsItsGzippedCopyOnce() throws IOException {
         day("usage-2026-11-20.jsonl", "a", "b");
         List<String> ids = new ArrayList<>();
