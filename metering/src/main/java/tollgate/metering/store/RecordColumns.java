@@ -88,9 +88,13 @@ final class RecordColumns {
     /** The insert of a batch: the rows whose place in the log is not stored yet come back. */
     static final String INSERT = insert()
             + " ON CONFLICT (day, replica, spool_offset) DO NOTHING RETURNING day, spool_offset";
-    /** The copy of a batch known not stored: {@link #copy} writes its rows. */
-    static final String COPY = "COPY usage_records ("
-            + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ") FROM STDIN";
+    private static final String COPY_COLUMNS = " (" + String.join(", ", COLUMNS.stream().map(Column::name).toList())
+            + ") FROM STDIN";
+
+    /** The copy of rows known not stored into {@code table} (a day's partition): {@link #copy} writes them. */
+    static String copyInto(String table) {
+        return "COPY " + table + COPY_COLUMNS;
+    }
 
     private RecordColumns() {
     }
@@ -108,7 +112,7 @@ final class RecordColumns {
     }
 
     /**
-     * Writes {@code batch} for {@link #COPY}: a line per row, the columns in their order, each value as the text
+     * Writes {@code batch} for {@link #copyInto}: a line per row, the columns in their order, each value as the text
      * the column's type reads (a date, a timestamp in UTC to the millisecond, a number, {@code t}/{@code f}, text).
      */
     @SuppressWarnings("unchecked")

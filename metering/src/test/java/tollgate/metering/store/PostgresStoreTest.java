@@ -169,6 +169,33 @@ class PostgresStoreTest {
                 .containsExactly(List.of("40", cost.toPlainString()));
     }
 
+    /** A copied batch that straddles midnight goes into each day's own partition, a copy per day. */
+    @Test
+    void aCopiedBatchAcrossMidnightLandsInEachDaysPartition() throws Exception {
+        StoreConfig store = pg.newStore("midnight");
+        LocalDate day = LocalDate.now(ZoneOffset.UTC);
+        LocalDate before = day.minusDays(1);
+        Instant midnight = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+        List<PostgresStore.Row> rows = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            LocalDate d = i < 4 ? before : day;
+            long offset = i < 4 ? 1000L + 100L * i : 100L * (i - 4);
+            rows.add(new PostgresStore.Row(d, offset, StoreShipperTest.record(midnight.plusMillis(1000L * (i - 4)),
+                    "req_" + i, i, "r"), Map.of()));
+        }
+        try (PostgresStore db = PostgresStore.open(store)) {
+            assertThat(db.ship(rows.subList(0, 1), "r", new PostgresStore.Place(before, 1100))).hasSize(1);
+            assertThat(db.ship(rows.subList(1, 6), "r", new PostgresStore.Place(day, 200))).hasSize(5);
+            assertThat(db.appended()).isOne();
+            assertThat(db.conflicts()).isZero();
+        }
+        assertThat(rows(store, "SELECT tableoid::regclass::text, min(spool_offset)::text, count(*)::text"
+                + " FROM usage_records GROUP BY 1 ORDER BY 1")).containsExactly(
+                List.of(PostgresStore.partitionName(before), "1000", "4"),
+                List.of(PostgresStore.partitionName(day), "0", "2"));
+        assertThat(rows(store, "SELECT sum(requests)::text FROM usage_rollups")).containsExactly(List.of("6"));
+    }
+
     /** Ships rows {@code from} to {@code to} (exclusive) of {@code log}; how many were inserted. */
     private static int ship(PostgresStore db, List<PostgresStore.Row> log, int from, int to) throws SQLException {
         return db.ship(log.subList(from, to), "r", new PostgresStore.Place(log.get(0).day(), 100L * to)).size();

@@ -395,7 +395,7 @@ public class StoreShipperTest {
         // the partition made before the migration and the one after have the new key, and no other b-tree (the
         // recent calls' BRIN on ts, migration 5, costs next to nothing per insert)
         for (LocalDate day : List.of(today, today.minusDays(2))) {
-            String partition = "usage_records_" + day.toString().replace("-", "");
+            String partition = PostgresStore.partitionName(day);
             assertThat(count(store, "SELECT count(*) FROM pg_indexes WHERE tablename = '" + partition + "' AND "
                     + "indexdef LIKE '%UNIQUE%(day, replica, spool_offset)%'")).as(partition).isOne();
             assertThat(count(store, "SELECT count(*) FROM pg_indexes WHERE tablename = '" + partition + "' AND "
