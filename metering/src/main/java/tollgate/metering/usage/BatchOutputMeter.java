@@ -8,14 +8,18 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Meters a Batch API output file as it is downloaded ({@code GET /v1/files/{id}/content}, SPEC 12): each JSONL line
- * as its bytes pass, one {@link Result} per line handed to the sink the moment the line is whole. Never the file:
- * only the line being read is held, up to {@code maxLineBytes}; a longer line is counted as unparsed and its bytes
- * are dropped, not kept.
+ * Meters a Batch API output file as it is downloaded ({@code GET /v1/files/{id}/content}, SPEC 12), or the results of
+ * an Anthropic Message Batch ({@code GET /v1/messages/batches/{id}/results}): each JSONL line as its bytes pass, one
+ * {@link Result} per line handed to the sink the moment the line is whole. Never the file: only the line being read
+ * is held, up to {@code maxLineBytes}; a longer line is counted as unparsed and its bytes are dropped, not kept.
  *
  * <pre>
  * {"id":"batch_req_…","custom_id":"…","response":{"status_code":200,"request_id":"…","body":{…usage…}},"error":null}
+ * {"custom_id":"…","result":{"type":"succeeded","message":{"id":"msg_…","model":"claude-…","usage":{…}}}}
  * </pre>
+ *
+ * <p>An Anthropic result of any other type ({@code errored}, {@code canceled}, {@code expired}) ran nothing billed and
+ * makes no result, as an OpenAI line whose {@code response} is null.
  *
  * <p>The first line read decides: a file whose first line is no such result (an uploaded input file, whose lines carry
  * {@code method}, {@code url} and {@code body} instead, or any other file) makes no results, and the meter reads
@@ -31,6 +35,8 @@ public final class BatchOutputMeter {
     private static final int KEEP_BYTES = 64 * 1024;
     private static final String FILES = "/v1/files/";
     private static final String CONTENT = "/content";
+    private static final String MESSAGE_BATCHES = "/v1/messages/batches/";
+    private static final String RESULTS = "/results";
 
     /**
      * One result line, metered.
@@ -68,18 +74,24 @@ public final class BatchOutputMeter {
         this.maxLineBytes = maxLineBytes;
     }
 
-    /** The file id of a {@link #downloadsFileContent} path. */
-    public static String fileId(String path) {
-        return path.substring(FILES.length(), path.length() - CONTENT.length());
+    /**
+     * What {@code path} (query removed) downloads, when it is batch results: the file id of {@code
+     * /v1/files/{id}/content} (an OpenAI output file, or any file), or the batch id of {@code
+     * /v1/messages/batches/{id}/results} (an Anthropic Message Batch's results); else null.
+     */
+    public static @Nullable String downloadId(String path) {
+        String id = segment(path, FILES, CONTENT);
+        return id != null ? id : segment(path, MESSAGE_BATCHES, RESULTS);
     }
 
-    /** Whether {@code path} (query removed) downloads a file's content: {@code /v1/files/{id}/content}. */
-    public static boolean downloadsFileContent(String path) {
-        if (!path.startsWith(FILES) || !path.endsWith(CONTENT)) {
-            return false;
+    /** The one path segment between {@code prefix} and {@code suffix}, when {@code path} is that; else null. */
+    private static @Nullable String segment(String path, String prefix, String suffix) {
+        if (!path.startsWith(prefix) || !path.endsWith(suffix)) {
+            return null;
         }
-        int idEnd = path.length() - CONTENT.length();
-        return idEnd > FILES.length() && path.indexOf('/', FILES.length()) == idEnd;
+        int idEnd = path.length() - suffix.length();
+        return idEnd > prefix.length() && path.indexOf('/', prefix.length()) == idEnd
+                ? path.substring(prefix.length(), idEnd) : null;
     }
 
     /** Reads the bytes from {@code buf.position()} to its limit; the buffer itself is left as it was. */
@@ -222,6 +234,14 @@ public final class BatchOutputMeter {
                             p.skipChildren();
                         }
                     }
+                    case "result" -> {
+                        r.hasResponse = v == JsonToken.START_OBJECT;
+                        if (v == JsonToken.START_OBJECT) {
+                            result(p, r);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
                     default -> p.skipChildren();
                 }
             }
@@ -253,6 +273,44 @@ public final class BatchOutputMeter {
                 }
                 default -> p.skipChildren();
             }
+        }
+    }
+
+    /**
+     * An Anthropic result: a {@code succeeded} one's {@code message} is the body (a Messages answer, status 200);
+     * any other type names no body, so it makes no result. The message's place is kept whatever the fields' order.
+     */
+    private static void result(JsonParser p, Parsed r) throws IOException {
+        String type = null;
+        int start = 0;
+        int end = 0;
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("type") && v == JsonToken.VALUE_STRING) {
+                type = p.getText();
+            } else if (name.equals("message") && v == JsonToken.START_OBJECT) {
+                start = (int) p.currentTokenLocation().getByteOffset();
+                // its top-level fields: the message's id names the result (the line has no id of its own)
+                for (JsonToken f = p.nextToken(); f == JsonToken.FIELD_NAME; f = p.nextToken()) {
+                    String field = p.currentName();
+                    JsonToken fv = p.nextToken();
+                    if (field.equals("id")) {
+                        r.id = string(p, fv);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                end = (int) p.currentLocation().getByteOffset();
+            } else {
+                p.skipChildren();
+            }
+        }
+        if ("succeeded".equals(type) && end > start) {
+            r.status = 200;
+            r.endpoint = Endpoint.MESSAGES;
+            r.bodyStart = start;
+            r.bodyEnd = end;
         }
     }
 

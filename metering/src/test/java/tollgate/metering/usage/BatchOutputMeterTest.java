@@ -194,13 +194,59 @@ class BatchOutputMeterTest {
     }
 
     @Test
-    void onlyAFilesContentPathIsADownload() {
-        assertThat(BatchOutputMeter.downloadsFileContent("/v1/files/file-abc123/content")).isTrue();
-        assertThat(BatchOutputMeter.downloadsFileContent("/v1/files/file-abc123")).isFalse();
-        assertThat(BatchOutputMeter.downloadsFileContent("/v1/files//content")).isFalse();
-        assertThat(BatchOutputMeter.downloadsFileContent("/v1/files/a/b/content")).isFalse();
-        assertThat(BatchOutputMeter.downloadsFileContent("/v1/files/content")).isFalse();
-        assertThat(BatchOutputMeter.downloadsFileContent("/v1/batches/batch_1/content")).isFalse();
+    void onlyAFilesContentOrAMessageBatchsResultsPathIsADownload() {
+        assertThat(BatchOutputMeter.downloadId("/v1/files/file-abc123/content")).isEqualTo("file-abc123");
+        assertThat(BatchOutputMeter.downloadId("/v1/messages/batches/msgbatch_01/results")).isEqualTo("msgbatch_01");
+        assertThat(BatchOutputMeter.downloadId("/v1/files/file-abc123")).isNull();
+        assertThat(BatchOutputMeter.downloadId("/v1/files//content")).isNull();
+        assertThat(BatchOutputMeter.downloadId("/v1/files/a/b/content")).isNull();
+        assertThat(BatchOutputMeter.downloadId("/v1/files/content")).isNull();
+        assertThat(BatchOutputMeter.downloadId("/v1/batches/batch_1/content")).isNull();
+        assertThat(BatchOutputMeter.downloadId("/v1/messages/batches/msgbatch_01")).isNull();
+        assertThat(BatchOutputMeter.downloadId("/v1/messages/batches//results")).isNull();
+        assertThat(BatchOutputMeter.downloadId("/v1/messages/batches/a/b/results")).isNull();
+        assertThat(BatchOutputMeter.downloadId("/v1/messages/batches/results")).isNull();
+    }
+
+    /** Anthropic's results (batch_results_anthropic_docs.jsonl: its API reference's example), cut anywhere. */
+    @Test
+    void anAnthropicMessageBatchsResultsAreMeteredAsMessagesWhereverCut() {
+        byte[] results = Fixtures.bytes("batch_results_anthropic_docs.jsonl");
+        List<String> expected = List.of(
+                "my-second-request msg_014VwiXbi91y3JMjcpyGBHX5 /v1/messages claude-3-5-sonnet-20240620 11 36 batch",
+                "my-first-request msg_01FqfsLoHwgeFbguDgpz48m7 /v1/messages claude-3-5-sonnet-20240620 10 34 batch");
+        for (int cut = 0; cut <= results.length; cut++) {
+            assertThat(read(results, cut, cut)).as("cut at %d", cut).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * A result that ran nothing billed (errored, canceled, expired: shapes of Anthropic's API reference) makes no
+     * result, and neither does a succeeded one whose message comes before its type; the rest are read.
+     */
+    @Test
+    void anAnthropicResultThatDidNotSucceedIsNotBilled() {
+        String ok = new String(Fixtures.bytes("batch_results_anthropic_docs.jsonl"), StandardCharsets.UTF_8)
+                .lines().findFirst().orElseThrow();
+        String lines = "{\"custom_id\":\"e\",\"result\":{\"type\":\"errored\",\"error\":{\"type\":\"error\","
+                + "\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: Field required\"}}}}\n"
+                + "{\"custom_id\":\"c\",\"result\":{\"type\":\"canceled\"}}\n"
+                + "{\"custom_id\":\"x\",\"result\":{\"type\":\"expired\"}}\n"
+                + ok + "\n"
+                // the message first, the type after it: still the same result
+                + ok.replace("{\"type\":\"succeeded\",\"message\":", "{\"message\":")
+                        .replace("}}}}", "}},\"type\":\"succeeded\"}}").replace("my-second-request", "reordered") + "\n";
+        List<BatchOutputMeter.Result> seen = new ArrayList<>();
+        BatchOutputMeter m = new BatchOutputMeter(seen::add);
+        m.onBytes(ByteBuffer.wrap(lines.getBytes(StandardCharsets.UTF_8)));
+        m.onEnd();
+        assertThat(seen).extracting(BatchOutputMeter.Result::customId).containsExactly("my-second-request", "reordered");
+        assertThat(seen).allSatisfy(r -> {
+            assertThat(r.endpoint()).isEqualTo(Endpoint.MESSAGES);
+            assertThat(r.meter().usage().outputTokens()).isEqualTo(36);
+        });
+        assertThat(seen).extracting(BatchOutputMeter.Result::index).containsExactly(0L, 1L);
+        assertThat(m.unparsedLines()).isZero();
     }
 
     private static List<String> read(byte[] file, int a, int b) {

@@ -18,8 +18,8 @@ import tollgate.metering.usage.ResponseMeter;
  * The tap of one call: feeds response bytes to a {@link ResponseMeter} on the event loop (it keeps no body),
  * and hands the finished call to {@link CallAccounting}, which prices and records it off the I/O threads.
  *
- * <p>A file download ({@code GET /v1/files/{id}/content}) is not metered itself, but its bytes go to a
- * {@link BatchOutputMeter}: each result line of a Batch API output file is handed to accounting as a call of its own
+ * <p>A file download ({@code GET /v1/files/{id}/content}) or an Anthropic Message Batch's results ({@code GET
+ * /v1/messages/batches/{id}/results}) is not metered itself, but its bytes go to a {@link BatchOutputMeter}: each result line of a Batch API output file is handed to accounting as a call of its own
  * the moment the line is whole (SPEC 12: at batch prices, {@code batch: true}, tagged with its {@code custom_id},
  * charged to the key that downloads it).
  *
@@ -85,8 +85,8 @@ public final class MeteredCall implements CallTap {
         requestId = head.headers().get("x-request-id");
         if (request.request() == null) {
             // only a non-POST call reaches a /v1/ path unmetered: a file's content downloaded (GET)
-            if (head.status().code() == 200 && BatchOutputMeter.downloadsFileContent(request.path())) {
-                String fileId = BatchOutputMeter.fileId(request.path());
+            String fileId = head.status().code() == 200 ? BatchOutputMeter.downloadId(request.path()) : null;
+            if (fileId != null) {
                 batch = new BatchOutputMeter(r -> accounting.finishBatchResult(request, fileId, r));
                 inflate(head);
             }

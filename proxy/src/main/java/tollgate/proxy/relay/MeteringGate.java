@@ -92,7 +92,7 @@ public final class MeteringGate implements CallGate {
         Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofApiPath(call.path()) : null;
         if (endpoint == null) {
             MeteredRequest unmetered = MeteredRequest.unmetered(id.id(), call.path(), tags);
-            if (BatchOutputMeter.downloadsFileContent(call.path())) {
+            if (BatchOutputMeter.downloadId(call.path()) != null) {
                 // the results of a batch output file are charged to the budgets of the key that downloads it
                 String user = FieldCap.cap(h.get("x-tollgate-user"));
                 unmetered = new MeteredRequest(id.id(), call.path(), null, false, user, tags,

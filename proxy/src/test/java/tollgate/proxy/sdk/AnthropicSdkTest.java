@@ -18,6 +18,7 @@ import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.MessageTokensCount;
 import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.anthropic.models.messages.batches.MessageBatchIndividualResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -223,6 +224,63 @@ class AnthropicSdkTest {
         assertThat(r.get("cache_write_1h_tokens").asLong()).isEqualTo(15866);
         assertThat(r.get("output_tokens").asLong()).isEqualTo(157);
         assertThat(r.get("cost_usd").decimalValue()).isEqualByComparingTo("0.134172");
+    }
+
+    /**
+     * A Message Batch's results fetched with the SDK through tollgate ({@code GET /v1/messages/batches/{id}/results},
+     * answered chunked in pieces that cut lines): one record per succeeded result at the batch prices (half of
+     * claude-sonnet-4's), tagged with its {@code custom_id}; the errored one bills nothing; fetched again, nothing
+     * more is billed. Results: the two lines of Anthropic's API reference example, with a model of the table's.
+     */
+    @Test
+    void aMessageBatchsResultsAreRecordedAtBatchPricesOnceEvenWhenFetchedTwice() throws Exception {
+        start("{}", Map.of());
+        String results = fixture("batch_results_anthropic_docs.jsonl")
+                .replace("claude-3-5-sonnet-20240620", "claude-sonnet-4-20250514")
+                + "{\"custom_id\":\"my-third-request\",\"result\":{\"type\":\"errored\",\"error\":{\"type\":\"error\","
+                + "\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: Field required\"}}}}\n";
+        for (int i = 0; i < 2; i++) {
+            upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/x-jsonl")
+                    .chunkedBody(results, 97).build());
+        }
+
+        List<String> ids;
+        try (StreamResponse<MessageBatchIndividualResponse> s =
+                     client.messages().batches().resultsStreaming("msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d")) {
+            ids = s.stream().map(MessageBatchIndividualResponse::customId).collect(Collectors.toList());
+        }
+        assertThat(ids).containsExactly("my-second-request", "my-first-request", "my-third-request");
+        assertThat(upstream.takeRequest(5, TimeUnit.SECONDS).getTarget())
+                .isEqualTo("/v1/messages/batches/msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d/results");
+
+        List<JsonNode> r = records(2);
+        assertThat(r).extracting(n -> n.get("tags").get("batch_custom_id").asText())
+                .containsExactly("my-second-request", "my-first-request");
+        assertThat(r).extracting(n -> n.get("request_id").asText())
+                .containsExactly("msg_014VwiXbi91y3JMjcpyGBHX5", "msg_01FqfsLoHwgeFbguDgpz48m7");
+        for (JsonNode n : r) {
+            assertThat(n.get("endpoint").asText()).isEqualTo("/v1/messages");
+            assertThat(n.get("batch").asBoolean()).isTrue();
+            assertThat(n.get("service_tier").asText()).isEqualTo("batch");
+            assertThat(n.get("priced_as").asText()).isEqualTo("claude-sonnet-4");
+            assertThat(n.get("estimated").asBoolean()).isFalse();
+        }
+        assertThat(r.get(0).get("input_tokens").asLong()).isEqualTo(11);
+        assertThat(r.get(0).get("output_tokens").asLong()).isEqualTo(36);
+        assertThat(r.get(0).get("cost_usd").decimalValue()).isEqualByComparingTo("0.0002865"); // 11×1.5 + 36×7.5 per 1M
+        assertThat(r.get(1).get("cost_usd").decimalValue()).isEqualByComparingTo("0.000270"); // 10×1.5 + 34×7.5
+
+        // fetched again: forwarded whole, billed nothing; the next record is the next call's
+        try (StreamResponse<MessageBatchIndividualResponse> s =
+                     client.messages().batches().resultsStreaming("msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d")) {
+            assertThat(s.stream().count()).isEqualTo(3);
+        }
+        answerJson(message("claude-sonnet-4-6", "{\"input_tokens\":12,\"output_tokens\":9}"));
+        client.messages().create(params("claude-sonnet-4-6"));
+        List<JsonNode> all = records(3);
+        assertThat(all.get(2).get("batch").asBoolean()).isFalse();
+        assertThat(all.get(2).get("model").asText()).isEqualTo("claude-sonnet-4-6");
+        assertThat(tollgate.awaitRecords(3)).hasSize(3);
     }
 
     @Test
