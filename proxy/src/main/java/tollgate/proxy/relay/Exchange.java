@@ -94,6 +94,8 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     private long pausedSinceTick;
     private long pauses;
     private Map<String, String> answerHeaders = Map.of();
+    /** An edit of the answer's body as it passes (a Message Batch's results_url), or null: the bytes go as they are. */
+    private @Nullable AnswerRewrite rewrite;
     private ErrorResponses.Shape errorShape = ErrorResponses.Shape.OPENAI;
 
     // held-back bytes while the tap decides (injected usage chunk removal); absolute offset of held's first byte
@@ -149,6 +151,14 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     /** Headers set on the response head (SPEC 7's remaining budget, SPEC 11's rate limits). */
     public void answerHeaders(Map<String, String> headers) {
         this.answerHeaders = headers;
+    }
+
+    /**
+     * Rewrites the answer's body as it passes, when it is a plain (not content-coded) 200: then its length is no
+     * longer the upstream's, and it goes chunked.
+     */
+    public void rewriteAnswer(AnswerRewrite r) {
+        this.rewrite = r;
     }
 
     /** The shape of the errors this exchange answers itself (Anthropic's on its Messages API, SPEC 13). */
@@ -392,8 +402,11 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
                 : head;
         HttpHeaders h = out.headers();
         HopByHop.strip(h);
-        if (tap.holdsBack()) {
-            // the body will lose the injected usage chunk: its length is no longer the upstream's
+        if (rewrite != null && (status != 200 || !identity(h.get(HttpHeaderNames.CONTENT_ENCODING)))) {
+            rewrite = null;
+        }
+        if (tap.holdsBack() || rewrite != null) {
+            // the body will lose the injected usage chunk, or be rewritten: its length is no longer the upstream's
             h.remove(HttpHeaderNames.CONTENT_LENGTH);
         }
         if (!HttpUtil.isContentLengthSet(out) && mayHaveBody(status)) {
@@ -406,6 +419,11 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         client.write(out);
     }
 
+    private static boolean identity(@Nullable String contentEncoding) {
+        return contentEncoding == null || contentEncoding.isBlank()
+                || contentEncoding.trim().equalsIgnoreCase(HttpHeaderValues.IDENTITY.toString());
+    }
+
     private void onContent(HttpContent content) {
         ByteBuf buf = content.content();
         int n = buf.readableBytes();
@@ -415,6 +433,14 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
         }
         if (last) {
             tap.onEnd();
+        }
+        AnswerRewrite r = rewrite;
+        if (r != null) {
+            ByteBuf edited = r.feed(content.retain().content(), last, client.alloc());
+            HttpContent was = content;
+            content = last ? new DefaultLastHttpContent(edited, ((LastHttpContent) was).trailingHeaders().copy())
+                    : new DefaultHttpContent(edited);
+            was.release();
         }
         if (tap.holdsBack()) {
             relayHeld(content, n, last);

@@ -42,6 +42,7 @@ import tollgate.metering.key.ApiKeys;
 import tollgate.metering.usage.BodySplice;
 import tollgate.metering.usage.RequestInfo;
 import tollgate.proxy.relay.Admission;
+import tollgate.proxy.relay.AnswerRewrite;
 import tollgate.proxy.relay.CallGate;
 import tollgate.proxy.relay.CallRequest;
 import tollgate.proxy.relay.CallTap;
@@ -319,7 +320,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Admission.Forward f = (Admission.Forward) admission;
-        HttpRequest upstreamReq = upstreamRequest(ctx, req, pathAndQuery, f, route);
+        UpstreamTarget target = route == null ? relay.pool().target() : route.pool().target();
+        // read before the head is edited for the upstream (its Host becomes the upstream's)
+        AnswerRewrite rewrite = AnswerRewrite.resultsUrl(req.method().name(), RequestTarget.path(req.uri()),
+                req.headers().get(HttpHeaderNames.HOST), req.headers().get("x-forwarded-host"),
+                req.headers().get("x-forwarded-proto"), target.base());
+        HttpRequest upstreamReq = upstreamRequest(ctx, req, pathAndQuery, f, target, route, rewrite != null);
         if (route != null) {
             f.tap().provider(route.provider(), route.trustProviderCost());
         }
@@ -331,6 +337,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             done(ctx);
         });
         ex.answerHeaders(f.answerHeaders());
+        if (rewrite != null) {
+            ex.rewriteAnswer(rewrite);
+        }
         ex.errorShape(ErrorResponses.Shape.ofPath(pathAndQuery));
         current = ex;
         if (u != null) {
@@ -372,8 +381,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
      * upload goes on as a head (its chunks follow), with its declared length, or chunked.
      */
     private HttpRequest upstreamRequest(ChannelHandlerContext ctx, HttpRequest req, String pathAndQuery,
-                                        Admission.Forward f, @Nullable Route route) {
-        UpstreamTarget target = route == null ? relay.pool().target() : route.pool().target();
+                                        Admission.Forward f, UpstreamTarget target, @Nullable Route route,
+                                        boolean identity) {
         ByteBuf body = req instanceof FullHttpRequest full ? full.content() : null;
         BodySplice splice = f.usageSplice();
         if (splice != null && body != null) {
@@ -403,8 +412,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (route != null) {
             route.headers().forEach(h::set);
         }
-        if (f.identityEncoding()) {
-            // metering reads the body: ask for it uncompressed (clients accept identity by definition)
+        if (f.identityEncoding() || identity) {
+            // metering reads the body, or tollgate edits it: ask for it uncompressed (clients accept identity by
+            // definition)
             h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
         }
         SocketAddress remote = ctx.channel().remoteAddress();

@@ -15,7 +15,8 @@ import tollgate.config.Timeouts;
 
 /**
  * SPEC 13's routes in their order: the first whose path prefix starts the request's path, or whose model globs match
- * the body's {@code model}, takes the call. No routes: every call goes to the one upstream of SPEC 1, as before.
+ * the body's {@code model}, takes the call (one under {@code /v1/messages/} that names none: the first anthropic model
+ * route). No routes: every call goes to the one upstream of SPEC 1, as before.
  */
 public final class Routes implements AutoCloseable {
     public static final Routes NONE = new Routes(List.of());
@@ -23,9 +24,14 @@ public final class Routes implements AutoCloseable {
     private final List<Route> routes;
     private final boolean byModel;
 
+    /** The first model route of provider anthropic, or null. */
+    private final @Nullable Route anthropic;
+
     private Routes(List<Route> routes) {
         this.routes = List.copyOf(routes);
         this.byModel = routes.stream().anyMatch(r -> r.pathPrefix() == null);
+        this.anthropic = routes.stream().filter(r -> r.pathPrefix() == null && r.provider().equals("anthropic"))
+                .findFirst().orElse(null);
     }
 
     /**
@@ -54,6 +60,15 @@ public final class Routes implements AutoCloseable {
         return new Routes(out);
     }
 
+    /**
+     * Whether a call that names no model goes to the first model route of provider {@code anthropic} (when there is
+     * one) rather than to a catch-all: one on Anthropic's Messages API family, a Message Batch created (its models are
+     * in its requests), read, cancelled or its results fetched.
+     */
+    private boolean anthropicWithoutModel(String pathAndQuery) {
+        return anthropic != null && (pathAndQuery.startsWith("/v1/messages/") || pathAndQuery.startsWith("/v1/messages?"));
+    }
+
     public boolean isEmpty() {
         return routes.isEmpty();
     }
@@ -76,6 +91,9 @@ public final class Routes implements AutoCloseable {
             if (!read) {
                 m = model.get();
                 read = true;
+                if (m == null && anthropicWithoutModel(pathAndQuery)) {
+                    return anthropic;
+                }
             }
             // a catch-all "*" also takes calls that name no model (GET /v1/models, files)
             if (m != null ? c.matchesModel(m) : c.models().contains("*")) {

@@ -66,6 +66,11 @@ public final class UpstreamTarget {
         return basePath;
     }
 
+    /** The upstream's scheme, authority and base path, as its own answers name its URLs: {@code https://api.anthropic.com}. */
+    public String base() {
+        return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority() + basePath;
+    }
+
     public String hostHeader() {
         return hostHeader;
     }

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -77,6 +78,8 @@ class ExchangeRelayTest {
     private ErrorResponses.Shape shape = ErrorResponses.Shape.OPENAI;
     /** The one upstream of the relay context when the call goes to a route's pool ({@link #pool}) instead. */
     private @Nullable ScriptedConnections oneUpstream;
+    /** The rewrite of the next call's answer, as ProxyHandler gives a Message Batch read one. */
+    private @Nullable AnswerRewrite rewriteNext;
 
     @AfterEach
     void closeChannels() {
@@ -135,6 +138,52 @@ class ExchangeRelayTest {
                 .containsExactly("request-2", "request-2", "request-1");
         assertEndedOnce(Outcome.COMPLETE, 200);
         assertThat(pool.released).containsExactly(upstream);
+        assertAllReleased();
+    }
+
+    /**
+     * A Message Batch read: its {@code results_url} names tollgate instead of the upstream, the answer cut inside the
+     * URL; its length is no longer the upstream's, so it goes chunked; every chunk is released. A compressed answer
+     * (which cannot be edited byte by byte) passes as it is, with its length.
+     */
+    @Test
+    void aMessageBatchsResultsUrlIsRewrittenAsItPassesAndEveryChunkIsReleased() {
+        String path = "/v1/messages/batches/msgbatch_1";
+        String batch = "{\"id\":\"msgbatch_1\",\"type\":\"message_batch\",\"processing_status\":\"ended\","
+                + "\"results_url\":\"https://api.anthropic.com/v1/messages/batches/msgbatch_1/results\"}";
+        rewriteNext = AnswerRewrite.resultsUrl("GET", path, "127.0.0.1:8080", null, null, "https://api.anthropic.com");
+        start(new RecordingTap(false, false), HttpMethod.GET, path, "", 64 * 1024, TIMEOUTS);
+        HttpResponse head = head("application/json");
+        head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, batch.length());
+        int cut = batch.indexOf("anthropic.com");
+        upstream.writeInbound(head, content(batch.substring(0, cut)), last(batch.substring(cut)));
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h -> {
+            assertThat(h.headers().contains(HttpHeaderNames.CONTENT_LENGTH)).isFalse();
+            assertThat(HttpUtil.isTransferEncodingChunked(h)).isTrue();
+        });
+        assertThat(new String(got.body, UTF_8)).isEqualTo(batch.replace("https://api.anthropic.com/",
+                "http://127.0.0.1:8080/"));
+        assertThat(got.lasts).isEqualTo(1);
+        assertEndedOnce(Outcome.COMPLETE, 200);
+        assertAllReleased();
+    }
+
+    @Test
+    void aCompressedMessageBatchAnswerPassesAsItIs() {
+        String path = "/v1/messages/batches/msgbatch_1";
+        rewriteNext = AnswerRewrite.resultsUrl("GET", path, "127.0.0.1:8080", null, null, "https://api.anthropic.com");
+        start(new RecordingTap(false, false), HttpMethod.GET, path, "", 64 * 1024, TIMEOUTS);
+        byte[] gz = {31, -117, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        HttpResponse head = head("application/json");
+        head.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip").setInt(HttpHeaderNames.CONTENT_LENGTH, gz.length);
+        upstream.writeInbound(head, last(gz));
+
+        ClientView got = drainClient();
+        assertThat(got.heads).singleElement().satisfies(h ->
+                assertThat(h.headers().getInt(HttpHeaderNames.CONTENT_LENGTH)).isEqualTo(gz.length));
+        assertThat(got.body).isEqualTo(gz);
         assertAllReleased();
     }
 
@@ -719,6 +768,9 @@ class ExchangeRelayTest {
                 ? new Exchange(clientContext(), req, relay, pool, tap, System.nanoTime(), done::add)
                 : new Exchange(clientContext(), req, relay, tap, System.nanoTime(), done::add);
         exchange.errorShape(shape);
+        if (rewriteNext != null) {
+            exchange.rewriteAnswer(rewriteNext);
+        }
         exchange.start();
 
         assertThat(pool.acquired).isEqualTo(1);

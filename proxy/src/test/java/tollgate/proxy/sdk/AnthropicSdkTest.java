@@ -283,6 +283,51 @@ class AnthropicSdkTest {
         assertThat(tollgate.awaitRecords(3)).hasSize(3);
     }
 
+    /**
+     * Anthropic's Python and TypeScript SDKs fetch a batch's results from its absolute {@code results_url}: read
+     * through tollgate, that URL names tollgate (the client's own Host), so the fetch passes through it and is metered.
+     * With model routes, the batch calls (which name no model) go to the anthropic route, not the catch-all. The
+     * read's answer: the shape of Anthropic's "Retrieve a Message Batch" example.
+     */
+    @Test
+    void aBatchsResultsUrlNamesTollgateSoAnSdkThatFollowsItIsMetered() throws Exception {
+        start("routes:\n  - {models: [\"claude-*\"], upstream: \"{upstream}\", provider: anthropic}\n"
+                + "  - {models: [\"*\"], upstream: \"http://127.0.0.1:9\", provider: openai}\n", Map.of());
+        String id = "msgbatch_013Zva2CMHLNnXjNJJKqJ2EF";
+        String upstreamBase = upstream.url("/").toString().replaceAll("/$", "");
+        answerJson("{\"id\":\"" + id + "\",\"type\":\"message_batch\",\"processing_status\":\"ended\","
+                + "\"request_counts\":{\"processing\":0,\"succeeded\":2,\"errored\":0,\"canceled\":0,\"expired\":0},"
+                + "\"ended_at\":\"2024-08-20T18:37:24.100435Z\",\"created_at\":\"2024-08-20T18:37:24.100435Z\","
+                + "\"expires_at\":\"2024-08-21T18:37:24.100435Z\",\"archived_at\":null,\"cancel_initiated_at\":null,"
+                + "\"results_url\":\"" + upstreamBase + "/v1/messages/batches/" + id + "/results\"}");
+
+        com.anthropic.models.messages.batches.MessageBatch batch = client.messages().batches().retrieve(id);
+
+        String resultsUrl = tollgate.base() + "/v1/messages/batches/" + id + "/results";
+        assertThat(batch.resultsUrl()).hasValue(resultsUrl);
+        RecordedRequest read = upstream.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(read.getTarget()).isEqualTo("/v1/messages/batches/" + id);
+        // asked uncompressed: a compressed answer could not be edited as it passes
+        assertThat(read.getHeaders().get("Accept-Encoding")).isEqualTo("identity");
+
+        // what the Python SDK does next: GET the absolute URL with its key
+        upstream.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/x-jsonl")
+                .body(fixture("batch_results_anthropic_docs.jsonl").replace("claude-3-5-sonnet-20240620",
+                        "claude-sonnet-4-20250514")).build());
+        HttpResponse<String> results = HTTP.send(HttpRequest.newBuilder(URI.create(batch.resultsUrl().orElseThrow()))
+                .header("x-api-key", CALLER_KEY).header("anthropic-version", "2023-06-01").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(results.statusCode()).isEqualTo(200);
+        assertThat(results.body().lines()).hasSize(2);
+        assertThat(upstream.takeRequest(5, TimeUnit.SECONDS).getTarget()).isEqualTo("/v1/messages/batches/" + id
+                + "/results");
+        List<JsonNode> r = records(2);
+        assertThat(r).extracting(n -> n.get("provider").asText()).containsExactly("anthropic", "anthropic");
+        assertThat(r).extracting(n -> n.get("cost_usd").decimalValue().toPlainString())
+                .containsExactly("0.0002865", "0.00027");
+        assertThat(tollgate.awaitRecords(2).toString()).doesNotContain(CALLER_KEY);
+    }
+
     @Test
     void aVirtualKeyIsSentAsXApiKeyAndTheCallerStillPays() throws Exception {
         start("keys:\n  - name: coder\n    key_env: CODER_KEY\n    upstream_key_env: REAL_ANTHROPIC_KEY\n",
