@@ -254,22 +254,11 @@ final class JsonLine {
                     b[n++] = HEX[c & 0xF];
                 }
             }
-        } else if (c < 0x800) {
-            b[n++] = (byte) (0xC0 | c >> 6);
-            b[n++] = (byte) (0x80 | c & 0x3F);
-        } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-            int cp = Character.toCodePoint(c, s.charAt(i + 1));
-            b[n++] = (byte) (0xF0 | cp >> 18);
-            b[n++] = (byte) (0x80 | cp >> 12 & 0x3F);
-            b[n++] = (byte) (0x80 | cp >> 6 & 0x3F);
-            b[n++] = (byte) (0x80 | cp & 0x3F);
-            return i + 1;
-        } else if (Character.isSurrogate(c)) {
-            b[n++] = '?';
         } else {
-            b[n++] = (byte) (0xE0 | c >> 12);
-            b[n++] = (byte) (0x80 | c >> 6 & 0x3F);
-            b[n++] = (byte) (0x80 | c & 0x3F);
+            n = Utf8.put(s, i, b, n);
+            if (Utf8.pairAt(s, i)) {
+                return i + 1;
+            }
         }
         return i;
     }

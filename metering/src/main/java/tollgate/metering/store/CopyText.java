@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.time.LocalDate;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyIn;
+import tollgate.metering.log.Utf8;
 
 /**
  * Rows for PostgreSQL's {@code COPY … FROM STDIN} in its text format, written into one reused buffer and handed to
@@ -95,7 +96,7 @@ final class CopyText {
         field();
         int n = s.length();
         // at most 3 bytes per char (a pair of surrogates: 4 bytes for 2 chars), or 2 for an escape
-        ensure(3 * n);
+        ensure(Utf8.MAX_BYTES_PER_CHAR * n);
         byte[] b = buf;
         int p = size;
         for (int i = 0; i < n; i++) {
@@ -126,21 +127,11 @@ final class CopyText {
                     }
                     default -> b[p++] = (byte) c;
                 }
-            } else if (c < 0x800) {
-                b[p++] = (byte) (0xc0 | c >> 6);
-                b[p++] = (byte) (0x80 | c & 0x3f);
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                b[p++] = (byte) (0xf0 | cp >> 18);
-                b[p++] = (byte) (0x80 | cp >> 12 & 0x3f);
-                b[p++] = (byte) (0x80 | cp >> 6 & 0x3f);
-                b[p++] = (byte) (0x80 | cp & 0x3f);
-            } else if (Character.isSurrogate(c)) {
-                b[p++] = '?';
             } else {
-                b[p++] = (byte) (0xe0 | c >> 12);
-                b[p++] = (byte) (0x80 | c >> 6 & 0x3f);
-                b[p++] = (byte) (0x80 | c & 0x3f);
+                p = Utf8.put(s, i, b, p);
+                if (Utf8.pairAt(s, i)) {
+                    i++;
+                }
             }
         }
         size = p;
