@@ -180,13 +180,11 @@ public final class LedgerRebuild {
     private record OpenDays(List<WindowSlot> slots, LocalDate firstDay, LocalDate lastDay) {
         static @Nullable OpenDays of(Set<BudgetWindow> windows, Instant now, ZoneId zone) {
             List<WindowSlot> slots = new ArrayList<>();
-            Instant earliest = now;
             for (BudgetWindow w : windows) {
-                WindowSlot slot = BudgetWindows.slot(w, now, zone);
-                slots.add(slot);
-                earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
+                slots.add(BudgetWindows.slot(w, now, zone));
             }
-            return slots.isEmpty() ? null : new OpenDays(slots, LocalDate.ofInstant(earliest, ZoneOffset.UTC),
+            Instant earliest = WindowSlot.earliestStart(slots);
+            return earliest == null ? null : new OpenDays(slots, LocalDate.ofInstant(earliest, ZoneOffset.UTC),
                     LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1));
         }
     }

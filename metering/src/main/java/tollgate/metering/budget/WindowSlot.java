@@ -18,6 +18,15 @@ public record WindowSlot(BudgetWindow window, Instant start, @Nullable Instant e
         }
     }
 
+    /** The earliest start of {@code slots}; null when there are none. */
+    public static @Nullable Instant earliestStart(Iterable<WindowSlot> slots) {
+        Instant earliest = null;
+        for (WindowSlot slot : slots) {
+            earliest = earliest == null || slot.start().isBefore(earliest) ? slot.start() : earliest;
+        }
+        return earliest;
+    }
+
     /** True once {@code now} is at or past the end of this slot. */
     public boolean endedBy(Instant now) {
         return end != null && !now.isBefore(end);

@@ -80,11 +80,8 @@ public final class PostgresSpend implements LedgerRebuild.FleetSpend {
     /** Where this replica's stored lines end, from the first day of the oldest window on. */
     private static LedgerRebuild.Shipped shipped(Connection c, String replica, List<WindowSlot> slots)
             throws SQLException {
-        java.time.Instant earliest = java.time.Instant.MAX;
-        for (WindowSlot slot : slots) {
-            earliest = slot.start().isBefore(earliest) ? slot.start() : earliest;
-        }
-        if (earliest.equals(java.time.Instant.MAX)) {
+        java.time.Instant earliest = WindowSlot.earliestStart(slots);
+        if (earliest == null) {
             return LedgerRebuild.Shipped.NONE;
         }
         LocalDate day;

@@ -335,8 +335,7 @@ public final class PostgresStore implements AutoCloseable {
     public record Row(LocalDate day, long spoolOffset, UsageRecord record, Map<String, String> extra) {
         /** Orders rows by their place in the log. */
         int compareTo(LocalDate otherDay, long otherOffset) {
-            int c = day.compareTo(otherDay);
-            return c != 0 ? c : Long.compare(spoolOffset, otherOffset);
+            return Place.compare(day, spoolOffset, otherDay, otherOffset);
         }
     }
 
@@ -351,6 +350,16 @@ public final class PostgresStore implements AutoCloseable {
 
     /** A place in a replica's log: a day's file and a byte offset in it (where a line starts, or the file ends). */
     public record Place(LocalDate day, long offset) {
+        /** Whether this place is after {@code other} in the log (a later day, or further in the same day). */
+        public boolean isAfter(Place other) {
+            return compare(day, offset, other.day, other.offset) > 0;
+        }
+
+        /** Places in the log's order: by day, then by offset in the day's file. */
+        static int compare(LocalDate day, long offset, LocalDate otherDay, long otherOffset) {
+            int c = day.compareTo(otherDay);
+            return c != 0 ? c : Long.compare(offset, otherOffset);
+        }
     }
 
     /**

@@ -292,11 +292,11 @@ public final class StoreShipper implements AutoCloseable {
     private void resync(PostgresStore s) throws SQLException, IOException {
         PostgresStore.Place stored = s.checkpoint(checkpoint.replica());
         synced = true;
-        if (stored == null || (stored.day().equals(checkpoint.day()) && stored.offset() == checkpoint.offset())) {
+        PostgresStore.Place local = new PostgresStore.Place(checkpoint.day(), checkpoint.offset());
+        if (stored == null || stored.equals(local)) {
             return;
         }
-        boolean ahead = stored.day().isAfter(checkpoint.day())
-                || stored.day().equals(checkpoint.day()) && stored.offset() > checkpoint.offset();
+        boolean ahead = stored.isAfter(local);
         ShipCheckpoint moved = checkpoint.at(stored.day(), stored.offset());
         long lines = countLines(ahead ? spanFiles(dir, checkpoint, moved) : spanFiles(dir, moved, checkpoint));
         backlog.addAndGet(ahead ? -lines : lines);
@@ -421,10 +421,9 @@ public final class StoreShipper implements AutoCloseable {
         return spanFiles(dir, cp, null);
     }
 
-    /** The day files from {@code from} to {@code to} (null: to their ends now). */
-    private static List<SizedFile> spanFiles(Path dir, ShipCheckpoint from, @Nullable ShipCheckpoint to)
+    /** The day files from {@code cp} to {@code to} (null: to their ends now). */
+    private static List<SizedFile> spanFiles(Path dir, ShipCheckpoint cp, @Nullable ShipCheckpoint to)
             throws IOException {
-        ShipCheckpoint cp = from;
         List<SizedFile> out = new ArrayList<>();
         LocalDate last = null;
         for (UsageLogFiles.DayFile f : UsageLogFiles.list(dir, cp.day(), to == null ? LocalDate.MAX : to.day())) {
