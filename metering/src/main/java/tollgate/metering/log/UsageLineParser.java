@@ -33,7 +33,12 @@ import org.jspecify.annotations.Nullable;
 final class UsageLineParser {
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
+    /** Longer values are read as new strings each time: model names and key ids are shorter. */
+    private static final int MAX_KNOWN_CHARS = 96;
+
     private final UsageLine line = new UsageLine();
+    /** Strings of the few-valued fields read lately, by a hash of their characters ({@link #known}). */
+    private final String[] known = new String[256];
     private final UsageLine.Fields fields;
     private @Nullable MalformedLineException failure;
 
@@ -86,10 +91,10 @@ final class UsageLineParser {
                 switch (name) {
                     case "ts" -> hasTs = readTs(p, t);
                     case "request_id" -> l.requestId = fields.details() ? text(p, t, name) : skipText(p, t, name);
-                    case "key" -> l.key = text(p, t, name);
-                    case "endpoint" -> l.endpoint = text(p, t, name);
-                    case "model" -> l.model = text(p, t, name);
-                    case "priced_as" -> l.pricedAs = text(p, t, name);
+                    case "key" -> l.key = known(p, t, name);
+                    case "endpoint" -> l.endpoint = known(p, t, name);
+                    case "model" -> l.model = known(p, t, name);
+                    case "priced_as" -> l.pricedAs = known(p, t, name);
                     case "stream" -> l.stream = bool(t, name) && fields.details();
                     case "status" -> l.status = fields.details() ? status(p, t) : (int) checkInteger(t, name);
                     case "input_tokens" -> l.inputTokens = count(p, t, name);
@@ -113,8 +118,8 @@ final class UsageLineParser {
                     case "images" -> l.images = count(p, t, name);
                     case "audio_seconds" -> l.audioSeconds = decimal(p, t, name);
                     case "characters" -> l.characters = count(p, t, name);
-                    case "service_tier" -> l.serviceTier = text(p, t, name);
-                    case "provider" -> l.provider = text(p, t, name);
+                    case "service_tier" -> l.serviceTier = known(p, t, name);
+                    case "provider" -> l.provider = known(p, t, name);
                     case "batch" -> l.batch = bool(t, name);
                     case "unpriced" -> bool(t, name);
                     default -> l.addExtra(name, p);
@@ -241,6 +246,46 @@ final class UsageLineParser {
             throw wrongType(t, field, "a string or null");
         }
         return p.getText();
+    }
+
+    /**
+     * {@link #text} for a field of few values (key, endpoint, model, priced_as, provider, service_tier): the string
+     * read for the same characters lately, from a small table, instead of a new one per line (most of a line's
+     * strings otherwise; a report or the store's shipper reads millions of lines).
+     */
+    private @Nullable String known(JsonParser p, JsonToken t, String field) throws IOException {
+        if (t != JsonToken.VALUE_STRING) {
+            return text(p, t, field);
+        }
+        char[] c = p.getTextCharacters();
+        int off = p.getTextOffset();
+        int n = p.getTextLength();
+        if (n > MAX_KNOWN_CHARS) {
+            return p.getText();
+        }
+        int h = 0;
+        for (int i = 0; i < n; i++) {
+            h = 31 * h + c[off + i];
+        }
+        int slot = (h ^ h >>> 16) & (known.length - 1);
+        String s = known[slot];
+        if (s == null || !same(s, c, off, n)) {
+            s = new String(c, off, n);
+            known[slot] = s;
+        }
+        return s;
+    }
+
+    private static boolean same(String s, char[] c, int off, int n) {
+        if (s.length() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) != c[off + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Checks a text field that is not kept, without materializing it. */
