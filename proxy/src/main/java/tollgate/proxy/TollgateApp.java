@@ -168,7 +168,7 @@ public final class TollgateApp implements AutoCloseable {
         this.shipper = config.log().store() == null ? null
                 : StoreShipper.start(config.log().store(), config.log().dir(), clock, logStore, registry);
         if (shipper != null) {
-            writer.addListener(w -> shipper.written());
+            writer.addListener(shipper::written);
         }
         this.fleet = config.log().store() == null ? null : new PostgresCellSource(config.log().store());
         this.aggregates = new UsageAggregates(UsageAggregates.Caps.of(config.metrics()), clock);

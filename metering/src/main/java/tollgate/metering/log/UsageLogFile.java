@@ -19,6 +19,8 @@ final class UsageLogFile implements AutoCloseable {
     private final boolean forceBeforeSwitch;
     private @Nullable FileChannel channel;
     private @Nullable LocalDate date;
+    /** The open file's length: where the next write starts (this writer is the file's only one). */
+    private long size;
     private boolean dirty;
     private volatile long forces; // read by tests on other threads
 
@@ -34,13 +36,19 @@ final class UsageLogFile implements AutoCloseable {
         return UsageLogFiles.fileName(date);
     }
 
-    /** Appends whole lines to the file of {@code day}, opening (and creating the folder) or switching files as needed. */
-    void write(LocalDate day, ByteBuffer lines) throws IOException {
+    /**
+     * Appends whole lines to the file of {@code day}, opening (and creating the folder) or switching files as needed.
+     *
+     * @return the byte offset in that file where the lines start
+     */
+    long write(LocalDate day, ByteBuffer lines) throws IOException {
         FileChannel ch = open(day);
+        long start = size;
         while (lines.hasRemaining()) {
-            ch.write(lines);
+            size += ch.write(lines);
         }
         dirty = true;
+        return start;
     }
 
     /** Forces written bytes to disk when there are any; true when it forced. */
@@ -108,6 +116,7 @@ final class UsageLogFile implements AutoCloseable {
         Path path = dir.resolve(fileName(day));
         endPartialLine(path);
         ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        size = ch.size();
         channel = ch;
         date = day;
         return ch;

@@ -229,8 +229,10 @@ final class UsageLogLoop implements Runnable {
                 j++;
             }
             buffer.flip();
+            LocalDate day = LocalDate.ofEpochDay(epochDay);
+            long start;
             try {
-                file.write(LocalDate.ofEpochDay(epochDay), buffer);
+                start = file.write(day, buffer);
             } catch (IOException | RuntimeException e) {
                 file.abandon();
                 failed(j - i, e);
@@ -240,7 +242,7 @@ final class UsageLogLoop implements Runnable {
             if (fsync == FsyncMode.ALWAYS) {
                 force();
             }
-            succeeded(staged.subList(i, j));
+            succeeded(staged.subList(i, j), day, start);
             i = j;
         }
         staged.clear();
@@ -256,13 +258,16 @@ final class UsageLogLoop implements Runnable {
         buffer.put(bytes).put((byte) '\n');
     }
 
-    private void succeeded(List<Staged> done) {
+    /** {@code done}'s lines were written to {@code day}'s file from byte {@code start} on, one after the other. */
+    private void succeeded(List<Staged> done, LocalDate day, long start) {
         if (lostInBurst > 0) {
             log.info("usage log: writing to {} again, after {} lost records", file.path(), lostInBurst);
             lostInBurst = 0;
         }
+        long offset = start;
         for (Staged s : done) {
-            writer.written(s.record(), s.line());
+            writer.written(s.record(), s.line(), day, offset);
+            offset += s.line().length + 1;
         }
     }
 

@@ -1,6 +1,7 @@
 package tollgate.metering.log;
 
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -211,14 +212,17 @@ public final class UsageLogWriter implements AutoCloseable {
         counters.failure();
     }
 
-    /** One record reached the file: count it and tell the listeners. Writer thread only. */
-    void written(UsageRecord record, byte[] line) {
+    /**
+     * One record reached the file, its line at byte {@code offset} of {@code day}'s file: count it and tell the
+     * listeners. Writer thread only.
+     */
+    void written(UsageRecord record, byte[] line, LocalDate day, long offset) {
         written.increment();
         counters.recordWritten();
         if (listeners.isEmpty()) {
             return;
         }
-        WrittenRecord w = new WrittenRecord(record, line);
+        WrittenRecord w = new WrittenRecord(record, line, day, offset);
         for (Consumer<WrittenRecord> l : listeners) {
             try {
                 l.accept(w);

@@ -215,7 +215,11 @@ final class RecordColumns {
         return number(name, Kind.BIGINT, row -> value.applyAsLong(row.record().units().counts()));
     }
 
+    /**
+     * A decimal as the log writes it (plain, no trailing zeros): a record handed over by the writer holds its cost
+     * at the scale it was computed at, one read from its line at the scale the line has; both are stored the same.
+     */
     private static @Nullable String decimal(@Nullable BigDecimal v) {
-        return v == null ? null : v.toPlainString();
+        return v == null ? null : v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
     }
 }

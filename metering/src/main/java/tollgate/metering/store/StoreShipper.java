@@ -16,6 +16,8 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -27,6 +29,8 @@ import tollgate.config.StoreConfig;
 import tollgate.metering.log.UsageLine;
 import tollgate.metering.log.UsageLogFiles;
 import tollgate.metering.log.UsageLogTail;
+import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.WrittenRecord;
 
 /**
  * Ships the usage log to {@code log.store} (issue 20) on a thread of its own: the JSONL log stays the write-ahead
@@ -45,6 +49,11 @@ import tollgate.metering.log.UsageLogTail;
  * ended over {@link #LATE_WRITES} ago (a call that ended just before midnight may be written just after it). Graceful stop
  * ships what it can within the time it is given.
  *
+ * <p>The writer hands each record it wrote to the shipper too, with its line's place ({@link #written}): when that
+ * line is the next one to ship, the record is taken as it is, and the file is neither read nor parsed for it; a line
+ * not handed over (a full hand-off queue, a backlog, a start, a record holding a lone surrogate, which the log writes
+ * as {@code ?}) is read from the file as always. Either way a record ships by its place in the log.
+ *
  * <p>Metrics: {@code tollgate_store_backlog_records} (lines in the log not yet committed), {@code
  * tollgate_store_ship_seconds} (a record's {@code ts} to its commit) and {@code tollgate_store_failures_total}.
  */
@@ -54,6 +63,8 @@ public final class StoreShipper implements AutoCloseable {
     static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     static final Duration LATE_WRITES = Duration.ofMinutes(1);
+    /** Records the writer may hand over ahead of the shipper; past it, they are read from the log. */
+    static final int HANDED = 4 * MAX_BATCH;
     private static final Logger log = LoggerFactory.getLogger(StoreShipper.class);
 
     private final StoreConfig config;
@@ -79,6 +90,11 @@ public final class StoreShipper implements AutoCloseable {
     private long openOffset;
     private long malformedSeen;
     private final List<PostgresStore.Row> batch = new ArrayList<>(MAX_BATCH);
+    /** Records as the writer wrote them, in the log's order (writer thread → shipper thread). */
+    private final ArrayBlockingQueue<WrittenRecord> handed = new ArrayBlockingQueue<>(HANDED);
+    /** Rows taken as handed over, and rows read from the log (shipper thread; read by tests after it stopped). */
+    private volatile long handedRows;
+    private volatile long readRows;
     private LocalDate batchEndDay;
     private long batchEndOffset;
     private long batchStartNanos;
@@ -139,12 +155,17 @@ public final class StoreShipper implements AutoCloseable {
     }
 
     /**
-     * One more record in the log (a usage-log writer listener, on the writer's thread): wakes the shipper when it
+     * One more record in the log (a usage-log writer listener, on the writer's thread), handed over for the shipper to
+     * take without reading its line back (when it can be: {@link #loggedAsIs}); wakes the shipper when it
      * waits for a batch's first record, or when a full batch is waiting. Not for the records in between: a batch
      * started ships at its deadline, and a wake per record cost the shipper more CPU than shipping the record
      * (ShipCost#atRate: 11-13 us a record at 15,000 a second).
      */
-    public void written() {
+    public void written(WrittenRecord w) {
+        if (w.day() != null && loggedAsIs(w.record())) {
+            // a full queue drops it: its line is read from the log instead
+            handed.offer(w);
+        }
         long n = backlog.incrementAndGet();
         if (idle || n % MAX_BATCH == 0) {
             LockSupport.unpark(thread);
@@ -315,6 +336,9 @@ public final class StoreShipper implements AutoCloseable {
     /** Reads available lines into the batch, up to its size. */
     private void fill() throws IOException {
         while (batch.size() < MAX_BATCH) {
+            if (takeHanded()) {
+                continue;
+            }
             UsageLogTail t = tail();
             if (t == null) {
                 return;
@@ -336,7 +360,83 @@ public final class StoreShipper implements AutoCloseable {
             batch.add(new PostgresStore.Row(t.day(), t.lineOffset(), line.toRecord(), line.extra()));
             batchEndDay = t.day();
             batchEndOffset = t.offset();
+            readRows++;
         }
+    }
+
+    /**
+     * Takes the next line as the writer handed it over, when that is the next line to ship (the read position is
+     * where its line starts); drops handed records already behind it. False when the next line must be read from
+     * the log: one not handed over comes first, or a later day's (the current day may still get late writes).
+     */
+    private boolean takeHanded() {
+        long position = tail != null ? tail.offset() : openOffset;
+        for (WrittenRecord w; (w = handed.peek()) != null; ) {
+            LocalDate day = java.util.Objects.requireNonNull(w.day());
+            int c = PostgresStore.Place.compare(day, w.offset(), readDay, position);
+            if (c < 0) {
+                handed.poll();
+                continue;
+            }
+            if (c > 0) {
+                return false;
+            }
+            handed.poll();
+            // the file is read again from after this line, should a line not handed over come next
+            closeTail();
+            openOffset = w.offset() + w.lineBytes() + 1;
+            if (batch.isEmpty()) {
+                batchStartNanos = System.nanoTime();
+            }
+            batch.add(new PostgresStore.Row(day, w.offset(), w.record(), Map.of()));
+            batchEndDay = day;
+            batchEndOffset = openOffset;
+            handedRows++;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether a record reads back from its log line as it is: true unless a text of it holds a surrogate (a lone
+     * one is written as {@code ?}; a pair is read back the same, but they are rare enough not to tell apart).
+     * Everything else the log writes as the record holds it: ts to the millisecond as the store keeps it, fields cut
+     * when the record was made.
+     */
+    static boolean loggedAsIs(UsageRecord r) {
+        if (surrogate(r.requestId()) || surrogate(r.key()) || surrogate(r.endpoint()) || surrogate(r.model())
+                || surrogate(r.pricedAs()) || surrogate(r.user()) || surrogate(r.error())
+                || surrogate(r.units().serviceTier()) || surrogate(r.units().provider())) {
+            return false;
+        }
+        for (Map.Entry<String, String> tag : r.tags().entrySet()) {
+            if (surrogate(tag.getKey()) || surrogate(tag.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean surrogate(@Nullable String s) {
+        if (s == null) {
+            return false;
+        }
+        for (int i = 0, n = s.length(); i < n; i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Rows taken as the writer handed them over. */
+    long handedRows() {
+        return handedRows;
+    }
+
+    /** Rows read back from the log. */
+    long readRows() {
+        return readRows;
     }
 
     private @Nullable UsageLogTail tail() throws IOException {

@@ -186,7 +186,7 @@ class ShipCost {
                 tollgate.metering.log.UsageLogCounters.NONE);
         StoreShipper shipper = StoreShipper.start(store, dir, java.time.Clock.systemUTC(), PostgresStore.open(store),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-        writer.addListener(w -> shipper.written());
+        writer.addListener(shipper::written);
         try (Connection probe = pg.connect()) {
             long sent = write(writer, rate, 3, 0);
             int pid = backend(probe, db);

@@ -114,6 +114,66 @@ public class StoreShipperTest {
         assertSameCells(new PostgresCellSource(store), cube(dir), today.minusDays(3), today);
     }
 
+    /**
+     * The writer hands its records over as it writes them: they ship without their lines being read back, and what
+     * the database holds is what the log says, record for record and cell for cell. A record holding a lone
+     * surrogate (the log writes it as '?') and the lines written past the hand-off's bound are read from the log.
+     */
+    @Test
+    void recordsHandedOverByTheWriterShipAsTheLogReadsThem() throws Exception {
+        StoreConfig store = newStore();
+        Path dir = Files.createDirectories(tmp.resolve("handed"));
+        UsageLogWriter writer = UsageLogWriter.start(new LogConfig(dir, FsyncMode.NEVER, 65_536), UsageLogCounters.NONE);
+        StoreShipper shipper = StoreShipper.start(store, dir, Clock.systemUTC(), PostgresStore.open(store),
+                new SimpleMeterRegistry());
+        writer.addListener(shipper::written);
+        int n = 0;
+        try {
+            // ts to the microsecond, as a clock gives them: the log and the store keep milliseconds
+            Instant base = Instant.now().minusSeconds(30).truncatedTo(ChronoUnit.MICROS);
+            for (int i = 0; i < 1_500; i++) {
+                assertThat(writer.append(record(base.plusNanos(1_234_567L * i), "h-" + i, i, "w"))).isTrue();
+                n++;
+            }
+            UsageRecord lone = record(base, "lone-surrogate", 1, "w");
+            assertThat(StoreShipper.loggedAsIs(lone)).isTrue();
+            lone = new UsageRecord(lone.ts(), lone.requestId(), lone.key(), lone.endpoint(), lone.model(),
+                    lone.pricedAs(), lone.stream(), lone.status(), lone.inputTokens(), lone.cachedInputTokens(),
+                    lone.outputTokens(), lone.reasoningTokens(), lone.totalTokens(), lone.estimated(), lone.costUsd(),
+                    lone.durationMs(), lone.ttfbMs(), "user \uD800 alone", lone.tags(), lone.error(), lone.units());
+            assertThat(StoreShipper.loggedAsIs(lone)).isFalse();
+            assertThat(writer.append(lone)).isTrue();
+            n++;
+            writer.flush().get();
+            // a burst past the hand-off's bound while the shipper may be busy: the rest is read from the log
+            for (int i = 0; i < 2 * StoreShipper.HANDED; i++) {
+                assertThat(writer.append(record(base.plusNanos(777_777L * i), "burst-" + i, i, "w"))).isTrue();
+                n++;
+            }
+            writer.flush().get();
+            int total = n;
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == total, Duration.ofSeconds(60));
+            awaitTrue(() -> shipper.backlog() == 0, Duration.ofSeconds(10));
+        } finally {
+            writer.close();
+            shipper.close();
+        }
+        assertThat(shipper.handedRows()).isPositive();
+        assertThat(shipper.readRows()).isPositive();
+        assertThat(shipper.handedRows() + shipper.readRows()).isEqualTo(n);
+        Map<String, UsageRecord> stored = storedRecords(store);
+        List<UsageRecord> logged = new ArrayList<>();
+        new UsageLogReader(dir).read(LocalDate.MIN, LocalDate.MAX, l -> logged.add(l.toRecord()));
+        assertThat(logged).hasSize(n);
+        for (UsageRecord expected : logged) {
+            assertThat(stored.get(expected.requestId())).as(expected.requestId()).usingRecursiveComparison()
+                    .isEqualTo(expected);
+        }
+        assertThat(stored.get("lone-surrogate").user()).isEqualTo("user ? alone");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        assertSameCells(new PostgresCellSource(store), cube(dir), today.minusDays(1), today);
+    }
+
     @Test
     void twoReplicasShipTheSumOfBothLogsAndStatsOverTheStoreIsStatsOverBothLogs() throws Exception {
         shipTwoReplicasAndCompareWithTheirLogs((day, replica, i) -> day + "-" + replica + "-" + i);
@@ -194,7 +254,7 @@ public class StoreShipperTest {
         // pauses of 0.2 s to 2 s instead of 1 s to 30 s: the test waits for the drain, not for the longest pause
         StoreShipper shipper = StoreShipper.start(store, dir, Clock.systemUTC(), PostgresStore.open(store), registry,
                 Duration.ofMillis(200), Duration.ofSeconds(2));
-        writer.addListener(w -> shipper.written());
+        writer.addListener(shipper::written);
         AtomicInteger written = new AtomicInteger();
         try {
             writeFor(writer, written, "before", 50);
