@@ -1,0 +1,60 @@
+package tollgate.metering.budget;
+
+/**
+ * The scopes of one kind of member (keys, users, or the values of one tag) that calls named lately, so a member's
+ * next call reuses its {@link BudgetScope}: no scope, store account id or scoped budget built per call, the account
+ * id's hash computed once, and what the ledger remembers on the scope (it was seen) still there (bench/RESULTS.md,
+ * session 8).
+ *
+ * <p>Direct-mapped: a fixed table of {@code slots} entries, a member in the slot of its hash; a member whose slot
+ * holds another replaces it. Bounded by construction and read with no bookkeeping; a member not found (never
+ * seen, or replaced) gets a new scope, equal to the one it had. Thread-safe: entries are immutable, and a racy read
+ * sees a whole entry or the one before it.
+ */
+final class ScopeMemo {
+    private final BudgetScope.Kind kind;
+    /** Put before the member in the scope's name: {@code team=} for the values of tag {@code team}, else empty. */
+    private final String prefix;
+    private final Entry[] table;
+
+    /** @param slots a power of two */
+    ScopeMemo(BudgetScope.Kind kind, String prefix, int slots) {
+        if (slots < 1 || Integer.bitCount(slots) != 1) {
+            throw new IllegalArgumentException("slots: " + slots + " (expected: a power of two)");
+        }
+        this.kind = kind;
+        this.prefix = prefix;
+        this.table = new Entry[slots];
+    }
+
+    /** The scope of {@code member} with {@code budget}: the one remembered when it has that budget, else a new one. */
+    CallBudgets.Scoped of(String member, KeyBudget budget) {
+        int i = slot(member);
+        Entry e = table[i];
+        if (e != null && (e.scoped.budget() == budget || e.scoped.budget().equals(budget))
+                && e.member.equals(member)) {
+            return e.scoped;
+        }
+        CallBudgets.Scoped s = new CallBudgets.Scoped(
+                new BudgetScope(kind, prefix.isEmpty() ? member : prefix + member), budget);
+        table[i] = new Entry(member, s);
+        return s;
+    }
+
+    /** How many members are remembered now (tests). */
+    int size() {
+        int n = 0;
+        for (Entry e : table) {
+            n += e == null ? 0 : 1;
+        }
+        return n;
+    }
+
+    private int slot(String member) {
+        int h = member.hashCode();
+        return (h ^ (h >>> 16)) & (table.length - 1);
+    }
+
+    private record Entry(String member, CallBudgets.Scoped scoped) {
+    }
+}
