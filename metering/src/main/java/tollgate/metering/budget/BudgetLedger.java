@@ -341,7 +341,7 @@ public final class BudgetLedger {
                 WindowState held = heldUsd == null || key ? new WindowState(limit, c) : null;
                 if (key) {
                     // gauges are per key (SPEC 9): users and tag values must not crowd keys out of the bound
-                    memory.remember(s.scope().name(), held);
+                    memory.remember(s.scope(), held);
                 }
                 WindowState shown = heldUsd == null ? held : new WindowState(limit, c.less(heldUsd, heldUnits, heldTokens));
                 states[i++] = new ScopeWindow(s.scope(), shown);
@@ -369,7 +369,7 @@ public final class BudgetLedger {
                 BudgetLimit limit = s.budget().limits().get(li);
                 WindowCounter c = counters.get(i++);
                 if (key) {
-                    memory.remember(s.scope().name(), new WindowState(limit, c));
+                    memory.remember(s.scope(), new WindowState(limit, c));
                 }
             }
         }
