@@ -99,6 +99,11 @@ public final class WindowCounter {
         return reservedTokens;
     }
 
+    /** Spent in pico-USD; {@link Money#NO_UNITS} when known only as a decimal. */
+    long spentUnits() {
+        return spentUnits == DECIMAL ? Money.NO_UNITS : spentUnits;
+    }
+
     /** Spent plus reserved in pico-USD; {@link Money#NO_UNITS} when known only as decimals or past a long. */
     long usedUnits() {
         long used = spentUnits + reservedUnits;
