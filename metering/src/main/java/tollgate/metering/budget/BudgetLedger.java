@@ -258,7 +258,15 @@ public final class BudgetLedger {
      * zero spent once the window has rolled over since. Null if no call of the key used that window yet.
      */
     public @Nullable WindowState lastKnown(String keyId, BudgetWindow window) {
-        WindowState s = memory.lastKnown(keyId, window);
+        return current(memory.lastKnown(keyId, window));
+    }
+
+    /** {@link #lastKnown(String, BudgetWindow)} of a key's scope (as a call's budgets name it: no cache read). */
+    public @Nullable WindowState lastKnown(BudgetScope key, BudgetWindow window) {
+        return current(memory.lastKnown(key, window));
+    }
+
+    private @Nullable WindowState current(@Nullable WindowState s) {
         Instant now = settings.clock().instant();
         return s == null || !s.slot().endedBy(now) ? s : s.rolledOver(now, settings.zone());
     }

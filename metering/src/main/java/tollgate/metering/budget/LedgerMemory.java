@@ -72,6 +72,15 @@ final class LedgerMemory {
         return known == null ? null : known.windows.get(window.ordinal());
     }
 
+    /** {@link #lastKnown(String, BudgetWindow)} of a key's scope, read through the entry it keeps when it has one. */
+    @Nullable WindowState lastKnown(BudgetScope key, BudgetWindow window) {
+        Known known = key.known;
+        if (known != null && known.memory == this && known.live) {
+            return known.windows.get(window.ordinal());
+        }
+        return lastKnown(key.name(), window);
+    }
+
     /**
      * Seen scope members overlaid with the configured ones (whose budgets are current), in scope order (keys,
      * users, tag values, models, global), then by name.

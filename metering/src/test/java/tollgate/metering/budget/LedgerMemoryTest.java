@@ -81,10 +81,15 @@ class LedgerMemoryTest {
             memory.cleanUp();
         }
         assertThat(memory.lastKnown("storybot", BudgetWindow.MONTHLY)).isNull();
+        assertThat(memory.lastKnown(key, BudgetWindow.MONTHLY)).isNull(); // the scope's dropped entry is not read
 
         memory.remember(key, state("3"));
 
         assertThat(memory.lastKnown("storybot", BudgetWindow.MONTHLY).counter().spentUsd()).isEqualByComparingTo("3");
+        assertThat(memory.lastKnown(key, BudgetWindow.MONTHLY)).isSameAs(
+                memory.lastKnown("storybot", BudgetWindow.MONTHLY));
+        assertThat(memory.lastKnown(BudgetScope.key("storybot"), BudgetWindow.MONTHLY)).isSameAs(
+                memory.lastKnown("storybot", BudgetWindow.MONTHLY));
     }
 
     private static WindowState state(String spentUsd) {
