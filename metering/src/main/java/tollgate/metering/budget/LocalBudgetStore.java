@@ -66,8 +66,8 @@ public final class LocalBudgetStore implements BudgetStore {
     private final List<Waiting> waiting = new ArrayList<>();
     /*
      * The accounts calls used lately, by the identity of their id (a member's calls share one: ScopeMemo), so a call
-     * finds its accounts without a cache read; a fixed table, an account in the slot of its id's hash, replaced by
-     * the next there. An account dropped since is not taken from it. One use in RECENT_SAMPLE is still read through
+     * finds its accounts without a cache read; a fixed table of pairs, an account in the pair of its id's hash, new
+     * ones first (as ScopeMemo). An account dropped since is not taken from it. One use in RECENT_SAMPLE is still read through
      * the cache, so that its bound keeps dropping the least used accounts. Guarded by the lock.
      */
     private final String[] recentIds = new String[RECENT_SLOTS];
@@ -476,19 +476,17 @@ public final class LocalBudgetStore implements BudgetStore {
 
     /** The store's account of {@code id}, or null. Under the lock. */
     private @Nullable Account present(String id) {
-        int i = id.hashCode() & (RECENT_SLOTS - 1);
-        Account a = recentAccounts[i];
-        if (recentIds[i] == id && !a.dropped) {
-            if (++a.uses % RECENT_SAMPLE != 0) {
-                return a;
+        int i = recentPair(id);
+        Account a = recentIds[i] == id ? recentAccounts[i] : recentIds[i + 1] == id ? recentAccounts[i + 1] : null;
+        if (a != null && !a.dropped) {
+            if (++a.uses % RECENT_SAMPLE == 0) {
+                accounts.getIfPresent(id); // a use the bound's policy sees
             }
-            accounts.getIfPresent(id); // a use the bound's policy sees
             return a;
         }
         a = accounts.getIfPresent(id);
         if (a != null) {
-            recentIds[i] = id;
-            recentAccounts[i] = a;
+            remember(i, id, a);
         }
         return a;
     }
@@ -498,23 +496,38 @@ public final class LocalBudgetStore implements BudgetStore {
         Account a = present(id);
         if (a == null) {
             a = accounts.get(id, NEW_ACCOUNT);
-            int i = id.hashCode() & (RECENT_SLOTS - 1);
-            recentIds[i] = id;
-            recentAccounts[i] = a;
+            remember(recentPair(id), id, a);
         }
         return a;
     }
 
-    /** Lets go of a dropped account kept in the table of recent ones (the listener runs under the lock). */
-    private void forgetRecent(String id, Account a) {
-        int i = id.hashCode() & (RECENT_SLOTS - 1);
-        if (recentAccounts[i] == a) {
-            recentIds[i] = null;
-            recentAccounts[i] = null;
+    /** Puts an account first in its pair of recent ones (the first moves to second place). Under the lock. */
+    private void remember(int pair, String id, Account a) {
+        if (recentIds[pair] != id) {
+            recentIds[pair + 1] = recentIds[pair];
+            recentAccounts[pair + 1] = recentAccounts[pair];
+            recentIds[pair] = id;
+            recentAccounts[pair] = a;
         }
     }
 
-    static final int RECENT_SLOTS = 1 << 14;
+    private static int recentPair(String id) {
+        int h = id.hashCode();
+        return (h ^ (h >>> 16)) & (RECENT_SLOTS - 2);
+    }
+
+    /** Lets go of a dropped account kept in the table of recent ones (the listener runs under the lock). */
+    private void forgetRecent(String id, Account a) {
+        int i = recentPair(id);
+        for (int k = i; k <= i + 1; k++) {
+            if (recentAccounts[k] == a) {
+                recentIds[k] = null;
+                recentAccounts[k] = null;
+            }
+        }
+    }
+
+    static final int RECENT_SLOTS = 1 << 16;
     static final int RECENT_SAMPLE = 8;
 
     /** A reservation waiting for a returning account's rebuild. */

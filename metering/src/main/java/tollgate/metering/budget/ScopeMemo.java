@@ -6,10 +6,11 @@ package tollgate.metering.budget;
  * id's hash computed once, and what the ledger remembers on the scope (it was seen) still there (bench/RESULTS.md,
  * session 8).
  *
- * <p>Direct-mapped: a fixed table of {@code slots} entries, a member in the slot of its hash; a member whose slot
- * holds another replaces it. Bounded by construction and read with no bookkeeping; a member not found (never
- * seen, or replaced) gets a new scope, equal to the one it had. Thread-safe: entries are immutable, and a racy read
- * sees a whole entry or the one before it.
+ * <p>Two-way set-associative: a fixed table of {@code slots} entries in pairs, a member in the pair of its hash; a
+ * member new to its pair takes its first place, and the entry there moves to the second, replacing the one there.
+ * Bounded by construction and read with no bookkeeping; a member not found (never seen, or replaced) gets a new
+ * scope, equal to the one it had (see {@link BudgetScopes#USER_SLOTS} for how often that is).
+ * Thread-safe: entries are immutable, and a racy read sees a whole entry or another.
  */
 final class ScopeMemo {
     private final BudgetScope.Kind kind;
@@ -17,10 +18,10 @@ final class ScopeMemo {
     private final String prefix;
     private final Entry[] table;
 
-    /** @param slots a power of two */
+    /** @param slots a power of two, at least 2 */
     ScopeMemo(BudgetScope.Kind kind, String prefix, int slots) {
-        if (slots < 1 || Integer.bitCount(slots) != 1) {
-            throw new IllegalArgumentException("slots: " + slots + " (expected: a power of two)");
+        if (slots < 2 || Integer.bitCount(slots) != 1) {
+            throw new IllegalArgumentException("slots: " + slots + " (expected: a power of two, at least 2)");
         }
         this.kind = kind;
         this.prefix = prefix;
@@ -29,14 +30,18 @@ final class ScopeMemo {
 
     /** The scope of {@code member} with {@code budget}: the one remembered when it has that budget, else a new one. */
     CallBudgets.Scoped of(String member, KeyBudget budget) {
-        int i = slot(member);
-        Entry e = table[i];
-        if (e != null && (e.scoped.budget() == budget || e.scoped.budget().equals(budget))
-                && e.member.equals(member)) {
-            return e.scoped;
+        int i = pair(member);
+        Entry first = table[i];
+        if (first != null && first.is(member, budget)) {
+            return first.scoped;
+        }
+        Entry second = table[i + 1];
+        if (second != null && second.is(member, budget)) {
+            return second.scoped;
         }
         CallBudgets.Scoped s = new CallBudgets.Scoped(
                 new BudgetScope(kind, prefix.isEmpty() ? member : prefix + member), budget);
+        table[i + 1] = first;
         table[i] = new Entry(member, s);
         return s;
     }
@@ -50,11 +55,16 @@ final class ScopeMemo {
         return n;
     }
 
-    private int slot(String member) {
+    /** The first slot of the member's pair. */
+    private int pair(String member) {
         int h = member.hashCode();
-        return (h ^ (h >>> 16)) & (table.length - 1);
+        return (h ^ (h >>> 16)) & (table.length - 2);
     }
 
     private record Entry(String member, CallBudgets.Scoped scoped) {
+
+        boolean is(String m, KeyBudget budget) {
+            return (scoped.budget() == budget || scoped.budget().equals(budget)) && member.equals(m);
+        }
     }
 }

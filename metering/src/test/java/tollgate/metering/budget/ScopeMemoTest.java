@@ -38,17 +38,21 @@ class ScopeMemoTest {
     }
 
     @Test
-    void membersSharingASlotReplaceEachOtherAndEachStillGetsItsOwnScope() {
-        ScopeMemo memo = new ScopeMemo(BudgetScope.Kind.USER, "", 1); // every member in the one slot
+    void membersSharingAPairReplaceTheOldestAndEachStillGetsItsOwnScope() {
+        ScopeMemo memo = new ScopeMemo(BudgetScope.Kind.USER, "", 2); // one pair: every member in it
 
         CallBudgets.Scoped a = memo.of("a", MONTHLY);
         CallBudgets.Scoped b = memo.of("b", DAILY);
+        assertThat(memo.of("a", MONTHLY)).isSameAs(a); // both kept
+        CallBudgets.Scoped c = memo.of("c", MONTHLY); // a, the older, goes
         CallBudgets.Scoped a2 = memo.of("a", MONTHLY);
 
         assertThat(b.scope()).isEqualTo(BudgetScope.user("b"));
         assertThat(b.budget()).isSameAs(DAILY);
+        assertThat(c.scope()).isEqualTo(BudgetScope.user("c"));
         assertThat(a2).isNotSameAs(a).isEqualTo(a); // rebuilt, equal: a replaced member loses nothing
-        assertThat(memo.size()).isEqualTo(1);
+        assertThat(memo.of("c", MONTHLY)).isSameAs(c);
+        assertThat(memo.size()).isEqualTo(2);
     }
 
     @Test
@@ -72,7 +76,7 @@ class ScopeMemoTest {
 
         assertThat(memo.size()).isLessThanOrEqualTo(64).isGreaterThan(32);
         assertThatThrownBy(() -> new ScopeMemo(BudgetScope.Kind.USER, "", 48))
-                .hasMessage("slots: 48 (expected: a power of two)");
+                .hasMessage("slots: 48 (expected: a power of two, at least 2)");
     }
 
     @Test
