@@ -26,6 +26,8 @@ public final class BudgetDecision {
     private final @Nullable Counted counted;
     private final @Nullable ScopeWindow focusScope;
     private final @Nullable WindowState focus;
+    /** The focus's remaining USD when already computed (an allowed call's, found while choosing it); else null. */
+    private @Nullable BigDecimal focusRemaining;
     private final @Nullable String unavailableStore;
     private final boolean degraded;
     private final BigDecimal worstCaseUsd;
@@ -101,8 +103,10 @@ public final class BudgetDecision {
         }
         ScopeWindow focus = tightest < 0 ? null
                 : new ScopeWindow(tightestScope, new WindowState(tightestLimit, counted.shown(counters.get(tightest))));
-        return new BudgetDecision(reservation, null, counted, focus, null, false, reservation.worstCaseUsd(),
-                reservation.worstCaseTokens(), reservation.held());
+        BudgetDecision d = new BudgetDecision(reservation, null, counted, focus, null, false,
+                reservation.worstCaseUsd(), reservation.worstCaseTokens(), reservation.held());
+        d.focusRemaining = least; // before the decision is handed on, so whoever reads it sees this
+        return d;
     }
 
     /** Each scope's windows from the store's counters (in slot order: scope by scope, window by window). */
@@ -199,7 +203,7 @@ public final class BudgetDecision {
 
     /** USD left in {@link #tightest()} (before this call's reservation when allowed); null without a USD limit. */
     public @Nullable BigDecimal remainingUsd() {
-        BigDecimal r = focus == null ? null : focus.remainingUsd();
+        BigDecimal r = focusRemaining != null ? focusRemaining : focus == null ? null : focus.remainingUsd();
         return r == null ? null : Money.plain(r);
     }
 
