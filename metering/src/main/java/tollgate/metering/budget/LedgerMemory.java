@@ -36,7 +36,7 @@ final class LedgerMemory {
 
     /**
      * Remembers that a call counted in {@code scope} under {@code budget}. A scope that a call of its member used
-     * before ({@link ScopeMemo}) keeps its entry, so most calls read no cache here (bench/RESULTS.md, session 8:
+     * before ({@link ScopeMemo}) keeps its entry, so most calls read no cache here (bench/RESULTS.md, session 7:
      * this read was ~3 % of the event loops' time). Being read less, an entry of a busy member may leave the cache
      * sooner beyond its bound; it is put back by that member's next call.
      */
