@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetLimit;
 
@@ -26,6 +27,13 @@ final class AlertDetector {
             WindowCounter after, BigDecimal usd, long tokens, Instant now) {
         if (fractions.isEmpty() || (usd.signum() == 0 && tokens == 0)) {
             return List.of();
+        }
+        if (limit.tokens() == null && limit.usd() != null) {
+            // most charges: still below the first (lowest) line, compared in pico-USD with no decimal built
+            long spent = after.spentUnits();
+            if (spent != Money.NO_UNITS && spent <= firstLineBelow(limit, fractions.get(0))) {
+                return List.of();
+            }
         }
         BigDecimal spentAfter = after.spentUsd();
         @Nullable BigDecimal spentBefore = null;
@@ -55,6 +63,27 @@ final class AlertDetector {
         }
         return out;
     }
+
+    /**
+     * The most pico-USD spent that is still below {@code limit}'s USD line at {@code fraction}
+     * ({@link Money#unitsBelow}), remembered for the last limits and fractions seen: a fixed table, a pair in the
+     * slot of their identities, replaced by the next pair there (config builds a limit once, so a call's is one seen
+     * before).
+     */
+    static long firstLineBelow(BudgetLimit limit, BigDecimal fraction) {
+        int i = (System.identityHashCode(limit) * 31 + System.identityHashCode(fraction)) & (LINES.length - 1);
+        Line line = LINES[i];
+        if (line == null || line.limit != limit || line.fraction != fraction) {
+            line = new Line(limit, fraction, Money.unitsBelow(Objects.requireNonNull(limit.usd()).multiply(fraction)));
+            LINES[i] = line; // racy: a reader sees a whole line or the one before
+        }
+        return line.unitsBelow;
+    }
+
+    private record Line(BudgetLimit limit, BigDecimal fraction, long unitsBelow) {
+    }
+
+    private static final Line[] LINES = new Line[256];
 
     /** True while every limited measure is below its line (the fraction of its limit; null: not limited). */
     private static boolean below(BigDecimal spentUsd, long spentTokens, @Nullable BigDecimal usdLine,

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import tollgate.config.BudgetLimit;
 import tollgate.config.BudgetWindow;
 
 /**
@@ -20,20 +21,25 @@ public final class BudgetDecision {
     static final long STORE_RETRY_SECONDS = 5;
 
     private final @Nullable Reservation reservation;
-    private final List<ScopeWindow> windows;
+    /* an allowed call's are built when first asked for (the gate reads only the tightest); a race builds equal lists */
+    private @Nullable List<ScopeWindow> windows;
+    private final @Nullable Counted counted;
     private final @Nullable ScopeWindow focusScope;
     private final @Nullable WindowState focus;
+    /** The focus's remaining USD when already computed (an allowed call's, found while choosing it); else null. */
+    private @Nullable BigDecimal focusRemaining;
     private final @Nullable String unavailableStore;
     private final boolean degraded;
     private final BigDecimal worstCaseUsd;
     private final long worstCaseTokens;
     private final boolean hold;
 
-    private BudgetDecision(@Nullable Reservation reservation, List<ScopeWindow> windows, @Nullable ScopeWindow focus,
-            @Nullable String unavailableStore, boolean degraded, BigDecimal worstCaseUsd, long worstCaseTokens,
-            boolean hold) {
+    private BudgetDecision(@Nullable Reservation reservation, @Nullable List<ScopeWindow> windows,
+            @Nullable Counted counted, @Nullable ScopeWindow focus, @Nullable String unavailableStore,
+            boolean degraded, BigDecimal worstCaseUsd, long worstCaseTokens, boolean hold) {
         this.reservation = reservation;
-        this.windows = List.copyOf(windows);
+        this.windows = windows == null ? null : List.copyOf(windows);
+        this.counted = counted;
         this.focusScope = focus;
         this.focus = focus == null ? null : focus.state();
         this.unavailableStore = unavailableStore;
@@ -55,8 +61,78 @@ public final class BudgetDecision {
                 least = left;
             }
         }
-        return new BudgetDecision(reservation, windows, tightest, null, degraded, reservation.worstCaseUsd(),
+        return new BudgetDecision(reservation, windows, null, tightest, null, degraded, reservation.worstCaseUsd(),
                 reservation.worstCaseTokens(), reservation.held());
+    }
+
+    /**
+     * Allowed, with the store's counters of every window of {@code budgets} (in slot order: scope by scope, window
+     * by window), each shown without the call's own hold of {@code heldUsd} and {@code heldTokens} when
+     * {@code heldUsd} is not null. The tightest window is found from the counters in pico-USD, and only its state
+     * is built (a call's other windows are built if {@link #windows()} is asked for).
+     */
+    static BudgetDecision allowed(Reservation reservation, CallBudgets budgets, List<WindowCounter> counters,
+            @Nullable BigDecimal heldUsd, long heldTokens) {
+        Counted counted = new Counted(budgets, counters, heldUsd,
+                heldUsd == null ? Money.NO_UNITS : Money.toUnits(heldUsd), heldTokens);
+        BudgetScope tightestScope = null;
+        BudgetLimit tightestLimit = null;
+        int tightest = -1;
+        BigDecimal least = null;
+        int i = 0;
+        for (int si = 0; si < budgets.scopes().size(); si++) { // indexed loops: no iterators per call
+            CallBudgets.Scoped s = budgets.scopes().get(si);
+            for (int li = 0; li < s.budget().limits().size(); li++, i++) {
+                BudgetLimit limit = s.budget().limits().get(li);
+                BigDecimal usd = limit.usd();
+                if (usd == null) {
+                    continue;
+                }
+                WindowCounter c = counters.get(i);
+                long used = heldUsd == null ? c.usedUnits() : c.usedUnitsLess(counted.heldUnits());
+                BigDecimal left = used != Money.NO_UNITS ? WindowState.remainingUsd(usd, used)
+                        : new WindowState(limit, counted.shown(c)).remainingUsd();
+                // the first of equals wins, as Stream.min would
+                if (least == null || left.compareTo(least) < 0) {
+                    tightestScope = s.scope();
+                    tightestLimit = limit;
+                    tightest = i;
+                    least = left;
+                }
+            }
+        }
+        ScopeWindow focus = tightest < 0 ? null
+                : new ScopeWindow(tightestScope, new WindowState(tightestLimit, counted.shown(counters.get(tightest))));
+        BudgetDecision d = new BudgetDecision(reservation, null, counted, focus, null, false,
+                reservation.worstCaseUsd(), reservation.worstCaseTokens(), reservation.held());
+        d.focusRemaining = least; // before the decision is handed on, so whoever reads it sees this
+        return d;
+    }
+
+    /** Each scope's windows from the store's counters (in slot order: scope by scope, window by window). */
+    static List<ScopeWindow> windows(CallBudgets budgets, List<WindowCounter> counters) {
+        return new Counted(budgets, counters, null, Money.NO_UNITS, 0).windows();
+    }
+
+    /** What the store counted for an allowed call, from which its windows are built when asked for. */
+    private record Counted(CallBudgets budgets, List<WindowCounter> counters, @Nullable BigDecimal heldUsd,
+            long heldUnits, long heldTokens) {
+
+        WindowCounter shown(WindowCounter c) {
+            return heldUsd == null ? c : c.less(heldUsd, heldUnits, heldTokens);
+        }
+
+        List<ScopeWindow> windows() {
+            ScopeWindow[] out = new ScopeWindow[counters.size()];
+            int i = 0;
+            for (CallBudgets.Scoped s : budgets.scopes()) {
+                for (BudgetLimit limit : s.budget().limits()) {
+                    out[i] = new ScopeWindow(s.scope(), new WindowState(limit, shown(counters.get(i))));
+                    i++;
+                }
+            }
+            return List.of(out);
+        }
     }
 
     /**
@@ -70,11 +146,11 @@ public final class BudgetDecision {
                                 w -> hold && w.state().neverFits(worstCaseUsd, worstCaseTokens))
                         .thenComparing(w -> w.state().resetsAt() == null ? Instant.MAX : w.state().resetsAt()))
                 .orElseThrow(() -> new IllegalArgumentException("windows: none refuses the call (expected: one)"));
-        return new BudgetDecision(null, windows, blocking, null, false, worstCaseUsd, worstCaseTokens, hold);
+        return new BudgetDecision(null, windows, null, blocking, null, false, worstCaseUsd, worstCaseTokens, hold);
     }
 
     static BudgetDecision storeUnavailable(String storeName, BigDecimal worstCaseUsd, long worstCaseTokens) {
-        return new BudgetDecision(null, List.of(), null, storeName, false, worstCaseUsd, worstCaseTokens, false);
+        return new BudgetDecision(null, List.of(), null, null, storeName, false, worstCaseUsd, worstCaseTokens, false);
     }
 
     public boolean allowed() {
@@ -91,7 +167,12 @@ public final class BudgetDecision {
      * allowed call, without its own hold.
      */
     public List<ScopeWindow> windows() {
-        return windows;
+        List<ScopeWindow> w = windows;
+        if (w == null) {
+            w = counted == null ? List.of() : counted.windows();
+            windows = w;
+        }
+        return w;
     }
 
     /** The scope of {@link #tightest()}: the one that refused, or for an allowed call the one with least USD left. */
@@ -122,7 +203,7 @@ public final class BudgetDecision {
 
     /** USD left in {@link #tightest()} (before this call's reservation when allowed); null without a USD limit. */
     public @Nullable BigDecimal remainingUsd() {
-        BigDecimal r = focus == null ? null : focus.remainingUsd();
+        BigDecimal r = focusRemaining != null ? focusRemaining : focus == null ? null : focus.remainingUsd();
         return r == null ? null : Money.plain(r);
     }
 

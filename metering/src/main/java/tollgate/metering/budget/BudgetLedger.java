@@ -134,9 +134,10 @@ public final class BudgetLedger {
             }
             if (reply.granted()) {
                 Reservation r = new Reservation(id, budgets, worstCaseUsd, worstCaseTokens, hold);
+                remember(budgets, reply.counters());
                 // what the caller had when it asked: the counters without this call's own hold
-                return BudgetDecision.allowed(r, hold ? states(budgets, reply.counters(), worstCaseUsd,
-                        worstCaseTokens) : states(budgets, reply.counters()), false);
+                return BudgetDecision.allowed(r, budgets, reply.counters(), hold ? worstCaseUsd : null,
+                        hold ? worstCaseTokens : 0);
             }
             BudgetDecision refused = BudgetDecision.refused(states(budgets, reply.counters()), worstCaseUsd,
                     worstCaseTokens, hold);
@@ -257,7 +258,15 @@ public final class BudgetLedger {
      * zero spent once the window has rolled over since. Null if no call of the key used that window yet.
      */
     public @Nullable WindowState lastKnown(String keyId, BudgetWindow window) {
-        WindowState s = memory.lastKnown(keyId, window);
+        return current(memory.lastKnown(keyId, window));
+    }
+
+    /** {@link #lastKnown(String, BudgetWindow)} of a key's scope (as a call's budgets name it: no cache read). */
+    public @Nullable WindowState lastKnown(BudgetScope key, BudgetWindow window) {
+        return current(memory.lastKnown(key, window));
+    }
+
+    private @Nullable WindowState current(@Nullable WindowState s) {
         Instant now = settings.clock().instant();
         return s == null || !s.slot().endedBy(now) ? s : s.rolledOver(now, settings.zone());
     }
@@ -317,37 +326,13 @@ public final class BudgetLedger {
         return BudgetDecision.allowed(new Reservation(id, budgets, worstUsd, worstTokens, false), List.of(), true);
     }
 
-    /** The store's counters (in slot order: scope by scope, window by window) as each scope's windows. */
-    private List<ScopeWindow> states(CallBudgets budgets, List<WindowCounter> counters) {
-        return states(budgets, counters, null, 0);
-    }
-
     /**
-     * {@link #states(CallBudgets, List)}, each without one hold of {@code heldUsd} and {@code heldTokens} when
-     * {@code heldUsd} is not null (as they were before the call's own hold); the key's gauges keep the counters as
-     * the store holds them.
+     * The store's counters (in slot order: scope by scope, window by window) as each scope's windows; the key's are
+     * remembered for gauges.
      */
-    private List<ScopeWindow> states(CallBudgets budgets, List<WindowCounter> counters, @Nullable BigDecimal heldUsd,
-            long heldTokens) {
-        ScopeWindow[] states = new ScopeWindow[counters.size()];
-        long heldUnits = heldUsd == null ? Money.NO_UNITS : Money.toUnits(heldUsd);
-        int i = 0;
-        for (int si = 0; si < budgets.scopes().size(); si++) {
-            CallBudgets.Scoped s = budgets.scopes().get(si);
-            boolean key = s.scope().kind() == BudgetScope.Kind.KEY;
-            for (int li = 0; li < s.budget().limits().size(); li++) {
-                BudgetLimit limit = s.budget().limits().get(li);
-                WindowCounter c = counters.get(i);
-                WindowState held = heldUsd == null || key ? new WindowState(limit, c) : null;
-                if (key) {
-                    // gauges are per key (SPEC 9): users and tag values must not crowd keys out of the bound
-                    memory.remember(s.scope().name(), held);
-                }
-                WindowState shown = heldUsd == null ? held : new WindowState(limit, c.less(heldUsd, heldUnits, heldTokens));
-                states[i++] = new ScopeWindow(s.scope(), shown);
-            }
-        }
-        return List.of(states);
+    private List<ScopeWindow> states(CallBudgets budgets, List<WindowCounter> counters) {
+        remember(budgets, counters);
+        return BudgetDecision.windows(budgets, counters);
     }
 
     private static int slotCount(CallBudgets budgets) {
@@ -359,7 +344,7 @@ public final class BudgetLedger {
         return n;
     }
 
-    /** The key scopes' windows as counted now, for gauges (what {@link #states} remembers, without the rest). */
+    /** The key scopes' windows as counted now (with any hold of the call), for gauges. */
     private void remember(CallBudgets budgets, List<WindowCounter> counters) {
         int i = 0;
         for (int si = 0; si < budgets.scopes().size(); si++) {
@@ -369,7 +354,7 @@ public final class BudgetLedger {
                 BudgetLimit limit = s.budget().limits().get(li);
                 WindowCounter c = counters.get(i++);
                 if (key) {
-                    memory.remember(s.scope().name(), new WindowState(limit, c));
+                    memory.remember(s.scope(), new WindowState(limit, c));
                 }
             }
         }

@@ -3,6 +3,7 @@ package tollgate.metering.budget;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who a budget belongs to (SPEC 11): a key, an end user, one value of a tag, a priced model, or all traffic.
@@ -27,6 +28,12 @@ public final class BudgetScope {
     private final Kind kind;
     private final String name;
     private final String account;
+    /*
+     * Not part of the value: the ledger's entries for this member (LedgerMemory), kept on the scope a member's calls
+     * share (ScopeMemo) so that they need no cache read. Set and read racily: a stale read costs one cache read.
+     */
+    LedgerMemory.@Nullable Seen seen;
+    LedgerMemory.@Nullable Known known;
 
     /** @param name the key id, user id, {@code tag=value}, priced model name; empty for {@code global} */
     public BudgetScope(Kind kind, String name) {

@@ -64,6 +64,14 @@ public final class LocalBudgetStore implements BudgetStore {
     /** Of {@link #returning}, those the scan in progress reads. */
     private final Set<String> scanning = new HashSet<>();
     private final List<Waiting> waiting = new ArrayList<>();
+    /*
+     * The accounts calls used lately, by the identity of their id (a member's calls share one: ScopeMemo), so a call
+     * finds its accounts without a cache read; a fixed table of pairs, an account in the pair of its id's hash, new
+     * ones first (as ScopeMemo). An account dropped since is not taken from it. One use in RECENT_SAMPLE is still read through
+     * the cache, so that its bound keeps dropping the least used accounts. Guarded by the lock.
+     */
+    private final String[] recentIds = new String[RECENT_SLOTS];
+    private final Account[] recentAccounts = new Account[RECENT_SLOTS];
     private @Nullable Rebuild rebuild;
     private @Nullable ExecutorService rebuilder;
     private boolean scanQueued;
@@ -86,6 +94,9 @@ public final class LocalBudgetStore implements BudgetStore {
                     if (cause == RemovalCause.SIZE && k != null) {
                         evicted.increment();
                         dropped.add(k);
+                    }
+                    if (k != null && v != null && cause != RemovalCause.REPLACED) {
+                        forgetRecent(k, v);
                     }
                 }).build();
     }
@@ -132,8 +143,9 @@ public final class LocalBudgetStore implements BudgetStore {
     }
 
     /**
-     * Under the lock, for a call no account of which is being rebuilt. Each slot's account is looked up once (a
-     * Caffeine read), and a granted hold keeps the counters it reserved in, so its release looks nothing up.
+     * Under the lock, for a call no account of which is being rebuilt. Each slot's account is looked up once (in
+     * the table of recent accounts, else a Caffeine read), and a granted hold keeps the counters it reserved in, so
+     * its release looks nothing up.
      */
     private ReserveReply reserveNow(ReserveCall call) {
         expireHolds(call.now());
@@ -144,7 +156,7 @@ public final class LocalBudgetStore implements BudgetStore {
         boolean granted = true;
         for (int i = 0; i < n; i++) {
             SlotLimit s = slots.get(i);
-            Account a = accounts.getIfPresent(s.account());
+            Account a = present(s.account());
             found[i] = a;
             Counter c = a == null ? null : a.get(s.slot());
             boolean admits = c == null
@@ -159,7 +171,7 @@ public final class LocalBudgetStore implements BudgetStore {
             for (int i = 0; i < n; i++) {
                 SlotLimit s = slots.get(i);
                 // an account that was not there is created now (its creation may drop another: Caffeine's bound)
-                Account a = found[i] != null ? found[i] : accounts.get(s.account(), NEW_ACCOUNT);
+                Account a = found[i] != null ? found[i] : created(s.account());
                 found[i] = a;
                 held[i] = a.counter(s.slot());
                 held[i].reserve(call.usd(), units, call.tokens());
@@ -200,7 +212,7 @@ public final class LocalBudgetStore implements BudgetStore {
                 }
                 Account a = hold == null ? null : hold.account(i, at);
                 if (a == null) {
-                    a = accounts.get(at.account(), NEW_ACCOUNT);
+                    a = created(at.account());
                 }
                 a.dropEnded(call.now());
                 Counter c = a.counter(at.slot());
@@ -462,6 +474,62 @@ public final class LocalBudgetStore implements BudgetStore {
         }
     }
 
+    /** The store's account of {@code id}, or null. Under the lock. */
+    private @Nullable Account present(String id) {
+        int i = recentPair(id);
+        Account a = recentIds[i] == id ? recentAccounts[i] : recentIds[i + 1] == id ? recentAccounts[i + 1] : null;
+        if (a != null && !a.dropped) {
+            if (++a.uses % RECENT_SAMPLE == 0) {
+                accounts.getIfPresent(id); // a use the bound's policy sees
+            }
+            return a;
+        }
+        a = accounts.getIfPresent(id);
+        if (a != null) {
+            remember(i, id, a);
+        }
+        return a;
+    }
+
+    /** The store's account of {@code id}, created now if it has none. Under the lock. */
+    private Account created(String id) {
+        Account a = present(id);
+        if (a == null) {
+            a = accounts.get(id, NEW_ACCOUNT);
+            remember(recentPair(id), id, a);
+        }
+        return a;
+    }
+
+    /** Puts an account first in its pair of recent ones (the first moves to second place). Under the lock. */
+    private void remember(int pair, String id, Account a) {
+        if (recentIds[pair] != id) {
+            recentIds[pair + 1] = recentIds[pair];
+            recentAccounts[pair + 1] = recentAccounts[pair];
+            recentIds[pair] = id;
+            recentAccounts[pair] = a;
+        }
+    }
+
+    private static int recentPair(String id) {
+        int h = id.hashCode();
+        return (h ^ (h >>> 16)) & (RECENT_SLOTS - 2);
+    }
+
+    /** Lets go of a dropped account kept in the table of recent ones (the listener runs under the lock). */
+    private void forgetRecent(String id, Account a) {
+        int i = recentPair(id);
+        for (int k = i; k <= i + 1; k++) {
+            if (recentAccounts[k] == a) {
+                recentIds[k] = null;
+                recentAccounts[k] = null;
+            }
+        }
+    }
+
+    static final int RECENT_SLOTS = 1 << 16;
+    static final int RECENT_SAMPLE = 8;
+
     /** A reservation waiting for a returning account's rebuild. */
     private record Waiting(ReserveCall call, CompletableFuture<ReserveReply> reply) {
     }
@@ -480,6 +548,8 @@ public final class LocalBudgetStore implements BudgetStore {
         private boolean pinned;
         /** Set once the store no longer keeps this account (dropped beyond the bound, or the store closed). */
         private boolean dropped;
+        /** Uses found through the store's table of recent accounts (for {@link #RECENT_SAMPLE}). */
+        private int uses;
 
         @Nullable Counter get(WindowSlot slot) {
             for (Counter c = first; c != null; c = c.next) {

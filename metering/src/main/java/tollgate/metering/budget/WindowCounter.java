@@ -99,10 +99,27 @@ public final class WindowCounter {
         return reservedTokens;
     }
 
+    /** Spent in pico-USD; {@link Money#NO_UNITS} when known only as a decimal. */
+    long spentUnits() {
+        return spentUnits == DECIMAL ? Money.NO_UNITS : spentUnits;
+    }
+
     /** Spent plus reserved in pico-USD; {@link Money#NO_UNITS} when known only as decimals or past a long. */
     long usedUnits() {
         long used = spentUnits + reservedUnits;
         return spentUnits == DECIMAL || reservedUnits == DECIMAL || used < 0 ? Money.NO_UNITS : used;
+    }
+
+    /**
+     * {@link #usedUnits()} of {@link #less(BigDecimal, long, long) less(usd, units, tokens)}, without building it;
+     * {@link Money#NO_UNITS} when that has no whole units.
+     */
+    long usedUnitsLess(long units) {
+        if (spentUnits == DECIMAL || reservedUnits == DECIMAL || units == Money.NO_UNITS) {
+            return Money.NO_UNITS;
+        }
+        long used = spentUnits + Math.max(0, reservedUnits - units);
+        return used < 0 ? Money.NO_UNITS : used;
     }
 
     /** These counters without one hold of {@code usd} and {@code tokens} (as they were before it was taken). */

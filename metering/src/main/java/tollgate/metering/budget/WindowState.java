@@ -49,9 +49,17 @@ public record WindowState(BudgetLimit limit, WindowCounter counter) {
             return null;
         }
         long used = counter.usedUnits();
-        BigDecimal left = used != Money.NO_UNITS ? usd.subtract(Money.fromUnits(used))
-                : usd.subtract(counter.spentUsd()).subtract(counter.reservedUsd());
-        return left.signum() < 0 ? BigDecimal.ZERO : left;
+        return used != Money.NO_UNITS ? remainingUsd(usd, used)
+                : atLeastZero(usd.subtract(counter.spentUsd()).subtract(counter.reservedUsd()));
+    }
+
+    /** {@link #remainingUsd()} of a window whose spent plus reserved is {@code usedUnits} pico-USD. */
+    static BigDecimal remainingUsd(BigDecimal limitUsd, long usedUnits) {
+        return atLeastZero(limitUsd.subtract(Money.fromUnits(usedUnits)));
+    }
+
+    private static BigDecimal atLeastZero(BigDecimal usd) {
+        return usd.signum() < 0 ? BigDecimal.ZERO : usd;
     }
 
     /** Limit minus spent minus reserved tokens, never below zero; null when the window has no token limit. */

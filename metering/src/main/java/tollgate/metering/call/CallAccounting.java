@@ -296,10 +296,11 @@ public final class CallAccounting implements AutoCloseable {
             }
             String keyId = s.scope().name();
             for (BudgetLimit limit : s.budget().limits()) {
-                WindowState st = l.lastKnown(keyId, limit.window());
+                WindowState st = l.lastKnown(s.scope(), limit.window());
                 BigDecimal lim = st == null ? null : st.limitUsd();
-                if (lim != null && st.remainingUsd() != null) {
-                    metrics.budget(keyId, limit.window().id(), lim, st.spentUsd(), st.remainingUsd());
+                BigDecimal remaining = lim == null ? null : st.remainingUsd();
+                if (remaining != null) {
+                    metrics.budget(keyId, limit.window().id(), lim, st.spentUsd(), remaining);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package tollgate.metering.log;
 
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -45,6 +46,20 @@ final class JsonLine {
 
     byte[] toBytes() {
         return Arrays.copyOf(b, n);
+    }
+
+    boolean isEmpty() {
+        return n == 0;
+    }
+
+    /** Empties the line (or lines) written so far. */
+    void clear() {
+        n = 0;
+    }
+
+    /** What is written so far, without a copy: valid until the next write or {@link #clear()}. */
+    ByteBuffer buffer() {
+        return ByteBuffer.wrap(b, 0, n);
     }
 
     @Override

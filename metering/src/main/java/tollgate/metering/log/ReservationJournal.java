@@ -54,6 +54,8 @@ public final class ReservationJournal implements AutoCloseable {
 
     private final Path path;
     private final Set<String> open = new HashSet<>();
+    /** Lines not written yet, each ending in a newline: encoded in place, written as they are (no copy per line). */
+    private final JsonLine pending = new JsonLine();
     private @Nullable FileChannel channel;
     private boolean dirty;
 
@@ -61,60 +63,67 @@ public final class ReservationJournal implements AutoCloseable {
         this.path = dir.resolve(FILE_NAME);
     }
 
-    /** Appends lines (writer thread); nothing is forced here. */
-    void write(List<byte[]> lines) throws IOException {
-        if (lines.isEmpty()) {
+    /** Appends the lines added since the last write (writer thread); nothing is forced here. */
+    void write() throws IOException {
+        if (pending.isEmpty()) {
             return;
         }
-        int size = 0;
-        for (byte[] l : lines) {
-            size += l.length + 1;
-        }
-        ByteBuffer b = ByteBuffer.allocate(size);
-        for (byte[] l : lines) {
-            b.put(l).put((byte) '\n');
-        }
-        b.flip();
-        FileChannel ch = channel();
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
-        dirty = true;
-        if (open.isEmpty() && ch.size() > COMPACT_BYTES) {
-            // every hold written so far has ended: nothing in the file is worth keeping
-            ch.truncate(0);
+        ByteBuffer b = pending.buffer();
+        try {
+            FileChannel ch = channel();
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            dirty = true;
+            if (open.isEmpty() && ch.size() > COMPACT_BYTES) {
+                // every hold written so far has ended: nothing in the file is worth keeping
+                ch.truncate(0);
+            }
+        } finally {
+            pending.clear();
         }
     }
 
-    byte[] holdLine(Hold h) {
+    /** True when lines wait for {@link #write()}. */
+    boolean pending() {
+        return !pending.isEmpty();
+    }
+
+    /** Forgets the lines not written (after an unexpected failure of the writer thread). */
+    void dropPending() {
+        pending.clear();
+    }
+
+    /** Adds a hold's line. */
+    void hold(Hold h) {
         open.add(h.id());
-        return toBytes(h);
+        write(pending, h);
+        pending.put('\n');
     }
 
     /**
-     * One line ending every hold of {@code ids} that is open ({@code {"end":[id,…]}}: an accounting batch's ends
-     * at once); null when none is.
+     * Adds one line ending every hold of {@code ids} that is open ({@code {"end":[id,…]}}: an accounting batch's ends
+     * at once); none when none is.
      */
-    byte @Nullable [] endLine(String[] ids) {
-        JsonLine out = null;
+    void end(String[] ids) {
+        boolean any = false;
         for (String id : ids) {
             if (!open.remove(id)) {
                 continue;
             }
-            if (out == null) {
-                out = JsonLine.local();
-                out.raw(F_ENDS);
+            if (!any) {
+                pending.raw(F_ENDS);
+                any = true;
             } else {
-                out.put(',');
+                pending.put(',');
             }
-            out.string(id);
+            pending.string(id);
         }
-        if (out == null) {
-            return null;
+        if (any) {
+            pending.put(']');
+            pending.put('}');
+            pending.put('\n');
         }
-        out.put(']');
-        out.put('}');
-        return out.toBytes();
     }
 
     boolean dirty() {
@@ -147,7 +156,9 @@ public final class ReservationJournal implements AutoCloseable {
     }
 
     static String toJson(Hold h) {
-        return new String(toBytes(h), StandardCharsets.UTF_8);
+        JsonLine out = JsonLine.local();
+        write(out, h);
+        return out.toString();
     }
 
     private static final byte[] F_ENDS = JsonLine.ascii("{\"end\":[");
@@ -163,9 +174,8 @@ public final class ReservationJournal implements AutoCloseable {
     private static final byte[] F_USD = JsonLine.field(",", "usd");
     private static final byte[] F_TOKENS = JsonLine.field(",", "tokens");
 
-    /** A hold's line; its {@code ts} in milliseconds, as the usage log's. */
-    private static byte[] toBytes(Hold h) {
-        JsonLine out = JsonLine.local();
+    /** A hold's line, without its newline; its {@code ts} in milliseconds, as the usage log's. */
+    private static void write(JsonLine out, Hold h) {
         out.raw(F_HOLD);
         out.string(h.id());
         out.raw(F_TS);
@@ -189,7 +199,6 @@ public final class ReservationJournal implements AutoCloseable {
         out.raw(F_TOKENS);
         out.number(h.tokens());
         out.put('}');
-        return out.toBytes();
     }
 
     /** The holds in {@code dir}'s journal that never ended, in the order they were written; lines that do not parse are skipped. */

@@ -31,7 +31,6 @@ final class UsageLogLoop implements Runnable {
     private final FsyncMode fsync;
     private final UsageLogFile file;
     private final ReservationJournal journal;
-    private final List<byte[]> journalLines = new ArrayList<>();
     private final List<java.util.concurrent.CompletableFuture<Void>> holdsWritten = new ArrayList<>();
     private final LongSupplier nanoTime;
     private final List<Staged> staged = new ArrayList<>();
@@ -82,7 +81,7 @@ final class UsageLogLoop implements Runnable {
                     writer.lost();
                 }
                 staged.clear();
-                journalLines.clear();
+                journal.dropPending();
                 for (java.util.concurrent.CompletableFuture<Void> f : holdsWritten) {
                     f.completeExceptionally(e);
                 }
@@ -135,17 +134,14 @@ final class UsageLogLoop implements Runnable {
         }
         if (item instanceof UsageLogWriter.JournalHold h) {
             for (ReservationJournal.Hold hold : h.holds()) {
-                journalLines.add(journal.holdLine(hold));
+                journal.hold(hold);
             }
             holdsWritten.add(h.written());
             return false;
         }
         if (item instanceof UsageLogWriter.JournalEnd e) {
             // ends come after their calls' records: those are staged before this, and written first by commit()
-            byte[] ends = journal.endLine(e.ids());
-            if (ends != null) {
-                journalLines.add(ends);
-            }
+            journal.end(e.ids());
             return false;
         }
         if (item instanceof UsageLogWriter.Flush f) {
@@ -193,12 +189,12 @@ final class UsageLogLoop implements Runnable {
     /** Writes the staged records, then the journal's lines, and lets the journaled holds' calls go on. */
     private void commit() {
         commitRecords();
-        if (journalLines.isEmpty()) {
+        if (!journal.pending()) {
             return;
         }
         Throwable failure = null;
         try {
-            journal.write(journalLines);
+            journal.write();
             if (fsync == FsyncMode.ALWAYS) {
                 journal.force();
             }
@@ -206,7 +202,6 @@ final class UsageLogLoop implements Runnable {
             failure = e;
             log.warn("usage log: cannot write the reservation journal: {}", e.toString());
         }
-        journalLines.clear();
         for (java.util.concurrent.CompletableFuture<Void> f : holdsWritten) {
             if (failure == null) {
                 f.complete(null);

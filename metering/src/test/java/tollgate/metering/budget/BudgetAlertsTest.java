@@ -54,6 +54,29 @@ class BudgetAlertsTest {
     }
 
     @Test
+    void aFractionIsCrossedExactlyAtItsLineToThePicoDollar() {
+        spend("7.999999999999");
+        assertThat(events.alerts).isEmpty();
+
+        spend("0.000000000001"); // 8 exactly: 0.8 of 10
+        assertThat(events.alerts).extracting(a -> a.fraction().toPlainString()).containsExactly("0.8");
+    }
+
+    @Test
+    void theFirstLineOfEveryLimitAndFractionIsItsOwnHoweverTheTableIsShared() {
+        // more pairs than the table has slots: each answer is still its own pair's line
+        for (int i = 1; i <= 1_000; i++) {
+            BudgetLimit limit = usdLimit(BudgetWindow.DAILY, i + ".5");
+            BigDecimal fraction = new BigDecimal("0." + (i % 9 + 1));
+            long expected = Money.unitsBelow(limit.usd().multiply(fraction));
+            assertThat(AlertDetector.firstLineBelow(limit, fraction)).isEqualTo(expected);
+            assertThat(AlertDetector.firstLineBelow(limit, fraction)).isEqualTo(expected);
+        }
+        BudgetLimit huge = usdLimit(BudgetWindow.DAILY, "100000000000");
+        assertThat(AlertDetector.firstLineBelow(huge, new BigDecimal("0.8"))).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void oneChargeCrossingTwoFractionsFiresBoth() {
         spend("9.60");
 

@@ -119,6 +119,25 @@ class ScopedBudgetsTest {
     }
 
     @Test
+    void anAllowedCallsWindowsShowEveryScopeWithoutItsOwnHoldAndTheTightestIsTheLeastLeft() {
+        BudgetScopes scopes = new BudgetScopes(scoped(List.of(usdLimit(BudgetWindow.DAILY, "10")), monthly("3"),
+                Map.of("team", monthly("2.5")), Map.of()));
+        CallBudgets call = scopes.of("storybot", KeyBudget.of(List.of(usdLimit(BudgetWindow.DAILY, "5"))), "123",
+                Map.of("team", "search"), null);
+        await(ledger.reserve(call, usd("0.5"), 10)); // another call's hold, still open: it counts in what is left
+
+        BudgetDecision d = await(ledger.reserve(call, usd("1"), 100));
+
+        assertThat(d.scope()).isEqualTo(BudgetScope.tag("team", "search"));
+        assertThat(d.remainingUsd()).isEqualByComparingTo("2");
+        assertThat(d.windows()).extracting(w -> w.scope().kind().id() + " "
+                + Money.plain(w.state().remainingUsd()).toPlainString() + " "
+                + Money.plain(w.state().reservedUsd()).toPlainString() + " " + w.state().counter().reservedTokens())
+                .containsExactly("key 4.5 0.5 10", "user 2.5 0.5 10", "tag 2 0.5 10", "global 9.5 0.5 10");
+        assertThat(d.windows()).isSameAs(d.windows());
+    }
+
+    @Test
     void eachScopeAlertsOncePerWindowAndFraction() {
         BudgetScopes scopes = new BudgetScopes(scoped(List.of(usdLimit(BudgetWindow.DAILY, "10")), monthly("5"),
                 Map.of(), Map.of()));
