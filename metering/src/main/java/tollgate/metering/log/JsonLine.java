@@ -130,12 +130,11 @@ final class JsonLine {
             // a cost's usual shape (a long's digits at a small scale): its digits written straight from the long
             plainDigits(v.unscaledValue().longValue(), v.scale());
         } else {
-            // a plain number, never 2.775E-4 and never 0.00027750: scripts compare and sum these as text too
-            raw(ascii(v.stripTrailingZeros().toPlainString()));
+            raw(ascii(UsageRecordJson.plainDecimal(v)));
         }
     }
 
-    /** {@code unscaled} × 10^-{@code scale} as BigDecimal's stripTrailingZeros().toPlainString() writes it. */
+    /** {@code unscaled} × 10^-{@code scale} as {@link UsageRecordJson#plainDecimal} writes it. */
     private void plainDigits(long unscaled, int scale) {
         while (scale > 0 && unscaled % 10 == 0) {
             unscaled /= 10;

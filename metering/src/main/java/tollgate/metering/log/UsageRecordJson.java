@@ -1,5 +1,6 @@
 package tollgate.metering.log;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
@@ -131,6 +132,14 @@ public final class UsageRecordJson {
         out.string(units.provider());
         out.raw(F_BATCH);
         out.bool(units.batch());
+    }
+
+    /**
+     * A decimal as the log writes it: plain (never {@code 2.775E-4}), without trailing zeros (never {@code 0.00027750}),
+     * {@code 0} for zero; scripts compare and sum these as text, and the store keeps them the same.
+     */
+    public static String plainDecimal(BigDecimal v) {
+        return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
     }
 
     /** ISO-8601 UTC with exactly three fraction digits, as in the log's {@code ts}, e.g. 2026-11-22T10:30:45.123Z. */

@@ -1,5 +1,7 @@
 package tollgate.metering.log;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * UTF-8 of a string's characters beyond ASCII, as the usage log writes them ({@link JsonLine}) and the store copies
  * them ({@code CopyText}): a character as its bytes, a pair of surrogates as one 4-byte code point, an unpaired
@@ -38,6 +40,22 @@ public final class Utf8 {
             b[p++] = (byte) (0x80 | c & 0x3F);
         }
         return p;
+    }
+
+    /**
+     * Whether {@code s} holds a surrogate, paired or not: text that may not read back from the log as it is (a lone
+     * one is written as {@code ?}); false for null.
+     */
+    public static boolean hasSurrogate(@Nullable String s) {
+        if (s == null) {
+            return false;
+        }
+        for (int i = 0, n = s.length(); i < n; i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code s}'s chars at {@code i} and {@code i + 1} are a pair of surrogates (one code point). */

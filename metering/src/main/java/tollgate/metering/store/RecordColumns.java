@@ -10,6 +10,7 @@ import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.UsageRecordJson;
 import tollgate.metering.usage.UnitCounts;
 
 /**
@@ -220,6 +221,6 @@ final class RecordColumns {
      * at the scale it was computed at, one read from its line at the scale the line has; both are stored the same.
      */
     private static @Nullable String decimal(@Nullable BigDecimal v) {
-        return v == null ? null : v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+        return v == null ? null : UsageRecordJson.plainDecimal(v);
     }
 }

@@ -30,6 +30,7 @@ import tollgate.metering.log.UsageLine;
 import tollgate.metering.log.UsageLogFiles;
 import tollgate.metering.log.UsageLogTail;
 import tollgate.metering.log.UsageRecord;
+import tollgate.metering.log.Utf8;
 import tollgate.metering.log.WrittenRecord;
 
 /**
@@ -404,29 +405,18 @@ public final class StoreShipper implements AutoCloseable {
      * when the record was made.
      */
     static boolean loggedAsIs(UsageRecord r) {
-        if (surrogate(r.requestId()) || surrogate(r.key()) || surrogate(r.endpoint()) || surrogate(r.model())
-                || surrogate(r.pricedAs()) || surrogate(r.user()) || surrogate(r.error())
-                || surrogate(r.units().serviceTier()) || surrogate(r.units().provider())) {
+        if (Utf8.hasSurrogate(r.requestId()) || Utf8.hasSurrogate(r.key()) || Utf8.hasSurrogate(r.endpoint())
+                || Utf8.hasSurrogate(r.model()) || Utf8.hasSurrogate(r.pricedAs()) || Utf8.hasSurrogate(r.user())
+                || Utf8.hasSurrogate(r.error()) || Utf8.hasSurrogate(r.units().serviceTier())
+                || Utf8.hasSurrogate(r.units().provider())) {
             return false;
         }
         for (Map.Entry<String, String> tag : r.tags().entrySet()) {
-            if (surrogate(tag.getKey()) || surrogate(tag.getValue())) {
+            if (Utf8.hasSurrogate(tag.getKey()) || Utf8.hasSurrogate(tag.getValue())) {
                 return false;
             }
         }
         return true;
-    }
-
-    private static boolean surrogate(@Nullable String s) {
-        if (s == null) {
-            return false;
-        }
-        for (int i = 0, n = s.length(); i < n; i++) {
-            if (Character.isSurrogate(s.charAt(i))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Rows taken as the writer handed them over. */

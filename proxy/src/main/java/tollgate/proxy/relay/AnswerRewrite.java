@@ -69,8 +69,10 @@ public final class AnswerRewrite {
         boolean readsBatches = rest.isEmpty() || rest.equals("/")
                 || rest.length() > 1 && rest.charAt(0) == '/' && rest.indexOf('/', 1) < 0;
         String prefix = clientPath.substring(0, at);
-        String authority = first(forwardedHost) != null ? first(forwardedHost) : host;
-        String scheme = first(forwardedProto) == null ? "http" : first(forwardedProto).toLowerCase(Locale.ROOT);
+        String fwdHost = first(forwardedHost);
+        String fwdProto = first(forwardedProto);
+        String authority = fwdHost != null ? fwdHost : host;
+        String scheme = fwdProto == null ? "http" : fwdProto.toLowerCase(Locale.ROOT);
         if (!readsBatches || authority == null || !HOST.matcher(authority).matches() || !PREFIX.matcher(prefix).matches()
                 || !(scheme.equals("http") || scheme.equals("https"))) {
             return null;

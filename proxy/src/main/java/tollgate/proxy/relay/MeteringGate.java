@@ -1,5 +1,6 @@
 package tollgate.proxy.relay;
 
+import tollgate.metering.log.UsageRecordJson;
 import tollgate.metering.log.ReservationJournal;
 import tollgate.metering.budget.Reservation;
 import java.util.function.Function;
@@ -299,7 +300,7 @@ public final class MeteringGate implements CallGate {
     }
 
     private static String usd(BigDecimal v) {
-        return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+        return UsageRecordJson.plainDecimal(v);
     }
 
     private static <T> CompletionStage<T> done(T value) {
