@@ -14,12 +14,17 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /** Where {@link #replace} writes before the move: what a crash in between leaves behind. */
+    public static Path tmpOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".tmp");
+    }
+
     /**
      * Writes {@code bytes} to a temp file beside {@code target}, forces it, and moves it over {@code target}
      * atomically, so a crash leaves the previous content or the new one, never half of either.
      */
     public static void replace(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Path tmp = tmpOf(target);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);

@@ -16,11 +16,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,8 +29,10 @@ import org.jspecify.annotations.Nullable;
  * {@code stats} and the reports all count them.
  * <p>One file, {@code <log dir>/reservations.journal}, one JSON object per line: {@code {"hold":id,…}} and
  * {@code {"end":[id,…]}} (the ends of an accounting batch; {@code {"end":id}} of older versions is read too). Written only by the usage-log writer thread, in order with the records (a call's end is written
- * after its record, so a crash between the two charges the call twice rather than never); emptied whenever no hold is
- * open and it has grown past {@link #COMPACT_BYTES}.
+ * after its record, so a crash between the two charges the call twice rather than never). Bounded under any load:
+ * once it has grown past {@link #COMPACT_BYTES} (and past twice what the last compaction left), it is emptied when no
+ * hold is open, else replaced whole by the lines of the holds still open (written beside it, forced, moved over it),
+ * so holds that are always in flight under steady traffic do not let it grow without end.
  * <p>Durability: a hold is written (in the page cache) before its call is forwarded, so a killed process loses none;
  * on power loss, what {@code log.fsync} leaves at risk (batch: 200 ms).
  */
@@ -41,6 +41,7 @@ public final class ReservationJournal implements AutoCloseable {
     /** The error of a usage record made at start-up for a call whose process died with it in flight. */
     public static final String RESTARTED = "tollgate_restarted";
     static final long COMPACT_BYTES = 1 << 20;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReservationJournal.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a hold says about its call: enough for the usage record it becomes if the process dies. */
@@ -53,17 +54,22 @@ public final class ReservationJournal implements AutoCloseable {
     }
 
     private final Path path;
-    private final Set<String> open = new HashSet<>();
+    /** The holds written and not ended, in the order they were written: what a compaction keeps. */
+    private final Map<String, Hold> open = new LinkedHashMap<>();
     /** Lines not written yet, each ending in a newline: encoded in place, written as they are (no copy per line). */
     private final JsonLine pending = new JsonLine();
     private @Nullable FileChannel channel;
+    /** The file's length as this writer made it (read once when opened). */
+    private long size;
+    /** What the last compaction left: the file is compacted again once it is twice that and past COMPACT_BYTES. */
+    private long compacted;
     private boolean dirty;
 
     ReservationJournal(Path dir) {
         this.path = dir.resolve(FILE_NAME);
     }
 
-    /** Appends the lines added since the last write (writer thread); nothing is forced here. */
+    /** Appends the lines added since the last write (writer thread); nothing is forced here but a compaction. */
     void write() throws IOException {
         if (pending.isEmpty()) {
             return;
@@ -72,15 +78,53 @@ public final class ReservationJournal implements AutoCloseable {
         try {
             FileChannel ch = channel();
             while (b.hasRemaining()) {
-                ch.write(b);
+                size += ch.write(b);
             }
             dirty = true;
-            if (open.isEmpty() && ch.size() > COMPACT_BYTES) {
-                // every hold written so far has ended: nothing in the file is worth keeping
-                ch.truncate(0);
-            }
         } finally {
             pending.clear();
+        }
+        if (size > COMPACT_BYTES && size > 2 * compacted) {
+            compact();
+        }
+    }
+
+    /**
+     * Drops the lines of ended holds: truncates the file when no hold is open, else writes the open holds' lines
+     * beside it, forces them and moves them over it, so that a crash leaves the old file or the new one, each with
+     * every open hold. A failure leaves the old file in use (it is still right) and is logged.
+     */
+    private void compact() {
+        FileChannel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        compacted = size;
+        try {
+            if (open.isEmpty()) {
+                ch.truncate(0);
+                size = 0;
+                compacted = 0;
+                return;
+            }
+            JsonLine lines = new JsonLine();
+            for (Hold h : open.values()) {
+                write(lines, h);
+                lines.put('\n');
+            }
+            ByteBuffer b = lines.buffer();
+            byte[] bytes = new byte[b.remaining()];
+            b.get(bytes);
+            AtomicFiles.replace(path, bytes);
+            channel = null;
+            ch.close();
+            FileChannel reopened = channel();
+            size = reopened.size();
+            compacted = Math.max(bytes.length, size);
+            dirty = false;
+        } catch (IOException | RuntimeException e) {
+            log.warn("usage log: cannot compact the reservation journal ({} bytes, {} holds open): {}", size,
+                    open.size(), e.toString());
         }
     }
 
@@ -96,7 +140,7 @@ public final class ReservationJournal implements AutoCloseable {
 
     /** Adds a hold's line. */
     void hold(Hold h) {
-        open.add(h.id());
+        open.put(h.id(), h);
         write(pending, h);
         pending.put('\n');
     }
@@ -108,7 +152,7 @@ public final class ReservationJournal implements AutoCloseable {
     void end(String[] ids) {
         boolean any = false;
         for (String id : ids) {
-            if (!open.remove(id)) {
+            if (open.remove(id) == null) {
                 continue;
             }
             if (!any) {
@@ -142,6 +186,7 @@ public final class ReservationJournal implements AutoCloseable {
         if (ch == null) {
             ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             channel = ch;
+            size = ch.size();
         }
         return ch;
     }
@@ -288,6 +333,8 @@ public final class ReservationJournal implements AutoCloseable {
             }
         }
         Files.deleteIfExists(dir.resolve(FILE_NAME));
+        // a compaction's new file, left by a crash before it was moved over the journal
+        Files.deleteIfExists(AtomicFiles.tmpOf(dir.resolve(FILE_NAME)));
         return open;
     }
 }

@@ -105,4 +105,38 @@ class ReservationJournalTest {
                 StandardOpenOption.APPEND);
         assertThat(ReservationJournal.openHolds(dir)).extracting(ReservationJournal.Hold::id).containsExactly("r4");
     }
+
+    @Test
+    void underSteadyTrafficWithHoldsAlwaysOpenTheJournalStaysBoundedAndKeepsEveryOpenHold() throws Exception {
+        UsageLogWriter w = writer();
+        Path journal = dir.resolve(ReservationJournal.FILE_NAME);
+        long largest = 0;
+        int next = 0;
+        List<String> open = new java.util.ArrayList<>();
+        // ~14,000 holds (~3 MiB of lines), never fewer than 100 in flight: the file was only ever emptied when none was
+        for (int batch = 0; batch < 140; batch++) {
+            List<ReservationJournal.Hold> holds = new java.util.ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                holds.add(hold("r" + next++, "0.001"));
+            }
+            w.holdAll(holds).get(5, TimeUnit.SECONDS);
+            holds.forEach(h -> open.add(h.id()));
+            largest = Math.max(largest, Files.size(journal));
+            // what a process killed now leaves: every hold still open, none that ended
+            if (batch % 20 == 19) {
+                assertThat(ReservationJournal.openHolds(dir)).extracting(ReservationJournal.Hold::id)
+                        .containsExactlyElementsOf(open);
+            }
+            if (open.size() > 100) {
+                w.ended(List.copyOf(open.subList(0, 100)));
+                open.subList(0, 100).clear();
+            }
+        }
+        w.flush().get(5, TimeUnit.SECONDS);
+        assertThat(largest).isLessThan(2 * ReservationJournal.COMPACT_BYTES);
+        assertThat(ReservationJournal.openHolds(dir)).extracting(ReservationJournal.Hold::id)
+                .containsExactlyElementsOf(open);
+        assertThat(AtomicFiles.tmpOf(journal)).doesNotExist();
+        w.close();
+    }
 }
