@@ -30,9 +30,9 @@ import org.jspecify.annotations.Nullable;
  * <p>One file, {@code <log dir>/reservations.journal}, one JSON object per line: {@code {"hold":id,…}} and
  * {@code {"end":[id,…]}} (the ends of an accounting batch; {@code {"end":id}} of older versions is read too). Written only by the usage-log writer thread, in order with the records (a call's end is written
  * after its record, so a crash between the two charges the call twice rather than never). Bounded under any load:
- * once it has grown past {@link #COMPACT_BYTES} (and past twice what the last compaction left), it is emptied when no
- * hold is open, else replaced whole by the lines of the holds still open (written beside it, forced, moved over it),
- * so holds that are always in flight under steady traffic do not let it grow without end.
+ * past {@link #COMPACT_BYTES} it is emptied when no hold is open; past {@link #REWRITE_BYTES} (and twice what the last
+ * rewrite left) with holds open, it is replaced whole by the lines of the holds still open (written beside it,
+ * forced, moved over it), so holds always in flight under steady traffic do not let it grow without end.
  * <p>Durability: a hold is written (in the page cache) before its call is forwarded, so a killed process loses none;
  * on power loss, what {@code log.fsync} leaves at risk (batch: 200 ms).
  */
@@ -41,6 +41,8 @@ public final class ReservationJournal implements AutoCloseable {
     /** The error of a usage record made at start-up for a call whose process died with it in flight. */
     public static final String RESTARTED = "tollgate_restarted";
     static final long COMPACT_BYTES = 1 << 20;
+    /** Past this the file is rewritten with only the open holds' lines (a force each time, so less often). */
+    static final long REWRITE_BYTES = 4 << 20;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReservationJournal.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,7 +63,7 @@ public final class ReservationJournal implements AutoCloseable {
     private @Nullable FileChannel channel;
     /** The file's length as this writer made it (read once when opened). */
     private long size;
-    /** What the last compaction left: the file is compacted again once it is twice that and past COMPACT_BYTES. */
+    /** What the last rewrite left: the file is rewritten again once it is twice that and past REWRITE_BYTES. */
     private long compacted;
     private boolean dirty;
 
@@ -84,7 +86,7 @@ public final class ReservationJournal implements AutoCloseable {
         } finally {
             pending.clear();
         }
-        if (size > COMPACT_BYTES && size > 2 * compacted) {
+        if (open.isEmpty() ? size > COMPACT_BYTES : size > REWRITE_BYTES && size > 2 * compacted) {
             compact();
         }
     }

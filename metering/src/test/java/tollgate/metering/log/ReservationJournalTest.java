@@ -113,8 +113,8 @@ class ReservationJournalTest {
         long largest = 0;
         int next = 0;
         List<String> open = new java.util.ArrayList<>();
-        // ~14,000 holds (~3 MiB of lines), never fewer than 100 in flight: the file was only ever emptied when none was
-        for (int batch = 0; batch < 140; batch++) {
+        // 25,000 holds (~5.7 MB of lines), never fewer than 100 in flight: the file was only ever emptied when none was
+        for (int batch = 0; batch < 250; batch++) {
             List<ReservationJournal.Hold> holds = new java.util.ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 holds.add(hold("r" + next++, "0.001"));
@@ -123,7 +123,7 @@ class ReservationJournalTest {
             holds.forEach(h -> open.add(h.id()));
             largest = Math.max(largest, Files.size(journal));
             // what a process killed now leaves: every hold still open, none that ended
-            if (batch % 20 == 19) {
+            if (batch % 50 == 49) {
                 assertThat(ReservationJournal.openHolds(dir)).extracting(ReservationJournal.Hold::id)
                         .containsExactlyElementsOf(open);
             }
@@ -133,7 +133,7 @@ class ReservationJournalTest {
             }
         }
         w.flush().get(5, TimeUnit.SECONDS);
-        assertThat(largest).isLessThan(2 * ReservationJournal.COMPACT_BYTES);
+        assertThat(largest).isLessThan(ReservationJournal.REWRITE_BYTES + (256 << 10));
         assertThat(ReservationJournal.openHolds(dir)).extracting(ReservationJournal.Hold::id)
                 .containsExactlyElementsOf(open);
         assertThat(AtomicFiles.tmpOf(journal)).doesNotExist();
