@@ -69,6 +69,8 @@ public final class CallAccounting implements AutoCloseable {
     private final BatchDownloads downloads;
     private final Thread thread;
     private volatile boolean stopping;
+    /** Set once the thread has ended after {@link #close()}. */
+    private volatile boolean stopped;
 
     public CallAccounting(CallRecorder recorder, Supplier<PricingTable> pricing, UsageLogWriter writer,
                           TollgateMetrics metrics, Supplier<BudgetLedger> ledger, Clock clock, int capacity) {
@@ -130,6 +132,9 @@ public final class CallAccounting implements AutoCloseable {
     public CompletableFuture<Void> drained() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         barriers.offer(new Barrier(offered.get(), f));
+        if (stopped) {
+            answerLeftBarriers();
+        }
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {
             LockSupport.unpark(thread);
         }
@@ -321,9 +326,21 @@ public final class CallAccounting implements AutoCloseable {
         return finish(BatchResult.finished(download, result));
     }
 
+    /**
+     * A batch output file's download is about to be forwarded: completes once how far {@code fileId} was metered before
+     * is in memory (read from its file on this accounting thread when it is not: never on the event loop), so a
+     * re-download of a file the cache let go is not billed again. Each is followed by one {@link #batchDownloadEnded}.
+     */
+    public CompletableFuture<Void> batchDownloadBegins(String fileId) {
+        if (stopped) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return drained().thenRun(() -> downloads.begin(fileId));
+    }
+
     /** A batch output file's download ended: how far it was metered is kept once its records are in the log. */
-    public void batchDownloadEnded() {
-        drained().thenRun(downloads::persist);
+    public void batchDownloadEnded(String fileId) {
+        drained().thenRun(() -> downloads.end(fileId));
     }
 
     /** Results of output file {@code fileId} metered so far, here or before a restart. */
@@ -358,6 +375,16 @@ public final class CallAccounting implements AutoCloseable {
         }
         if (thread.isAlive()) {
             log.warn("accounting did not finish in 10s; {} records may be missing", queued.get());
+        } else {
+            stopped = true;
+            answerLeftBarriers();
+        }
+    }
+
+    /** {@link #drained()} asks the stopped thread will not take up: everything queued is accounted, so they are done. */
+    private void answerLeftBarriers() {
+        for (Barrier b; (b = barriers.poll()) != null; ) {
+            b.done().complete(null);
         }
     }
 }

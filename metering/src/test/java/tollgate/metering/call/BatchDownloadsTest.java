@@ -78,4 +78,44 @@ class BatchDownloadsTest {
         }
         assertThat(billed.get()).isEqualTo(10_000);
     }
+
+    @Test
+    void aFileNoLongerInMemoryIsReadFromItsCountWhenItsDownloadBegins() throws Exception {
+        // a count an earlier run wrote that this run did not load (past the newest MAX_FILES at start, or evicted since)
+        BatchDownloads d = BatchDownloads.load(logDir);
+        Files.createDirectories(logDir.resolve(BatchDownloads.DIR));
+        Files.writeString(logDir.resolve(BatchDownloads.DIR).resolve("file-old"), "3");
+        assertThat(d.metered("file-old")).isZero();
+        d.begin("file-old");
+        List<Boolean> download = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            download.add(d.firstTime("file-old", i));
+        }
+        assertThat(download).containsExactly(false, false, false, true, true);
+        d.end("file-old");
+        assertThat(Files.readString(logDir.resolve(BatchDownloads.DIR).resolve("file-old"))).isEqualTo("5");
+        // a second download begun while none is in progress meters nothing again
+        d.begin("file-old");
+        assertThat(d.firstTime("file-old", 4)).isFalse();
+        d.end("file-old");
+    }
+
+    @Test
+    void aDownloadMetersAgainstTheCounterItBeganWithWhateverTheCacheEvicts() throws Exception {
+        BatchDownloads d = BatchDownloads.load(logDir);
+        d.begin("file-a");
+        d.begin("file-a"); // two downloads of one file at once share one counter
+        assertThat(d.firstTime("file-a", 0)).isTrue();
+        // the cache fills with other files past its bound while the downloads go on
+        for (int i = 0; i < BatchDownloads.MAX_FILES + 100; i++) {
+            d.firstTime("other file " + i, 0); // not a file name: kept in memory only, never written
+        }
+        assertThat(d.firstTime("file-a", 0)).isFalse();
+        assertThat(d.firstTime("file-a", 1)).isTrue();
+        d.end("file-a");
+        assertThat(d.firstTime("file-a", 1)).isFalse();
+        d.end("file-a");
+        // persisted when they ended: a restart knows both results
+        assertThat(BatchDownloads.load(logDir).metered("file-a")).isEqualTo(2);
+    }
 }

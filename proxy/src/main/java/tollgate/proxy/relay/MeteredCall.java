@@ -204,7 +204,11 @@ public final class MeteredCall implements CallTap {
         BatchOutputMeter b = batch;
         if (b != null) {
             accounting.batchLinesUnparsed(b.unparsedLines());
-            accounting.batchDownloadEnded();
+        }
+        // every download the gate began ends here, whatever its answer was
+        String download = request.request() == null ? BatchOutputMeter.downloadId(request.path()) : null;
+        if (download != null) {
+            accounting.batchDownloadEnded(download);
         }
         ResponseMeter m = meter;
         MultipartAudio u = upload;

@@ -93,7 +93,8 @@ public final class MeteringGate implements CallGate {
         Endpoint endpoint = HttpMethod.POST.name().equals(call.method()) ? Endpoint.ofApiPath(call.path()) : null;
         if (endpoint == null) {
             MeteredRequest unmetered = MeteredRequest.unmetered(id.id(), call.path(), tags);
-            if (BatchOutputMeter.downloadId(call.path()) != null) {
+            String download = BatchOutputMeter.downloadId(call.path());
+            if (download != null) {
                 // the results of a batch output file are charged to the budgets of the key that downloads it
                 String user = FieldCap.cap(h.get("x-tollgate-user"));
                 unmetered = new MeteredRequest(id.id(), call.path(), null, false, user, tags,
@@ -103,7 +104,18 @@ public final class MeteringGate implements CallGate {
             // another method on a metered path (GET /v1/chat/completions) is not metered, so it never carries
             // a virtual key's real upstream key: the caller's own key goes, as sent
             boolean meteredPath = Endpoint.ofPath(call.path()) != null;
-            return done(new Admission.Forward(tap, null, meteredPath ? null : upstreamAuth, Map.of(), false));
+            Admission forward = new Admission.Forward(tap, null, meteredPath ? null : upstreamAuth, Map.of(), false);
+            if (download == null) {
+                return done(forward);
+            }
+            // how far an earlier download metered this file is in memory before its results pass (read off the loop)
+            return accounting.batchDownloadBegins(download).handle((ready, failure) -> {
+                if (failure != null) {
+                    log.warn("batch downloads: {} (the download goes on, metered from what is in memory)",
+                            failure.toString());
+                }
+                return forward;
+            });
         }
         // the body's own buffers, scanned in place for its top-level fields (no copy, no tree)
         // Azure OpenAI names the model by its deployment in the path (SPEC 13): it stands in when the body names none

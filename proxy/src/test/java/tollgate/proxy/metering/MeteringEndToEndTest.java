@@ -325,12 +325,7 @@ class MeteringEndToEndTest {
      */
     @Test
     void anOutputFileDownloadedAgainIsNotBilledAgainEvenAfterARestart() throws Exception {
-        String reference = fixture("batch_output_openai_docs.jsonl").lines().findFirst().orElseThrow();
-        StringBuilder file = new StringBuilder();
-        for (int i = 0; i < 20; i++) {
-            file.append(reference.replace("\"request-2\"", "\"line-" + i + "\"")).append('\n');
-        }
-        String output = file.toString();
+        String output = twentyResults();
         assertThat(download("file-twice", output).body()).isEqualTo(output);
         assertThat(records(20)).hasSize(20);
 
@@ -351,6 +346,33 @@ class MeteringEndToEndTest {
         tollgate = TestTollgate.start(upstream.url("/").toString(), dir, "log: {fsync: always}\n");
         assertThat(download("file-twice", output).body()).isEqualTo(output);
         assertThat(chatRecordFollows(22)).isTrue();
+    }
+
+    /**
+     * A file whose count the running proxy does not hold (start-up loads the newest 10,000; the cache may let one go)
+     * is read from its count file before its download is forwarded: the results metered before are not billed again.
+     */
+    @Test
+    void aReDownloadWhoseCountIsNotInMemoryIsReadFromItsFileBeforeItPasses() throws Exception {
+        Path counts = tollgate.logDir.resolve("batch-downloads");
+        Files.createDirectories(counts);
+        Files.writeString(counts.resolve("file-earlier"), "12");
+        String output = twentyResults();
+        assertThat(download("file-earlier", output).body()).isEqualTo(output);
+        List<JsonNode> billed = records(8);
+        assertThat(billed).extracting(r -> r.get("tags").get("batch_custom_id").asText())
+                .containsExactly("line-12", "line-13", "line-14", "line-15", "line-16", "line-17", "line-18", "line-19");
+        assertThat(chatRecordFollows(9)).isTrue();
+    }
+
+    /** An output file of 20 results: the API reference's example line with custom ids line-0 … line-19. */
+    private static String twentyResults() throws Exception {
+        String reference = fixture("batch_output_openai_docs.jsonl").lines().findFirst().orElseThrow();
+        StringBuilder file = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            file.append(reference.replace("\"request-2\"", "\"line-" + i + "\"")).append('\n');
+        }
+        return file.toString();
     }
 
     /** A chat call with the budgeted key, answered with a recorded gpt-4o answer. */
