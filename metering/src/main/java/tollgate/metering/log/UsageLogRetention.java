@@ -1,18 +1,25 @@
 package tollgate.metering.log;
 
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.function.Supplier;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tollgate.config.LogConfig;
@@ -100,9 +107,19 @@ public final class UsageLogRetention {
         return new Result(compressed, deleted, failed);
     }
 
+    /**
+     * Gzips a closed day file beside it and deletes it. The archive is forced before the day file goes, so a power
+     * loss cannot leave neither whole; a day file whose archive is already there (a crash between the two) is only
+     * deleted, so its records are not archived, and counted, twice. A day with more than one plain file (lines written
+     * after the day was archived) gets {@code usage-DAY.N.jsonl.gz} for the next.
+     */
     private void compress(DayFile f) throws IOException {
         Path target = dir.resolve("usage-" + f.date() + ".jsonl.gz");
         for (int n = 1; Files.exists(target); n++) {
+            if (sameContent(target, f.path())) {
+                Files.delete(f.path());
+                return;
+            }
             target = dir.resolve("usage-" + f.date() + "." + n + ".jsonl.gz");
         }
         // a name no reader lists until it is whole
@@ -114,7 +131,34 @@ public final class UsageLogRetention {
             Files.deleteIfExists(tmp);
             throw e;
         }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         Files.delete(f.path());
+    }
+
+    /** True when {@code gz} holds exactly {@code plain}'s bytes (false for an archive that cannot be read). */
+    private static boolean sameContent(Path gz, Path plain) throws IOException {
+        if (Files.size(plain) == 0) {
+            return false;
+        }
+        try (InputStream a = new GZIPInputStream(Files.newInputStream(gz), 1 << 16);
+             InputStream b = new BufferedInputStream(Files.newInputStream(plain), 1 << 16)) {
+            byte[] x = new byte[1 << 16];
+            byte[] y = new byte[1 << 16];
+            while (true) {
+                int n = a.readNBytes(x, 0, x.length);
+                int m = b.readNBytes(y, 0, y.length);
+                if (n != m || !Arrays.equals(x, 0, n, y, 0, m)) {
+                    return false;
+                }
+                if (n < x.length) {
+                    return true;
+                }
+            }
+        } catch (ZipException | EOFException unreadable) {
+            return false;
+        }
     }
 }

@@ -70,6 +70,24 @@ class UsageLogRetentionTest {
     }
 
     @Test
+    void aDayFileLeftBesideItsArchiveByACrashIsDeletedNotArchivedTwice() throws IOException {
+        day("usage-2026-11-20.jsonl", "a", "b");
+        Path plain = dir.resolve("usage-2026-11-20.jsonl");
+        byte[] content = Files.readAllBytes(plain);
+        run(1, 0);
+        // the state a kill between the archive's move and the day file's delete leaves
+        Files.write(plain, content);
+        Files.setLastModifiedTime(plain, FileTime.from(Instant.parse("2026-11-20T23:59:59Z")));
+        assertThat(requestIds()).containsExactlyInAnyOrder("a", "b", "a", "b");
+
+        run(1, 0);
+        try (var names = Files.list(dir)) {
+            assertThat(names.map(p -> p.getFileName().toString())).containsExactly("usage-2026-11-20.jsonl.gz");
+        }
+        assertThat(requestIds()).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
     void aFileWrittenInTheLastMinutesWaitsForTheNextRun() throws IOException {
         day("usage-2026-11-21.jsonl", "just-after-midnight");
         Files.setLastModifiedTime(dir.resolve("usage-2026-11-21.jsonl"), FileTime.from(NOW.minusSeconds(60)));
