@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.MetricsConfig;
@@ -18,9 +19,11 @@ import tollgate.metering.metrics.LabelCap;
  * Per-day usage kept in memory for {@code /admin/usage} and the dashboard (SPEC 10): built once from the log,
  * fed every record as it is written, and queried through the same {@link StatsCalculator} as the CLI.
  *
- * <p>Bounded: keys, models, users, tag names and values past their caps fold into {@code other}; a day past
- * {@link Caps#maxCellsPerDay} cells folds users and tag values, then whole calls, into {@code other} cells; days
- * older than {@link Caps#maxDays} are dropped. {@link #add} is cheap and lock-light: callable on an event loop.
+ * <p>Bounded: on each day, keys, models, users, tag names and values past their caps (the first of the day keep
+ * their names) fold into {@code other}, and the next day starts afresh, so names of last year do not take the caps
+ * from today's; a day past {@link Caps#maxCellsPerDay} cells folds users and tag values, then whole calls, into
+ * {@code other} cells; days older than {@link Caps#maxDays} are dropped, with their caps. {@link #add} is cheap and
+ * lock-light: callable on an event loop.
  */
 public final class UsageAggregates implements CellSource {
     /**
@@ -29,7 +32,8 @@ public final class UsageAggregates implements CellSource {
      * @param maxCellsPerDay distinct (key, model, endpoint, user, tags, error) combinations kept per day, plus one
      *                       {@code other} cell; a cell is about 300 bytes plus its duration histogram (about 100 bytes
      *                       for calls under 10 s, at most 250), so the defaults bound the whole structure near
-     *                       366 × 2,001 × 550 B ≈ 400 MB in the worst case (a few MB for typical traffic)
+     *                       366 × 2,001 × 550 B ≈ 400 MB in the worst case (a few MB for typical traffic), plus
+     *                       each day's caps on names: at most ~3,700 names a day with the defaults, ~65 MB more
      * @param maxDays days kept, today included
      */
     public record Caps(int maxKeys, int maxModels, int maxUsers, int maxTagValues, int maxCellsPerDay, int maxDays) {
@@ -67,14 +71,8 @@ public final class UsageAggregates implements CellSource {
     private final Clock clock;
     private final Instant createdAt;
     private final UsageCube cube = new UsageCube();
-    private final LabelCap keys;
-    private final LabelCap models;
-    private final LabelCap users;
-    private final LabelCap tagNames = new LabelCap(MAX_TAG_NAMES);
-    private final LabelCap tagValues;
-    private final LabelCap endpoints = new LabelCap(MAX_ENDPOINTS);
-    private final LabelCap errors = new LabelCap(MAX_ERRORS);
-    private final LabelCap providers = new LabelCap(MAX_ERRORS);
+    /** Each kept day's caps on names. */
+    private final ConcurrentSkipListMap<LocalDate, DayCaps> dayCaps = new ConcurrentSkipListMap<>();
     private volatile LocalDate firstKept;
 
     /** Create it before the server accepts calls: {@link #loadAsync} reads only the calls logged before this. */
@@ -82,10 +80,6 @@ public final class UsageAggregates implements CellSource {
         this.caps = caps;
         this.clock = clock;
         this.createdAt = clock.instant();
-        this.keys = new LabelCap(caps.maxKeys());
-        this.models = new LabelCap(caps.maxModels());
-        this.users = new LabelCap(caps.maxUsers());
-        this.tagValues = new LabelCap(caps.maxTagValues());
         this.firstKept = firstKept(createdAt);
     }
 
@@ -156,6 +150,7 @@ public final class UsageAggregates implements CellSource {
         if (first.isAfter(firstKept)) {
             firstKept = first;
             cube.dropBefore(first);
+            dayCaps.headMap(first, false).clear();
         }
         return !day.isBefore(first);
     }
@@ -168,8 +163,9 @@ public final class UsageAggregates implements CellSource {
     private CellKey place(LocalDate day, String key, String endpoint, @Nullable String model,
                           @Nullable String pricedAs, @Nullable String user, Map<String, String> tags,
                           @Nullable String error, @Nullable String provider) {
-        CellKey cell = new CellKey(keys.admit(key), endpoints.admit(endpoint), models.fold(model), models.fold(pricedAs),
-                users.fold(user), tags(tags), errors.fold(error), providers.fold(provider));
+        DayCaps c = dayCaps.computeIfAbsent(day, d -> new DayCaps(caps));
+        CellKey cell = new CellKey(c.keys.admit(key), c.endpoints.admit(endpoint), c.models.fold(model),
+                c.models.fold(pricedAs), c.users.fold(user), tags(c, tags), c.errors.fold(error), c.providers.fold(provider));
         int cells = cube.cellCount(day);
         // three quarters of a day's cells for full detail, the rest for calls whose user and tags are folded
         if (cube.contains(day, cell) || cells < Math.max(1, caps.maxCellsPerDay() / 4 * 3)) {
@@ -185,17 +181,36 @@ public final class UsageAggregates implements CellSource {
         return new CellKey(OTHER, OTHER, OTHER, null, null, Map.of(), cell.error() == null ? null : OTHER);
     }
 
-    private Map<String, String> tags(Map<String, String> raw) {
+    private static Map<String, String> tags(DayCaps c, Map<String, String> raw) {
         if (raw.isEmpty()) {
             return raw;
         }
         Map<String, String> out = new HashMap<>(raw.size() * 2);
         raw.forEach((name, value) -> {
-            String n = tagNames.admit(name);
-            boolean admitted = !OTHER.equals(n) && !OTHER.equals(tagValues.admit(n + '\u0000' + value));
+            String n = c.tagNames.admit(name);
+            boolean admitted = !OTHER.equals(n) && !OTHER.equals(c.tagValues.admit(n + '\u0000' + value));
             String v = admitted ? value : OTHER;
             out.merge(n, v, (a, b) -> OTHER);
         });
         return out;
+    }
+
+    /** One day's caps on names (SPEC 9's caps, applied per day). */
+    private static final class DayCaps {
+        final LabelCap keys;
+        final LabelCap models;
+        final LabelCap users;
+        final LabelCap tagNames = new LabelCap(MAX_TAG_NAMES);
+        final LabelCap tagValues;
+        final LabelCap endpoints = new LabelCap(MAX_ENDPOINTS);
+        final LabelCap errors = new LabelCap(MAX_ERRORS);
+        final LabelCap providers = new LabelCap(MAX_ERRORS);
+
+        DayCaps(Caps caps) {
+            keys = new LabelCap(caps.maxKeys());
+            models = new LabelCap(caps.maxModels());
+            users = new LabelCap(caps.maxUsers());
+            tagValues = new LabelCap(caps.maxTagValues());
+        }
     }
 }

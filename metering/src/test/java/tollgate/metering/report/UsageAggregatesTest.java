@@ -106,6 +106,27 @@ class UsageAggregatesTest {
     }
 
     @Test
+    void theCapsApplyPerDaySoEarlierDaysNamesDoNotTakeTodaysPlaces() {
+        UsageAggregates agg = new UsageAggregates(new UsageAggregates.Caps(2, 10, 10, 10, 1000, 30), CLOCK);
+        // two keys fill the cap on an earlier day; a third key's calls that day fold into other
+        for (String key : List.of("a", "b", "c")) {
+            agg.add(call("2026-11-20T01:00:00Z", key, "gpt-4o", 1000, 0, 0, "0.0025", false, null));
+        }
+        // today the third key is named: what its own key asks of /tollgate/v1/usage finds its cost
+        agg.add(call("2026-11-22T01:00:00Z", "c", "gpt-4o", 1000, 0, 0, "0.0025", false, null));
+
+        StatsReport today = agg.query(new StatsQuery(StatsFixtures.TODAY, StatsFixtures.TODAY, ReportPeriod.DAY,
+                List.of(GroupBy.of(Dimension.KEY)), StatsFilter.NONE, false).onlyKey("c"), CONTEXT);
+        assertThat(today.summary().requests()).isEqualTo(1);
+        assertThat(today.summary().totalCostUsd()).isEqualByComparingTo("0.0025");
+        List<GroupRow> keys = agg.query(query(List.of(GroupBy.of(Dimension.KEY)), StatsFilter.NONE, false), CONTEXT)
+                .groups().get("key");
+        assertThat(keys).extracting(GroupRow::name, GroupRow::requests).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("a", 1L), org.assertj.core.groups.Tuple.tuple("b", 1L),
+                org.assertj.core.groups.Tuple.tuple("c", 1L), org.assertj.core.groups.Tuple.tuple("other", 1L));
+    }
+
+    @Test
     void usersAndTagValuesPastTheCapFoldIntoOtherButKeepTheirCost() {
         UsageAggregates agg = new UsageAggregates(new UsageAggregates.Caps(10, 10, 1, 1, 1000, 30), CLOCK);
         for (int i = 0; i < 3; i++) {
