@@ -1,44 +1,89 @@
 package tollgate.metering.budget;
 
+import java.time.Instant;
 import java.util.BitSet;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The accounts whose counters {@link LocalBudgetStore} dropped to stay within its bound, remembered in fixed memory
- * (a Bloom filter): an account that is not here was never dropped and starts from zero; one that may be here is
- * rebuilt from the usage log before its calls are checked. False positives only cost a needless log scan; there
- * are no false negatives. Not thread-safe: guarded by the store's lock.
+ * (Bloom filters): an account that is not here was never dropped, or its windows have all ended since, and starts
+ * from zero; one that may be here is rebuilt from the usage log before its calls are checked. False positives only
+ * cost a needless log scan; there are no false negatives while any window the account had is open.
+ *
+ * <p>An account is filed by the latest end of the windows it had counters in, in generations of
+ * {@link #GENERATION_SECONDS}; a generation is forgotten once all its windows have ended (the spend in them can no
+ * longer count), so the filters do not fill up over a long run with many users, which would make nearly every new
+ * user look dropped and wait for a log scan. Accounts with a window that never ends ({@code total}), or whose
+ * windows are not known (beyond the start-up rebuild's bound), are kept in a filter of their own for good.
+ * Not thread-safe: guarded by the store's lock.
  */
 final class DroppedAccounts {
 
-    /** 2^23 bits (1 MiB): about 2 % false positives after a million dropped accounts. */
+    /** 2^23 bits (1 MiB) a filter: about 2 % false positives after a million dropped accounts in one. */
     static final int DEFAULT_BITS = 1 << 23;
+    /** Longer than any window that ends (a month), so at most two generations are open at once. */
+    static final long GENERATION_SECONDS = 32L * 86_400;
     private static final int HASHES = 4;
 
-    private final BitSet bits;
     private final int size;
-    private boolean any;
+    /** By generation: accounts whose windows all end by {@code (generation + 1) × GENERATION_SECONDS}. */
+    private final TreeMap<Long, BitSet> generations = new TreeMap<>();
+    private @Nullable BitSet forever;
 
     DroppedAccounts(int size) {
         if (Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("size: " + size + " (expected: a power of two)");
         }
         this.size = size;
-        this.bits = new BitSet(size);
     }
 
-    void add(String account) {
+    /**
+     * @param lastEnd the latest end of the windows the account had counters in; null when one never ends or they
+     *                are not known
+     */
+    void add(String account, @Nullable Instant lastEnd) {
+        BitSet bits;
+        if (lastEnd == null) {
+            if (forever == null) {
+                forever = new BitSet(size);
+            }
+            bits = forever;
+        } else {
+            bits = generations.computeIfAbsent(Math.floorDiv(lastEnd.getEpochSecond() - 1, GENERATION_SECONDS),
+                    g -> new BitSet(size));
+        }
         long h = hash(account);
         for (int i = 0; i < HASHES; i++) {
             bits.set(index(h, i));
         }
-        any = true;
     }
 
-    boolean mightContain(String account) {
-        if (!any) {
+    /** True when the account may have been dropped with a window still open at {@code now}. */
+    boolean mightContain(String account, Instant now) {
+        // generations whose windows have all ended by now are of no use any more
+        generations.headMap(Math.floorDiv(now.getEpochSecond(), GENERATION_SECONDS), false).clear();
+        if (forever == null && generations.isEmpty()) {
             return false;
         }
         long h = hash(account);
+        if (forever != null && contains(forever, h)) {
+            return true;
+        }
+        for (BitSet bits : generations.values()) {
+            if (contains(bits, h)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Filters held now (tests). */
+    int filters() {
+        return generations.size() + (forever == null ? 0 : 1);
+    }
+
+    private boolean contains(BitSet bits, long h) {
         for (int i = 0; i < HASHES; i++) {
             if (!bits.get(index(h, i))) {
                 return false;

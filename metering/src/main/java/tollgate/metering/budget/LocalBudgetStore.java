@@ -93,7 +93,9 @@ public final class LocalBudgetStore implements BudgetStore {
                     }
                     if (cause == RemovalCause.SIZE && k != null) {
                         evicted.increment();
-                        dropped.add(k);
+                        if (v == null || v.first != null) { // an account that counted nothing has nothing to rebuild
+                            dropped.add(k, v == null ? null : v.lastEnd());
+                        }
                     }
                     if (k != null && v != null && cause != RemovalCause.REPLACED) {
                         forgetRecent(k, v);
@@ -206,7 +208,7 @@ public final class LocalBudgetStore implements BudgetStore {
             WindowCounter[] out = new WindowCounter[charge.size()];
             for (int i = 0; i < out.length; i++) {
                 AccountSlot at = charge.get(i);
-                Set<String> countedLive = returning(at.account());
+                Set<String> countedLive = returning(at.account(), call.now());
                 if (countedLive != null && call.callId() != null) {
                     countedLive.add(call.callId());
                 }
@@ -263,7 +265,7 @@ public final class LocalBudgetStore implements BudgetStore {
      */
     public void markEvicted(String account) {
         synchronized (lock) {
-            dropped.add(account);
+            dropped.add(account, null); // which windows it had is not known here: kept for good
         }
     }
 
@@ -316,7 +318,7 @@ public final class LocalBudgetStore implements BudgetStore {
         }
         boolean waits = false;
         for (SlotLimit s : call.slots()) {
-            waits |= returning(s.account()) != null;
+            waits |= returning(s.account(), call.now()) != null;
         }
         return waits;
     }
@@ -325,12 +327,12 @@ public final class LocalBudgetStore implements BudgetStore {
      * The request ids counted live on an account being rebuilt; null for an account that is not (the usual case:
      * present, or never dropped). An account dropped earlier starts its rebuild here. Under the lock.
      */
-    private @Nullable Set<String> returning(String account) {
+    private @Nullable Set<String> returning(String account, Instant now) {
         if (rebuild == null) {
             return null;
         }
         Set<String> counted = returning.get(account);
-        if (counted != null || !dropped.mightContain(account) || accounts.getIfPresent(account) != null) {
+        if (counted != null || !dropped.mightContain(account, now) || accounts.getIfPresent(account) != null) {
             return counted;
         }
         counted = ConcurrentHashMap.newKeySet();
@@ -563,6 +565,21 @@ public final class LocalBudgetStore implements BudgetStore {
                 }
             }
             return null;
+        }
+
+        /** The latest end of the windows it has counters in; null when one of them never ends. */
+        @Nullable Instant lastEnd() {
+            Instant last = Instant.MIN;
+            for (Counter c = first; c != null; c = c.next) {
+                Instant end = c.slot.end();
+                if (end == null) {
+                    return null;
+                }
+                if (end.isAfter(last)) {
+                    last = end;
+                }
+            }
+            return last;
         }
 
         /** The slot's counter, created at zero if it has none. */
