@@ -17,8 +17,10 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,6 +42,8 @@ public final class ReservationJournal implements AutoCloseable {
     public static final String FILE_NAME = "reservations.journal";
     /** The error of a usage record made at start-up for a call whose process died with it in flight. */
     public static final String RESTARTED = "tollgate_restarted";
+    /** Put before a hold's id to make its restart record's request id. */
+    private static final String RESTARTED_ID = "tg-restarted-";
     static final long COMPACT_BYTES = 1 << 20;
     /** Past this the file is rewritten with only the open holds' lines (a force each time, so less often). */
     static final long REWRITE_BYTES = 4 << 20;
@@ -302,27 +306,52 @@ public final class ReservationJournal implements AutoCloseable {
         return v == null || v.isNull() ? null : v.asText();
     }
 
+    /** The request ids of {@code open}'s restart records already in the log (from the first hold's day on). */
+    private static Set<String> restartRecordsWritten(Path dir, List<Hold> open, Instant now) throws IOException {
+        Set<String> ids = new HashSet<>();
+        Instant first = now;
+        for (Hold h : open) {
+            ids.add(RESTARTED_ID + h.id());
+            first = h.ts().isBefore(first) ? h.ts() : first;
+        }
+        Set<String> found = new HashSet<>();
+        new UsageLogReader(dir).read(LocalDate.ofInstant(first, ZoneOffset.UTC), LocalDate.ofInstant(now, ZoneOffset.UTC),
+                line -> {
+                    String id = line.requestId();
+                    if (id != null && id.startsWith(RESTARTED_ID) && ids.contains(id)) {
+                        found.add(id);
+                    }
+                });
+        return found;
+    }
+
     /** The usage record a hold becomes when its process died with the call in flight: charged at its worst case. */
     public static UsageRecord restartedRecord(Hold h, Instant now) {
-        return new UsageRecord(now, "tg-restarted-" + h.id(), h.key(), h.endpoint(), h.model(), h.pricedAs(), h.stream(),
+        return new UsageRecord(now, RESTARTED_ID + h.id(), h.key(), h.endpoint(), h.model(), h.pricedAs(), h.stream(),
                 0, 0, 0, h.tokens(), 0, h.tokens(), true, h.usd(), 0, 0, h.user(), h.tags(), RESTARTED);
     }
 
     /**
      * Start-up, before anything reads the log: every hold of {@code dir}'s journal that never ended becomes a usage
      * record charged at its worst case, written and forced with the log's own file code; then the journal is
-     * removed. Blocking file I/O.
+     * removed. A hold whose record an earlier start wrote before it was killed (the journal not removed yet) is not
+     * written again: the days since the first open hold are read for those records. Blocking file I/O.
      *
-     * @return the holds charged (for a store that is not rebuilt from the log, e.g. Redis, to charge as well)
+     * @return the holds charged (for a store that is not rebuilt from the log, e.g. Redis, to charge as well: that
+     *         happens only after the journal is removed, so an earlier start that wrote records did not)
      */
     public static List<Hold> recover(Path dir, Instant now) throws IOException {
         List<Hold> open = openHolds(dir);
         if (!open.isEmpty()) {
+            Set<String> written = restartRecordsWritten(dir, open, now);
             UsageLogFile file = new UsageLogFile(dir, true);
             try {
                 Map<LocalDate, StringBuilder> byDay = new LinkedHashMap<>();
                 for (Hold h : open) {
                     UsageRecord r = restartedRecord(h, now);
+                    if (written.contains(r.requestId())) {
+                        continue;
+                    }
                     byDay.computeIfAbsent(LocalDate.ofInstant(r.ts(), ZoneOffset.UTC), d -> new StringBuilder())
                             .append(UsageRecordJson.toJson(r)).append('\n');
                 }

@@ -139,4 +139,25 @@ class ReservationJournalTest {
         assertThat(AtomicFiles.tmpOf(journal)).doesNotExist();
         w.close();
     }
+
+    @Test
+    void aStartKilledAfterWritingTheRestartRecordsDoesNotChargeThemTwice() throws Exception {
+        UsageLogWriter w = writer();
+        w.hold(hold("r1", "0.001")).get(5, TimeUnit.SECONDS);
+        w.hold(hold("r2", "0.002")).get(5, TimeUnit.SECONDS);
+        w.close();
+        Path journal = dir.resolve(ReservationJournal.FILE_NAME);
+        byte[] before = Files.readAllBytes(journal);
+        Instant start = TS.plusSeconds(60);
+        assertThat(ReservationJournal.recover(dir, start)).hasSize(2);
+        // killed after the records were forced, before the journal was removed
+        Files.write(journal, before);
+
+        List<ReservationJournal.Hold> again = ReservationJournal.recover(dir, start.plusSeconds(30));
+        assertThat(again).extracting(ReservationJournal.Hold::id).containsExactly("r1", "r2");
+        List<String> restarted = new java.util.ArrayList<>();
+        new UsageLogReader(dir).read(LocalDate.MIN, LocalDate.MAX, l -> restarted.add(l.requestId()));
+        assertThat(restarted).containsExactly("tg-restarted-r1", "tg-restarted-r2");
+        assertThat(journal).doesNotExist();
+    }
 }
