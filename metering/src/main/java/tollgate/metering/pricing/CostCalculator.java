@@ -218,20 +218,26 @@ public final class CostCalculator {
                 : new Charge(part, n, perMillion, perMillion.multiply(n).movePointLeft(PER_MILLION_DIGITS)));
     }
 
+    private static BigDecimal maxOf(BigDecimal a, @Nullable BigDecimal b) {
+        return b == null ? a : a.max(b);
+    }
+
     private static BigDecimal orElse(@Nullable BigDecimal v, BigDecimal fallback) {
         return v != null ? v : fallback;
     }
 
     /**
-     * The most a call can cost, for a budget reservation: every prompt token at the full input price
-     * (no cache discount is known before the call) and {@code maxOutputTokens} at the output price.
+     * The most a call can cost, for a budget reservation: every prompt token at the highest price a prompt token of
+     * the model can be billed at (input; a cache write, at the 1-hour price for a model that bills cache writes;
+     * audio or image input where the model prices them: no discount is known before the call, and a surcharge may
+     * come) and {@code maxOutputTokens} at the higher of the output and audio output prices.
      */
     public static BigDecimal worstCase(ModelPrice p, long promptTokens, long maxOutputTokens) {
         if (promptTokens < 0 || maxOutputTokens < 0) {
             throw new IllegalArgumentException("promptTokens, maxOutputTokens: " + promptTokens + ", " + maxOutputTokens
                     + " (expected: >= 0)");
         }
-        return worstCase(Rates.of(p, longContext(p, promptTokens)), promptTokens, maxOutputTokens);
+        return worstCase(p, Rates.of(p, longContext(p, promptTokens)), true, promptTokens, maxOutputTokens);
     }
 
     /**
@@ -244,13 +250,23 @@ public final class CostCalculator {
         if (p.tier(serviceTier) == null) {
             return standard;
         }
-        BigDecimal tier = worstCase(Rates.of(p, longContext(p, promptTokens), serviceTier), promptTokens, maxOutputTokens);
+        BigDecimal tier = worstCase(p, Rates.of(p, longContext(p, promptTokens), serviceTier), false, promptTokens,
+                maxOutputTokens);
         return tier.max(standard);
     }
 
-    private static BigDecimal worstCase(Rates r, long promptTokens, long maxOutputTokens) {
-        BigDecimal perMillion = r.input.multiply(BigDecimal.valueOf(promptTokens))
-                .add(r.output.multiply(BigDecimal.valueOf(maxOutputTokens)));
+    private static BigDecimal worstCase(ModelPrice p, Rates r, boolean standard, long promptTokens,
+            long maxOutputTokens) {
+        UnitPrices up = p.units();
+        BigDecimal in = r.input.max(r.cacheWrite);
+        if (p.cacheWrite() != null || up.cacheWrite1h() != null) {
+            in = in.max(oneHourWrite(r, up, standard));
+        }
+        in = maxOf(in, up.audioInput());
+        in = maxOf(in, up.imageInput());
+        BigDecimal out = maxOf(r.output, up.audioOutput());
+        BigDecimal perMillion = in.multiply(BigDecimal.valueOf(promptTokens))
+                .add(out.multiply(BigDecimal.valueOf(maxOutputTokens)));
         return ModelPrice.normalized(perMillion.movePointLeft(PER_MILLION_DIGITS));
     }
 

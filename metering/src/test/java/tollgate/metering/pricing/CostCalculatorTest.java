@@ -129,6 +129,23 @@ class CostCalculatorTest {
     }
 
     @Test
+    void worstCaseIsNeverBelowWhatTheCallCanBeBilled() {
+        PricingTable table = PricingTable.builtIn();
+        // gpt-4o-audio-preview: a prompt token may be audio at $40 (text: $2.5), an output token audio at $80 (text:
+        // $10): 1000 × 40 + 100 × 80 per 1M; the most the same call can be billed, all audio
+        ModelPrice audio = table.resolve(null, "gpt-4o-audio-preview").price();
+        BigDecimal worst = CostCalculator.worstCase(audio, 1000, 100);
+        assertThat(worst).isEqualByComparingTo("0.048");
+        assertThat(CostCalculator.cost(audio, new Usage(1000, 0, 100, 0, 0, 1000, 100, 0, 0, 0, null)))
+                .isLessThanOrEqualTo(worst);
+        // claude-sonnet-4-6: every prompt token may be a 1-hour cache write at 2 × $3
+        ModelPrice claude = table.resolve(null, "claude-sonnet-4-6").price();
+        assertThat(CostCalculator.worstCase(claude, 1000, 0)).isEqualByComparingTo("0.006");
+        // a model with none of these keeps the plain input and output prices
+        assertThat(CostCalculator.worstCase(GPT_4O_MINI, 1000, 0)).isEqualByComparingTo("0.00015");
+    }
+
+    @Test
     void worstCaseRejectsNegativeCounts() {
         assertThatThrownBy(() -> CostCalculator.worstCase(GPT_4O, -1, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: >= 0");
