@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -508,6 +509,7 @@ public final class ConfigLoader {
 
     private List<KeyConfig> keys(ConfigNode top, List<String> errors) {
         List<KeyConfig> out = new ArrayList<>();
+        Map<String, String> bySha = new HashMap<>();
         for (ConfigNode k : top.list("keys")) {
             String name = k.string("name");
             String sha = k.string("key_sha256");
@@ -551,7 +553,13 @@ public final class ConfigLoader {
                 continue;
             }
             try {
-                out.add(new KeyConfig(name, sha, upstreamEnv, budgets, rawAlerts == null ? KeyConfig.DEFAULT_ALERTS : alerts));
+                KeyConfig key = new KeyConfig(name, sha, upstreamEnv, budgets, rawAlerts == null ? KeyConfig.DEFAULT_ALERTS : alerts);
+                String same = bySha.putIfAbsent(key.keySha256(), name);
+                if (same != null) {
+                    k.error("key_sha256", "the same key as key '" + same + "' (expected: each key once)");
+                    continue;
+                }
+                out.add(key);
             } catch (IllegalArgumentException e) {
                 errors.add(k.path(null) + "." + e.getMessage());
             }

@@ -23,6 +23,9 @@ public record KeyConfig(
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
     public static final List<BigDecimal> DEFAULT_ALERTS = List.of(new BigDecimal("0.8"), new BigDecimal("0.95"));
 
+    /** The id of calls that send no key: not a configured key's name. */
+    public static final String ANONYMOUS = "anonymous";
+
     public KeyConfig {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name: '" + name + "' (expected: 1-64 of A-Z a-z 0-9 . _ : -, starting with a letter or digit)");
@@ -33,6 +36,9 @@ public record KeyConfig(
         }
         if (name.startsWith("fp-")) {
             throw new IllegalArgumentException("name: '" + name + "' (expected: a name not starting with 'fp-', which is kept for fingerprints)");
+        }
+        if (name.equals(ANONYMOUS)) {
+            throw new IllegalArgumentException("name: '" + name + "' (expected: another name; it is the id of calls without a key)");
         }
         if (budgets != null) {
             budgets = List.copyOf(budgets);

@@ -213,6 +213,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aKeyNamedAnonymousOrTheSameKeyTwiceIsAnErrorWithItsPath() throws Exception {
+        String sha = "a".repeat(64);
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file(
+                "keys:\n  - {name: anonymous, key_sha256: " + sha + "}\n"), CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "keys[0].name: 'anonymous' (expected: another name; it is the id of calls without a key)"));
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("keys:\n  - {name: a, key_sha256: " + sha
+                + "}\n  - {name: b, key_sha256: " + sha.toUpperCase(java.util.Locale.ROOT) + "}\n"), CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "keys[1].key_sha256: the same key as key 'a' (expected: each key once)"));
+    }
+
+    @Test
     void missingKeyEnvIsAnErrorThatDoesNotPrintValues() throws Exception {
         Path f = file("keys:\n  - {name: a, key_env: NOPE}\n");
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f, CliOverrides.NONE))

@@ -405,6 +405,13 @@ public final class TollgateApp implements AutoCloseable {
             return e.errors().stream().map(m -> "pricing.file: " + m).toList();
         }
         MeteringState old = state.get();
+        MeteringState built;
+        try {
+            // built before anything changes, so a config it refuses leaves everything as it was
+            built = MeteringState.of(next, pricing, env);
+        } catch (RuntimeException e) {
+            return List.of(String.valueOf(e.getMessage()));
+        }
         if (!old.config().routes().equals(next.routes())) {
             // before anything else changes: routes whose upstream cannot be set up refuse the whole reload
             try {
@@ -413,7 +420,7 @@ public final class TollgateApp implements AutoCloseable {
                 return List.of("routes: " + e.getMessage() + " (the routes in effect stay)");
             }
         }
-        state.set(MeteringState.of(next, pricing, env));
+        state.set(built);
         ledger.set(ledger.get().withConfig(next.budgets()));
         List<String> restart = new java.util.ArrayList<>();
         TollgateConfig was = old.config();
@@ -423,6 +430,11 @@ public final class TollgateApp implements AutoCloseable {
         if (!java.util.Objects.equals(was.budgets().redisUri(), next.budgets().redisUri())) restart.add("budgets.store");
         if (!was.timeouts().equals(next.timeouts()) || !was.limits().equals(next.limits())) restart.add("timeouts/limits");
         if (!java.util.Objects.equals(was.alertWebhookUrl(), next.alertWebhookUrl()) || was.alertWarnings() != next.alertWarnings()) restart.add("alerts");
+        if (!was.metrics().equals(next.metrics())) restart.add("metrics");
+        if (!was.server().equals(next.server())) restart.add("server");
+        if (!java.util.Objects.equals(was.otel(), next.otel())) restart.add("otel");
+        if (!java.util.Objects.equals(was.pricingSync(), next.pricingSync())) restart.add("pricing.sync");
+        if (!java.util.Objects.equals(was.caFile(), next.caFile()) && was.routes().equals(next.routes())) restart.add("tls.ca_file");
         log.info("config reloaded: {} keys, {} priced models{}", next.keys().size(), pricing.entries().size(),
                 restart.isEmpty() ? "" : "; changes to " + String.join(", ", restart) + " apply after a restart");
         return List.of();

@@ -16,7 +16,7 @@ import tollgate.config.Sha256;
  */
 public final class KeyRegistry {
     /** The id of calls that carry no key; no configured key may take this name. */
-    public static final String ANONYMOUS_ID = "anonymous";
+    public static final String ANONYMOUS_ID = KeyConfig.ANONYMOUS;
 
     private final Map<String, KeyIdentity> bySha256;
     private final Map<String, String> upstreamKeys;
@@ -30,10 +30,6 @@ public final class KeyRegistry {
         Map<String, String> upstream = new HashMap<>();
         List<String> missing = new ArrayList<>();
         for (KeyConfig k : keys) {
-            if (k.name().equals(ANONYMOUS_ID)) {
-                throw new IllegalArgumentException("keys: name '" + ANONYMOUS_ID
-                        + "' (expected: another name; it is the id of calls without a key)");
-            }
             if (identities.putIfAbsent(k.keySha256(), new KeyIdentity(k.name(), k, true)) != null) {
                 throw new IllegalArgumentException("keys: key '" + k.name()
                         + "' has the same key as another entry (expected: each key once)");
