@@ -61,6 +61,12 @@ final class TollgateAdmin implements AdminRoutes.Backend {
     private final Reloader reloader;
     private final UsageQuery usage;
     private final Executor work;
+    /** Reads of the log for {@code /tollgate/v1/usage/recent} running now. */
+    private final java.util.concurrent.atomic.AtomicInteger selfScans = new java.util.concurrent.atomic.AtomicInteger();
+    /** The days {@code /tollgate/v1/usage/recent} reads back, today included. */
+    static final int SELF_RECENT_DAYS = 31;
+    /** The most of those reads at once; past it a caller gets 503 and retries. */
+    static final int SELF_RECENT_SCANS = 2;
     private final @Nullable RecentSource fleetRecent;
     private final FleetReads reads;
     private final DashboardPage dashboard = DashboardPage.load();
@@ -126,15 +132,31 @@ final class TollgateAdmin implements AdminRoutes.Backend {
         if (id == null) {
             return CompletableFuture.completedFuture(null);
         }
-        // the log's tail, off the event loop: the caller's calls whether or not they are among the newest in memory
+        // the log's tail, off the event loop: the caller's calls whether or not they are among the newest in memory;
+        // any key may ask (keys_required off), so what it can make tollgate read is bounded: the last
+        // SELF_RECENT_DAYS days, and SELF_RECENT_SCANS reads at once (503, worth retrying, past that)
+        if (selfScans.incrementAndGet() > SELF_RECENT_SCANS) {
+            selfScans.decrementAndGet();
+            return CompletableFuture.failedFuture(new java.util.concurrent.RejectedExecutionException(
+                    "as many reads of recent calls as tollgate runs at once are running"));
+        }
         StatsFilter own = StatsFilter.NONE.withKey(id.id());
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return RecentCalls.json(RecentCalls.read(s.config().log().dir(), limit, own));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, work);
+        java.time.LocalDate from = java.time.LocalDate.ofInstant(java.time.Instant.now(), java.time.ZoneOffset.UTC)
+                .minusDays(SELF_RECENT_DAYS - 1L);
+        CompletableFuture<@Nullable String> read;
+        try {
+            read = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return RecentCalls.json(RecentCalls.read(s.config().log().dir(), limit, own, from));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, work);
+        } catch (RuntimeException full) {
+            selfScans.decrementAndGet();
+            return CompletableFuture.failedFuture(full);
+        }
+        return read.whenComplete((json, failure) -> selfScans.decrementAndGet());
     }
 
     @Override

@@ -165,10 +165,15 @@ public final class UsageLogReader {
      * newest last, as the writer appends them. Malformed lines are skipped, as in a forward read.
      */
     public List<UsageRecord> newest(int limit, Predicate<UsageLine> filter) throws IOException {
+        return newest(limit, filter, LocalDate.MIN);
+    }
+
+    /** {@link #newest(int, Predicate)} of the files dated {@code from} (UTC) on: what a caller may make it read. */
+    public List<UsageRecord> newest(int limit, Predicate<UsageLine> filter, LocalDate from) throws IOException {
         if (limit < 1) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: >= 1)");
         }
-        List<DayFile> files = new ArrayList<>(UsageLogFiles.list(dir, LocalDate.MIN, LocalDate.MAX));
+        List<DayFile> files = new ArrayList<>(UsageLogFiles.list(dir, from, LocalDate.MAX));
         Collections.reverse(files);
         List<UsageRecord> out = new ArrayList<>(Math.min(limit, 1024));
         UsageLineParser parser = new UsageLineParser(fields);

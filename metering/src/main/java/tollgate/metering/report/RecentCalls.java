@@ -3,6 +3,7 @@ package tollgate.metering.report;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.StringJoiner;
 import java.util.TreeMap;
@@ -26,10 +27,15 @@ public final class RecentCalls {
      * priced name too, as in {@code stats}); blocking file I/O.
      */
     public static List<UsageRecord> read(Path dir, int limit, StatsFilter filter) throws IOException {
+        return read(dir, limit, filter, LocalDate.MIN);
+    }
+
+    /** {@link #read(Path, int, StatsFilter)} of the days from {@code from} (UTC) on. */
+    public static List<UsageRecord> read(Path dir, int limit, StatsFilter filter, LocalDate from) throws IOException {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_LIMIT + ")");
         }
-        return new UsageLogReader(dir).newest(limit, filter::matches);
+        return new UsageLogReader(dir).newest(limit, filter::matches, from);
     }
 
     /** A JSON array of the records as log lines (SPEC 8's fields), newest first. */

@@ -88,6 +88,8 @@ public final class AdminRoutes implements LocalRoutes {
             answer = route(ctx, req, path, params);
         } catch (IllegalArgumentException e) {
             answer = CompletableFuture.completedFuture(ErrorResponses.badRequest(ctx.alloc(), e.getMessage()));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            answer = CompletableFuture.completedFuture(busy(ctx));
         } finally {
             if (req.refCnt() > 0) {
                 req.release();
@@ -99,11 +101,20 @@ public final class AdminRoutes implements LocalRoutes {
                 Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
                 out = c instanceof IllegalArgumentException
                         ? ErrorResponses.badRequest(ctx.alloc(), c.getMessage())
+                        : c instanceof java.util.concurrent.RejectedExecutionException ? busy(ctx)
                         : ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "api_error", "internal_error",
                         "tollgate could not answer: " + c.getClass().getSimpleName());
             }
             ctx.writeAndFlush(out).addListener(f -> done.run());
         });
+    }
+
+    /** 503 when the work behind an answer is refused for now (a full queue, reads at their bound): worth retrying. */
+    private static FullHttpResponse busy(ChannelHandlerContext ctx) {
+        FullHttpResponse res = ErrorResponses.of(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "api_error",
+                "tollgate_busy", "tollgate is busy with other reads; retry shortly");
+        res.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        return res;
     }
 
     private boolean authorized(FullHttpRequest req) {

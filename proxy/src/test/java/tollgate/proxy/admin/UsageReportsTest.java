@@ -132,6 +132,21 @@ public class UsageReportsTest {
             assertThat(mineRecent).hasSize(2).allSatisfy(r -> assertThat(r.get("key").asText()).isEqualTo("storybot"));
             assertThat(mineRecent.get(0).get("ts").asText()).isGreaterThanOrEqualTo(mineRecent.get(1).get("ts").asText());
             assertThat(recent.body()).doesNotContain("bob").doesNotContain(BudgetEnforcementTest.KEY);
+            // what any key can make tollgate read is bounded: the last 31 days, not the whole log
+            java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+            String line = java.nio.file.Files.readAllLines(tg.logDir.resolve("usage-" + today + ".jsonl")).stream()
+                    .filter(l -> l.contains("\"storybot\"")).findFirst().orElseThrow();
+            java.time.LocalDate old = today.minusDays(40);
+            java.nio.file.Files.writeString(tg.logDir.resolve("usage-" + old + ".jsonl"),
+                    line.replace(today.toString(), old.toString()).replaceFirst("\"request_id\":\"[^\"]*\"",
+                            "\"request_id\":\"forty-days-ago\"") + "\n");
+            HttpResponse<String> month = get(tg, "/tollgate/v1/usage/recent?limit=1000", BudgetEnforcementTest.KEY);
+            assertThat(month.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(month.body())).isNotEmpty();
+            assertThat(month.body()).doesNotContain("forty-days-ago");
+            String[] cliAll = stats("recent", "--log-dir", tg.logDir.toString(), "--format", "json", "--limit", "1000");
+            assertThat(cliAll[1]).contains("forty-days-ago"); // the CLI (the operator's) reads the whole log
+            java.nio.file.Files.delete(tg.logDir.resolve("usage-" + old + ".jsonl"));
             assertThat(get(tg, "/tollgate/v1/usage/recent", null).statusCode()).isEqualTo(401);
             assertThat(get(tg, "/tollgate/v1/usage/recent?limit=0", BudgetEnforcementTest.KEY).statusCode()).isEqualTo(400);
 
