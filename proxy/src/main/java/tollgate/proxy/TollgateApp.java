@@ -421,6 +421,9 @@ public final class TollgateApp implements AutoCloseable {
             }
         }
         state.set(built);
+        // gauges of keys and windows the new config no longer budgets stop being exported
+        metrics.retainBudgets((key, window) -> built.budgetOf(key).limits().stream()
+                .anyMatch(l -> l.window().id().equals(window)));
         ledger.set(ledger.get().withConfig(next.budgets()));
         List<String> restart = new java.util.ArrayList<>();
         TollgateConfig was = old.config();

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -232,12 +233,16 @@ public final class TollgateMetrics {
                 .set(limit, spent, remaining);
     }
 
-    /** Removes the budget gauges of a window no longer configured (after a reload). */
-    public void removeBudget(String key, String window) {
-        BudgetGauges g = budgets.remove(new L2(keys.admit(key), window));
-        if (g != null) {
-            g.remove(registry);
-        }
+    /**
+     * After a reload: removes the budget gauges of every key and window {@code budgeted} no longer names, so a
+     * dropped key or window does not keep exporting its last values. The {@code other} key's gauges stay.
+     */
+    public void retainBudgets(BiPredicate<String, String> budgeted) {
+        budgets.forEach((l, g) -> {
+            if (!LabelCap.OTHER.equals(l.a()) && !budgeted.test(l.a(), l.b()) && budgets.remove(l, g)) {
+                g.remove(registry);
+            }
+        });
     }
 
     /**

@@ -181,10 +181,14 @@ class TollgateMetricsTest {
     }
 
     @Test
-    void removedBudgetDisappearsFromTheScrape() {
+    void budgetsNoLongerConfiguredDisappearFromTheScrape() {
         metrics.budget("k", "daily", BigDecimal.TEN, BigDecimal.ONE, new BigDecimal("9"));
-        metrics.removeBudget("k", "daily");
-        assertThat(metrics.scrape(null)).doesNotContain("tollgate_budget_limit_usd{");
+        metrics.budget("k", "monthly", BigDecimal.TEN, BigDecimal.ONE, new BigDecimal("9"));
+        metrics.budget("gone", "daily", BigDecimal.TEN, BigDecimal.ONE, new BigDecimal("9"));
+        // a reload kept k's monthly window only
+        metrics.retainBudgets((key, window) -> key.equals("k") && window.equals("monthly"));
+        assertThat(metrics.scrape(null)).contains("tollgate_budget_limit_usd{key=\"k\",window=\"monthly\"}")
+                .doesNotContain("window=\"daily\"").doesNotContain("key=\"gone\"");
     }
 
     @Test

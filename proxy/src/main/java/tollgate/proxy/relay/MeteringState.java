@@ -52,7 +52,8 @@ public record MeteringState(TollgateConfig config, KeyRegistry keys, PricingTabl
         return budgetOf(id.id());
     }
 
-    private KeyBudget budgetOf(String keyId) {
+    /** The budget of the key logged as {@code keyId}: its own, else {@code budgets.default}. */
+    public KeyBudget budgetOf(String keyId) {
         KeyBudget own = budgets.get(keyId);
         return own != null ? own : unconfiguredKeys;
     }

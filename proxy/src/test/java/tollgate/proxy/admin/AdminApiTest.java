@@ -115,6 +115,15 @@ class AdminApiTest {
             Files.writeString(tg.configFile, BudgetEnforcementTest.config("reserve", "7"));
             assertThat(post(tg, "/admin/reload", ADMIN).statusCode()).isEqualTo(200);
             assertThat(JSON.readTree(get(tg, "/admin/budgets", ADMIN).body()).get(0).get("limit_usd").decimalValue()).isEqualByComparingTo("7");
+            // the key's daily gauges, once a call has set them, go when a reload gives it a monthly budget instead
+            call(tg);
+            tg.awaitRecords(1);
+            awaitMetrics(tg, "tollgate_budget_limit_usd{key=\"storybot\",window=\"daily\"} 7.0");
+            Files.writeString(tg.configFile, BudgetEnforcementTest.config("reserve", "7").replace("daily", "monthly"));
+            assertThat(post(tg, "/admin/reload", ADMIN).statusCode()).isEqualTo(200);
+            assertThat(get(tg, "/metrics", null).body()).doesNotContain("window=\"daily\"");
+            Files.writeString(tg.configFile, BudgetEnforcementTest.config("reserve", "7"));
+            assertThat(post(tg, "/admin/reload", ADMIN).statusCode()).isEqualTo(200);
 
             Files.writeString(tg.configFile, "budgets: {mode: sometimes}\n");
             HttpResponse<String> refused = post(tg, "/admin/reload", ADMIN);
@@ -123,8 +132,18 @@ class AdminApiTest {
             // the running config stays, and calls still flow
             assertThat(JSON.readTree(get(tg, "/admin/budgets", ADMIN).body()).get(0).get("limit_usd").decimalValue()).isEqualByComparingTo("7");
             call(tg);
-            tg.awaitRecords(1);
+            tg.awaitRecords(2);
         }
+    }
+
+    /** Waits (bounded) until the scrape shows {@code line}: the gauges are set off the event loop after the record. */
+    private void awaitMetrics(TestTollgate tg, String line) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        String body = "";
+        while (System.nanoTime() < deadline && !(body = get(tg, "/metrics", null).body()).contains(line)) {
+            Thread.onSpinWait();
+        }
+        assertThat(body).contains(line);
     }
 
     @Test
