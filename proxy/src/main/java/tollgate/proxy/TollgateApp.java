@@ -437,7 +437,8 @@ public final class TollgateApp implements AutoCloseable {
         if (!was.server().equals(next.server())) restart.add("server");
         if (!java.util.Objects.equals(was.otel(), next.otel())) restart.add("otel");
         if (!java.util.Objects.equals(was.pricingSync(), next.pricingSync())) restart.add("pricing.sync");
-        if (!java.util.Objects.equals(was.caFile(), next.caFile()) && was.routes().equals(next.routes())) restart.add("tls.ca_file");
+        // the default upstream's pool keeps the CA it started with (new route pools take the new one)
+        if (!java.util.Objects.equals(was.caFile(), next.caFile())) restart.add("tls.ca_file");
         log.info("config reloaded: {} keys, {} priced models{}", next.keys().size(), pricing.entries().size(),
                 restart.isEmpty() ? "" : "; changes to " + String.join(", ", restart) + " apply after a restart");
         return List.of();

@@ -124,9 +124,8 @@ public final class ReservationJournal implements AutoCloseable {
             AtomicFiles.replace(path, bytes);
             channel = null;
             ch.close();
-            FileChannel reopened = channel();
-            size = reopened.size();
-            compacted = Math.max(bytes.length, size);
+            size = channel().size();
+            compacted = size;
             dirty = false;
         } catch (IOException | RuntimeException e) {
             log.warn("usage log: cannot compact the reservation journal ({} bytes, {} holds open): {}", size,
@@ -318,7 +317,7 @@ public final class ReservationJournal implements AutoCloseable {
         new UsageLogReader(dir).read(LocalDate.ofInstant(first, ZoneOffset.UTC), LocalDate.ofInstant(now, ZoneOffset.UTC),
                 line -> {
                     String id = line.requestId();
-                    if (id != null && id.startsWith(RESTARTED_ID) && ids.contains(id)) {
+                    if (id != null && ids.contains(id)) {
                         found.add(id);
                     }
                 });

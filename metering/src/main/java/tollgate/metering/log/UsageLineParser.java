@@ -13,6 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tollgate.metering.usage.TextChars;
 
 /**
  * The rules of a usage-log line (SPEC 8), the same for every reader: one JSON object, nothing after it;
@@ -269,23 +270,11 @@ final class UsageLineParser {
         }
         int slot = (h ^ h >>> 16) & (known.length - 1);
         String s = known[slot];
-        if (s == null || !same(s, c, off, n)) {
+        if (s == null || !TextChars.equals(s, c, off, n)) {
             s = new String(c, off, n);
             known[slot] = s;
         }
         return s;
-    }
-
-    private static boolean same(String s, char[] c, int off, int n) {
-        if (s.length() != n) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            if (s.charAt(i) != c[off + i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Checks a text field that is not kept, without materializing it. */

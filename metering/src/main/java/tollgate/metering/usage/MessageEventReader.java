@@ -124,16 +124,16 @@ final class MessageEventReader implements EventReader {
         char[] c = p.getTextCharacters();
         int o = p.getTextOffset();
         int n = p.getTextLength();
-        if (StreamEventReader.EventType.equals("message_start", c, o, n)) {
+        if (TextChars.equals("message_start", c, o, n)) {
             return MESSAGE_START;
         }
-        if (StreamEventReader.EventType.equals("message_delta", c, o, n)) {
+        if (TextChars.equals("message_delta", c, o, n)) {
             return MESSAGE_DELTA;
         }
-        if (StreamEventReader.EventType.equals("message_stop", c, o, n)) {
+        if (TextChars.equals("message_stop", c, o, n)) {
             return MESSAGE_STOP;
         }
-        return StreamEventReader.EventType.equals("error", c, o, n) ? ERROR : OTHER;
+        return TextChars.equals("error", c, o, n) ? ERROR : OTHER;
     }
 
     private void readMessage(JsonParser p) throws IOException {

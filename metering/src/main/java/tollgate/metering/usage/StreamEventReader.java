@@ -194,7 +194,7 @@ final class StreamEventReader implements EventReader {
             String name = p.currentName();
             JsonToken v = next(p);
             if (name.equals("type") && v == JsonToken.VALUE_STRING) {
-                found = EventType.equals(WEB_SEARCH_CALL, p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                found = TextChars.equals(WEB_SEARCH_CALL, p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             } else {
                 p.skipChildren();
             }
@@ -524,27 +524,15 @@ final class StreamEventReader implements EventReader {
 
         static int of(char[] c, int offset, int length) {
             for (int i = 0; i < NAMES.length; i++) {
-                if (equals(NAMES[i], c, offset, length)) {
+                if (TextChars.equals(NAMES[i], c, offset, length)) {
                     return TYPES[i];
                 }
             }
             if (length >= RESPONSE_PREFIX.length()
-                    && equals(RESPONSE_PREFIX, c, offset, RESPONSE_PREFIX.length())) {
+                    && TextChars.equals(RESPONSE_PREFIX, c, offset, RESPONSE_PREFIX.length())) {
                 return OTHER_RESPONSES;
             }
             return CHUNK;
-        }
-
-        static boolean equals(String s, char[] c, int offset, int length) {
-            if (s.length() != length) {
-                return false;
-            }
-            for (int i = 0; i < length; i++) {
-                if (s.charAt(i) != c[offset + i]) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }
