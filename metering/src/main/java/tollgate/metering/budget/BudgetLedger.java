@@ -1,7 +1,6 @@
 package tollgate.metering.budget;
 
 import java.math.BigDecimal;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import tollgate.config.BudgetLimit;
 import tollgate.config.BudgetMode;
@@ -60,10 +58,9 @@ public final class BudgetLedger {
 
     public static BudgetLedger create(BudgetStore store, LedgerSettings settings, BudgetEvents events,
             @Nullable BudgetAlertWebhook webhook) {
-        String idPrefix = Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
         LedgerMemory memory = new LedgerMemory(settings.maxTrackedKeys());
         return new BudgetLedger(settings,
-                new Shared(store, events, webhook, memory, idPrefix, new AtomicLong(), new StoreFailureReporter()));
+                new Shared(store, events, webhook, memory, IdSequence.random(), new StoreFailureReporter()));
     }
 
     /** The same store, events and memory under a reloaded {@code budgets:} section (mode, time zone, policy). */
@@ -126,14 +123,15 @@ public final class BudgetLedger {
                 slots[next++] = new BudgetStore.SlotLimit(s.scope().account(), settings.slot(limit.window(), now), limit);
             }
         }
+        Instant holdUntil = now.plus(settings.holdTtl());
         BudgetStore.ReserveCall call = new BudgetStore.ReserveCall(budgets.anchor(), List.of(slots), worstCaseUsd,
-                worstCaseTokens, hold, id, now, now.plus(settings.holdTtl()));
+                worstCaseTokens, hold, id, now, holdUntil);
         return store.reserve(call).handle((reply, failure) -> {
             if (failure != null) {
                 return onReserveFailure(budgets, id, worstCaseUsd, worstCaseTokens, failure);
             }
             if (reply.granted()) {
-                Reservation r = new Reservation(id, budgets, worstCaseUsd, worstCaseTokens, hold);
+                Reservation r = new Reservation(id, budgets, worstCaseUsd, worstCaseTokens, hold, holdUntil);
                 remember(budgets, reply.counters());
                 // what the caller had when it asked: the counters without this call's own hold
                 return BudgetDecision.allowed(r, budgets, reply.counters(), hold ? worstCaseUsd : null,
@@ -167,8 +165,8 @@ public final class BudgetLedger {
                     "reservation: " + reservation.id() + " already settled or released (expected: end it once)"));
         }
         // its scopes were seen when it was reserved
-        return charge(reservation.budgets(), reservation.held() ? reservation.id() : null, actualUsd, actualTokens,
-                callId, false);
+        return charge(reservation.budgets(), reservation.held() ? reservation.id() : null, reservation.holdUntil(),
+                actualUsd, actualTokens, callId, false);
     }
 
     /** Ends an allowed call that cost nothing (failed before the upstream billed it): drops its hold. */
@@ -207,7 +205,7 @@ public final class BudgetLedger {
 
     /** {@link #record(CallBudgets, BigDecimal, long)} of the call logged as {@code callId} (its request id). */
     public CompletableFuture<Void> record(CallBudgets budgets, BigDecimal usd, long tokens, @Nullable String callId) {
-        return charge(budgets, null, usd, tokens, callId, true);
+        return charge(budgets, null, null, usd, tokens, callId, true);
     }
 
     /** Rows of {@code GET /admin/budgets} for every scope member the ledger has seen (bounded), in scope order. */
@@ -272,8 +270,8 @@ public final class BudgetLedger {
     }
 
     /** @param unseen true when the scopes were not seen by a reservation of this call (they are remembered now) */
-    private CompletableFuture<Void> charge(CallBudgets budgets, @Nullable String holdId, BigDecimal usd,
-            long tokens, @Nullable String callId, boolean unseen) {
+    private CompletableFuture<Void> charge(CallBudgets budgets, @Nullable String holdId, @Nullable Instant holdUntil,
+            BigDecimal usd, long tokens, @Nullable String callId, boolean unseen) {
         if (budgets.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -291,7 +289,7 @@ public final class BudgetLedger {
             }
         }
         BudgetStore.SettleCall call = new BudgetStore.SettleCall(budgets.anchor(), holdId, List.of(slots), usd, tokens,
-                now, callId);
+                now, callId, holdUntil);
         return store.settle(call).handle((counters, failure) -> {
             if (failure != null) {
                 reportFailure("settle", failure);
@@ -385,11 +383,11 @@ public final class BudgetLedger {
 
     /** What every ledger made from one {@link #create} shares across reloads. */
     private record Shared(BudgetStore store, BudgetEvents events, @Nullable BudgetAlertWebhook webhook,
-            LedgerMemory memory, String idPrefix, AtomicLong idSequence, StoreFailureReporter failures) {
+            LedgerMemory memory, IdSequence ids, StoreFailureReporter failures) {
 
         /** Unique across replicas (random prefix per process), and says nothing about the key. */
         String nextId() {
-            return idPrefix + "-" + Long.toHexString(idSequence.incrementAndGet());
+            return ids.next();
         }
     }
 }

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,10 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
     /** Commands waiting for Redis beyond this fail at once (Lettuce's request queue). */
     private static final int MAX_QUEUED = 10_000;
     private static final long MAX_RECONNECT_DELAY_MILLIS = 30_000;
+    /** How long a failed settle is retried. */
+    static final Duration SETTLE_RETRY_HORIZON = Duration.ofMinutes(5);
+    static final int MAX_PENDING_SETTLES = 10_000;
+    private static final long MAX_SETTLE_RETRY_DELAY_MILLIS = 10_000;
 
     private final RedisClient client;
     private final RedisURI uri;
@@ -55,6 +61,11 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private volatile @Nullable StatefulRedisConnection<String, String> connection;
     private volatile boolean closed;
+    /** Names the markers of settles without a hold; unique across replicas. */
+    private final IdSequence settleIds = IdSequence.random();
+    private final AtomicInteger pendingSettles = new AtomicInteger();
+    private final AtomicLong lostSettles = new AtomicLong();
+    private final AtomicLong lastLostLogNanos = new AtomicLong();
 
     private RedisBudgetStore(RedisURI uri, Duration timeout) {
         this.uri = uri;
@@ -114,26 +125,97 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
         });
     }
 
+    /**
+     * Releases the call's hold and charges its cost in one script. One that fails (timed out, not connected,
+     * refused) fails the future, so the ledger reports it, and is retried in the background with back-off for
+     * {@link #SETTLE_RETRY_HORIZON}: a settle is the only record Redis gets of money already spent. The script
+     * charges once however often it runs ({@link RedisScripts#SETTLE}). At most {@link #MAX_PENDING_SETTLES} wait;
+     * past that, or past the horizon, or when the store closes, the settle is given up with a WARN line (its hold,
+     * if any, expires after the hold TTL).
+     */
     @Override
     public CompletableFuture<List<WindowCounter>> settle(SettleCall call) {
+        String marker = call.holdId() == null && !call.charge().isEmpty()
+                ? accountPrefix(call.keyId()) + "settled:" + settleIds.next() : null;
+        return settleOnce(call, marker, 0).handle((counters, failure) -> {
+            if (failure != null) {
+                retrySettle(call, marker);
+                throw new CompletionException(failed("settle", failure));
+            }
+            return counters;
+        });
+    }
+
+    /** Settles not yet known to have reached Redis, being retried. */
+    int pendingSettles() {
+        return pendingSettles.get();
+    }
+
+    /** @param late how long after the call's settle this attempt runs (moves "now" for the hold expiry test) */
+    private CompletableFuture<List<WindowCounter>> settleOnce(SettleCall call, @Nullable String marker, long late) {
         List<String> keys = holdKeys(call.keyId());
+        keys.add(marker == null ? accountPrefix(call.keyId()) + "settled" : marker);
         String holdId = call.holdId();
+        Instant holdUntil = call.holdUntil();
         List<String> args = new ArrayList<>(List.of(holdId == null ? "" : holdId, nano(call.usd()),
-                Long.toString(call.tokens())));
+                Long.toString(call.tokens()), Long.toString(call.now().toEpochMilli() + late),
+                holdUntil == null ? "-1" : millis(holdUntil),
+                marker == null ? "-1" : Long.toString(SETTLE_RETRY_HORIZON.plus(COUNTER_MARGIN).toMillis())));
         for (AccountSlot at : call.charge()) {
             keys.add(counterKey(at.account(), at.slot()));
             args.add(expireAt(at.slot()));
         }
-        return this.<List<Object>>run(RedisScripts.SETTLE, keys, args).handle((reply, failure) -> {
-            if (failure != null) {
-                throw new CompletionException(failed("settle", failure));
-            }
+        return this.<List<Object>>run(RedisScripts.SETTLE, keys, args).thenApply(reply -> {
             List<WindowCounter> counters = new ArrayList<>(call.charge().size());
             for (int i = 0; i < call.charge().size(); i++) {
                 counters.add(counter(call.charge().get(i).slot(), reply, 4 * i));
             }
             return counters;
         });
+    }
+
+    private void retrySettle(SettleCall call, @Nullable String marker) {
+        if (pendingSettles.incrementAndGet() > MAX_PENDING_SETTLES) {
+            pendingSettles.decrementAndGet();
+            giveUp(call, MAX_PENDING_SETTLES + " settles already wait for Redis");
+            return;
+        }
+        retrySettle(call, marker, System.nanoTime(), 0);
+    }
+
+    private void retrySettle(SettleCall call, @Nullable String marker, long firstFailedNanos, int attempt) {
+        long delay = Math.min(MAX_SETTLE_RETRY_DELAY_MILLIS, 250L << Math.min(attempt, 10));
+        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute(() -> {
+            if (closed) {
+                pendingSettles.decrementAndGet();
+                giveUp(call, "the store closed");
+                return;
+            }
+            long late = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstFailedNanos);
+            settleOnce(call, marker, late).whenComplete((counters, failure) -> {
+                if (failure == null) {
+                    pendingSettles.decrementAndGet();
+                } else if (late + delay >= SETTLE_RETRY_HORIZON.toMillis()) {
+                    pendingSettles.decrementAndGet();
+                    giveUp(call, "Redis failed it for " + SETTLE_RETRY_HORIZON.toMinutes() + " minutes ("
+                            + unwrap(failure) + ")");
+                } else {
+                    retrySettle(call, marker, firstFailedNanos, attempt + 1);
+                }
+            });
+        });
+    }
+
+    /** Logged at most every ten seconds with the count since, as an outage gives up every call's settle. */
+    private void giveUp(SettleCall call, String why) {
+        long lost = lostSettles.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastLostLogNanos.get();
+        if (lost == 1 || now - last >= TimeUnit.SECONDS.toNanos(10) && lastLostLogNanos.compareAndSet(last, now)) {
+            lastLostLogNanos.set(now);
+            log.warn("budget store {}: a settle of {} USD was not counted: {} ({} settles given up since start;"
+                    + " the usage log has every call)", name, call.usd().toPlainString(), why, lost);
+        }
     }
 
     @Override
@@ -278,8 +360,12 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
     }
 
     private static List<String> holdKeys(String account) {
-        String prefix = "tollgate:budget:{" + account + "}:";
+        String prefix = accountPrefix(account);
         return new ArrayList<>(List.of(prefix + "holds", prefix + "hold"));
+    }
+
+    private static String accountPrefix(String account) {
+        return "tollgate:budget:{" + account + "}:";
     }
 
     static String counterKey(String account, WindowSlot slot) {

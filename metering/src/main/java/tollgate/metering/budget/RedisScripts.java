@@ -87,18 +87,34 @@ final class RedisScripts {
             """);
 
     /**
-     * KEYS: hold set, hold hash, one counter per window to charge. ARGV: hold id ('' for none), cost nano-USD, cost
-     * tokens, then per counter its expire-at ms (-1: never). Returns spent, reserved, spent tokens, reserved tokens
+     * KEYS: hold set, hold hash, the settle's marker, one counter per window to charge. ARGV: hold id ('' for
+     * none), cost nano-USD, cost tokens, now ms, the hold's expiry ms (-1: unknown), marker lifetime ms (-1: no
+     * marker), then per counter its expire-at ms (-1: never). Returns spent, reserved, spent tokens, reserved tokens
      * per counter, after the charge.
+     *
+     * <p>A settle may run twice: the store retries one the client saw fail (timed out, connection lost) though it
+     * may have run, and Lettuce sends commands in flight again after a reconnect. It charges once: a held settle
+     * only while its hold is there (the first run removes it) or once the hold may have expired unsettled; a
+     * settle without a hold only when it sets its marker (SET NX, living past the last retry).
      */
     static final Script SETTLE = new Script(RELEASE + """
-            if ARGV[1] ~= '' then release(KEYS[2], KEYS[1], ARGV[1]) end
+            local charge = true
+            if ARGV[1] ~= '' then
+              if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 and tonumber(ARGV[4]) < tonumber(ARGV[5]) then
+                charge = false
+              end
+              release(KEYS[2], KEYS[1], ARGV[1])
+            elseif ARGV[6] ~= '-1' then
+              if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[6]) then charge = false end
+            end
             local out = {}
-            for i = 1, #KEYS - 2 do
-              local k = KEYS[i + 2]
-              if ARGV[2] ~= '0' then redis.call('HINCRBY', k, 'spent', ARGV[2]) end
-              if ARGV[3] ~= '0' then redis.call('HINCRBY', k, 'spent_tokens', ARGV[3]) end
-              if ARGV[3 + i] ~= '-1' then redis.call('PEXPIREAT', k, ARGV[3 + i]) end
+            for i = 1, #KEYS - 3 do
+              local k = KEYS[i + 3]
+              if charge then
+                if ARGV[2] ~= '0' then redis.call('HINCRBY', k, 'spent', ARGV[2]) end
+                if ARGV[3] ~= '0' then redis.call('HINCRBY', k, 'spent_tokens', ARGV[3]) end
+                if ARGV[6 + i] ~= '-1' then redis.call('PEXPIREAT', k, ARGV[6 + i]) end
+              end
               counters(out, k)
             end
             return out

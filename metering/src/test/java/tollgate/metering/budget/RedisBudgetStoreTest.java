@@ -5,10 +5,12 @@ import static tollgate.metering.budget.LedgerFixtures.await;
 import static tollgate.metering.budget.LedgerFixtures.usd;
 import static tollgate.metering.budget.LedgerFixtures.usdLimit;
 
+import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.protocol.CommandType;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
@@ -23,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tollgate.config.BudgetLimit;
 import tollgate.config.BudgetMode;
 import tollgate.config.BudgetWindow;
@@ -324,5 +328,59 @@ class RedisBudgetStoreTest {
         assertThat(daily).isNotNull();
         assertThat(daily.reservedUsd()).isEqualByComparingTo("0");
         assertThat(admin.hlen("tollgate:budget:{k}:hold")).isZero();
+    }
+
+    @Test
+    void settleThatRedisRefusesIsRetriedUntilItLands() throws Exception {
+        RedisBudgetStore store = connectedStore();
+        BudgetLedger ledger = ledger(store, BudgetMode.RESERVE, StoreFailurePolicy.DENY);
+        BudgetDecision d = await(ledger.reserve("k", oneDollar, usd("0.75"), 0));
+        admin.aclSetuser("default", AclSetuserArgs.Builder.removeCommand(CommandType.EVALSHA)
+                .removeCommand(CommandType.EVAL)); // every script is refused (NOPERM): the settle never runs
+        try {
+            await(ledger.settle(d.reservation(), usd("0.30"), 120));
+            assertThat(events.storeFailures).singleElement()
+                    .satisfies(f -> assertThat(f).hasMessageContaining("settle failed"));
+            assertThat(store.pendingSettles()).isEqualTo(1);
+        } finally {
+            admin.aclSetuser("default", AclSetuserArgs.Builder.allCommands());
+        }
+
+        awaitNoPendingSettles(store);
+
+        WindowState daily = await(ledger.states("k", KeyBudget.of(oneDollar))).get(0);
+        assertThat(daily.spentUsd()).isEqualByComparingTo("0.30");
+        assertThat(daily.counter().spentTokens()).isEqualTo(120);
+        assertThat(daily.reservedUsd()).isEqualByComparingTo("0");
+        assertThat(admin.hlen("tollgate:budget:{k}:hold")).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(BudgetMode.class)
+    void settleThatTimedOutButRanIsChargedOnceThoughItIsRetried(BudgetMode mode) throws Exception {
+        RedisBudgetStore store = store(redis.uri(), Duration.ofMillis(200));
+        await(store.connected());
+        BudgetLedger ledger = ledger(store, mode, StoreFailurePolicy.DENY);
+        BudgetDecision d = await(ledger.reserve("k", oneDollar, usd("0.75"), 0)); // also loads the scripts
+        admin.clientPause(1000); // the settle times out, and runs once the pause ends; so do the retries after it
+
+        await(ledger.settle(d.reservation(), usd("0.30"), 120));
+        assertThat(events.storeFailures).singleElement()
+                .satisfies(f -> assertThat(f).hasRootCauseInstanceOf(RedisCommandTimeoutException.class));
+        awaitNoPendingSettles(store);
+
+        WindowState daily = await(ledger.states("k", KeyBudget.of(oneDollar))).get(0);
+        assertThat(daily.spentUsd()).isEqualByComparingTo("0.30");
+        assertThat(daily.counter().spentTokens()).isEqualTo(120);
+        assertThat(daily.reservedUsd()).isEqualByComparingTo("0");
+    }
+
+    /** Polls the store's retry count; the retries run on timers of their own. */
+    private static void awaitNoPendingSettles(RedisBudgetStore store) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (store.pendingSettles() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(store.pendingSettles()).as("settles still being retried").isZero();
     }
 }
