@@ -305,7 +305,8 @@ public final class CallAccounting implements AutoCloseable {
                 BigDecimal lim = st == null ? null : st.limitUsd();
                 BigDecimal remaining = lim == null ? null : st.remainingUsd();
                 if (remaining != null) {
-                    metrics.budget(keyId, limit.window().id(), lim, st.spentUsd(), remaining);
+                    metrics.budget(keyId, limit.window().id(), lim, st.spentUsd(), remaining, st.resetsAt(),
+                            l.settings().clock());
                 }
             }
         }

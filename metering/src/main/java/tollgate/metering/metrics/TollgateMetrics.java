@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -229,8 +230,17 @@ public final class TollgateMetrics {
 
     /** Sets the budget gauges of a key's window ({@code window} as in config: {@code daily}, {@code monthly}, ...). */
     public void budget(String key, String window, BigDecimal limit, BigDecimal spent, BigDecimal remaining) {
+        budget(key, window, limit, spent, remaining, null, Clock.systemUTC());
+    }
+
+    /**
+     * {@link #budget(String, String, BigDecimal, BigDecimal, BigDecimal)} of a window that ends at {@code until} by
+     * {@code clock} (null: never): scraped after that, the gauges read nothing spent and the whole limit left.
+     */
+    public void budget(String key, String window, BigDecimal limit, BigDecimal spent, BigDecimal remaining,
+            @Nullable Instant until, Clock clock) {
         cached(budgets, new L2(keys.admit(key), window), l -> new BudgetGauges(registry, Tags.of("key", l.a(), "window", l.b())))
-                .set(limit, spent, remaining);
+                .set(limit, spent, remaining, until, clock);
     }
 
     /**

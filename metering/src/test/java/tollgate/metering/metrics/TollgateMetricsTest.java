@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import tollgate.config.MetricsConfig;
+import tollgate.metering.budget.MutableClock;
 import tollgate.metering.log.TestRecords;
 import tollgate.metering.log.UsageRecord;
 import tollgate.metering.log.UsageUnits;
@@ -189,6 +192,24 @@ class TollgateMetricsTest {
         metrics.retainBudgets((key, window) -> key.equals("k") && window.equals("monthly"));
         assertThat(metrics.scrape(null)).contains("tollgate_budget_limit_usd{key=\"k\",window=\"monthly\"}")
                 .doesNotContain("window=\"daily\"").doesNotContain("key=\"gone\"");
+    }
+
+    @Test
+    void budgetGaugesOfAWindowThatEndedReadTheNextWindowUntilTheKeyCallsAgain() {
+        MutableClock clock = MutableClock.at("2030-11-22T23:59:00Z");
+        metrics.budget("k", "daily", new BigDecimal("5"), new BigDecimal("1.25"), new BigDecimal("3.75"),
+                Instant.parse("2030-11-23T00:00:00Z"), clock);
+        metrics.budget("k", "total", new BigDecimal("50"), new BigDecimal("1.25"), new BigDecimal("48.75"), null,
+                clock);
+        assertThat(metrics.scrape(null)).contains("tollgate_budget_spent_usd{key=\"k\",window=\"daily\"} 1.25",
+                "tollgate_budget_remaining_usd{key=\"k\",window=\"daily\"} 3.75");
+
+        clock.advance(Duration.ofMinutes(1)); // midnight: the daily window the gauges were set in has ended
+
+        assertThat(metrics.scrape(null)).contains("tollgate_budget_limit_usd{key=\"k\",window=\"daily\"} 5.0",
+                "tollgate_budget_spent_usd{key=\"k\",window=\"daily\"} 0.0",
+                "tollgate_budget_remaining_usd{key=\"k\",window=\"daily\"} 5.0",
+                "tollgate_budget_spent_usd{key=\"k\",window=\"total\"} 1.25");
     }
 
     @Test
