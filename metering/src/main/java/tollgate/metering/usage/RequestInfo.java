@@ -13,6 +13,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -52,6 +53,9 @@ public final class RequestInfo {
 
     private boolean object;
     private @Nullable String model;
+    /** The first top-level {@code model} when a later one differs from it (a crafted body), else null. */
+    private @Nullable String otherModel;
+    private boolean modelSeen;
     private boolean stream;
     private boolean includeUsage;
     private long maxCompletionTokens = -1;
@@ -167,9 +171,18 @@ public final class RequestInfo {
         return endpoint;
     }
 
-    /** The body's {@code model} when it is a string, cut at 128 characters. */
+    /** The body's {@code model} when it is a string, cut at 128 characters (the last, if the body names several). */
     public @Nullable String model() {
         return model;
+    }
+
+    /**
+     * The body's first top-level {@code model} when a later one names another model, else null. Routes read the
+     * first ({@link #peekModel}: they read no further), metering and most JSON readers the last, so such a body
+     * could go out on one model's route and be billed as another.
+     */
+    public @Nullable String conflictingModel() {
+        return otherModel;
     }
 
     public boolean stream() {
@@ -479,7 +492,7 @@ public final class RequestInfo {
             String name = p.currentName();
             JsonToken v = p.nextToken();
             switch (name) {
-                case "model" -> model = v == JsonToken.VALUE_STRING ? capped(p) : null;
+                case "model" -> model(v == JsonToken.VALUE_STRING ? capped(p) : null);
                 case "user" -> user = v == JsonToken.VALUE_STRING ? capped(p) : null;
                 // Anthropic names the end user in metadata.user_id (Messages API reference)
                 case "metadata" -> {
@@ -524,6 +537,14 @@ public final class RequestInfo {
         if (objectStart < 0) {
             clearOffsets();
         }
+    }
+
+    private void model(@Nullable String m) {
+        if (modelSeen && otherModel == null && !Objects.equals(m, model)) {
+            otherModel = model == null ? "(not a string)" : model;
+        }
+        modelSeen = true;
+        model = m;
     }
 
     private void metadataUser(JsonParser p) throws IOException {
@@ -598,6 +619,8 @@ public final class RequestInfo {
     private void clear() {
         object = false;
         model = null;
+        otherModel = null;
+        modelSeen = false;
         user = null;
         serviceTier = null;
         size = null;

@@ -36,6 +36,20 @@ class RequestInfoTest {
     }
 
     @Test
+    void aSecondTopLevelModelThatDiffersIsReportedAndTheLastIsTheModel() {
+        RequestInfo two = parse(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"model\":\"x\"}],"
+                + "\"model\":\"gpt-5\"}");
+        assertThat(two.model()).isEqualTo("gpt-5");
+        assertThat(two.conflictingModel()).isEqualTo("gpt-4o-mini");
+        assertThat(parse(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-5\",\"model\":\"gpt-5\"}").conflictingModel())
+                .isNull();
+        assertThat(parse(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-5\",\"messages\":[{\"model\":\"x\"}]}")
+                .conflictingModel()).isNull();
+        assertThat(parse(Endpoint.CHAT_COMPLETIONS, "{\"model\":7,\"model\":\"gpt-5\"}").conflictingModel())
+                .isEqualTo("(not a string)");
+    }
+
+    @Test
     void readsEachNameOfTheOutputCap() {
         assertThat(parse(Endpoint.COMPLETIONS, "{\"max_tokens\":7}").maxOutputTokens()).isEqualTo(7L);
         assertThat(parse(Endpoint.RESPONSES, "{\"max_output_tokens\":1024}").maxOutputTokens()).isEqualTo(1024L);

@@ -131,6 +131,9 @@ public final class MeteringGate implements CallGate {
         BudgetLedger l = ledger.get();
         MeteredRequest metered = new MeteredRequest(id.id(), call.path(), req, inject, user, tags, budgets, null)
                 .withTrace(h.get("traceparent"), h.get("tracestate"));
+        if (req.conflictingModel() != null) {
+            return done(refuseConflictingModel(req, new MeteredCall(accounting, metered.withoutBudget())));
+        }
         if (budgets.isEmpty() && rates.isEmpty()) {
             return done(new Admission.Forward(new MeteredCall(accounting, metered, call.holdBody().retain()), body,
                     upstreamAuth, Map.of(), true));
@@ -282,6 +285,18 @@ public final class MeteringGate implements CallGate {
         return new Admission.Refuse(HttpResponseStatus.BAD_REQUEST, Map.of("x-should-retry", "false"),
                 ErrorResponses.json("invalid_request_error", "model_not_priced",
                         "model " + name + " has no price in tollgate's table, " + why), tap, Outcome.MODEL_NOT_PRICED);
+    }
+
+    /**
+     * A body naming {@code model} twice with different values is refused: routes read the first, metering and the
+     * upstream the last, so it could go out on one model's route and key and be billed as another.
+     */
+    private static Admission refuseConflictingModel(RequestInfo req, CallTap tap) {
+        return new Admission.Refuse(HttpResponseStatus.BAD_REQUEST, Map.of("x-should-retry", "false"),
+                ErrorResponses.json("invalid_request_error", "conflicting_model", "the request body names \"model\""
+                        + " more than once ('" + req.conflictingModel() + "', then "
+                        + (req.model() == null ? "one not a string" : "'" + req.model() + "'") + "); name it once"),
+                tap, Outcome.CONFLICTING_MODEL);
     }
 
     private static Admission refuse401(String message) {

@@ -255,6 +255,27 @@ class RoutingTest {
     }
 
     @Test
+    void aBodyNamingTwoModelsIsRefusedBeforeAnyRouteSendsIt() throws Exception {
+        // the route reads the first model (OpenAI's, its key); the upstream and the meter would read the last
+        HttpResponse<String> res = post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"Hi\",\"model\":\"nested-is-fine\"}],\"model\":\"claude-sonnet-4-6\"}");
+
+        assertThat(res.statusCode()).isEqualTo(400);
+        assertThat(res.headers().firstValue("x-should-retry")).hasValue("false");
+        JsonNode error = JSON.readTree(res.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("conflicting_model");
+        assertThat(error.get("message").asText()).contains("'gpt-4o-mini'", "'claude-sonnet-4-6'");
+        assertThat(openai.getRequestCount() + anthropic.getRequestCount()).isZero();
+        JsonNode rec = JSON.readTree(tollgate.awaitRecords(1).get(0));
+        assertThat(rec.get("error").asText()).isEqualTo("conflicting_model");
+        assertThat(rec.get("status").asInt()).isEqualTo(400);
+        // the same model twice is one model
+        answer(openai, "gpt-4o-mini-2024-07-18", 3, 4);
+        assertThat(post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[],\"model\":\"gpt-4o-mini\"}")
+                .statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aRouteWhoseUpstreamIsDownFailsOnlyItsOwnModels() throws Exception {
         anthropic.close();
         answer(openai, "gpt-4o-mini-2024-07-18", 19, 10);
