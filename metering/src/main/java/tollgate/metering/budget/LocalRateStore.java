@@ -42,11 +42,11 @@ final class LocalRateStore implements RateStore {
                 .build();
     }
 
-    /** A bucket's {@code tat} and the time it was written at (by the limiter's clock, which tests set). */
-    private record Held(long tat, long at) {
+    /** A bucket's {@code tat} (in its ticks), its limit, and the time it was written at (epoch µs, by the limiter's clock). */
+    private record Held(long tat, long perMinute, long at) {
         /** Kept a second past full: an entry must never vanish while it still holds a claim. */
         long untilFullNanos() {
-            return TimeUnit.MICROSECONDS.toNanos(RateBucket.untilFull(tat, at)) + TimeUnit.SECONDS.toNanos(1);
+            return TimeUnit.MICROSECONDS.toNanos(RateBucket.untilFull(tat, at, perMinute)) + TimeUnit.SECONDS.toNanos(1);
         }
     }
 
@@ -62,12 +62,13 @@ final class LocalRateStore implements RateStore {
         for (int i = 0; i < before.length; i++) {
             Draw d = draws.get(i);
             before[i] = tat(d.bucket());
-            fits &= RateBucket.fits(before[i], now, d.units(), d.perMinute());
+            fits &= RateBucket.fits(before[i], RateBucket.ticks(now, d.perMinute()), d.units(), d.perMinute());
         }
         if (fits) {
             for (int i = 0; i < before.length; i++) {
                 Draw d = draws.get(i);
-                buckets.put(d.bucket(), new Held(RateBucket.after(before[i], now, d.units(), d.perMinute()), now));
+                long tat = RateBucket.after(before[i], RateBucket.ticks(now, d.perMinute()), d.units(), d.perMinute());
+                buckets.put(d.bucket(), new Held(tat, d.perMinute(), now));
             }
         }
         return CompletableFuture.completedFuture(new Taken(fits, before));
@@ -76,9 +77,10 @@ final class LocalRateStore implements RateStore {
     @Override
     public synchronized CompletableFuture<Void> adjust(List<Draw> draws, long now) {
         for (Draw d : draws) {
-            long next = RateBucket.adjusted(tat(d.bucket()), now, d.units(), d.perMinute());
-            if (next > now) {
-                buckets.put(d.bucket(), new Held(next, now));
+            long ticks = RateBucket.ticks(now, d.perMinute());
+            long next = RateBucket.adjusted(tat(d.bucket()), ticks, d.units(), d.perMinute());
+            if (next > ticks) {
+                buckets.put(d.bucket(), new Held(next, d.perMinute(), now));
             } else {
                 buckets.invalidate(d.bucket());
             }

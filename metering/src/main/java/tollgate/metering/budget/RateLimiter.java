@@ -73,7 +73,8 @@ public final class RateLimiter {
         List<BudgetScope> owners = new ArrayList<>(rates.scopes().size() * 2);
         for (CallRates.Scoped s : rates.scopes()) {
             RateLimit l = s.limit();
-            String account = "tollgate:rate:{" + s.scope().account() + "}";
+            // ":t:" : buckets count in ticks (an older replica's µs buckets under "tollgate:rate:{…}" are not read)
+            String account = "tollgate:rate:t:{" + s.scope().account() + "}";
             if (l.requestsPerMinute() != null) {
                 draws.add(new RateStore.Draw(account + REQUESTS, l.requestsPerMinute(), 1));
                 owners.add(s.scope());
@@ -96,7 +97,7 @@ public final class RateLimiter {
                 long[] after = new long[before.length];
                 for (int i = 0; i < before.length; i++) {
                     RateStore.Draw d = draws.get(i);
-                    after[i] = RateBucket.after(before[i], now, d.units(), d.perMinute());
+                    after[i] = RateBucket.after(before[i], RateBucket.ticks(now, d.perMinute()), d.units(), d.perMinute());
                 }
                 return RateDecision.allowed(new RateHold(this, draws), headers(draws, after, now));
             }
@@ -154,7 +155,8 @@ public final class RateLimiter {
             if (tightest >= 0) {
                 h.put("x-ratelimit-limit-" + kind, Long.toString(draws.get(tightest).perMinute()));
                 h.put("x-ratelimit-remaining-" + kind, Long.toString(least));
-                h.put("x-ratelimit-reset-" + kind, duration(RateBucket.untilFull(tats[tightest], now)));
+                h.put("x-ratelimit-reset-" + kind,
+                        duration(RateBucket.untilFull(tats[tightest], now, draws.get(tightest).perMinute())));
             }
         }
         return h;

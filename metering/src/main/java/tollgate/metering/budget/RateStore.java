@@ -17,7 +17,7 @@ interface RateStore {
      * Takes each draw's units from its bucket if every one of them fits now ({@code now}: epoch µs); otherwise
      * takes nothing.
      *
-     * @return the buckets before the call ({@code tat} per draw, in order) and whether the call was taken
+     * @return the buckets before the call ({@code tat} per draw in its ticks, in order) and whether it was taken
      */
     CompletableFuture<Taken> take(List<Draw> draws, long now);
 

@@ -239,14 +239,7 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
     @Override
     public CompletableFuture<Taken> take(List<Draw> draws, long now) {
         List<String> keys = new ArrayList<>(draws.size());
-        List<String> args = new ArrayList<>(1 + 3 * draws.size());
-        args.add(Long.toString(now));
-        for (Draw d : draws) {
-            keys.add(d.bucket());
-            args.add(Long.toString(RateBucket.interval(d.perMinute())));
-            args.add(Long.toString(RateBucket.window(d.perMinute())));
-            args.add(Long.toString(d.units()));
-        }
+        List<String> args = rateArgs(keys, draws, now);
         // a take that timed out may still run once Redis answers: it is not undone, so at worst one call's units
         // stay counted until its bucket refills (under a minute), never a budget's money
         return this.<List<Object>>run(RedisScripts.RATE_TAKE, keys, args).handle((reply, failure) -> {
@@ -264,19 +257,25 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
     @Override
     public CompletableFuture<Void> adjust(List<Draw> draws, long now) {
         List<String> keys = new ArrayList<>(draws.size());
-        List<String> args = new ArrayList<>(1 + 2 * draws.size());
-        args.add(Long.toString(now));
-        for (Draw d : draws) {
-            keys.add(d.bucket());
-            args.add(Long.toString(RateBucket.interval(d.perMinute())));
-            args.add(Long.toString(d.units()));
-        }
+        List<String> args = rateArgs(keys, draws, now);
         return this.<List<Object>>run(RedisScripts.RATE_ADJUST, keys, args).handle((reply, failure) -> {
             if (failure != null) {
                 throw new CompletionException(failed("rate limit settle", failure));
             }
             return null;
         });
+    }
+
+    /** Adds each draw's bucket to {@code keys}; per bucket: now in its ticks, the units' ticks, a minute's ticks. */
+    private static List<String> rateArgs(List<String> keys, List<Draw> draws, long nowMicros) {
+        List<String> args = new ArrayList<>(3 * draws.size());
+        for (Draw d : draws) {
+            keys.add(d.bucket());
+            args.add(Long.toString(RateBucket.ticks(nowMicros, d.perMinute())));
+            args.add(Long.toString(RateBucket.span(d.units(), d.perMinute())));
+            args.add(Long.toString(RateBucket.minute(d.perMinute())));
+        }
+        return args;
     }
 
     @Override

@@ -134,25 +134,26 @@ final class RedisScripts {
             """);
 
     /**
-     * Rate limits ({@link RateBucket}, same arithmetic): KEYS are buckets holding their {@code tat} (epoch µs);
-     * ARGV[1] is now, then per bucket its interval, window and units. Takes every bucket's units if all fit, else
-     * none; returns {@code {granted, tat before of each bucket}}. A bucket expires a second after it is full again.
-     * Values stay far below 2^53 (µs since 1970 are about 2^51), so Lua's doubles are exact.
+     * Rate limits ({@link RateBucket}, same arithmetic): KEYS are buckets holding their {@code tat} in ticks; ARGV per
+     * bucket: now in its ticks, the ticks its units span, the ticks of a minute. Takes every bucket's units if all
+     * fit within a minute, else none; returns {@code {granted, tat before of each bucket}}. A bucket expires a second after it is full
+     * again. Values stay below 2^53 (ticks since 1970 are at most µs since 1970, about 2^51), so Lua's doubles are
+     * exact.
      */
     static final Script RATE_TAKE = new Script("""
-            local now = tonumber(ARGV[1])
             local before = {}
             local fits = 1
             for i = 1, #KEYS do
               local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
               before[i] = tat
-              local interval, window, units = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
-              if math.max(tat, now) + units * interval - now > window then fits = 0 end
+              local now, units, n = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
+              if math.max(tat, now) + units - now > n then fits = 0 end
             end
             if fits == 1 then
               for i = 1, #KEYS do
-                local next = math.max(before[i], now) + tonumber(ARGV[3 * i + 1]) * tonumber(ARGV[3 * i - 1])
-                redis.call('SET', KEYS[i], string.format('%.0f', next), 'PX', string.format('%.0f', math.ceil((next - now) / 1000) + 1000))
+                local now, n = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i])
+                local next = math.max(before[i], now) + tonumber(ARGV[3 * i - 1])
+                redis.call('SET', KEYS[i], string.format('%.0f', next), 'PX', string.format('%.0f', math.ceil((next - now) * 60000 / n) + 1000))
               end
             end
             local out = {fits}
@@ -160,17 +161,19 @@ final class RedisScripts {
             return out
             """);
 
-    /** Corrects buckets by signed units (ARGV: now, then interval and units per bucket); a give-back stops at full. */
+    /**
+     * Corrects buckets by signed spans (ARGV per bucket: now in its ticks, the ticks, a minute's ticks); a give-back
+     * stops at full.
+     */
     static final Script RATE_ADJUST = new Script("""
-            local now = tonumber(ARGV[1])
             for i = 1, #KEYS do
               local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-              local interval, units = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+              local now, units, n = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
               local base = tat
               if units > 0 then base = math.max(tat, now) end
-              local next = base + units * interval
+              local next = base + units
               if next > now then
-                redis.call('SET', KEYS[i], string.format('%.0f', next), 'PX', string.format('%.0f', math.ceil((next - now) / 1000) + 1000))
+                redis.call('SET', KEYS[i], string.format('%.0f', next), 'PX', string.format('%.0f', math.ceil((next - now) * 60000 / n) + 1000))
               else
                 redis.call('DEL', KEYS[i])
               end

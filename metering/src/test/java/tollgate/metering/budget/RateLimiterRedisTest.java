@@ -70,6 +70,11 @@ class RateLimiterRedisTest {
     }
 
     @Test
+    void aLargeTokenLimitRefillsAtItsOwnRateInRedisToo() throws Exception {
+        RateLimiterTest.largeLimitRefillsAtItsOwnRate(replica(), clock, "big-" + System.nanoTime());
+    }
+
+    @Test
     void tokensSettleAcrossReplicas() throws Exception {
         RateLimiter a = replica();
         RateLimiter b = replica();

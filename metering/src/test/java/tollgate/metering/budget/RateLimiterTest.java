@@ -16,6 +16,7 @@ import tollgate.config.StoreFailurePolicy;
 
 /** Requests and tokens per minute per key, user and all traffic (SPEC 11), in this process. */
 class RateLimiterTest {
+    private static final long MINUTE = RateBucket.MINUTE_MICROS;
 
     private final MutableClock clock = MutableClock.at("2030-11-22T10:30:00Z");
     private final List<String> refusals = new ArrayList<>();
@@ -65,6 +66,32 @@ class RateLimiterTest {
         RateDecision full = limiter.acquire(rates, 0).get();
         assertThat(full.headers()).containsEntry("x-ratelimit-remaining-requests", "59")
                 .containsEntry("x-ratelimit-reset-requests", "1s");
+    }
+
+    @Test
+    void aLargeTokenLimitRefillsAtItsOwnRate() throws Exception {
+        largeLimitRefillsAtItsOwnRate(limiter, clock, "big");
+    }
+
+    /**
+     * 40M tokens a minute: a unit is 1.5 µs, which a whole-µs interval per unit rounded to 1 µs (60M a minute, and a
+     * full bucket said to be full again after 40 s).
+     */
+    static void largeLimitRefillsAtItsOwnRate(RateLimiter limiter, MutableClock clock, String key) throws Exception {
+        CallRates rates = CallRates.of(perKey(null, 40_000_000L), key, null);
+        RateDecision first = limiter.acquire(rates, 40_000_000).get();
+        assertThat(first.allowed()).isTrue();
+        assertThat(first.headers()).containsEntry("x-ratelimit-remaining-tokens", "0")
+                .containsEntry("x-ratelimit-reset-tokens", "1m0s");
+
+        clock.advance(Duration.ofSeconds(40));
+        RateDecision second = limiter.acquire(rates, 40_000_000).get();
+        assertThat(second.allowed()).isFalse();
+        assertThat(second.retryAfterMillis()).isEqualTo(20_000);
+        assertThat(second.headers()).containsEntry("x-ratelimit-remaining-tokens", "26666666");
+
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(limiter.acquire(rates, 40_000_000).get().allowed()).isTrue();
     }
 
     @Test
@@ -199,13 +226,19 @@ class RateLimiterTest {
     void aBucketHoldsExactlyItsLimitEvenWhenAMinuteDoesNotDivide() {
         for (long perMinute : new long[] {7, 999_999, 60_000_000}) {
             long full = 0;
-            long now = 1_000_000;
+            long nowMicros = 1_764_000_000_123_456L;
+            long now = RateBucket.ticks(nowMicros, perMinute);
             long tat = 0;
             while (RateBucket.fits(tat, now, 1, perMinute) && full <= perMinute) {
                 tat = RateBucket.after(tat, now, 1, perMinute);
                 full++;
             }
             assertThat(full).as("per minute %d", perMinute).isEqualTo(perMinute);
+            // and it is full again exactly a minute later (to the µs, rounded up), not sooner
+            assertThat(RateBucket.untilFull(tat, nowMicros, perMinute)).isBetween(MINUTE - 2, MINUTE);
+            long later = RateBucket.ticks(nowMicros + MINUTE, perMinute);
+            assertThat(RateBucket.remaining(tat, nowMicros + MINUTE, perMinute)).isEqualTo(perMinute);
+            assertThat(RateBucket.fits(tat, later - 1, perMinute, perMinute)).isFalse();
         }
     }
 }
