@@ -645,6 +645,8 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
 
     private void failBeforeHead(Outcome outcome, FullHttpResponse response) {
         status = response.status().code();
+        // tollgate's own 502/504/413 answer a metered call too: it carries the call's rate-limit and budget headers
+        answerHeaders.forEach(response.headers()::set);
         if (client.channel().isActive()) {
             client.writeAndFlush(response);
         } else {

@@ -205,7 +205,8 @@ public final class MeteringGate implements CallGate {
                 rateHold.release();
             }
             // the refusal is a call too: one usage record with error budget_exceeded (SPEC 8)
-            return done(refuse429(b.keyId(), decision, new MeteredCall(accounting, b.metered().withoutBudget())));
+            return done(refuse429(b.keyId(), decision, b.rate().headers(),
+                    new MeteredCall(accounting, b.metered().withoutBudget())));
         }
         Reservation r = decision.reservation();
         MeteredRequest toReserve = b.toReserve();
@@ -252,8 +253,9 @@ public final class MeteringGate implements CallGate {
                 ErrorResponses.json(type, "rate_limit_exceeded", d.message()), tap, Outcome.RATE_LIMITED);
     }
 
-    private Admission refuse429(String keyId, BudgetDecision d, CallTap tap) {
-        Map<String, String> headers = new LinkedHashMap<>();
+    /** SPEC 7's refusal; it carries the call's rate-limit headers too ({@code rateHeaders}), as every metered answer. */
+    private Admission refuse429(String keyId, BudgetDecision d, Map<String, String> rateHeaders, CallTap tap) {
+        Map<String, String> headers = new LinkedHashMap<>(rateHeaders);
         long retryAfter = d.retryAfterSeconds(clock.instant());
         if (retryAfter >= 0) {
             // a total budget never resets: no Retry-After at all rather than a false promise

@@ -72,6 +72,27 @@ class RateLimitsTest extends BudgetedCalls {
     }
 
     @Test
+    void tollgatesOwnErrorsAndBudgetRefusalsCarryTheRateLimitHeadersToo() throws Exception {
+        String rates = "rate_limits:\n  default: {requests_per_minute: 60}\n";
+        // an upstream nothing listens on: tollgate answers 502 itself
+        try (TestTollgate tg = TestTollgate.start("http://127.0.0.1:9", dir, rates)) {
+            HttpResponse<String> r = http.send(request(tg, "sk-rate-key-2", Map.of()), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(502);
+            assertThat(r.headers().firstValue("x-ratelimit-limit-requests")).hasValue("60");
+            assertThat(r.headers().firstValue("x-ratelimit-remaining-requests")).hasValue("59");
+        }
+        String budget = rates + "budgets:\n  default: [{window: daily, usd: 0.000001}]\n";
+        try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, budget)) {
+            HttpResponse<String> r = http.send(request(tg, "sk-rate-key-3", Map.of()), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertThat(JSON.readTree(r.body()).at("/error/code").asText()).isEqualTo("budget_exceeded");
+            assertThat(r.headers().firstValue("x-ratelimit-limit-requests")).hasValue("60");
+            assertThat(r.headers().firstValue("x-should-retry")).hasValue("false");
+            assertThat(served.get()).isZero();
+        }
+    }
+
+    @Test
     void theSdkBacksOffUntilTheLimitOpensOrSeesItsRateLimitError() throws Exception {
         // twelve a minute: one more every five seconds, which the SDK's back-off (retry-after-ms) waits for
         String cfg = "rate_limits:\n  users: {default: {requests_per_minute: 12}}\n";
