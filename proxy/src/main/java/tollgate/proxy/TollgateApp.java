@@ -499,9 +499,8 @@ public final class TollgateApp implements AutoCloseable {
 
             @Override
             public void onStoreFailure(Throwable cause) {
+                // counted here; the ledger and the rate limiter log it (once per 10 s, with the policy in effect)
                 metrics.budgetStoreFailure();
-                log.warn("budget store failed ({}); budgets.on_store_failure is {}", cause.toString(),
-                        config.budgets().onStoreFailure().name().toLowerCase(java.util.Locale.ROOT));
             }
         };
     }
