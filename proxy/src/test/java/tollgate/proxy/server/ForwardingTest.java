@@ -65,6 +65,31 @@ class ForwardingTest {
     }
 
     @Test
+    void anUpstreamsInformationalAnswersAreNotTheAnswer() throws Exception {
+        // a CDN's 103 Early Hints, or an unasked 100: the caller gets the final answer, metered as such
+        String body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[],"
+                + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3,\"total_tokens\":10}}";
+        upstream.enqueue(new MockResponse.Builder()
+                .addInformationalResponse(new MockResponse.Builder().code(100).build())
+                .addInformationalResponse(new MockResponse.Builder().code(103).addHeader("Link", "</a.css>; rel=preload").build())
+                .addHeader("Content-Type", "application/json").body(body).build());
+        upstream.enqueue(new MockResponse.Builder().body("{\"second\":true}").build());
+        HttpRequest post = HttpRequest.newBuilder(URI.create(tollgate.base() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer test-key")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"messages\":[]}")).build();
+
+        HttpResponse<String> res = http.send(post, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo(body);
+        assertThat(res.headers().firstValue("link")).isEmpty();
+        String record = tollgate.awaitRecords(1).get(0);
+        assertThat(record).contains("\"status\":200", "\"input_tokens\":7", "\"output_tokens\":3");
+        // the connection goes back to the pool after the final answer, not the informational one
+        assertThat(http.send(post, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("{\"second\":true}");
+    }
+
+    @Test
     void hopByHopAndTollgateHeadersAreDroppedAndHostIsTheUpstreams() throws Exception {
         upstream.enqueue(new MockResponse.Builder().body("ok").build());
         try (Socket s = new Socket("127.0.0.1", tollgate.port())) {
