@@ -493,8 +493,9 @@ public final class ConfigLoader {
                 r.error("provider", "missing (expected: the name records carry, such as anthropic)");
                 continue;
             }
-            if (keyEnv != null && (env.get(keyEnv) == null || env.get(keyEnv).isEmpty())) {
-                r.error("key_env", "environment variable " + keyEnv + " is not set (expected: this route's upstream key in it)");
+            String keyProblem = keyEnv == null ? null : EnvSecrets.problem(env, keyEnv, "this route's upstream key in it");
+            if (keyProblem != null) {
+                r.error("key_env", keyProblem);
                 continue;
             }
             try {
@@ -541,15 +542,17 @@ public final class ConfigLoader {
                 continue;
             }
             if (keyEnv != null) {
-                String raw = env.get(keyEnv);
-                if (raw == null || raw.isEmpty()) {
-                    k.error("key_env", "environment variable " + keyEnv + " is not set (expected: the key's value in it)");
+                String problem = EnvSecrets.problem(env, keyEnv, "the key's value in it");
+                if (problem != null) {
+                    k.error("key_env", problem);
                     continue;
                 }
-                sha = Sha256.hex(raw);
+                sha = Sha256.hex(EnvSecrets.read(env, keyEnv));
             }
-            if (upstreamEnv != null && (env.get(upstreamEnv) == null || env.get(upstreamEnv).isEmpty())) {
-                k.error("upstream_key_env", "environment variable " + upstreamEnv + " is not set (expected: the upstream key in it)");
+            String upstreamProblem = upstreamEnv == null ? null
+                    : EnvSecrets.problem(env, upstreamEnv, "the upstream key in it");
+            if (upstreamProblem != null) {
+                k.error("upstream_key_env", upstreamProblem);
                 continue;
             }
             try {

@@ -233,6 +233,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void keysFromEnvironmentVariablesLoseSurroundingWhiteSpaceAndMustBeOneLine() throws Exception {
+        // a Kubernetes secret made from a file keeps the file's last newline
+        Path f = file("keys:\n  - {name: a, key_env: CALLER, upstream_key_env: REAL}\n");
+        TollgateConfig c = new ConfigLoader(Map.of("CALLER", "tg-raw-secret\n", "REAL", "sk-real\n")).load(f,
+                CliOverrides.NONE);
+        assertThat(c.keys().get(0).keySha256()).isEqualTo(Sha256.hex("tg-raw-secret"));
+        assertThat(EnvSecrets.read(Map.of("REAL", " sk-real\r\n"), "REAL")).isEqualTo("sk-real");
+
+        Path inner = file("keys:\n  - {name: a, key_sha256: " + "a".repeat(64) + ", upstream_key_env: REAL}\n"
+                + "routes:\n  - {models: [\"claude-*\"], upstream: \"https://api.anthropic.com\", provider: anthropic,"
+                + " key_env: ROUTE}\n");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("REAL", "sk-real\nsecond-line", "ROUTE", "sk-ant\u0000x"))
+                .load(inner, CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                        .anySatisfy(m -> assertThat(m).startsWith("keys[0].upstream_key_env: environment variable REAL"
+                                + " holds a control character"))
+                        .anySatisfy(m -> assertThat(m).startsWith("routes[0].key_env: environment variable ROUTE"
+                                + " holds a control character"))
+                        .allSatisfy(m -> assertThat(m).doesNotContain("sk-real").doesNotContain("sk-ant")));
+    }
+
+    @Test
     void redisStoreAndZoneParse() throws Exception {
         Path f = file("budgets: {store: 'redis://cache:6379', timezone: Europe/Berlin, on_store_failure: deny, mode: after}\n");
         TollgateConfig c = new ConfigLoader(Map.of()).load(f, CliOverrides.NONE);

@@ -19,6 +19,8 @@ public enum Outcome {
     RATE_LIMITED("rate_limit_exceeded"),
     /** Refused before forwarding: a budgeted call to a model without a price, under {@code budgets.unpriced: deny}. */
     MODEL_NOT_PRICED("model_not_priced"),
+    /** Admitted, then not forwarded: tollgate failed to build the upstream request (answered 500). */
+    INTERNAL_ERROR("internal_error"),
     /** Refused before forwarding: the body names {@code model} twice with different values (a crafted body). */
     CONFLICTING_MODEL("conflicting_model"),
     /**

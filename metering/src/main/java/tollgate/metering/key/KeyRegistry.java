@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tollgate.config.EnvSecrets;
 import tollgate.config.KeyConfig;
 import tollgate.config.Sha256;
 
@@ -36,11 +37,11 @@ public final class KeyRegistry {
             }
             String envName = k.upstreamKeyEnv();
             if (envName != null) {
-                String value = env.get(envName);
-                if (value == null || value.isBlank()) {
+                String value = EnvSecrets.read(env, envName);
+                if (value == null) {
                     missing.add(k.name());
                 } else {
-                    upstream.put(k.name(), value.strip());
+                    upstream.put(k.name(), value);
                 }
             }
         }

@@ -270,9 +270,16 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             drop(req);
             if (current == null) {
                 admitting = false;
-                ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                FullHttpResponse failed = ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                         "api_error", "internal_error", "tollgate failed to forward the call",
-                        ErrorResponses.Shape.ofPath(pathAndQuery)));
+                        ErrorResponses.Shape.ofPath(pathAndQuery));
+                if (admission instanceof Admission.Forward f) {
+                    // no exchange took the admitted call: it ends here, so its budget hold, journal line, rate
+                    // draw and request body are let go (nothing went upstream, nothing is charged)
+                    Exchange.refused(ctx, failed, f.tap(), Outcome.INTERNAL_ERROR, received);
+                } else {
+                    ctx.writeAndFlush(failed);
+                }
                 done(ctx);
             }
         }
@@ -384,23 +391,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                                         Admission.Forward f, UpstreamTarget target, @Nullable Route route,
                                         boolean identity) {
         ByteBuf body = req instanceof FullHttpRequest full ? full.content() : null;
-        BodySplice splice = f.usageSplice();
-        if (splice != null && body != null) {
-            // the client's bytes around the edit, as slices: the body is never copied
-            int at = body.readerIndex();
-            ByteBuf spliced = Unpooled.wrappedBuffer(body.retainedSlice(at, splice.start()),
-                    Unpooled.wrappedBuffer(splice.insert()),
-                    body.retainedSlice(at + splice.end(), body.readableBytes() - splice.end()));
-            body.release();
-            body = spliced;
-        }
+        BodySplice splice = body == null ? null : f.usageSplice();
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
         removeTollgateHeaders(h);
         h.set(HttpHeaderNames.HOST, target.hostHeader());
         h.remove(HttpHeaderNames.EXPECT);
         if (body != null) {
-            h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, splice == null ? body.readableBytes()
+                    : splice.start() + splice.insert().length + body.readableBytes() - splice.end());
         } else if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
@@ -427,6 +426,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             h.set("x-forwarded-proto", "http");
         }
         String uri = target.basePath() + pathAndQuery;
+        if (splice != null) {
+            // last, once nothing above can throw: the client's bytes around the edit, as slices (never copied)
+            int at = body.readerIndex();
+            ByteBuf spliced = Unpooled.wrappedBuffer(body.retainedSlice(at, splice.start()),
+                    Unpooled.wrappedBuffer(splice.insert()),
+                    body.retainedSlice(at + splice.end(), body.readableBytes() - splice.end()));
+            body.release();
+            body = spliced;
+        }
         return body == null ? new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), uri, h)
                 : new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), uri, body, h, EmptyHttpHeaders.INSTANCE);
     }

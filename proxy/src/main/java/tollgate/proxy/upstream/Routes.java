@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import tollgate.config.EnvSecrets;
 import tollgate.config.Limits;
 import tollgate.config.RouteConfig;
 import tollgate.config.Timeouts;
@@ -55,7 +56,7 @@ public final class Routes implements AutoCloseable {
             String provider = c.provider();
             UpstreamPool pool = new UpstreamPool(UpstreamTarget.of(c.upstream(), caFile), channelType, limits, timeouts,
                     () -> connectFailed.accept(provider));
-            out.add(new Route(c, pool, c.keyEnv() == null ? null : env.get(c.keyEnv())));
+            out.add(new Route(c, pool, c.keyEnv() == null ? null : EnvSecrets.read(env, c.keyEnv())));
         }
         return new Routes(out);
     }

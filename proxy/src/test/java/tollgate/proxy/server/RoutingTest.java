@@ -38,7 +38,8 @@ import tollgate.proxy.admin.UsageReportsTest;
 class RoutingTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    static final Map<String, String> ENV = Map.of("ANTHROPIC_KEY", "sk-ant-route-key-0000000000000000",
+    // the Anthropic key as a Kubernetes secret made from a file gives it: with the file's last newline
+    static final Map<String, String> ENV = Map.of("ANTHROPIC_KEY", "sk-ant-route-key-0000000000000000\n",
             "OPENAI_KEY", "sk-openai-route-key-000000000000", "GROQ_KEY", "gsk-route-key-0000000000000000",
             "AZURE_KEY", "azure-route-key-00000000000000000", "TOLLGATE_ADMIN_TOKEN", "admin-token-for-routing-tests");
 
@@ -118,7 +119,7 @@ class RoutingTest {
         assertThat(toOpenAi.getHeaders().get("Authorization")).isEqualTo("Bearer " + ENV.get("OPENAI_KEY"));
         assertThat(toOpenAi.getBody().utf8()).contains("\"gpt-4o-mini\"");
         RecordedRequest toAnthropic = anthropic.takeRequest(5, TimeUnit.SECONDS);
-        assertThat(toAnthropic.getHeaders().get("Authorization")).isEqualTo("Bearer " + ENV.get("ANTHROPIC_KEY"));
+        assertThat(toAnthropic.getHeaders().get("Authorization")).isEqualTo("Bearer " + ENV.get("ANTHROPIC_KEY").strip());
         assertThat(toAnthropic.getBody().utf8()).contains("\"claude-sonnet-4-6\"");
         assertThat(openai.getRequestCount()).isEqualTo(1);
         assertThat(anthropic.getRequestCount()).isEqualTo(1);
@@ -321,7 +322,7 @@ class RoutingTest {
         assertThat(chat("claude-haiku-4-5").model()).isEqualTo("claude-haiku-4-5");
         assertThat(chat("gemini-2.5-pro").model()).isEqualTo("gemini-2.5-pro");
         assertThat(openai.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("Authorization"))
-                .isEqualTo("Bearer " + ENV.get("ANTHROPIC_KEY"));
+                .isEqualTo("Bearer " + ENV.get("ANTHROPIC_KEY").strip());
         assertThat(groq.takeRequest(5, TimeUnit.SECONDS).getTarget()).isEqualTo("/v1beta/openai/v1/chat/completions");
         assertThat(anthropic.getRequestCount()).isEqualTo(1);
         // a model only a removed route took is now a 404
