@@ -309,6 +309,11 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     }
 
     @Override
+    public boolean gone() {
+        return finished;
+    }
+
+    @Override
     public void onAcquired(Channel ch) {
         if (finished) {
             // the client left while we were connecting: the connection is clean, give it back

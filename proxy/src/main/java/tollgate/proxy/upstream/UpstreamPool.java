@@ -36,6 +36,11 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
         void onAcquired(Channel ch);
 
         void onFailed(Throwable cause);
+
+        /** True once the call no longer wants a connection (its client left): it gives up its place in the queue. */
+        default boolean gone() {
+            return false;
+        }
     }
 
     private final UpstreamTarget target;
@@ -192,7 +197,8 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
                 waiter.onFailed(poolClosed());
             } else if (open.size() < limits.maxConnectionsPerLoop()) {
                 connect(waiter);
-            } else if (pending.size() < limits.maxPendingAcquires()) {
+            } else if (pending.size() < limits.maxPendingAcquires()
+                    || pending.removeIf(p -> p.waiter().gone()) && pending.size() < limits.maxPendingAcquires()) {
                 pending.addLast(new Pending(waiter, System.nanoTime() + timeouts.connect().toNanos()));
                 if (waitTimer == null) {
                     armWaitTimer();
@@ -210,7 +216,7 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
                 ch.close();
                 return;
             }
-            Pending next = pending.pollFirst();
+            Pending next = nextWaiter();
             if (next != null) {
                 next.waiter().onAcquired(ch);
                 return;
@@ -253,10 +259,19 @@ public final class UpstreamPool implements UpstreamConnections, AutoCloseable {
             if (!open.remove(ch) || closed) {
                 return;
             }
-            Pending next = pending.pollFirst();
+            Pending next = nextWaiter();
             if (next != null) {
                 connect(next.waiter());
             }
+        }
+
+        /** The first waiter whose call still wants a connection; those gone before it leave the queue. */
+        private @Nullable Pending nextWaiter() {
+            Pending p;
+            do {
+                p = pending.pollFirst();
+            } while (p != null && p.waiter().gone());
+            return p;
         }
 
         private void armWaitTimer() {

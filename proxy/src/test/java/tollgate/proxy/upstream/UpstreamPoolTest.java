@@ -94,6 +94,12 @@ class UpstreamPoolTest {
     /** Records what the pool hands over, in order. */
     private static final class Recorder implements UpstreamPool.Waiter {
         final BlockingQueue<Object> results = new LinkedBlockingQueue<>();
+        volatile boolean gone;
+
+        @Override
+        public boolean gone() {
+            return gone;
+        }
 
         @Override
         public void onAcquired(Channel ch) {
@@ -233,6 +239,21 @@ class UpstreamPoolTest {
 
         release(a);
         assertThat(waiting.channel()).isSameAs(a);
+    }
+
+    @Test
+    void aWaiterWhoseClientLeftGivesUpItsPlaceInTheQueue() throws Exception {
+        pool(1, 1);
+        Channel a = acquire().channel();
+        Recorder left = acquire();
+        left.gone = true; // its client closed while it waited
+
+        Recorder next = acquire();
+
+        assertThat(next.nothingYet()).as("queued in the place the gone waiter held, not refused").isTrue();
+        release(a);
+        assertThat(next.channel()).isSameAs(a);
+        assertThat(left.nothingYet()).isTrue();
     }
 
     @Test
