@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class HeadDeadline extends ChannelInboundHandlerAdapter {
     private final long nanos;
+    /** True while a call is being answered on this connection: its bytes are not cut by this timer. */
+    private final BooleanSupplier answering;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable ScheduledFuture<?> timer;
     /** No head since the connection opened or since the last request's body ended. */
@@ -28,8 +31,9 @@ final class HeadDeadline extends ChannelInboundHandlerAdapter {
     /** Bytes have arrived after the last request ended (a head has begun). */
     private boolean headBegun;
 
-    HeadDeadline(long nanos) {
+    HeadDeadline(long nanos, BooleanSupplier answering) {
         this.nanos = nanos;
+        this.answering = answering;
     }
 
     /** The handler after the codec, reporting heads and request ends to this one. */
@@ -107,7 +111,13 @@ final class HeadDeadline extends ChannelInboundHandlerAdapter {
         timer = null;
         ChannelHandlerContext c = ctx;
         if (awaitingHead && c != null) {
-            // no answer: a call may be answering on this connection, and a 408 would land inside its bytes
+            if (answering.getAsBoolean()) {
+                // bytes after a request's end while its call is answered (a stray CRLF after a body, which the
+                // codec skips, or a pipelined head still coming): the call is not cut; the head is timed again
+                arm();
+                return;
+            }
+            // no answer: a 408 could land inside the bytes of a call answered just before
             c.close();
         }
     }

@@ -42,6 +42,11 @@ final class NextRead extends ChannelInboundHandlerAdapter implements BodyReads {
         this.ctx = ctx;
     }
 
+    /** True from {@link #pause()} to {@link #resume()}: a request's call is being answered. */
+    boolean busy() {
+        return busy;
+    }
+
     /** A request was taken: hold whatever comes next until {@link #resume()}. */
     void pause() {
         busy = true;

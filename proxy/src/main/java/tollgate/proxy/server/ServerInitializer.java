@@ -44,8 +44,8 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
         Timeouts timeouts = relay.timeouts();
-        HeadDeadline headDeadline = new HeadDeadline(timeouts.headers().toNanos());
         NextRead next = new NextRead();
+        HeadDeadline headDeadline = new HeadDeadline(timeouts.headers().toNanos(), next::busy);
         p.addLast("head-deadline", headDeadline);
         p.addLast("http", new HttpServerCodec(8192, limits.maxHeaderBytes(), 64 * 1024));
         p.addLast("head-seen", headDeadline.seen());

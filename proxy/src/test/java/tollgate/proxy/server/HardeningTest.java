@@ -80,6 +80,29 @@ class HardeningTest {
     }
 
     @Test
+    void aStrayLineEndAfterABodyDoesNotCutTheCallOnItsConnection() throws Exception {
+        // some clients end a POST body with an extra CRLF; the codec skips it, and no head follows it
+        java.util.concurrent.CountDownLatch forwarded = new java.util.concurrent.CountDownLatch(1);
+        try (ScriptedUpstream up = new ScriptedUpstream((head, body, out) -> {
+            forwarded.countDown();
+            Thread.sleep(2_500); // an upstream slower than timeouts.headers to its first byte
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + ANSWER.length()
+                    + "\r\n\r\n" + ANSWER).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        });
+             TestTollgate tg = TestTollgate.start(up.url(), dir, "timeouts: {headers: 1s, idle: 60s}\n");
+             Socket s = new Socket("127.0.0.1", tg.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(chat("HTTP/1.1", "Host: a\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(forwarded.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // the request has ended (it went upstream): the CRLF arrives as bytes after it
+            s.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 200").endsWith(ANSWER);
+        }
+    }
+
+    @Test
     void malformedUpstreamHeadsGet502AndAreNeverRelayed() throws Exception {
         String huge = "x".repeat(200 * 1024);
         List<String> heads = List.of(
