@@ -97,6 +97,7 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
     /** An edit of the answer's body as it passes (a Message Batch's results_url), or null: the bytes go as they are. */
     private @Nullable AnswerRewrite rewrite;
     private ErrorResponses.Shape errorShape = ErrorResponses.Shape.OPENAI;
+    private boolean clientHttp10;
 
     // held-back bytes while the tap decides (injected usage chunk removal); absolute offset of held's first byte
     private final java.util.ArrayDeque<ByteBuf> held = new java.util.ArrayDeque<>(4);
@@ -159,6 +160,11 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
      */
     public void rewriteAnswer(AnswerRewrite r) {
         this.rewrite = r;
+    }
+
+    /** The client spoke HTTP/1.0: an answer of unknown length is sent to the connection's close, not chunked. */
+    public void clientHttp10(boolean http10) {
+        this.clientHttp10 = http10;
     }
 
     /** The shape of the errors this exchange answers itself (Anthropic's on its Messages API, SPEC 13). */
@@ -415,7 +421,12 @@ public final class Exchange implements UpstreamHandler.Listener, UpstreamPool.Wa
             h.remove(HttpHeaderNames.CONTENT_LENGTH);
         }
         if (!HttpUtil.isContentLengthSet(out) && mayHaveBody(status)) {
-            HttpUtil.setTransferEncodingChunked(out, true);
+            if (clientHttp10) {
+                // HTTP/1.0 has no chunked coding (RFC 9112 6.1): the body runs to the connection's close
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else {
+                HttpUtil.setTransferEncodingChunked(out, true);
+            }
         }
         if (!answerHeaders.isEmpty()) {
             answerHeaders.forEach(h::set);

@@ -348,6 +348,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ex.rewriteAnswer(rewrite);
         }
         ex.errorShape(ErrorResponses.Shape.ofPath(pathAndQuery));
+        ex.clientHttp10(req.protocolVersion().equals(HttpVersion.HTTP_1_0));
         current = ex;
         if (u != null) {
             u.exchange = ex;

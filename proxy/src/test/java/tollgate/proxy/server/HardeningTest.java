@@ -103,6 +103,24 @@ class HardeningTest {
     }
 
     @Test
+    void anHttp10ClientGetsAStreamedAnswerToTheCloseNotChunked() throws Exception {
+        String events = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\",\"choices\":"
+                + "[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n";
+        try (ScriptedUpstream up = new ScriptedUpstream((head, body, out) -> {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(events.length()) + "\r\n" + events + "\r\n0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        });
+             TestTollgate tg = TestTollgate.start(up.url(), dir, "timeouts: {idle: 30s}\n")) {
+            String keepAlive10 = chat("HTTP/1.0", "").replace("Connection: close", "Connection: keep-alive");
+            String answer = exchange(tg.port(), keepAlive10);
+            assertThat(answer).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("transfer-encoding")
+                    .containsIgnoringCase("connection: close").endsWith("\r\n\r\n" + events);
+        }
+    }
+
+    @Test
     void malformedUpstreamHeadsGet502AndAreNeverRelayed() throws Exception {
         String huge = "x".repeat(200 * 1024);
         List<String> heads = List.of(
