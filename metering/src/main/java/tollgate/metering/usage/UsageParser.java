@@ -129,7 +129,10 @@ public final class UsageParser {
             return total == ABSENT ? null : new Usage(total, 0, 0, 0, 0);
         }
         long read = orZero(cacheRead);
-        long creation = hasCacheCreation ? orZero(cacheCreation) : orZero(inputDetailsCounts[CACHE_WRITE]);
+        // OpenAI says its cache writes in the input's details: input_tokens_details (Responses) or
+        // prompt_tokens_details (Chat Completions), cache_write_tokens
+        long creation = hasCacheCreation ? orZero(cacheCreation)
+                : first(inputDetailsCounts[CACHE_WRITE], promptDetails[CACHE_WRITE], 0L);
         long in = prompt != ABSENT ? prompt : orZero(input);
         if (prompt == ABSENT && input != ABSENT && !inputDetails && (hasCacheRead || hasCacheCreation)) {
             // Anthropic counts input_tokens apart from cache reads and writes: total input is the sum of the three

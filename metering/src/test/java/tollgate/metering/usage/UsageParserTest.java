@@ -19,6 +19,14 @@ class UsageParserTest {
                                 + "\"prompt_tokens_details\":{\"cached_tokens\":4012,\"audio_tokens\":0},"
                                 + "\"completion_tokens_details\":{\"reasoning_tokens\":32}}",
                         new Usage(4020, 4012, 40, 32)),
+                Arguments.of("chat completions with cache writes (gpt-5.6 and later)",
+                        "{\"prompt_tokens\":4020,\"completion_tokens\":4,\"prompt_tokens_details\":{\"cached_tokens\":0,"
+                                + "\"cache_write_tokens\":4012}}",
+                        new Usage(4020, 0, 4, 0, 4012)),
+                Arguments.of("responses API with cache writes",
+                        "{\"input_tokens\":4020,\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":4012},"
+                                + "\"output_tokens\":4}",
+                        new Usage(4020, 0, 4, 0, 4012)),
                 Arguments.of("responses API with details",
                         "{\"input_tokens\":12594,\"input_tokens_details\":{\"cached_tokens\":3200},\"output_tokens\":1150,"
                                 + "\"output_tokens_details\":{\"reasoning_tokens\":1088},\"total_tokens\":13744}",
