@@ -292,7 +292,15 @@ public final class CostCalculator {
             if (longContext && t.longContext() != null) {
                 return of(t.longContext());
             }
-            return new Rates(t.input(), orElse(t.cachedInput(), t.input()), orElse(t.cacheWrite(), t.input()), t.output());
+            // a tier priced by its input and output alone (as providers list batch prices) bills cached input and
+            // cache writes as it bills input: the model's own prices scaled as the tier scales input ("Batch costs
+            // 50% of Standard rates"); at the tier's full input price a cached batch call cost more than at standard
+            return new Rates(t.input(), orElse(t.cachedInput(), scaledLike(p.cachedInput(), t, p)),
+                    orElse(t.cacheWrite(), scaledLike(p.cacheWrite(), t, p)), t.output());
+        }
+
+        private static BigDecimal scaledLike(@Nullable BigDecimal standard, TierPrice t, ModelPrice p) {
+            return orElse(TierPrice.scaledLike(standard, t.input(), p.input()), t.input());
         }
 
         private static Rates of(LongContextTier t) {

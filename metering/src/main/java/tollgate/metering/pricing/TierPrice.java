@@ -1,6 +1,7 @@
 package tollgate.metering.pricing;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,8 +11,9 @@ import org.jspecify.annotations.Nullable;
  * Standard rates", "Fast mode costs twice the Standard rate for the same context length": OpenAI model pages);
  * the reader turns a multiplier into prices, long context included, so the cost function sees prices only.
  *
- * @param cachedInput absent: cached input billed at this tier's {@code input}
- * @param cacheWrite absent: cache writes billed at this tier's {@code input}
+ * @param cachedInput absent: the model's cached price scaled as this tier scales input ({@link #scaledLike}); this
+ *     tier's {@code input} when the model has none
+ * @param cacheWrite absent: likewise from the model's cache-write price
  * @param longContext this tier's prices above the model's long-context threshold; absent: a long-context call at
  *     this tier has no known price (it is billed at the standard long-context prices and counted as unpriced)
  */
@@ -30,6 +32,17 @@ public record TierPrice(BigDecimal input, @Nullable BigDecimal cachedInput, BigD
         LongContextTier scaledLc = lc == null ? null : new LongContextTier(lc.aboveInputTokens(), lc.input().multiply(m),
                 times(lc.cachedInput(), m), lc.output().multiply(m), times(lc.cacheWrite(), m));
         return new TierPrice(input.multiply(m), times(cachedInput, m), output.multiply(m), times(cacheWrite, m), scaledLc);
+    }
+
+    /**
+     * {@code standard} scaled as the tier scales input ({@code standard × tierInput / standardInput}, to 34 significant
+     * digits, as per-minute prices are); null when there is no standard price or no standard input to scale by.
+     */
+    static @Nullable BigDecimal scaledLike(@Nullable BigDecimal standard, BigDecimal tierInput, BigDecimal standardInput) {
+        if (standard == null || standardInput.signum() == 0) {
+            return null;
+        }
+        return standard.multiply(tierInput).divide(standardInput, MathContext.DECIMAL128).stripTrailingZeros();
     }
 
     private static @Nullable BigDecimal times(@Nullable BigDecimal v, BigDecimal m) {

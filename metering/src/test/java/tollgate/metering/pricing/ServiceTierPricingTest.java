@@ -33,6 +33,33 @@ class ServiceTierPricingTest {
     }
 
     @Test
+    void aTierPricedByInputAndOutputAloneBillsCachedInputAndCacheWritesScaledAlike() {
+        // gpt-5.6-sol: standard 5 / 0.5 / 30, cache write 6.25; batch as listed: input 2.5, output 15 (half)
+        ModelPrice sol = TABLE.resolve("gpt-5.6-sol").price();
+        Usage cached = new Usage(100_000, 80_000, 1_000, 0);
+        // standard: 20000 × 5 + 80000 × 0.5 + 1000 × 30 = 100000 + 40000 + 30000 = 170000 per 1M
+        assertThat(CostCalculator.cost(sol, cached, null)).isEqualByComparingTo("0.17");
+        // batch: 20000 × 2.5 + 80000 × 0.25 + 1000 × 15 = 50000 + 20000 + 15000; it was 0.265 (cached at 2.5),
+        // dearer than the same call at standard
+        assertThat(CostCalculator.cost(sol, cached, "batch")).isEqualByComparingTo("0.085");
+        // cache writes: 8 × 2.5 + 4012 × 3.125 + 4 × 15 = 20 + 12537.5 + 60
+        assertThat(CostCalculator.cost(sol, new Usage(4_020, 0, 4, 0, 4_012), "batch")).isEqualByComparingTo("0.0126175");
+        // a tier that names its cached price keeps it: gpt-4.1 priority 3.5 / 0.875 / 14
+        ModelPrice g41 = TABLE.resolve("gpt-4.1").price();
+        assertThat(CostCalculator.cost(g41, new Usage(1_000_000, 1_000_000, 0, 0), "priority")).isEqualByComparingTo("0.875");
+    }
+
+    @Test
+    void anthropicsOlderHaikusHaveTheirBatchPrices() {
+        // claude-3-5-haiku batch 0.4 / 2.0 (Anthropic's pricing page): 1M in + 200k out = 0.4 + 0.4
+        ModelPrice haiku = TABLE.resolve("claude-3-5-haiku-20241022").price();
+        assertThat(CostCalculator.cost(haiku, new Usage(1_000_000, 0, 200_000, 0), "batch")).isEqualByComparingTo("0.8");
+        ModelPrice haiku3 = TABLE.resolve("claude-3-haiku-20240307").price();
+        assertThat(CostCalculator.tierPriced(haiku3, "batch", 1_000)).isTrue();
+        assertThat(CostCalculator.cost(haiku3, new Usage(1_000_000, 0, 1_000_000, 0), "batch")).isEqualByComparingTo("0.75");
+    }
+
+    @Test
     void standardNamesAndAbsenceAreTheStandardPrice() {
         ModelPrice gpt5 = TABLE.resolve("gpt-5").price();
         for (String standard : new String[] {null, "", "default", "auto", "standard", "DEFAULT"}) {
@@ -107,6 +134,8 @@ class ServiceTierPricingTest {
                 null, new LongContextTier(1000, BigDecimal.ONE, null, new BigDecimal("6"))));
         assertThat(p.tier("fast")).isEqualTo(p.tier("priority"));
         assertThat(p.tier("priority").cachedInput()).isNull();
+        // priority names no cached price: billed at the model's (0.1) scaled as the tier scales input (1 → 3)
+        assertThat(CostCalculator.cost(p, new Usage(1_000, 1_000, 0, 0), "priority")).isEqualByComparingTo("0.0003");
         assertThat(PricingTableFormatter.json(PricingTable.load(file))).contains("\"flex\" : {");
     }
 
