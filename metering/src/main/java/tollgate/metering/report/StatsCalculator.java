@@ -31,7 +31,7 @@ public final class StatsCalculator {
 
     public static StatsReport compute(StatsQuery query, CellSource source, StatsContext context) {
         StatsAccumulator acc = new StatsAccumulator(query);
-        source.forEachCell(query.from(), query.to(), acc);
+        source.forEachCell(query.from(), query.to(), query.filter().key(), acc);
         BigDecimal total = Amounts.plain(acc.summary.costUsd());
 
         Map<String, List<GroupRow>> groups = new LinkedHashMap<>();

@@ -9,9 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import tollgate.config.StoreConfig;
 import tollgate.metering.report.CellKey;
 import tollgate.metering.report.CellSource;
@@ -37,8 +35,9 @@ public final class PostgresCellSource implements CellSource {
               sum(images), sum(audio_seconds), sum(characters), min(min_input_tokens), max(max_input_tokens),
               tollgate_array_sum(above_edges), tollgate_array_sum(durations), sum(duration_calls), min(first_ms),
               max(last_ms)
-            FROM usage_rollups WHERE minute >= ? AND minute < ?
+            FROM usage_rollups WHERE minute >= ? AND minute < ? AND (?::text IS NULL OR key = ?)
             GROUP BY 1, key, endpoint, model, priced_as, "user", tags, error, provider
+            ORDER BY 1
             """;
 
     private final StoreConfig config;
@@ -52,7 +51,16 @@ public final class PostgresCellSource implements CellSource {
      */
     @Override
     public void forEachCell(LocalDate from, LocalDate to, CellVisitor visitor) {
-        Map<LocalDate, Map<CellKey, Tally>> days = new TreeMap<>();
+        forEachCell(from, to, null, visitor);
+    }
+
+    /**
+     * Each row is one day's cell (the query sums its minutes), in day order: visited as it arrives, so what this
+     * holds does not grow with the range, the fleet's users or its keys; with {@code key}, the database reads that
+     * key's rows alone (a key's own usage, {@code /tollgate/v1/usage}, reads no other key's cells).
+     */
+    @Override
+    public void forEachCell(LocalDate from, LocalDate to, @Nullable String key, CellVisitor visitor) {
         try (Connection c = PostgresStore.connect(config)) {
             // a cursor, not the whole range in memory at once on the driver's side
             c.setAutoCommit(false);
@@ -60,14 +68,15 @@ public final class PostgresCellSource implements CellSource {
                 ps.setFetchSize(1_000);
                 ps.setObject(1, from.atStartOfDay().atOffset(ZoneOffset.UTC));
                 ps.setObject(2, to.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC));
+                ps.setString(3, key);
+                ps.setString(4, key);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         LocalDate day = rs.getObject(1, LocalDate.class);
-                        CellKey key = new CellKey(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        CellKey cell = new CellKey(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                                 rs.getString(6), Json.strings(rs.getString(7), "usage_rollups.tags"), rs.getString(8),
                                 rs.getString(9));
-                        days.computeIfAbsent(day, d -> new HashMap<>()).computeIfAbsent(key, k -> new Tally())
-                                .add(tally(rs));
+                        visitor.visit(day, cell, tally(rs));
                     }
                 }
             }
@@ -75,7 +84,6 @@ public final class PostgresCellSource implements CellSource {
         } catch (SQLException e) {
             throw new UncheckedIOException(StoreException.of(config, e).getMessage(), new IOException(e));
         }
-        days.forEach((day, cells) -> cells.forEach((key, tally) -> visitor.visit(day, key, tally)));
     }
 
     @Override

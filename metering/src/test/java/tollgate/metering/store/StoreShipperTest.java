@@ -112,6 +112,18 @@ public class StoreShipperTest {
             assertThat(rs.getString(1)).isEqualTo("{\"route\": {\"hops\": [1, 2]}, \"carbon_grams\": 1.25}");
         }
         assertSameCells(new PostgresCellSource(store), cube(dir), today.minusDays(3), today);
+        // a key's own report reads that key's cells alone from the database, and all of them
+        Map<String, String> keyOfCell = new HashMap<>();
+        cube(dir).forEachCell(today.minusDays(3), today, (day, key, tally) -> keyOfCell.put(day + " " + key, key.key()));
+        String oneKey = keyOfCell.values().iterator().next();
+        Map<String, TallyState> onlyOne = new HashMap<>();
+        new PostgresCellSource(store).forEachCell(today.minusDays(3), today, oneKey, (day, key, tally) -> {
+            assertThat(key.key()).isEqualTo(oneKey);
+            onlyOne.put(day + " " + key, TallyState.of(tally));
+        });
+        assertThat(onlyOne.keySet()).containsExactlyInAnyOrderElementsOf(keyOfCell.entrySet().stream()
+                .filter(e -> e.getValue().equals(oneKey)).map(Map.Entry::getKey).toList());
+        assertThat(keyOfCell.values()).as("the log has other keys' cells too").anyMatch(k -> !k.equals(oneKey));
     }
 
     /**
