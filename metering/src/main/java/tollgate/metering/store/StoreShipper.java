@@ -308,14 +308,20 @@ public final class StoreShipper implements AutoCloseable {
     /**
      * Moves to the database's checkpoint when it is not where the local one is (it is moved in each batch's
      * transaction, the local file only after the commit: a crash in between, or a local file deleted, leaves the
-     * local one behind; a database restored from a backup leaves it ahead), dropping the batch read from the old
-     * place.
+     * local one behind; a database restored from a backup leaves it ahead; a database without this replica's
+     * checkpoint has none of its lines: the log's first day), dropping the batch read from the old place.
      */
     private void resync(PostgresStore s) throws SQLException, IOException {
         PostgresStore.Place stored = s.checkpoint(checkpoint.replica());
         synced = true;
         PostgresStore.Place local = new PostgresStore.Place(checkpoint.day(), checkpoint.offset());
-        if (stored == null || stored.equals(local)) {
+        if (stored == null) {
+            // the database has no line of this replica (a new database, or one restored from before its first
+            // ship): the whole log goes again, as a new replica's does; records already stored are not stored twice
+            List<UsageLogFiles.DayFile> files = UsageLogFiles.list(dir, LocalDate.MIN, LocalDate.MAX);
+            stored = new PostgresStore.Place(files.isEmpty() ? checkpoint.day() : files.get(0).date(), 0);
+        }
+        if (stored.equals(local)) {
             return;
         }
         boolean ahead = stored.isAfter(local);

@@ -375,6 +375,30 @@ public class StoreShipperTest {
     }
 
     @Test
+    void aDatabaseWithoutThisReplicasCheckpointGetsTheWholeLog() throws Exception {
+        StoreConfig store = newStore();
+        Path dir = Files.createDirectories(tmp.resolve("new-database"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        int n = writeDay(dir, today.minusDays(1), 30, "w").size() + writeDay(dir, today, 20, "w").size();
+        try (StoreShipper s = StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            awaitTrue(() -> s.backlog() == 0 && count(store, "SELECT count(*) FROM usage_records") == n,
+                    Duration.ofSeconds(30));
+        }
+        // log.store now names a database that never saw this replica (or one restored from before its first ship)
+        try (Connection c = connect(store); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM usage_records");
+            st.execute("DELETE FROM usage_rollups");
+            st.execute("DELETE FROM store_checkpoints");
+        }
+        try (StoreShipper s = StoreShipper.start(store, dir, Clock.systemUTC(), null, new SimpleMeterRegistry())) {
+            awaitTrue(() -> count(store, "SELECT count(*) FROM usage_records") == n, Duration.ofSeconds(30));
+            awaitTrue(() -> s.backlog() == 0, Duration.ofSeconds(10));
+        }
+        assertThat(count(store, "SELECT sum(requests) FROM usage_rollups")).isEqualTo(n);
+        assertSameCells(new PostgresCellSource(store), cube(dir), today.minusDays(1), today);
+    }
+
+    @Test
     void aDeletedCheckpointGoesOnFromTheDatabasesUnderTheSameNameAndStoresNothingTwice() throws Exception {
         StoreConfig store = newStore();
         Path dir = Files.createDirectories(tmp.resolve("deleted"));
@@ -490,6 +514,12 @@ public class StoreShipperTest {
             offset += lines.get(i).getBytes(StandardCharsets.UTF_8).length + 1;
         }
         new ShipCheckpoint("gz-replica", day, offset).save(dir);
+        // the database got those ten lines too: its checkpoint for the replica stands where the local one does
+        PostgresStore.open(store).close();
+        try (Connection c = connect(store); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO store_checkpoints (replica, day, spool_offset) VALUES ('gz-replica', '" + day
+                    + "', " + offset + ")");
+        }
         Path plain = dir.resolve(UsageLogFiles.fileName(day));
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(dir.resolve(UsageLogFiles.fileName(day) + ".gz")))) {
             Files.copy(plain, out);
