@@ -25,6 +25,8 @@ public record KeyConfig(
 
     /** The id of calls that send no key: not a configured key's name. */
     public static final String ANONYMOUS = "anonymous";
+    /** What reports and metric labels call the keys past their bounds: not a configured key's name either. */
+    public static final String OTHER = "other";
 
     public KeyConfig {
         if (!NAME.matcher(name).matches()) {
@@ -39,6 +41,10 @@ public record KeyConfig(
         }
         if (name.equals(ANONYMOUS)) {
             throw new IllegalArgumentException("name: '" + name + "' (expected: another name; it is the id of calls without a key)");
+        }
+        if (name.equals(OTHER)) {
+            throw new IllegalArgumentException("name: '" + name + "' (expected: another name; reports and metrics give"
+                    + " it to the keys past their bounds, whose usage that key would see as its own)");
         }
         if (budgets != null) {
             budgets = List.copyOf(budgets);

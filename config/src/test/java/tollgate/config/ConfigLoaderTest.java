@@ -219,6 +219,10 @@ class ConfigLoaderTest {
                 "keys:\n  - {name: anonymous, key_sha256: " + sha + "}\n"), CliOverrides.NONE))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
                         "keys[0].name: 'anonymous' (expected: another name; it is the id of calls without a key)"));
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file(
+                "keys:\n  - {name: other, key_sha256: " + sha + "}\n"), CliOverrides.NONE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).singleElement().asString()
+                        .startsWith("keys[0].name: 'other' (expected: another name;"));
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file("keys:\n  - {name: a, key_sha256: " + sha
                 + "}\n  - {name: b, key_sha256: " + sha.toUpperCase(java.util.Locale.ROOT) + "}\n"), CliOverrides.NONE))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(

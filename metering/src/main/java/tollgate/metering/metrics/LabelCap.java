@@ -3,6 +3,7 @@ package tollgate.metering.metrics;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import tollgate.config.KeyConfig;
 
 /**
  * Admits the first {@code maxValues} distinct values of a label or report dimension; every later one, and any
@@ -10,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * and tags cannot grow a registry or an aggregate without bound. Thread-safe; an admitted value is never demoted.
  */
 public final class LabelCap {
-    public static final String OTHER = "other";
+    public static final String OTHER = KeyConfig.OTHER;
 
     private final int maxValues;
     private final int maxChars;
