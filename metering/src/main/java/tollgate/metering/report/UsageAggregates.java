@@ -119,10 +119,16 @@ public final class UsageAggregates implements CellSource {
     }
 
     /**
-     * The {@code stats} tree for a query, as the CLI computes it from the log. Days before {@link #firstDayKept()}
-     * count as empty. Its cost grows with cells × days: off the event loop for long ranges ({@link #queryAsync}).
+     * The {@code stats} tree for a query, as the CLI computes it from the log; a query reaching before
+     * {@link #firstDayKept()} is refused ({@link IllegalArgumentException}: a 400), not answered with zeros. Its cost grows with cells × days: off the event loop for long ranges ({@link #queryAsync}).
      */
     public StatsReport query(StatsQuery query, StatsContext context) {
+        LocalDate first = firstDayKept();
+        if (query.from().isBefore(first)) {
+            // an answer of zeros for days no longer held would read as "nothing was spent"
+            throw new IllegalArgumentException("since: " + query.from() + " (expected: " + first + " or later, the"
+                    + " oldest day the in-memory report keeps; tollgate stats --log-dir reads the log for any range)");
+        }
         return StatsCalculator.compute(query, this, context);
     }
 

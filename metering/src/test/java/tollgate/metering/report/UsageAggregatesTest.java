@@ -1,8 +1,11 @@
 package tollgate.metering.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static tollgate.metering.report.StatsFixtures.CLOCK;
 import static tollgate.metering.report.StatsFixtures.CONTEXT;
+import static tollgate.metering.report.StatsFixtures.FROM;
+import static tollgate.metering.report.StatsFixtures.TODAY;
 import static tollgate.metering.report.StatsFixtures.call;
 import static tollgate.metering.report.StatsFixtures.fromLog;
 import static tollgate.metering.report.StatsFixtures.query;
@@ -165,7 +168,12 @@ class UsageAggregatesTest {
         agg.add(call("2026-11-20T01:00:00Z", "k", "gpt-4o", 1000, 0, 0, "0.0025", false, null));
         agg.add(call("2026-11-21T01:00:00Z", "k", "gpt-4o", 1000, 0, 0, "0.0025", false, null));
 
-        assertThat(agg.query(query(List.of(), StatsFilter.NONE, false), CONTEXT).summary().requests()).isEqualTo(1);
+        StatsQuery kept = new StatsQuery(agg.firstDayKept(), TODAY, ReportPeriod.DAY, List.of(), StatsFilter.NONE, false);
+        assertThat(agg.query(kept, CONTEXT).summary().requests()).isEqualTo(1);
+        // a range reaching past what is kept is refused, not answered with zeros for the days dropped
+        assertThatThrownBy(() -> agg.query(query(List.of(), StatsFilter.NONE, false), CONTEXT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("since: " + FROM)
+                .hasMessageContaining(agg.firstDayKept().toString()).hasMessageContaining("tollgate stats");
     }
 
     @Test
