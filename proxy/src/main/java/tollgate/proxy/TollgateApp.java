@@ -349,10 +349,13 @@ public final class TollgateApp implements AutoCloseable {
                             r.resetsAt() == null ? null : java.time.Instant.parse(r.resetsAt()).atZone(zone)));
                 }
             }
-            StatsReport report = report(q, new StatsContext(s.pricing(), statuses, clock));
+            StatsContext context = new StatsContext(s.pricing(), statuses, clock);
+            StatsReport report = report(q, context);
             if (StatsQuery.warningsAsked(params)) {
-                // the same scan as stats --warnings, of the log, on this admin thread (cached a minute)
-                report = report.withWarnings(warnings.warnings(q, report.summary().requests()));
+                // the same scan as stats --warnings, of this replica's log, on this admin thread (cached a minute):
+                // its outliers are a share of this replica's calls, not of the fleet's the report may count
+                long calls = fleet == null ? report.summary().requests() : aggregates.query(q, context).summary().requests();
+                report = report.withWarnings(warnings.warnings(q, calls));
             }
             return StatsFormatter.json(report);
         };

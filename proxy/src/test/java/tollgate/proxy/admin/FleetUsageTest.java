@@ -118,6 +118,31 @@ class FleetUsageTest {
         }
     }
 
+    @Test
+    void warningsOfAFleetReportAreThisReplicasOwnShareOfOutliers() throws Exception {
+        String yaml = logStore("fleetwarnings");
+        try (TestTollgate a = TestTollgate.start("http://127.0.0.1:9", dir.resolve("a"), yaml, ENV);
+             TestTollgate b = TestTollgate.start("http://127.0.0.1:9", dir.resolve("b"), yaml, ENV)) {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            for (int i = 0; i < 1000; i++) {
+                assertThat(a.app.usageLog().append(StoreShipperTest.record(now.minusMillis(i), "wa-" + i, i, "a"))).isTrue();
+                assertThat(b.app.usageLog().append(StoreShipperTest.record(now.minusMillis(i), "wb-" + i, i, "b"))).isTrue();
+            }
+            a.awaitRecords(1000);
+            b.awaitRecords(1000);
+            long until = System.nanoTime() + 60_000_000_000L;
+            while (stored("fleetwarnings") != 2000) {
+                assertThat(System.nanoTime()).as("all 2,000 records in the database within 60 s").isLessThan(until);
+                LockSupport.parkNanos(50_000_000L);
+            }
+            JsonNode report = JSON.readTree(get(a, "/admin/usage?days=1&warnings=true"));
+            assertThat(report.at("/summary/requests").asLong()).isEqualTo(2000);
+            // the outlier scan reads a's log: one call in its 1,000 (the top 0.1 %), not two for the fleet's 2,000
+            assertThat(report.findValues("rule").stream().filter(r -> r.asText().equals("token_outlier")).count()).isOne();
+            assertThat(report.toString()).contains("1 call of 1,000").doesNotContain("2 calls of 1,000");
+        }
+    }
+
     /**
      * An upstream (a gateway, a cache, a mock) that sends the same {@code x-request-id} on every answer: each call is
      * its own record in the database and counted once, as in the replicas' logs (the store's key is a line's place
