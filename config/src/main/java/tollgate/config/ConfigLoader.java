@@ -64,11 +64,30 @@ public final class ConfigLoader {
             JsonNode root = YAML.readTree(text);
             return root == null ? YAML.createObjectNode() : root;
         } catch (JsonProcessingException e) {
-            throw new ConfigException("config file " + source + ": not valid YAML or JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""));
+            throw new ConfigException("config file " + source + ": not valid YAML or JSON"
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() : "") + syntaxProblem(e));
         } catch (IOException e) {
             throw new ConfigException("config file " + source + ": cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * What the parser found wrong, without the text around it: SnakeYAML's message quotes the offending line,
+     * and that line may hold a credential (an OTLP header, a password in a URL). Names of what it found
+     * ({@code '\t'}, {@code <block end>}) stay; longer quoted text and alias, anchor and tag names are cut.
+     */
+    private static String syntaxProblem(JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+                String problem = m.getProblem()
+                        .replaceAll("'(?!<[a-z ]{1,30}>')[^']{5,}'", "'…'")
+                        .replaceAll("\\b(alias|anchor|handle|tag) \\S+", "$1 …");
+                return ": " + (problem.length() > 120 ? problem.substring(0, 120) + "…" : problem)
+                        + " (the line is not shown: it may hold a credential)";
+            }
+        }
+        return " (the line is not shown: it may hold a credential)";
     }
 
     TollgateConfig build(@Nullable JsonNode root, @Nullable Path source, CliOverrides flags) throws ConfigException {
@@ -427,7 +446,7 @@ public final class ConfigLoader {
         try {
             return new PricingSync(new URI(url), format, every);
         } catch (URISyntaxException e) {
-            errors.add("pricing.sync.url: '" + url + "' (expected: an http or https URL)");
+            errors.add("pricing.sync.url: '" + Redact.url(url) + "' (expected: an http or https URL)");
         } catch (IllegalArgumentException e) {
             errors.add(e.getMessage());
         }
@@ -637,14 +656,14 @@ public final class ConfigLoader {
         try {
             uri = new URI(value.trim());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("'" + value + "' (expected: an http:// or https:// URL)");
+            throw new IllegalArgumentException("'" + Redact.url(value) + "' (expected: an http:// or https:// URL)");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new IllegalArgumentException("'" + value + "' (expected: an http:// or https:// URL with a host)");
+            throw new IllegalArgumentException("'" + Redact.url(value) + "' (expected: an http:// or https:// URL with a host)");
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("'" + value + "' (expected: a base URL without user info, query or fragment)");
+            throw new IllegalArgumentException("'" + Redact.url(value) + "' (expected: a base URL without user info, query or fragment)");
         }
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         while (path.endsWith("/")) {
@@ -685,11 +704,7 @@ public final class ConfigLoader {
                 // reported below
             }
         }
-        throw new IllegalArgumentException("'" + redactUserInfo(value) + "' (expected: local or redis://host:6379)");
-    }
-
-    private static String redactUserInfo(String value) {
-        return value.replaceAll("//[^@/]*@", "//***@");
+        throw new IllegalArgumentException("'" + Redact.url(value) + "' (expected: local or redis://host:6379)");
     }
 
     private static ZoneId parseZone(String value) {

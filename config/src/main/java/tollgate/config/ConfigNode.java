@@ -25,7 +25,8 @@ final class ConfigNode {
         this.path = path;
         this.errors = errors;
         if (node != null && !node.isNull() && !node.isObject()) {
-            errors.add(path(null) + ": " + describe(node) + " (expected: a mapping)");
+            errors.add(path(null) + ": " + (holdsCredentials(path) ? "a " + (node.isArray() ? "list" : "single value")
+                    + " (not shown: it may hold a credential)" : describe(node)) + " (expected: a mapping)");
         }
     }
 
@@ -181,6 +182,11 @@ final class ConfigNode {
                 errors.add(path(k) + ": unknown key");
             }
         }
+    }
+
+    /** Header mappings ({@code otel.headers}, a route's {@code headers}) carry tokens: their values are never quoted. */
+    private static boolean holdsCredentials(String path) {
+        return path.endsWith("headers") || path.contains("headers.");
     }
 
     private static String describe(JsonNode v) {

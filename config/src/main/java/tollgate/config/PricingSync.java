@@ -18,7 +18,7 @@ public record PricingSync(URI url, String format, Duration every) {
     public PricingSync {
         String scheme = url.getScheme();
         if (scheme == null || !(scheme.equals("https") || scheme.equals("http")) || url.getHost() == null) {
-            throw new IllegalArgumentException("pricing.sync.url: '" + url + "' (expected: an http or https URL)");
+            throw new IllegalArgumentException("pricing.sync.url: '" + Redact.url(url) + "' (expected: an http or https URL)");
         }
         if (!FORMATS.contains(format)) {
             throw new IllegalArgumentException("pricing.sync.format: '" + format + "' (expected: litellm or genai-prices)");

@@ -189,6 +189,58 @@ class ConfigLoaderTest {
                         .anySatisfy(m -> assertThat(m).contains("key_sha256").contains("64 hex")));
     }
 
+    /**
+     * Secrets written in a config file (an OTLP header, a password in a URL, a token in a catalog URL's query)
+     * never appear in the errors check-config prints, reload answers and the watcher logs.
+     */
+    @Test
+    void configErrorsNeverQuoteASecret() throws Exception {
+        String secret = "sk-proj-SECRETs3cr3t";
+        for (String yaml : new String[] {
+                // a YAML syntax error on the line that holds the secret
+                "otel:\n  headers:\n    Authorization: Bearer " + secret + "\n  endpoint: [\n",
+                "otel: {headers: {Authorization: \"Bearer " + secret + "\"}\n",
+                "upstream: \"https://api.example.com\" " + secret + "\n",
+                // values refused by a setting
+                "upstream: https://user:" + secret + "@api.example.com\n",
+                "upstream: https://user:pa/ss" + secret + "@api.example.com\n",
+                "upstream: https://api.example.com/v1?key=" + secret + "\n",
+                "upstream: \"https://api.example.com/v1 key=" + secret + "\"\n",
+                "budgets: {store: \"redis://:a/b@" + secret + "@\"}\n",
+                "budgets: {store: \"redis://default:" + secret + "@redis:6379 x\"}\n",
+                "pricing: {sync: {url: \"ftp://u:" + secret + "@prices.example.com/x\", format: litellm}}\n",
+                "pricing: {sync: {url: \"https://prices.example.com/x y?token=" + secret + "\", format: litellm}}\n",
+                "otel: {endpoint: \"http://collector:4318?token=" + secret + "\"}\n",
+                "otel: {headers: \"Authorization=Bearer " + secret + "\"}\n",
+                "routes:\n  - {models: [\"claude-*\"], upstream: https://api.anthropic.com, provider: anthropic, headers: \"x-key " + secret + "\"}\n",
+        }) {
+            Path f = file(yaml);
+            assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(f, CliOverrides.NONE))
+                    .as(yaml)
+                    .isInstanceOfSatisfying(ConfigException.class, e -> {
+                        assertThat(e.errors()).as(yaml).isNotEmpty().noneSatisfy(m -> assertThat(m).contains("SECRET"));
+                        assertThat(e.getMessage()).as(yaml).doesNotContain("SECRET");
+                    });
+        }
+        // and the environment's variants
+        for (Map<String, String> env : java.util.List.of(
+                Map.of("TOLLGATE_UPSTREAM", "https://u:" + secret + "@api.example.com"),
+                Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/?token=" + secret))) {
+            assertThatThrownBy(() -> new ConfigLoader(env).load(null, CliOverrides.NONE))
+                    .isInstanceOfSatisfying(ConfigException.class, e ->
+                            assertThat(e.errors()).as(env.toString()).isNotEmpty().noneSatisfy(m -> assertThat(m).contains("SECRET")));
+        }
+    }
+
+    @Test
+    void aUrlInAMessageShowsItsHostAndPathOnly() {
+        assertThat(Redact.url("https://user:pa/ss@w@api.example.com:8443/v1/x?key=abc#frag"))
+                .isEqualTo("https://***@api.example.com:8443/v1/x?***");
+        assertThat(Redact.url("redis://redis:6379")).isEqualTo("redis://redis:6379");
+        assertThat(Redact.url("https://api.example.com/v1")).isEqualTo("https://api.example.com/v1");
+        assertThat(Redact.url("nowhere")).isEqualTo("nowhere");
+    }
+
     @Test
     void keyEnvIsHashedAndTheRawKeyIsNotKept() throws Exception {
         Path f = file("""

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tollgate.config.PricingSync;
+import tollgate.config.Redact;
 
 /**
  * {@code pricing.sync} (SPEC 12): fetches a public price catalog on a schedule, on a thread of its own (never an I/O
@@ -107,12 +108,12 @@ public final class CatalogSync implements AutoCloseable {
             Files.move(download, cache, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             download = null;
             apply.accept(catalog);
-            log.info("pricing.sync: {} models from {} applied", catalog.models().size(), config.url());
+            log.info("pricing.sync: {} models from {} applied", catalog.models().size(), Redact.url(config.url()));
             return true;
         } catch (IOException | PricingException e) {
             failed.run();
             String why = e instanceof PricingException p ? String.join("; ", p.errors()) : e.toString();
-            log.warn("pricing.sync: {} not applied ({}); the prices in effect stay", config.url(), why);
+            log.warn("pricing.sync: {} not applied ({}); the prices in effect stay", Redact.url(config.url()), why);
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -132,7 +133,7 @@ public final class CatalogSync implements AutoCloseable {
         CatalogFormat format = CatalogFormat.of(config.format());
         CatalogImport.Result r = CatalogImport.read(file, format, LocalDate.now(clock));
         if (r.models().isEmpty()) {
-            throw new PricingException(config.format() + " catalog " + config.url()
+            throw new PricingException(config.format() + " catalog " + Redact.url(config.url())
                     + ": no model tollgate prices (expected: OpenAI or Anthropic models)");
         }
         return r;

@@ -2,9 +2,6 @@ package tollgate.proxy.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -19,8 +16,8 @@ import java.util.function.BooleanSupplier;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import tollgate.metering.store.PostgresTestServer;
+import tollgate.proxy.LogCapture;
 import tollgate.proxy.TestTollgate;
 import tollgate.proxy.Upstreams;
 import tollgate.proxy.budget.BudgetEnforcementTest;
@@ -41,12 +38,9 @@ class LogStoreOutageTest {
     void callsAreAnsweredAndSpooledWhileTheDatabaseRefusesAndThePasswordNeverShows() throws Exception {
         PostgresTestServer pg = PostgresTestServer.shared();
         pg.newStore("refusing");
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        root.addAppender(logged);
         HttpClient http = HttpClient.newHttpClient();
-        try (MockWebServer upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER);
+        LogCapture logged = LogCapture.start();
+        try (logged; MockWebServer upstream = Upstreams.answering(BudgetEnforcementTest.ANSWER);
              TestTollgate t = TestTollgate.start(upstream.url("/").toString(), dir,
                      "log:\n  store: 'postgres://" + PostgresTestServer.USER + ":${DB_PASS}@127.0.0.1:" + pg.port()
                              + "/refusing'\n  store_optional: true\n",
@@ -69,11 +63,8 @@ class LogStoreOutageTest {
             assertThat(report.at("/summary/requests").asLong()).as("this replica's own calls").isEqualTo(5);
             assertThat(usage.body()).doesNotContain(WRONG);
             assertThat(t.app.metrics().registry().scrape()).doesNotContain(WRONG);
-        } finally {
-            root.detachAppender(logged);
         }
-        List<String> lines = logged.list.stream().map(e -> e.getFormattedMessage()
-                + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage())).toList();
+        List<String> lines = logged.lines();
         assertThat(lines).anyMatch(l -> l.contains("log.store: postgres://tollgate@127.0.0.1:" + pg.port()
                 + "/refusing") && l.contains("password authentication failed"));
         assertThat(lines).noneMatch(l -> l.contains(WRONG));

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.config.Sha256;
+import tollgate.proxy.LogCapture;
 import tollgate.proxy.ScriptedUpstream;
 import tollgate.proxy.TestTollgate;
 import tollgate.proxy.budget.BudgetEnforcementTest;
@@ -423,13 +424,8 @@ class MeteringEndToEndTest {
     @Test
     void metricsCountTheCallsAndNeverShowTheRawKey() throws Exception {
         // everything tollgate logs to the console during the calls, at every level
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> console = new ch.qos.logback.core.read.ListAppender<>();
-        console.start();
-        root.addAppender(console);
-        ch.qos.logback.classic.Level level = root.getLevel();
-        root.setLevel(ch.qos.logback.classic.Level.DEBUG);
-        try {
+        LogCapture console = LogCapture.start(ch.qos.logback.classic.Level.DEBUG);
+        try (console) {
             enqueueJson(fixture("chat_gpt-4o.json"));
             post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
             upstream.enqueue(new MockResponse.Builder().code(500).body("upstream broke").build());
@@ -445,13 +441,8 @@ class MeteringEndToEndTest {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o\",\"messages\":[]}")).build(), HttpResponse.BodyHandlers.ofString());
                 named.awaitRecords(1);
             }
-        } finally {
-            root.detachAppender(console);
-            root.setLevel(level);
         }
-        assertThat(console.list).isNotEmpty();
-        assertThat(console.list).allSatisfy(e -> assertThat(e.getFormattedMessage()
-                + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())).doesNotContain(RAW_KEY));
+        assertThat(console.lines()).isNotEmpty().allSatisfy(l -> assertThat(l).doesNotContain(RAW_KEY));
         String metrics = http.send(HttpRequest.newBuilder(URI.create(tollgate.base() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         String fp = "fp-" + Sha256.hex(RAW_KEY).substring(0, 12);

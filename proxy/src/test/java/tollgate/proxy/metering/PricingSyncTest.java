@@ -18,6 +18,7 @@ import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.metering.pricing.CatalogSync;
+import tollgate.proxy.LogCapture;
 import tollgate.proxy.TestTollgate;
 
 /**
@@ -107,14 +108,19 @@ class PricingSyncTest {
             upstream.start();
             catalogs.start();
             catalogs.enqueue(new MockResponse.Builder().body("<html>maintenance</html>").build());
-            String cfg = "pricing:\n  sync: {url: " + catalogs.url("/prices.json") + ", format: litellm, every: 1h}\n";
-            try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, cfg)) {
-                assertThat(catalogs.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+            // a private catalog's token rides in the query: it is sent, never logged
+            String cfg = "pricing:\n  sync: {url: \"" + catalogs.url("/prices.json?token=SECRET-catalog-token")
+                    + "\", format: litellm, every: 1h}\n";
+            try (LogCapture logged = LogCapture.start(); TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, cfg)) {
+                assertThat(catalogs.takeRequest(5, TimeUnit.SECONDS).getTarget()).isEqualTo("/prices.json?token=SECRET-catalog-token");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (!metrics(tg).contains("tollgate_pricing_sync_failures_total 1.0") && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
                 assertThat(metrics(tg)).contains("tollgate_pricing_sync_failures_total 1.0");
+                assertThat(logged.lines()).anySatisfy(l -> assertThat(l)
+                        .contains("pricing.sync: http://").contains("/prices.json?*** not applied"))
+                        .noneSatisfy(l -> assertThat(l).contains("SECRET"));
                 assertThat(dir.resolve("logs").resolve(CatalogSync.CACHE_FILE)).doesNotExist();
                 // the built-in table still prices what it priced
                 assertThat(pricedCall(tg, upstream, "gpt-4o-mini").get("cost_usd").decimalValue())
