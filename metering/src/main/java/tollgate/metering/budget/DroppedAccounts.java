@@ -29,6 +29,8 @@ final class DroppedAccounts {
     private final int size;
     /** By generation: accounts whose windows all end by {@code (generation + 1) × GENERATION_SECONDS}. */
     private final TreeMap<Long, BitSet> generations = new TreeMap<>();
+    /** The first key of {@link #generations} (MAX_VALUE when empty), so a check prunes only when one has ended. */
+    private long firstGeneration = Long.MAX_VALUE;
     private @Nullable BitSet forever;
 
     DroppedAccounts(int size) {
@@ -50,8 +52,9 @@ final class DroppedAccounts {
             }
             bits = forever;
         } else {
-            bits = generations.computeIfAbsent(Math.floorDiv(lastEnd.getEpochSecond() - 1, GENERATION_SECONDS),
-                    g -> new BitSet(size));
+            long generation = Math.floorDiv(lastEnd.getEpochSecond() - 1, GENERATION_SECONDS);
+            bits = generations.computeIfAbsent(generation, g -> new BitSet(size));
+            firstGeneration = Math.min(firstGeneration, generation);
         }
         long h = hash(account);
         for (int i = 0; i < HASHES; i++) {
@@ -61,8 +64,13 @@ final class DroppedAccounts {
 
     /** True when the account may have been dropped with a window still open at {@code now}. */
     boolean mightContain(String account, Instant now) {
-        // generations whose windows have all ended by now are of no use any more
-        generations.headMap(Math.floorDiv(now.getEpochSecond(), GENERATION_SECONDS), false).clear();
+        // generations whose windows have all ended by now are of no use any more; this runs for every account of
+        // every budgeted call, so it allocates nothing unless one has (no sub-map view, no boxed key)
+        long current = Math.floorDiv(now.getEpochSecond(), GENERATION_SECONDS);
+        if (firstGeneration < current) {
+            generations.headMap(current, false).clear();
+            firstGeneration = generations.isEmpty() ? Long.MAX_VALUE : generations.firstKey();
+        }
         if (forever == null && generations.isEmpty()) {
             return false;
         }
