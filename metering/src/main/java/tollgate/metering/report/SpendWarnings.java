@@ -26,7 +26,10 @@ import tollgate.metering.report.StatsReport.Warning;
  *   <li>{@code token_outlier}: the calls in the top 0.1 % by total tokens (one per 1,000 calls: none under 1,000);
  *   <li>{@code error_rate}: a model (priced name) whose calls failed more than 5 % of the time.
  * </ul>
- * One more read of the log, with every field, over the range and the 7 days before it: only when asked.
+ * One more read of the log, with every field, over the range and the 7 days before it: only when asked. Its memory
+ * does not grow with the range: each key's and user's spend is kept for the last {@value #RING} days the scan passed
+ * (each day judged once the scan is two days past it), and the outliers as their token counts, with the few shown
+ * kept whole.
  */
 public final class SpendWarnings {
     static final int SPIKE_FACTOR = 3;
@@ -40,6 +43,11 @@ public final class SpendWarnings {
     static final int MAX_USERS = 10_000;
     /** Keys followed; past it, further keys are not judged (without keys_required, any key is logged by fingerprint). */
     static final int MAX_KEYS = 10_000;
+    /**
+     * Days of spend kept per key and user: the 7 days before the day judged, that day, and the day after it, whose
+     * file may hold its last lines (a call ending at midnight is written after the file of the next day opened).
+     */
+    static final int RING = TRAILING_DAYS + 3;
 
     private SpendWarnings() {
     }
@@ -54,8 +62,8 @@ public final class SpendWarnings {
         Scan s = new Scan(q, (int) Math.min(Integer.MAX_VALUE, calls / CALLS_PER_OUTLIER));
         new UsageLogReader(dir).read(q.from().minusDays(TRAILING_DAYS), q.to().plusDays(1), s);
         List<Warning> out = new ArrayList<>();
-        spikes(out, "key", s.keyDays, q);
-        spikes(out, "user", s.userDays, q);
+        out.addAll(spikes(s.keyDays));
+        out.addAll(spikes(s.userDays));
         outliers(out, s);
         errorRates(out, s);
         return out;
@@ -64,11 +72,14 @@ public final class SpendWarnings {
     /** The calls of the range and of the week before it that pass the filter, summed as the rules need. */
     private static final class Scan implements Consumer<UsageLine> {
         final StatsQuery q;
-        final Map<String, TreeMap<LocalDate, BigDecimal>> keyDays = new HashMap<>();
-        final Map<String, TreeMap<LocalDate, BigDecimal>> userDays = new HashMap<>();
+        final SpendByDay keyDays;
+        final SpendByDay userDays;
         final Map<String, long[]> callsAndErrorsByModel = new TreeMap<>();
         final Map<String, Map<String, Long>> errorsByModel = new HashMap<>();
-        final PriorityQueue<UsageRecord> biggest = new PriorityQueue<>(Comparator.comparingLong(UsageRecord::totalTokens));
+        /** The token counts of the biggest calls so far (a min-heap of at most {@link #keep}). */
+        final LongMinHeap biggest;
+        /** The biggest calls themselves, as many as are shown. */
+        final PriorityQueue<UsageRecord> shown = new PriorityQueue<>(Comparator.comparingLong(UsageRecord::totalTokens));
         /** How many of the biggest calls to keep: the top 0.1 % of the calls the report counted. */
         final int keep;
         long calls;
@@ -76,6 +87,9 @@ public final class SpendWarnings {
         Scan(StatsQuery q, int keep) {
             this.q = q;
             this.keep = keep;
+            this.biggest = new LongMinHeap(keep);
+            this.keyDays = new SpendByDay("key", q, MAX_KEYS);
+            this.userDays = new SpendByDay("user", q, MAX_USERS);
         }
 
         @Override
@@ -89,11 +103,9 @@ public final class SpendWarnings {
                 return;
             }
             BigDecimal cost = l.costUsd() == null ? BigDecimal.ZERO : l.costUsd();
-            if (keyDays.containsKey(l.key()) || keyDays.size() < MAX_KEYS) {
-                keyDays.computeIfAbsent(l.key(), k -> new TreeMap<>()).merge(day, cost, BigDecimal::add);
-            }
-            if (l.user() != null && (userDays.containsKey(l.user()) || userDays.size() < MAX_USERS)) {
-                userDays.computeIfAbsent(l.user(), u -> new TreeMap<>()).merge(day, cost, BigDecimal::add);
+            keyDays.add(l.key(), day, cost);
+            if (l.user() != null) {
+                userDays.add(l.user(), day, cost);
             }
             if (day.isBefore(q.from())) {
                 return;
@@ -106,65 +118,202 @@ public final class SpendWarnings {
                 ce[1]++;
                 errorsByModel.computeIfAbsent(model, m -> new TreeMap<>()).merge(l.error(), 1L, Long::sum);
             }
-            if (keep > 0 && (biggest.size() < keep || l.totalTokens() > biggest.peek().totalTokens())) {
-                biggest.add(l.toRecord());
-                if (biggest.size() > keep) {
-                    biggest.poll();
+            if (keep > 0 && biggest.offer(l.totalTokens())) {
+                int show = Math.min(keep, OUTLIERS_SHOWN);
+                if (shown.size() < show || l.totalTokens() > shown.peek().totalTokens()) {
+                    shown.add(l.toRecord());
+                    if (shown.size() > show) {
+                        shown.poll();
+                    }
                 }
             }
         }
     }
 
-    private static void spikes(List<Warning> out, String what, Map<String, TreeMap<LocalDate, BigDecimal>> byName,
-                               StatsQuery q) {
-        new TreeMap<>(byName).forEach((name, days) -> {
-            for (Map.Entry<LocalDate, BigDecimal> d : days.subMap(q.from(), true, q.to(), true).entrySet()) {
-                List<BigDecimal> week = new ArrayList<>(TRAILING_DAYS);
-                for (int i = TRAILING_DAYS; i >= 1; i--) {
-                    week.add(days.getOrDefault(d.getKey().minusDays(i), BigDecimal.ZERO));
+    /** The largest {@code capacity} values offered, smallest on top: 8 bytes a value, no boxing. */
+    static final class LongMinHeap {
+        private final long[] heap;
+        private int size;
+
+        LongMinHeap(int capacity) {
+            heap = new long[Math.max(0, capacity)];
+        }
+
+        /** Keeps {@code v} when there is room or it is over the smallest kept (which then goes); true when kept. */
+        boolean offer(long v) {
+            if (size < heap.length) {
+                int i = size++;
+                while (i > 0 && heap[(i - 1) / 2] > v) {
+                    heap[i] = heap[(i - 1) / 2];
+                    i = (i - 1) / 2;
                 }
-                List<BigDecimal> sorted = new ArrayList<>(week);
-                sorted.sort(Comparator.naturalOrder());
-                BigDecimal median = sorted.get(TRAILING_DAYS / 2);
-                BigDecimal spent = d.getValue();
-                if (median.signum() <= 0 || spent.compareTo(median.multiply(BigDecimal.valueOf(SPIKE_FACTOR))) <= 0) {
-                    continue;
-                }
-                BigDecimal times = spent.divide(median, 1, RoundingMode.HALF_EVEN);
-                List<String> shown = new ArrayList<>();
-                week.forEach(v -> shown.add(Amounts.usd(v)));
-                out.add(new Warning("day_spend_spike", what + " " + name + " spent " + Amounts.usd(spent) + " on "
-                        + d.getKey() + ", " + times.toPlainString() + "× its usual day",
-                        what + " " + name + ": " + Amounts.usd(spent) + " on " + d.getKey() + " > " + SPIKE_FACTOR
-                                + " × the median " + Amounts.usd(median) + " of the " + TRAILING_DAYS
-                                + " days before (" + String.join(", ", shown) + ")",
-                        Amounts.plain(spent), Amounts.plain(median.multiply(BigDecimal.valueOf(SPIKE_FACTOR))),
-                        what, name, d.getKey()));
+                heap[i] = v;
+                return true;
             }
-        });
+            if (size == 0 || v <= heap[0]) {
+                return false;
+            }
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= size) {
+                    break;
+                }
+                if (c + 1 < size && heap[c + 1] < heap[c]) {
+                    c++;
+                }
+                if (heap[c] >= v) {
+                    break;
+                }
+                heap[i] = heap[c];
+                i = c;
+            }
+            heap[i] = v;
+            return true;
+        }
+
+        int size() {
+            return size;
+        }
+
+        /** The smallest value kept; only when not empty. */
+        long min() {
+            return heap[0];
+        }
+    }
+
+    /**
+     * Keys' or users' spend by day, judged day by day as the scan passes: a name keeps the last {@link #RING} days,
+     * and a day is judged against the 7 before it once the name has a line two days later, or at the end. The log's
+     * files are read in date order; a line more than a day late (a restart record, a clock step) still counts in the
+     * days kept and is dropped from the judgement of days already judged.
+     */
+    static final class SpendByDay {
+        private final String what;
+        private final StatsQuery q;
+        private final int maxNames;
+        private final Map<String, Ring> byName = new HashMap<>();
+        private final List<Warning> found = new ArrayList<>();
+
+        SpendByDay(String what, StatsQuery q, int maxNames) {
+            this.what = what;
+            this.q = q;
+            this.maxNames = maxNames;
+        }
+
+        void add(String name, LocalDate day, BigDecimal cost) {
+            Ring r = byName.get(name);
+            if (r == null) {
+                if (byName.size() >= maxNames) {
+                    return;
+                }
+                r = new Ring(day.toEpochDay());
+                byName.put(name, r);
+            }
+            long d = day.toEpochDay();
+            if (d > r.newest) {
+                // days two behind the newest line are complete: judge them, then free their places
+                judge(name, r, d - 2);
+                for (long x = Math.max(r.newest + 1, d - RING + 1); x <= d; x++) {
+                    r.spend[slot(x)] = null;
+                }
+                r.newest = d;
+            }
+            if (d > r.newest - RING) {
+                int i = slot(d);
+                r.spend[i] = r.spend[i] == null ? cost : r.spend[i].add(cost);
+            }
+        }
+
+        /** The spikes of every name, sorted by name and day, once the scan is done. */
+        List<Warning> finish() {
+            byName.forEach((name, r) -> judge(name, r, r.newest));
+            found.sort(Comparator.comparing(Warning::subject).thenComparing(Warning::day));
+            return found;
+        }
+
+        /** Judges the name's days after those judged, through {@code through}. */
+        private void judge(String name, Ring r, long through) {
+            long last = Math.min(through, r.newest);
+            for (long d = Math.max(r.judged + 1, r.newest - RING + 1 + TRAILING_DAYS); d <= last; d++) {
+                judgeDay(name, r, d);
+            }
+            r.judged = Math.max(r.judged, last);
+        }
+
+        private void judgeDay(String name, Ring r, long d) {
+            LocalDate day = LocalDate.ofEpochDay(d);
+            BigDecimal spent = r.spend[slot(d)];
+            if (spent == null || day.isBefore(q.from()) || day.isAfter(q.to())) {
+                return;
+            }
+            List<BigDecimal> week = new ArrayList<>(TRAILING_DAYS);
+            for (int i = TRAILING_DAYS; i >= 1; i--) {
+                BigDecimal v = r.spend[slot(d - i)];
+                week.add(v == null ? BigDecimal.ZERO : v);
+            }
+            List<BigDecimal> sorted = new ArrayList<>(week);
+            sorted.sort(Comparator.naturalOrder());
+            BigDecimal median = sorted.get(TRAILING_DAYS / 2);
+            if (median.signum() <= 0 || spent.compareTo(median.multiply(BigDecimal.valueOf(SPIKE_FACTOR))) <= 0) {
+                return;
+            }
+            BigDecimal times = spent.divide(median, 1, RoundingMode.HALF_EVEN);
+            List<String> shown = new ArrayList<>();
+            week.forEach(v -> shown.add(Amounts.usd(v)));
+            found.add(new Warning("day_spend_spike", what + " " + name + " spent " + Amounts.usd(spent) + " on "
+                    + day + ", " + times.toPlainString() + "× its usual day",
+                    what + " " + name + ": " + Amounts.usd(spent) + " on " + day + " > " + SPIKE_FACTOR
+                            + " × the median " + Amounts.usd(median) + " of the " + TRAILING_DAYS
+                            + " days before (" + String.join(", ", shown) + ")",
+                    Amounts.plain(spent), Amounts.plain(median.multiply(BigDecimal.valueOf(SPIKE_FACTOR))),
+                    what, name, day));
+        }
+
+        private static int slot(long epochDay) {
+            return (int) Math.floorMod(epochDay, (long) RING);
+        }
+
+        /** One name's spend of the days newest-RING+1..newest, by epoch day modulo RING. */
+        private static final class Ring {
+            final BigDecimal[] spend = new BigDecimal[RING];
+            long newest;
+            /** Days through this one have been judged. */
+            long judged;
+
+            Ring(long first) {
+                newest = first;
+                judged = first - 1;
+            }
+        }
+    }
+
+    private static List<Warning> spikes(SpendByDay days) {
+        return days.finish();
     }
 
     private static void outliers(List<Warning> out, Scan s) {
-        if (s.biggest.isEmpty()) {
+        int count = s.biggest.size();
+        if (count == 0) {
             return;
         }
-        List<UsageRecord> top = new ArrayList<>(s.biggest);
+        List<UsageRecord> top = new ArrayList<>(s.shown);
         top.sort(Comparator.comparingLong(UsageRecord::totalTokens).reversed());
-        long threshold = top.get(top.size() - 1).totalTokens();
+        long threshold = s.biggest.min();
         StringBuilder detail = new StringBuilder();
-        detail.append(Amounts.calls(top.size())).append(" of ").append(Amounts.count(s.calls))
+        detail.append(Amounts.calls(count)).append(" of ").append(Amounts.count(s.calls))
                 .append(" (the top 0.1 %) had ").append(Amounts.count(threshold)).append(" tokens or more: ");
-        for (int i = 0; i < Math.min(OUTLIERS_SHOWN, top.size()); i++) {
+        for (int i = 0; i < top.size(); i++) {
             UsageRecord r = top.get(i);
             detail.append(i == 0 ? "" : "; ").append(r.ts()).append(" key ").append(r.key()).append(' ')
                     .append(r.model()).append(' ').append(Amounts.count(r.totalTokens())).append(" tokens")
                     .append(r.costUsd() == null ? "" : ", " + Amounts.usd(r.costUsd()))
                     .append(r.requestId().isEmpty() ? "" : " (request " + r.requestId() + ")");
         }
-        if (top.size() > OUTLIERS_SHOWN) {
-            detail.append("; and ").append(top.size() - OUTLIERS_SHOWN).append(" more");
+        if (count > top.size()) {
+            detail.append("; and ").append(count - top.size()).append(" more");
         }
-        out.add(new Warning("token_outlier", Amounts.calls(top.size()) + " in the top 0.1 % by tokens",
+        out.add(new Warning("token_outlier", Amounts.calls(count) + " in the top 0.1 % by tokens",
                 detail.toString(), BigDecimal.valueOf(top.get(0).totalTokens()), BigDecimal.valueOf(threshold),
                 "key", top.get(0).key(), null));
     }
