@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -105,6 +106,9 @@ public final class TollgateApp implements AutoCloseable {
     private final CallAccounting accounting;
     private final UsageFeed feed;
     private final UsageAggregates aggregates;
+    /** Reads of the log for one key's report (its calls folded into other in memory) allowed at once. */
+    static final int KEY_LOG_READS = 2;
+    private final java.util.concurrent.Semaphore keyLogReads = new java.util.concurrent.Semaphore(KEY_LOG_READS);
     private final ExecutorService adminWork;
     private final ExecutorService offload;
     private final @Nullable ConfigWatcher watcher;
@@ -350,7 +354,7 @@ public final class TollgateApp implements AutoCloseable {
                 }
             }
             StatsContext context = new StatsContext(s.pricing(), statuses, clock);
-            StatsReport report = report(q, context);
+            StatsReport report = report(q, context, s.config().log().dir());
             if (StatsQuery.warningsAsked(params)) {
                 // the same scan as stats --warnings, of this replica's log, on this admin thread (cached a minute):
                 // its outliers are a share of this replica's calls, not of the fleet's the report may count
@@ -366,12 +370,31 @@ public final class TollgateApp implements AutoCloseable {
      * rollups; else, or while the database does not answer (logged once per outage), this replica's own aggregates.
      * The same computation either way.
      */
-    private StatsReport report(StatsQuery q, StatsContext context) {
+    private StatsReport report(StatsQuery q, StatsContext context, Path logDir) {
         CellSource cells = fleet;
         if (cells == null) {
+            String key = q.filter().key();
+            if (key != null && aggregates.keysFolded(q.from(), q.to())) {
+                // past the day's bound on keys some calls were counted as key other, maybe this key's: its report
+                // comes from the log, the calls of that key alone (a bounded number of such reads at once)
+                return keyFromLog(q, context, logDir);
+            }
             return aggregates.query(q, context);
         }
         return fleetReads.read(() -> StatsCalculator.compute(q, cells, context), () -> aggregates.query(q, context));
+    }
+
+    /** A report of one key read from the log; past {@link #KEY_LOG_READS} at once, refused for now (503). */
+    private StatsReport keyFromLog(StatsQuery q, StatsContext context, Path logDir) {
+        if (!keyLogReads.tryAcquire()) {
+            throw new java.util.concurrent.RejectedExecutionException(
+                    "as many reads of the usage log for one key as tollgate runs at once are running");
+        }
+        try {
+            return StatsCalculator.fromLog(logDir, q, context, 1);
+        } finally {
+            keyLogReads.release();
+        }
     }
 
     /**

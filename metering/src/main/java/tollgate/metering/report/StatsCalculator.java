@@ -1,6 +1,7 @@
 package tollgate.metering.report;
 
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,6 +28,16 @@ public final class StatsCalculator {
                     .thenComparing(GroupRow::name);
 
     private StatsCalculator() {
+    }
+
+    /**
+     * The report of a query from the usage log in {@code dir}, keeping only the dimensions it needs and the calls its
+     * filter passes ({@code tollgate stats}; a key's own report when the aggregates folded it). Blocks on file IO.
+     *
+     * @param threads files read at once
+     */
+    public static StatsReport fromLog(Path dir, StatsQuery query, StatsContext context, int threads) {
+        return compute(query, LogScope.of(query).read(dir, threads), context);
     }
 
     public static StatsReport compute(StatsQuery query, CellSource source, StatsContext context) {

@@ -169,8 +169,7 @@ public final class StatsCommandRunner {
     }
 
     private Rendered report(StatsOptions o, StatsQuery query, WhatIf whatIf, ReportFormat format) throws IOException {
-        UsageCube cube = LogScope.of(query).read(o.logDir(), readerThreads);
-        StatsReport report = StatsCalculator.compute(query, cube, context.withWhatIf(whatIf));
+        StatsReport report = StatsCalculator.fromLog(o.logDir(), query, context.withWhatIf(whatIf), readerThreads);
         if (o.warnings()) {
             report = report.withWarnings(SpendWarnings.scan(o.logDir(), query, report.summary().requests()));
         }

@@ -165,11 +165,38 @@ public final class UsageAggregates implements CellSource {
         return LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(caps.maxDays() - 1L);
     }
 
+    /**
+     * True when a call of a day {@code from..to} was counted under key {@code other} (past the day's bound on keys
+     * or cells): a report of one key over those days is not whole here, and reads the log instead
+     * ({@link StatsCalculator#fromLog}).
+     */
+    public boolean keysFolded(LocalDate from, LocalDate to) {
+        if (from.isAfter(to)) {
+            return false;
+        }
+        for (DayCaps c : dayCaps.subMap(from, true, to, true).values()) {
+            if (c.keysFolded) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The capped cell a call goes to. */
     private CellKey place(LocalDate day, String key, String endpoint, @Nullable String model,
                           @Nullable String pricedAs, @Nullable String user, Map<String, String> tags,
                           @Nullable String error, @Nullable String provider) {
         DayCaps c = dayCaps.computeIfAbsent(day, d -> new DayCaps(caps));
+        CellKey placed = placeIn(c, day, key, endpoint, model, pricedAs, user, tags, error, provider);
+        if (!c.keysFolded && OTHER.equals(placed.key()) && !OTHER.equals(key)) {
+            c.keysFolded = true;
+        }
+        return placed;
+    }
+
+    private CellKey placeIn(DayCaps c, LocalDate day, String key, String endpoint, @Nullable String model,
+                            @Nullable String pricedAs, @Nullable String user, Map<String, String> tags,
+                            @Nullable String error, @Nullable String provider) {
         CellKey cell = new CellKey(c.keys.admit(key), c.endpoints.admit(endpoint), c.models.fold(model),
                 c.models.fold(pricedAs), c.users.fold(user), tags(c, tags), c.errors.fold(error), c.providers.fold(provider));
         int cells = cube.cellCount(day);
@@ -211,6 +238,8 @@ public final class UsageAggregates implements CellSource {
         final LabelCap endpoints = new LabelCap(MAX_ENDPOINTS);
         final LabelCap errors = new LabelCap(MAX_ERRORS);
         final LabelCap providers = new LabelCap(MAX_ERRORS);
+        /** A call of the day went to key {@code other}: set on the writer thread, read by reports. */
+        volatile boolean keysFolded;
 
         DayCaps(Caps caps) {
             keys = new LabelCap(caps.maxKeys());

@@ -75,6 +75,36 @@ public class UsageReportsTest {
         }
     }
 
+    /**
+     * Past the day's bound on keys (metrics.max_keys) the in-memory report counts further keys as other; such a
+     * key still sees its own calls in /tollgate/v1/usage, and an admin filtering by it sees them too, read from the
+     * log, not $0.
+     */
+    @Test
+    void aKeyFoldedIntoOtherStillSeesItsOwnUsage() throws Exception {
+        String third = "sk-third-key-000000000000000000000003";
+        try (TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, "metrics: {max_keys: 2}\n",
+                Map.of("TOLLGATE_ADMIN_TOKEN", ADMIN))) {
+            call(tg, "sk-first-key-000000000000000000000001", "alice");
+            call(tg, "sk-second-key-00000000000000000000002", "alice");
+            call(tg, third, "carol");
+            call(tg, third, "carol");
+            tg.awaitRecords(4);
+
+            JsonNode byKey = JSON.readTree(get(tg, "/admin/usage?days=1&by=key", ADMIN).body());
+            assertThat(byKey.at("/summary/requests").asLong()).isEqualTo(4);
+            JsonNode self = JSON.readTree(get(tg, "/tollgate/v1/usage?days=1", third).body());
+            assertThat(self.at("/summary/requests").asLong()).isEqualTo(2);
+            assertThat(self.at("/summary/total_cost_usd").decimalValue())
+                    .isEqualByComparingTo(BudgetEnforcementTest.PER_CALL.multiply(BigDecimal.valueOf(2)));
+            assertThat(JSON.readTree(get(tg, "/tollgate/v1/usage?days=1", "sk-first-key-000000000000000000000001").body())
+                    .at("/summary/requests").asLong()).isEqualTo(1);
+            String fingerprint = "fp-" + tollgate.config.Sha256.hex(third).substring(0, 12);
+            assertThat(JSON.readTree(get(tg, "/admin/usage?days=1&key=" + fingerprint, ADMIN).body())
+                    .at("/summary/requests").asLong()).isEqualTo(2);
+        }
+    }
+
     @Test
     void adminUsageEqualsStatsAndSelfServiceSeesOnlyItsOwnKey() throws Exception {
         Map<String, String> env = new HashMap<>(BudgetEnforcementTest.ENV);
