@@ -82,7 +82,7 @@ public final class ConfigLoader {
             if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
                 String problem = m.getProblem()
                         .replaceAll("'(?!<[a-z ]{1,30}>')[^']{5,}'", "'…'")
-                        .replaceAll("\\b(alias|anchor|handle|tag) \\S+", "$1 …");
+                        .replaceAll("\\b(alias|anchor|tag handle|handle|tag) \\S+", "$1 …");
                 return ": " + (problem.length() > 120 ? problem.substring(0, 120) + "…" : problem)
                         + " (the line is not shown: it may hold a credential)";
             }
@@ -253,7 +253,9 @@ public final class ConfigLoader {
         for (String name : h.names()) {
             String v = h.string(name);
             if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-                h.error(name, "'" + name + "' (expected: an HTTP header name)");
+                // neither in the message nor in its path: "Authorization=Bearer sk-…" pasted as a name is a token
+                h.error(null, "a name that is not an HTTP header name (not shown: it may hold a credential; "
+                        + "expected: NAME: VALUE)");
             } else if (v != null) {
                 headers.put(name, v);
             }

@@ -15,8 +15,9 @@ public final class Redact {
 
     /**
      * {@code https://***@host:8443/v1?***} for {@code https://user:pass@host:8443/v1?key=…#x}. User info is
-     * everything between {@code //} and the last {@code @} (a password may itself hold {@code /} or {@code @}),
-     * so an {@code @} further on hides more than needed, never less; so does a blank, after which anything may follow.
+     * everything between {@code //} and the last {@code @}, since a password written raw may hold {@code /} or
+     * {@code @}; the query is everything from the first {@code ?}, {@code #} or blank. When an {@code @} comes after
+     * that point, which of them the password holds cannot be told: then nothing after the scheme is shown.
      */
     public static String url(String value) {
         String v = value.strip();
@@ -24,15 +25,16 @@ public final class Redact {
         String head = slashes < 0 ? "" : v.substring(0, slashes + 2);
         String rest = slashes < 0 ? v : v.substring(slashes + 2);
         int at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            rest = "***@" + rest.substring(at + 1);
+        int cut = queryStart(rest);
+        if (at >= 0 && cut >= 0 && cut < at) {
+            return head + "***";
         }
-        int cut = firstOf(rest, "?#"); // or the first blank: what follows is not part of a URL
-
-        if (cut >= 0) {
-            rest = rest.substring(0, cut) + rest.charAt(cut) + "***";
+        String shown = at < 0 ? rest : "***@" + rest.substring(at + 1);
+        int q = queryStart(shown);
+        if (q >= 0) {
+            shown = shown.substring(0, q) + (Character.isWhitespace(shown.charAt(q)) ? ' ' : shown.charAt(q)) + "***";
         }
-        String out = head + rest;
+        String out = head + shown;
         return out.length() > MAX ? out.substring(0, MAX) + "…" : out;
     }
 
@@ -40,9 +42,11 @@ public final class Redact {
         return url(value.toString());
     }
 
-    private static int firstOf(String s, String chars) {
+    /** The first {@code ?}, {@code #}, blank or control character: what follows is not scheme, host or path. */
+    private static int queryStart(String s) {
         for (int i = 0; i < s.length(); i++) {
-            if (chars.indexOf(s.charAt(i)) >= 0 || Character.isWhitespace(s.charAt(i)) || s.charAt(i) < 0x20) {
+            char c = s.charAt(i);
+            if (c == '?' || c == '#' || Character.isWhitespace(c) || c < 0x20) {
                 return i;
             }
         }

@@ -53,8 +53,10 @@ public record RouteConfig(List<String> models, @Nullable String pathPrefix, URI 
             String name = h.getKey().toLowerCase(Locale.ROOT);
             if (!HEADER.matcher(name).matches() || name.equals("host") || name.equals("content-length")
                     || name.equals("authorization") || name.equals("x-api-key") || name.equals("api-key")) {
-                throw new IllegalArgumentException("headers: '" + h.getKey()
-                        + "' (expected: a header name other than Host, Content-Length or a credential; use key_env)");
+                // a name that is not a header name may be a credential pasted whole ("x-key sk-…"): not shown
+                throw new IllegalArgumentException("headers: " + (HEADER.matcher(name).matches() ? "'" + h.getKey() + "'"
+                        : "a name that is not an HTTP header name (not shown)")
+                        + " (expected: a header name other than Host, Content-Length or a credential; use key_env)");
             }
             if (h.getValue().length() > 1024 || h.getValue().chars().anyMatch(c -> c < 0x20 && c != '\t')) {
                 throw new IllegalArgumentException("headers." + h.getKey() + ": (expected: a value of at most 1024 printable characters)");

@@ -99,8 +99,9 @@ public record StoreConfig(String user, String host, int port, String database, M
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new IllegalArgumentException("query parameter '" + pair.split("=", 2)[0]
-                            + "' without a value (expected: NAME=VALUE, e.g. sslmode=require)");
+                    // not quoted: a password pasted where a parameter goes would show
+                    throw new IllegalArgumentException("a query parameter without a value (expected: NAME=VALUE, "
+                            + "e.g. sslmode=require)");
                 }
                 String name = pair.substring(0, eq);
                 if (name.equalsIgnoreCase("password") || name.equalsIgnoreCase("user")) {
@@ -112,8 +113,8 @@ public record StoreConfig(String user, String host, int port, String database, M
         }
         String sslmode = params.get("sslmode");
         if (sslmode != null && !SSL_MODES.contains(sslmode)) {
-            throw new IllegalArgumentException("sslmode '" + sslmode + "' (expected: disable, allow, prefer, require, "
-                    + "verify-ca or verify-full)");
+            throw new IllegalArgumentException("sslmode " + (sslmode.matches("[a-z-]{1,16}") ? "'" + sslmode + "'"
+                    : "(a value not shown)") + " (expected: disable, allow, prefer, require, verify-ca or verify-full)");
         }
         if (password == null) {
             String fromEnv = env.get(ENV_PASSWORD);

@@ -212,6 +212,18 @@ class ConfigLoaderTest {
                 "pricing: {sync: {url: \"https://prices.example.com/x y?token=" + secret + "\", format: litellm}}\n",
                 "otel: {endpoint: \"http://collector:4318?token=" + secret + "\"}\n",
                 "otel: {headers: \"Authorization=Bearer " + secret + "\"}\n",
+                // the environment variable's form pasted into YAML: a header name that is not one
+                "otel: {endpoint: http://collector:4318, headers: {Authorization=Bearer " + secret + "}}\n",
+                "routes:\n  - {models: [\"claude-*\"], upstream: https://api.anthropic.com, provider: anthropic, headers: {\"x-key " + secret + "\": v}}\n",
+                // a single value where a section is expected
+                "budgets: \"redis://:" + secret + "@redis:6379\"\n",
+                "otel: \"http://collector:4318?token=" + secret + "\"\n",
+                "pricing: {sync: \"https://prices.example.com/x?token=" + secret + "\"}\n",
+                // a tag handle named by the parser
+                "otel:\n  headers:\n    Authorization: !" + secret + "!x y\n",
+                // a database URL's query
+                "log: {store: \"postgres://app@db/usage?sslmode=require?password=" + secret + "\"}\n",
+                "log: {store: \"postgres://app@db/usage?" + secret + "\"}\n",
                 "routes:\n  - {models: [\"claude-*\"], upstream: https://api.anthropic.com, provider: anthropic, headers: \"x-key " + secret + "\"}\n",
         }) {
             Path f = file(yaml);
@@ -239,6 +251,11 @@ class ConfigLoaderTest {
         assertThat(Redact.url("redis://redis:6379")).isEqualTo("redis://redis:6379");
         assertThat(Redact.url("https://api.example.com/v1")).isEqualTo("https://api.example.com/v1");
         assertThat(Redact.url("nowhere")).isEqualTo("nowhere");
+        // an @ in the query: the token after it is still hidden
+        assertThat(Redact.url("https://prices.example.com/x?notify=ops@corp.com&token=SECRET")).isEqualTo("https://***");
+        // a ? in the password: none of it shows
+        assertThat(Redact.url("redis://:pa?ss@redis:6379")).isEqualTo("redis://***");
+        assertThat(Redact.url("https://prices.example.com/x?token=SECRET")).isEqualTo("https://prices.example.com/x?***");
     }
 
     @Test

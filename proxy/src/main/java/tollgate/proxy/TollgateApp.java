@@ -106,9 +106,9 @@ public final class TollgateApp implements AutoCloseable {
     private final CallAccounting accounting;
     private final UsageFeed feed;
     private final UsageAggregates aggregates;
-    /** Reads of the log for one key's report (its calls folded into other in memory) allowed at once. */
-    static final int KEY_LOG_READS = 2;
-    private final java.util.concurrent.Semaphore keyLogReads = new java.util.concurrent.Semaphore(KEY_LOG_READS);
+    /** Reads of the log for a report (a key's calls folded into other in memory, a fleet's old range) at once. */
+    static final int LOG_READS = 2;
+    private final java.util.concurrent.Semaphore logReads = new java.util.concurrent.Semaphore(LOG_READS);
     private final ExecutorService adminWork;
     private final ExecutorService offload;
     private final @Nullable ConfigWatcher watcher;
@@ -358,7 +358,7 @@ public final class TollgateApp implements AutoCloseable {
             if (StatsQuery.warningsAsked(params)) {
                 // the same scan as stats --warnings, of this replica's log, on this admin thread (cached a minute):
                 // its outliers are a share of this replica's calls, not of the fleet's the report may count
-                long calls = fleet == null ? report.summary().requests() : aggregates.query(q, context).summary().requests();
+                long calls = fleet == null ? report.summary().requests() : ownCalls(q, context, s.config().log().dir());
                 report = report.withWarnings(warnings.warnings(q, calls));
             }
             return StatsFormatter.json(report);
@@ -373,27 +373,45 @@ public final class TollgateApp implements AutoCloseable {
     private StatsReport report(StatsQuery q, StatsContext context, Path logDir) {
         CellSource cells = fleet;
         if (cells == null) {
-            String key = q.filter().key();
-            if (key != null && aggregates.keysFolded(q.from(), q.to())) {
-                // past the day's bound on keys some calls were counted as key other, maybe this key's: its report
-                // comes from the log, the calls of that key alone (a bounded number of such reads at once)
-                return keyFromLog(q, context, logDir);
-            }
-            return aggregates.query(q, context);
+            return ownReport(q, context, logDir);
         }
-        return fleetReads.read(() -> StatsCalculator.compute(q, cells, context), () -> aggregates.query(q, context));
+        return fleetReads.read(() -> StatsCalculator.compute(q, cells, context), () -> ownReport(q, context, logDir));
     }
 
-    /** A report of one key read from the log; past {@link #KEY_LOG_READS} at once, refused for now (503). */
-    private StatsReport keyFromLog(StatsQuery q, StatsContext context, Path logDir) {
-        if (!keyLogReads.tryAcquire()) {
+    /**
+     * This replica's report: its in-memory aggregates, for the days they keep (an older range is refused, 400); for
+     * one key over days where past the bound on keys calls were counted as key other (maybe that key's), the
+     * log's calls of that key alone.
+     */
+    private StatsReport ownReport(StatsQuery q, StatsContext context, Path logDir) {
+        aggregates.requireKept(q);
+        if (q.filter().key() != null && aggregates.keysFolded(q.from(), q.to())) {
+            return fromLog(q, context, logDir);
+        }
+        return aggregates.query(q, context);
+    }
+
+    /**
+     * This replica's own calls in a fleet report's range, which its warnings' outliers are a share of: from memory,
+     * or from its log for a range older than memory keeps.
+     */
+    private long ownCalls(StatsQuery q, StatsContext context, Path logDir) {
+        if (q.from().isBefore(aggregates.firstDayKept())) {
+            return fromLog(q, context, logDir).summary().requests();
+        }
+        return ownReport(q, context, logDir).summary().requests();
+    }
+
+    /** A report read from this replica's log; past {@link #LOG_READS} at once, refused for now (503). */
+    private StatsReport fromLog(StatsQuery q, StatsContext context, Path logDir) {
+        if (!logReads.tryAcquire()) {
             throw new java.util.concurrent.RejectedExecutionException(
-                    "as many reads of the usage log for one key as tollgate runs at once are running");
+                    "as many reads of the usage log for a report as tollgate runs at once are running");
         }
         try {
             return StatsCalculator.fromLog(logDir, q, context, 1);
         } finally {
-            keyLogReads.release();
+            logReads.release();
         }
     }
 

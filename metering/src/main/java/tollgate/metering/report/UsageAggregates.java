@@ -123,13 +123,20 @@ public final class UsageAggregates implements CellSource {
      * {@link #firstDayKept()} is refused ({@link IllegalArgumentException}: a 400), not answered with zeros. Its cost grows with cells × days: off the event loop for long ranges ({@link #queryAsync}).
      */
     public StatsReport query(StatsQuery query, StatsContext context) {
+        requireKept(query);
+        return StatsCalculator.compute(query, this, context);
+    }
+
+    /**
+     * Refuses a query reaching before {@link #firstDayKept()} ({@link IllegalArgumentException}: a 400): an answer
+     * of zeros for days no longer held would read as "nothing was spent", and any caller of the report may ask.
+     */
+    public void requireKept(StatsQuery query) {
         LocalDate first = firstDayKept();
         if (query.from().isBefore(first)) {
-            // an answer of zeros for days no longer held would read as "nothing was spent"
             throw new IllegalArgumentException("since: " + query.from() + " (expected: " + first + " or later, the"
                     + " oldest day the in-memory report keeps; tollgate stats --log-dir reads the log for any range)");
         }
-        return StatsCalculator.compute(query, this, context);
     }
 
     public CompletableFuture<StatsReport> queryAsync(StatsQuery query, StatsContext context, Executor executor) {

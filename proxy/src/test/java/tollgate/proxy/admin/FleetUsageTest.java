@@ -140,6 +140,11 @@ class FleetUsageTest {
             // the outlier scan reads a's log: one call in its 1,000 (the top 0.1 %), not two for the fleet's 2,000
             assertThat(report.findValues("rule").stream().filter(r -> r.asText().equals("token_outlier")).count()).isOne();
             assertThat(report.toString()).contains("1 call of 1,000").doesNotContain("2 calls of 1,000");
+            // a range older than memory keeps: the database answers it, and the outliers' share comes from a's log
+            String since = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(400).toString();
+            JsonNode old = JSON.readTree(get(a, "/admin/usage?since=" + since + "&warnings=true"));
+            assertThat(old.at("/summary/requests").asLong()).isEqualTo(2000);
+            assertThat(old.toString()).contains("1 call of 1,000");
         }
     }
 

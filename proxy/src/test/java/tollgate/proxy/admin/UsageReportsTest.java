@@ -102,6 +102,11 @@ public class UsageReportsTest {
             String fingerprint = "fp-" + tollgate.config.Sha256.hex(third).substring(0, 12);
             assertThat(JSON.readTree(get(tg, "/admin/usage?days=1&key=" + fingerprint, ADMIN).body())
                     .at("/summary/requests").asLong()).isEqualTo(2);
+            // the log read is for the days memory keeps, as the report is: an older range stays a 400
+            HttpResponse<String> old = get(tg, "/tollgate/v1/usage?since="
+                    + java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(400), third);
+            assertThat(old.statusCode()).isEqualTo(400);
+            assertThat(old.body()).contains("tollgate stats");
         }
     }
 
