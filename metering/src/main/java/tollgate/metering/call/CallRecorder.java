@@ -187,6 +187,10 @@ public final class CallRecorder {
             searches = 1;
         }
         BigDecimal perCall = priced.price().units().perCall() == null ? BigDecimal.ZERO : priced.price().units().perCall();
+        if (images == 0 && characters == 0 && seconds.signum() == 0 && searches == 0) {
+            // a call of tokens alone (nearly every one): nothing to price but its per-call price
+            return perCall;
+        }
         BigDecimal usd = perCall;
         UnitCounts[] each = {
             new UnitCounts(0, 0, 0, 0, 0, images, BigDecimal.ZERO, 0),
