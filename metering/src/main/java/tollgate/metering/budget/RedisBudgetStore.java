@@ -52,6 +52,8 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
     private static final long MAX_RECONNECT_DELAY_MILLIS = 30_000;
     /** How long a failed settle is retried. */
     static final Duration SETTLE_RETRY_HORIZON = Duration.ofMinutes(5);
+    /** A settle's mark outlives its last retry (the horizon, then one more attempt and its timeout). */
+    static final Duration SETTLE_MARKER_LIFETIME = SETTLE_RETRY_HORIZON.plusMinutes(1);
     static final int MAX_PENDING_SETTLES = 10_000;
     private static final long MAX_SETTLE_RETRY_DELAY_MILLIS = 10_000;
 
@@ -135,9 +137,11 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
      */
     @Override
     public CompletableFuture<List<WindowCounter>> settle(SettleCall call) {
-        String marker = call.holdId() == null && !call.charge().isEmpty()
-                ? accountPrefix(call.keyId()) + "settled:" + settleIds.next() : null;
-        return settleOnce(call, marker, 0).handle((counters, failure) -> {
+        // what charges is marked, by its hold's id (unique) or an id of its own: a retry finds the mark and charges
+        // nothing, whether its hold is still there or expired meanwhile
+        String marker = call.charge().isEmpty() ? null : accountPrefix(call.keyId()) + "settled:"
+                + (call.holdId() != null ? call.holdId() : settleIds.next());
+        return settleOnce(call, marker).handle((counters, failure) -> {
             if (failure != null) {
                 retrySettle(call, marker);
                 throw new CompletionException(failed("settle", failure));
@@ -151,16 +155,12 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
         return pendingSettles.get();
     }
 
-    /** @param late how long after the call's settle this attempt runs (moves "now" for the hold expiry test) */
-    private CompletableFuture<List<WindowCounter>> settleOnce(SettleCall call, @Nullable String marker, long late) {
+    private CompletableFuture<List<WindowCounter>> settleOnce(SettleCall call, @Nullable String marker) {
         List<String> keys = holdKeys(call.keyId());
         keys.add(marker == null ? accountPrefix(call.keyId()) + "settled" : marker);
         String holdId = call.holdId();
-        Instant holdUntil = call.holdUntil();
         List<String> args = new ArrayList<>(List.of(holdId == null ? "" : holdId, nano(call.usd()),
-                Long.toString(call.tokens()), Long.toString(call.now().toEpochMilli() + late),
-                holdUntil == null ? "-1" : millis(holdUntil),
-                marker == null ? "-1" : Long.toString(SETTLE_RETRY_HORIZON.plus(COUNTER_MARGIN).toMillis())));
+                Long.toString(call.tokens()), marker == null ? "-1" : Long.toString(SETTLE_MARKER_LIFETIME.toMillis())));
         for (AccountSlot at : call.charge()) {
             keys.add(counterKey(at.account(), at.slot()));
             args.add(expireAt(at.slot()));
@@ -192,7 +192,7 @@ public final class RedisBudgetStore implements BudgetStore, RateStore {
                 return;
             }
             long late = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstFailedNanos);
-            settleOnce(call, marker, late).whenComplete((counters, failure) -> {
+            settleOnce(call, marker).whenComplete((counters, failure) -> {
                 if (failure == null) {
                     pendingSettles.decrementAndGet();
                 } else if (late + delay >= SETTLE_RETRY_HORIZON.toMillis()) {

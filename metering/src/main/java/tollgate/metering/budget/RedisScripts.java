@@ -88,24 +88,19 @@ final class RedisScripts {
 
     /**
      * KEYS: hold set, hold hash, the settle's marker, one counter per window to charge. ARGV: hold id ('' for
-     * none), cost nano-USD, cost tokens, now ms, the hold's expiry ms (-1: unknown), marker lifetime ms (-1: no
-     * marker), then per counter its expire-at ms (-1: never). Returns spent, reserved, spent tokens, reserved tokens
-     * per counter, after the charge.
+     * none), cost nano-USD, cost tokens, marker lifetime ms (-1: no marker, nothing to charge), then per counter its
+     * expire-at ms (-1: never). Returns spent, reserved, spent tokens, reserved tokens per counter, after the charge.
      *
      * <p>A settle may run twice: the store retries one the client saw fail (timed out, connection lost) though it
-     * may have run, and Lettuce sends commands in flight again after a reconnect. It charges once: a held settle
-     * only while its hold is there (the first run removes it) or once the hold may have expired unsettled; a
-     * settle without a hold only when it sets its marker (SET NX, living past the last retry).
+     * may have run, and Lettuce sends commands in flight again after a reconnect. It charges only when it sets its
+     * marker (SET NX, named by the hold's id or one of its own, living past the last retry), so once however often
+     * it runs, before or after its hold expired; its hold is dropped every time (once gone, dropping it is nothing).
      */
     static final Script SETTLE = new Script(RELEASE + """
             local charge = true
-            if ARGV[1] ~= '' then
-              if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 and tonumber(ARGV[4]) < tonumber(ARGV[5]) then
-                charge = false
-              end
-              release(KEYS[2], KEYS[1], ARGV[1])
-            elseif ARGV[6] ~= '-1' then
-              if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[6]) then charge = false end
+            if ARGV[1] ~= '' then release(KEYS[2], KEYS[1], ARGV[1]) end
+            if ARGV[4] ~= '-1' then
+              if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then charge = false end
             end
             local out = {}
             for i = 1, #KEYS - 3 do
@@ -113,7 +108,7 @@ final class RedisScripts {
               if charge then
                 if ARGV[2] ~= '0' then redis.call('HINCRBY', k, 'spent', ARGV[2]) end
                 if ARGV[3] ~= '0' then redis.call('HINCRBY', k, 'spent_tokens', ARGV[3]) end
-                if ARGV[6 + i] ~= '-1' then redis.call('PEXPIREAT', k, ARGV[6 + i]) end
+                if ARGV[4 + i] ~= '-1' then redis.call('PEXPIREAT', k, ARGV[4 + i]) end
               end
               counters(out, k)
             end

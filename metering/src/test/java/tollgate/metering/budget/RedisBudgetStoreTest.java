@@ -361,7 +361,8 @@ class RedisBudgetStoreTest {
         RedisBudgetStore store = store(redis.uri(), Duration.ofMillis(200));
         await(store.connected());
         BudgetLedger ledger = ledger(store, mode, StoreFailurePolicy.DENY);
-        BudgetDecision d = await(ledger.reserve("k", oneDollar, usd("0.75"), 0)); // also loads the scripts
+        BudgetDecision d = await(ledger.reserve("k", oneDollar, usd("0.75"), 0));
+        loadSettle(ledger);
         admin.clientPause(1000); // the settle times out, and runs once the pause ends; so do the retries after it
 
         await(ledger.settle(d.reservation(), usd("0.30"), 120));
@@ -373,6 +374,38 @@ class RedisBudgetStoreTest {
         assertThat(daily.spentUsd()).isEqualByComparingTo("0.30");
         assertThat(daily.counter().spentTokens()).isEqualTo(120);
         assertThat(daily.reservedUsd()).isEqualByComparingTo("0");
+    }
+
+    /**
+     * A call that ends as its hold expires (a stream of nearly the hold's hour): the settle times out but runs, and
+     * each retry finds the hold gone; it is charged once all the same.
+     */
+    @Test
+    void settleOfACallWhoseHoldExpiredIsChargedOnceThoughItIsRetried() throws Exception {
+        RedisBudgetStore store = store(redis.uri(), Duration.ofMillis(200));
+        await(store.connected());
+        BudgetLedger ledger = ledger(store, BudgetMode.RESERVE, StoreFailurePolicy.DENY);
+        BudgetDecision d = await(ledger.reserve("k", oneDollar, usd("0.75"), 0));
+        loadSettle(ledger);
+        clock.advance(Duration.ofMinutes(60).minusMillis(100));
+        admin.clientPause(1000);
+
+        await(ledger.settle(d.reservation(), usd("0.30"), 120));
+        awaitNoPendingSettles(store);
+
+        WindowState daily = await(ledger.states("k", KeyBudget.of(oneDollar))).get(0);
+        assertThat(daily.spentUsd()).isEqualByComparingTo("0.30");
+        assertThat(daily.counter().spentTokens()).isEqualTo(120);
+        assertThat(daily.reservedUsd()).isEqualByComparingTo("0");
+    }
+
+    /**
+     * Runs one settle (of another key) so the script is loaded: a timed-out EVALSHA of a script Redis does not know
+     * yet answers NOSCRIPT when the pause ends, and is not the run-twice case being tested.
+     */
+    private void loadSettle(BudgetLedger ledger) {
+        BudgetDecision warm = await(ledger.reserve("warm", oneDollar, usd("0.10"), 0));
+        await(ledger.settle(warm.reservation(), usd("0.01"), 1));
     }
 
     /** Polls the store's retry count; the retries run on timers of their own. */
