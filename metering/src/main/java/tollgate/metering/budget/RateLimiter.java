@@ -73,14 +73,16 @@ public final class RateLimiter {
         List<BudgetScope> owners = new ArrayList<>(rates.scopes().size() * 2);
         for (CallRates.Scoped s : rates.scopes()) {
             RateLimit l = s.limit();
-            // ":t:" : buckets count in ticks (an older replica's µs buckets under "tollgate:rate:{…}" are not read)
+            // ":t:" : buckets count in ticks (an older replica's µs buckets under "tollgate:rate:{…}" are not read);
+            // a tick's length follows the limit, so the limit names the bucket: after a reload that changes it, or
+            // beside a replica still on the old one, a bucket is never read at another limit's scale
             String account = "tollgate:rate:t:{" + s.scope().account() + "}";
             if (l.requestsPerMinute() != null) {
-                draws.add(new RateStore.Draw(account + REQUESTS, l.requestsPerMinute(), 1));
+                draws.add(new RateStore.Draw(account + ":" + l.requestsPerMinute() + REQUESTS, l.requestsPerMinute(), 1));
                 owners.add(s.scope());
             }
             if (l.tokensPerMinute() != null) {
-                draws.add(new RateStore.Draw(account + TOKENS, l.tokensPerMinute(),
+                draws.add(new RateStore.Draw(account + ":" + l.tokensPerMinute() + TOKENS, l.tokensPerMinute(),
                         Math.max(0, Math.min(tokens, l.tokensPerMinute()))));
                 owners.add(s.scope());
             }

@@ -70,6 +70,11 @@ class RateLimiterRedisTest {
     }
 
     @Test
+    void aChangedLimitCountsInABucketOfItsOwnInRedisToo() throws Exception {
+        RateLimiterTest.changedLimitCountsInABucketOfItsOwn(replica(), "changed-" + System.nanoTime());
+    }
+
+    @Test
     void aLargeTokenLimitRefillsAtItsOwnRateInRedisToo() throws Exception {
         RateLimiterTest.largeLimitRefillsAtItsOwnRate(replica(), clock, "big-" + System.nanoTime());
     }

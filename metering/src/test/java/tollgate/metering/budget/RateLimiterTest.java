@@ -95,6 +95,29 @@ class RateLimiterTest {
     }
 
     @Test
+    void aChangedLimitCountsInABucketOfItsOwn() throws Exception {
+        changedLimitCountsInABucketOfItsOwn(limiter, "changed");
+    }
+
+    /**
+     * A bucket's ticks are as long as its limit makes them: read at another limit (after a reload, or beside a
+     * replica still on the old one) a drawn bucket said "try again in 30 years" or refused a first call for 77 s.
+     */
+    static void changedLimitCountsInABucketOfItsOwn(RateLimiter limiter, String key) throws Exception {
+        RateDecision first = limiter.acquire(CallRates.of(perKey(1_000L, null), key, null), 0).get();
+        assertThat(first.allowed()).isTrue();
+        RateDecision lower = limiter.acquire(CallRates.of(perKey(7L, null), key, null), 0).get();
+        assertThat(lower.allowed()).isTrue();
+        assertThat(lower.headers()).containsEntry("x-ratelimit-remaining-requests", "6");
+        RateDecision higher = limiter.acquire(CallRates.of(perKey(40_000_000L, null), key, null), 0).get();
+        assertThat(higher.allowed()).isTrue();
+        assertThat(higher.headers()).containsEntry("x-ratelimit-remaining-requests", "39999999");
+        // and each limit's bucket goes on counting its own calls
+        assertThat(limiter.acquire(CallRates.of(perKey(1_000L, null), key, null), 0).get().headers())
+                .containsEntry("x-ratelimit-remaining-requests", "998");
+    }
+
+    @Test
     void concurrentCallersNeverPassTheLimit() throws Exception {
         CallRates rates = CallRates.of(perKey(60L, null), "k", null);
         ExecutorService pool = Executors.newFixedThreadPool(8);
