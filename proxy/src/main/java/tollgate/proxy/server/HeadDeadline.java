@@ -1,5 +1,6 @@
 package tollgate.proxy.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
@@ -69,11 +70,17 @@ final class HeadDeadline extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (awaitingHead && !headBegun) {
+        // line ends alone do not begin a head: the codec skips them (some clients put a CRLF after a body), and
+        // an idle keep-alive connection they arrive on is timed by timeouts.idle, not closed as a slow head
+        if (awaitingHead && !headBegun && !(msg instanceof ByteBuf b && onlyLineEnds(b))) {
             headBegun = true;
             arm();
         }
         ctx.fireChannelRead(msg);
+    }
+
+    private static boolean onlyLineEnds(ByteBuf b) {
+        return b.forEachByte(v -> v == '\r' || v == '\n') == -1;
     }
 
     @Override

@@ -103,6 +103,24 @@ class HardeningTest {
     }
 
     @Test
+    void aStrayLineEndOnAnIdleKeepAliveConnectionDoesNotCloseIt() throws Exception {
+        try (var upstream = Upstreams.answering(ANSWER);
+             TestTollgate tg = TestTollgate.start(upstream.url("/").toString(), dir, "timeouts: {headers: 1s, idle: 60s}\n");
+             Socket s = new Socket("127.0.0.1", tg.port())) {
+            s.setSoTimeout(10_000);
+            String keepAlive = chat("HTTP/1.1", "Host: a\r\n").replace("Connection: close\r\n", "");
+            s.getOutputStream().write(keepAlive.getBytes(StandardCharsets.US_ASCII));
+            assertThat(readAnswer(s.getInputStream())).startsWith("HTTP/1.1 200");
+            // a CRLF after the call (the codec skips it), then longer than timeouts.headers with nothing: the
+            // connection is idle, not a slow head, and serves the next request
+            s.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(1_500);
+            s.getOutputStream().write(keepAlive.getBytes(StandardCharsets.US_ASCII));
+            assertThat(readAnswer(s.getInputStream())).startsWith("HTTP/1.1 200");
+        }
+    }
+
+    @Test
     void anHttp10ClientGetsAStreamedAnswerToTheCloseNotChunked() throws Exception {
         String events = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\",\"choices\":"
                 + "[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n";
