@@ -131,7 +131,7 @@ public final class BudgetLedger {
                 return onReserveFailure(budgets, id, worstCaseUsd, worstCaseTokens, failure);
             }
             if (reply.granted()) {
-                Reservation r = new Reservation(id, budgets, worstCaseUsd, worstCaseTokens, hold, holdUntil);
+                Reservation r = new Reservation(id, budgets, worstCaseUsd, worstCaseTokens, hold);
                 remember(budgets, reply.counters());
                 // what the caller had when it asked: the counters without this call's own hold
                 return BudgetDecision.allowed(r, budgets, reply.counters(), hold ? worstCaseUsd : null,
@@ -165,8 +165,8 @@ public final class BudgetLedger {
                     "reservation: " + reservation.id() + " already settled or released (expected: end it once)"));
         }
         // its scopes were seen when it was reserved
-        return charge(reservation.budgets(), reservation.held() ? reservation.id() : null, reservation.holdUntil(),
-                actualUsd, actualTokens, callId, false);
+        return charge(reservation.budgets(), reservation.held() ? reservation.id() : null, actualUsd, actualTokens,
+                callId, false);
     }
 
     /** Ends an allowed call that cost nothing (failed before the upstream billed it): drops its hold. */
@@ -205,7 +205,7 @@ public final class BudgetLedger {
 
     /** {@link #record(CallBudgets, BigDecimal, long)} of the call logged as {@code callId} (its request id). */
     public CompletableFuture<Void> record(CallBudgets budgets, BigDecimal usd, long tokens, @Nullable String callId) {
-        return charge(budgets, null, null, usd, tokens, callId, true);
+        return charge(budgets, null, usd, tokens, callId, true);
     }
 
     /** Rows of {@code GET /admin/budgets} for every scope member the ledger has seen (bounded), in scope order. */
@@ -270,8 +270,8 @@ public final class BudgetLedger {
     }
 
     /** @param unseen true when the scopes were not seen by a reservation of this call (they are remembered now) */
-    private CompletableFuture<Void> charge(CallBudgets budgets, @Nullable String holdId, @Nullable Instant holdUntil,
-            BigDecimal usd, long tokens, @Nullable String callId, boolean unseen) {
+    private CompletableFuture<Void> charge(CallBudgets budgets, @Nullable String holdId, BigDecimal usd, long tokens,
+            @Nullable String callId, boolean unseen) {
         if (budgets.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -289,7 +289,7 @@ public final class BudgetLedger {
             }
         }
         BudgetStore.SettleCall call = new BudgetStore.SettleCall(budgets.anchor(), holdId, List.of(slots), usd, tokens,
-                now, callId, holdUntil);
+                now, callId);
         return store.settle(call).handle((counters, failure) -> {
             if (failure != null) {
                 reportFailure("settle", failure);

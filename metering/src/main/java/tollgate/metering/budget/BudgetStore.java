@@ -110,12 +110,9 @@ public interface BudgetStore extends AutoCloseable {
      * @param charge the slots to charge: those of the call's scopes' windows current at its end
      * @param callId the call's {@code request_id} in the usage log, when it has a record: a store that rebuilds
      *               spend from the log tells by it which calls it has counted already
-     * @param holdUntil when the store releases the hold unsettled ({@link ReserveCall#holdUntil()}); null if not
-     *                  known. A store that may run a settle twice charges a held call only while its hold is there
-     *                  or this time has passed
      */
     record SettleCall(String keyId, @Nullable String holdId, List<AccountSlot> charge, BigDecimal usd, long tokens,
-            Instant now, @Nullable String callId, @Nullable Instant holdUntil) {
+            Instant now, @Nullable String callId) {
         public SettleCall {
             charge = List.copyOf(charge);
             if (usd.signum() < 0 || tokens < 0) {
@@ -125,13 +122,8 @@ public interface BudgetStore extends AutoCloseable {
         }
 
         public SettleCall(String keyId, @Nullable String holdId, List<AccountSlot> charge, BigDecimal usd, long tokens,
-                Instant now, @Nullable String callId) {
-            this(keyId, holdId, charge, usd, tokens, now, callId, null);
-        }
-
-        public SettleCall(String keyId, @Nullable String holdId, List<AccountSlot> charge, BigDecimal usd, long tokens,
                 Instant now) {
-            this(keyId, holdId, charge, usd, tokens, now, null, null);
+            this(keyId, holdId, charge, usd, tokens, now, null);
         }
     }
 }

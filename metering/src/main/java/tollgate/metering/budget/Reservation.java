@@ -1,9 +1,7 @@
 package tollgate.metering.budget;
 
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.jspecify.annotations.Nullable;
 
 /**
  * An allowed call's claim on the budgets of all its scopes (one id, one hold over all of them), to be ended exactly once with {@link BudgetLedger#settle} (the real cost)
@@ -17,21 +15,14 @@ public final class Reservation {
     private final BigDecimal worstCaseUsd;
     private final long worstCaseTokens;
     private final boolean held;
-    private final @Nullable Instant holdUntil;
     private final AtomicBoolean ended = new AtomicBoolean();
 
     Reservation(String id, CallBudgets budgets, BigDecimal worstCaseUsd, long worstCaseTokens, boolean held) {
-        this(id, budgets, worstCaseUsd, worstCaseTokens, held, null);
-    }
-
-    Reservation(String id, CallBudgets budgets, BigDecimal worstCaseUsd, long worstCaseTokens, boolean held,
-            @Nullable Instant holdUntil) {
         this.id = id;
         this.budgets = budgets;
         this.worstCaseUsd = worstCaseUsd;
         this.worstCaseTokens = worstCaseTokens;
         this.held = held;
-        this.holdUntil = held ? holdUntil : null;
     }
 
     /** Unique across replicas; not derived from the key. */
@@ -55,11 +46,6 @@ public final class Reservation {
     /** True when the worst case is reserved in the store (mode {@code reserve}, store reachable). */
     public boolean held() {
         return held;
-    }
-
-    /** When the store releases the hold if it is never settled; null when nothing is held (or not known). */
-    public @Nullable Instant holdUntil() {
-        return holdUntil;
     }
 
     /** True once settled or released. */

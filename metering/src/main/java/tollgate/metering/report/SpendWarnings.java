@@ -62,8 +62,8 @@ public final class SpendWarnings {
         Scan s = new Scan(q, (int) Math.min(Integer.MAX_VALUE, calls / CALLS_PER_OUTLIER));
         new UsageLogReader(dir).read(q.from().minusDays(TRAILING_DAYS), q.to().plusDays(1), s);
         List<Warning> out = new ArrayList<>();
-        out.addAll(spikes(s.keyDays));
-        out.addAll(spikes(s.userDays));
+        out.addAll(s.keyDays.finish());
+        out.addAll(s.userDays.finish());
         outliers(out, s);
         errorRates(out, s);
         return out;
@@ -286,10 +286,6 @@ public final class SpendWarnings {
                 judged = first - 1;
             }
         }
-    }
-
-    private static List<Warning> spikes(SpendByDay days) {
-        return days.finish();
     }
 
     private static void outliers(List<Warning> out, Scan s) {

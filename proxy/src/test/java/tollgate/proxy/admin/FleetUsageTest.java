@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import mockwebserver3.Dispatcher;
@@ -67,11 +68,7 @@ class FleetUsageTest {
             }
             a.awaitRecords(40);
             b.awaitRecords(25);
-            long until = System.nanoTime() + 30_000_000_000L;
-            while (stored() != 65) {
-                assertThat(System.nanoTime()).as("all 65 records in the database within 30 s").isLessThan(until);
-                LockSupport.parkNanos(50_000_000L);
-            }
+            awaitStored("fleet", 65, 30);
             String query = "/admin/usage?days=1&by=key&by=user&by=model&by=tag:team";
             JsonNode fromA = JSON.readTree(get(a, query));
             JsonNode fromB = JSON.readTree(get(b, query));
@@ -130,11 +127,7 @@ class FleetUsageTest {
             }
             a.awaitRecords(1000);
             b.awaitRecords(1000);
-            long until = System.nanoTime() + 60_000_000_000L;
-            while (stored("fleetwarnings") != 2000) {
-                assertThat(System.nanoTime()).as("all 2,000 records in the database within 60 s").isLessThan(until);
-                LockSupport.parkNanos(50_000_000L);
-            }
+            awaitStored("fleetwarnings", 2000, 60);
             JsonNode report = JSON.readTree(get(a, "/admin/usage?days=1&warnings=true"));
             assertThat(report.at("/summary/requests").asLong()).isEqualTo(2000);
             // the outlier scan reads a's log: one call in its 1,000 (the top 0.1 %), not two for the fleet's 2,000
@@ -179,11 +172,7 @@ class FleetUsageTest {
                 }
                 assertThat(a.awaitRecords(20)).allMatch(l -> l.contains("\"request_id\":\"req_same\""));
                 assertThat(b.awaitRecords(5)).allMatch(l -> l.contains("\"request_id\":\"req_same\""));
-                long until = System.nanoTime() + 30_000_000_000L;
-                while (stored("sameid") != 25) {
-                    assertThat(System.nanoTime()).as("all 25 records in the database within 30 s").isLessThan(until);
-                    LockSupport.parkNanos(50_000_000L);
-                }
+                awaitStored("sameid", 25, 30);
                 JsonNode fromB = JSON.readTree(get(b, "/admin/usage?days=1&by=key"));
                 assertThat(fromB.at("/summary/requests").asLong()).isEqualTo(25);
                 assertThat(fromB.at("/summary/total_cost_usd").decimalValue())
@@ -212,11 +201,7 @@ class FleetUsageTest {
             assertThat(spent.user()).isEqualTo("user-1");
             assertThat(spent.costUsd()).isGreaterThan(new java.math.BigDecimal("0.00001"));
             assertThat(a.app.usageLog().append(spent)).isTrue();
-            long until = System.nanoTime() + 30_000_000_000L;
-            while (stored("fleetbudget") != 1) {
-                assertThat(System.nanoTime()).as("the record in the database within 30 s").isLessThan(until);
-                LockSupport.parkNanos(50_000_000L);
-            }
+            awaitStored("fleetbudget", 1, 30);
         }
         // replica b never saw the call: its ledger comes from the fleet's rollups, and user-1 is over budget there
         try (TestTollgate b = TestTollgate.start("http://127.0.0.1:9", dir.resolve("b"), yaml, env)) {
@@ -252,8 +237,14 @@ class FleetUsageTest {
         }
     }
 
-    private static long stored() {
-        return stored("fleet");
+    /** Polls the database until it holds {@code records} records (the replicas ship on timers of their own). */
+    private static void awaitStored(String database, long records, int seconds) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (stored(database) != records) {
+            assertThat(System.nanoTime()).as("all " + records + " records in " + database + " within " + seconds + " s")
+                    .isLessThan(until);
+            LockSupport.parkNanos(50_000_000L);
+        }
     }
 
     private static long stored(String database) {
